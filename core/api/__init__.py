@@ -1,0 +1,35 @@
+"""API conventions shared by every plugin: errors, routing, validation, pagination, OpenAPI."""
+
+from core.api.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Problem,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from core.api.pagination import Page, PageQuery, paginate
+from core.api.routing import PUBLIC, TOKEN, Endpoint, Result, Routes
+
+__all__ = [
+    "PUBLIC",
+    "TOKEN",
+    "BadRequest",
+    "Conflict",
+    "Endpoint",
+    "Forbidden",
+    "NotFound",
+    "Page",
+    "PageQuery",
+    "PayloadTooLarge",
+    "Problem",
+    "Result",
+    "Routes",
+    "TooManyRequests",
+    "Unauthorized",
+    "UnsupportedMediaType",
+    "paginate",
+]

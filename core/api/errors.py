@@ -1,0 +1,179 @@
+"""RFC 9457 problem details: the one shape of every error the API returns.
+
+Handlers raise :class:`Problem` (or one of its named subclasses); the error middleware turns it,
+aiohttp's own HTTP errors (404, 405, 413…) and any unexpected exception into
+``application/problem+json``. Unexpected exceptions are logged with the request id and answered
+with a body that reveals nothing about the server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from tortoise.exceptions import DoesNotExist
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from aiohttp.typedefs import Handler
+
+log = logging.getLogger("soporte.api")
+
+PROBLEM_JSON = "application/problem+json"
+
+TITLES: dict[int, str] = {
+    400: "Solicitud inválida",
+    401: "No autenticado",
+    403: "Prohibido",
+    404: "No encontrado",
+    405: "Método no permitido",
+    409: "Conflicto",
+    413: "Contenido demasiado grande",
+    415: "Tipo de contenido no soportado",
+    429: "Demasiadas solicitudes",
+    500: "Error interno",
+    503: "Servicio no disponible",
+}
+
+
+class Problem(Exception):
+    """An error answer. ``errors`` maps a field name to its messages (validation errors)."""
+
+    status: int = 400
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        status: int | None = None,
+        errors: Mapping[str, list[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if status is not None:
+            self.status = status
+        self.detail = detail or TITLES.get(self.status, "Error")
+        self.errors = dict(errors or {})
+        self.headers = dict(headers or {})
+        super().__init__(self.detail)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON body."""
+        body: dict[str, Any] = {
+            "type": "about:blank",
+            "title": TITLES.get(self.status, "Error"),
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class BadRequest(Problem):
+    """400: malformed body, invalid field or query parameter."""
+
+    status = 400
+
+
+class Unauthorized(Problem):
+    """401: missing, invalid or expired token."""
+
+    status = 401
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(
+            detail or "Credenciales ausentes o inválidas.",
+            headers={"WWW-Authenticate": 'Bearer realm="soporte"'},
+        )
+
+
+class Forbidden(Problem):
+    """403: the caller's role may not do this (or a download link is tampered/expired)."""
+
+    status = 403
+
+
+class NotFound(Problem):
+    """404: unknown id, or an object the caller may not see (existence is never leaked)."""
+
+    status = 404
+
+
+class Conflict(Problem):
+    """409: illegal state change."""
+
+    status = 409
+
+
+class PayloadTooLarge(Problem):
+    """413: body or file too large, or too many files."""
+
+    status = 413
+
+
+class UnsupportedMediaType(Problem):
+    """415: a content type the endpoint does not accept."""
+
+    status = 415
+
+
+class TooManyRequests(Problem):
+    """429: rate limited; ``retry_after`` seconds go in ``Retry-After``."""
+
+    status = 429
+
+    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+
+
+def problem_response(problem: Problem, request_id: str | None = None) -> web.Response:
+    """Render a problem as ``application/problem+json``."""
+    body = problem.to_dict()
+    if request_id:
+        body["request_id"] = request_id
+    headers = dict(problem.headers)
+    if request_id:
+        headers["X-Request-Id"] = request_id
+    return web.Response(
+        status=problem.status,
+        text=json.dumps(body, ensure_ascii=False),
+        content_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+REQUEST_ID = web.RequestKey("request_id", str)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every error into problem+json and give every request an id."""
+    request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    request[REQUEST_ID] = request_id
+    try:
+        response = await handler(request)
+    except Problem as problem:
+        return problem_response(problem, request_id)
+    except DoesNotExist:
+        return problem_response(NotFound(), request_id)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in {"allow", "retry-after"}}
+        # aiohttp's own texts ("404: Not Found") add nothing; keep a handler's explicit text.
+        detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else None
+        return problem_response(Problem(detail, status=exc.status, headers=headers), request_id)
+    except Exception:
+        log.exception(
+            "unhandled error in %s %s [request_id=%s]", request.method, request.path, request_id
+        )
+        return problem_response(
+            Problem("Error inesperado; si persiste, indique el request_id.", status=500),
+            request_id,
+        )
+    response.headers.setdefault("X-Request-Id", request_id)
+    return response

@@ -1,0 +1,75 @@
+"""Page/size pagination with absolute ``next``/``previous`` links, fast on deep pages.
+
+Deep ``OFFSET`` over full rows is the classic helpdesk slowdown, so :func:`paginate` first
+fetches only the ids of the page (an index-only scan), then loads those rows — a "deferred
+join" — and counts with a separate ``COUNT``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+from yarl import URL
+
+from core.storage import base_url
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
+
+    from aiohttp import web
+    from tortoise.queryset import QuerySet
+
+T = TypeVar("T")
+MAX_SIZE = 100
+
+
+class PageQuery(BaseModel):
+    """The pagination parameters every list accepts; list query models extend it."""
+
+    page: int = Field(1, ge=1, le=10_000_000, description="1-based page number.")
+    size: int = Field(10, ge=1, le=MAX_SIZE, description=f"Items per page (max {MAX_SIZE}).")
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of results, as Django REST Framework's page-number pagination returns it."""
+
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[T]
+
+
+def page_links(request: web.Request, query: PageQuery, count: int) -> tuple[str | None, str | None]:
+    """Absolute URLs of the next and previous pages (``None`` at either end)."""
+    url = URL(base_url(request)).with_path(request.path).with_query(request.query)
+
+    def to(page: int) -> str:
+        return str(url.update_query(page=page, size=query.size))
+
+    last = max(1, -(-count // query.size))
+    nxt = to(query.page + 1) if query.page < last else None
+    prev = to(min(query.page - 1, last)) if query.page > 1 else None
+    return nxt, prev
+
+
+async def paginate(
+    request: web.Request,
+    queryset: QuerySet[Any],
+    query: PageQuery,
+    load: Callable[[Sequence[int]], Awaitable[Sequence[T]]],
+    item: type[T],
+) -> Page[T]:
+    """One page of ``queryset`` (already filtered and ordered).
+
+    ``load(ids)`` turns the page's ids into result items in that order (it may prefetch
+    relations in a constant number of queries); ``item`` is the result model.
+    """
+    count = await queryset.count()
+    offset = (query.page - 1) * query.size
+    ids: list[int] = []
+    if offset < count:
+        ids = list(await queryset.offset(offset).limit(query.size).values_list("id", flat=True))
+    nxt, prev = page_links(request, query, count)
+    results = list(await load(ids)) if ids else []
+    return Page[item](count=count, next=nxt, previous=prev, results=results)

@@ -1,0 +1,315 @@
+"""Declaring endpoints: one decorator gives the route, its role guard, validation and OpenAPI.
+
+A plugin writes::
+
+    routes = Routes(tag="tickets")
+
+    @routes.get("/api/soporte/tickets/{id}/", auth=TOKEN)
+    async def detalle(request: web.Request, id: int) -> TicketDetalle: ...
+
+    @routes.post("/api/soporte/tickets/", auth=TOKEN, status=201)
+    async def crear(request: web.Request, body: TicketIn) -> TicketOut: ...
+
+and returns ``routes`` from its ``register_routes`` hook. The handler's annotations are the single
+source of truth: ``body`` (a pydantic model, from JSON or form data), ``query`` (a pydantic model
+of the query string), path parameters (``int`` or ``str``), and the return annotation (the
+response model; ``None`` means 204). The same models validate requests and feed OpenAPI, so the
+document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import re
+import typing
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from core.api.errors import BadRequest, UnsupportedMediaType
+from core.auth.models import Rol
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterator
+
+    from core.storage import Upload
+
+#: Who may call an endpoint: anyone, anyone with a valid token, or a role (and those above it).
+Access = Literal["public", "token"] | Rol
+PUBLIC: Access = "public"
+TOKEN: Access = "token"
+
+_PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+
+
+@dataclass
+class Result:
+    """A handler's answer with a status or headers other than the endpoint's defaults."""
+
+    value: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Endpoint:
+    """One route, as declared by a plugin. Built by :class:`Routes`; read by the core."""
+
+    method: str
+    path: str
+    handler: Callable[..., Awaitable[Any]]
+    auth: Access
+    summary: str
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: Any = None
+    #: Path parameters and their Python types, in path order.
+    path_params: dict[str, type] = field(default_factory=dict)
+    #: Accepts ``multipart/form-data`` (fields validated by ``body``; files passed as ``files``).
+    multipart: bool = False
+    #: The handler takes a ``files`` argument (the uploads of a multipart request).
+    files: bool = False
+    #: Accepts a JSON body (``application/json``).
+    json_body: bool = True
+    websocket: bool = False
+    tag: str = ""
+    name: str = ""
+    description: str = ""
+
+    @property
+    def openapi_path(self) -> str:
+        """The path with ``{id:\\d+}`` patterns reduced to ``{id}``."""
+        return _PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", self.path)
+
+
+class Routes:
+    """An ordered collection of endpoints, filled by decorators."""
+
+    def __init__(self, tag: str = "") -> None:
+        self.tag = tag
+        self.endpoints: list[Endpoint] = []
+
+    def __iter__(self) -> Iterator[Endpoint]:
+        return iter(self.endpoints)
+
+    def __len__(self) -> int:
+        return len(self.endpoints)
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: Access,
+        status: int = 200,
+        summary: str | None = None,
+        multipart: bool = False,
+        json_body: bool = True,
+        websocket: bool = False,
+    ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+        """Declare ``handler`` as the endpoint ``method path`` (see the module docstring)."""
+
+        def decorate(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+            hints = typing.get_type_hints(handler)
+            params = inspect.signature(handler).parameters
+            names = _PATH_PARAM.findall(path)
+            doc = inspect.getdoc(handler) or ""
+            self.endpoints.append(
+                Endpoint(
+                    method=method,
+                    path=path,
+                    handler=handler,
+                    auth=auth,
+                    summary=summary or doc.split("\n", 1)[0] or handler.__name__,
+                    description=doc,
+                    status=status,
+                    body=hints.get("body") if "body" in params else None,
+                    query=hints.get("query") if "query" in params else None,
+                    response=hints.get("return"),
+                    path_params={name: hints.get(name, str) for name in names},
+                    multipart=multipart,
+                    files="files" in params,
+                    json_body=json_body,
+                    websocket=websocket,
+                    tag=self.tag,
+                    name=handler.__name__,
+                )
+            )
+            return handler
+
+        return decorate
+
+    def get(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare a GET endpoint."""
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare a POST endpoint."""
+        return self.route("POST", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare a PATCH endpoint."""
+        return self.route("PATCH", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare a PUT endpoint."""
+        return self.route("PUT", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare a DELETE endpoint."""
+        return self.route("DELETE", path, **kw)
+
+    def websocket(
+        self, path: str, *, summary: str | None = None
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare a WebSocket endpoint; the handler authenticates with ``?token=`` itself."""
+        return self.route("GET", path, auth=PUBLIC, summary=summary, websocket=True)
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def validation_errors(exc: ValidationError, prefix: str = "") -> dict[str, list[str]]:
+    """Every bad field of a pydantic error, as ``{"campo": ["mensaje", ...]}``."""
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors(include_url=False):
+        loc = [str(part) for part in err["loc"] if part != "__root__"]
+        key = ".".join(loc) or prefix or "non_field_errors"
+        message = err["msg"]
+        if err["type"] == "missing":
+            message = "Este campo es obligatorio."
+        elif err["type"] == "extra_forbidden":
+            message = "Campo no permitido."
+        errors.setdefault(key, []).append(message)
+    return errors
+
+
+def validate_model(model: type[BaseModel], data: Any, *, where: str = "body") -> BaseModel:
+    """Validate ``data`` against ``model`` or raise a 400 listing every bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise BadRequest("Datos inválidos.", errors=validation_errors(exc)) from exc
+
+
+def query_dict(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:
+    """The query string as a dict: empty values dropped, repeated keys kept for list fields."""
+    data: dict[str, Any] = {}
+    for key in request.query:
+        values = [v for v in request.query.getall(key) if v != ""]
+        if not values:
+            continue  # the guide sends ``estado=`` to mean "no filter"
+        annotation = model.model_fields[key].annotation if key in model.model_fields else None
+        is_list = typing.get_origin(annotation) is list
+        data[key] = values if is_list else values[-1]
+    return data
+
+
+def _content_type(request: web.Request) -> str:
+    return request.content_type.lower() if request.body_exists else ""
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 saying why it is not one."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"JSON mal formado: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("El cuerpo debe ser un objeto JSON.")
+    return data
+
+
+def form_to_data(model: type[BaseModel], fields: dict[str, list[str]]) -> dict[str, Any]:
+    """Turn form fields into model input: list fields collect every value (or a JSON array)."""
+    data: dict[str, Any] = {}
+    for key, values in fields.items():
+        info = model.model_fields.get(key)
+        annotation = info.annotation if info else None
+        wants_list = typing.get_origin(annotation) is list or (
+            annotation is not None
+            and any(typing.get_origin(a) is list for a in typing.get_args(annotation))
+        )
+        if wants_list:
+            items: list[Any] = []
+            for value in values:
+                stripped = value.strip()
+                if stripped.startswith("["):
+                    try:
+                        items.extend(json.loads(stripped))
+                        continue
+                    except ValueError:
+                        pass
+                items.extend(part for part in stripped.split(",") if part.strip())
+            data[key] = items
+        else:
+            value = values[-1]
+            data[key] = None if value in ("null", "") and _nullable(annotation) else value
+    return data
+
+
+def _nullable(annotation: Any) -> bool:
+    return annotation is None or type(None) in typing.get_args(annotation)
+
+
+@dataclass
+class ParsedBody:
+    """A validated body and, for multipart requests, the uploaded files."""
+
+    body: BaseModel | None
+    files: list[Upload]
+
+
+async def parse_body(request: web.Request, endpoint: Endpoint) -> ParsedBody:
+    """Validate the body by content type: JSON, or form data where the endpoint accepts it."""
+    from core.storage import read_multipart  # storage imports routing's helpers
+
+    ctype = _content_type(request)
+    if endpoint.multipart and ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        fields, files = await read_multipart(request)
+        data = form_to_data(endpoint.body, fields) if endpoint.body else {}
+        body = validate_model(endpoint.body, data) if endpoint.body else None
+        return ParsedBody(body, files)
+    if endpoint.json_body and (
+        ctype in ("", "application/json", "text/plain") or ctype.endswith("+json")
+    ):
+        data = await read_json_object(request)
+        return ParsedBody(validate_model(endpoint.body, data) if endpoint.body else None, [])
+    accepted = ["application/json"] if endpoint.json_body else []
+    if endpoint.multipart:
+        accepted.append("multipart/form-data")
+    raise UnsupportedMediaType(
+        f"Tipo de contenido {ctype!r} no soportado; use {' o '.join(accepted)}."
+    )
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+@functools.cache
+def adapter_for(annotation: Any) -> TypeAdapter[Any]:
+    """A :class:`TypeAdapter` for a response annotation, built once per annotation."""
+    return TypeAdapter(annotation)
+
+
+def render(endpoint: Endpoint, value: Any) -> web.StreamResponse:
+    """Serialise a handler's return value with the endpoint's response model."""
+    if isinstance(value, web.StreamResponse):
+        return value
+    status, headers = endpoint.status, {}
+    if isinstance(value, Result):
+        status = value.status or status
+        headers = value.headers
+        value = value.value
+    if endpoint.response in (None, type(None)) or status == 204:
+        return web.Response(status=204, headers=headers)
+    body = adapter_for(endpoint.response).dump_json(value)
+    return web.Response(body=body, status=status, headers=headers, content_type="application/json")

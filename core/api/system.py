@@ -1,0 +1,87 @@
+"""The core's own endpoints: health, OpenAPI and its docs page, downloads, the dashboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from core import __version__
+from core.api.errors import Problem
+from core.api.openapi import build_openapi
+from core.api.routing import PUBLIC, Routes
+from core.auth.guards import usuario_actual
+from core.auth.models import Rol
+from core.keys import DB, ENDPOINTS, PLUGINS, STORAGE
+from core.storage import download_headers
+
+routes = Routes(tag="sistema")
+
+
+class Estado(BaseModel):
+    """A health answer."""
+
+    status: str
+
+
+class DashboardQuery(BaseModel):
+    """Period of the dashboard's averages."""
+
+    dias: int = Field(30, ge=1, le=3650, description="Days back for time-based averages.")
+
+
+@routes.get("/healthz", auth=PUBLIC)
+async def healthz(request: web.Request) -> Estado:
+    """The process is up."""
+    return Estado(status="ok")
+
+
+@routes.get("/readyz", auth=PUBLIC)
+async def readyz(request: web.Request) -> Estado:
+    """The database answers (503 otherwise)."""
+    try:
+        await request.app[DB].ctx.db("default").execute_query("SELECT 1")
+    except Exception as exc:
+        raise Problem("La base de datos no responde.", status=503) from exc
+    return Estado(status="ok")
+
+
+def openapi_document(app: web.Application) -> dict[str, Any]:
+    """The app's OpenAPI document (built from its route table)."""
+    return build_openapi(
+        app[ENDPOINTS], title="soporte", version=__version__, plugins=app[PLUGINS].names
+    )
+
+
+@routes.get("/api/openapi.json", auth=PUBLIC)
+async def openapi(request: web.Request) -> dict[str, Any]:
+    """This API's OpenAPI 3.1 document, generated from the route table."""
+    return openapi_document(request.app)
+
+
+@routes.get("/api/docs/", auth=PUBLIC)
+async def docs(request: web.Request) -> web.Response:
+    """A readable page listing every endpoint of the OpenAPI document."""
+    spec = openapi_document(request.app)
+    return aiohttp_jinja2.render_template("core/api_docs.html", request, {"spec": spec})
+
+
+@routes.get("/api/descargas/{token}/", auth=PUBLIC)
+async def descarga(request: web.Request, token: str) -> web.FileResponse:
+    """Download an attachment through a signed, expiring link (403 if tampered or expired)."""
+    storage = request.app[STORAGE]
+    data = storage.verify(token)
+    path = storage.path(data["k"])
+    if not path.exists():
+        raise Problem("El archivo ya no existe.", status=404)
+    return web.FileResponse(path, headers=download_headers(data["n"], data["t"]))
+
+
+@routes.get("/api/soporte/dashboard/stats/", auth=Rol.AGENTE)
+async def dashboard_stats(request: web.Request, query: DashboardQuery) -> dict[str, float | int]:
+    """Support numbers, each contributed by the plugin that owns it."""
+    desde = datetime.now(UTC) - timedelta(days=query.dias)
+    return await request.app[PLUGINS].dashboard_stats(usuario_actual(request), desde)

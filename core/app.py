@@ -1,0 +1,185 @@
+"""The app factory: ``create_app(settings)`` assembles an aiohttp application from the plugins.
+
+Everything a plugin contributes (models, routes, listeners, background work) is collected here,
+before aiohttp freezes the application. State lives on the application under typed keys
+(:mod:`core.keys`); nothing is kept at module level, so several apps can live in one process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aiohttp_cors
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from core import keys
+from core.api import system
+from core.api.errors import error_middleware
+from core.api.routing import Endpoint, parse_body, query_dict, render, validate_model
+from core.auth.guards import exigir
+from core.auth.middleware import auth_middleware
+from core.auth.routes import routes as auth_routes
+from core.db import Database, database_ctx, db_middleware, tortoise_config
+from core.events import EventBus
+from core.plugins import PluginError, PluginHost
+from core.realtime import InMemoryChannelLayer
+from core.settings import Settings
+from core.storage import Storage
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+#: A ``cleanup_ctx`` callable: code before ``yield`` runs at start-up, after it at clean-up.
+BackgroundContext = Callable[[web.Application], AsyncIterator[None]]
+
+log = logging.getLogger("soporte.app")
+
+CORE_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _handler_for(endpoint: Endpoint) -> Callable[[web.Request], Any]:
+    """Wrap a plugin's handler: role guard, path/query/body validation, serialisation."""
+    if endpoint.websocket:
+
+        async def websocket(request: web.Request) -> web.StreamResponse:
+            kwargs = {
+                name: typ(request.match_info[name]) for name, typ in endpoint.path_params.items()
+            }
+            return await endpoint.handler(request, **kwargs)
+
+        return websocket
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        exigir(request, endpoint.auth)
+        kwargs: dict[str, Any] = {
+            name: typ(request.match_info[name]) for name, typ in endpoint.path_params.items()
+        }
+        if endpoint.query is not None:
+            kwargs["query"] = validate_model(
+                endpoint.query, query_dict(request, endpoint.query), where="query"
+            )
+        uploads = []
+        if endpoint.body is not None or endpoint.multipart:
+            parsed = await parse_body(request, endpoint)
+            uploads = parsed.files
+            if endpoint.body is not None:
+                kwargs["body"] = parsed.body
+            if endpoint.files:
+                kwargs["files"] = parsed.files
+            elif parsed.files:
+                for upload in parsed.files:
+                    request.app[keys.STORAGE].delete(upload.key)
+                uploads = []
+        try:
+            return render(endpoint, await endpoint.handler(request, **kwargs))
+        except BaseException:
+            # Files stored for a request that failed are never referenced: remove them.
+            for upload in uploads:
+                request.app[keys.STORAGE].delete(upload.key)
+            raise
+
+    return handle
+
+
+def _add_routes(
+    app: web.Application,
+    endpoints: list[tuple[str, Endpoint]],
+    cors: aiohttp_cors.CorsConfig | None,
+) -> None:
+    """Register each endpoint at its path with and without the trailing slash."""
+    seen: set[tuple[str, str]] = set()
+    for plugin, endpoint in endpoints:
+        key = (endpoint.method, endpoint.openapi_path)
+        if key in seen:
+            raise PluginError(
+                f"plugin {plugin!r} declares {endpoint.method} {endpoint.path} a second time"
+            )
+        seen.add(key)
+        handler = _handler_for(endpoint)
+        stripped = endpoint.path.rstrip("/")
+        paths = [endpoint.path, stripped if endpoint.path.endswith("/") else stripped + "/"]
+        for path in paths:
+            resource = app.router.add_resource(path, name=None)
+            route = resource.add_route(endpoint.method, handler)
+            if cors is not None and not endpoint.websocket:
+                cors.add(route)
+
+
+def _template_loader(host: PluginHost) -> jinja2.BaseLoader:
+    """Core templates plus each enabled plugin's ``templates/`` folder, found by convention."""
+    folders = [CORE_TEMPLATES]
+    for info in host.plugins:
+        module_file = getattr(info.obj, "__file__", None)
+        if module_file:
+            folder = Path(module_file).parent / "templates"
+            if folder.is_dir():
+                folders.append(folder)
+    return jinja2.FileSystemLoader([str(f) for f in folders])
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    plugins: Sequence[Any] = (),
+    host: PluginHost | None = None,
+    generate_schemas: bool = False,
+) -> web.Application:
+    """Build the application.
+
+    ``settings``: defaults to :class:`Settings` from the environment. ``plugins``: extra ad-hoc
+    plugin objects (tests, embedding), enabled in addition to ``SOPORTE_PLUGINS``. ``host``: a
+    prepared :class:`PluginHost` instead. ``generate_schemas``: create missing tables at start-up
+    instead of relying on ``soporte migrate`` (tests, throwaway databases).
+    """
+    settings = settings or Settings()
+    host = host or PluginHost.from_settings(settings, extra=plugins)
+    if settings.redis_url:
+        raise PluginError(
+            "SOPORTE_REDIS_URL is set, but this version has no Redis channel layer yet; unset it"
+        )
+    database = Database(tortoise_config(settings.database_url, host.models()), generate_schemas)
+
+    app = web.Application(
+        middlewares=[error_middleware, db_middleware(database), auth_middleware],
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.PLUGINS] = host
+    app[keys.DB] = database
+    app[keys.EVENTS] = EventBus(host.listeners())
+    app[keys.CHANNELS] = channels = InMemoryChannelLayer()
+    app[keys.STORAGE] = Storage(
+        settings.media_dir, settings.resolved_secret_key(), settings.enlace_ttl_segundos
+    )
+
+    aiohttp_jinja2.setup(app, loader=_template_loader(host), autoescape=True)
+
+    endpoints: list[tuple[str, Endpoint]] = [("core", e) for e in (*system.routes, *auth_routes)]
+    endpoints += host.routes(app)
+    app[keys.ENDPOINTS] = endpoints
+    cors = None
+    if settings.cors_origins:
+        options = aiohttp_cors.ResourceOptions(
+            allow_credentials=False,
+            expose_headers=("Location", "Retry-After", "X-Request-Id"),
+            allow_headers=("Authorization", "Content-Type"),
+            allow_methods="*",
+            max_age=600,
+        )
+        cors = aiohttp_cors.setup(app, defaults=dict.fromkeys(settings.cors_origins, options))
+    _add_routes(app, endpoints, cors)
+
+    app.cleanup_ctx.append(database_ctx(database))
+    app.cleanup_ctx.extend(host.background(app))
+
+    async def close_sockets(app: web.Application) -> None:
+        await channels.close()
+
+    # on_shutdown runs before the server waits for handlers: open WebSockets must end first.
+    app.on_shutdown.append(close_sockets)
+    log.debug("app built with plugins: %s", ", ".join(host.names) or "none")
+    return app

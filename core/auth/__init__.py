@@ -1,0 +1,1 @@
+"""Users, roles, tokens, login and the guards every endpoint and WebSocket goes through."""

@@ -1,0 +1,91 @@
+"""The one place that decides who may see and do what — REST and WebSocket alike.
+
+Rules of the contract: a ``CLIENTE`` sees only what is theirs; ``AGENTE`` and ``ADMIN`` see
+everything; anything not visible is a 404 (never a 403, so existence does not leak). Roles rank
+``CLIENTE < AGENTE < ADMIN``; an endpoint that requires ``AGENTE`` admits admins too.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from core.api.errors import Forbidden, NotFound, Unauthorized
+from core.auth.models import Rol, Token, Usuario
+from core.auth.passwords import hash_token
+from core.keys import USUARIO
+
+if TYPE_CHECKING:
+    from aiohttp import web
+    from tortoise.queryset import QuerySet
+
+    from core.api.routing import Access
+
+M = TypeVar("M")
+
+_RANK = {Rol.CLIENTE: 0, Rol.AGENTE: 1, Rol.ADMIN: 2}
+
+
+def tiene_rol(usuario: Usuario, rol: Rol) -> bool:
+    """Whether ``usuario`` holds ``rol`` or a higher one."""
+    return _RANK[Rol(usuario.rol)] >= _RANK[rol]
+
+
+def puede_ver(usuario: Usuario, propietario_id: int | None) -> bool:
+    """Whether ``usuario`` may see an object owned by ``propietario_id``."""
+    return usuario.es_agente or (propietario_id is not None and propietario_id == usuario.id)
+
+
+def visibles(usuario: Usuario, queryset: QuerySet[M], campo: str = "cliente_id") -> QuerySet[M]:
+    """Restrict ``queryset`` to what ``usuario`` may see (``campo`` holds the owner's id)."""
+    return queryset if usuario.es_agente else queryset.filter(**{campo: usuario.id})
+
+
+def visible_o_404(usuario: Usuario, obj: Any, campo: str = "cliente_id") -> Any:
+    """``obj`` if ``usuario`` may see it; otherwise (or if it is ``None``) a 404."""
+    if obj is None or not puede_ver(usuario, getattr(obj, campo)):
+        raise NotFound()
+    return obj
+
+
+async def usuario_por_token(token: str | None) -> Usuario | None:
+    """The active user behind a raw token, or ``None`` for a missing, unknown or expired one.
+
+    One indexed query; used by the HTTP middleware and by WebSocket handlers (``?token=``).
+    """
+    if not token or len(token) > 256 or token in ("null", "undefined"):
+        return None
+    found = (
+        await Token.filter(key_hash=hash_token(token), expira__gt=datetime.now(UTC))
+        .select_related("usuario")
+        .first()
+    )
+    if found is None or not found.usuario.activo:
+        return None
+    return found.usuario
+
+
+def token_de_cabecera(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (also ``Token <token>``)."""
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() not in ("bearer", "token") or not value.strip() or " " in value.strip():
+        return None
+    return value.strip()
+
+
+def usuario_actual(request: web.Request) -> Usuario:
+    """The authenticated user of ``request``, or a 401."""
+    usuario = request.get(USUARIO)
+    if usuario is None:
+        raise Unauthorized()
+    return usuario
+
+
+def exigir(request: web.Request, access: Access) -> Usuario | None:
+    """Apply an endpoint's guard: 401 without a valid token, 403 without the role."""
+    if access == "public":
+        return request.get(USUARIO)
+    usuario = usuario_actual(request)
+    if isinstance(access, Rol) and not tiene_rol(usuario, access):
+        raise Forbidden(f"Se requiere el rol {access.value}.")
+    return usuario

@@ -1,0 +1,33 @@
+"""The auth middleware: puts the user behind ``Authorization`` on the request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from core.api.errors import Unauthorized
+from core.auth.guards import token_de_cabecera, usuario_por_token
+from core.keys import USUARIO
+
+if TYPE_CHECKING:
+    from aiohttp.typedefs import Handler
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Resolve the bearer token once per request.
+
+    No header: anonymous (``None``); the endpoint's guard decides. A header that is present but
+    malformed, unknown or expired — the guide's ``Bearer null`` included — is a 401 on every
+    endpoint, as Django REST Framework does, so a client never mistakes a dead session for an
+    anonymous one. CORS preflights carry no credentials and are never challenged.
+    """
+    request[USUARIO] = None
+    header = request.headers.get("Authorization")
+    if header is not None and request.method != "OPTIONS":
+        usuario = await usuario_por_token(token_de_cabecera(header))
+        if usuario is None:
+            raise Unauthorized("Token inválido o caducado.")
+        request[USUARIO] = usuario
+    return await handler(request)

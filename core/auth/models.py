@@ -1,0 +1,75 @@
+"""Users, API tokens and failed-login records (Tortoise app label ``core``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Rol(StrEnum):
+    """The three roles of the contract. ``ADMIN`` is an agent who also configures."""
+
+    CLIENTE = "CLIENTE"
+    AGENTE = "AGENTE"
+    ADMIN = "ADMIN"
+
+
+class Usuario(Model):
+    """A person who logs in: a customer, an agent or an admin."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=150, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    nombre = fields.CharField(max_length=200, default="")
+    email = fields.CharField(max_length=254, default="")
+    rol = fields.CharEnumField(Rol, max_length=10, default=Rol.CLIENTE, db_index=True)
+    activo = fields.BooleanField(default=True)
+    fecha_creacion = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "core_usuario"
+
+    @property
+    def es_agente(self) -> bool:
+        """Agents and admins see every customer's objects."""
+        return self.rol in (Rol.AGENTE, Rol.ADMIN)
+
+    @property
+    def nombre_visible(self) -> str:
+        """The name shown to others: ``nombre``, or the username when it is blank."""
+        return self.nombre or self.username
+
+    def __str__(self) -> str:
+        return f"{self.username} ({self.rol})"
+
+
+class Token(Model):
+    """An API token. Only the SHA-256 of the random secret is stored."""
+
+    id = fields.IntField(primary_key=True)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    usuario: fields.ForeignKeyRelation[Usuario] = fields.ForeignKeyField(
+        "core.Usuario", related_name="tokens", on_delete=fields.CASCADE
+    )
+    creado = fields.DatetimeField(auto_now_add=True)
+    expira = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "core_token"
+
+
+class LoginFallido(Model):
+    """One failed login, kept for throttling in the database so that every process agrees."""
+
+    id = fields.IntField(primary_key=True)
+    clave = fields.CharField(max_length=300)
+    fecha = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "core_login_fallido"
+        indexes = (("clave", "fecha"),)
+
+
+__models__ = [Usuario, Token, LoginFallido]

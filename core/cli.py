@@ -1,0 +1,232 @@
+"""The ``soporte`` command: run, migrate, createuser, demo, plugins — plus plugins' commands.
+
+Every command exits non-zero with a one-line reason when it cannot do its job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+from pydantic import ValidationError
+
+from core import __version__
+from core.api.errors import Problem
+from core.auth.models import Rol
+from core.db import make_migrations, migrate, open_context, tortoise_config
+from core.plugins import PluginError, PluginHost, discover_installed
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from core.auth.models import Usuario
+
+#: The demo accounts ``soporte demo`` creates: username → (password, role, display name).
+DEMO_USERS: dict[str, tuple[str, Rol, str]] = {
+    "cliente": ("cliente123", Rol.CLIENTE, "Lucía Fernández"),
+    "cliente2": ("cliente123", Rol.CLIENTE, "Martín Gómez"),
+    "agente": ("agente123", Rol.AGENTE, "Carla Ruiz (Soporte)"),
+    "admin": ("admin123", Rol.ADMIN, "Diego Morales (Admin)"),
+}
+
+
+class Env:
+    """What every command needs: the settings and the plugin host (built lazily)."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._host: PluginHost | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = Settings()
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                field = ".".join(str(p) for p in first["loc"])
+                raise click.ClickException(
+                    f"invalid setting SOPORTE_{field.upper()}: {first['msg']}"
+                ) from exc
+        return self._settings
+
+    @property
+    def host(self) -> PluginHost:
+        if self._host is None:
+            try:
+                self._host = PluginHost.from_settings(self.settings)
+            except PluginError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._host
+
+    def db_config(self) -> dict[str, Any]:
+        return tortoise_config(self.settings.database_url, self.host.models())
+
+    def run_with_db(self, work: Callable[[], Awaitable[Any]]) -> Any:
+        """Run ``work`` with the database open (and closed afterwards)."""
+
+        async def main() -> Any:
+            ctx = await open_context(self.db_config())
+            try:
+                return await work()
+            finally:
+                await ctx.close_connections()
+
+        try:
+            return asyncio.run(main())
+        except Problem as exc:
+            detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items()) or exc.detail
+            raise click.ClickException(detail) from exc
+        except (OSError, ConnectionError) as exc:
+            raise click.ClickException(f"database unavailable: {exc}") from exc
+
+
+pass_env = click.make_pass_decorator(Env, ensure=True)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="soporte")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """soporte — a plugin-based helpdesk server."""
+    ctx.ensure_object(Env)
+    logging.basicConfig(
+        level=ctx.obj.settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@cli.command()
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (more than one needs PostgreSQL).",
+)
+@pass_env
+def run(env: Env, host: str, port: int, workers: int) -> None:
+    """Serve the API (and pages) over HTTP and WebSocket."""
+    from aiohttp import web
+
+    from core.app import create_app
+
+    if workers > 1:
+        raise click.ClickException(
+            "--workers > 1 is not available yet (scale-out is a separate feature); use 1"
+        )
+    try:
+        app = create_app(env.settings, host=env.host)
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from exc
+    web.run_app(app, host=host, port=port, access_log=None, print=click.echo)
+
+
+@cli.command("migrate")
+@pass_env
+def migrate_cmd(env: Env) -> None:
+    """Apply pending database migrations of the core and every enabled plugin."""
+    config = env.db_config()
+    try:
+        asyncio.run(migrate(config, progress=click.echo))
+    except Exception as exc:
+        raise click.ClickException(f"migration failed: {exc}") from exc
+    click.echo(f"base de datos al día ({', '.join(config['apps'])})")
+
+
+@cli.command("makemigrations")
+@click.option("--name", default=None, help="Name suffix of the new migration files.")
+@pass_env
+def makemigrations_cmd(env: Env, name: str | None) -> None:
+    """(Developers) write migration files for model changes, for every app at once."""
+    written = asyncio.run(make_migrations(env.db_config(), name))
+    for path in written:
+        click.echo(f"creada {path}")
+    if not written:
+        click.echo("sin cambios")
+
+
+@cli.command()
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option(
+    "--rol", type=click.Choice([r.value for r in Rol]), default=Rol.CLIENTE.value, show_default=True
+)
+@click.option("--nombre", default="")
+@click.option("--email", default="")
+@pass_env
+def createuser(env: Env, username: str, password: str, rol: str, nombre: str, email: str) -> None:
+    """Create a user with a role."""
+    from core.auth.service import crear_usuario
+
+    if len(password) < 8:
+        raise click.ClickException("the password needs at least 8 characters")
+    usuario = env.run_with_db(
+        lambda: crear_usuario(username, password, Rol(rol), nombre=nombre, email=email)
+    )
+    click.echo(f"usuario creado: {usuario.username} ({usuario.rol}, id {usuario.id})")
+
+
+async def ensure_demo_users() -> dict[str, Usuario]:
+    """Create the demo accounts if they are missing (idempotent)."""
+    from core.auth.models import Usuario
+    from core.auth.service import crear_usuario
+
+    usuarios: dict[str, Usuario] = {}
+    for username, (password, rol, nombre) in DEMO_USERS.items():
+        found = await Usuario.get_or_none(username=username)
+        usuarios[username] = found or await crear_usuario(
+            username, password, rol, nombre=nombre, email=f"{username}@demo.soporte.test"
+        )
+    return usuarios
+
+
+@cli.command()
+@pass_env
+def demo(env: Env) -> None:
+    """Load realistic demo data through every enabled plugin (safe to run twice)."""
+
+    async def load() -> None:
+        usuarios = await ensure_demo_users()
+        await env.host.load_demo_data(usuarios)
+
+    env.run_with_db(load)
+    click.echo("datos de demostración cargados. Accesos de prueba:")
+    for username, (password, rol, nombre) in DEMO_USERS.items():
+        click.echo(f"  {rol.value:<8} usuario: {username:<9} contraseña: {password}   ({nombre})")
+
+
+@cli.command()
+@pass_env
+def plugins(env: Env) -> None:
+    """List installed plugins, their versions, and which are enabled."""
+    try:
+        installed = discover_installed()
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from exc
+    enabled = set(env.host.names)
+    if not installed:
+        click.echo("no plugins installed")
+    for name, info in sorted(installed.items()):
+        mark = "enabled " if name in enabled else "disabled"
+        requires = f" requires {', '.join(info.requires)}" if info.requires else ""
+        source = f" [{info.distribution}]" if info.distribution else ""
+        click.echo(f"{mark} {name} {info.version}{source}{requires}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: plugin commands are added before parsing."""
+    env = Env()
+    try:
+        env.host.add_commands(cli)
+    except click.ClickException as exc:
+        # Still allow `--help` and `plugins`-free commands to explain the problem in one line.
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(1)
+    cli.main(args=argv, obj=env, prog_name="soporte")

@@ -1,0 +1,164 @@
+"""Tortoise set-up from the enabled plugins' model modules, and native migrations.
+
+Each plugin is one Tortoise app whose label is the plugin's name, with its migrations in the
+package ``<plugin package>.migrations``; the core's own models (users, tokens) are the app
+``core``. All ORM state lives in a :class:`TortoiseContext`; the app factory creates it in a
+``cleanup_ctx`` and the db middleware makes it current for each request (see STACK-NOTES).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tortoise.context import TortoiseContext, _current_context
+from tortoise.migrations.executor import MigrationExecutor
+
+from core.settings import sqlite_path
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from aiohttp import web
+    from aiohttp.typedefs import Handler
+
+log = logging.getLogger("soporte.db")
+
+CORE_LABEL = "core"
+CORE_MODELS = ["core.auth.models"]
+
+
+def migrations_package(model_module: str) -> str:
+    """``plugins.tickets.models`` → ``plugins.tickets.migrations``."""
+    return model_module.rsplit(".", 1)[0] + ".migrations"
+
+
+def tortoise_config(database_url: str, plugin_models: dict[str, list[str]]) -> dict[str, Any]:
+    """The Tortoise configuration: the core's app plus one app per plugin with models."""
+    apps: dict[str, Any] = {
+        CORE_LABEL: {
+            "models": CORE_MODELS,
+            "default_connection": "default",
+            "migrations": "core.migrations",
+        }
+    }
+    for label, modules in plugin_models.items():
+        if label == CORE_LABEL:
+            raise ValueError("a plugin may not be called 'core'")
+        apps[label] = {
+            "models": modules,
+            "default_connection": "default",
+            "migrations": migrations_package(modules[0]),
+        }
+    return {
+        "connections": {"default": database_url},
+        "apps": apps,
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+@dataclass
+class Database:
+    """The application's ORM context, created at start-up (the app is frozen by then)."""
+
+    config: dict[str, Any]
+    generate_schemas: bool = False
+    context: TortoiseContext | None = field(default=None, repr=False)
+
+    @property
+    def ctx(self) -> TortoiseContext:
+        """The live context; only valid between start-up and clean-up."""
+        if self.context is None:
+            raise RuntimeError("the database is not open (outside the app's lifetime)")
+        return self.context
+
+
+async def open_context(
+    config: dict[str, Any], *, generate_schemas: bool = False
+) -> TortoiseContext:
+    """Create and initialise a Tortoise context for ``config``, and make it current."""
+    url = config["connections"]["default"]
+    db_file = sqlite_path(url)
+    if db_file is not None:
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+    ctx = TortoiseContext()
+    _current_context.set(ctx)
+    await ctx.init(config=config)
+    if generate_schemas:
+        await ctx.generate_schemas(safe=True)
+    return ctx
+
+
+@contextlib.contextmanager
+def activate(ctx: TortoiseContext) -> Iterator[TortoiseContext]:
+    """Make ``ctx`` the current ORM context for the current task, restoring it afterwards.
+
+    Unlike ``with ctx:``, this keeps its own reset token, so concurrent tasks may each use it.
+    """
+    token = _current_context.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current_context.reset(token)
+
+
+def database_ctx(db: Database) -> Callable[[web.Application], Any]:
+    """The ``cleanup_ctx`` that opens the database at start-up and closes it at clean-up."""
+
+    async def database(app: web.Application) -> Any:
+        db.context = await open_context(db.config, generate_schemas=db.generate_schemas)
+        try:
+            yield
+        finally:
+            await db.context.close_connections()
+            db.context = None
+
+    return database
+
+
+def db_middleware(db: Database) -> Callable[[web.Request, Handler], Any]:
+    """A middleware that makes the ORM context current for each request (and WebSocket)."""
+    from aiohttp import web
+
+    @web.middleware
+    async def with_database(request: web.Request, handler: Handler) -> web.StreamResponse:
+        with activate(db.ctx):
+            return await handler(request)
+
+    return with_database
+
+
+async def migrate(config: dict[str, Any], progress: Callable[[str], None] | None = None) -> None:
+    """Apply every app's pending migrations (``soporte migrate``)."""
+
+    def report(event: str, app_label: str, name: str) -> None:
+        if progress and event == "apply_done":
+            progress(f"aplicada {app_label}.{name}")
+
+    ctx = await open_context(config)
+    try:
+        executor = MigrationExecutor(ctx.db("default"), config["apps"])
+        await executor.migrate(progress=report)
+    finally:
+        await ctx.close_connections()
+
+
+async def make_migrations(config: dict[str, Any], name: str | None = None) -> list[str]:
+    """Write new migration files for model changes in every app; returns their paths."""
+    from tortoise.migrations.autodetector import MigrationAutodetector
+    from tortoise.migrations.writer import format_migration_name
+
+    ctx = await open_context(config)
+    try:
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    finally:
+        await ctx.close_connections()
+    written = []
+    for writer in writers:
+        if name:
+            writer.name = format_migration_name(int(writer.name.split("_", 1)[0]), name)
+        written.append(str(writer.write()))
+    return written

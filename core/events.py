@@ -1,0 +1,141 @@
+"""Typed domain events, a unit of work that publishes them after commit, and listener dispatch.
+
+Two phases, as in Kinto: ``in_transaction`` listeners run as the event is emitted, inside the
+transaction, and may veto it by raising; ``after_commit`` listeners (the default) run once the
+transaction has committed and never break the request — a failing one is logged. Events emitted
+in a transaction that rolls back are dropped.
+
+Business events are explicit dataclasses, never ORM signals::
+
+    @dataclass(frozen=True, kw_only=True)
+    class TicketCreado(Event):
+        name: ClassVar[str] = "ticket_creado"
+        ticket_id: int
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from tortoise.transactions import in_transaction
+
+from core.plugins import await_me_maybe
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
+    from types import TracebackType
+
+    from tortoise.backends.base.client import BaseDBAsyncClient
+
+log = logging.getLogger("soporte.events")
+
+Phase = Literal["in_transaction", "after_commit"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every domain event. Subclasses set a unique ``name`` (snake_case, Spanish)."""
+
+    name: ClassVar[str] = "event"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event's fields, for logs and cross-process transport."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A subscription: ``handler(event)`` for every event that is an instance of ``event``."""
+
+    event: type[Event]
+    handler: Callable[[Any], Awaitable[None] | None]
+    phase: Phase = "after_commit"
+
+
+class EventBus:
+    """Delivers events to listeners. One per application, filled by ``register_listeners``."""
+
+    def __init__(self, listeners: Iterable[Listener] = ()) -> None:
+        self._listeners: list[Listener] = []
+        for listener in listeners:
+            self.subscribe(listener)
+
+    def subscribe(self, listener: Listener) -> None:
+        """Add a listener (at build time, or from tests)."""
+        if listener.phase not in ("in_transaction", "after_commit"):
+            raise ValueError(f"unknown listener phase {listener.phase!r}")
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        """Remove a listener added with :meth:`subscribe`."""
+        self._listeners.remove(listener)
+
+    def _for(self, event: Event, phase: Phase) -> list[Listener]:
+        return [ls for ls in self._listeners if ls.phase == phase and isinstance(event, ls.event)]
+
+    async def run_in_transaction(self, event: Event) -> None:
+        """Run the ``in_transaction`` listeners of ``event``; an exception vetoes the work."""
+        for listener in self._for(event, "in_transaction"):
+            await await_me_maybe(listener.handler(event))
+
+    async def publish(self, event: Event) -> None:
+        """Run the ``after_commit`` listeners of ``event``, each isolated from the others."""
+        for listener in self._for(event, "after_commit"):
+            try:
+                await await_me_maybe(listener.handler(event))
+            except Exception:
+                log.exception(
+                    "listener %s failed on %s %s",
+                    getattr(listener.handler, "__qualname__", listener.handler),
+                    event.name,
+                    event.to_dict(),
+                )
+
+    async def emit(self, event: Event) -> None:
+        """Emit outside any unit of work: both phases run now, in order."""
+        await self.run_in_transaction(event)
+        await self.publish(event)
+
+
+@dataclass
+class UnitOfWork:
+    """A database transaction whose events are published only after it commits.
+
+    ::
+
+        async with UnitOfWork(bus) as uow:
+            ticket = await Ticket.create(..., using_db=uow.connection)
+            await uow.emit(TicketCreado(ticket_id=ticket.id))
+        # committed; after_commit listeners have run
+    """
+
+    bus: EventBus
+    connection_name: str | None = None
+    _pending: list[Event] = field(default_factory=list)
+    _tx: Any = None
+    connection: BaseDBAsyncClient | None = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._tx = in_transaction(self.connection_name)
+        self.connection = await self._tx.__aenter__()
+        return self
+
+    async def emit(self, event: Event) -> None:
+        """Queue ``event`` for after commit, running its ``in_transaction`` listeners now."""
+        await self.bus.run_in_transaction(event)
+        self._pending.append(event)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._tx.__aexit__(exc_type, exc, tb)
+        pending, self._pending = self._pending, []
+        if exc_type is None:
+            for event in pending:
+                await self.bus.publish(event)

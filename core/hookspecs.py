@@ -1,0 +1,151 @@
+"""Every hook of soporte: the framework's public API for plugins.
+
+Hooks are grouped by when they fire. ``register_*`` hooks contribute at build time, before the
+aiohttp application is frozen; the others are called at run time. pluggy calls implementations
+synchronously; hooks marked *may be async* accept plain or ``async def`` implementations and the
+core awaits whatever comes back (see :func:`core.plugins.await_me_maybe`). No hook here is
+``firstresult``: an ``async`` implementation returns a coroutine, which is never ``None``.
+
+Each hook has a section in ``docs/plugins.md`` and a test in ``tests/core/test_hooks.py``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Iterable
+    from datetime import datetime
+
+    import click
+    from aiohttp import web
+
+    from core.api.routing import Endpoint
+    from core.app import BackgroundContext
+    from core.auth.models import Usuario
+    from core.events import Listener
+
+PROJECT = "soporte"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- plugin loading ------------------------------------------------------------------------
+
+
+@hookspec(historic=True)
+def register_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
+    """Add a plugin's own hookspecs, so that other plugins can implement them.
+
+    Fires: once per plugin, as soon as the plugin is registered (historic: plugins registered
+    later still get it), before ``check_pending()`` verifies every implementation.
+    ``plugin_manager``: call ``plugin_manager.add_hookspecs(module)`` with your hookspecs module.
+    Returns: nothing.
+    """
+
+
+# --- build time: contributions collected by create_app() -----------------------------------
+
+
+@hookspec
+def register_models() -> Iterable[str]:
+    """Name the modules holding this plugin's Tortoise models.
+
+    Fires: at build time, by ``create_app`` and ``soporte migrate``.
+    Returns: dotted module paths. They form one Tortoise app whose label is the plugin's name;
+    each module must list its models in ``__models__``. The plugin's migrations live in the
+    package ``<plugin package>.migrations``.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def register_routes(app: web.Application) -> Iterable[Endpoint]:
+    """Contribute REST and WebSocket endpoints.
+
+    Fires: at build time, once per application, before the router is frozen.
+    ``app``: the application being built (read settings from it; do not add routes to it).
+    Returns: :class:`core.api.routing.Endpoint` objects, usually a plugin's ``routes.endpoints``
+    collection. The core registers each path with and without its trailing slash, applies the
+    endpoint's role guard, validates bodies and queries with its pydantic models, adds CORS and
+    documents it in ``/api/openapi.json``.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def register_listeners() -> Iterable[Listener]:
+    """Subscribe to domain events.
+
+    Fires: at build time, once per application.
+    Returns: :class:`core.events.Listener` objects (event type, handler, phase). ``after_commit``
+    listeners (the default) run after the transaction that emitted the event commits; a failing
+    one is logged and never breaks the request. ``in_transaction`` listeners run inside it and
+    may veto it by raising.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def register_background(app: web.Application) -> Iterable[BackgroundContext]:
+    """Contribute long-running work (schedulers, bus readers) that lives as long as the app.
+
+    Fires: at build time, once per application.
+    Returns: ``cleanup_ctx``-style callables: ``async def worker(app): start…; yield; stop…``.
+    They run after the database is ready, with its context current, so tasks they start may use
+    the ORM directly. Teardown runs in reverse order, before the database closes.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add ``soporte`` sub-commands.
+
+    Fires: when the ``soporte`` command starts, for every enabled plugin.
+    ``cli``: the root click group; call ``cli.add_command(...)`` or decorate with ``@cli.command``.
+    Returns: nothing.
+    """
+
+
+# --- run time --------------------------------------------------------------------------------
+
+
+@hookspec
+def dashboard_stats(
+    usuario: Usuario, desde: datetime
+) -> dict[str, Any] | Awaitable[dict[str, Any]] | None:
+    """Contribute numbers to ``GET /api/soporte/dashboard/stats/``.
+
+    Fires: on every dashboard request (an agent's). May be async.
+    ``usuario``: the agent asking. ``desde``: start of the period (``now - dias``), aware UTC.
+    Returns: a dict merged into the answer (keys must be unique across plugins; numbers must be
+    ``0`` rather than ``None`` on an empty database), or ``None`` to contribute nothing.
+    """
+
+
+@hookspec
+def validate_reserva(reserva_id: int, usuario: Usuario) -> str | Awaitable[str | None] | None:
+    """Check a booking id that a ticket or case refers to.
+
+    Fires: when a ticket or case is created with a ``reserva_relacionada`` /
+    ``reservas_relacionadas``. May be async.
+    ``reserva_id``: the id sent by the client. ``usuario``: who is creating the object.
+    Returns: ``None`` when the plugin has no objection (or no opinion), or an error message in
+    Spanish; any message turns the request into a 400 listing it under the field.
+    """
+
+
+@hookspec
+def load_demo_data(usuarios: dict[str, Usuario]) -> Awaitable[None] | None:
+    """Load realistic demo data for ``soporte demo``.
+
+    Fires: on ``soporte demo``, after the demo users exist, in plugin order (a plugin that
+    ``requires`` another runs after it). May be async. Must be idempotent: running the command
+    twice must not duplicate anything.
+    ``usuarios``: the demo users by username (``cliente``, ``cliente2``, ``agente``, ``admin``).
+    Returns: nothing.
+    """

@@ -1,0 +1,34 @@
+"""Typed keys for what the core keeps on the application and the request.
+
+Kept in their own module so that every part of the core (and every plugin) can import them
+without importing the app factory.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from tortoise.context import TortoiseContext
+
+    from core.api.routing import Endpoint
+    from core.auth.models import Usuario
+    from core.events import EventBus
+    from core.plugins import PluginHost
+    from core.realtime import ChannelLayer
+    from core.settings import Settings
+    from core.storage import Storage
+
+SETTINGS: web.AppKey[Settings] = web.AppKey("soporte_settings")
+PLUGINS: web.AppKey[PluginHost] = web.AppKey("soporte_plugins")
+DB: web.AppKey[TortoiseContext] = web.AppKey("soporte_db")
+EVENTS: web.AppKey[EventBus] = web.AppKey("soporte_events")
+CHANNELS: web.AppKey[ChannelLayer] = web.AppKey("soporte_channels")
+STORAGE: web.AppKey[Storage] = web.AppKey("soporte_storage")
+#: Every endpoint of the app with the plugin that contributed it (``core`` for the core's own).
+ENDPOINTS: web.AppKey[list[tuple[str, Endpoint]]] = web.AppKey("soporte_endpoints")
+
+#: The authenticated user of a request, or ``None`` when it sent no Authorization header.
+USUARIO: web.RequestKey[Usuario | None] = web.RequestKey("soporte_usuario")

@@ -1,0 +1,196 @@
+"""File storage for attachments, and signed, expiring download links.
+
+Files are stored under a random name (never the client's); the client's name survives only as a
+sanitised display name. A download link is ``{base}/api/descargas/{token}/`` where the token is
+signed with the secret key and carries the stored key, display name and type, so the link works
+from a plain ``<a href>`` on another origin (no ``Authorization`` header) and cannot be altered.
+Downloads are served with ``Content-Disposition: attachment`` and ``nosniff``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from core.api.errors import BadRequest, Forbidden, PayloadTooLarge
+from core.keys import SETTINGS, STORAGE
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from aiohttp import BodyPartReader, web
+
+_CHUNK = 64 * 1024
+_KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}$")
+# Types a browser may be told as-is; anything else is served as application/octet-stream.
+_SAFE_TYPES = {
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file received in a multipart request and already stored."""
+
+    field: str
+    key: str
+    nombre: str
+    tipo: str
+    tamano: int
+
+
+def sanitize_filename(name: str | None) -> str:
+    """A display name safe to show and to put in a header: no path, no control characters."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r"[<>:\"|?*]", "_", name).strip(" .")
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:190] + dot + ext[:9]) if dot and len(ext) < 10 else name[:200]
+    return name or "archivo"
+
+
+class Storage:
+    """Attachments on the local disk under ``media_dir``."""
+
+    def __init__(self, media_dir: Path, secret_key: str, link_ttl: int) -> None:
+        self.media_dir = media_dir
+        self.link_ttl = link_ttl
+        self._signer = URLSafeTimedSerializer(secret_key, salt="soporte.descarga")
+
+    def path(self, key: str) -> Path:
+        """Where the file of ``key`` lives; refuses anything but a key this class made."""
+        if not _KEY.match(key):
+            raise ValueError(f"not a storage key: {key!r}")
+        return self.media_dir / key
+
+    def new_key(self) -> str:
+        """A fresh random key, spread over 256 folders."""
+        token = secrets.token_hex(16)
+        return f"{token[:2]}/{token}"
+
+    async def save_part(self, part: BodyPartReader, limit: int) -> tuple[str, int]:
+        """Stream one multipart file part to disk; 413 (and nothing kept) past ``limit`` bytes."""
+        key = self.new_key()
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        size = 0
+        try:
+            with open(target, "wb") as out:  # noqa: ASYNC230 — 64 KiB local writes are cheap
+                while chunk := await part.read_chunk(_CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise PayloadTooLarge(
+                            f"El archivo {sanitize_filename(part.filename)!r} supera el máximo "
+                            f"de {limit // (1024 * 1024)} MiB."
+                        )
+                    out.write(chunk)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        return key, size
+
+    def delete(self, key: str) -> None:
+        """Remove a stored file (missing is fine)."""
+        self.path(key).unlink(missing_ok=True)
+
+    def sign(self, key: str, nombre: str, tipo: str) -> str:
+        """A token for a download link of ``key``."""
+        return self._signer.dumps({"k": key, "n": nombre, "t": tipo})
+
+    def url(self, base: str, key: str, nombre: str, tipo: str) -> str:
+        """The absolute, signed, expiring download link of a stored file."""
+        return f"{base}/api/descargas/{self.sign(key, nombre, tipo)}/"
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The payload of a link token; 403 when tampered with or expired."""
+        try:
+            data = self._signer.loads(token, max_age=self.link_ttl)
+        except SignatureExpired as exc:
+            raise Forbidden("El enlace de descarga ha caducado.") from exc
+        except BadSignature as exc:
+            raise Forbidden("El enlace de descarga no es válido.") from exc
+        if not isinstance(data, dict) or not _KEY.match(str(data.get("k", ""))):
+            raise Forbidden("El enlace de descarga no es válido.")
+        return data
+
+
+def base_url(request: web.Request) -> str:
+    """The base of absolute links: ``SOPORTE_PUBLIC_URL``, or the request's own origin."""
+    configured = request.app[SETTINGS].public_url
+    return configured or f"{request.scheme}://{request.host}"
+
+
+async def read_multipart(request: web.Request) -> tuple[dict[str, list[str]], list[Upload]]:
+    """Read a form: text fields by name, and every file part stored on disk.
+
+    Limits from the settings: ``max_upload_mb`` per file and ``max_archivos`` files per request
+    (413 past either). If anything fails midway, the files already stored are removed.
+    """
+    settings = request.app[SETTINGS]
+    storage = request.app[STORAGE]
+    fields: dict[str, list[str]] = {}
+    files: list[Upload] = []
+    if request.content_type == "application/x-www-form-urlencoded":
+        form = await request.post()
+        for key in form:
+            fields[key] = [str(v) for v in form.getall(key)]
+        return fields, files
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not hasattr(part, "read_chunk") or part.name is None:
+                raise BadRequest("Parte de formulario sin nombre.")
+            if part.filename is None:
+                value = await part.read(decode=True)
+                if len(value) > 1024 * 1024:
+                    raise PayloadTooLarge(f"El campo {part.name!r} es demasiado grande.")
+                fields.setdefault(part.name, []).append(value.decode("utf-8", "replace"))
+                continue
+            if len(files) >= settings.max_archivos:
+                raise PayloadTooLarge(f"Se admiten como máximo {settings.max_archivos} archivos.")
+            key, size = await storage.save_part(part, settings.max_upload_bytes)
+            tipo = (part.headers.get("Content-Type") or "application/octet-stream")[:100]
+            files.append(Upload(part.name, key, sanitize_filename(part.filename), tipo, size))
+    except BaseException:
+        for upload in files:
+            storage.delete(upload.key)
+        raise
+    return fields, files
+
+
+def download_headers(nombre: str, tipo: str) -> dict[str, str]:
+    """Headers that force a download and stop the browser from guessing the type."""
+    ascii_name = nombre.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return {
+        "Content-Type": tipo if tipo in _SAFE_TYPES else "application/octet-stream",
+        "Content-Disposition": (
+            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(nombre)}"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    }
+
+
+def exists(storage: Storage, key: str) -> bool:
+    """Whether the stored file of ``key`` is on disk."""
+    return os.path.exists(storage.path(key))
