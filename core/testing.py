@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -62,13 +64,45 @@ def password_hash(password: str = TEST_PASSWORD) -> str:
     return _hash_cache[password]
 
 
-@pytest.fixture
-def soporte_settings(tmp_path: Path) -> Settings:
-    """Settings for one test: fresh database, temporary media folder, fixed secret."""
-    import os
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://", "asyncpg://")
 
+
+@pytest.fixture
+async def soporte_database_url() -> AsyncIterator[str]:
+    """A fresh, empty database for one test.
+
+    In-memory SQLite by default. With ``SOPORTE_TEST_DATABASE_URL=postgres://…`` each test gets
+    its own schema (created here, dropped afterwards) — about 50 ms, against 200 ms for a
+    database per test. ``public`` stays on the search path for extensions such as ``unaccent``.
+    """
+    url = os.environ.get("SOPORTE_TEST_DATABASE_URL", "")
+    if not url.startswith(_POSTGRES_SCHEMES):
+        yield url or "sqlite://:memory:"
+        return
+    import asyncpg
+
+    dsn = "postgres://" + url.split("://", 1)[1].split("?", 1)[0]
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await conn.close()
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}schema={schema},public"
+    finally:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+def soporte_settings(tmp_path: Path, soporte_database_url: str) -> Settings:
+    """Settings for one test: fresh database, temporary media folder, fixed secret."""
     return Settings(
-        database_url=os.environ.get("SOPORTE_TEST_DATABASE_URL") or "sqlite://:memory:",
+        database_url=soporte_database_url,
         media_dir=tmp_path / "media",
         secret_key="clave-secreta-de-pruebas",
         escalamiento_intervalo=0,
