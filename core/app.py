@@ -150,7 +150,7 @@ def create_app(
     app[keys.SETTINGS] = settings
     app[keys.PLUGINS] = host
     app[keys.DB] = database
-    app[keys.EVENTS] = EventBus(host.listeners())
+    app[keys.EVENTS] = EventBus(host.listeners(app))
     app[keys.CHANNELS] = channels = InMemoryChannelLayer()
     app[keys.STORAGE] = Storage(
         settings.media_dir, settings.resolved_secret_key(), settings.enlace_ttl_segundos

@@ -77,10 +77,12 @@ def register_routes(app: web.Application) -> Iterable[Endpoint]:
 
 
 @hookspec
-def register_listeners() -> Iterable[Listener]:
+def register_listeners(app: web.Application) -> Iterable[Listener]:
     """Subscribe to domain events.
 
     Fires: at build time, once per application.
+    ``app``: the application being built; handlers may close over it to reach its channel layer
+    (``app[core.keys.CHANNELS]``) or settings at run time. Implementations may omit it.
     Returns: :class:`core.events.Listener` objects (event type, handler, phase). ``after_commit``
     listeners (the default) run after the transaction that emitted the event commits; a failing
     one is logged and never breaks the request. ``in_transaction`` listeners run inside it and

@@ -216,11 +216,11 @@ class PluginHost:
             for endpoint in endpoints or ()
         ]
 
-    def listeners(self) -> list[Listener]:
+    def listeners(self, app: web.Application) -> list[Listener]:
         """Every event subscription."""
         return [
             listener
-            for _, listeners in self._per_plugin(self.pm.hook.register_listeners)
+            for _, listeners in self._per_plugin(self.pm.hook.register_listeners, app=app)
             for listener in listeners or ()
         ]
 
