@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import logging
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
@@ -19,7 +19,7 @@ from core import hookspecs
 from core.hookspecs import PROJECT
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Sequence
+    from collections.abc import Awaitable, Mapping, Sequence
     from datetime import datetime
     from types import ModuleType
 
@@ -82,22 +82,33 @@ def plugin_info(
     )
 
 
+def installed_entry_points() -> dict[str, EntryPoint]:
+    """The entry points of every installed plugin, by name, without importing any of them."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def load_entry_point(ep: EntryPoint) -> PluginInfo:
+    """Import one installed plugin; an import error names the plugin."""
+    try:
+        module: ModuleType = ep.load()
+    except Exception as exc:
+        raise PluginError(f"plugin {ep.name!r} failed to import: {exc}") from exc
+    dist = ep.dist
+    return plugin_info(
+        module,
+        name=ep.name,
+        distribution=dist.metadata["Name"] if dist else None,
+        version=dist.version if dist else None,
+    )
+
+
 def discover_installed() -> dict[str, PluginInfo]:
-    """Every plugin installed in the entry-point group, by name (nothing is enabled yet)."""
-    found: dict[str, PluginInfo] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            module: ModuleType = ep.load()
-        except Exception as exc:  # an import error in a plugin must name the plugin
-            raise PluginError(f"plugin {ep.name!r} failed to import: {exc}") from exc
-        dist = ep.dist
-        found[ep.name] = plugin_info(
-            module,
-            name=ep.name,
-            distribution=dist.metadata["Name"] if dist else None,
-            version=dist.version if dist else None,
-        )
-    return found
+    """Every installed plugin, imported (for listing; enabling imports only what it enables)."""
+    return {name: load_entry_point(ep) for name, ep in installed_entry_points().items()}
+
+
+def _loaded(item: PluginInfo | EntryPoint) -> PluginInfo:
+    return item if isinstance(item, PluginInfo) else load_entry_point(item)
 
 
 def _order_by_requirements(plugins: dict[str, PluginInfo]) -> list[PluginInfo]:
@@ -121,16 +132,20 @@ def _order_by_requirements(plugins: dict[str, PluginInfo]) -> list[PluginInfo]:
 
 
 def select_plugins(
-    installed: dict[str, PluginInfo], wanted: Sequence[str] | None, extra: Sequence[PluginInfo] = ()
+    installed: Mapping[str, PluginInfo | EntryPoint],
+    wanted: Sequence[str] | None,
+    extra: Sequence[PluginInfo] = (),
 ) -> list[PluginInfo]:
-    """Choose the enabled plugins and check every ``requires``.
+    """Choose the enabled plugins, import them, and check every ``requires``.
 
+    ``installed`` maps names to plugins or to entry points not imported yet: only the chosen
+    ones are imported, so a broken plugin that is not enabled cannot stop the app.
     ``wanted`` is the ``SOPORTE_PLUGINS`` list (``None``: all installed). ``extra`` plugins
     (ad-hoc, e.g. from tests) are always enabled.
     Raises :class:`PluginError` naming any unknown or missing plugin.
     """
     if wanted is None:
-        chosen = dict(installed)
+        chosen = {name: _loaded(item) for name, item in installed.items()}
     else:
         unknown = [name for name in wanted if name not in installed]
         if unknown:
@@ -138,7 +153,7 @@ def select_plugins(
                 f"unknown plugin(s) in SOPORTE_PLUGINS: {', '.join(unknown)}; "
                 f"installed: {', '.join(sorted(installed)) or 'none'}"
             )
-        chosen = {name: installed[name] for name in wanted}
+        chosen = {name: _loaded(installed[name]) for name in wanted}
     for info in extra:
         if info.name in chosen:
             raise PluginError(f"plugin {info.name!r} is registered twice")
@@ -175,7 +190,7 @@ class PluginHost:
     @classmethod
     def from_settings(cls, settings: Settings, extra: Sequence[Any] = ()) -> PluginHost:
         """Discover installed plugins, apply ``SOPORTE_PLUGINS`` and add ``extra`` ad-hoc ones."""
-        installed = discover_installed()
+        installed = installed_entry_points()
         extras = [e if isinstance(e, PluginInfo) else plugin_info(e) for e in extra]
         return cls(select_plugins(installed, settings.enabled_plugins, extras))
 
