@@ -6,12 +6,12 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 0.0.0.0
 PORT   ?= 8000
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench clean chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]' -e examples/soporte-politica-sin-asignar
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -22,9 +22,13 @@ run: install
 	$(BIN)/soporte demo
 	$(BIN)/soporte run --host $(HOST) --port $(PORT)
 
-## The whole test suite.
-test: install
+## The whole test suite (the browser tests need Debian's chromium: installed with apt if missing).
+test: install chromium
 	$(BIN)/python -m pytest
+
+## Debian's /usr/bin/chromium for tests/browser (apt-get; playwright never downloads a browser).
+chromium:
+	scripts/chromium.sh
 
 lint: install
 	$(BIN)/ruff format --check .

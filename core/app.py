@@ -7,6 +7,7 @@ before aiohttp freezes the application. State lives on the application under typ
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -19,13 +20,14 @@ from aiohttp import web
 
 from core import keys
 from core.api import system
-from core.api.errors import error_middleware
+from core.api.errors import NotFound, error_middleware
 from core.api.routing import Endpoint, parse_body, query_dict, render, validate_model
 from core.auth.guards import exigir
 from core.auth.middleware import auth_middleware
 from core.auth.routes import routes as auth_routes
-from core.db import Database, database_ctx, db_middleware, tortoise_config
+from core.db import Database, activate, database_ctx, db_middleware, tortoise_config
 from core.events import EventBus
+from core.pages import setup_pages
 from core.plugins import PluginError, PluginHost
 from core.realtime import InMemoryChannelLayer
 from core.settings import Settings
@@ -42,6 +44,25 @@ log = logging.getLogger("soporte.app")
 CORE_TEMPLATES = Path(__file__).parent / "templates"
 
 
+#: What a SQL ``BIGINT`` holds: no row has an id outside it, and drivers fail on such numbers.
+_INT64 = range(-(2**63), 2**63)
+
+
+def _path_args(endpoint: Endpoint, request: web.Request) -> dict[str, Any]:
+    """Path parameters as their declared types. A value that does not convert, or an ``int``
+    no database column can hold, names nothing that exists: a 404, never a 500."""
+    kwargs: dict[str, Any] = {}
+    for name, typ in endpoint.path_params.items():
+        try:
+            value = typ(request.match_info[name])
+        except (TypeError, ValueError) as exc:
+            raise NotFound() from exc
+        if isinstance(value, int) and value not in _INT64:
+            raise NotFound()
+        kwargs[name] = value
+    return kwargs
+
+
 def _handler_for(endpoint: Endpoint) -> Callable[[web.Request], Any]:
     """Wrap a plugin's handler: role guard, path/query/body validation, serialisation."""
     if endpoint.websocket:
@@ -56,9 +77,7 @@ def _handler_for(endpoint: Endpoint) -> Callable[[web.Request], Any]:
 
     async def handle(request: web.Request) -> web.StreamResponse:
         exigir(request, endpoint.auth)
-        kwargs: dict[str, Any] = {
-            name: typ(request.match_info[name]) for name, typ in endpoint.path_params.items()
-        }
+        kwargs: dict[str, Any] = _path_args(endpoint, request)
         if endpoint.query is not None:
             kwargs["query"] = validate_model(
                 endpoint.query, query_dict(request, endpoint.query), where="query"
@@ -92,14 +111,16 @@ def _add_routes(
     cors: aiohttp_cors.CorsConfig | None,
 ) -> None:
     """Register each endpoint at its path with and without the trailing slash."""
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], str] = {}
     for plugin, endpoint in endpoints:
-        key = (endpoint.method, endpoint.openapi_path)
+        # Each path answers with and without its slash, so ``/x`` and ``/x/`` are one route.
+        key = (endpoint.method, endpoint.openapi_path.rstrip("/"))
         if key in seen:
             raise PluginError(
-                f"plugin {plugin!r} declares {endpoint.method} {endpoint.path} a second time"
+                f"plugin {plugin!r} declares {endpoint.method} {endpoint.path}, "
+                f"already declared by {seen[key]!r}"
             )
-        seen.add(key)
+        seen[key] = plugin
         handler = _handler_for(endpoint)
         stripped = endpoint.path.rstrip("/")
         paths = [endpoint.path, stripped if endpoint.path.endswith("/") else stripped + "/"]
@@ -108,6 +129,34 @@ def _add_routes(
             route = resource.add_route(endpoint.method, handler)
             if cors is not None and not endpoint.websocket:
                 cors.add(route)
+
+
+def _with_database(database: Database, background: BackgroundContext) -> BackgroundContext:
+    """Run a plugin's ``cleanup_ctx`` with this app's ORM context current, at start-up (so the
+    tasks it starts inherit it) and at clean-up.
+
+    aiohttp runs every app's start-up and clean-up in the caller's task, so with two apps in one
+    process the context left current by the last app to start would otherwise leak into the
+    other app's teardown.
+    """
+
+    @functools.wraps(background)
+    async def with_database(app: web.Application) -> AsyncIterator[None]:
+        steps = background(app).__aiter__()
+        with activate(database.ctx):
+            await steps.__anext__()
+        try:
+            yield
+        finally:
+            with activate(database.ctx):
+                try:
+                    await steps.__anext__()
+                except StopAsyncIteration:
+                    pass
+                else:
+                    raise RuntimeError(f"background {background!r} has more than one 'yield'")
+
+    return with_database
 
 
 def _template_loader(host: PluginHost) -> jinja2.BaseLoader:
@@ -156,7 +205,7 @@ def create_app(
         settings.media_dir, settings.resolved_secret_key(), settings.enlace_ttl_segundos
     )
 
-    aiohttp_jinja2.setup(app, loader=_template_loader(host), autoescape=True)
+    env = aiohttp_jinja2.setup(app, loader=_template_loader(host), autoescape=True)
 
     endpoints: list[tuple[str, Endpoint]] = [("core", e) for e in (*system.routes, *auth_routes)]
     endpoints += host.routes(app)
@@ -172,9 +221,11 @@ def create_app(
         )
         cors = aiohttp_cors.setup(app, defaults=dict.fromkeys(settings.cors_origins, options))
     _add_routes(app, endpoints, cors)
+    # Pages after the API, so that no page can shadow it; static folders and CSP headers too.
+    setup_pages(app, host, env)
 
     app.cleanup_ctx.append(database_ctx(database))
-    app.cleanup_ctx.extend(host.background(app))
+    app.cleanup_ctx.extend(_with_database(database, bg) for bg in host.background(app))
 
     async def close_sockets(app: web.Application) -> None:
         await channels.close()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import ValidationError
+from tortoise.exceptions import DBConnectionError, OperationalError
 
 from core import __version__
 from core.api.errors import Problem
@@ -81,8 +82,13 @@ class Env:
         except Problem as exc:
             detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items()) or exc.detail
             raise click.ClickException(detail) from exc
-        except (OSError, ConnectionError) as exc:
+        except (OSError, ConnectionError, DBConnectionError) as exc:
             raise click.ClickException(f"database unavailable: {exc}") from exc
+        except OperationalError as exc:
+            # Typically a database that was never migrated: say so in one line, no traceback.
+            raise click.ClickException(
+                f"database error: {exc} (has `soporte migrate` been run?)"
+            ) from exc
 
 
 pass_env = click.make_pass_decorator(Env, ensure=True)
@@ -125,7 +131,12 @@ def run(env: Env, host: str, port: int, workers: int) -> None:
         app = create_app(env.settings, host=env.host)
     except PluginError as exc:
         raise click.ClickException(str(exc)) from exc
-    web.run_app(app, host=host, port=port, access_log=None, print=click.echo)
+    try:
+        web.run_app(app, host=host, port=port, access_log=None, print=click.echo)
+    except OSError as exc:  # the port is taken, or the address is not ours
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
+    except (DBConnectionError, OperationalError) as exc:
+        raise click.ClickException(f"database unavailable: {exc}") from exc
 
 
 @cli.command("migrate")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -110,6 +111,10 @@ class UnitOfWork:
             ticket = await Ticket.create(..., using_db=uow.connection)
             await uow.emit(TicketCreado(ticket_id=ticket.id))
         # committed; after_commit listeners have run
+
+    A unit of work opened inside another (a service calling a service) is a savepoint of the
+    outer transaction: its events are published when the outermost one commits, or dropped
+    with it.
     """
 
     bus: EventBus
@@ -117,10 +122,17 @@ class UnitOfWork:
     _pending: list[Event] = field(default_factory=list)
     _tx: Any = None
     connection: BaseDBAsyncClient | None = None
+    _outer: UnitOfWork | None = None
+    _token: Any = None
+    _closed: bool = False
 
     async def __aenter__(self) -> UnitOfWork:
         self._tx = in_transaction(self.connection_name)
         self.connection = await self._tx.__aenter__()
+        # Inside another unit of work (a service calling a service) the transaction is only a
+        # savepoint: the events must wait for the outermost commit.
+        self._outer = _CURRENT_UOW.get()
+        self._token = _CURRENT_UOW.set(self)
         return self
 
     async def emit(self, event: Event) -> None:
@@ -134,8 +146,20 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._tx.__aexit__(exc_type, exc, tb)
+        _CURRENT_UOW.reset(self._token)
+        try:
+            await self._tx.__aexit__(exc_type, exc, tb)
+        finally:
+            self._closed = True
         pending, self._pending = self._pending, []
         if exc_type is None:
+            # (A task started inside the outer work may outlive it: then publish here.)
+            if self._outer is not None and not self._outer._closed:
+                self._outer._pending.extend(pending)
+                return
             for event in pending:
                 await self.bus.publish(event)
+
+
+#: The unit of work open in the current task, if any (to defer a nested one's events).
+_CURRENT_UOW: ContextVar[UnitOfWork | None] = ContextVar("soporte_unit_of_work", default=None)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from core.app import BackgroundContext
     from core.auth.models import Usuario
     from core.events import Listener
+    from core.pages import Page
 
 PROJECT = "soporte"
 
@@ -111,6 +112,24 @@ def register_commands(cli: click.Group) -> None:
     ``cli``: the root click group; call ``cli.add_command(...)`` or decorate with ``@cli.command``.
     Returns: nothing.
     """
+
+
+@hookspec
+def register_pages(app: web.Application) -> Iterable[Page]:
+    """Contribute server-rendered pages to the customer portal or the agent console.
+
+    Fires: at build time, once per application, after the API routes are registered.
+    ``app``: the application being built (read settings from it; do not add routes to it).
+    Returns: :class:`core.pages.Page` objects: path (portal pages anywhere outside ``/api/``,
+    ``/ws/`` and ``/static/``; console pages under ``/agente/``), template (from the plugin's
+    own ``templates/<plugin>/`` folder), title, area (``cliente`` or ``agente``), navigation
+    label (``None``: no menu entry) and order. Pages are shells: their JavaScript (served from
+    the plugin's ``static/`` folder at ``/static/<plugin>/``) reads the JSON API with the
+    visitor's token. A disabled plugin's pages, menu entries and fragments (templates named
+    ``<plugin>/_<slot>.html``) disappear with it. A path taken twice, or a page outside its
+    area, stops the app with a :class:`core.plugins.PluginError` naming the plugin.
+    """
+    raise NotImplementedError
 
 
 # --- run time --------------------------------------------------------------------------------

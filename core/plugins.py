@@ -19,7 +19,7 @@ from core import hookspecs
 from core.hookspecs import PROJECT
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Mapping, Sequence
+    from collections.abc import Awaitable, Iterator, Mapping, Sequence
     from datetime import datetime
     from types import ModuleType
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from core.app import BackgroundContext
     from core.auth.models import Usuario
     from core.events import Listener
+    from core.pages import Page
     from core.settings import Settings
 
 ENTRY_POINT_GROUP = "soporte.plugins"
@@ -178,11 +179,13 @@ class PluginHost:
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: list[PluginInfo] = list(plugins)
-        for info in self.plugins:
-            self.pm.register(info.obj, name=info.name)
-        self.pm.hook.register_hookspecs.call_historic(kwargs={"plugin_manager": self.pm})
         try:
-            # A misspelt hook name, or a hook whose spec nobody declares, fails here.
+            # An implementation with arguments its spec lacks fails at registration (or when
+            # a plugin adds the spec); a misspelt hook name, or a hook whose spec nobody
+            # declares, fails at check_pending(). Either way: a PluginError naming the plugin.
+            for info in self.plugins:
+                self.pm.register(info.obj, name=info.name)
+            self.pm.hook.register_hookspecs.call_historic(kwargs={"plugin_manager": self.pm})
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
             raise PluginError(str(exc)) from exc
@@ -203,15 +206,22 @@ class PluginHost:
         """Whether a plugin of that name is enabled in this host."""
         return name in self.names
 
-    def _per_plugin(self, hook: pluggy.HookCaller, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Call ``hook`` on each plugin in plugin order, keeping which plugin answered."""
+    def _each_plugin(self, hook: pluggy.HookCaller, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        """Call ``hook`` on each plugin in plugin order, lazily, keeping which plugin answered.
+
+        Lazy so that a caller can await one plugin's (possibly async) answer before the next
+        plugin is called: a plugin that ``requires`` another then sees its work done.
+        """
         by_name = {impl.plugin_name: impl for impl in hook.get_hookimpls()}
-        results = []
         for name in self.names:
             impl = by_name.get(name)
             if impl is not None:
-                results.append((name, impl.function(**kwargs)))
-        return results
+                # As pluggy does: an implementation receives only the arguments it names.
+                yield name, impl.function(**{a: kwargs[a] for a in impl.argnames})
+
+    def _per_plugin(self, hook: pluggy.HookCaller, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Every plugin's answer to ``hook``, in plugin order (for build-time hooks)."""
+        return list(self._each_plugin(hook, **kwargs))
 
     # --- build time --------------------------------------------------------------------------
 
@@ -247,6 +257,14 @@ class PluginHost:
             for ctx in ctxs or ()
         ]
 
+    def pages(self, app: web.Application) -> list[tuple[str, Page]]:
+        """Every server-rendered page, with the plugin that contributed it."""
+        return [
+            (name, page)
+            for name, pages in self._per_plugin(self.pm.hook.register_pages, app=app)
+            for page in pages or ()
+        ]
+
     def add_commands(self, cli: click.Group) -> None:
         """Let each plugin add its ``soporte`` sub-commands."""
         self._per_plugin(self.pm.hook.register_commands, cli=cli)
@@ -256,7 +274,7 @@ class PluginHost:
     async def dashboard_stats(self, usuario: Usuario, desde: datetime) -> dict[str, Any]:
         """Merge every plugin's dashboard numbers."""
         stats: dict[str, Any] = {}
-        for _, result in self._per_plugin(
+        for _, result in self._each_plugin(
             self.pm.hook.dashboard_stats, usuario=usuario, desde=desde
         ):
             contributed = await await_me_maybe(result)
@@ -267,7 +285,7 @@ class PluginHost:
     async def validate_reserva(self, reserva_id: int, usuario: Usuario) -> list[str]:
         """Every objection the plugins raise against a booking id (empty: accepted)."""
         errors: list[str] = []
-        for _, result in self._per_plugin(
+        for _, result in self._each_plugin(
             self.pm.hook.validate_reserva, reserva_id=reserva_id, usuario=usuario
         ):
             message = await await_me_maybe(result)
@@ -277,7 +295,7 @@ class PluginHost:
 
     async def load_demo_data(self, usuarios: dict[str, Usuario]) -> None:
         """Let every plugin load its demo data, dependencies first."""
-        for name, result in self._per_plugin(self.pm.hook.load_demo_data, usuarios=usuarios):
+        for name, result in self._each_plugin(self.pm.hook.load_demo_data, usuarios=usuarios):
             await await_me_maybe(result)
             log.info("demo data loaded by %s", name)
 

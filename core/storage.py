@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from aiohttp.http_exceptions import HttpProcessingError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from core.api.errors import BadRequest, Forbidden, PayloadTooLarge
@@ -171,6 +172,12 @@ async def read_multipart(request: web.Request) -> tuple[dict[str, list[str]], li
             key, size = await storage.save_part(part, settings.max_upload_bytes)
             tipo = (part.headers.get("Content-Type") or "application/octet-stream")[:100]
             files.append(Upload(part.name, key, sanitize_filename(part.filename), tipo, size))
+    except (ValueError, HttpProcessingError) as exc:
+        # aiohttp's parser rejects a bad boundary, a truncated body or a control character in a
+        # part's headers this way: the client's fault, so a 400 (never a 500).
+        for upload in files:
+            storage.delete(upload.key)
+        raise BadRequest("Formulario multipart mal formado.") from exc
     except BaseException:
         for upload in files:
             storage.delete(upload.key)

@@ -42,7 +42,8 @@ class Page(BaseModel, Generic[T]):
 
 def page_links(request: web.Request, query: PageQuery, count: int) -> tuple[str | None, str | None]:
     """Absolute URLs of the next and previous pages (``None`` at either end)."""
-    url = URL(base_url(request)).with_path(request.path).with_query(request.query)
+    # The base may carry a path prefix (a proxy serving the API under ``/mesa/``): keep it.
+    url = URL(base_url(request) + request.rel_url.path).with_query(request.query)
 
     def to(page: int) -> str:
         return str(url.update_query(page=page, size=query.size))

@@ -32,6 +32,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from core.api.errors import BadRequest, UnsupportedMediaType
 from core.auth.models import Rol
+from core.keys import STORAGE
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
@@ -189,12 +190,45 @@ def validation_errors(exc: ValidationError, prefix: str = "") -> dict[str, list[
     return errors
 
 
+#: What a SQL ``BIGINT`` holds; a larger number in a request could only crash a query.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _out_of_range(value: Any, loc: str) -> Iterator[str]:
+    """The locations of integers in ``value`` that no database column can hold."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            yield loc
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _out_of_range(getattr(value, name), f"{loc}.{name}" if loc else name)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _out_of_range(item, loc)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _out_of_range(item, f"{loc}.{key}" if loc else str(key))
+
+
 def validate_model(model: type[BaseModel], data: Any, *, where: str = "body") -> BaseModel:
-    """Validate ``data`` against ``model`` or raise a 400 listing every bad field."""
+    """Validate ``data`` against ``model`` or raise a 400 listing every bad field.
+
+    Integers beyond 64 bits are refused here too, whatever the model says, so that no input
+    reaches the database as a number it cannot store (that would be a 500, not a 400).
+    """
     try:
-        return model.model_validate(data)
+        validated = model.model_validate(data)
     except ValidationError as exc:
         raise BadRequest("Datos inválidos.", errors=validation_errors(exc)) from exc
+    huge = list(_out_of_range(validated, ""))
+    if huge:
+        raise BadRequest(
+            "Datos inválidos.",
+            errors={loc or "non_field_errors": ["Número fuera de rango."] for loc in huge},
+        )
+    return validated
 
 
 def query_dict(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:
@@ -205,9 +239,20 @@ def query_dict(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:
         if not values:
             continue  # the guide sends ``estado=`` to mean "no filter"
         annotation = model.model_fields[key].annotation if key in model.model_fields else None
-        is_list = typing.get_origin(annotation) is list
-        data[key] = values if is_list else values[-1]
+        data[key] = values if _wants_list(annotation) else values[-1]
     return data
+
+
+_SEQUENCES = (list, set, frozenset, tuple)
+
+
+def _wants_list(annotation: Any) -> bool:
+    """Whether a field takes several values: ``list[X]``, ``set[X]``… or ``list[X] | None``."""
+    if typing.get_origin(annotation) in _SEQUENCES:
+        return True
+    return annotation is not None and any(
+        typing.get_origin(a) in _SEQUENCES for a in typing.get_args(annotation)
+    )
 
 
 def _content_type(request: web.Request) -> str:
@@ -223,6 +268,8 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"JSON mal formado: {exc}") from exc
+    except RecursionError as exc:  # thousands of nested brackets: the client's fault, not a 500
+        raise BadRequest("JSON mal formado: demasiado anidado.") from exc
     if not isinstance(data, dict):
         raise BadRequest("El cuerpo debe ser un objeto JSON.")
     return data
@@ -234,11 +281,7 @@ def form_to_data(model: type[BaseModel], fields: dict[str, list[str]]) -> dict[s
     for key, values in fields.items():
         info = model.model_fields.get(key)
         annotation = info.annotation if info else None
-        wants_list = typing.get_origin(annotation) is list or (
-            annotation is not None
-            and any(typing.get_origin(a) is list for a in typing.get_args(annotation))
-        )
-        if wants_list:
+        if _wants_list(annotation):
             items: list[Any] = []
             for value in values:
                 stripped = value.strip()
@@ -275,8 +318,14 @@ async def parse_body(request: web.Request, endpoint: Endpoint) -> ParsedBody:
     ctype = _content_type(request)
     if endpoint.multipart and ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         fields, files = await read_multipart(request)
-        data = form_to_data(endpoint.body, fields) if endpoint.body else {}
-        body = validate_model(endpoint.body, data) if endpoint.body else None
+        try:
+            data = form_to_data(endpoint.body, fields) if endpoint.body else {}
+            body = validate_model(endpoint.body, data) if endpoint.body else None
+        except BaseException:
+            # The files are already on disk; a form that fails validation must not leave them.
+            for upload in files:
+                request.app[STORAGE].delete(upload.key)
+            raise
         return ParsedBody(body, files)
     if endpoint.json_body and (
         ctype in ("", "application/json", "text/plain") or ctype.endswith("+json")

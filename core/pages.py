@@ -1,0 +1,253 @@
+"""Server-rendered pages: the customer portal (``/``) and the agent console (``/agente/``).
+
+Pages are *shells*: jinja2 renders the layout, the navigation and the markup; the data comes
+from the JSON API, fetched by plain JavaScript modules served by the app itself with the token
+that the login page keeps in ``localStorage['authToken']`` — exactly as any other frontend.
+
+Three kinds of contribution, so that a disabled plugin's pages, links and panels disappear:
+
+- **Pages** come from the ``register_pages`` hook: :class:`Page` objects (path, template,
+  title, area, navigation label, order).
+- **Templates and static files** are found by convention: a plugin's ``templates/<plugin>/``
+  folder is on the jinja2 search path, and its ``static/`` folder is served at
+  ``/static/<plugin>/`` (the core's at ``/static/core/``).
+- **Fragments** are found by convention too: a template ``<plugin>/_<slot>.html`` is included
+  wherever a page offers ``slot`` (``widget``: an option of the floating help widget; ``panel``:
+  a block of the agent dashboard; ``inicio``: a block of the portal's home; ``ticket``: a block
+  of the ticket detail pages). Fragments are included in plugin order.
+
+Every HTML answer carries a strict Content-Security-Policy (no inline scripts, styles or event
+handlers anywhere), and every answer ``X-Content-Type-Options: nosniff``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from core import keys
+from core.auth.models import Rol
+from core.plugins import PluginError
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    import jinja2
+
+    from core.plugins import PluginHost, PluginInfo
+
+Area = Literal["cliente", "agente"]
+
+#: The policy of every HTML page: only this origin's scripts, styles and sockets; no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'; object-src 'none'"
+)
+
+CORE_STATIC = Path(__file__).parent / "static"
+AGENT_PREFIX = "/agente/"
+#: Paths owned by the API, the sockets and the static files: no page may take them.
+RESERVED_PREFIXES = ("/api/", "/ws/", "/static/", "/healthz", "/readyz")
+#: Where a page of the portal that needs a session sends an anonymous visitor.
+LOGIN_PATH = "/entrar/"
+
+_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+_FRAGMENT = re.compile(r"^(?P<plugin>[\w-]+)/_(?P<slot>\w+)\.html$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Page:
+    """One server-rendered page, as a plugin declares it in ``register_pages``.
+
+    ``path``: absolute, with a trailing slash, aiohttp syntax for parameters
+    (``/tickets/{id:\\d+}/``); agent pages live under ``/agente/``, portal pages anywhere else
+    outside ``/api/``, ``/ws/`` and ``/static/``. ``template``: a template of the plugin's own
+    folder (``tickets/detalle.html``); it receives ``pagina``, ``nav``, ``params`` (the path
+    parameters, as strings), ``plugins`` and ``fragmentos``. ``title``: the ``<title>`` and
+    heading, in Spanish. ``area``: ``cliente`` (portal) or ``agente`` (console). ``nav``: the
+    label of its navigation entry, or ``None`` for pages reached through links (details).
+    ``order``: position in the navigation (lower first). ``login``: the page needs a session
+    (the browser sends visitors without one to the login page). ``rol``: the least role that
+    may use it (agent pages default to ``AGENTE``; ``ADMIN`` hides the entry from other agents).
+    """
+
+    path: str
+    template: str
+    title: str
+    area: Area = "cliente"
+    nav: str | None = None
+    order: int = 100
+    login: bool = True
+    rol: Rol | None = None
+
+    @property
+    def rol_minimo(self) -> Rol | None:
+        """The least role the browser-side guard requires (agent pages: at least AGENTE)."""
+        if self.rol is None and self.area == "agente":
+            return Rol.AGENTE
+        return self.rol
+
+    @property
+    def has_params(self) -> bool:
+        """Whether the path has parameters (such pages cannot be navigation entries)."""
+        return bool(_PARAM.search(self.path))
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A navigation link of one area."""
+
+    href: str
+    label: str
+    rol: Rol | None
+    plugin: str
+
+
+@dataclass
+class Site:
+    """Everything the pages of one application render with, collected at build time."""
+
+    pages: list[tuple[str, Page]] = field(default_factory=list)
+    #: Fragment templates per slot, in plugin order.
+    fragments: dict[str, list[str]] = field(default_factory=dict)
+    plugins: list[str] = field(default_factory=list)
+    registro_abierto: bool = True
+
+    def nav(self, area: Area) -> list[NavEntry]:
+        """The navigation of an area, ordered."""
+        entries = sorted(
+            ((p.order, p.nav or "", plugin, p) for plugin, p in self.pages if p.area == area),
+            key=lambda e: (e[0], e[1]),
+        )
+        return [
+            NavEntry(page.path, page.nav, page.rol_minimo, plugin)
+            for _, _, plugin, page in entries
+            if page.nav
+        ]
+
+
+SITE: web.AppKey[Site] = web.AppKey("soporte_site", Site)
+
+#: The core's own pages: the portal's home, the login page and the agent dashboard.
+CORE_PAGES = (
+    Page(path="/", template="core/inicio.html", title="Inicio", nav="Inicio", order=0, login=False),
+    Page(path=LOGIN_PATH, template="core/entrar.html", title="Iniciar sesión", login=False),
+    Page(
+        path=AGENT_PREFIX,
+        template="core/panel.html",
+        title="Dashboard de Soporte",
+        area="agente",
+        nav="Dashboard",
+        order=0,
+    ),
+)
+
+
+def plugin_folder(info: PluginInfo, name: str) -> Path | None:
+    """A plugin's ``templates``/``static`` folder beside its module, if it has one."""
+    module_file = getattr(info.obj, "__file__", None)
+    if not module_file:
+        return None
+    folder = Path(module_file).parent / name
+    return folder if folder.is_dir() else None
+
+
+def _check(plugin: str, page: Page, seen: dict[str, str]) -> None:
+    """Refuse a page that would shadow the API, sit in the wrong area or repeat a path."""
+    where = f"plugin {plugin!r} declares the page {page.path!r}"
+    if not page.path.startswith("/") or not page.path.endswith("/"):
+        raise PluginError(f"{where}: a page path starts and ends with '/'")
+    if page.path.startswith(RESERVED_PREFIXES):
+        raise PluginError(f"{where}: /api/, /ws/ and /static/ are not for pages")
+    if (page.area == "agente") != page.path.startswith(AGENT_PREFIX):
+        raise PluginError(f"{where}: agent pages, and only they, live under {AGENT_PREFIX}")
+    if page.nav and page.has_params:
+        raise PluginError(f"{where}: a page with path parameters cannot be a navigation entry")
+    key = _PARAM.sub("{}", page.path)
+    if key in seen:
+        raise PluginError(f"{where}, already declared by {seen[key]!r}")
+    seen[key] = plugin
+
+
+def collect_site(host: PluginHost, app: web.Application, env: jinja2.Environment) -> Site:
+    """The core's pages and every plugin's, checked, with the fragments of enabled plugins."""
+    pages = [("core", p) for p in CORE_PAGES] + host.pages(app)
+    seen: dict[str, str] = {}
+    for plugin, page in pages:
+        _check(plugin, page, seen)
+    fragments: dict[str, list[str]] = {}
+    available = set(env.list_templates(extensions=["html"]))
+    for name in host.names:
+        for template in sorted(available):
+            match = _FRAGMENT.match(template)
+            if match and match["plugin"] == name:
+                fragments.setdefault(match["slot"], []).append(template)
+    return Site(
+        pages=pages,
+        fragments=fragments,
+        plugins=list(host.names),
+        registro_abierto=app[keys.SETTINGS].registro_abierto,
+    )
+
+
+def _page_handler(page: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        site = request.app[SITE]
+        context: dict[str, Any] = {
+            "pagina": page,
+            "area": page.area,
+            "nav": site.nav(page.area),
+            "ruta": request.path,
+            "params": dict(request.match_info),
+            "plugins": site.plugins,
+            "fragmentos": site.fragments,
+            "registro_abierto": site.registro_abierto,
+            "login_path": LOGIN_PATH,
+        }
+        response = aiohttp_jinja2.render_template(page.template, request, context)
+        # Shells are cheap to render and hold no data; never serve a stale one.
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    return handler
+
+
+async def _redirect_handler(request: web.Request) -> web.StreamResponse:
+    """``/faq`` → ``/faq/`` (query string kept): one canonical address per page."""
+    location = request.path + "/"
+    if request.query_string:
+        location += "?" + request.query_string
+    raise web.HTTPPermanentRedirect(location)
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: nosniff everywhere; the strict CSP on every HTML answer."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.content_type == "text/html":
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+
+
+def setup_pages(app: web.Application, host: PluginHost, env: jinja2.Environment) -> None:
+    """Serve static folders by convention, register every page, add the security headers.
+
+    Call after the API routes are registered, before the app is frozen.
+    """
+    site = collect_site(host, app, env)
+    app[SITE] = site
+    app.router.add_static("/static/core/", CORE_STATIC, name="static-core")
+    for info in host.plugins:
+        folder = plugin_folder(info, "static")
+        if folder is not None:
+            app.router.add_static(f"/static/{info.name}/", folder, name=f"static-{info.name}")
+    for _plugin, page in site.pages:
+        app.router.add_get(page.path, _page_handler(page), allow_head=True)
+        if page.path != "/":
+            app.router.add_get(page.path.rstrip("/"), _redirect_handler, allow_head=True)
+    app.on_response_prepare.append(security_headers)

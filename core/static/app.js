@@ -1,0 +1,74 @@
+// Runs on every page of the portal and the console: session header, role guard, navigation,
+// and the floating help widget. Page modules wait for `sesion` before reading the API:
+//   import { sesion } from "/static/core/app.js";
+//   const { usuario } = await sesion;
+
+import { api, borrarToken, esAgente, tieneRol, usuarioActual } from "./api.js";
+
+const cuerpo = document.body;
+
+function irA(ruta) {
+  location.replace(ruta);
+  // Never settles: the page is going away, its module must not go on.
+  return new Promise(() => {});
+}
+
+function pintarSesion(usuario) {
+  const nombre = document.getElementById("sesion-nombre");
+  const entrar = document.getElementById("sesion-entrar");
+  const salir = document.getElementById("sesion-salir");
+  const consola = document.getElementById("sesion-consola");
+  const portal = document.getElementById("sesion-portal");
+  if (!nombre) return;
+  nombre.textContent = usuario ? usuario.nombre || usuario.username : "";
+  entrar.hidden = Boolean(usuario) || location.pathname === "/entrar/";
+  salir.hidden = !usuario;
+  consola.hidden = !(esAgente(usuario) && cuerpo.dataset.area !== "agente");
+  portal.hidden = cuerpo.dataset.area !== "agente";
+  salir.addEventListener("click", async () => {
+    try {
+      await api("/api/auth/logout/", { method: "POST" });
+    } catch {
+      // Logging out of a token that is already dead is still logging out.
+    }
+    borrarToken();
+    location.assign("/entrar/");
+  });
+  for (const entrada of document.querySelectorAll(".navegacion [data-rol]")) {
+    entrada.hidden = !tieneRol(usuario, entrada.dataset.rol);
+  }
+}
+
+async function iniciar() {
+  let usuario = null;
+  try {
+    usuario = await usuarioActual();
+  } catch {
+    usuario = null;
+  }
+  const aqui = location.pathname + location.search;
+  if (cuerpo.dataset.login === "true" && !usuario) {
+    return irA(`/entrar/?siguiente=${encodeURIComponent(aqui)}`);
+  }
+  if (cuerpo.dataset.area === "agente" && !esAgente(usuario)) {
+    // The console is for agents: customers go back to the portal.
+    return irA("/");
+  }
+  if (cuerpo.dataset.rol && !tieneRol(usuario, cuerpo.dataset.rol)) {
+    return irA(cuerpo.dataset.area === "agente" ? "/agente/" : "/");
+  }
+  pintarSesion(usuario);
+  if (document.getElementById("widget-soporte")) {
+    const { montarWidget } = await import("./widget.js");
+    montarWidget({ usuario });
+  }
+  cuerpo.classList.add("listo");
+  return { usuario };
+}
+
+export const sesion = iniciar();
+
+/** The enabled plugins of this app (from the page), for optional cross-plugin features. */
+export function activo(plugin) {
+  return (cuerpo.dataset.plugins || "").split(" ").includes(plugin);
+}

@@ -1,0 +1,134 @@
+// Small DOM helpers. Every piece of data reaches the page through textContent or attributes set
+// one by one, never parsed as HTML, so text from users can never become markup.
+
+/**
+ * Create an element. `attrs`: `class`, `text`, `dataset` (object), `on` ({evento: handler}),
+ * booleans (true sets the attribute, false omits it), anything else via setAttribute.
+ * Children: nodes, strings (as text), arrays, or null/undefined/false (skipped).
+ */
+export function h(tag, attrs = {}, ...hijos) {
+  const el = document.createElement(tag);
+  for (const [clave, valor] of Object.entries(attrs || {})) {
+    if (valor === undefined || valor === null || valor === false) continue;
+    if (clave === "class") el.className = valor;
+    else if (clave === "text") el.textContent = String(valor);
+    else if (clave === "dataset") Object.assign(el.dataset, valor);
+    else if (clave === "on") {
+      for (const [evento, manejador] of Object.entries(valor)) el.addEventListener(evento, manejador);
+    } else if (clave === "value") el.value = valor;
+    else if (valor === true) el.setAttribute(clave, "");
+    else el.setAttribute(clave, String(valor));
+  }
+  agregar(el, hijos);
+  return el;
+}
+
+function agregar(el, hijos) {
+  for (const hijo of hijos) {
+    if (hijo === undefined || hijo === null || hijo === false) continue;
+    if (Array.isArray(hijo)) agregar(el, hijo);
+    else if (hijo instanceof Node) el.append(hijo);
+    else el.append(document.createTextNode(String(hijo)));
+  }
+}
+
+export function vaciar(el) {
+  el.replaceChildren();
+  return el;
+}
+
+export function $(selector, raiz = document) {
+  return raiz.querySelector(selector);
+}
+
+export function fecha(iso) {
+  return iso ? new Date(iso).toLocaleString("es") : "";
+}
+
+export function dia(iso) {
+  return iso ? new Date(iso).toLocaleDateString("es") : "";
+}
+
+export function hora(iso) {
+  return iso ? new Date(iso).toLocaleTimeString("es") : "";
+}
+
+/** A Spanish sentence for an API error (detail plus the first field errors). */
+export function mensajeError(error) {
+  if (!error || !error.status) return "No se pudo conectar con el servidor.";
+  const partes = [];
+  if (error.status === 429) partes.push("Demasiadas solicitudes: espera un momento y vuelve a intentarlo.");
+  else if (error.status === 413) partes.push("El archivo es demasiado grande.");
+  else if (error.problem && error.problem.detail) partes.push(error.problem.detail);
+  else partes.push(`Error ${error.status}.`);
+  for (const [campo, mensajes] of Object.entries(error.errores || {})) {
+    partes.push(`${campo}: ${[].concat(mensajes).join(" ")}`);
+  }
+  return partes.join(" ");
+}
+
+/** Show an error inside a form: in its .form-error element, and on the fields it names. */
+export function mostrarError(form, error) {
+  for (const campo of form.querySelectorAll("[aria-invalid]")) campo.removeAttribute("aria-invalid");
+  const caja = form.querySelector(".form-error");
+  if (error === null) {
+    if (caja) {
+      caja.hidden = true;
+      caja.textContent = "";
+    }
+    return;
+  }
+  for (const campo of Object.keys(error.errores || {})) {
+    const input = form.elements.namedItem(campo);
+    if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
+  }
+  const texto = typeof error === "string" ? error : mensajeError(error);
+  if (caja) {
+    caja.textContent = texto;
+    caja.hidden = false;
+  } else {
+    avisar(texto, "error");
+  }
+}
+
+/** A short notice in the page's live region (#avisos). */
+export function avisar(texto, tipo = "ok") {
+  const zona = document.getElementById("avisos");
+  if (!zona) return;
+  const aviso = h("p", { class: `aviso aviso-${tipo}`, text: texto });
+  zona.append(aviso);
+  setTimeout(() => aviso.remove(), 5000);
+}
+
+/** <option>s for a select from [[valor, etiqueta], ...]. */
+export function opciones(pares, seleccionado = "") {
+  return pares.map(([valor, etiqueta]) =>
+    h("option", { value: valor, selected: valor === seleccionado }, etiqueta),
+  );
+}
+
+/** Debounce: run `fn` once `ms` after the last call. */
+export function retrasar(fn, ms) {
+  let temporizador = null;
+  return (...args) => {
+    clearTimeout(temporizador);
+    temporizador = setTimeout(() => fn(...args), ms);
+  };
+}
+
+/** A badge like the guide's `<span className="estado abierto">ABIERTO</span>`. */
+export function insignia(clase, valor, etiqueta) {
+  return h("span", { class: `insignia ${clase} ${String(valor).toLowerCase()}`, text: etiqueta || valor });
+}
+
+/** Pagination controls for a DRF-style page {count, next, previous}. */
+export function paginacion(datos, pagina, ir) {
+  const total = datos.count || 0;
+  return h(
+    "nav",
+    { class: "paginacion", "aria-label": "Paginación" },
+    h("button", { type: "button", class: "boton boton-secundario", disabled: !datos.previous, on: { click: () => ir(pagina - 1) } }, "← Anterior"),
+    h("span", { text: `Página ${pagina} · ${total} en total` }),
+    h("button", { type: "button", class: "boton boton-secundario", disabled: !datos.next, on: { click: () => ir(pagina + 1) } }, "Siguiente →"),
+  );
+}

@@ -1,0 +1,317 @@
+"""The ``soporte`` command. Most cases run in-process through click's CliRunner; the console
+script itself runs as a subprocess where what matters is the installed entry point (``--help``,
+plugin commands of a third-party package, ``run``)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from click.testing import CliRunner, Result
+
+from core.cli import DEMO_USERS, Env, cli
+from core.plugins import installed_entry_points
+from tests.core.ayudas import instalar_distribucion
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+SOPORTE = Path(sys.executable).parent / "soporte"
+
+
+def entorno(db: Path, **extra: str) -> dict[str, str | None]:
+    """Environment overrides: this test's database, and no stray ``SOPORTE_*`` variable."""
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("SOPORTE_")}
+    env["SOPORTE_DATABASE_URL"] = f"sqlite:///{db}"
+    env.update(extra)
+    return env
+
+
+def invocar(args: list[str], env: Mapping[str, str | None]) -> Result:
+    """Run ``soporte args`` in-process."""
+    return CliRunner().invoke(cli, args, obj=Env(), env=dict(env))
+
+
+def una_linea(result: Result | subprocess.CompletedProcess[str]) -> str:
+    """The single line a failing command printed (no traceback)."""
+    text = result.output if isinstance(result, Result) else result.stdout + result.stderr
+    assert "Traceback" not in text, text
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    assert lines[0].startswith("Error: "), text
+    return lines[0]
+
+
+def consola(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
+    full.update(env)
+    return subprocess.run(
+        [str(SOPORTE), *args], cwd=cwd, env=full, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database file path in an empty working directory (no soporte.toml around)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "datos" / "x.db"
+
+
+def filas(db: Path, tabla: str) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(f'SELECT COUNT(*) FROM "{tabla}"').fetchone()[0]
+    finally:
+        con.close()
+
+
+def todas_las_filas(db: Path) -> dict[str, int]:
+    con = sqlite3.connect(db)
+    try:
+        tablas = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    finally:
+        con.close()
+    return {t: filas(db, t) for t in tablas if not t.startswith("sqlite_")}
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    p = consola(["--help"], tmp_path, SOPORTE_PLUGINS="none")
+    assert p.returncode == 0, p.stderr
+    for command in ("run", "migrate", "createuser", "demo", "plugins"):
+        assert f"  {command} " in p.stdout, command
+
+
+def test_migrate_applies_once(db: Path) -> None:
+    env = entorno(db, SOPORTE_PLUGINS="none")
+    r = invocar(["migrate"], env)
+    assert r.exit_code == 0, r.output
+    assert "aplicada core.0001_inicial" in r.output
+    assert r.output.rstrip().endswith("base de datos al día (core)")
+    assert filas(db, "core_usuario") == 0
+    r = invocar(["migrate"], env)
+    assert r.exit_code == 0 and "aplicada" not in r.output
+
+
+def test_createuser_then_a_duplicate_fails_in_one_line(db: Path) -> None:
+    env = entorno(db, SOPORTE_PLUGINS="none")
+    assert invocar(["migrate"], env).exit_code == 0
+    args = [
+        "createuser",
+        "--username",
+        "ana",
+        "--password",
+        "clave-larga",
+        "--rol",
+        "AGENTE",
+        "--nombre",
+        "Ana",
+        "--email",
+        "ana@x.test",
+    ]
+    r = invocar(args, env)
+    assert r.exit_code == 0, r.output
+    assert r.output == "usuario creado: ana (AGENTE, id 1)\n"
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute("SELECT rol, nombre, email, password_hash FROM core_usuario").fetchone()
+    finally:
+        con.close()
+    assert row[:3] == ("AGENTE", "Ana", "ana@x.test") and row[3].startswith("$argon2")
+    r = invocar(args, env)
+    assert r.exit_code != 0
+    assert "ya existe" in una_linea(r)
+    assert filas(db, "core_usuario") == 1
+
+
+def test_createuser_refuses_a_short_password(db: Path) -> None:
+    env = entorno(db, SOPORTE_PLUGINS="none")
+    assert invocar(["migrate"], env).exit_code == 0
+    r = invocar(["createuser", "--username", "ana", "--password", "corta"], env)
+    assert r.exit_code != 0 and "8" in una_linea(r)
+
+
+def test_commands_on_a_database_never_migrated_fail_in_one_line(db: Path) -> None:
+    env = entorno(db, SOPORTE_PLUGINS="none")
+    r = invocar(["createuser", "--username", "ana", "--password", "clave-larga"], env)
+    assert r.exit_code != 0
+    assert "soporte migrate" in una_linea(r)
+    r = invocar(["demo"], env)
+    assert r.exit_code != 0 and "soporte migrate" in una_linea(r)
+
+
+def test_demo_is_idempotent_and_prints_the_logins(db: Path) -> None:
+    env = entorno(db, SOPORTE_PLUGINS="none")
+    assert invocar(["migrate"], env).exit_code == 0
+    r = invocar(["demo"], env)
+    assert r.exit_code == 0, r.output
+    for username, (password, rol, _) in DEMO_USERS.items():
+        assert f"usuario: {username}" in r.output and f"contraseña: {password}" in r.output
+        assert rol.value in r.output
+    counts = todas_las_filas(db)
+    assert counts["core_usuario"] == 4
+    r = invocar(["demo"], env)
+    assert r.exit_code == 0, r.output
+    assert todas_las_filas(db) == counts
+
+
+def test_demo_with_every_installed_plugin_is_idempotent(db: Path) -> None:
+    env = entorno(db)  # SOPORTE_PLUGINS unset: all installed
+    r = invocar(["migrate"], env)
+    assert r.exit_code == 0, r.output
+    r = invocar(["demo"], env)
+    assert r.exit_code == 0, r.output
+    counts = todas_las_filas(db)
+    r = invocar(["demo"], env)
+    assert r.exit_code == 0, r.output
+    assert todas_las_filas(db) == counts
+
+
+def test_plugins_lists_installed_and_enabled_with_versions(db: Path) -> None:
+    installed = sorted(installed_entry_points())
+    r = invocar(["plugins"], entorno(db, SOPORTE_PLUGINS="none"))
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert [line.split()[1] for line in lines] == installed
+    assert all(line.startswith("disabled ") for line in lines)
+    r = invocar(["plugins"], entorno(db, SOPORTE_PLUGINS="tickets,chat"))
+    assert r.exit_code == 0, r.output
+    by_name = {line.split()[1]: line for line in r.output.splitlines()}
+    assert by_name["tickets"].startswith("enabled  tickets 0.1.0 [soporte]")
+    assert by_name["chat"].startswith("enabled  chat 0.1.0 [soporte]")
+    assert by_name["chat"].endswith("requires tickets")
+    assert by_name["faq"].startswith("disabled faq 0.1.0")
+
+
+def test_plugins_with_chat_but_not_tickets_names_tickets(tmp_path: Path) -> None:
+    p = consola(["plugins"], tmp_path, SOPORTE_PLUGINS="chat")
+    assert p.returncode != 0
+    line = una_linea(p)
+    assert "'tickets'" in line and "'chat'" in line
+
+
+def test_an_unknown_plugin_or_a_bad_setting_fails_in_one_line(db: Path) -> None:
+    r = invocar(["plugins"], entorno(db, SOPORTE_PLUGINS="nada"))
+    assert r.exit_code != 0 and "nada" in una_linea(r)
+    r = invocar(["migrate"], entorno(db, SOPORTE_PLUGINS="none", SOPORTE_MAX_ARCHIVOS="0"))
+    assert r.exit_code != 0 and "SOPORTE_MAX_ARCHIVOS" in una_linea(r)
+
+
+def test_run_with_several_workers_fails_in_one_line(db: Path) -> None:
+    r = invocar(["run", "--workers", "2"], entorno(db, SOPORTE_PLUGINS="none"))
+    assert r.exit_code != 0
+    assert "--workers" in una_linea(r)
+
+
+def _puerto_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_serves_until_interrupted(tmp_path: Path) -> None:
+    port = _puerto_libre()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
+    env.update(SOPORTE_PLUGINS="none", SOPORTE_DATABASE_URL=f"sqlite:///{tmp_path}/x.db")
+    proc = subprocess.Popen(
+        [str(SOPORTE), "run", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        body = None
+        deadline = time.monotonic() + 20
+        while body is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    body = r.read()
+            except OSError:
+                time.sleep(0.1)
+        assert body == b'{"status":"ok"}'
+        # The secret key is generated beside the database at first start.
+        assert (tmp_path / ".secret_key").exists()
+    finally:
+        proc.send_signal(2)  # SIGINT, as Ctrl-C
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_run_on_a_taken_port_fails_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        p = consola(
+            ["run", "--host", "127.0.0.1", "--port", str(port)],
+            tmp_path,
+            SOPORTE_PLUGINS="none",
+            SOPORTE_DATABASE_URL=f"sqlite:///{tmp_path}/x.db",
+        )
+    assert p.returncode != 0 and "address already in use" in una_linea(p)
+
+
+def test_hook_register_commands_from_a_third_party_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pip-installed plugin adds a ``soporte`` sub-command and feeds ``soporte demo``."""
+    site = instalar_distribucion(
+        tmp_path / "site",
+        "soporte-extra",
+        "3.1.4",
+        {"extra": "soporte_extra_plugin"},
+        {
+            "soporte_extra_plugin": """
+                import click
+
+                from core import hookimpl
+
+                name = "extra"
+
+                @hookimpl
+                def register_commands(cli):
+                    @cli.command()
+                    @click.argument("quien")
+                    def saludar(quien):
+                        \"\"\"Say hello.\"\"\"
+                        click.echo(f"hola, {quien}")
+
+                @hookimpl
+                def load_demo_data(usuarios):
+                    click.echo("demo extra: " + ",".join(sorted(usuarios)))
+                """
+        },
+    )
+    env = {
+        "PYTHONPATH": str(site),
+        "SOPORTE_PLUGINS": "extra",
+        "SOPORTE_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
+    # The console script adds the plugin's command before parsing.
+    p = consola(["saludar", "mundo"], tmp_path, **env)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "hola, mundo\n"
+    p = consola(["saludar", "mundo"], tmp_path, **{**env, "SOPORTE_PLUGINS": "none"})
+    assert p.returncode != 0 and "No such command 'saludar'" in p.stderr
+    # The same package, in-process: listed with its distribution's version, and its demo data.
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.chdir(tmp_path)
+    cli_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+    r = invocar(["plugins"], entorno(tmp_path / "x.db", **cli_env))
+    assert "enabled  extra 3.1.4 [soporte-extra]" in r.output
+    assert invocar(["migrate"], entorno(tmp_path / "x.db", **cli_env)).exit_code == 0
+    r = invocar(["demo"], entorno(tmp_path / "x.db", **cli_env))
+    assert r.exit_code == 0, r.output
+    assert "demo extra: admin,agente,cliente,cliente2" in r.output
+    sys.modules.pop("soporte_extra_plugin", None)

@@ -1,0 +1,179 @@
+"""The documentation keeps up with the code (in the manner of datasette's ``test_docs.py``).
+
+Every hook is documented and tested, every setting is documented, the README starts with the
+two commands, and no relative link in the docs is broken. Everything is computed from the code
+and the files, so a new hook, setting or page is checked without editing this module.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from core import hookspecs
+from core.hookspecs import PROJECT
+from core.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+TESTS = ROOT / "tests"
+PLUGINS_MD = DOCS / "plugins.md"
+CONFIGURATION_MD = DOCS / "configuration.md"
+README = ROOT / "README.md"
+MARKDOWN_FILES = [README, *sorted(DOCS.glob("*.md"))]
+
+_FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+_LINK = re.compile(r"\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def hook_specs() -> dict[str, inspect.Signature]:
+    """Every hookspec of ``core/hookspecs.py`` (functions pluggy marked as specs), by name."""
+    marker = f"{PROJECT}_spec"
+    return {
+        name: inspect.signature(function)
+        for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
+        if hasattr(function, marker)
+    }
+
+
+HOOKS = sorted(hook_specs())
+
+
+def without_code_blocks(text: str) -> str:
+    """Markdown with fenced code blocks removed (their ``#`` lines are not headings)."""
+    return _FENCE.sub("", text)
+
+
+def headings(path: Path) -> list[str]:
+    """The text of every heading of a Markdown file, in order."""
+    return [m.group(2) for m in _HEADING.finditer(without_code_blocks(path.read_text()))]
+
+
+def slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    """Every heading anchor of a Markdown file, with GitHub's ``-1``, ``-2`` for repeats."""
+    seen: dict[str, int] = {}
+    found = set()
+    for heading in headings(path):
+        base = slug(heading)
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        found.add(base if count == 0 else f"{base}-{count}")
+    return found
+
+
+def test_hookspecs_are_found() -> None:
+    """The discovery below sees the core's hooks (an empty list would make the checks vacuous)."""
+    assert {"register_routes", "register_models", "validate_reserva"} <= set(HOOKS)
+
+
+# --- (a) every hook has a section in docs/plugins.md -----------------------------------------
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_is_documented(hook: str) -> None:
+    """``### <hook>(<params>)`` heads the hook's section, with the spec's parameters."""
+    sections = [h for h in headings(PLUGINS_MD) if h.startswith(f"{hook}(")]
+    assert sections, f"docs/plugins.md has no '### {hook}(...)' section"
+    params = ", ".join(hook_specs()[hook].parameters)
+    assert f"### {hook}({params})" in PLUGINS_MD.read_text(), (
+        f"the section of {hook} must be headed '### {hook}({params})', found {sections}"
+    )
+
+
+# --- (b) every hook is referenced by at least one test ---------------------------------------
+
+
+def suite_modules() -> list[Path]:
+    """The test modules of the suite, except this one."""
+    return [p for p in sorted(TESTS.rglob("test_*.py")) if p.resolve() != Path(__file__).resolve()]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_has_a_test(hook: str) -> None:
+    """Some test module (not this one, not a helper) names the hook."""
+    pattern = re.compile(rf"\b{re.escape(hook)}\b")
+    users = [p.relative_to(ROOT) for p in suite_modules() if pattern.search(p.read_text())]
+    assert users, f"no test module under tests/ mentions the hook {hook}"
+
+
+# --- (c) every setting is documented ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", sorted(Settings.model_fields))
+def test_setting_is_documented(field: str) -> None:
+    """docs/configuration.md has a table row with the variable and the TOML key."""
+    variable = f"SOPORTE_{field.upper()}"
+    rows = [
+        line
+        for line in CONFIGURATION_MD.read_text().splitlines()
+        if line.startswith("|") and f"`{variable}`" in line
+    ]
+    assert rows, f"docs/configuration.md has no table row for {variable}"
+    assert any(f"`{field}`" in row for row in rows), f"the row of {variable} lacks `{field}`"
+
+
+def test_configuration_names_no_unknown_setting() -> None:
+    """Every ``SOPORTE_*`` name on the page is a setting (or the test-only database URL)."""
+    known = {f"SOPORTE_{name.upper()}" for name in Settings.model_fields}
+    known.add("SOPORTE_TEST_DATABASE_URL")  # read by core/testing.py, not by Settings
+    mentioned = set(re.findall(r"\bSOPORTE_[A-Z][A-Z0-9_]*", CONFIGURATION_MD.read_text()))
+    assert mentioned - known == set()
+
+
+# --- (d) the README starts with the two commands ---------------------------------------------
+
+
+def commands(block: str) -> list[str]:
+    """The command lines of a fenced block: comments and blank lines dropped."""
+    lines = block.splitlines()[1:-1]  # without the fences
+    found = []
+    for line in lines:
+        command = line.split("#", 1)[0].strip()
+        if command:
+            found.append(command)
+    return found
+
+
+def test_readme_shows_make_run_and_make_test_first() -> None:
+    """The first command a reader meets is ``make run``, then ``make test``."""
+    blocks = [m.group(0) for m in _FENCE.finditer(README.read_text())]
+    assert blocks, "README.md has no code block"
+    assert commands(blocks[0]) == ["make run", "make test"]
+
+
+# --- (e) no broken relative link -------------------------------------------------------------
+
+
+def relative_links(path: Path) -> list[str]:
+    """Link targets of a Markdown file that are neither URLs nor e-mail addresses."""
+    targets = _LINK.findall(without_code_blocks(path.read_text()))
+    return [t for t in targets if not _SCHEME.match(t)]
+
+
+def test_docs_have_links() -> None:
+    """The link parser finds links (so that the check below is not vacuous)."""
+    assert relative_links(README) and relative_links(PLUGINS_MD)
+
+
+@pytest.mark.parametrize("path", MARKDOWN_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_relative_links_resolve(path: Path) -> None:
+    """Each relative link names an existing file, and its ``#anchor`` an existing heading."""
+    broken = []
+    for target in relative_links(path):
+        file_part, _, anchor = target.partition("#")
+        linked = (path.parent / file_part).resolve() if file_part else path
+        if not linked.exists():
+            broken.append(f"{target}: no such file")
+        elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+            broken.append(f"{target}: no heading with anchor #{anchor}")
+    assert broken == []
