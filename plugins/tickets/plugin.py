@@ -2,6 +2,87 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from core import hookimpl
 from plugins.tickets import name, requires, version
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from aiohttp import web
+
+    from core.api import Endpoint
+    from core.auth.models import Usuario
+    from core.pages import Page
+
 __all__ = ["name", "requires", "version"]
+
+
+@hookimpl
+def register_models() -> Iterable[str]:
+    """Tickets, replies, attachments and ratings."""
+    return ["plugins.tickets.models"]
+
+
+@hookimpl
+def register_routes(app: web.Application) -> Iterable[Endpoint]:
+    """The tickets API of CONTRACT.md."""
+    from plugins.tickets.routes import routes
+
+    return routes.endpoints
+
+
+@hookimpl
+async def dashboard_stats(usuario: Usuario, desde: datetime) -> dict[str, Any]:
+    """``tickets_abiertos``, ``tiempo_promedio_respuesta`` and ``satisfaccion_promedio``."""
+    from plugins.tickets.service import estadisticas
+
+    return await estadisticas(desde)
+
+
+@hookimpl
+async def load_demo_data(usuarios: dict[str, Usuario]) -> None:
+    """Realistic tickets of a booking platform, with the agent's replies (idempotent)."""
+    from plugins.tickets.demo import cargar_demo
+
+    await cargar_demo(usuarios)
+
+
+@hookimpl
+def register_pages(app: web.Application) -> Iterable[Page]:
+    """Customers: their tickets, a new ticket, a ticket's detail. Agents: the queue, a detail."""
+    from core.pages import Page
+
+    return [
+        Page(
+            path="/tickets/",
+            template="tickets/mis_tickets.html",
+            title="Mis tickets",
+            nav="Mis tickets",
+            order=20,
+        ),
+        Page(
+            path="/tickets/nuevo/",
+            template="tickets/nuevo.html",
+            title="Nuevo ticket",
+            nav="Nuevo ticket",
+            order=30,
+        ),
+        Page(path=r"/tickets/{id:\d+}/", template="tickets/detalle.html", title="Ticket"),
+        Page(
+            path="/agente/tickets/",
+            template="tickets/cola.html",
+            title="Cola de tickets",
+            area="agente",
+            nav="Tickets",
+            order=10,
+        ),
+        Page(
+            path=r"/agente/tickets/{id:\d+}/",
+            template="tickets/agente_detalle.html",
+            title="Ticket",
+            area="agente",
+        ),
+    ]

@@ -1,0 +1,53 @@
+"""The domain events of the ``tickets`` plugin, published after their transaction commits.
+
+Values are plain JSON types (ids, strings), so the events can cross processes unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from core.events import Event
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketCreado(Event):
+    """A customer opened a ticket."""
+
+    name: ClassVar[str] = "ticket_creado"
+    ticket_id: int
+    cliente_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketActualizado(Event):
+    """Fields of a ticket changed (PATCH, or the state machine on a reply).
+
+    ``cambios`` maps each changed field to ``[antes, despues]``: enum values as strings, users
+    as ids (``agente_asignado``), e.g. ``{"estado": ["ABIERTO", "EN_PROGRESO"]}``.
+    """
+
+    name: ClassVar[str] = "ticket_actualizado"
+    ticket_id: int
+    cambios: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RespuestaCreada(Event):
+    """A reply was stored, from ``/responder/`` (``canal`` TICKET) or the chat (CHAT)."""
+
+    name: ClassVar[str] = "respuesta_creada"
+    ticket_id: int
+    respuesta_id: int
+    autor_id: int
+    canal: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketValorado(Event):
+    """The customer rated (or re-rated) a resolved or closed ticket."""
+
+    name: ClassVar[str] = "ticket_valorado"
+    ticket_id: int
+    puntuacion: int

@@ -1,0 +1,190 @@
+"""The tickets API (CONTRACT.md, "Tickets"): thin handlers over :mod:`plugins.tickets.service`.
+
+Visibility is the guards' rule: a customer sees only their own tickets, agents see all, and
+anything else is a 404. Lists fetch a page of ids first and then load those tickets with their
+relations in a constant number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiohttp import web
+
+from core import keys
+from core.api import (
+    TOKEN,
+    BadRequest,
+    Page,
+    PayloadTooLarge,
+    Result,
+    Routes,
+    paginate,
+)
+from core.auth.guards import usuario_actual
+from core.auth.models import Rol, Usuario
+from core.storage import Upload, base_url
+from plugins.tickets import service
+from plugins.tickets.schemas import (
+    AdjuntoOut,
+    MisTicketsQuery,
+    RespuestaIn,
+    RespuestaOut,
+    TicketDetalle,
+    TicketIn,
+    TicketOut,
+    TicketPatch,
+    TicketsQuery,
+    UrlDe,
+    ValoracionOut,
+    ValorarIn,
+    adjunto_out,
+    respuesta_out,
+    ticket_detalle,
+    ticket_out,
+)
+
+routes = Routes(tag="tickets")
+
+#: How many tickets ``recientes`` returns.
+RECIENTES = 10
+
+
+def _enlaces(request: web.Request) -> UrlDe:
+    """Signs attachment links against the public base URL of this request."""
+    storage = request.app[keys.STORAGE]
+    base = base_url(request)
+    return lambda a: storage.url(base, a.clave, a.nombre, a.tipo)
+
+
+def _limite_archivos(request: web.Request, cuantos: int) -> None:
+    """413 when a request would attach more files than ``max_archivos``."""
+    maximo = request.app[keys.SETTINGS].max_archivos
+    if cuantos > maximo:
+        raise PayloadTooLarge(f"Se admiten como máximo {maximo} archivos por solicitud.")
+
+
+async def _validar_reserva(request: web.Request, reserva_id: int, usuario: Usuario) -> None:
+    """Ask the installed plugins about a booking id; any objection is a 400 on the field."""
+    errores = await request.app[keys.PLUGINS].validate_reserva(reserva_id, usuario)
+    if errores:
+        raise BadRequest("Datos inválidos.", errors={"reserva_relacionada": errores})
+
+
+async def _detalle(request: web.Request, ticket_id: int) -> TicketDetalle:
+    [vista] = await service.cargar_tickets([ticket_id], con_respuestas=True)
+    return ticket_detalle(vista, _enlaces(request))
+
+
+def _cargador(request: web.Request) -> Callable[[Sequence[int]], Awaitable[list[TicketOut]]]:
+    """The ``load(ids)`` of :func:`core.api.paginate`: a page of ticket objects."""
+    url = _enlaces(request)
+
+    async def load(ids: Sequence[int]) -> list[TicketOut]:
+        return [ticket_out(v, url) for v in await service.cargar_tickets(ids)]
+
+    return load
+
+
+@routes.post("/api/soporte/tickets/", auth=TOKEN, status=201, multipart=True)
+async def crear_ticket(request: web.Request, body: TicketIn, files: list[Upload]) -> TicketOut:
+    """Open a ticket (JSON as the guide sends it, or form data with files)."""
+    usuario = usuario_actual(request)
+    _limite_archivos(request, len(set(body.archivos_adjuntos)) + len(files))
+    if body.reserva_relacionada is not None:
+        await _validar_reserva(request, body.reserva_relacionada, usuario)
+    ticket = await service.crear_ticket(
+        request.app[keys.EVENTS],
+        usuario,
+        asunto=body.asunto,
+        descripcion=body.descripcion,
+        categoria=body.categoria,
+        prioridad=body.prioridad,
+        reserva_relacionada=body.reserva_relacionada,
+        adjuntos=[*body.archivos_adjuntos, *files],
+    )
+    [vista] = await service.cargar_tickets([ticket.id])
+    location = f"{base_url(request)}/api/soporte/tickets/{ticket.id}/"
+    return Result(ticket_out(vista, _enlaces(request)), headers={"Location": location})
+
+
+@routes.get("/api/soporte/mis-tickets/", auth=TOKEN)
+async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Page[TicketOut]:
+    """The caller's own tickets, newest first, filtered."""
+    usuario = usuario_actual(request)
+    qs = service.ordenar(service.filtrar(usuario, query.filtros(), propios=True))
+    return await paginate(request, qs, query, _cargador(request), TicketOut)
+
+
+@routes.get("/api/soporte/tickets/", auth=Rol.AGENTE)
+async def listar_tickets(request: web.Request, query: TicketsQuery) -> Page[TicketOut]:
+    """Every ticket (agents), filtered and ordered (`ordering`; newest first by default)."""
+    usuario = usuario_actual(request)
+    qs = service.ordenar(service.filtrar(usuario, query.filtros()), query.ordering)
+    return await paginate(request, qs, query, _cargador(request), TicketOut)
+
+
+@routes.get("/api/soporte/tickets/recientes/", auth=TOKEN)
+async def recientes(request: web.Request) -> list[TicketOut]:
+    """The newest tickets the caller may see (an array, not a page)."""
+    usuario = usuario_actual(request)
+    qs = service.ordenar(service.filtrar(usuario, service.Filtros()))
+    ids = await qs.limit(RECIENTES).values_list("id", flat=True)
+    return list(await _cargador(request)(ids))
+
+
+@routes.get(r"/api/soporte/tickets/{id:\d+}/", auth=TOKEN)
+async def detalle_ticket(request: web.Request, id: int) -> TicketDetalle:
+    """One ticket with its conversation (owner or agents)."""
+    ticket = await service.obtener_visible(usuario_actual(request), id)
+    return await _detalle(request, ticket.id)
+
+
+@routes.patch(r"/api/soporte/tickets/{id:\d+}/", auth=TOKEN)
+async def actualizar_ticket(request: web.Request, id: int, body: TicketPatch) -> TicketDetalle:
+    """Change estado, prioridad, categoria, agente_asignado (agents); the owner may only close."""
+    usuario = usuario_actual(request)
+    ticket = await service.obtener_visible(usuario, id)
+    await service.actualizar(request.app[keys.EVENTS], ticket, usuario, body.cambios())
+    return await _detalle(request, ticket.id)
+
+
+@routes.post(r"/api/soporte/tickets/{id:\d+}/responder/", auth=TOKEN, status=201, multipart=True)
+async def responder(
+    request: web.Request, id: int, body: RespuestaIn, files: list[Upload]
+) -> RespuestaOut:
+    """Reply to a ticket: form data (`mensaje`, `archivo_0`…) as the guide sends, or JSON."""
+    usuario = usuario_actual(request)
+    ticket = await service.obtener_visible(usuario, id)
+    _limite_archivos(request, len(set(body.archivos_adjuntos)) + len(files))
+    respuesta = await service.responder(
+        request.app[keys.EVENTS],
+        ticket,
+        usuario,
+        body.mensaje,
+        service.Canal.TICKET,
+        adjuntos=[*body.archivos_adjuntos, *files],
+    )
+    vista = await service.cargar_respuesta(respuesta.id)
+    return respuesta_out(vista, _enlaces(request))
+
+
+@routes.post(r"/api/soporte/tickets/{id:\d+}/valorar/", auth=TOKEN)
+async def valorar(request: web.Request, id: int, body: ValorarIn) -> ValoracionOut:
+    """The owner rates a resolved or closed ticket (1–5); a second rating replaces the first."""
+    usuario = usuario_actual(request)
+    ticket = await service.obtener_visible(usuario, id)
+    valoracion = await service.valorar(
+        request.app[keys.EVENTS], ticket, usuario, body.puntuacion, body.comentario
+    )
+    return ValoracionOut(puntuacion=valoracion.puntuacion, comentario=valoracion.comentario)
+
+
+@routes.post("/api/soporte/adjuntos/", auth=TOKEN, status=201, multipart=True, json_body=False)
+async def subir_adjuntos(request: web.Request, files: list[Upload]) -> list[AdjuntoOut]:
+    """Upload files (any field names); their ids go in `archivos_adjuntos` later."""
+    if not files:
+        raise BadRequest("Datos inválidos.", errors={"archivos": ["No se recibió ningún archivo."]})
+    adjuntos = await service.guardar_adjuntos(usuario_actual(request), files)
+    url = _enlaces(request)
+    return [adjunto_out(a, url) for a in adjuntos]

@@ -1,0 +1,351 @@
+"""Request and response models of the tickets API (they validate requests and feed OpenAPI).
+
+The response shapes are CONTRACT.md's "Tickets" section: the ticket object, the detail with
+``respuestas``, ``adjunto = {id, nombre, tipo, tamano, url}``. Builders at the bottom turn the
+service's loaded views into these models; the caller passes how to sign attachment URLs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+
+from core.api import PageQuery
+from core.auth.models import Rol
+from plugins.tickets.models import Adjunto, Canal, Categoria, Estado, Prioridad
+from plugins.tickets.service import MAX_ID, ORDENES, Filtros, RespuestaVista, TicketVista
+
+#: An aware timestamp written as ISO 8601 with its offset (``…+00:00``), as the contract shows.
+Fecha = Annotated[
+    datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json")
+]
+
+#: A row id: positive and within what the id columns hold.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+#: How an attachment becomes an absolute, signed, expiring download link.
+UrlDe = Callable[[Adjunto], str]
+
+
+# --- responses ---------------------------------------------------------------------------------
+
+
+class Referencia(BaseModel):
+    """A reference to a booking of the host platform: ``{id}``."""
+
+    id: int
+
+
+class UsuarioRef(BaseModel):
+    """A person as a ticket shows them: ``{id, nombre}``."""
+
+    id: int
+    nombre: str
+
+
+class AutorOut(BaseModel):
+    """The author of a reply: ``{id, nombre, rol}``."""
+
+    id: int
+    nombre: str
+    rol: Rol
+
+
+class AdjuntoOut(BaseModel):
+    """An attachment; ``url`` is an absolute, signed, expiring download link."""
+
+    id: int
+    nombre: str
+    tipo: str
+    tamano: int
+    url: str
+
+
+class ValoracionOut(BaseModel):
+    """The customer's rating of a ticket."""
+
+    puntuacion: int
+    comentario: str
+
+
+class TicketOut(BaseModel):
+    """The ticket object of lists and of the detail."""
+
+    id: int
+    numero: str
+    asunto: str
+    descripcion: str
+    categoria: Categoria
+    prioridad: Prioridad
+    estado: Estado
+    fecha_creacion: Fecha
+    fecha_actualizacion: Fecha
+    reserva_relacionada: Referencia | None
+    cliente: UsuarioRef
+    agente_asignado: UsuarioRef | None
+    nivel_escalamiento: int
+    archivos_adjuntos: list[AdjuntoOut]
+    valoracion: ValoracionOut | None
+
+
+class RespuestaOut(BaseModel):
+    """One message of the conversation (``canal``: TICKET from /responder/, CHAT from chat)."""
+
+    id: int
+    autor: AutorOut
+    mensaje: str
+    fecha_creacion: Fecha
+    canal: Canal
+    archivos_adjuntos: list[AdjuntoOut]
+
+
+class TicketDetalle(TicketOut):
+    """A ticket with its conversation, oldest first."""
+
+    respuestas: list[RespuestaOut]
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+def _ids_de_adjuntos(value: Any) -> Any:
+    """Accept ids, or the adjunto objects ``POST /adjuntos/`` returned (their ``id``)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [item.get("id", item) if isinstance(item, dict) else item for item in value]
+    return value
+
+
+def _texto(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class TicketIn(BaseModel):
+    """A new ticket, as the guide's ``crearTicket`` sends it (JSON or form data)."""
+
+    asunto: str = Field(min_length=1, max_length=200)
+    categoria: Categoria
+    prioridad: Prioridad = Prioridad.MEDIA
+    descripcion: str = Field(min_length=1, max_length=10000)
+    archivos_adjuntos: list[Id] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Ids returned by `POST /api/soporte/adjuntos/` (the caller's own).",
+    )
+    reserva_relacionada: int | None = Field(None, ge=1, le=2**63 - 1)  # a BIGINT column
+
+    _strip = field_validator("asunto", "descripcion", mode="before")(_texto)
+    _adjuntos = field_validator("archivos_adjuntos", mode="before")(_ids_de_adjuntos)
+
+    @field_validator("prioridad", mode="before")
+    @classmethod
+    def _prioridad_por_defecto(cls, value: Any) -> Any:
+        # The guide sends ``prioridad: undefined``/``null`` when the form leaves it empty.
+        return Prioridad.MEDIA if value is None else value
+
+
+class RespuestaIn(BaseModel):
+    """A reply: form data as the guide's ``responderTicket`` sends it, or JSON."""
+
+    mensaje: str = Field(min_length=1, max_length=10000)
+    archivos_adjuntos: list[Id] = Field(default_factory=list, max_length=100)
+
+    _strip = field_validator("mensaje", mode="before")(_texto)
+    _adjuntos = field_validator("archivos_adjuntos", mode="before")(_ids_de_adjuntos)
+
+
+class TicketPatch(BaseModel):
+    """A partial update; only the fields sent change (``agente_asignado: null`` unassigns)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    estado: Estado = Field(None, description="A legal move of the state machine.")  # type: ignore[assignment]
+    prioridad: Prioridad = Field(None)  # type: ignore[assignment]
+    categoria: Categoria = Field(None)  # type: ignore[assignment]
+    agente_asignado: int | None = Field(
+        None, ge=1, le=MAX_ID, description="An AGENTE/ADMIN user id."
+    )
+
+    def cambios(self) -> dict[str, Any]:
+        """The fields the client sent, with their values."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class ValorarIn(BaseModel):
+    """A rating of a resolved or closed ticket."""
+
+    puntuacion: int = Field(ge=1, le=5)
+    comentario: str = Field("", max_length=5000)
+
+    @field_validator("comentario", mode="before")
+    @classmethod
+    def _sin_comentario(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+
+def _fecha(value: Any) -> Any:
+    """``YYYY-MM-DD`` → a date (a whole day); anything else must be an ISO datetime."""
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("Fecha inválida: use AAAA-MM-DD o una fecha y hora ISO 8601.") from None
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class MisTicketsQuery(PageQuery):
+    """Filters of a customer's own list (empty values mean "no filter")."""
+
+    estado: Estado | None = None
+    categoria: Categoria | None = None
+    prioridad: Prioridad | None = None
+    fecha_desde: date | datetime | None = Field(
+        None, description="Created on or after: a day `YYYY-MM-DD` (UTC) or an ISO datetime."
+    )
+    fecha_hasta: date | datetime | None = Field(
+        None, description="Created on or before: a day `YYYY-MM-DD` (inclusive) or a datetime."
+    )
+    q: str | None = Field(None, max_length=200, description="Text in asunto, descripcion, numero.")
+
+    _fechas = field_validator("fecha_desde", "fecha_hasta", mode="before")(_fecha)
+
+    def filtros(self) -> Filtros:
+        """The service's filters: days become half-open UTC ranges."""
+        desde = hasta = None
+        if isinstance(self.fecha_desde, datetime):
+            desde = _utc(self.fecha_desde)
+        elif isinstance(self.fecha_desde, date):
+            desde = datetime.combine(self.fecha_desde, time.min, UTC)
+        if isinstance(self.fecha_hasta, datetime):
+            hasta = _utc(self.fecha_hasta) + timedelta(microseconds=1)
+        elif isinstance(self.fecha_hasta, date):
+            hasta = datetime.combine(self.fecha_hasta, time.min, UTC) + timedelta(days=1)
+        return Filtros(
+            estado=self.estado,
+            categoria=self.categoria,
+            prioridad=self.prioridad,
+            creado_desde=desde,
+            creado_antes=hasta,
+            q=self.q.strip() if self.q and self.q.strip() else None,
+            **self._extra(),
+        )
+
+    def _extra(self) -> dict[str, Any]:
+        return {}
+
+
+_ORDENES_VALIDOS = {*ORDENES, *(f"-{o}" for o in ORDENES)}
+
+
+class TicketsQuery(MisTicketsQuery):
+    """Filters and order of the agents' list of every ticket."""
+
+    agente_asignado: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Assigned agent's user id."
+    )
+    cliente: int | None = Field(None, ge=1, le=MAX_ID, description="Customer's user id.")
+    nivel_escalamiento: int | None = Field(None, ge=0, le=MAX_ID)
+    ordering: list[str] = Field(
+        default_factory=list,
+        description="Comma-separated fields, `-` for descending: " + ", ".join(ORDENES),
+    )
+
+    @field_validator("ordering", mode="before")
+    @classmethod
+    def _ordering(cls, value: Any) -> Any:
+        values = value if isinstance(value, list) else [value]
+        terms = [t.strip() for v in values for t in str(v).split(",") if t.strip()]
+        malos = [t for t in terms if t not in _ORDENES_VALIDOS]
+        if malos:
+            raise ValueError(f"Orden desconocido: {', '.join(malos)}")
+        return terms
+
+    def _extra(self) -> dict[str, Any]:
+        return {
+            "cliente_id": self.cliente,
+            "agente_asignado_id": self.agente_asignado,
+            "nivel_escalamiento": self.nivel_escalamiento,
+        }
+
+
+# --- builders ----------------------------------------------------------------------------------
+
+
+def adjunto_out(adjunto: Adjunto, url: UrlDe) -> AdjuntoOut:
+    """An attachment with its signed link."""
+    return AdjuntoOut(
+        id=adjunto.id,
+        nombre=adjunto.nombre,
+        tipo=adjunto.tipo,
+        tamano=adjunto.tamano,
+        url=url(adjunto),
+    )
+
+
+def _ticket_campos(vista: TicketVista, url: UrlDe) -> dict[str, Any]:
+    t = vista.ticket
+    agente = t.agente_asignado
+    return {
+        "id": t.id,
+        "numero": t.numero,
+        "asunto": t.asunto,
+        "descripcion": t.descripcion,
+        "categoria": t.categoria,
+        "prioridad": t.prioridad,
+        "estado": t.estado,
+        "fecha_creacion": t.fecha_creacion,
+        "fecha_actualizacion": t.fecha_actualizacion,
+        "reserva_relacionada": (
+            Referencia(id=t.reserva_relacionada) if t.reserva_relacionada is not None else None
+        ),
+        "cliente": UsuarioRef(id=t.cliente.id, nombre=t.cliente.nombre_visible),
+        "agente_asignado": (
+            UsuarioRef(id=agente.id, nombre=agente.nombre_visible) if agente else None
+        ),
+        "nivel_escalamiento": t.nivel_escalamiento,
+        "archivos_adjuntos": [adjunto_out(a, url) for a in vista.adjuntos],
+        "valoracion": (
+            ValoracionOut(
+                puntuacion=vista.valoracion.puntuacion, comentario=vista.valoracion.comentario
+            )
+            if vista.valoracion
+            else None
+        ),
+    }
+
+
+def ticket_out(vista: TicketVista, url: UrlDe) -> TicketOut:
+    """The ticket object of a loaded ticket."""
+    return TicketOut(**_ticket_campos(vista, url))
+
+
+def respuesta_out(vista: RespuestaVista, url: UrlDe) -> RespuestaOut:
+    """A reply object of a loaded reply."""
+    r = vista.respuesta
+    return RespuestaOut(
+        id=r.id,
+        autor=AutorOut(id=r.autor.id, nombre=r.autor.nombre_visible, rol=r.autor.rol),
+        mensaje=r.mensaje,
+        fecha_creacion=r.fecha_creacion,
+        canal=r.canal,
+        archivos_adjuntos=[adjunto_out(a, url) for a in vista.adjuntos],
+    )
+
+
+def ticket_detalle(vista: TicketVista, url: UrlDe) -> TicketDetalle:
+    """The detail object: the ticket plus its replies, oldest first."""
+    return TicketDetalle(
+        **_ticket_campos(vista, url),
+        respuestas=[respuesta_out(r, url) for r in vista.respuestas],
+    )

@@ -1,0 +1,670 @@
+"""The rules of tickets, free of HTTP — and the public API of the ``chat`` and ``escalamiento``
+plugins (they import from this module only).
+
+State machine (``TRANSICIONES``; a move not listed is a :class:`~core.api.Conflict`, 409)::
+
+    ABIERTO      → EN_PROGRESO, RESUELTO, CERRADO
+    EN_PROGRESO  → ABIERTO, RESUELTO, CERRADO
+    RESUELTO     → EN_PROGRESO, CERRADO
+    CERRADO      → (final: no move, no reply, no chat message)
+
+Automatic moves, applied by :func:`responder` inside the reply's transaction:
+
+- an agent's (AGENTE/ADMIN) reply records the first agent answer (``primera_respuesta_agente``)
+  the first time, moves ABIERTO → EN_PROGRESO and stops the waiting clock
+  (``esperando_desde = None``);
+- a customer's reply starts the clock again if it is not running (``esperando_desde = now``) and
+  reopens a RESUELTO ticket (→ EN_PROGRESO);
+- any reply on CERRADO is a 409.
+
+Explicit moves come from :func:`actualizar` (PATCH): agents change ``estado`` (per the table),
+``prioridad``, ``categoria`` and ``agente_asignado``; the owner may only set ``estado`` to
+CERRADO. Moving to RESUELTO or CERRADO stops the waiting clock. Setting a field to the value it
+already has is not a change (no 409, no event). A new ticket starts ABIERTO with the clock
+running: its customer waits for a first answer.
+
+Every change runs in a :class:`~core.events.UnitOfWork` holding the ticket's row lock
+(``SELECT … FOR UPDATE`` where the database has it; SQLite serialises transactions anyway), and
+its events are published after commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from tortoise.expressions import Case, Q, RawSQL, When
+from tortoise.functions import Avg
+
+from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
+from core.auth.guards import visible_o_404, visibles
+from core.auth.models import Rol, Usuario
+from core.events import UnitOfWork
+from core.storage import Upload
+from plugins.tickets.events import (
+    RespuestaCreada,
+    TicketActualizado,
+    TicketCreado,
+    TicketValorado,
+)
+from plugins.tickets.models import (
+    Adjunto,
+    Canal,
+    Categoria,
+    Estado,
+    Prioridad,
+    Respuesta,
+    Ticket,
+    Valoracion,
+)
+
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
+    from tortoise.queryset import QuerySet
+
+    from core.events import EventBus
+
+__all__ = [
+    "ESTADOS_ABIERTOS",
+    "MAX_ID",
+    "ORDENES",
+    "TRANSICIONES",
+    "Adjunto",
+    "Canal",
+    "Categoria",
+    "Estado",
+    "Filtros",
+    "Prioridad",
+    "Respuesta",
+    "RespuestaCreada",
+    "RespuestaVista",
+    "Ticket",
+    "TicketActualizado",
+    "TicketCreado",
+    "TicketValorado",
+    "TicketVista",
+    "Valoracion",
+    "actualizar",
+    "cargar_respuesta",
+    "cargar_tickets",
+    "crear_ticket",
+    "en_espera",
+    "estadisticas",
+    "filtrar",
+    "formato_numero",
+    "guardar_adjuntos",
+    "historial",
+    "obtener_visible",
+    "ordenar",
+    "puede_transitar",
+    "responder",
+    "subir_nivel",
+    "valorar",
+]
+
+TRANSICIONES: Final[Mapping[Estado, frozenset[Estado]]] = {
+    Estado.ABIERTO: frozenset({Estado.EN_PROGRESO, Estado.RESUELTO, Estado.CERRADO}),
+    Estado.EN_PROGRESO: frozenset({Estado.ABIERTO, Estado.RESUELTO, Estado.CERRADO}),
+    Estado.RESUELTO: frozenset({Estado.EN_PROGRESO, Estado.CERRADO}),
+    Estado.CERRADO: frozenset(),
+}
+
+#: The largest id an ``IntField`` key holds (32 bits on PostgreSQL): bigger ones match nothing,
+#: and must never reach a query, where they would be an error rather than "not found".
+MAX_ID: Final = 2**31 - 1
+
+#: States in which a ticket still needs work (the dashboard's ``tickets_abiertos``).
+ESTADOS_ABIERTOS: Final = (Estado.ABIERTO, Estado.EN_PROGRESO)
+
+# Semantic order for ``ordering``: priority from low to high, states in lifecycle order (an
+# alphabetical order of the words would mean nothing to an agent).
+_RANGO_PRIORIDAD = {Prioridad.BAJA: 1, Prioridad.MEDIA: 2, Prioridad.ALTA: 3}
+_RANGO_ESTADO = {Estado.ABIERTO: 1, Estado.EN_PROGRESO: 2, Estado.RESUELTO: 3, Estado.CERRADO: 4}
+
+#: The fields the agents' list may be ordered by (``-campo`` for descending).
+ORDENES: Final = (
+    "fecha_creacion",
+    "fecha_actualizacion",
+    "prioridad",
+    "estado",
+    "categoria",
+    "numero",
+    "nivel_escalamiento",
+    "id",
+)
+
+
+def puede_transitar(desde: Estado, hacia: Estado) -> bool:
+    """Whether ``desde → hacia`` is an allowed explicit move (see the module docstring)."""
+    return hacia in TRANSICIONES[Estado(desde)]
+
+
+def formato_numero(ticket_id: int) -> str:
+    """The human-readable number of a ticket: ``TK-000123``."""
+    return f"TK-{ticket_id:06d}"
+
+
+def _ahora() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+async def obtener_visible(usuario: Usuario, ticket_id: int) -> Ticket:
+    """The ticket ``ticket_id`` with ``cliente`` and ``agente_asignado`` loaded.
+
+    A 404 (:class:`~core.api.NotFound`) unless it exists and ``usuario`` is its owner or an
+    agent — the same rule for REST and WebSocket (existence never leaks).
+    """
+    ticket = await Ticket.filter(id=ticket_id).select_related("cliente", "agente_asignado").first()
+    return visible_o_404(usuario, ticket)
+
+
+@dataclass
+class RespuestaVista:
+    """A reply with its author loaded and its attachments."""
+
+    respuesta: Respuesta
+    adjuntos: list[Adjunto] = field(default_factory=list)
+
+
+@dataclass
+class TicketVista:
+    """A ticket with everything its API object shows, loaded in bulk."""
+
+    ticket: Ticket
+    adjuntos: list[Adjunto] = field(default_factory=list)
+    valoracion: Valoracion | None = None
+    #: Oldest first; only filled by ``cargar_tickets(..., con_respuestas=True)``.
+    respuestas: list[RespuestaVista] = field(default_factory=list)
+
+
+async def cargar_tickets(ids: Sequence[int], *, con_respuestas: bool = False) -> list[TicketVista]:
+    """Tickets ``ids`` in that order, with relations, in a constant number of queries.
+
+    Three queries (tickets with ``cliente`` and ``agente_asignado``; their attachments; their
+    ratings), a fourth with ``con_respuestas`` (replies with their authors), whatever the number
+    of tickets, replies or files. Unknown ids are skipped.
+    """
+    if not ids:
+        return []
+    tickets = await Ticket.filter(id__in=ids).select_related("cliente", "agente_asignado")
+    adjuntos_q = Adjunto.filter(ticket_id__in=ids)
+    if not con_respuestas:
+        adjuntos_q = adjuntos_q.filter(respuesta_id=None)
+    adjuntos = await adjuntos_q.order_by("id")
+    valoraciones = {v.ticket_id: v for v in await Valoracion.filter(ticket_id__in=ids)}  # type: ignore[attr-defined]
+    vistas = {t.id: TicketVista(t, valoracion=valoraciones.get(t.id)) for t in tickets}
+    por_respuesta: dict[int, list[Adjunto]] = {}
+    for adjunto in adjuntos:
+        respuesta_id = adjunto.respuesta_id  # type: ignore[attr-defined]
+        if respuesta_id is None:
+            vistas[adjunto.ticket_id].adjuntos.append(adjunto)  # type: ignore[attr-defined]
+        else:
+            por_respuesta.setdefault(respuesta_id, []).append(adjunto)
+    if con_respuestas:
+        respuestas = (
+            await Respuesta.filter(ticket_id__in=ids).select_related("autor").order_by("id")
+        )
+        for respuesta in respuestas:
+            vistas[respuesta.ticket_id].respuestas.append(  # type: ignore[attr-defined]
+                RespuestaVista(respuesta, por_respuesta.get(respuesta.id, []))
+            )
+    return [vistas[i] for i in ids if i in vistas]
+
+
+async def cargar_respuesta(respuesta_id: int) -> RespuestaVista:
+    """One reply's view (author and attachments), in two queries."""
+    respuesta = await Respuesta.filter(id=respuesta_id).select_related("autor").first()
+    if respuesta is None:
+        raise NotFound()
+    adjuntos = await Adjunto.filter(respuesta_id=respuesta_id).order_by("id")
+    return RespuestaVista(respuesta, list(adjuntos))
+
+
+async def historial(ticket_id: int, desde_id: int | None, limite: int) -> list[Respuesta]:
+    """A ticket's replies (both channels), oldest first, with ``autor`` loaded.
+
+    With ``desde_id``, only those with ``id > desde_id`` (a reconnecting chat replays nothing
+    twice); in either case at most the last ``limite`` of them.
+    """
+    if limite <= 0 or (desde_id is not None and desde_id >= MAX_ID):
+        return []
+    qs = Respuesta.filter(ticket_id=ticket_id)
+    if desde_id is not None and desde_id > 0:
+        qs = qs.filter(id__gt=desde_id)
+    ultimas = await qs.order_by("-id").limit(limite).select_related("autor")
+    return list(reversed(ultimas))
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filtros:
+    """The filters of the ticket lists; ``None`` means "no filter".
+
+    ``creado_desde`` is inclusive and ``creado_antes`` exclusive (a whole day ``D`` is
+    ``[D 00:00, D+1 00:00)`` in UTC). ``q`` looks in ``asunto``, ``descripcion`` and ``numero``.
+    """
+
+    estado: Estado | None = None
+    categoria: Categoria | None = None
+    prioridad: Prioridad | None = None
+    creado_desde: datetime | None = None
+    creado_antes: datetime | None = None
+    q: str | None = None
+    cliente_id: int | None = None
+    agente_asignado_id: int | None = None
+    nivel_escalamiento: int | None = None
+
+
+def filtrar(usuario: Usuario, filtros: Filtros, *, propios: bool = False) -> QuerySet[Ticket]:
+    """The tickets ``usuario`` may see, filtered; ``propios`` keeps only the caller's own."""
+    qs = Ticket.filter(cliente_id=usuario.id) if propios else visibles(usuario, Ticket.all())
+    exactos = {
+        "estado": filtros.estado,
+        "categoria": filtros.categoria,
+        "prioridad": filtros.prioridad,
+        "cliente_id": filtros.cliente_id,
+        "agente_asignado_id": filtros.agente_asignado_id,
+        "nivel_escalamiento": filtros.nivel_escalamiento,
+    }
+    qs = qs.filter(**{k: v for k, v in exactos.items() if v is not None})
+    if filtros.creado_desde is not None:
+        qs = qs.filter(fecha_creacion__gte=filtros.creado_desde)
+    if filtros.creado_antes is not None:
+        qs = qs.filter(fecha_creacion__lt=filtros.creado_antes)
+    if filtros.q:
+        q = filtros.q.strip()
+        qs = qs.filter(
+            Q(asunto__icontains=q) | Q(descripcion__icontains=q) | Q(numero__icontains=q)
+        )
+    return qs
+
+
+def _rango(campo: str, rangos: Mapping[Any, int]) -> Case:
+    """``CASE campo WHEN … THEN rank END``: the ranks are SQL literals, not parameters, because
+    PostgreSQL types untyped ``THEN`` parameters as text (then an int is refused)."""
+    return Case(
+        *(When(**{campo: valor}, then=RawSQL(str(int(r)))) for valor, r in rangos.items()),
+        default=RawSQL("0"),
+    )
+
+
+def ordenar(qs: QuerySet[Ticket], ordering: Sequence[str] = ()) -> QuerySet[Ticket]:
+    """Order by ``ordering`` (names of :data:`ORDENES`, ``-`` for descending), newest first by
+    default; the id always breaks ties so that pages never overlap."""
+    terms: list[str] = []
+    for term in ordering or ("-fecha_creacion",):
+        desc = term.startswith("-")
+        name = term.lstrip("-")
+        if name not in ORDENES:
+            raise BadRequest(
+                "Datos inválidos.", errors={"ordering": [f"Orden desconocido: {term}"]}
+            )
+        if name == "prioridad":
+            qs = qs.annotate(orden_prioridad=_rango("prioridad", _RANGO_PRIORIDAD))
+            name = "orden_prioridad"
+        elif name == "estado":
+            qs = qs.annotate(orden_estado=_rango("estado", _RANGO_ESTADO))
+            name = "orden_estado"
+        elif name == "numero":
+            name = "id"  # TK-000123 is the id; sorting the text breaks past a million
+        terms.append(f"-{name}" if desc else name)
+    last = terms[-1].lstrip("-")
+    if last != "id":
+        terms.append("-id" if terms[0].startswith("-") else "id")
+    return qs.order_by(*terms)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+async def guardar_adjuntos(usuario: Usuario, archivos: Iterable[Upload]) -> list[Adjunto]:
+    """Record files just stored (``POST /adjuntos/``), unattached and owned by ``usuario``.
+
+    Their ids can then be passed to :func:`crear_ticket` or :func:`responder` by the same user.
+    """
+    return [
+        await Adjunto.create(
+            clave=a.key, nombre=a.nombre, tipo=a.tipo, tamano=a.tamano, subido_por=usuario
+        )
+        for a in archivos
+    ]
+
+
+async def _vincular_adjuntos(
+    conn: BaseDBAsyncClient | None,
+    usuario: Usuario,
+    adjuntos: Iterable[int | Upload],
+    ticket_id: int,
+    respuesta_id: int | None = None,
+) -> None:
+    """Attach previously uploaded files (ids) and fresh uploads to a ticket or reply.
+
+    An id is accepted only if ``usuario`` uploaded it and it is not attached anywhere yet;
+    otherwise a 400 listing every refused id. The claim is a conditional update, so two
+    requests can never attach the same file.
+    """
+    items = list(adjuntos)
+    ids = sorted({a for a in items if isinstance(a, int)})
+    if ids:
+        libres = Adjunto.filter(
+            id__in=ids, subido_por_id=usuario.id, ticket_id=None, respuesta_id=None
+        ).using_db(conn)
+        disponibles = set(await libres.values_list("id", flat=True))
+        rechazados = [i for i in ids if i not in disponibles]
+        if not rechazados:
+            tomados = await libres.update(ticket_id=ticket_id, respuesta_id=respuesta_id)
+            if tomados != len(ids):  # another request claimed one in between
+                rechazados = ids
+        if rechazados:
+            raise BadRequest(
+                "Datos inválidos.",
+                errors={
+                    "archivos_adjuntos": [
+                        "Adjuntos inexistentes, ajenos o ya adjuntados: "
+                        + ", ".join(str(i) for i in rechazados)
+                    ]
+                },
+            )
+    for upload in items:
+        if isinstance(upload, Upload):
+            await Adjunto.create(
+                clave=upload.key,
+                nombre=upload.nombre,
+                tipo=upload.tipo,
+                tamano=upload.tamano,
+                subido_por_id=usuario.id,
+                ticket_id=ticket_id,
+                respuesta_id=respuesta_id,
+                using_db=conn,
+            )
+
+
+async def _bloquear(conn: BaseDBAsyncClient | None, ticket_id: int) -> Ticket:
+    """The ticket's current row, locked until the transaction ends (404 if it is gone)."""
+    actual = await Ticket.filter(id=ticket_id).using_db(conn).select_for_update().first()
+    if actual is None:
+        raise NotFound()
+    return actual
+
+
+async def crear_ticket(
+    bus: EventBus,
+    cliente: Usuario,
+    *,
+    asunto: str,
+    descripcion: str,
+    categoria: Categoria,
+    prioridad: Prioridad = Prioridad.MEDIA,
+    reserva_relacionada: int | None = None,
+    adjuntos: Iterable[int | Upload] = (),
+) -> Ticket:
+    """Open a ticket for ``cliente``: ABIERTO, waiting clock running; emits ``TicketCreado``.
+
+    ``adjuntos``: ids of the customer's unattached uploads and/or files just stored. The
+    number ``TK-…`` derives from the id inside the same transaction, so it is unique however
+    many tickets are created at once (a random placeholder holds the unique column meanwhile).
+    ``reserva_relacionada`` is stored as given; validating it (hook ``validate_reserva``) is
+    the caller's job.
+    """
+    async with UnitOfWork(bus) as uow:
+        conn = uow.connection
+        ticket = await Ticket.create(
+            numero=f"TMP-{secrets.token_hex(12)}",
+            asunto=asunto,
+            descripcion=descripcion,
+            categoria=categoria,
+            prioridad=prioridad,
+            estado=Estado.ABIERTO,
+            cliente=cliente,
+            reserva_relacionada=reserva_relacionada,
+            esperando_desde=_ahora(),
+            using_db=conn,
+        )
+        ticket.numero = formato_numero(ticket.id)
+        await Ticket.filter(id=ticket.id).using_db(conn).update(numero=ticket.numero)
+        await _vincular_adjuntos(conn, cliente, adjuntos, ticket.id)
+        await uow.emit(TicketCreado(ticket_id=ticket.id, cliente_id=cliente.id))
+    return ticket
+
+
+_CAMPOS_EDITABLES: Final = frozenset({"estado", "prioridad", "categoria", "agente_asignado"})
+
+
+async def actualizar(
+    bus: EventBus, ticket: Ticket, usuario: Usuario, cambios: Mapping[str, Any]
+) -> Ticket:
+    """Apply a PATCH by ``usuario`` to a ticket they can see; emits ``TicketActualizado``.
+
+    ``cambios`` holds only the fields sent (``agente_asignado``: a user id or ``None``). Agents
+    may change every editable field; the owner may only set ``estado`` to CERRADO (else 403).
+    ``agente_asignado`` must be an active AGENTE/ADMIN (else 400). Illegal moves are 409.
+    Returns ``ticket`` updated in place.
+    """
+    desconocidos = set(cambios) - _CAMPOS_EDITABLES
+    if desconocidos:
+        raise BadRequest(
+            "Datos inválidos.", errors={c: ["Campo no editable."] for c in sorted(desconocidos)}
+        )
+    if not usuario.es_agente:
+        if ticket.cliente_id != usuario.id:  # type: ignore[attr-defined]
+            raise NotFound()
+        if cambios and (set(cambios) != {"estado"} or cambios["estado"] != Estado.CERRADO):
+            raise Forbidden("El cliente solo puede cerrar su ticket (estado CERRADO).")
+    agente_id = cambios.get("agente_asignado")
+    if (
+        agente_id is not None
+        and not await Usuario.filter(
+            id=agente_id, activo=True, rol__in=[Rol.AGENTE, Rol.ADMIN]
+        ).exists()
+    ):
+        raise BadRequest(
+            "Datos inválidos.",
+            errors={"agente_asignado": [f"El usuario {agente_id} no es un agente activo."]},
+        )
+    async with UnitOfWork(bus) as uow:
+        conn = uow.connection
+        actual = await _bloquear(conn, ticket.id)
+        updates: dict[str, Any] = {}
+        diff: dict[str, Any] = {}
+        if "estado" in cambios and cambios["estado"] != actual.estado:
+            nuevo = Estado(cambios["estado"])
+            if not puede_transitar(actual.estado, nuevo):
+                raise Conflict(f"No se puede pasar un ticket de {actual.estado} a {nuevo}.")
+            updates["estado"] = nuevo
+            diff["estado"] = [actual.estado.value, nuevo.value]
+            if nuevo in (Estado.RESUELTO, Estado.CERRADO):
+                updates["esperando_desde"] = None
+        for campo, tipo in (("prioridad", Prioridad), ("categoria", Categoria)):
+            if campo in cambios and cambios[campo] != getattr(actual, campo):
+                updates[campo] = tipo(cambios[campo])
+                diff[campo] = [getattr(actual, campo).value, updates[campo].value]
+        anterior = actual.agente_asignado_id  # type: ignore[attr-defined]
+        if "agente_asignado" in cambios and agente_id != anterior:
+            updates["agente_asignado_id"] = agente_id
+            diff["agente_asignado"] = [anterior, agente_id]
+        if updates:
+            updates["fecha_actualizacion"] = _ahora()
+            await Ticket.filter(id=ticket.id).using_db(conn).update(**updates)
+            await uow.emit(TicketActualizado(ticket_id=ticket.id, cambios=diff))
+    for campo, valor in updates.items():
+        setattr(ticket, campo, valor)
+    return ticket
+
+
+async def responder(
+    bus: EventBus,
+    ticket: Ticket,
+    autor: Usuario,
+    mensaje: str,
+    canal: Canal = Canal.TICKET,
+    adjuntos: Iterable[int | Upload] = (),
+) -> Respuesta:
+    """Store a reply and apply the state machine in one transaction.
+
+    ``ticket`` must be visible to ``autor`` (see :func:`obtener_visible`); it is updated in
+    place. A blank ``mensaje`` is a 400, a CERRADO ticket a 409. An agent's reply records the
+    first agent answer, moves ABIERTO → EN_PROGRESO and stops the waiting clock; a customer's
+    reply restarts the clock and reopens RESUELTO → EN_PROGRESO. ``adjuntos``: ids of the
+    author's unattached uploads and/or files just stored. Emits ``RespuestaCreada`` and, when
+    the state changed, ``TicketActualizado``. The returned reply has ``autor`` set.
+    """
+    if not mensaje or not mensaje.strip():
+        raise BadRequest("Datos inválidos.", errors={"mensaje": ["El mensaje está vacío."]})
+    async with UnitOfWork(bus) as uow:
+        conn = uow.connection
+        actual = await _bloquear(conn, ticket.id)
+        if actual.estado == Estado.CERRADO:
+            raise Conflict("El ticket está cerrado: no admite respuestas.")
+        respuesta = await Respuesta.create(
+            ticket_id=ticket.id, autor=autor, mensaje=mensaje, canal=canal, using_db=conn
+        )
+        await _vincular_adjuntos(conn, autor, adjuntos, ticket.id, respuesta.id)
+        ahora = respuesta.fecha_creacion or _ahora()
+        updates: dict[str, Any] = {"fecha_actualizacion": ahora}
+        if autor.es_agente:
+            if actual.primera_respuesta_agente is None:
+                updates["primera_respuesta_agente"] = ahora
+                updates["segundos_primera_respuesta"] = max(
+                    0, int((ahora - actual.fecha_creacion).total_seconds())
+                )
+            if actual.estado == Estado.ABIERTO:
+                updates["estado"] = Estado.EN_PROGRESO
+            updates["esperando_desde"] = None
+        else:
+            if actual.esperando_desde is None:
+                updates["esperando_desde"] = ahora
+            if actual.estado == Estado.RESUELTO:
+                updates["estado"] = Estado.EN_PROGRESO
+        await Ticket.filter(id=ticket.id).using_db(conn).update(**updates)
+        await uow.emit(
+            RespuestaCreada(
+                ticket_id=ticket.id,
+                respuesta_id=respuesta.id,
+                autor_id=autor.id,
+                canal=Canal(canal).value,
+            )
+        )
+        if "estado" in updates:
+            await uow.emit(
+                TicketActualizado(
+                    ticket_id=ticket.id,
+                    cambios={"estado": [actual.estado.value, updates["estado"].value]},
+                )
+            )
+    for campo, valor in updates.items():
+        setattr(ticket, campo, valor)
+    return respuesta
+
+
+async def valorar(
+    bus: EventBus, ticket: Ticket, usuario: Usuario, puntuacion: int, comentario: str = ""
+) -> Valoracion:
+    """The owner rates a RESUELTO or CERRADO ticket (1–5); a new rating replaces the old one.
+
+    Agents get a 403 (only the customer rates), other customers a 404, an open ticket a 409,
+    a score outside 1–5 a 400. Emits ``TicketValorado``.
+    """
+    if ticket.cliente_id != usuario.id:  # type: ignore[attr-defined]
+        if usuario.es_agente:
+            raise Forbidden("Solo el cliente del ticket puede valorarlo.")
+        raise NotFound()
+    if not 1 <= puntuacion <= 5:
+        raise BadRequest("Datos inválidos.", errors={"puntuacion": ["Debe estar entre 1 y 5."]})
+    async with UnitOfWork(bus) as uow:
+        conn = uow.connection
+        actual = await _bloquear(conn, ticket.id)  # the lock serialises two ratings at once
+        if actual.estado not in (Estado.RESUELTO, Estado.CERRADO):
+            raise Conflict("Solo se puede valorar un ticket resuelto o cerrado.")
+        valoracion = await Valoracion.filter(ticket_id=ticket.id).using_db(conn).first()
+        if valoracion is None:
+            valoracion = await Valoracion.create(
+                ticket_id=ticket.id, puntuacion=puntuacion, comentario=comentario, using_db=conn
+            )
+        else:
+            valoracion.puntuacion = puntuacion
+            valoracion.comentario = comentario
+            await valoracion.save(using_db=conn)
+        await uow.emit(TicketValorado(ticket_id=ticket.id, puntuacion=puntuacion))
+    return valoracion
+
+
+# --- escalation and dashboard ------------------------------------------------------------------
+
+
+def en_espera(
+    prioridades: Iterable[Prioridad | str] | None = None,
+    categorias: Iterable[Categoria | str] | None = None,
+) -> QuerySet[Ticket]:
+    """ABIERTO/EN_PROGRESO tickets whose customer waits for an agent, longest wait first.
+
+    For escalation policies: ``esperando_desde`` says since when; ``nivel_escalamiento`` how
+    far the ticket has been escalated. Served by the ``(estado, esperando_desde)`` index.
+    """
+    qs = Ticket.filter(estado__in=list(ESTADOS_ABIERTOS), esperando_desde__not_isnull=True)
+    if prioridades is not None:
+        qs = qs.filter(prioridad__in=[Prioridad(p) for p in prioridades])
+    if categorias is not None:
+        qs = qs.filter(categoria__in=[Categoria(c) for c in categorias])
+    return qs.order_by("esperando_desde", "id")
+
+
+async def subir_nivel(bus: EventBus, ticket_id: int, nivel: int) -> bool:
+    """Raise a waiting ticket from level ``nivel - 1`` to ``nivel``; ``True`` if this call did.
+
+    A conditional update: however many processes try, each level is reached exactly once, in
+    order. ``False`` when the ticket is at another level, no longer waits, or is not open.
+    Emits ``TicketActualizado`` with ``{"nivel_escalamiento": [nivel - 1, nivel]}``.
+    """
+    if nivel < 1:
+        raise ValueError("nivel must be >= 1")
+    async with UnitOfWork(bus) as uow:
+        ganado = (
+            await Ticket.filter(
+                id=ticket_id,
+                nivel_escalamiento=nivel - 1,
+                estado__in=list(ESTADOS_ABIERTOS),
+                esperando_desde__not_isnull=True,
+            )
+            .using_db(uow.connection)
+            .update(nivel_escalamiento=nivel, fecha_actualizacion=_ahora())
+        )
+        if ganado:
+            await uow.emit(
+                TicketActualizado(
+                    ticket_id=ticket_id, cambios={"nivel_escalamiento": [nivel - 1, nivel]}
+                )
+            )
+    return bool(ganado)
+
+
+async def estadisticas(desde: datetime) -> dict[str, int | float]:
+    """The dashboard numbers of tickets, computed with SQL aggregates.
+
+    ``tickets_abiertos``: ABIERTO + EN_PROGRESO. ``tiempo_promedio_respuesta``: mean hours (one
+    decimal) from creation to the first agent answer, over tickets created since ``desde``
+    that have one. ``satisfaccion_promedio``: CSAT, the percentage (one decimal) of ratings of
+    4 or 5. Each is ``0`` when there is nothing to measure.
+    """
+    abiertos = await Ticket.filter(estado__in=list(ESTADOS_ABIERTOS)).count()
+    fila = (
+        await Ticket.filter(fecha_creacion__gte=desde, segundos_primera_respuesta__not_isnull=True)
+        .annotate(media=Avg("segundos_primera_respuesta"))
+        .first()
+        .values("media")
+    )
+    media = (fila or {}).get("media")
+    total = await Valoracion.all().count()
+    buenas = await Valoracion.filter(puntuacion__gte=4).count() if total else 0
+    return {
+        "tickets_abiertos": abiertos,
+        "tiempo_promedio_respuesta": round(float(media) / 3600, 1) if media else 0,
+        "satisfaccion_promedio": round(100 * buenas / total, 1) if total else 0,
+    }

@@ -1,0 +1,235 @@
+// Ticket detail, for the customer (/tickets/{id}/) and for agents (/agente/tickets/{id}/):
+// GET /api/soporte/tickets/{id}/ with its conversation, replies with files through
+// /responder/, the customer's rating and closing, the agents' state/priority/assignment.
+//
+// Live chat is the `chat` plugin's fragment on this page. The two talk through DOM events, so
+// that either works without the other:
+//   "soporte:ticket"  (this page → chat)  detail {ticket, ultimaRespuesta}, after every load;
+//   "soporte:mensaje" (chat → this page)  detail = a WebSocket `mensaje` frame to show.
+import { api } from "/static/core/api.js";
+import { sesion } from "/static/core/app.js";
+import { avisar, fecha, h, insignia, mensajeError, mostrarError, retrasar, vaciar } from "/static/core/dom.js";
+import { CATEGORIAS, PRIORIDADES, adjuntos, estado, prioridad, subirArchivos } from "./comun.js";
+
+const { usuario } = await sesion;
+const raiz = document.getElementById("ticket");
+const id = Number(raiz.dataset.ticketId);
+const area = document.body.dataset.area;
+const conversacion = document.getElementById("conversacion");
+const vacia = document.getElementById("conversacion-vacia");
+const vistos = new Set();
+let ticket = null;
+
+function burbuja({ id: respuestaId, autor, autorId, rol, mensaje, cuando, canal, archivos }) {
+  const propia = usuario && autorId === usuario.id;
+  const clases = ["respuesta", propia ? "propia" : "", rol && rol !== "CLIENTE" ? "agente" : ""];
+  return h(
+    "article",
+    { class: clases.join(" ").trim(), dataset: { id: respuestaId } },
+    h(
+      "div",
+      { class: "respuesta-header" },
+      h("strong", {}, autor, canal === "CHAT" ? h("span", { class: "canal", text: "chat" }) : null),
+      h("span", { class: "fecha", text: fecha(cuando) }),
+    ),
+    h("p", { text: mensaje }),
+    adjuntos(archivos),
+  );
+}
+
+function agregar(datos) {
+  if (vistos.has(datos.id)) return;
+  vistos.add(datos.id);
+  const alFinal = conversacion.scrollHeight - conversacion.scrollTop - conversacion.clientHeight < 40;
+  // Keep the conversation in id order even if a live frame overtakes a reload.
+  const siguiente = [...conversacion.children].find((el) => Number(el.dataset.id) > datos.id);
+  conversacion.insertBefore(burbuja(datos), siguiente || null);
+  vacia.hidden = true;
+  if (alFinal || (usuario && datos.autorId === usuario.id)) conversacion.scrollTop = conversacion.scrollHeight;
+}
+
+function agregarRespuesta(r) {
+  agregar({
+    id: r.id,
+    autor: r.autor.nombre,
+    autorId: r.autor.id,
+    rol: r.autor.rol,
+    mensaje: r.mensaje,
+    cuando: r.fecha_creacion,
+    canal: r.canal,
+    archivos: r.archivos_adjuntos,
+  });
+}
+
+function dato(etiqueta, valor) {
+  return [h("dt", { text: etiqueta }), h("dd", {}, valor)];
+}
+
+function pintar(t) {
+  document.getElementById("ticket-titulo").textContent = `#${t.numero} - ${t.asunto}`;
+  document.title = `${t.numero} · ${document.title.split(" · ").pop()}`;
+  vaciar(document.getElementById("ticket-insignias")).append(
+    estado(t.estado),
+    prioridad(t.prioridad),
+    t.nivel_escalamiento > 0 ? insignia("nivel", "nivel", `Nivel ${t.nivel_escalamiento}`) : null,
+  );
+  document.getElementById("ticket-descripcion").textContent = t.descripcion;
+  const archivos = adjuntos(t.archivos_adjuntos);
+  document.getElementById("ticket-archivos").hidden = !archivos;
+  vaciar(document.getElementById("ticket-adjuntos")).append(...(archivos ? archivos.childNodes : []));
+  vaciar(document.getElementById("ticket-datos")).append(
+    ...dato("Categoría", CATEGORIAS[t.categoria] || t.categoria),
+    ...dato("Prioridad", PRIORIDADES[t.prioridad] || t.prioridad),
+    ...dato("Fecha de creación", fecha(t.fecha_creacion)),
+    ...dato("Última actualización", fecha(t.fecha_actualizacion)),
+    ...(t.reserva_relacionada ? dato("Reserva relacionada", `#${t.reserva_relacionada.id}`) : []),
+    ...(area === "agente" ? dato("Cliente", t.cliente.nombre) : []),
+    ...dato("Agente asignado", t.agente_asignado ? t.agente_asignado.nombre : "Sin asignar"),
+    ...(t.valoracion ? dato("Valoración", `${t.valoracion.puntuacion} de 5`) : []),
+  );
+  for (const r of t.respuestas || []) agregarRespuesta(r);
+  vacia.hidden = vistos.size > 0;
+  const cerrado = t.estado === "CERRADO";
+  document.getElementById("bloque-responder").hidden = cerrado;
+  if (area === "agente") pintarGestion(t);
+  else pintarCliente(t);
+  document.getElementById("ticket-cuerpo").hidden = false;
+}
+
+function pintarGestion(t) {
+  const form = document.getElementById("form-gestion");
+  form.elements.estado.value = t.estado;
+  form.elements.prioridad.value = t.prioridad;
+  form.elements.categoria.value = t.categoria;
+  document.getElementById("gestion-agente").textContent = t.agente_asignado
+    ? `Asignado a ${t.agente_asignado.nombre}`
+    : "Sin asignar";
+  document.getElementById("gestion-asignarme").hidden = Boolean(t.agente_asignado && t.agente_asignado.id === usuario.id);
+  document.getElementById("gestion-desasignar").hidden = !t.agente_asignado;
+}
+
+function pintarCliente(t) {
+  const valorable = t.estado === "RESUELTO" || t.estado === "CERRADO";
+  document.getElementById("bloque-valorar").hidden = !valorable;
+  const actual = document.getElementById("valoracion-actual");
+  actual.hidden = !t.valoracion;
+  if (t.valoracion) {
+    actual.textContent = `Tu valoración: ${t.valoracion.puntuacion} de 5. Puedes cambiarla.`;
+    const radio = document.querySelector(`#form-valorar input[value="${t.valoracion.puntuacion}"]`);
+    if (radio) radio.checked = true;
+  }
+  document.getElementById("bloque-cerrar").hidden = t.estado === "CERRADO";
+}
+
+async function cargar() {
+  try {
+    ticket = await api(`/api/soporte/tickets/${id}/`);
+  } catch (error) {
+    const caja = document.getElementById("ticket-error");
+    caja.textContent = error.status === 404 ? "Este ticket no existe o no tienes acceso a él." : mensajeError(error);
+    caja.hidden = false;
+    document.getElementById("ticket-titulo").textContent = "Ticket no disponible";
+    return;
+  }
+  pintar(ticket);
+  const ultimaRespuesta = Math.max(0, ...vistos);
+  raiz.dataset.ultimaRespuesta = String(ultimaRespuesta);
+  raiz.dataset.estado = ticket.estado;
+  document.dispatchEvent(new CustomEvent("soporte:ticket", { detail: { ticket, ultimaRespuesta } }));
+}
+
+async function cambiar(cambios, form = null) {
+  try {
+    await api(`/api/soporte/tickets/${id}/`, { method: "PATCH", body: cambios });
+    avisar("Ticket actualizado.");
+    await cargar();
+    return true;
+  } catch (error) {
+    if (form) mostrarError(form, error.status === 409 ? `${mensajeError(error)} (cambio de estado no permitido)` : error);
+    else avisar(mensajeError(error), "error");
+    return false;
+  }
+}
+
+// --- live messages from the chat plugin ----------------------------------------------------
+const refrescar = retrasar(cargar, 400);
+document.addEventListener("soporte:mensaje", (evento) => {
+  const m = evento.detail;
+  agregar({ id: m.id, autor: m.autor, autorId: m.autor_id, rol: m.rol, mensaje: m.contenido, cuando: m.timestamp, canal: "CHAT" });
+  // A message may move the state (an agent's first answer, a customer reopening): refresh.
+  refrescar();
+});
+
+// --- reply with files ------------------------------------------------------------------------
+const responder = document.getElementById("form-responder");
+responder.addEventListener("submit", async (evento) => {
+  evento.preventDefault();
+  mostrarError(responder, null);
+  const mensaje = responder.elements.mensaje.value.trim();
+  if (!mensaje) {
+    mostrarError(responder, "Escribe un mensaje.");
+    return;
+  }
+  const boton = responder.querySelector("button[type=submit]");
+  boton.disabled = true;
+  boton.textContent = "Enviando...";
+  try {
+    // As the guide: multipart with `mensaje` and files archivo_0, archivo_1, …
+    const form = new FormData();
+    form.append("mensaje", mensaje);
+    [...responder.elements.archivos.files].forEach((f, i) => form.append(`archivo_${i}`, f));
+    const respuesta = await api(`/api/soporte/tickets/${id}/responder/`, { method: "POST", form });
+    agregarRespuesta(respuesta);
+    responder.reset();
+    await cargar();
+  } catch (error) {
+    mostrarError(responder, error);
+  } finally {
+    boton.disabled = false;
+    boton.textContent = "Enviar Respuesta";
+  }
+});
+
+// --- agents: state, priority, category, assignment -------------------------------------------
+if (area === "agente") {
+  const gestion = document.getElementById("form-gestion");
+  gestion.addEventListener("submit", async (evento) => {
+    evento.preventDefault();
+    mostrarError(gestion, null);
+    const cambios = {};
+    for (const campo of ["estado", "prioridad", "categoria"]) {
+      if (gestion.elements[campo].value !== ticket[campo]) cambios[campo] = gestion.elements[campo].value;
+    }
+    if (Object.keys(cambios).length) await cambiar(cambios, gestion);
+  });
+  document.getElementById("gestion-asignarme").addEventListener("click", () => cambiar({ agente_asignado: usuario.id }));
+  document.getElementById("gestion-desasignar").addEventListener("click", () => cambiar({ agente_asignado: null }));
+} else {
+  // --- customers: rating and closing ---------------------------------------------------------
+  const valorar = document.getElementById("form-valorar");
+  valorar.addEventListener("submit", async (evento) => {
+    evento.preventDefault();
+    mostrarError(valorar, null);
+    const puntuacion = Number(new FormData(valorar).get("puntuacion"));
+    if (!puntuacion) {
+      mostrarError(valorar, "Elige una puntuación de 1 a 5.");
+      return;
+    }
+    try {
+      await api(`/api/soporte/tickets/${id}/valorar/`, {
+        method: "POST",
+        body: { puntuacion, comentario: valorar.elements.comentario.value.trim() },
+      });
+      avisar("¡Gracias por tu valoración!");
+      await cargar();
+    } catch (error) {
+      mostrarError(valorar, error);
+    }
+  });
+  document.getElementById("cerrar-ticket").addEventListener("click", async () => {
+    if (window.confirm("¿Cerrar el ticket? No podrás enviar más mensajes.")) await cambiar({ estado: "CERRADO" });
+  });
+}
+
+await cargar();
+conversacion.scrollTop = conversacion.scrollHeight;

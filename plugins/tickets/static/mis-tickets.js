@@ -1,0 +1,38 @@
+// "Mis tickets": GET /api/soporte/mis-tickets/ with the guide's filters, paginated.
+import { api, consulta, turnos } from "/static/core/api.js";
+import { h, mensajeError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
+import { sesion } from "/static/core/app.js";
+import { filtrosDe, tarjeta } from "./comun.js";
+
+await sesion;
+const form = document.getElementById("filtros");
+const lista = document.getElementById("lista-tickets");
+const paginas = document.getElementById("paginacion");
+let pagina = 1;
+const turno = turnos();
+
+async function cargar() {
+  lista.setAttribute("aria-busy", "true");
+  try {
+    const vigente = turno();
+    const datos = await api(`/api/soporte/mis-tickets/?${consulta({ page: pagina, size: 10, ...filtrosDe(form) })}`);
+    if (!vigente()) return;
+    vaciar(lista);
+    if (!datos.results.length) {
+      lista.append(h("p", { class: "vacio", text: "No tienes tickets con estos filtros." }));
+    } else {
+      lista.append(h("ul", { class: "tickets-list" }, datos.results.map((t) => tarjeta(t, `/tickets/${t.id}/`))));
+    }
+    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
+  } catch (error) {
+    vaciar(lista).append(h("p", { class: "form-error", text: mensajeError(error) }));
+  } finally {
+    lista.setAttribute("aria-busy", "false");
+  }
+}
+
+const recargar = () => { pagina = 1; cargar(); };
+form.addEventListener("change", recargar);
+form.addEventListener("input", retrasar(recargar, 300));
+form.addEventListener("submit", (evento) => { evento.preventDefault(); recargar(); });
+cargar();

@@ -1,0 +1,27 @@
+// "Nuevo ticket": files go first to POST /api/soporte/adjuntos/, then the ticket is created.
+import { sesion } from "/static/core/app.js";
+import { mostrarError } from "/static/core/dom.js";
+import { crearTicket } from "./comun.js";
+
+await sesion;
+const form = document.getElementById("form-ticket");
+form.addEventListener("submit", async (evento) => {
+  evento.preventDefault();
+  mostrarError(form, null);
+  if (!form.checkValidity()) {
+    mostrarError(form, "Completa el asunto y la descripción.");
+    form.reportValidity();
+    return;
+  }
+  const boton = form.querySelector("button[type=submit]");
+  boton.disabled = true;
+  boton.textContent = "Creando...";
+  try {
+    const ticket = await crearTicket(form);
+    location.assign(`/tickets/${ticket.id}/`);
+  } catch (error) {
+    mostrarError(form, error);
+    boton.disabled = false;
+    boton.textContent = "Crear ticket";
+  }
+});

@@ -1,0 +1,95 @@
+"""No N+1: the SQL statements of a list or detail do not grow with tickets, replies or files."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from core import keys
+from core.auth.models import Rol
+from plugins.tickets import service
+from plugins.tickets.service import Adjunto, Categoria, Estado, Ticket, Valoracion
+from tests.plugins.tickets.conftest import contar_consultas
+
+pytestmark = pytest.mark.plugins("tickets")
+
+
+async def adjuntar(usuario, ticket_id: int, respuesta_id: int | None = None) -> None:
+    await Adjunto.create(
+        clave=f"{secrets.token_hex(1)}/{secrets.token_hex(16)}",
+        nombre="captura.png",
+        tipo="image/png",
+        tamano=10,
+        subido_por=usuario,
+        ticket_id=ticket_id,
+        respuesta_id=respuesta_id,
+    )
+
+
+async def poblar(soporte, n: int):
+    """``n`` tickets of several customers, each with a file, an agent and a rating."""
+    bus = soporte.app[keys.EVENTS]
+    carla = await soporte.usuario(f"carla{n}", Rol.AGENTE)
+    clientes = [await soporte.usuario(f"c{n}_{i}") for i in range(3)]
+    tickets = []
+    for i in range(n):
+        cliente = clientes[i % 3]
+        ticket = await service.crear_ticket(
+            bus, cliente, asunto=f"T{i}", descripcion="d", categoria=Categoria.PAGOS
+        )
+        await adjuntar(cliente, ticket.id)
+        await service.actualizar(
+            bus, ticket, carla, {"agente_asignado": carla.id, "estado": Estado.RESUELTO}
+        )
+        await Valoracion.create(ticket=ticket, puntuacion=5)
+        tickets.append(ticket)
+    return carla, clientes[0], tickets
+
+
+async def consultas_de(soporte, usuario, url: str, **params) -> int:
+    with contar_consultas() as sentencias:
+        r = await soporte.get(url, headers=soporte.auth(usuario), params=params)
+        assert r.status == 200, await r.text()
+        await r.read()
+    return len(sentencias)
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "quien"),
+    [
+        ("/api/soporte/tickets/", {"size": 100}, "agente"),
+        ("/api/soporte/tickets/", {"size": 100, "ordering": "-prioridad,estado"}, "agente"),
+        ("/api/soporte/mis-tickets/", {"size": 100}, "cliente"),
+        ("/api/soporte/tickets/recientes/", {}, "agente"),
+    ],
+)
+async def test_listas_con_consultas_constantes(soporte, url, params, quien):
+    agente, cliente, _ = await poblar(soporte, 3)
+    pocas = await consultas_de(soporte, agente if quien == "agente" else cliente, url, **params)
+    await Ticket.all().delete()
+    agente, cliente, _ = await poblar(soporte, 30)
+    muchas = await consultas_de(soporte, agente if quien == "agente" else cliente, url, **params)
+    assert pocas == muchas, (pocas, muchas)
+    assert 5 <= muchas <= 6  # token, (count, ids), tickets, files, ratings
+
+
+async def test_detalle_con_consultas_constantes(soporte):
+    bus = soporte.app[keys.EVENTS]
+    lucia = await soporte.usuario("lucia")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    medidas = []
+    for n in (3, 30):
+        ticket = await service.crear_ticket(
+            bus, lucia, asunto="Larga", descripcion="d", categoria=Categoria.TECNICO
+        )
+        await adjuntar(lucia, ticket.id)
+        for i in range(n):
+            autor = carla if i % 2 else lucia
+            respuesta = await service.responder(bus, ticket, autor, f"mensaje {i}")
+            await adjuntar(autor, ticket.id, respuesta.id)
+        url = f"/api/soporte/tickets/{ticket.id}/"
+        medidas.append(await consultas_de(soporte, lucia, url))
+        medidas.append(await consultas_de(soporte, carla, url))
+    assert len(set(medidas)) == 1, medidas
+    assert medidas[0] == 6  # token, visibility, ticket, files, rating, replies with authors

@@ -1,0 +1,154 @@
+"""The public service other plugins build on (chat, escalamiento), called directly."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+
+from core import keys
+from core.api import BadRequest, Conflict, NotFound
+from core.auth.models import Rol
+from plugins.tickets import service
+from plugins.tickets.service import (
+    Canal,
+    Categoria,
+    Estado,
+    Prioridad,
+    RespuestaCreada,
+    Ticket,
+    TicketActualizado,
+)
+
+pytestmark = pytest.mark.plugins("tickets")
+
+PERMITIDAS = {
+    ("ABIERTO", "EN_PROGRESO"),
+    ("ABIERTO", "RESUELTO"),
+    ("ABIERTO", "CERRADO"),
+    ("EN_PROGRESO", "ABIERTO"),
+    ("EN_PROGRESO", "RESUELTO"),
+    ("EN_PROGRESO", "CERRADO"),
+    ("RESUELTO", "EN_PROGRESO"),
+    ("RESUELTO", "CERRADO"),
+}
+
+
+def test_tabla_de_transiciones():
+    for desde, hacia in itertools.product(Estado, Estado):
+        assert service.puede_transitar(desde, hacia) == ((desde, hacia) in PERMITIDAS)
+    assert service.TRANSICIONES[Estado.CERRADO] == frozenset()
+
+
+def test_nombres_publicos():
+    assert [c.value for c in Canal] == ["TICKET", "CHAT"]
+    assert {e.value for e in Estado} == {"ABIERTO", "EN_PROGRESO", "RESUELTO", "CERRADO"}
+    assert {p.value for p in Prioridad} == {"ALTA", "MEDIA", "BAJA"}
+    assert {c.value for c in Categoria} == {"TECNICO", "RESERVAS", "PAGOS", "GENERAL"}
+    nombres = {
+        service.TicketCreado: "ticket_creado",
+        service.TicketActualizado: "ticket_actualizado",
+        service.RespuestaCreada: "respuesta_creada",
+        service.TicketValorado: "ticket_valorado",
+    }
+    for clase, nombre in nombres.items():
+        assert clase.name == nombre
+    assert service.formato_numero(123) == "TK-000123"
+
+
+@pytest.fixture
+async def mundo(soporte):
+    bus = soporte.app[keys.EVENTS]
+    lucia = await soporte.usuario("lucia")
+    martin = await soporte.usuario("martin")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    ticket = await service.crear_ticket(
+        bus,
+        lucia,
+        asunto="Pago",
+        descripcion="No puedo pagar",
+        categoria=Categoria.PAGOS,
+        prioridad=Prioridad.ALTA,
+    )
+    return soporte, bus, lucia, martin, carla, ticket
+
+
+async def test_obtener_visible(mundo):
+    _, _, lucia, martin, carla, ticket = mundo
+    assert (await service.obtener_visible(lucia, ticket.id)).id == ticket.id
+    visto = await service.obtener_visible(carla, ticket.id)
+    assert visto.cliente.id == lucia.id  # loaded
+    with pytest.raises(NotFound):
+        await service.obtener_visible(martin, ticket.id)
+    with pytest.raises(NotFound):
+        await service.obtener_visible(carla, 999999)
+
+
+async def test_responder_por_chat(mundo):
+    soporte, bus, lucia, _, carla, ticket = mundo
+    respuesta = await service.responder(bus, ticket, carla, "Hola desde el chat", Canal.CHAT)
+    assert respuesta.canal == Canal.CHAT and respuesta.autor.id == carla.id
+    assert ticket.estado == Estado.EN_PROGRESO  # the caller's object is kept up to date
+    assert ticket.esperando_desde is None and ticket.primera_respuesta_agente is not None
+    [evento] = [e for e in soporte.events if isinstance(e, RespuestaCreada)]
+    assert (evento.canal, evento.autor_id, evento.respuesta_id) == ("CHAT", carla.id, respuesta.id)
+    assert [e.cambios for e in soporte.events if isinstance(e, TicketActualizado)] == [
+        {"estado": ["ABIERTO", "EN_PROGRESO"]}
+    ]
+    with pytest.raises(BadRequest):
+        await service.responder(bus, ticket, lucia, "   ", Canal.CHAT)
+    await service.actualizar(bus, ticket, lucia, {"estado": Estado.CERRADO})
+    with pytest.raises(Conflict):
+        await service.responder(bus, ticket, lucia, "¿Sigue ahí?", Canal.CHAT)
+
+
+async def test_el_estado_se_lee_dentro_de_la_transaccion(mundo):
+    # A stale object does not fool the state machine: the row is read under the lock.
+    _, bus, lucia, _, carla, ticket = mundo
+    viejo = await Ticket.get(id=ticket.id)
+    await service.actualizar(bus, ticket, carla, {"estado": Estado.CERRADO})
+    with pytest.raises(Conflict):
+        await service.responder(bus, viejo, lucia, "hola")
+
+
+async def test_historial(mundo):
+    _, bus, lucia, _, carla, ticket = mundo
+    ids = []
+    for i in range(6):
+        autor = carla if i % 2 else lucia
+        canal = Canal.CHAT if i % 3 else Canal.TICKET
+        ids.append((await service.responder(bus, ticket, autor, f"m{i}", canal)).id)
+    todo = await service.historial(ticket.id, None, 50)
+    assert [r.id for r in todo] == ids  # oldest first, both channels
+    assert todo[1].autor.nombre_visible == "Carla"  # author loaded
+    assert [r.mensaje for r in await service.historial(ticket.id, None, 2)] == ["m4", "m5"]
+    assert [r.id for r in await service.historial(ticket.id, ids[2], 50)] == ids[3:]
+    assert [r.id for r in await service.historial(ticket.id, ids[2], 2)] == ids[4:]
+    assert await service.historial(ticket.id, ids[-1], 50) == []
+    assert await service.historial(ticket.id, None, 0) == []
+
+
+async def test_en_espera_y_subir_nivel(mundo):
+    soporte, bus, lucia, _, carla, ticket = mundo
+    otro = await service.crear_ticket(
+        bus, lucia, asunto="Baja", descripcion="d", categoria=Categoria.GENERAL
+    )
+    assert [t.id for t in await service.en_espera()] == [ticket.id, otro.id]
+    assert [t.id for t in await service.en_espera([Prioridad.ALTA])] == [ticket.id]
+    assert [t.id for t in await service.en_espera(["MEDIA"], ["GENERAL"])] == [otro.id]
+    assert await service.en_espera([Prioridad.BAJA]) == []
+    # Level 1 is reached exactly once however many try at the same time.
+    ganados = await asyncio.gather(*(service.subir_nivel(bus, ticket.id, 1) for _ in range(6)))
+    assert sorted(ganados) == [False] * 5 + [True]
+    assert not await service.subir_nivel(bus, ticket.id, 3)  # levels go in order
+    assert await service.subir_nivel(bus, ticket.id, 2)
+    assert (await Ticket.get(id=ticket.id)).nivel_escalamiento == 2
+    cambios = [e.cambios for e in soporte.events if isinstance(e, TicketActualizado)]
+    assert cambios == [{"nivel_escalamiento": [0, 1]}, {"nivel_escalamiento": [1, 2]}]
+    # An agent's answer stops the clock: the ticket no longer waits and cannot escalate.
+    await service.responder(bus, ticket, carla, "Atendido")
+    assert [t.id for t in await service.en_espera()] == [otro.id]
+    assert not await service.subir_nivel(bus, ticket.id, 3)
+    with pytest.raises(ValueError):
+        await service.subir_nivel(bus, ticket.id, 0)
