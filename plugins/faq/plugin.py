@@ -2,6 +2,93 @@
 
 from __future__ import annotations
 
-from plugins.faq import name, requires, version
+from typing import TYPE_CHECKING
 
-__all__ = ["name", "requires", "version"]
+from core import hookimpl
+from plugins.faq import name, requires, version
+from plugins.faq.demo import cargar_demo
+from plugins.faq.routes import routes
+from plugins.faq.service import preparar_busqueda
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable
+
+    from aiohttp import web
+
+    from core.api.routing import Endpoint
+    from core.app import BackgroundContext
+    from core.auth.models import Usuario
+    from core.pages import Page
+
+__all__ = [
+    "load_demo_data",
+    "name",
+    "register_background",
+    "register_models",
+    "register_pages",
+    "register_routes",
+    "requires",
+    "version",
+]
+
+
+@hookimpl
+def register_models() -> Iterable[str]:
+    """The FAQ and vote models."""
+    return ["plugins.faq.models"]
+
+
+@hookimpl
+def register_routes(app: web.Application) -> Iterable[Endpoint]:
+    """``/api/soporte/faqs/…``."""
+    return routes.endpoints
+
+
+async def _indice_de_busqueda(app: web.Application) -> AsyncIterator[None]:
+    """Create (or repair) the full-text index at start-up.
+
+    Tables come from migrations or ``generate_schemas``, neither of which knows the index (an
+    FTS5 table on SQLite, a text search configuration and generated column on PostgreSQL), so
+    the plugin makes sure it exists each time the app starts; the work is idempotent.
+    """
+    await preparar_busqueda()
+    yield
+
+
+@hookimpl
+def register_background(app: web.Application) -> Iterable[BackgroundContext]:
+    """The start-up step that prepares the search index."""
+    return [_indice_de_busqueda]
+
+
+@hookimpl
+async def load_demo_data(usuarios: dict[str, Usuario]) -> None:
+    """About 30 FAQs of a hotel and flight booking platform, and a few votes (idempotent)."""
+    await cargar_demo(usuarios)
+
+
+@hookimpl
+def register_pages(app: web.Application) -> Iterable[Page]:
+    """The public FAQ page (search, categories, votes) and the admins' FAQ management."""
+    from core.auth.models import Rol
+    from core.pages import Page
+
+    return [
+        Page(
+            path="/faq/",
+            template="faq/faq.html",
+            title="Preguntas frecuentes",
+            nav="Preguntas frecuentes",
+            order=10,
+            login=False,
+        ),
+        Page(
+            path="/agente/faq/",
+            template="faq/gestion.html",
+            title="Gestión de FAQ",
+            area="agente",
+            nav="FAQ",
+            order=60,
+            rol=Rol.ADMIN,
+        ),
+    ]

@@ -1,0 +1,65 @@
+import { turnos } from "/static/core/api.js";
+// The FAQ page: full-text search, categories (with totals), expandable answers and votes.
+import { sesion } from "/static/core/app.js";
+import { h, mensajeError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
+import { buscar, categorias, item } from "./comun.js";
+
+const { usuario } = await sesion;
+const form = document.getElementById("faq-filtros");
+const selector = document.getElementById("faq-categoria");
+const chips = document.getElementById("faq-chips");
+const lista = document.getElementById("faq-lista");
+const paginas = document.getElementById("paginacion");
+let pagina = 1;
+const turno = turnos();
+
+function elegirCategoria(valor) {
+  selector.value = valor;
+  for (const chip of chips.querySelectorAll("button")) chip.setAttribute("aria-pressed", String(chip.dataset.valor === valor));
+  recargar();
+}
+
+async function cargarCategorias() {
+  try {
+    const cats = await categorias();
+    const chip = (valor, texto) =>
+      h("li", {}, h("button", { type: "button", class: "chip", "aria-pressed": String(valor === ""), dataset: { valor }, on: { click: () => elegirCategoria(valor) } }, texto));
+    chips.append(chip("", "Todas"));
+    for (const c of cats) {
+      selector.append(h("option", { value: c.categoria }, c.categoria));
+      chips.append(chip(c.categoria, `${c.categoria} (${c.total})`));
+    }
+  } catch {
+    chips.hidden = true;
+  }
+}
+
+async function cargar() {
+  lista.setAttribute("aria-busy", "true");
+  try {
+    const vigente = turno();
+    const datos = await buscar({ categoria: selector.value, q: form.elements.q.value.trim(), page: pagina });
+    if (!vigente()) return;
+    vaciar(lista);
+    if (!datos.results.length) lista.append(h("p", { class: "vacio", text: "No encontramos preguntas con esa búsqueda." }));
+    for (const faq of datos.results) lista.append(item(faq, { usuario }));
+    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
+  } catch (error) {
+    vaciar(lista).append(h("p", { class: "form-error", text: mensajeError(error) }));
+  } finally {
+    lista.setAttribute("aria-busy", "false");
+  }
+}
+
+function recargar() {
+  pagina = 1;
+  cargar();
+}
+
+selector.addEventListener("change", () => elegirCategoria(selector.value));
+form.elements.q.addEventListener("input", retrasar(recargar, 250));
+form.addEventListener("submit", (evento) => { evento.preventDefault(); recargar(); });
+const pedida = new URLSearchParams(location.search).get("q");
+if (pedida) form.elements.q.value = pedida;
+await cargarCategorias();
+cargar();
