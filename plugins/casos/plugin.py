@@ -1,7 +1,79 @@
-"""Hook implementations of the ``casos`` plugin: thin wiring only."""
+"""Hook implementations of the ``casos`` plugin: thin wiring only.
+
+Models, routes and services are imported inside the hooks, so that merely discovering the
+plugin through its entry point (enabled or not) imports nothing but this module.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from core import hookimpl
 from plugins.casos import name, requires, version
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from aiohttp import web
+
+    from core.api.routing import Endpoint
+    from core.auth.models import Usuario
+    from core.pages import Page
+
 __all__ = ["name", "requires", "version"]
+
+
+@hookimpl
+def register_models() -> Iterable[str]:
+    """The case model lives in ``plugins.casos.models``."""
+    return ["plugins.casos.models"]
+
+
+@hookimpl
+def register_routes(app: web.Application) -> Iterable[Endpoint]:
+    """Create, list, urgent array, detail and agents' changes of cases."""
+    from plugins.casos.routes import routes
+
+    return routes.endpoints
+
+
+@hookimpl
+async def dashboard_stats(usuario: Usuario, desde: datetime) -> dict[str, Any]:
+    """``casos_criticos``: open (ABIERTO, EN_INVESTIGACION) CRITICA cases, whatever their age."""
+    from plugins.casos.service import contar_criticos
+
+    return {"casos_criticos": await contar_criticos()}
+
+
+@hookimpl
+async def load_demo_data(usuarios: dict[str, Usuario]) -> None:
+    """A handful of realistic cases, some CRITICA and ALTA (idempotent)."""
+    from plugins.casos.demo import cargar_demo
+
+    await cargar_demo(usuarios)
+
+
+@hookimpl
+def register_pages(app: web.Application) -> Iterable[Page]:
+    """The customer's cases and new-case form; the agents' cases with the urgent list."""
+    from core.pages import Page
+
+    return [
+        Page(
+            path="/casos/",
+            template="casos/mis_casos.html",
+            title="Mis casos",
+            nav="Mis casos",
+            order=40,
+        ),
+        Page(path="/casos/nuevo/", template="casos/nuevo.html", title="Nuevo caso"),
+        Page(
+            path="/agente/casos/",
+            template="casos/agente.html",
+            title="Casos",
+            area="agente",
+            nav="Casos",
+            order=30,
+        ),
+    ]

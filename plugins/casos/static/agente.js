@@ -1,0 +1,80 @@
+// The agents' cases: urgent list, every case with filters, inline state and urgency changes.
+import { api, consulta, turnos } from "/static/core/api.js";
+import { sesion } from "/static/core/app.js";
+import { avisar, dia, h, mensajeError, mostrarError, opciones, paginacion, vaciar } from "/static/core/dom.js";
+import { ESTADOS, IMPACTOS, TIPOS, URGENCIAS, crearCaso } from "./comun.js";
+import { pintarUrgentes } from "./urgentes.js";
+
+await sesion;
+const filtros = document.getElementById("filtros");
+const tabla = document.getElementById("tabla-casos");
+const paginas = document.getElementById("paginacion");
+const urgentes = document.getElementById("casos-urgentes");
+let pagina = 1;
+const turno = turnos();
+
+async function cambiar(caso, cambios) {
+  try {
+    await api(`/api/soporte/casos/${caso.id}/`, { method: "PATCH", body: cambios });
+    avisar(`Caso ${caso.numero} actualizado.`);
+  } catch (error) {
+    avisar(mensajeError(error), "error");
+  }
+  recargarTodo();
+}
+
+function fila(caso) {
+  const selector = (pares, valor, campo, etiqueta) =>
+    h("select", { "aria-label": `${etiqueta} de ${caso.numero}`, on: { change: (e) => cambiar(caso, { [campo]: e.target.value }) } }, opciones(Object.entries(pares), valor));
+  return h(
+    "tr",
+    { dataset: { id: caso.id } },
+    h("td", { text: caso.numero }),
+    h("td", {}, h("strong", { text: caso.titulo }), h("div", { class: "ayuda", text: caso.descripcion.slice(0, 160) })),
+    h("td", { text: TIPOS[caso.tipo_caso] || caso.tipo_caso }),
+    h("td", {}, selector(URGENCIAS, caso.urgencia, "urgencia", "Urgencia")),
+    h("td", {}, selector(ESTADOS, caso.estado, "estado", "Estado")),
+    h("td", { text: caso.cliente_afectado ? caso.cliente_afectado.nombre : "—" }),
+    h("td", { text: IMPACTOS[caso.impacto_estimado] || caso.impacto_estimado }),
+    h("td", { text: dia(caso.fecha_creacion) }),
+  );
+}
+
+async function cargar() {
+  try {
+    const vigente = turno();
+    const datos = await api(`/api/soporte/casos/?${consulta({ page: pagina, size: 20, ...Object.fromEntries(new FormData(filtros)) })}`);
+    if (!vigente()) return;
+    vaciar(tabla);
+    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 8, class: "vacio", text: "No hay casos con estos filtros." })));
+    for (const caso of datos.results) tabla.append(fila(caso));
+    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
+  } catch (error) {
+    vaciar(tabla).append(h("tr", {}, h("td", { colspan: 8, class: "form-error", text: mensajeError(error) })));
+  }
+}
+
+function recargarTodo() {
+  pintarUrgentes(urgentes);
+  cargar();
+}
+
+const form = document.getElementById("form-caso");
+form.addEventListener("submit", async (evento) => {
+  evento.preventDefault();
+  mostrarError(form, null);
+  if (!form.checkValidity()) {
+    mostrarError(form, "Completa el título y la descripción.");
+    return;
+  }
+  try {
+    const caso = await crearCaso(form);
+    avisar(`Caso ${caso.numero} creado.`);
+    form.reset();
+    recargarTodo();
+  } catch (error) {
+    mostrarError(form, error);
+  }
+});
+filtros.addEventListener("change", () => { pagina = 1; cargar(); });
+recargarTodo();

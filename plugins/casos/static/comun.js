@@ -1,0 +1,49 @@
+// Labels and pieces shared by the case pages.
+import { api } from "/static/core/api.js";
+import { dia, h, insignia } from "/static/core/dom.js";
+
+export const TIPOS = { CONSULTA: "Consulta", RECLAMO: "Reclamo", SUGERENCIA: "Sugerencia", INCIDENTE: "Incidente" };
+export const URGENCIAS = { CRITICA: "Crítica", ALTA: "Alta", MEDIA: "Media", BAJA: "Baja" };
+export const ESTADOS = { ABIERTO: "Abierto", EN_INVESTIGACION: "En investigación", RESUELTO: "Resuelto", CERRADO: "Cerrado" };
+export const IMPACTOS = { INDIVIDUAL: "Individual", MULTIPLE: "Múltiple", MASIVO: "Masivo" };
+
+export const urgencia = (valor) => insignia("urgencia", valor, URGENCIAS[valor]);
+export const estado = (valor) => insignia("estado", valor, ESTADOS[valor]);
+
+/** A case card for the customer's list. */
+export function tarjeta(caso) {
+  return h(
+    "li",
+    { class: "caso-card", dataset: { id: caso.id } },
+    h("div", { class: "ticket-header" }, h("h3", { text: `#${caso.numero} - ${caso.titulo}` }), h("span", { class: "acciones" }, urgencia(caso.urgencia), estado(caso.estado))),
+    h(
+      "div",
+      { class: "ticket-meta" },
+      h("span", { text: `Tipo: ${TIPOS[caso.tipo_caso] || caso.tipo_caso}` }),
+      h("span", { text: `Impacto: ${IMPACTOS[caso.impacto_estimado] || caso.impacto_estimado}` }),
+      h("span", { text: `Creado: ${dia(caso.fecha_creacion)}` }),
+      caso.reservas_relacionadas.length ? h("span", { text: `Reservas: ${caso.reservas_relacionadas.map((r) => `#${r}`).join(", ")}` }) : null,
+    ),
+    h("p", { class: "ticket-descripcion texto-largo", text: caso.descripcion }),
+  );
+}
+
+/** POST /api/soporte/casos/ from the case form (the guide's crearCasoSoporte). */
+export function crearCaso(form) {
+  const datos = new FormData(form);
+  const reservas = String(datos.get("reservas_relacionadas") || "")
+    .split(/[\s,;]+/)
+    .filter(Boolean)
+    .map(Number);
+  const cuerpo = {
+    tipo_caso: datos.get("tipo_caso"),
+    urgencia: datos.get("urgencia"),
+    titulo: String(datos.get("titulo") || "").trim(),
+    descripcion: String(datos.get("descripcion") || "").trim(),
+    reservas_relacionadas: reservas,
+    impacto_estimado: datos.get("impacto_estimado") || "INDIVIDUAL",
+  };
+  const cliente = String(datos.get("cliente_afectado") || "").trim();
+  if (cliente) cuerpo.cliente_afectado = Number(cliente);
+  return api("/api/soporte/casos/", { method: "POST", body: cuerpo });
+}

@@ -1,0 +1,21 @@
+// The guide's urgent-case list: GET /api/soporte/casos/urgentes/ (an array).
+import { api } from "/static/core/api.js";
+import { h, mensajeError, vaciar } from "/static/core/dom.js";
+import { urgencia } from "./comun.js";
+
+export async function pintarUrgentes(caja) {
+  try {
+    const casos = await api("/api/soporte/casos/urgentes/");
+    vaciar(caja);
+    if (!casos.length) caja.append(h("p", { class: "vacio", text: "No hay casos urgentes abiertos." }));
+    for (const caso of casos) {
+      caja.append(
+        h("div", { class: "caso-item", dataset: { id: caso.id } },
+          h("span", { class: "titulo", text: `#${caso.numero} ${caso.titulo}` }),
+          urgencia(caso.urgencia)),
+      );
+    }
+  } catch (error) {
+    vaciar(caja).append(h("p", { class: "form-error", text: mensajeError(error) }));
+  }
+}

@@ -1,0 +1,26 @@
+"""The case endpoints are documented from the same models that validate them."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.plugins("casos")
+
+
+async def test_rutas_y_esquemas_en_openapi(soporte):
+    r = await soporte.get("/api/openapi.json")
+    doc = await r.json()
+    paths = doc["paths"]
+    assert set(paths["/api/soporte/casos/"]) == {"get", "post"}
+    assert set(paths["/api/soporte/casos/urgentes/"]) == {"get"}
+    assert set(paths["/api/soporte/casos/{id}/"]) == {"get", "patch"}
+    crear = paths["/api/soporte/casos/"]["post"]
+    assert "201" in crear["responses"]
+    esquemas = doc["components"]["schemas"]
+    assert set(esquemas["CasoIn"]["required"]) == {"tipo_caso", "urgencia", "titulo", "descripcion"}
+    caso = esquemas["CasoOut"]["properties"]
+    assert caso["fecha_creacion"]["type"] == "string"
+    assert caso["fecha_creacion"]["format"] == "date-time"
+    assert set(esquemas["Urgencia"]["enum"]) == {"CRITICA", "ALTA", "MEDIA", "BAJA"}
+    filtros = {p["name"] for p in paths["/api/soporte/casos/"]["get"]["parameters"]}
+    assert {"tipo_caso", "urgencia", "estado", "page", "size"} <= filtros
