@@ -62,8 +62,14 @@ class InMemoryChannelLayer:
     async def group_send(
         self, group: str, message: dict[str, Any], *, exclude: web.WebSocketResponse | None = None
     ) -> None:
-        """Serialise once and send to every local member concurrently."""
-        await self.deliver_local(group, json.dumps(message, ensure_ascii=False), exclude=exclude)
+        """Serialise once and send to every local member concurrently.
+
+        Delivery is shielded: a sender whose own task is cancelled meanwhile (aiohttp cancels a
+        WebSocket handler once its peer has gone, which is exactly when a "left" announcement
+        is sent) still reaches everyone else.
+        """
+        text = json.dumps(message, ensure_ascii=False)
+        await asyncio.shield(self.deliver_local(group, text, exclude=exclude))
 
     async def deliver_local(
         self, group: str, text: str, *, exclude: web.WebSocketResponse | None = None
