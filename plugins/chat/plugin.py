@@ -2,6 +2,39 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from core import hookimpl
+from core.events import Listener
+from core.keys import CHANNELS
 from plugins.chat import name, requires, version
+from plugins.chat.routes import SALAS, routes
+from plugins.chat.service import Salas, grupo, mensaje_frame
+from plugins.tickets import service as tickets
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from aiohttp import web
+
+    from core.api.routing import Endpoint
 
 __all__ = ["name", "requires", "version"]
+
+
+@hookimpl
+def register_routes(app: web.Application) -> Iterable[Endpoint]:
+    """The chat socket; also gives the app its room registry (who is in which chat)."""
+    app[SALAS] = Salas()
+    return routes
+
+
+@hookimpl
+def register_listeners(app: web.Application) -> Iterable[Listener]:
+    """Every stored reply — chat or ``/responder/`` — reaches the ticket's sockets."""
+
+    async def difundir(evento: tickets.RespuestaCreada) -> None:
+        vista = await tickets.cargar_respuesta(evento.respuesta_id)
+        await app[CHANNELS].group_send(grupo(evento.ticket_id), mensaje_frame(vista.respuesta))
+
+    return [Listener(tickets.RespuestaCreada, difundir)]

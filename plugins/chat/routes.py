@@ -1,0 +1,183 @@
+"""The chat socket: ``/ws/soporte/ticket/{id}/?token=…`` (CONTRACT.md, "Real-time chat")."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import WSMsgType, web
+from pydantic import ValidationError
+
+from core.api.errors import Conflict, NotFound
+from core.api.routing import Routes, validation_errors
+from core.auth.guards import usuario_por_token
+from core.auth.models import Usuario
+from core.keys import CHANNELS, EVENTS
+from plugins.chat import service
+from plugins.chat.schemas import (
+    MAX_CARACTERES,
+    ChatQuery,
+    FrameEntrante,
+    MensajeEntrante,
+    TypingEntrante,
+)
+from plugins.tickets import service as tickets
+
+log = logging.getLogger("soporte.chat")
+
+routes = Routes(tag="chat")
+
+SALAS: web.AppKey[service.Salas] = web.AppKey("chat_salas")
+
+#: Close codes browsers can read (an HTTP status of a failed upgrade is invisible to them).
+CIERRE_NO_AUTENTICADO = 4401
+CIERRE_NO_ENCONTRADO = 4404
+CIERRE_PARAMETROS = 4400
+
+HEARTBEAT_SEGUNDOS = 30.0
+#: Most messages replayed to a reconnecting client (``?desde=``).
+MAX_REPLAY = 500
+
+
+@routes.websocket(r"/ws/soporte/ticket/{id:\d+}/")
+async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
+    """Join a ticket's chat: status, history replay, then messages, typing and presence."""
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SEGUNDOS, max_msg_size=64 * 1024, compress=False)
+    await ws.prepare(request)
+
+    usuario = await usuario_por_token(request.query.get("token"))
+    if usuario is None:
+        await ws.close(code=CIERRE_NO_AUTENTICADO, message=b"token invalido o caducado")
+        return ws
+    try:
+        ticket = await tickets.obtener_visible(usuario, id)
+    except NotFound:
+        await ws.close(code=CIERRE_NO_ENCONTRADO, message=b"ticket no encontrado")
+        return ws
+    try:
+        query = ChatQuery.model_validate({k: v for k, v in request.query.items() if v != ""})
+    except ValidationError as exc:
+        await ws.send_json(service.error_frame("parametros", json.dumps(validation_errors(exc))))
+        await ws.close(code=CIERRE_PARAMETROS, message=b"parametros invalidos")
+        return ws
+
+    channels = request.app[CHANNELS]
+    salas = request.app[SALAS]
+    grupo = service.grupo(id)
+    # Join before replaying, so that nothing stored meanwhile is missed; a message stored
+    # during the replay may arrive twice at most, and clients key messages by id.
+    await channels.group_add(grupo, ws)
+    salas.entrar(id, ws, usuario)
+    try:
+        await ws.send_json(
+            {
+                "tipo": "connection_status",
+                "conectado": True,
+                "ticket_id": id,
+                "usuario": service.usuario_frame(usuario),
+                "participantes": salas.participantes(id),
+            }
+        )
+        if query.desde is not None:  # a reconnect: everything after the last id it saw
+            replay = await tickets.historial(id, query.desde, MAX_REPLAY)
+        elif query.historial:
+            replay = await tickets.historial(id, None, query.historial)
+        else:
+            replay = []
+        for respuesta in replay:
+            await ws.send_json(service.mensaje_frame(respuesta))
+        if salas.sockets_de(id, usuario.id) == 1:
+            await channels.group_send(
+                grupo,
+                {"tipo": "presencia", "usuario": service.usuario_frame(usuario), "conectado": True},
+                exclude=ws,
+            )
+        await _conversar(request, ws, usuario, ticket.id)
+    finally:
+        await channels.group_discard(grupo, ws)
+        salas.salir(id, ws)
+        if salas.sockets_de(id, usuario.id) == 0:
+            await channels.group_send(
+                grupo,
+                {
+                    "tipo": "presencia",
+                    "usuario": service.usuario_frame(usuario),
+                    "conectado": False,
+                },
+            )
+    return ws
+
+
+async def _conversar(
+    request: web.Request, ws: web.WebSocketResponse, usuario: Usuario, ticket_id: int
+) -> None:
+    """Read frames until the socket closes; bad frames get an error frame, never a close."""
+    limite = service.LimiteMensajes()
+    channels = request.app[CHANNELS]
+    bus = request.app[EVENTS]
+    async for msg in ws:
+        if msg.type != WSMsgType.TEXT:
+            if msg.type == WSMsgType.BINARY:
+                await ws.send_json(service.error_frame("formato", "Solo se admiten frames JSON."))
+            continue
+        try:
+            data = json.loads(msg.data)
+            frame = FrameEntrante.model_validate(data)
+        except (ValueError, ValidationError):
+            await ws.send_json(service.error_frame("json_invalido", "El frame no es JSON válido."))
+            continue
+        if frame.tipo == "mensaje":
+            try:
+                entrante = MensajeEntrante.model_validate(data)
+            except ValidationError:
+                await ws.send_json(
+                    service.error_frame(
+                        "mensaje_invalido",
+                        f"El mensaje debe ser texto de 1 a {MAX_CARACTERES} caracteres.",
+                    )
+                )
+                continue
+            texto = entrante.mensaje.strip()
+            if not texto:
+                await ws.send_json(service.error_frame("mensaje_vacio", "El mensaje está vacío."))
+                continue
+            if not limite.permitir():
+                await ws.send_json(
+                    service.error_frame(
+                        "limite",
+                        f"Demasiados mensajes: máximo {service.MAX_MENSAJES} cada "
+                        f"{int(service.VENTANA_SEGUNDOS)} s.",
+                    )
+                )
+                continue
+            try:
+                ticket = await tickets.obtener_visible(usuario, ticket_id)
+                await tickets.responder(bus, ticket, usuario, texto, canal=tickets.Canal.CHAT)
+            except Conflict as exc:
+                await ws.send_json(service.error_frame("ticket_cerrado", exc.detail))
+            except NotFound:
+                await ws.send_json(service.error_frame("no_encontrado", "El ticket ya no existe."))
+        elif frame.tipo == "typing":
+            try:
+                typing = TypingEntrante.model_validate(data)
+            except ValidationError:
+                await ws.send_json(service.error_frame("typing_invalido", "Falta 'escribiendo'."))
+                continue
+            await channels.group_send(
+                service.grupo(ticket_id),
+                {
+                    "tipo": "typing",
+                    "autor": usuario.nombre_visible,
+                    "autor_id": usuario.id,
+                    "escribiendo": typing.escribiendo,
+                },
+                exclude=ws,
+            )
+        elif frame.tipo == "ping":
+            await ws.send_json({"tipo": "pong"})
+        else:
+            await ws.send_json(
+                service.error_frame(
+                    "tipo_desconocido", f"Tipo de frame desconocido: {frame.tipo!r}."
+                )
+            )

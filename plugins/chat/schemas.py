@@ -1,0 +1,48 @@
+"""The frames of the chat protocol (CONTRACT.md, "Real-time chat"), as pydantic models.
+
+They document the protocol and validate what clients send; the server builds its frames with
+:func:`frame` helpers in ``service.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_CARACTERES = 5000
+
+
+class FrameEntrante(BaseModel):
+    """Any frame from a client: only ``tipo`` is required to route it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    tipo: str
+
+
+class MensajeEntrante(BaseModel):
+    """``{"tipo": "mensaje", "mensaje": "...", "timestamp": "..."}`` as the guide sends it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tipo: Literal["mensaje"]
+    mensaje: str = Field(max_length=MAX_CARACTERES)
+    timestamp: str | None = None
+
+
+class TypingEntrante(BaseModel):
+    """``{"tipo": "typing", "escribiendo": true|false}``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tipo: Literal["typing"]
+    escribiendo: bool = True
+
+
+class ChatQuery(BaseModel):
+    """Query string of the chat socket."""
+
+    token: str | None = None
+    desde: int | None = Field(None, ge=0, description="Replay only messages with id > desde.")
+    historial: int = Field(50, ge=0, le=500, description="How many past messages to replay.")

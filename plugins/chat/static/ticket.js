@@ -1,0 +1,29 @@
+// The chat fragment of the ticket pages. The tickets page owns the conversation: it tells this
+// module which reply it showed last ("soporte:ticket"), and shows what arrives live
+// ("soporte:mensaje"). Connecting with ?desde=<last id> means nothing is shown twice.
+import { sesion } from "/static/core/app.js";
+import { conectarPanel } from "./chat.js";
+
+const { usuario } = await sesion;
+const raiz = document.getElementById("ticket");
+const panel = document.getElementById("chat-ticket");
+let conexion = null;
+
+function alCargar(ticket, ultimaRespuesta) {
+  if (!conexion) {
+    conexion = conectarPanel(panel, {
+      ticketId: Number(raiz.dataset.ticketId),
+      usuario,
+      desde: ultimaRespuesta,
+      alMensaje: (frame) => document.dispatchEvent(new CustomEvent("soporte:mensaje", { detail: frame })),
+    });
+  }
+  conexion.bloquear(ticket.estado === "CERRADO", "El ticket está cerrado.");
+}
+
+document.addEventListener("soporte:ticket", (evento) => alCargar(evento.detail.ticket, evento.detail.ultimaRespuesta));
+if (raiz.dataset.ultimaRespuesta !== undefined) {
+  // The ticket loaded before this module did.
+  alCargar({ estado: raiz.dataset.estado }, Number(raiz.dataset.ultimaRespuesta));
+}
+window.addEventListener("pagehide", () => conexion && conexion());
