@@ -1,7 +1,172 @@
-"""Hook implementations of the ``escalamiento`` plugin: thin wiring only."""
+"""Hook implementations of the ``escalamiento`` plugin: thin wiring only.
+
+Everything but the hookspecs is imported inside the hooks, so that discovering the plugin
+through its entry point (enabled or not) imports nothing but this module.
+"""
 
 from __future__ import annotations
 
-from plugins.escalamiento import name, requires, version
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from core import hookimpl, keys
+from plugins.escalamiento import hookspecs, name, requires, version
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable
+    from datetime import datetime
+
+    import click
+    import pluggy
+    from aiohttp import web
+
+    from core.api.routing import Endpoint
+    from core.app import BackgroundContext
+    from core.auth.models import Usuario
+    from core.pages import Page
+    from plugins.escalamiento.politicas import Registro
 
 __all__ = ["name", "requires", "version"]
+
+log = logging.getLogger("soporte.escalamiento")
+
+#: Name of the scheduler's asyncio task (tests and operators can find it by name).
+NOMBRE_TAREA = "soporte-escalamiento"
+
+
+@hookimpl
+def register_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
+    """Declare ``register_escalation_policies`` and ``register_notifiers`` for other plugins."""
+    plugin_manager.add_hookspecs(hookspecs)
+
+
+def _registro(app: web.Application) -> Registro:
+    """The app's policies and notifiers, collected once at build time (duplicates fail here)."""
+    from plugins.escalamiento.politicas import REGISTRO, cargar_registro
+
+    if REGISTRO not in app:
+        app[REGISTRO] = cargar_registro(app[keys.PLUGINS])
+    return app[REGISTRO]
+
+
+@hookimpl
+def register_models() -> Iterable[str]:
+    """Rules, escalation history and state, alerts."""
+    return ["plugins.escalamiento.models"]
+
+
+@hookimpl
+def register_routes(app: web.Application) -> Iterable[Endpoint]:
+    """Rules CRUD (ADMIN), monitor, alert acknowledgement and policy list (AGENTE)."""
+    from plugins.escalamiento.routes import endpoints
+
+    return endpoints(sorted(_registro(app).politicas))
+
+
+@hookimpl
+def register_escalation_policies() -> Iterable[Any]:
+    """The built-in policy ``tiempo_respuesta`` (the contract's rule)."""
+    from plugins.escalamiento.politicas import TiempoRespuesta
+
+    return [TiempoRespuesta]
+
+
+@hookimpl
+def register_notifiers() -> Iterable[Any]:
+    """``log`` always; ``webhook`` when ``SOPORTE_ESCALAMIENTO_WEBHOOK_URL`` is set."""
+    from plugins.escalamiento.notificadores import notificadores_integrados
+
+    try:
+        return notificadores_integrados()
+    except ValueError as exc:
+        from core.plugins import PluginError
+
+        raise PluginError(str(exc)) from exc
+
+
+@hookimpl
+def register_background(app: web.Application) -> Iterable[BackgroundContext]:
+    """The scheduler: a pass every ``SOPORTE_ESCALAMIENTO_INTERVALO`` seconds (0: none)."""
+    intervalo = app[keys.SETTINGS].escalamiento_intervalo
+    registro = _registro(app)
+    if intervalo <= 0:
+        return []
+
+    async def programador(app: web.Application) -> AsyncIterator[None]:
+        from plugins.escalamiento.service import bucle
+
+        parar = asyncio.Event()
+        # Started here, the task inherits the context in which the database is current.
+        tarea = asyncio.create_task(
+            bucle(app[keys.EVENTS], registro, intervalo, parar), name=NOMBRE_TAREA
+        )
+        try:
+            yield
+        finally:
+            parar.set()
+            try:
+                # Let a pass in progress finish its transaction; cancel a stuck one.
+                await asyncio.wait_for(tarea, timeout=10)
+            except TimeoutError:
+                log.warning("escalation pass still running at shutdown; cancelled")
+            except Exception:
+                log.exception("escalation scheduler ended with an error")
+            if not tarea.done():
+                tarea.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await tarea
+
+    return [programador]
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    """``soporte escalar [--once]``."""
+    from plugins.escalamiento.comandos import escalar
+
+    cli.add_command(escalar)
+
+
+@hookimpl
+async def dashboard_stats(usuario: Usuario, desde: datetime) -> dict[str, Any]:
+    """``tickets_escalados``: open tickets with ``nivel_escalamiento > 0``."""
+    from plugins.escalamiento.service import contar_escalados
+
+    return {"tickets_escalados": await contar_escalados()}
+
+
+@hookimpl
+async def load_demo_data(usuarios: dict[str, Usuario]) -> None:
+    """One business-hours rule for ALTA and MEDIA tickets (idempotent)."""
+    from plugins.escalamiento.demo import cargar_demo
+
+    await cargar_demo(usuarios)
+
+
+@hookimpl
+def register_pages(app: web.Application) -> Iterable[Page]:
+    """The escalation monitor (agents) and the rule editor (admins)."""
+    from core.auth.models import Rol
+    from core.pages import Page
+
+    return [
+        Page(
+            path="/agente/escalamiento/",
+            template="escalamiento/monitor.html",
+            title="Monitor de escalamiento",
+            area="agente",
+            nav="Escalamiento",
+            order=40,
+        ),
+        Page(
+            path="/agente/escalamiento/reglas/",
+            template="escalamiento/reglas.html",
+            title="Reglas de escalamiento",
+            area="agente",
+            nav="Reglas",
+            order=50,
+            rol=Rol.ADMIN,
+        ),
+    ]

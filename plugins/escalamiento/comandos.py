@@ -1,0 +1,44 @@
+"""``soporte escalar``: the escalation pass from the command line (cron, or a worker process)."""
+
+from __future__ import annotations
+
+import click
+
+from core import keys
+from core.cli import Env, pass_env
+from core.plugins import PluginError
+
+
+@click.command("escalar")
+@click.option("--once", is_flag=True, help="Run one pass, print what it escalated, and exit.")
+@pass_env
+def escalar(env: Env, once: bool) -> None:
+    """Escalate overdue tickets: one pass (--once), or every SOPORTE_ESCALAMIENTO_INTERVALO s.
+
+    Safe beside running servers: each level of each ticket is applied exactly once, whoever
+    gets there first.
+    """
+    from core.app import create_app
+    from plugins.escalamiento import service
+    from plugins.escalamiento.politicas import REGISTRO
+
+    # The app is built (not served) so that other plugins' listeners hear ticket_escalado.
+    try:
+        app = create_app(env.settings, host=env.host)
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from exc
+    bus, registro = app[keys.EVENTS], app[REGISTRO]
+    if not once:
+        intervalo = env.settings.escalamiento_intervalo
+        if intervalo <= 0:
+            raise click.ClickException(
+                "SOPORTE_ESCALAMIENTO_INTERVALO is 0 (scheduler off): use --once or set it"
+            )
+        click.echo(f"escalando cada {intervalo:g} s (Ctrl-C para parar)")
+        env.run_with_db(lambda: service.bucle(bus, registro, intervalo))
+        return
+    hechos = env.run_with_db(lambda: service.escalar(bus, registro))
+    for e in hechos:
+        regla = f"regla {e.regla_id}, {e.politica}"
+        click.echo(f"{e.numero} → nivel {e.nivel} ({regla}, alerta {e.alerta_nivel})")
+    click.echo(f"{len(hechos)} escalamiento(s)")

@@ -1,0 +1,67 @@
+"""The extension points of ``escalamiento``: other plugins add escalation policies and notifiers.
+
+These hookspecs are added to the application's plugin manager by ``escalamiento`` itself
+(core hook ``register_hookspecs``), so any plugin that ``requires = ("escalamiento",)`` may
+implement them with ``from core import hookimpl``. Both fire at build time, once per
+application (and once per ``soporte escalar`` command); the results are checked then, so a
+broken policy stops the start-up with a message naming its plugin.
+
+A third-party example lives in ``examples/soporte-politica-sin-asignar/``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from core.hookspecs import hookspec
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+@hookspec
+def register_escalation_policies() -> Iterable[Any]:
+    """Contribute escalation policies (classes, instantiated without arguments, or instances).
+
+    Fires: at build time, once per application.
+    Returns: policies, each with
+
+    - ``name``: unique across every enabled plugin (a duplicate stops the start-up naming both
+      plugins); it is what a rule's ``politica`` refers to; at most 100 characters;
+    - ``descripcion``: one sentence for ``GET /api/soporte/escalamiento/politicas/``;
+    - ``nivel_objetivo(ticket, regla, ahora) -> int`` (may be ``async``): the level the ticket
+      should be at now under ``regla`` (``0``: none). The plugin caps it at the rule's number
+      of levels and does everything else — the history row, the ticket's level, the alert,
+      the ``ticket_escalado`` event and the notifications — each level exactly once;
+
+    and optionally (subclass :class:`plugins.escalamiento.service.PoliticaBase` to inherit them)
+
+    - ``candidatos(regla, ahora) -> QuerySet[Ticket]``: the tickets worth evaluating (default:
+      open tickets of the rule's priorities and categories); narrow it with cheap database
+      filters so a pass never loads every ticket; the plugin keeps only ABIERTO/EN_PROGRESO;
+    - ``periodo(ticket) -> datetime | None``: when the clock that the levels count from
+      started (default: the ticket's creation); ``None``: no clock runs, nothing escalates.
+      When it changes, the levels start again from 1 for the new period; the ticket keeps its
+      highest ``nivel_escalamiento``. Each level is applied only if, under the ticket's row
+      lock, the period is still the one evaluated.
+
+    ``nivel_objetivo`` gets the ``Ticket`` row and the ``Regla`` (``regla.limite``,
+    ``regla.total_niveles``, ``regla.calendario`` for business hours with
+    :func:`~plugins.escalamiento.service.segundos_habiles`). It must not write to the database.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def register_notifiers() -> Iterable[Any]:
+    """Contribute notification channels (e-mail, chat, paging…) for escalations.
+
+    Fires: at build time, once per application.
+    Returns: notifiers, each with a unique ``name`` and ``notificar(notificacion)`` (may be
+    ``async``), where ``notificacion`` is a
+    :class:`~plugins.escalamiento.service.Notificacion` (ticket, level, rule, recipients…).
+    They are called after the escalation commits, only for rules with
+    ``notificaciones_automaticas``; an exception or a call slower than 30 s is logged and never
+    stops the escalation pass.
+    """
+    raise NotImplementedError
