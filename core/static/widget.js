@@ -1,7 +1,8 @@
 // The floating help widget of the guide (section 6.2) on every portal page. Its options come
 // from the enabled plugins' `_widget.html` fragments: buttons with data-vista (the view's name),
-// data-modulo (an ES module exporting `montar(contenedor, contexto)`), data-orden and, for
-// views that need an account, data-sesion="true".
+// data-modulo (an ES module exporting `montar(contenedor, {usuario, vista, volver})`, which may
+// return a clean-up function), data-orden and, for views that need an account,
+// data-sesion="true".
 import { h, vaciar } from "./dom.js";
 
 export function montarWidget({ usuario }) {
