@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.api.tipos import Fecha
 from core.auth.models import Rol
 
 
@@ -32,7 +31,7 @@ class TokenOut(BaseModel):
     """A new token, when it expires, and who it belongs to."""
 
     token: str
-    expira: datetime
+    expira: Fecha
     usuario: UsuarioOut
 
 

@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     StringConstraints,
-    WithJsonSchema,
     field_validator,
 )
 
 from core.api import PageQuery
+from core.api.tipos import MAX_ID, Fecha
 from plugins.casos.models import EstadoCaso, Impacto, TipoCaso, Urgencia
-from plugins.casos.service import MAX_ID, MAX_RESERVAS
+from plugins.casos.service import MAX_RESERVAS
 
 if TYPE_CHECKING:
     from core.auth.models import Usuario
     from plugins.casos.models import Caso
 
-#: ISO 8601 with a numeric UTC offset (``…+00:00``), as the contract writes timestamps.
-Fecha = Annotated[
-    datetime,
-    PlainSerializer(lambda d: d.isoformat(), return_type=str),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
-]
 Titulo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Descripcion = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)

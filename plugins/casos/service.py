@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from core.api.errors import BadRequest, Conflict, NotFound
+from core.api.tipos import MAX_ID
 from core.auth.guards import visible_o_404, visibles
 from core.auth.models import Usuario
 from core.events import Event, EventBus, UnitOfWork
@@ -37,8 +38,6 @@ URGENCIAS_URGENTES: tuple[Urgencia, ...] = (Urgencia.CRITICA, Urgencia.ALTA)
 MAX_URGENTES = 100
 #: At most this many booking ids on one case.
 MAX_RESERVAS = 50
-#: Largest id an ``IntField`` holds; larger ids cannot exist (and would overflow the driver).
-MAX_ID = 2_147_483_647
 
 #: Allowed moves of ``estado``. ``CERRADO`` is final.
 TRANSICIONES: dict[EstadoCaso, frozenset[EstadoCaso]] = {

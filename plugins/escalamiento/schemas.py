@@ -11,7 +11,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     PlainValidator,
     StringConstraints,
     TypeAdapter,
@@ -24,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from core.api import PageQuery
+from core.api.tipos import Fecha
 from plugins.escalamiento.horario import (
     DIAS_LABORABLES,
     INTERVALOS_POR_DEFECTO,
@@ -37,13 +37,6 @@ if TYPE_CHECKING:
     from plugins.escalamiento.models import Alerta, Regla
     from plugins.escalamiento.politicas import PoliticaRegistrada
     from plugins.tickets.models import Ticket
-
-#: ISO 8601 with a numeric UTC offset (``…+00:00``), as the contract writes timestamps.
-Fecha = Annotated[
-    datetime,
-    PlainSerializer(lambda d: d.isoformat(), return_type=str),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
-]
 
 
 def _error(mensaje: str) -> PydanticCustomError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import (
@@ -10,12 +9,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     StringConstraints,
     field_validator,
 )
 
 from core.api import PageQuery
+from core.api.tipos import Fecha
 
 
 def _sin_nul(valor: str) -> str:
@@ -36,11 +35,6 @@ Categoria = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _Limpio
 ]
 Orden = Annotated[int, Field(ge=-1_000_000, le=1_000_000, description="Display order (low first).")]
-
-#: Aware UTC timestamps rendered as ``2026-11-26T22:34:56.123456+00:00`` (the contract's form).
-Fecha = Annotated[
-    datetime, PlainSerializer(lambda d: d.astimezone(UTC).isoformat(), return_type=str)
-]
 
 
 class FAQOut(BaseModel):

@@ -9,22 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.api import PageQuery
+from core.api.tipos import MAX_ID, Fecha, Id
 from core.auth.models import Rol
 from plugins.tickets.models import Adjunto, Canal, Categoria, Estado, Prioridad
-from plugins.tickets.service import MAX_ID, ORDENES, Filtros, RespuestaVista, TicketVista
-
-#: An aware timestamp written as ISO 8601 with its offset (``…+00:00``), as the contract shows.
-Fecha = Annotated[
-    datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json")
-]
-
-#: A row id: positive and within what the id columns hold.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+from plugins.tickets.service import ORDENES, Filtros, RespuestaVista, TicketVista
 
 #: How an attachment becomes an absolute, signed, expiring download link.
 UrlDe = Callable[[Adjunto], str]

@@ -40,6 +40,7 @@ from tortoise.expressions import Case, Q, RawSQL, When
 from tortoise.functions import Avg
 
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
+from core.api.tipos import MAX_ID
 from core.auth.guards import visible_o_404, visibles
 from core.auth.models import Rol, Usuario
 from core.events import UnitOfWork
@@ -111,10 +112,6 @@ TRANSICIONES: Final[Mapping[Estado, frozenset[Estado]]] = {
     Estado.RESUELTO: frozenset({Estado.EN_PROGRESO, Estado.CERRADO}),
     Estado.CERRADO: frozenset(),
 }
-
-#: The largest id an ``IntField`` key holds (32 bits on PostgreSQL): bigger ones match nothing,
-#: and must never reach a query, where they would be an error rather than "not found".
-MAX_ID: Final = 2**31 - 1
 
 #: States in which a ticket still needs work (the dashboard's ``tickets_abiertos``).
 ESTADOS_ABIERTOS: Final = (Estado.ABIERTO, Estado.EN_PROGRESO)
