@@ -53,6 +53,7 @@ async def test_login_returns_token_expiry_and_user(api: SoporteClient) -> None:
     }
     expira = datetime.fromisoformat(body["expira"])
     assert expira.utcoffset() == timedelta(0)
+    assert body["expira"].endswith("+00:00")  # the contract's form, like every other timestamp
     ttl = timedelta(hours=api.app[keys.SETTINGS].token_ttl_horas)
     assert antes + ttl - timedelta(minutes=1) < expira < datetime.now(UTC) + ttl
     r = await api.get("/api/auth/yo/", headers={"Authorization": f"Bearer {body['token']}"})
