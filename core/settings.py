@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     escalamiento_intervalo: float = Field(
         60, ge=0, description="Seconds between escalation runs; `0` switches the scheduler off."
     )
+    escalamiento_webhook_url: str | None = Field(
+        None,
+        description="With the `escalamiento` plugin: an http(s) URL that receives each "
+        "escalation as a JSON POST.",
+    )
     registro_abierto: bool = Field(
         True, description="Whether `POST /api/auth/registro/` accepts new customers."
     )

@@ -18,6 +18,8 @@ from core.hookspecs import hookspec
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from aiohttp import web
+
 
 @hookspec
 def register_escalation_policies() -> Iterable[Any]:
@@ -53,10 +55,12 @@ def register_escalation_policies() -> Iterable[Any]:
 
 
 @hookspec
-def register_notifiers() -> Iterable[Any]:
+def register_notifiers(app: web.Application) -> Iterable[Any]:
     """Contribute notification channels (e-mail, chat, paging…) for escalations.
 
     Fires: at build time, once per application.
+    ``app``: the application being built (read its settings, e.g. a webhook URL, from
+    ``app[core.keys.SETTINGS]``). Implementations may omit it.
     Returns: notifiers, each with a unique ``name`` and ``notificar(notificacion)`` (may be
     ``async``), where ``notificacion`` is a
     :class:`~plugins.escalamiento.service.Notificacion` (ticket, level, rule, recipients…).

@@ -8,7 +8,6 @@ Built-in: ``log`` (always; a line on the ``soporte.escalamiento`` logger) and ``
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 __all__ = [
-    "ENV_WEBHOOK",
     "Destinatario",
     "LogNotificador",
     "Notificacion",
@@ -28,9 +26,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("soporte.escalamiento")
-
-#: The environment variable that switches the webhook notifier on.
-ENV_WEBHOOK = "SOPORTE_ESCALAMIENTO_WEBHOOK_URL"
 
 
 @dataclass(frozen=True)
@@ -93,7 +88,9 @@ class WebhookNotificador:
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         parsed = URL(url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ValueError(f"{ENV_WEBHOOK} must be an http(s) URL, not {url!r}")
+            raise ValueError(
+                f"SOPORTE_ESCALAMIENTO_WEBHOOK_URL must be an http(s) URL, not {url!r}"
+            )
         self.url = url
         self.timeout = timeout
 
@@ -108,10 +105,10 @@ class WebhookNotificador:
                 raise RuntimeError(f"webhook {self.url} answered {response.status}")
 
 
-def notificadores_integrados() -> list[Any]:
-    """``log``, plus ``webhook`` when :data:`ENV_WEBHOOK` is set (read at start-up)."""
+def notificadores_integrados(webhook_url: str | None) -> list[Any]:
+    """``log``, plus ``webhook`` when ``SOPORTE_ESCALAMIENTO_WEBHOOK_URL`` is set."""
     found: list[Any] = [LogNotificador()]
-    url = os.environ.get(ENV_WEBHOOK, "").strip()
+    url = (webhook_url or "").strip()
     if url:
         found.append(WebhookNotificador(url))
     return found

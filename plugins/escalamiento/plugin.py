@@ -47,7 +47,7 @@ def _registro(app: web.Application) -> Registro:
     from plugins.escalamiento.politicas import REGISTRO, cargar_registro
 
     if REGISTRO not in app:
-        app[REGISTRO] = cargar_registro(app[keys.PLUGINS])
+        app[REGISTRO] = cargar_registro(app[keys.PLUGINS], app)
     return app[REGISTRO]
 
 
@@ -74,12 +74,12 @@ def register_escalation_policies() -> Iterable[Any]:
 
 
 @hookimpl
-def register_notifiers() -> Iterable[Any]:
+def register_notifiers(app: web.Application) -> Iterable[Any]:
     """``log`` always; ``webhook`` when ``SOPORTE_ESCALAMIENTO_WEBHOOK_URL`` is set."""
     from plugins.escalamiento.notificadores import notificadores_integrados
 
     try:
-        return notificadores_integrados()
+        return notificadores_integrados(app[keys.SETTINGS].escalamiento_webhook_url)
     except ValueError as exc:
         from core.plugins import PluginError
 

@@ -200,7 +200,7 @@ def _nombre(obj: Any, plugin: str, que: str) -> str:
     return nombre
 
 
-def cargar_registro(host: PluginHost) -> Registro:
+def cargar_registro(host: PluginHost, app: web.Application) -> Registro:
     """Collect the policies and notifiers of the enabled plugins, checking each one.
 
     Raises :class:`~core.plugins.PluginError` (the start-up fails) when a name is taken twice
@@ -222,7 +222,7 @@ def cargar_registro(host: PluginHost) -> Registro:
                 )
             politicas[nombre] = PoliticaRegistrada(nombre, obj, plugin)
     notificadores: dict[str, NotificadorRegistrado] = {}
-    for plugin, resultado in host.call_plugin_hook("register_notifiers"):
+    for plugin, resultado in host.call_plugin_hook("register_notifiers", app=app):
         for item in resultado or ():
             obj = _instancia(item)
             nombre = _nombre(obj, plugin, "notifier")

@@ -135,6 +135,6 @@ class Extra:
         return self.politicas
 
     @hookimpl
-    def register_notifiers(self) -> list[Any]:
+    def register_notifiers(self, app: Any) -> list[Any]:
         """The notifiers given."""
         return self.notificadores

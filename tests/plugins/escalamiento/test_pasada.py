@@ -15,7 +15,7 @@ from core import keys
 from core.auth.models import Rol
 from core.plugins import PluginError
 from plugins.escalamiento.models import Alerta, Escalamiento, EstadoEscalamiento
-from plugins.escalamiento.notificadores import ENV_WEBHOOK, Notificacion
+from plugins.escalamiento.notificadores import Notificacion
 from plugins.escalamiento.politicas import PoliticaBase, TiempoRespuesta
 from plugins.tickets.models import Ticket
 from plugins.tickets.service import responder
@@ -296,8 +296,7 @@ async def test_webhook(
     receptor_app = web.Application()
     receptor_app.router.add_post("/hooks/soporte", receptor)
     servidor = await aiohttp_server(receptor_app)
-    monkeypatch.setenv(ENV_WEBHOOK, str(servidor.make_url("/hooks/soporte")))
-    kit = await arrancar()
+    kit = await arrancar(escalamiento_webhook_url=str(servidor.make_url("/hooks/soporte")))
     await kit.regla(niveles_escalamiento=1)
     ticket = await kit.ticket(esperando_hace=timedelta(hours=3))
     assert len(await kit.pasada()) == 1
@@ -316,6 +315,5 @@ async def test_webhook(
 def test_webhook_mal_configurado_impide_arrancar(
     make_app: Callable[..., web.Application], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(ENV_WEBHOOK, "ftp://ejemplo")
     with pytest.raises(PluginError, match="http"):
-        make_app(plugins=["tickets", "escalamiento"])
+        make_app(plugins=["tickets", "escalamiento"], escalamiento_webhook_url="ftp://ejemplo")
