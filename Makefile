@@ -6,12 +6,13 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 0.0.0.0
 PORT   ?= 8000
 
-.PHONY: install run test lint format bench clean chromium
+.PHONY: install run test lint format bench clean chromium guide-deps
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(wildcard examples/*/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]' -e examples/soporte-politica-sin-asignar
+	$(BIN)/python -m pip install --quiet -e '.[dev,scale]' -e examples/soporte-politica-sin-asignar \
+		-e examples/soporte-escalamiento-vip
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -22,13 +23,18 @@ run: install
 	$(BIN)/soporte demo
 	$(BIN)/soporte run --host $(HOST) --port $(PORT)
 
-## The whole test suite (the browser tests need Debian's chromium: installed with apt if missing).
-test: install chromium
+## The whole test suite (the browser tests need Debian's chromium: installed with apt if missing;
+## the guide-conformance suite needs Node.js 20+ and its pinned npm packages).
+test: install chromium guide-deps
 	$(BIN)/python -m pytest
 
 ## Debian's /usr/bin/chromium for tests/browser (apt-get; playwright never downloads a browser).
 chromium:
 	scripts/chromium.sh
+
+## Node.js and tests/guide's npm packages (React, Babel standalone; `npm ci` when missing).
+guide-deps:
+	scripts/guide-deps.sh
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -44,7 +44,14 @@ class Settings(BaseSettings):
         "sqlite://soporte.db", description="Any tortoise URL; `postgres://…` for production."
     )
     redis_url: str | None = Field(
-        None, description="Enables the cross-process channel layer and event bus."
+        None,
+        description="Enables the cross-process channel layer: chat frames reach sockets held "
+        "by every process.",
+    )
+    redis_prefix: str = Field(
+        "soporte",
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Names this helpdesk's Redis channel, so that several can share one Redis.",
     )
     plugins: Annotated[list[str] | None, NoDecode] = Field(
         None,
@@ -71,6 +78,11 @@ class Settings(BaseSettings):
         None,
         description="With the `escalamiento` plugin: an http(s) URL that receives each "
         "escalation as a JSON POST.",
+    )
+    escalamiento_webhook_secret: str | None = Field(
+        None,
+        description="HMAC-SHA256 key of the escalation webhook's `X-Soporte-Firma` header; "
+        "default: the secret key.",
     )
     registro_abierto: bool = Field(
         True, description="Whether `POST /api/auth/registro/` accepts new customers."

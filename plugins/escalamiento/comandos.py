@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeVar
+
 import click
 
 from core import keys
 from core.cli import Env, pass_env
 from core.plugins import PluginError
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from plugins.escalamiento.politicas import Registro
+
+T = TypeVar("T")
+
+
+async def _y_cerrar(trabajo: Awaitable[T], registro: Registro) -> T:
+    """Run ``trabajo``, then let the notifiers finish (queued webhook deliveries) before exit."""
+    from plugins.escalamiento import service
+
+    try:
+        return await trabajo
+    finally:
+        await service.cerrar_notificadores(registro)
 
 
 @click.command("escalar")
@@ -35,9 +54,9 @@ def escalar(env: Env, once: bool) -> None:
                 "SOPORTE_ESCALAMIENTO_INTERVALO is 0 (scheduler off): use --once or set it"
             )
         click.echo(f"escalando cada {intervalo:g} s (Ctrl-C para parar)")
-        env.run_with_db(lambda: service.bucle(bus, registro, intervalo))
+        env.run_with_db(lambda: _y_cerrar(service.bucle(bus, registro, intervalo), registro))
         return
-    hechos = env.run_with_db(lambda: service.escalar(bus, registro))
+    hechos = env.run_with_db(lambda: _y_cerrar(service.escalar(bus, registro), registro))
     for e in hechos:
         regla = f"regla {e.regla_id}, {e.politica}"
         click.echo(f"{e.numero} → nivel {e.nivel} ({regla}, alerta {e.alerta_nivel})")

@@ -1,13 +1,36 @@
-"""Demo data of escalation: one realistic business-hours rule (idempotent)."""
+"""Demo data of escalation: one realistic business-hours rule (idempotent).
+
+:func:`generar_sinteticos` is the bulk version for benchmarks (``soporte demo --tickets N``):
+the escalation history a running scheduler would have left behind.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Final
 
-from plugins.escalamiento.models import Regla
+from tortoise.transactions import in_transaction
+
+from core.synthetic import (
+    chunks,
+    connection,
+    insert_rows,
+    next_id,
+    placeholders,
+    sync_sequence,
+)
+from plugins.escalamiento.models import Alerta, Escalamiento, EstadoEscalamiento, Regla
+from plugins.escalamiento.politicas import TiempoRespuesta
+from plugins.escalamiento.service import nivel_alerta
+from plugins.tickets.service import ESTADOS_ABIERTOS, Ticket, formato_numero
 
 if TYPE_CHECKING:
+    import random
+    from datetime import datetime
+
     from core.auth.models import Usuario
+    from core.synthetic import SyntheticUsers
 
 NOMBRE_DEMO = "SLA prioridad alta y media (horario laboral)"
 
@@ -37,3 +60,113 @@ async def cargar_demo(usuarios: dict[str, Usuario]) -> None:
             "festivos": [],
         },
     )
+
+
+# --- bulk synthetic data (benchmarks) ----------------------------------------------------------
+
+#: Share of the tickets no longer open that were escalated while they were.
+ESCALADOS_CERRADOS: Final = 0.02
+#: Alerts left unread (the newest ones): what the monitor shows.
+ALERTAS_SIN_LEER: Final = 60
+
+
+async def generar_sinteticos(
+    usuarios: SyntheticUsers, n_tickets: int, rng: random.Random, ahora: datetime
+) -> dict[str, int]:
+    """The history a scheduler running the demo rule would have left, in bulk.
+
+    Every open ticket whose customer waits is at the level the rule's policy gives it now
+    (so the next pass has nothing to catch up on); a share of the closed and resolved ones
+    (:data:`ESCALADOS_CERRADOS`) reached level 1 or 2 while open. Each level is an
+    ``Escalamiento`` row with its alert (the newest :data:`ALERTAS_SIN_LEER` unread), each
+    escalated ticket has its ``EstadoEscalamiento`` row and its ``nivel_escalamiento``.
+    """
+    regla = await Regla.filter(activa=True).order_by("id").first()
+    if regla is None:
+        return {}
+    conn = connection()
+    politica = TiempoRespuesta()
+    limite = regla.limite
+    total = regla.total_niveles
+    tabla = Ticket._meta.db_table
+    # (ticket id, numero, asunto, periodo, level reached)
+    escalados: list[tuple[int, str, str, datetime, int]] = []
+    abiertos = await Ticket.filter(
+        estado__in=list(ESTADOS_ABIERTOS), esperando_desde__not_isnull=True
+    ).values_list("id", "asunto", "estado", "prioridad", "categoria", "esperando_desde")
+    for ticket_id, asunto, estado, prioridad, categoria, esperando in abiertos:
+        ticket = SimpleNamespace(
+            estado=estado, prioridad=prioridad, categoria=categoria, esperando_desde=esperando
+        )
+        nivel = politica.nivel_objetivo(ticket, regla, ahora)  # type: ignore[arg-type]
+        if nivel > 0:
+            escalados.append((ticket_id, formato_numero(ticket_id), asunto, esperando, nivel))
+    maximo = (await next_id(conn, tabla)) - 1
+    muestra = sorted(rng.sample(range(1, maximo + 1), min(maximo, int(n_tickets * 0.025))))
+    for lote in chunks(muestra, 500):
+        cerrados = Ticket.filter(id__in=lote).exclude(estado__in=list(ESTADOS_ABIERTOS))
+        for ticket_id, asunto, creado in await cerrados.values_list(
+            "id", "asunto", "fecha_creacion"
+        ):
+            if rng.random() < ESCALADOS_CERRADOS / 0.025:
+                escalados.append(
+                    (ticket_id, formato_numero(ticket_id), asunto, creado, rng.choice((1, 1, 2)))
+                )
+    primer_escalamiento = await next_id(conn, Escalamiento._meta.db_table)
+    primera_alerta = await next_id(conn, Alerta._meta.db_table)
+    filas_esc: list[tuple[Any, ...]] = []
+    filas_alerta: list[tuple[Any, ...]] = []
+    filas_estado: list[tuple[Any, ...]] = []
+    niveles: list[tuple[int, int]] = []
+    for ticket_id, numero, asunto, periodo, nivel in escalados:
+        for k in range(1, nivel + 1):
+            fecha = min(ahora, periodo + limite * k)
+            esc_id = primer_escalamiento + len(filas_esc)
+            filas_esc.append((esc_id, ticket_id, regla.id, politica.name, k, periodo, fecha))
+            filas_alerta.append(
+                (
+                    primera_alerta + len(filas_alerta),
+                    nivel_alerta(k, total).value,
+                    f"Ticket {numero} «{asunto[:80]}» escalado a nivel {k} "
+                    f"({regla.nivel(k).nombre}) por la regla «{regla.etiqueta[:80]}».",
+                    fecha,
+                    ticket_id,
+                    esc_id,
+                    True,
+                    fecha + timedelta(minutes=5),
+                )
+            )
+        filas_estado.append((ticket_id, nivel, filas_esc[-1][6], filas_esc[-1][0]))
+        niveles.append((nivel, ticket_id))
+    # The newest alerts are still waiting for an agent.
+    for i in sorted(range(len(filas_alerta)), key=lambda i: filas_alerta[i][3])[-ALERTAS_SIN_LEER:]:
+        filas_alerta[i] = (*filas_alerta[i][:6], False, None)
+    async with in_transaction() as tx:
+        await insert_rows(
+            tx, Escalamiento._meta.db_table,
+            ("id", "ticket_id", "regla_id", "politica", "nivel", "periodo", "fecha"), filas_esc,
+        )  # fmt: skip
+        await insert_rows(
+            tx, Alerta._meta.db_table,
+            ("id", "nivel", "mensaje", "timestamp", "ticket_id", "escalamiento_id", "leida",
+             "fecha_lectura"), filas_alerta,
+        )  # fmt: skip
+        await insert_rows(
+            tx, EstadoEscalamiento._meta.db_table,
+            ("ticket_id", "nivel", "fecha", "escalamiento_id"), filas_estado,
+        )  # fmt: skip
+        if niveles:
+            await tx.execute_many(
+                f"UPDATE {tabla} SET nivel_escalamiento = {_marca(tx, 1)} "
+                f"WHERE id = {_marca(tx, 2)}",
+                [list(fila) for fila in niveles],
+            )
+    for modelo in (Escalamiento, Alerta, EstadoEscalamiento):
+        await sync_sequence(conn, modelo._meta.db_table)
+    return {"escalamientos": len(filas_esc), "alertas": len(filas_alerta),
+            "tickets_escalados": len(filas_estado)}  # fmt: skip
+
+
+def _marca(conn: Any, n: int) -> str:
+    """The ``n``-th bound-parameter marker of a raw statement on ``conn``."""
+    return placeholders(conn, 1, start=n)

@@ -6,7 +6,8 @@ implement them with ``from core import hookimpl``. Both fire at build time, once
 application (and once per ``soporte escalar`` command); the results are checked then, so a
 broken policy stops the start-up with a message naming its plugin.
 
-A third-party example lives in ``examples/soporte-politica-sin-asignar/``.
+Third-party examples live in ``examples/soporte-escalamiento-vip/`` (walked through in
+``docs/plugins.md``) and ``examples/soporte-politica-sin-asignar/``.
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ def register_notifiers(app: web.Application) -> Iterable[Any]:
     :class:`~plugins.escalamiento.service.Notificacion` (ticket, level, rule, recipients…).
     They are called after the escalation commits, only for rules with
     ``notificaciones_automaticas``; an exception or a call slower than 30 s is logged and never
-    stops the escalation pass.
+    stops the escalation pass. A channel that talks to a slow or flaky service should queue the
+    work in the background and return at once, as the built-in ``webhook`` does.
+
+    Optionally a notifier has ``aclose()`` (may be ``async``): called once when the application
+    shuts down (after the scheduler stopped) and when ``soporte escalar`` ends — finish or
+    cancel the background work there, within a few seconds.
     """
     raise NotImplementedError

@@ -15,6 +15,7 @@ from core import hookimpl, keys
 from plugins.escalamiento import hookspecs, name, requires, version
 
 if TYPE_CHECKING:
+    import random
     from collections.abc import AsyncIterator, Iterable
     from datetime import datetime
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from core.app import BackgroundContext
     from core.auth.models import Usuario
     from core.pages import Page
+    from core.synthetic import SyntheticUsers
     from plugins.escalamiento.politicas import Registro
 
 __all__ = ["name", "requires", "version"]
@@ -75,11 +77,18 @@ def register_escalation_policies() -> Iterable[Any]:
 
 @hookimpl
 def register_notifiers(app: web.Application) -> Iterable[Any]:
-    """``log`` always; ``webhook`` when ``SOPORTE_ESCALAMIENTO_WEBHOOK_URL`` is set."""
+    """``log`` always; ``webhook`` when ``SOPORTE_ESCALAMIENTO_WEBHOOK_URL`` is set, signing
+    with ``SOPORTE_ESCALAMIENTO_WEBHOOK_SECRET`` (default: the secret key)."""
     from plugins.escalamiento.notificadores import notificadores_integrados
 
+    settings = app[keys.SETTINGS]
+    url = settings.escalamiento_webhook_url
+    # Resolved only when needed: without a configured key it may create the key file.
+    secreto = (
+        (settings.escalamiento_webhook_secret or settings.resolved_secret_key()) if url else None
+    )
     try:
-        return notificadores_integrados(app[keys.SETTINGS].escalamiento_webhook_url)
+        return notificadores_integrados(url, secreto)
     except ValueError as exc:
         from core.plugins import PluginError
 
@@ -88,11 +97,24 @@ def register_notifiers(app: web.Application) -> Iterable[Any]:
 
 @hookimpl
 def register_background(app: web.Application) -> Iterable[BackgroundContext]:
-    """The scheduler: a pass every ``SOPORTE_ESCALAMIENTO_INTERVALO`` seconds (0: none)."""
+    """The scheduler: a pass every ``SOPORTE_ESCALAMIENTO_INTERVALO`` seconds (0: none); and,
+    when a notifier works in the background (the webhook), its clean-up at shutdown."""
     intervalo = app[keys.SETTINGS].escalamiento_intervalo
     registro = _registro(app)
+    contextos: list[BackgroundContext] = []
+
+    async def notificadores(app: web.Application) -> AsyncIterator[None]:
+        from plugins.escalamiento.service import cerrar_notificadores
+
+        yield
+        # Clean-up runs in reverse order: the scheduler (below) has stopped by now, so no new
+        # delivery can be queued while these finish.
+        await cerrar_notificadores(registro)
+
+    if any(hasattr(r.notificador, "aclose") for r in registro.notificadores.values()):
+        contextos.append(notificadores)
     if intervalo <= 0:
-        return []
+        return contextos
 
     async def programador(app: web.Application) -> AsyncIterator[None]:
         from plugins.escalamiento.service import bucle
@@ -118,7 +140,8 @@ def register_background(app: web.Application) -> Iterable[BackgroundContext]:
                 with contextlib.suppress(asyncio.CancelledError):
                     await tarea
 
-    return [programador]
+    contextos.append(programador)
+    return contextos
 
 
 @hookimpl
@@ -143,6 +166,16 @@ async def load_demo_data(usuarios: dict[str, Usuario]) -> None:
     from plugins.escalamiento.demo import cargar_demo
 
     await cargar_demo(usuarios)
+
+
+@hookimpl
+async def generate_synthetic_data(
+    usuarios: SyntheticUsers, n_tickets: int, rng: random.Random, ahora: datetime
+) -> dict[str, int]:
+    """The escalation history the demo rule would have left on the tickets, in bulk."""
+    from plugins.escalamiento.demo import generar_sinteticos
+
+    return await generar_sinteticos(usuarios, n_tickets, rng, ahora)
 
 
 @hookimpl

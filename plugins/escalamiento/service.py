@@ -55,7 +55,12 @@ from plugins.escalamiento.models import (
     NivelAlerta,
     Regla,
 )
-from plugins.escalamiento.notificadores import Destinatario, Notificacion
+from plugins.escalamiento.notificadores import (
+    TIMEOUT_NOTIFICADOR,
+    Destinatario,
+    Notificacion,
+    verificar_firma,
+)
 from plugins.escalamiento.politicas import (
     REGISTRO,
     Politica,
@@ -95,6 +100,7 @@ __all__ = [
     "alertas_pendientes",
     "bucle",
     "cargar_registro",
+    "cerrar_notificadores",
     "contar_escalados",
     "crear_regla",
     "escalar",
@@ -104,6 +110,7 @@ __all__ = [
     "obtener_regla",
     "segundos_habiles",
     "tickets_escalados",
+    "verificar_firma",
 ]
 
 log = logging.getLogger("soporte.escalamiento")
@@ -113,8 +120,6 @@ LOTE: Final = 500
 #: Most tickets the monitor lists, and most unread alerts it shows.
 MAX_MONITOR: Final = 100
 MAX_ALERTAS: Final = 50
-#: A notifier slower than this is abandoned (and logged).
-TIMEOUT_NOTIFICADOR: Final = 30.0
 
 _ROLES_NOTIFICABLES: Final = (Rol.AGENTE.value, Rol.ADMIN.value)
 
@@ -250,16 +255,18 @@ async def _objetivos_de_regla(
     ahora: datetime,
     lote: int,
 ) -> None:
-    """Ask ``regla``'s policy about its candidates, batch by batch, raising ``objetivos``."""
+    """Ask ``regla``'s policy about its candidates, in batches of ``lote``, raising
+    ``objetivos``."""
     politica = registrada.politica
     total = regla.total_niveles
     consulta = candidatos_de(politica, regla, ahora)
-    ultimo_id = 0
-    while True:
-        tickets = await consulta.filter(id__gt=ultimo_id).order_by("id").limit(lote)
-        if not tickets:
-            return
-        ultimo_id = tickets[-1].id
+    # The candidates' ids first, in no order, so that the database can pick the policy's own
+    # index (the built-in policy's: ``(estado, esperando_desde)``, only the tickets waiting past
+    # the limit). Paging with ``ORDER BY id`` made SQLite walk the whole table by primary key
+    # instead: 1.1 s per pass at a million tickets with nothing due.
+    ids = sorted(await consulta.values_list("id", flat=True))
+    for inicio in range(0, len(ids), lote):
+        tickets = await consulta.filter(id__in=ids[inicio : inicio + lote]).order_by("id")
         periodos = {t.id: p for t in tickets if (p := periodo_de(politica, t)) is not None}
         actuales = await _niveles_actuales(periodos)
         for ticket in tickets:
@@ -282,8 +289,6 @@ async def _objetivos_de_regla(
                 objetivos[clave] = _Objetivo(
                     ticket.id, clave[1], nivel, actual, regla, registrada.nombre, politica
                 )
-        if len(tickets) < lote:
-            return
 
 
 async def _objetivos(registro: Registro, ahora: datetime, lote: int) -> list[_Objetivo]:
@@ -459,13 +464,30 @@ async def _notificar(registro: Registro, escalado: Escalado, ticket: Ticket, reg
             )
 
 
+async def cerrar_notificadores(registro: Registro) -> None:
+    """Let notifiers finish their background work: each one's optional ``aclose()``.
+
+    Called at the app's clean-up (after the scheduler stopped) and by ``soporte escalar``
+    before it exits, so queued webhook deliveries complete (or are cancelled after 10 s).
+    A failing ``aclose`` is logged.
+    """
+    for registrado in registro.notificadores.values():
+        cerrar = getattr(registrado.notificador, "aclose", None)
+        if cerrar is None:
+            continue
+        try:
+            await await_me_maybe(cerrar())
+        except Exception:
+            log.exception("notifier %r failed to close", registrado.nombre)
+
+
 async def escalar(
     bus: EventBus, registro: Registro, *, ahora: datetime | None = None, lote: int = LOTE
 ) -> list[Escalado]:
     """One escalation pass over every active rule; returns the levels this call applied.
 
     Safe to run in several processes at once: each level of each ticket's clock period is
-    applied by exactly one of them. Reads tickets in keyset batches of ``lote`` and only the
+    applied by exactly one of them. Reads tickets in batches of ``lote`` and only the
     candidates each policy selects. ``ahora`` (default: now) is for tests and replays.
     """
     ahora = ahora or _ahora()

@@ -1,15 +1,20 @@
-"""The built-in policy ``tiempo_respuesta`` through real passes: levels, clock stops and restarts,
-business hours, pauses, several rules."""
+"""The built-in policy ``tiempo_respuesta``: its arithmetic on a fixed clock (with and without
+business hours, with the clock stopped), and real passes at chosen instants — levels, clock
+stops and restarts, business hours with pauses, several rules. Nothing here sleeps."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from core import keys
+from plugins.escalamiento.horario import Horario
 from plugins.escalamiento.models import Alerta, Escalamiento, Regla
+from plugins.escalamiento.politicas import TiempoRespuesta
 from plugins.tickets.models import Canal, Ticket
 from plugins.tickets.service import responder
 from tests.plugins.escalamiento.ayudas import Kit, ahora
@@ -204,3 +209,119 @@ async def test_una_regla_de_un_nivel_da_una_alerta_critica(kit: Kit) -> None:
     await kit.ticket(esperando_hace=timedelta(hours=3))
     (hecho,) = await kit.pasada()
     assert hecho.alerta_nivel == "critica"
+
+
+# --- the arithmetic alone, on a fixed clock ----------------------------------------------------
+
+OFICINA = Horario.crear("Europe/Madrid")  # Monday–Friday 09:00–18:00
+
+
+def _regla(horas: float, niveles: int = 3, calendario: Horario | None = None) -> Any:
+    """What ``nivel_objetivo`` reads of a rule (the same attributes ``Regla`` has)."""
+    return SimpleNamespace(
+        limite=timedelta(hours=horas),
+        total_niveles=niveles,
+        calendario=calendario,
+        prioridades_escalamiento=["ALTA"],
+        categorias=[],
+    )
+
+
+def _ticket(esperando_desde: datetime | None, estado: str = "ABIERTO") -> Any:
+    return SimpleNamespace(
+        estado=estado, prioridad="ALTA", categoria="TECNICO", esperando_desde=esperando_desde
+    )
+
+
+@pytest.mark.parametrize(
+    ("esperado", "nivel"),
+    [
+        (timedelta(0), 0),
+        (timedelta(hours=1, minutes=59, seconds=59), 0),
+        (timedelta(hours=2), 1),
+        (timedelta(hours=5, minutes=59), 2),
+        (timedelta(hours=6), 3),
+        (timedelta(days=400), 3),  # capped at the rule's levels
+        (-timedelta(hours=3), 0),  # a clock set in the future counts nothing
+    ],
+)
+def test_aritmetica_sin_horario(esperado: timedelta, nivel: int) -> None:
+    ahora_fija = datetime(2026, 3, 7, 23, 30, tzinfo=UTC)  # a Saturday night: no calendar here
+    ticket = _ticket(ahora_fija - esperado)
+    assert TiempoRespuesta().nivel_objetivo(ticket, _regla(2), ahora_fija) == nivel
+
+
+@pytest.mark.parametrize(
+    ("desde", "hasta", "nivel"),
+    [
+        # Monday 17:00 → Tuesday 09:59: 1 h 59 min of office time.
+        (datetime(2026, 3, 2, 17, tzinfo=MADRID), datetime(2026, 3, 3, 9, 59, tzinfo=MADRID), 0),
+        (datetime(2026, 3, 2, 17, tzinfo=MADRID), datetime(2026, 3, 3, 10, tzinfo=MADRID), 1),
+        # Friday 17:00 → Monday 11:59: the weekend does not count (1 h + 2 h 59 min).
+        (datetime(2026, 3, 6, 17, tzinfo=MADRID), datetime(2026, 3, 9, 11, 59, tzinfo=MADRID), 1),
+        (datetime(2026, 3, 6, 17, tzinfo=MADRID), datetime(2026, 3, 9, 12, tzinfo=MADRID), 2),
+        # Saturday 10:00 → Sunday 23:00: a whole weekend of waiting, nothing counted.
+        (datetime(2026, 3, 7, 10, tzinfo=MADRID), datetime(2026, 3, 8, 23, tzinfo=MADRID), 0),
+    ],
+)
+def test_aritmetica_con_horario(desde: datetime, hasta: datetime, nivel: int) -> None:
+    regla = _regla(2, calendario=OFICINA)
+    assert TiempoRespuesta().nivel_objetivo(_ticket(desde), regla, hasta) == nivel
+
+
+def test_aritmetica_con_el_reloj_parado() -> None:
+    """A stopped clock (an agent answered, or the ticket is resolved) counts nothing at all."""
+    fija = datetime(2026, 3, 3, 12, tzinfo=UTC)
+    politica = TiempoRespuesta()
+    assert politica.nivel_objetivo(_ticket(None), _regla(1), fija) == 0
+    hace_un_mes = fija - timedelta(days=30)
+    for estado in ("RESUELTO", "CERRADO"):
+        assert politica.nivel_objetivo(_ticket(hace_un_mes, estado), _regla(1), fija) == 0
+    assert politica.nivel_objetivo(_ticket(hace_un_mes, "EN_PROGRESO"), _regla(1), fija) == 3
+
+
+async def test_pausas_con_horario_laboral(kit: Kit) -> None:
+    """Business hours and pauses together: each waiting period counts only its office time."""
+    await kit.regla(
+        tiempo_respuesta_maximo=2,
+        niveles_escalamiento=3,
+        horario={"zona": "Europe/Madrid", "intervalos": [["09:00", "18:00"]]},  # Monday–Friday
+    )
+    ticket = await kit.ticket()
+
+    def madrid(dia: int, hh: int, mm: int = 0) -> datetime:
+        return datetime(2026, 3, dia, hh, mm, tzinfo=MADRID)
+
+    async def niveles(cuando: datetime) -> list[int]:
+        return [e.nivel for e in await kit.pasada(cuando)]
+
+    # First period: since Monday 2 at 17:00.
+    await kit.esperando(ticket, madrid(2, 17).astimezone(UTC))
+    assert await niveles(madrid(3, 9, 59)) == []
+    assert await niveles(madrid(3, 10)) == [1]
+    # Pause: an agent answers. Days pass; nothing counts.
+    await kit.responder(ticket, kit.agente, "Lo miramos")
+    assert await niveles(madrid(5, 17)) == []
+    # The customer writes on Thursday 5 at 17:30: a new period (levels from 1, office time).
+    await kit.responder(ticket, kit.cliente, "¿Alguna novedad?")
+    await kit.esperando(ticket, madrid(5, 17, 30).astimezone(UTC))
+    assert await niveles(madrid(6, 10, 29)) == []  # 30 min + 1 h 29 min
+    assert await niveles(madrid(6, 10, 30)) == [1]
+    # Pause again: resolved. A resolved ticket's time never counts.
+    r = await kit.soporte.patch(
+        f"/api/soporte/tickets/{ticket}/",
+        json={"estado": "RESUELTO"},
+        headers=kit.soporte.auth(kit.agente),
+    )
+    assert r.status == 200, await r.text()
+    assert await niveles(madrid(20, 12)) == []
+    # The customer reopens it by writing; that period starts Friday 6 at 17:00: the weekend
+    # does not count, so level 1 arrives on Monday 9 at 10:00 and level 2 at 12:00.
+    await kit.responder(ticket, kit.cliente, "Sigue sin funcionar")
+    assert (await Ticket.get(id=ticket)).estado == "EN_PROGRESO"
+    await kit.esperando(ticket, madrid(6, 17).astimezone(UTC))
+    assert await niveles(madrid(9, 9, 59)) == []
+    assert await niveles(madrid(9, 12)) == [1, 2]
+    assert await kit.nivel(ticket) == 2
+    periodos = await Escalamiento.filter(ticket_id=ticket).values_list("periodo", flat=True)
+    assert len(set(periodos)) == 3

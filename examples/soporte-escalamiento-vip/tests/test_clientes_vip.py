@@ -1,0 +1,141 @@
+"""The installed example plugin ``vip``: found through its entry point, named by a rule, and
+escalating VIP customers' tickets at half the rule's limit — and nobody else's.
+
+Written as a third party would: only soporte's testing kit (the ``soporte`` fixture, loaded by
+soporte's pytest plugin) and the public services of the plugins it builds on. Passes run at
+chosen instants (``escalar(..., ahora=...)``): nothing sleeps.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from soporte_escalamiento_vip import ClientesVip
+
+from core import keys
+from core.auth.models import Rol
+from plugins.escalamiento.service import REGISTRO, escalar
+from plugins.tickets.service import Ticket
+
+if TYPE_CHECKING:
+    from core.auth.models import Usuario
+    from core.testing import SoporteClient
+
+pytestmark = pytest.mark.plugins("tickets", "escalamiento", "vip")
+
+REGLAS = "/api/soporte/escalamiento/reglas/"
+
+
+@pytest.fixture(autouse=True)
+def clientes_vip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ana and Luis are VIP (set before the ``soporte`` fixture starts the app)."""
+    monkeypatch.setenv("SOPORTE_VIP_CLIENTES", "ana, luis")
+
+
+async def _regla(soporte: SoporteClient, admin: Usuario, **cambios: Any) -> dict[str, Any]:
+    body = {
+        "tiempo_respuesta_maximo": 2,
+        "prioridades_escalamiento": ["ALTA", "MEDIA", "BAJA"],
+        "niveles_escalamiento": 3,
+        "notificaciones_automaticas": False,
+        **cambios,
+    }
+    r = await soporte.post(REGLAS, json=body, headers=soporte.auth(admin))
+    assert r.status == 201, await r.text()
+    return await r.json()
+
+
+async def _ticket(soporte: SoporteClient, cliente: Usuario, esperando_desde: datetime) -> int:
+    r = await soporte.post(
+        "/api/soporte/tickets/",
+        json={"asunto": "Cobro duplicado", "descripcion": "…", "categoria": "PAGOS"},
+        headers=soporte.auth(cliente),
+    )
+    assert r.status == 201, await r.text()
+    ticket_id = (await r.json())["id"]
+    await Ticket.filter(id=ticket_id).update(esperando_desde=esperando_desde)
+    return ticket_id
+
+
+async def _pasada(soporte: SoporteClient, cuando: datetime) -> list[tuple[int, int, str]]:
+    """One escalation pass at ``cuando``: (ticket id, level, policy) of what it applied."""
+    app = soporte.app
+    hechos = await escalar(app[keys.EVENTS], app[REGISTRO], ahora=cuando)
+    return [(e.ticket_id, e.nivel, e.politica) for e in hechos]
+
+
+async def test_la_politica_se_registra_por_su_entry_point(soporte: SoporteClient) -> None:
+    agente = await soporte.usuario("agente", Rol.AGENTE)
+    r = await soporte.get("/api/soporte/escalamiento/politicas/", headers=soporte.auth(agente))
+    assert r.status == 200
+    assert {
+        "nombre": "clientes_vip",
+        "descripcion": ClientesVip.descripcion,
+        "plugin": "vip",
+    } in await r.json()
+    info = {p["name"]: p for p in soporte.app[keys.PLUGINS].describe()}
+    assert info["vip"]["distribution"] == "soporte-escalamiento-vip"
+    assert soporte.app[REGISTRO].politicas["clientes_vip"].politica.vip == ["ana", "luis"]
+
+
+async def test_un_vip_escala_a_la_mitad_del_tiempo_y_los_demas_no(soporte: SoporteClient) -> None:
+    admin = await soporte.usuario("admin", Rol.ADMIN)
+    ana = await soporte.usuario("ana")  # VIP
+    carla = await soporte.usuario("carla")  # not VIP
+    vip = await _regla(soporte, admin, politica="clientes_vip", nombre="VIP")
+    assert vip["politica"] == "clientes_vip"
+    # The usual rule for everybody, with the same limit: 2 hours per level.
+    await _regla(soporte, admin, nombre="General")
+    t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    de_ana = await _ticket(soporte, ana, t0)
+    de_carla = await _ticket(soporte, carla, t0)
+
+    assert await _pasada(soporte, t0 + timedelta(minutes=59)) == []
+    # Half the limit: Ana's ticket reaches level 1 under the VIP rule; Carla's does not.
+    assert await _pasada(soporte, t0 + timedelta(hours=1)) == [(de_ana, 1, "clientes_vip")]
+    assert await _pasada(soporte, t0 + timedelta(hours=1, minutes=59)) == []
+    # The whole limit: Carla's first level (general rule), Ana's second (VIP rule).
+    assert await _pasada(soporte, t0 + timedelta(hours=2)) == [
+        (de_ana, 2, "clientes_vip"),
+        (de_carla, 1, "tiempo_respuesta"),
+    ]
+    assert (await Ticket.get(id=de_ana)).nivel_escalamiento == 2
+    assert (await Ticket.get(id=de_carla)).nivel_escalamiento == 1
+
+
+async def test_la_respuesta_de_un_agente_para_el_reloj_vip(soporte: SoporteClient) -> None:
+    admin = await soporte.usuario("admin", Rol.ADMIN)
+    agente = await soporte.usuario("agente", Rol.AGENTE)
+    luis = await soporte.usuario("luis")
+    await _regla(soporte, admin, politica="clientes_vip", tiempo_respuesta_maximo=4)
+    ahora = datetime.now(UTC)
+    ticket = await _ticket(soporte, luis, ahora - timedelta(hours=3))
+    assert await _pasada(soporte, ahora) == [(ticket, 1, "clientes_vip")]
+    r = await soporte.post(
+        f"/api/soporte/tickets/{ticket}/responder/",
+        json={"mensaje": "Ya lo miramos"},
+        headers=soporte.auth(agente),
+    )
+    assert r.status == 201, await r.text()
+    assert await _pasada(soporte, ahora + timedelta(days=30)) == []
+
+
+async def test_la_mitad_en_horas_laborables(soporte: SoporteClient) -> None:
+    admin = await soporte.usuario("admin", Rol.ADMIN)
+    ana = await soporte.usuario("ana")
+    madrid = ZoneInfo("Europe/Madrid")
+    await _regla(
+        soporte,
+        admin,
+        politica="clientes_vip",
+        horario={"zona": "Europe/Madrid", "intervalos": [["09:00", "18:00"]]},  # Monday–Friday
+    )
+    # Waiting since Friday 17:30: half an hour on Friday, nothing on the weekend.
+    ticket = await _ticket(soporte, ana, datetime(2026, 3, 6, 17, 30, tzinfo=madrid))
+    assert await _pasada(soporte, datetime(2026, 3, 9, 9, 29, tzinfo=madrid)) == []
+    assert await _pasada(soporte, datetime(2026, 3, 9, 9, 30, tzinfo=madrid)) == [
+        (ticket, 1, "clientes_vip")
+    ]
