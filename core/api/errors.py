@@ -149,6 +149,26 @@ def problem_response(problem: Problem, request_id: str | None = None) -> web.Res
 REQUEST_ID = web.RequestKey("request_id", str)
 
 
+def _as_problem(request: web.Request, exc: Exception, request_id: str) -> Problem:
+    """The problem a handler's exception is answered with; redirects are re-raised. Called
+    from an ``except`` block: an unexpected exception is logged with its traceback."""
+    if isinstance(exc, Problem):
+        return exc
+    if isinstance(exc, DoesNotExist):
+        return NotFound()
+    if isinstance(exc, web.HTTPException):
+        if exc.status < 400:
+            raise exc
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in {"allow", "retry-after"}}
+        # aiohttp's own texts ("404: Not Found") add nothing; keep a handler's explicit text.
+        detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else None
+        return Problem(detail, status=exc.status, headers=headers)
+    log.exception(
+        "unhandled error in %s %s [request_id=%s]", request.method, request.path, request_id
+    )
+    return Problem("Error inesperado; si persiste, indique el request_id.", status=500)
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn every error into problem+json and give every request an id."""
@@ -156,24 +176,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     request[REQUEST_ID] = request_id
     try:
         response = await handler(request)
-    except Problem as problem:
-        return problem_response(problem, request_id)
-    except DoesNotExist:
-        return problem_response(NotFound(), request_id)
-    except web.HTTPException as exc:
-        if exc.status < 400:
+    except Exception as exc:
+        problem = _as_problem(request, exc, request_id)
+        if request.writer is not None and request.writer.output_size > 0:
+            # The answer has begun (a WebSocket's handshake, part of a file): an error answer
+            # written now would corrupt that stream. Re-raised, aiohttp drops the connection.
             raise
-        headers = {k: v for k, v in exc.headers.items() if k.lower() in {"allow", "retry-after"}}
-        # aiohttp's own texts ("404: Not Found") add nothing; keep a handler's explicit text.
-        detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else None
-        return problem_response(Problem(detail, status=exc.status, headers=headers), request_id)
-    except Exception:
-        log.exception(
-            "unhandled error in %s %s [request_id=%s]", request.method, request.path, request_id
-        )
-        return problem_response(
-            Problem("Error inesperado; si persiste, indique el request_id.", status=500),
-            request_id,
-        )
+        return problem_response(problem, request_id)
     response.headers.setdefault("X-Request-Id", request_id)
     return response

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp.web import StreamResponse
 from pydantic import TypeAdapter
 
+from core.api.errors import TITLES
 from core.auth.models import Rol
 
 if TYPE_CHECKING:
@@ -40,19 +41,86 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 
 class _Schemas:
-    """Collects component schemas while endpoints are documented."""
+    """Collects component schemas while endpoints are documented.
+
+    Each model is generated on its own, so two plugins may both have a model called, say,
+    ``ValorarIn`` or ``Estado``: a name already taken by a different schema gets a numbered
+    twin (``ValorarIn2``) and every reference in the new schema follows the rename, so no
+    endpoint is ever documented with another endpoint's model.
+    """
 
     def __init__(self) -> None:
         self.components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
 
     def of(self, annotation: Any, mode: str) -> dict[str, Any]:
+        """The schema of ``annotation``: a ``$ref`` for a model, inline otherwise."""
         schema = TypeAdapter(annotation).json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
-        self.components.update(schema.pop("$defs", {}))
+        return self.inline(schema, as_component=True)
+
+    def inline(self, schema: dict[str, Any], *, as_component: bool = False) -> dict[str, Any]:
+        """Register ``schema``'s ``$defs`` (and, with ``as_component``, an object schema with a
+        title) as components; returns it with references rewritten to the registered names."""
+        defs = dict(schema.pop("$defs", {}))
         title = schema.get("title")
-        if schema.get("type") == "object" and title and "properties" in schema:
-            self.components.setdefault(title, schema)
-            return {"$ref": REF.format(model=title)}
+        top = as_component and schema.get("type") == "object" and "properties" in schema
+        if top and isinstance(title, str) and title not in defs:
+            defs[title] = schema
+            return {"$ref": REF.format(model=self._register(defs).get(title, title))}
+        return _renamed(schema, self._register(defs))
+
+    def _register(self, defs: dict[str, Any]) -> dict[str, str]:
+        """Add ``defs`` to the components, renaming those whose name another schema holds."""
+        renames: dict[str, str] = {}
+        for _ in range(len(defs) + 1):  # each pass settles at least one name
+            final = {renames.get(n, n): _renamed(d, renames) for n, d in defs.items()}
+            clashes = [
+                n
+                for n in defs
+                if self.components.get(renames.get(n, n), final[renames.get(n, n)])
+                != final[renames.get(n, n)]
+            ]
+            if not clashes:
+                self.components.update(final)
+                return renames
+            # Rename first the clashes that refer to no other clash: a model that differs only
+            # because it refers to a renamed one (``Estado`` → ``Estado2``) then stops clashing.
+            leaves = [n for n in clashes if not _refs(defs[n]) & (set(clashes) - {n})]
+            for name in leaves or clashes:
+                wanted = _renamed(defs[name], renames)
+                i = 2
+                while (twin := f"{name}{i}") in self.components and self.components[twin] != wanted:
+                    i += 1
+                renames[name] = twin
+        raise RuntimeError(f"cannot name OpenAPI components {sorted(defs)}")  # pragma: no cover
+
+
+def _refs(schema: Any) -> set[str]:
+    """The component names ``schema`` refers to."""
+    if isinstance(schema, dict):
+        found = set().union(*(_refs(v) for v in schema.values())) if schema else set()
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith(REF.format(model="")):
+            found.add(ref.rsplit("/", 1)[1])
+        return found
+    if isinstance(schema, list):
+        return set().union(*(_refs(v) for v in schema)) if schema else set()
+    return set()
+
+
+def _renamed(schema: Any, renames: dict[str, str]) -> Any:
+    """``schema`` with every ``$ref`` to a renamed component pointing at its new name."""
+    if not renames:
         return schema
+    if isinstance(schema, dict):
+        out = {k: _renamed(v, renames) for k, v in schema.items()}
+        ref = out.get("$ref")
+        prefix = REF.format(model="")
+        if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :] in renames:
+            out["$ref"] = REF.format(model=renames[ref[len(prefix) :]])
+        return out
+    if isinstance(schema, list):
+        return [_renamed(v, renames) for v in schema]
+    return schema
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -81,8 +149,7 @@ def _operation(endpoint: Endpoint, schemas: _Schemas, plugin: str) -> dict[str, 
         for name, typ in endpoint.path_params.items()
     ]
     if endpoint.query is not None:
-        props = endpoint.query.model_json_schema(ref_template=REF)
-        schemas.components.update(props.pop("$defs", {}))
+        props = schemas.inline(endpoint.query.model_json_schema(ref_template=REF))
         for name, field in endpoint.query.model_fields.items():
             param = {
                 "name": name,
@@ -111,8 +178,7 @@ def _operation(endpoint: Endpoint, schemas: _Schemas, plugin: str) -> dict[str, 
         if endpoint.json_body:
             content["application/json"] = {"schema": schemas.of(endpoint.body, "validation")}
         if endpoint.multipart:
-            form = endpoint.body.model_json_schema(ref_template=REF)
-            schemas.components.update(form.pop("$defs", {}))
+            form = schemas.inline(endpoint.body.model_json_schema(ref_template=REF))
             form["title"] = f"{form.get('title', 'Form')}Form"
             form.setdefault("properties", {})["archivo_N"] = {
                 "type": "string",
@@ -150,17 +216,25 @@ def _operation(endpoint: Endpoint, schemas: _Schemas, plugin: str) -> dict[str, 
             "description": "OK",
             "content": {"application/json": {"schema": schema}},
         }
-    if endpoint.body is not None or endpoint.query is not None or endpoint.multipart:
+    has_body = endpoint.body is not None or endpoint.multipart
+    if has_body or endpoint.query is not None:
         responses["400"] = _problem("Invalid input; every bad field is listed in `errors`.")
-    if endpoint.auth != "public" and not endpoint.websocket:
+    if not endpoint.websocket and endpoint.auth != "public":
         op["security"] = [{"bearerAuth": []}]
         responses["401"] = _problem("Missing, invalid or expired token.")
         if isinstance(endpoint.auth, Rol):
             responses["403"] = _problem(f"Requires role {endpoint.auth.value}.")
+    elif not endpoint.websocket:
+        # A public endpoint needs no token, but a token that is sent must be valid.
+        responses["401"] = _problem("An invalid or expired token was sent.")
     if endpoint.path_params:
         responses["404"] = _problem("Unknown id, or not visible to the caller.")
-    responses["default"] = _problem("Error.")
-    op["responses"] = responses
+    if has_body:
+        responses["413"] = _problem("Body or file too large, or too many files.")
+        responses["415"] = _problem("Unsupported content type.")
+    for status in endpoint.errors:
+        responses.setdefault(str(status), _problem(TITLES.get(status, "Error") + "."))
+    op["responses"] = {**dict(sorted(responses.items())), "default": _problem("Error.")}
     return op
 
 

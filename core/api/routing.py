@@ -35,7 +35,7 @@ from core.auth.models import Rol
 from core.keys import STORAGE
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator
+    from collections.abc import Awaitable, Callable, Iterable, Iterator
 
     from core.storage import Upload
 
@@ -81,6 +81,10 @@ class Endpoint:
     tag: str = ""
     name: str = ""
     description: str = ""
+    #: Error statuses the handler itself raises beyond those its declaration implies (400 for
+    #: a body or query, 401/403 for its guard, 404 for path ids, 413/415 for a body): they are
+    #: documented in OpenAPI, e.g. ``(403, 409)`` for a state change only some callers may make.
+    errors: tuple[int, ...] = ()
 
     @property
     def openapi_path(self) -> str:
@@ -112,8 +116,13 @@ class Routes:
         multipart: bool = False,
         json_body: bool = True,
         websocket: bool = False,
+        errors: Iterable[int] = (),
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
-        """Declare ``handler`` as the endpoint ``method path`` (see the module docstring)."""
+        """Declare ``handler`` as the endpoint ``method path`` (see the module docstring).
+
+        ``errors``: error statuses the handler raises that its declaration does not imply
+        (see :attr:`Endpoint.errors`).
+        """
 
         def decorate(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
             hints = typing.get_type_hints(handler)
@@ -139,6 +148,7 @@ class Routes:
                     websocket=websocket,
                     tag=self.tag,
                     name=handler.__name__,
+                    errors=tuple(sorted(set(errors))),
                 )
             )
             return handler
@@ -194,40 +204,47 @@ def validation_errors(exc: ValidationError, prefix: str = "") -> dict[str, list[
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
-def _out_of_range(value: Any, loc: str) -> Iterator[str]:
-    """The locations of integers in ``value`` that no database column can hold."""
+def _unstorable(value: Any, loc: str) -> Iterator[tuple[str, str]]:
+    """``(location, message)`` of the values in ``value`` that no database can store: integers
+    beyond 64 bits, and text with a NUL character (PostgreSQL refuses it in any text column)."""
     if isinstance(value, bool):
         return
     if isinstance(value, int):
         if not _INT64_MIN <= value <= _INT64_MAX:
-            yield loc
+            yield loc, "Número fuera de rango."
+    elif isinstance(value, str):
+        if "\x00" in value:
+            yield loc, "No puede contener el carácter NUL."
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            yield from _out_of_range(getattr(value, name), f"{loc}.{name}" if loc else name)
+            yield from _unstorable(getattr(value, name), f"{loc}.{name}" if loc else name)
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
-            yield from _out_of_range(item, loc)
+            yield from _unstorable(item, loc)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _out_of_range(item, f"{loc}.{key}" if loc else str(key))
+            yield from _unstorable(key, loc)
+            yield from _unstorable(item, f"{loc}.{key}" if loc else str(key))
 
 
 def validate_model(model: type[BaseModel], data: Any, *, where: str = "body") -> BaseModel:
     """Validate ``data`` against ``model`` or raise a 400 listing every bad field.
 
-    Integers beyond 64 bits are refused here too, whatever the model says, so that no input
-    reaches the database as a number it cannot store (that would be a 500, not a 400).
+    Integers beyond 64 bits and text containing NUL are refused here too, whatever the model
+    says, so that no input reaches the database as a value it cannot store (that would be a
+    500, not a 400) — on every database alike.
     """
     try:
         validated = model.model_validate(data)
     except ValidationError as exc:
         raise BadRequest("Datos inválidos.", errors=validation_errors(exc)) from exc
-    huge = list(_out_of_range(validated, ""))
-    if huge:
-        raise BadRequest(
-            "Datos inválidos.",
-            errors={loc or "non_field_errors": ["Número fuera de rango."] for loc in huge},
-        )
+    errors: dict[str, list[str]] = {}
+    for loc, message in _unstorable(validated, ""):
+        messages = errors.setdefault(loc or "non_field_errors", [])
+        if message not in messages:
+            messages.append(message)
+    if errors:
+        raise BadRequest("Datos inválidos.", errors=errors)
     return validated
 
 

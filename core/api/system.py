@@ -21,7 +21,7 @@ from core.storage import download_headers
 routes = Routes(tag="sistema")
 
 
-class Estado(BaseModel):
+class Salud(BaseModel):
     """A health answer."""
 
     status: str
@@ -34,19 +34,19 @@ class DashboardQuery(BaseModel):
 
 
 @routes.get("/healthz", auth=PUBLIC)
-async def healthz(request: web.Request) -> Estado:
+async def healthz(request: web.Request) -> Salud:
     """The process is up."""
-    return Estado(status="ok")
+    return Salud(status="ok")
 
 
-@routes.get("/readyz", auth=PUBLIC)
-async def readyz(request: web.Request) -> Estado:
+@routes.get("/readyz", auth=PUBLIC, errors=(503,))
+async def readyz(request: web.Request) -> Salud:
     """The database answers (503 otherwise)."""
     try:
         await request.app[DB].ctx.db("default").execute_query("SELECT 1")
     except Exception as exc:
         raise Problem("La base de datos no responde.", status=503) from exc
-    return Estado(status="ok")
+    return Salud(status="ok")
 
 
 def openapi_document(app: web.Application) -> dict[str, Any]:
@@ -69,7 +69,7 @@ async def docs(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("core/api_docs.html", request, {"spec": spec})
 
 
-@routes.get("/api/descargas/{token}/", auth=PUBLIC)
+@routes.get("/api/descargas/{token}/", auth=PUBLIC, errors=(403,))
 async def descarga(request: web.Request, token: str) -> web.FileResponse:
     """Download an attachment through a signed, expiring link (403 if tampered or expired)."""
     storage = request.app[STORAGE]

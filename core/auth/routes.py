@@ -20,7 +20,7 @@ def _client_address(request: web.Request) -> str:
     return request.remote or "desconocido"
 
 
-@routes.post("/api/auth/token/", auth=PUBLIC)
+@routes.post("/api/auth/token/", auth=PUBLIC, errors=(401, 429))
 async def obtener_token(request: web.Request, body: LoginIn) -> TokenOut:
     """Log in with username and password; returns a bearer token."""
     settings = request.app[SETTINGS]
@@ -36,7 +36,7 @@ async def obtener_token(request: web.Request, body: LoginIn) -> TokenOut:
     return TokenOut(token=raw, expira=token.expira, usuario=UsuarioOut.model_validate(usuario))
 
 
-@routes.post("/api/auth/registro/", auth=PUBLIC, status=201)
+@routes.post("/api/auth/registro/", auth=PUBLIC, status=201, errors=(403,))
 async def registro(request: web.Request, body: RegistroIn) -> UsuarioOut:
     """Sign up as a customer (role CLIENTE), unless registration is switched off."""
     if not request.app[SETTINGS].registro_abierto:

@@ -70,7 +70,7 @@ async def detalle(request: web.Request, id: int) -> CasoOut:
     return CasoOut.de(await service.obtener_caso(usuario_actual(request), id))
 
 
-@routes.patch(r"/api/soporte/casos/{id:\d+}/", auth=TOKEN)
+@routes.patch(r"/api/soporte/casos/{id:\d+}/", auth=TOKEN, errors=(403, 409))
 async def modificar(request: web.Request, id: int, body: CasoPatch) -> CasoOut:
     """Agents change ``estado`` (by the state machine; illegal moves are 409) and ``urgencia``."""
     usuario = usuario_actual(request)

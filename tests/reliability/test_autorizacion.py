@@ -1,0 +1,371 @@
+"""Authorization matrix, generated from the route table: every route × every caller × every kind
+of object, each with the exact status CONTRACT.md implies.
+
+Callers: anonymous, customer A, customer B, an agent, an admin. Objects: for a route whose path
+names an object, the object is **A's** (for A their own, for B a foreign one; agents and admins
+see everything) or an **unknown id**; routes without one are called as they are. Foreign and
+unknown ids are 404 for customers (existence never leaks: B gets the same answer for A's object
+as for an id that does not exist), role guards are 403, anonymous callers 401 except on public
+routes. Every call sends a valid body, so the status reflects authorization, not validation; a
+fresh object is made for every call, so no call sees another's side effects.
+
+The table is the specification: a route of the app (all installed plugins) without an entry
+fails ``test_every_route_has_an_entry_and_every_entry_a_route``, and so does an entry whose
+route is gone. The chat socket is in the table too: its "statuses" are the WebSocket outcome —
+``101`` joined (``connection_status`` received), or the close code (4401, 4404).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import pytest
+from aiohttp import WSMsgType
+
+from core import keys
+from core.auth.models import Rol
+from core.testing import TEST_PASSWORD
+from plugins.casos.models import Caso
+from plugins.escalamiento.models import Alerta, NivelAlerta
+from plugins.tickets.models import Respuesta, Ticket
+
+if TYPE_CHECKING:
+    from core.auth.models import Usuario
+    from core.testing import SoporteClient
+
+#: The callers, in the order of every row of the table.
+ROLES = ("anonimo", "cliente_a", "cliente_b", "agente", "admin")
+#: An id no object has (and within every id column).
+DESCONOCIDO = 1_999_999_999
+
+Estados = tuple[int, int, int, int, int]
+
+TICKET = {"asunto": "No carga la reserva", "categoria": "TECNICO", "descripcion": "Error 500"}
+CASO = {
+    "tipo_caso": "RECLAMO",
+    "urgencia": "ALTA",
+    "titulo": "Cobro duplicado",
+    "descripcion": "Me cobraron dos veces",
+}
+FAQ = {"pregunta": "¿Cómo pago?", "respuesta": "Con tarjeta.", "categoria": "PAGOS"}
+REGLA = {
+    "tiempo_respuesta_maximo": 4,
+    "prioridades_escalamiento": ["ALTA"],
+    "niveles_escalamiento": 2,
+    "notificaciones_automaticas": False,
+}
+
+
+@dataclass(frozen=True)
+class Fila:
+    """One route's expectations: statuses per caller (in :data:`ROLES` order) on A's object
+    (``objeto``) and on an unknown id (``desconocido``; only for routes that name an object).
+
+    ``tipo``: the kind of object the path names (``None``: none). ``cuerpo``: a valid body —
+    a dict (JSON), ``"archivo"`` (a multipart upload) or ``"registro"`` (a new username per
+    call).
+    """
+
+    objeto: Estados
+    desconocido: Estados | None = None
+    tipo: str | None = None
+    cuerpo: Any = None
+
+
+# Shorthands for the usual rows.
+PUBLICA = (200,) * 5
+TOKEN_200 = (401, 200, 200, 200, 200)
+TOKEN_201 = (401, 201, 201, 201, 201)
+AGENTE_200 = (401, 403, 403, 200, 200)
+ADMIN = (401, 403, 403, 403)  # + the admin's own status
+#: An unknown id: anonymous 401, then 404 for whoever passes the guard, 403 for who does not.
+NO_EXISTE_TOKEN = (401, 404, 404, 404, 404)
+NO_EXISTE_AGENTE = (401, 403, 403, 404, 404)
+NO_EXISTE_ADMIN = (401, 403, 403, 403, 404)
+
+MATRIZ: dict[tuple[str, str], Fila] = {
+    # --- core ------------------------------------------------------------------------------
+    ("GET", "/healthz"): Fila(PUBLICA),
+    ("GET", "/readyz"): Fila(PUBLICA),
+    ("GET", "/api/openapi.json"): Fila(PUBLICA),
+    ("GET", "/api/docs/"): Fila(PUBLICA),
+    # A download link is a capability: it works from a plain <a href> without a token, for
+    # whoever holds it; a forged or unknown one is a 403 for everybody.
+    ("GET", "/api/descargas/{token}/"): Fila(PUBLICA, (403,) * 5, tipo="descarga"),
+    ("GET", "/api/soporte/dashboard/stats/"): Fila(AGENTE_200),
+    ("POST", "/api/auth/token/"): Fila(
+        PUBLICA, cuerpo={"username": "cliente_a", "password": TEST_PASSWORD}
+    ),
+    ("POST", "/api/auth/registro/"): Fila((201,) * 5, cuerpo="registro"),
+    ("GET", "/api/auth/yo/"): Fila(TOKEN_200),
+    ("POST", "/api/auth/logout/"): Fila((401, 204, 204, 204, 204)),
+    # --- tickets ---------------------------------------------------------------------------
+    ("POST", "/api/soporte/tickets/"): Fila(TOKEN_201, cuerpo=TICKET),
+    ("GET", "/api/soporte/mis-tickets/"): Fila(TOKEN_200),
+    ("GET", "/api/soporte/tickets/"): Fila(AGENTE_200),
+    ("GET", "/api/soporte/tickets/recientes/"): Fila(TOKEN_200),
+    ("GET", "/api/soporte/tickets/{id}/"): Fila(
+        (401, 200, 404, 200, 200), NO_EXISTE_TOKEN, tipo="ticket"
+    ),
+    # The owner may only close: changing the priority is the agents' (a 403 for the owner).
+    ("PATCH", "/api/soporte/tickets/{id}/"): Fila(
+        (401, 403, 404, 200, 200), NO_EXISTE_TOKEN, tipo="ticket", cuerpo={"prioridad": "ALTA"}
+    ),
+    ("POST", "/api/soporte/tickets/{id}/responder/"): Fila(
+        (401, 201, 404, 201, 201), NO_EXISTE_TOKEN, tipo="ticket", cuerpo={"mensaje": "Hola"}
+    ),
+    # Only the customer rates (agents: 403); the ticket is RESUELTO so that the owner may.
+    ("POST", "/api/soporte/tickets/{id}/valorar/"): Fila(
+        (401, 200, 404, 403, 403), NO_EXISTE_TOKEN, tipo="ticket_resuelto", cuerpo={"puntuacion": 5}
+    ),
+    ("POST", "/api/soporte/adjuntos/"): Fila(TOKEN_201, cuerpo="archivo"),
+    # --- chat: 101 = joined; close codes otherwise ----------------------------------------
+    ("GET", "/ws/soporte/ticket/{id}/"): Fila(
+        (4401, 101, 4404, 101, 101), (4401, 4404, 4404, 4404, 4404), tipo="ticket"
+    ),
+    # --- casos -----------------------------------------------------------------------------
+    ("POST", "/api/soporte/casos/"): Fila(TOKEN_201, cuerpo=CASO),
+    ("GET", "/api/soporte/casos/"): Fila(TOKEN_200),
+    ("GET", "/api/soporte/casos/urgentes/"): Fila(AGENTE_200),
+    ("GET", "/api/soporte/casos/{id}/"): Fila(
+        (401, 200, 404, 200, 200), NO_EXISTE_TOKEN, tipo="caso"
+    ),
+    # Visibility first (B: 404), then the role (A, the owner: 403).
+    ("PATCH", "/api/soporte/casos/{id}/"): Fila(
+        (401, 403, 404, 200, 200), NO_EXISTE_TOKEN, tipo="caso", cuerpo={"urgencia": "CRITICA"}
+    ),
+    # --- faq -------------------------------------------------------------------------------
+    ("GET", "/api/soporte/faqs/"): Fila(PUBLICA),
+    ("GET", "/api/soporte/faqs/categorias/"): Fila(PUBLICA),
+    ("GET", "/api/soporte/faqs/{id}/"): Fila(PUBLICA, (404,) * 5, tipo="faq"),
+    ("POST", "/api/soporte/faqs/{id}/valorar/"): Fila(
+        TOKEN_200, NO_EXISTE_TOKEN, tipo="faq", cuerpo={"es_util": True}
+    ),
+    ("POST", "/api/soporte/faqs/"): Fila((*ADMIN, 201), cuerpo=FAQ),
+    ("PATCH", "/api/soporte/faqs/{id}/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="faq", cuerpo={"activa": False}
+    ),
+    ("DELETE", "/api/soporte/faqs/{id}/"): Fila((*ADMIN, 204), NO_EXISTE_ADMIN, tipo="faq"),
+    # --- escalamiento ----------------------------------------------------------------------
+    ("POST", "/api/soporte/escalamiento/reglas/"): Fila((*ADMIN, 201), cuerpo=REGLA),
+    ("GET", "/api/soporte/escalamiento/reglas/"): Fila((*ADMIN, 200)),
+    ("GET", "/api/soporte/escalamiento/reglas/{id}/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="regla"
+    ),
+    ("PATCH", "/api/soporte/escalamiento/reglas/{id}/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="regla", cuerpo={"activa": False}
+    ),
+    ("DELETE", "/api/soporte/escalamiento/reglas/{id}/"): Fila(
+        (*ADMIN, 204), NO_EXISTE_ADMIN, tipo="regla"
+    ),
+    ("GET", "/api/soporte/escalamiento/monitor/"): Fila(AGENTE_200),
+    ("POST", "/api/soporte/escalamiento/alertas/{id}/leer/"): Fila(
+        AGENTE_200, NO_EXISTE_AGENTE, tipo="alerta"
+    ),
+    ("GET", "/api/soporte/escalamiento/politicas/"): Fila(AGENTE_200),
+}
+
+_PARAM = re.compile(r"\{\w+\}")
+
+
+def rutas_de_la_app(app: Any) -> set[tuple[str, str]]:
+    """``(method, openapi_path)`` of every endpoint of ``app``."""
+    return {(e.method, e.openapi_path) for _, e in app[keys.ENDPOINTS]}
+
+
+async def test_every_route_has_an_entry_and_every_entry_a_route(soporte: SoporteClient) -> None:
+    """The matrix covers the route table exactly (all installed plugins enabled)."""
+    rutas = rutas_de_la_app(soporte.app)
+    assert sorted(rutas - set(MATRIZ)) == [], "routes without an entry in MATRIZ"
+    assert sorted(set(MATRIZ) - rutas) == [], "entries of MATRIZ without a route"
+
+
+@dataclass
+class Mundo:
+    """The callers of one test and a factory of fresh objects owned by customer A."""
+
+    soporte: SoporteClient
+    usuarios: dict[str, Usuario | None]
+    contador: itertools.count[int] = field(default_factory=itertools.count)
+
+    async def api(self, metodo: str, ruta: str, usuario: Usuario | None, **kw: Any) -> Any:
+        """Call the API as ``usuario`` (no ``Authorization`` header for ``None``)."""
+        headers = {"Authorization": f"Bearer {usuario.token}"} if usuario else {}  # type: ignore[attr-defined]
+        return await self.soporte.request(metodo, ruta, headers=headers, **kw)
+
+    async def crear(self, metodo: str, ruta: str, usuario: Usuario | None, **kw: Any) -> Any:
+        """A setup call that must succeed; its JSON."""
+        r = await self.api(metodo, ruta, usuario, **kw)
+        assert r.status in (200, 201), (ruta, r.status, await r.text())
+        return await r.json()
+
+    async def objeto(self, tipo: str) -> str:
+        """A fresh object of ``tipo`` (A's, where objects have owners); the path value."""
+        a, agente, admin = (self.usuarios[n] for n in ("cliente_a", "agente", "admin"))
+        if tipo in ("ticket", "ticket_resuelto"):
+            ticket = await self.crear("POST", "/api/soporte/tickets/", a, json=TICKET)
+            if tipo == "ticket_resuelto":
+                ruta = f"/api/soporte/tickets/{ticket['id']}/"
+                await self.crear("PATCH", ruta, agente, json={"estado": "RESUELTO"})
+            return str(ticket["id"])
+        if tipo == "caso":
+            return str((await self.crear("POST", "/api/soporte/casos/", a, json=CASO))["id"])
+        if tipo == "faq":
+            return str((await self.crear("POST", "/api/soporte/faqs/", admin, json=FAQ))["id"])
+        if tipo == "regla":
+            ruta = "/api/soporte/escalamiento/reglas/"
+            return str((await self.crear("POST", ruta, admin, json=REGLA))["id"])
+        if tipo == "alerta":
+            ticket = await self.crear("POST", "/api/soporte/tickets/", a, json=TICKET)
+            alerta = await Alerta.create(
+                nivel=NivelAlerta.ADVERTENCIA,
+                mensaje="Ticket sin respuesta",
+                timestamp=datetime.now(UTC),
+                ticket_id=ticket["id"],
+            )
+            return str(alerta.id)
+        if tipo == "descarga":
+            [adjunto] = await self.crear("POST", "/api/soporte/adjuntos/", a, data=archivo())
+            return str(adjunto["url"]).rstrip("/").rsplit("/", 1)[1]
+        raise AssertionError(f"unknown object type {tipo!r}")
+
+    def cuerpo(self, fila: Fila) -> dict[str, Any]:
+        """The request arguments of a valid body for ``fila``."""
+        if fila.cuerpo is None:
+            return {}
+        if fila.cuerpo == "archivo":
+            return {"data": archivo()}
+        if fila.cuerpo == "registro":
+            nuevo = f"nuevo{next(self.contador)}"
+            return {"json": {"username": nuevo, "password": "una-clave-larga", "email": ""}}
+        return {"json": fila.cuerpo}
+
+
+def archivo() -> aiohttp.FormData:
+    """A one-file multipart body."""
+    fd = aiohttp.FormData()
+    fd.add_field(
+        "archivo_0", b"%PDF-1.4 prueba", filename="factura.pdf", content_type="application/pdf"
+    )
+    return fd
+
+
+@pytest.fixture
+async def mundo(soporte: SoporteClient) -> Mundo:
+    """Customers A and B, an agent and an admin (and the anonymous caller)."""
+    usuarios: dict[str, Usuario | None] = {
+        "anonimo": None,
+        "cliente_a": await soporte.usuario("cliente_a"),
+        "cliente_b": await soporte.usuario("cliente_b"),
+        "agente": await soporte.usuario("agente", Rol.AGENTE),
+        "admin": await soporte.usuario("admin", Rol.ADMIN),
+    }
+    return Mundo(soporte, usuarios)
+
+
+async def estado_ws(mundo: Mundo, ruta: str, usuario: Usuario | None) -> tuple[int, str]:
+    """The chat socket's outcome: ``101`` once ``connection_status`` arrives, or the close
+    code; and the close message, for the no-leak comparison."""
+    ws = await mundo.soporte.ws(ruta, usuario, historial="0")
+    try:
+        msg = await ws.receive(timeout=5)
+        if msg.type == WSMsgType.TEXT and msg.json().get("tipo") == "connection_status":
+            return 101, ""
+        assert msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSED), msg
+        return int(ws.close_code or 0), str(msg.extra or "")
+    finally:
+        await ws.close()
+
+
+async def llamar(mundo: Mundo, metodo: str, ruta: str, fila: Fila, rol: str) -> tuple[int, str]:
+    """One call as ``rol``; its status and the problem's ``detail`` (for errors)."""
+    usuario = mundo.usuarios[rol]
+    if ruta.startswith("/ws/"):
+        return await estado_ws(mundo, ruta, usuario)
+    r = await mundo.api(metodo, ruta, usuario, **mundo.cuerpo(fila))
+    detalle = ""
+    if r.status >= 400:
+        assert r.content_type == "application/problem+json", (ruta, rol, r.status)
+        detalle = (await r.json())["detail"]
+        if r.status == 401:
+            assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    return r.status, detalle
+
+
+@pytest.mark.parametrize(("metodo", "ruta"), sorted(MATRIZ), ids=lambda v: str(v))
+async def test_matrix(mundo: Mundo, metodo: str, ruta: str) -> None:
+    """Every caller on A's object (or the plain route) and on an unknown id: the exact status;
+    customer B's answer on A's object is the very answer for an id that does not exist."""
+    fila = MATRIZ[(metodo, ruta)]
+    esperado: dict[str, int] = {}
+    obtenido: dict[str, int] = {}
+    ajeno: tuple[int, str] | None = None
+    for rol, estado in zip(ROLES, fila.objeto, strict=True):
+        concreta = ruta
+        if fila.tipo is not None:
+            concreta = _PARAM.sub(await mundo.objeto(fila.tipo), ruta, count=1)
+        resultado = await llamar(mundo, metodo, concreta, fila, rol)
+        esperado[f"{rol} objeto"], obtenido[f"{rol} objeto"] = estado, resultado[0]
+        if rol == "cliente_b":
+            ajeno = resultado
+    if fila.desconocido is not None:
+        concreta = _PARAM.sub(str(DESCONOCIDO), ruta, count=1)
+        for rol, estado in zip(ROLES, fila.desconocido, strict=True):
+            resultado = await llamar(mundo, metodo, concreta, fila, rol)
+            esperado[f"{rol} desconocido"], obtenido[f"{rol} desconocido"] = estado, resultado[0]
+            if rol == "cliente_b" and ajeno is not None and ajeno[0] in (404, 4404):
+                assert ajeno == resultado, "B learns that A's object exists"
+    assert obtenido == esperado
+
+
+def test_the_table_names_only_known_callers_and_statuses() -> None:
+    """Guard against typos in the table itself."""
+    validos = {101, 200, 201, 204, 401, 403, 404, 4401, 4404}
+    for clave, fila in MATRIZ.items():
+        assert len(fila.objeto) == len(ROLES), clave
+        assert set(fila.objeto) <= validos, clave
+        assert (fila.desconocido is None) == (fila.tipo is None) == ("{" not in clave[1]), clave
+        if fila.desconocido is not None:
+            assert len(fila.desconocido) == len(ROLES) and set(fila.desconocido) <= validos, clave
+
+
+async def test_foreign_ids_inside_bodies_are_refused(mundo: Mundo) -> None:
+    """Objects named in a body follow the same rule as those in a path: B cannot attach A's
+    upload (to a new ticket or to a reply), a customer cannot open a case about someone
+    else, and a ticket cannot be assigned to a customer. Each is a 400 and changes nothing."""
+    a, b, agente = (mundo.usuarios[n] for n in ("cliente_a", "cliente_b", "agente"))
+    assert a is not None and b is not None
+    [adjunto] = await mundo.crear("POST", "/api/soporte/adjuntos/", a, data=archivo())
+    propio = await mundo.crear("POST", "/api/soporte/tickets/", b, json=TICKET)
+    intentos = [
+        (b, "POST", "/api/soporte/tickets/", {**TICKET, "archivos_adjuntos": [adjunto["id"]]}),
+        (
+            b,
+            "POST",
+            f"/api/soporte/tickets/{propio['id']}/responder/",
+            {"mensaje": "mío", "archivos_adjuntos": [adjunto["id"]]},
+        ),
+        (b, "POST", "/api/soporte/casos/", {**CASO, "cliente_afectado": a.id}),
+        (agente, "PATCH", f"/api/soporte/tickets/{propio['id']}/", {"agente_asignado": a.id}),
+    ]
+    for usuario, metodo, ruta, cuerpo in intentos:
+        antes = {n: await m.all().count() for n, m in MODELOS.items()}
+        r = await mundo.api(metodo, ruta, usuario, json=cuerpo)
+        assert r.status == 400, (ruta, r.status, await r.text())
+        assert {n: await m.all().count() for n, m in MODELOS.items()} == antes, ruta
+    # A's upload is still A's, unattached, and usable by A.
+    r = await mundo.api(
+        "POST", "/api/soporte/tickets/", a, json={**TICKET, "archivos_adjuntos": [adjunto["id"]]}
+    )
+    assert r.status == 201
+    assert [x["id"] for x in (await r.json())["archivos_adjuntos"]] == [adjunto["id"]]
+    detalle = await mundo.crear("GET", f"/api/soporte/tickets/{propio['id']}/", b)
+    assert detalle["agente_asignado"] is None and detalle["archivos_adjuntos"] == []
+
+
+MODELOS = {"Ticket": Ticket, "Respuesta": Respuesta, "Caso": Caso}
