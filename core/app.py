@@ -22,6 +22,7 @@ from core import keys
 from core.api import system
 from core.api.errors import NotFound, error_middleware
 from core.api.routing import Endpoint, parse_body, query_dict, render, validate_model
+from core.api.tipos import MAX_ID
 from core.auth.guards import exigir
 from core.auth.middleware import auth_middleware
 from core.auth.routes import routes as auth_routes
@@ -29,7 +30,7 @@ from core.db import Database, activate, database_ctx, db_middleware, tortoise_co
 from core.events import EventBus
 from core.pages import setup_pages
 from core.plugins import PluginError, PluginHost
-from core.realtime import InMemoryChannelLayer
+from core.realtime import ChannelLayer, InMemoryChannelLayer
 from core.settings import Settings
 from core.storage import Storage
 
@@ -44,20 +45,20 @@ log = logging.getLogger("soporte.app")
 CORE_TEMPLATES = Path(__file__).parent / "templates"
 
 
-#: What a SQL ``BIGINT`` holds: no row has an id outside it, and drivers fail on such numbers.
-_INT64 = range(-(2**63), 2**63)
+#: Every id a table can hold (32-bit ``INT`` keys; PostgreSQL refuses larger numbers in a query).
+_IDS = range(-MAX_ID - 1, MAX_ID + 1)
 
 
 def _path_args(endpoint: Endpoint, request: web.Request) -> dict[str, Any]:
     """Path parameters as their declared types. A value that does not convert, or an ``int``
-    no database column can hold, names nothing that exists: a 404, never a 500."""
+    no id column can hold, names nothing that exists: a 404, never a 500."""
     kwargs: dict[str, Any] = {}
     for name, typ in endpoint.path_params.items():
         try:
             value = typ(request.match_info[name])
         except (TypeError, ValueError) as exc:
             raise NotFound() from exc
-        if isinstance(value, int) and value not in _INT64:
+        if isinstance(value, int) and value not in _IDS:
             raise NotFound()
         kwargs[name] = value
     return kwargs
@@ -171,6 +172,21 @@ def _template_loader(host: PluginHost) -> jinja2.BaseLoader:
     return jinja2.FileSystemLoader([str(f) for f in folders])
 
 
+def _channel_layer(settings: Settings) -> tuple[ChannelLayer, BackgroundContext | None]:
+    """In memory for one process; over Redis pub/sub with ``SOPORTE_REDIS_URL`` — with the
+    ``cleanup_ctx`` that subscribes at start-up and lets Redis go at clean-up."""
+    if not settings.redis_url:
+        return InMemoryChannelLayer(), None
+    try:
+        from core.realtime_redis import RedisChannelLayer
+    except ImportError as exc:
+        raise PluginError(
+            "SOPORTE_REDIS_URL is set but the Redis client is missing: pip install 'soporte[redis]'"
+        ) from exc
+    layer = RedisChannelLayer(settings.redis_url, prefix=settings.redis_prefix)
+    return layer, layer.lifetime
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -187,10 +203,7 @@ def create_app(
     """
     settings = settings or Settings()
     host = host or PluginHost.from_settings(settings, extra=plugins)
-    if settings.redis_url:
-        raise PluginError(
-            "SOPORTE_REDIS_URL is set, but this version has no Redis channel layer yet; unset it"
-        )
+    channels, channels_lifetime = _channel_layer(settings)
     database = Database(tortoise_config(settings.database_url, host.models()), generate_schemas)
 
     app = web.Application(
@@ -200,7 +213,7 @@ def create_app(
     app[keys.PLUGINS] = host
     app[keys.DB] = database
     app[keys.EVENTS] = EventBus(host.listeners(app))
-    app[keys.CHANNELS] = channels = InMemoryChannelLayer()
+    app[keys.CHANNELS] = channels
     app[keys.STORAGE] = Storage(
         settings.media_dir, settings.resolved_secret_key(), settings.enlace_ttl_segundos
     )
@@ -225,6 +238,9 @@ def create_app(
     setup_pages(app, host, env)
 
     app.cleanup_ctx.append(database_ctx(database))
+    if channels_lifetime is not None:
+        # After the database (gap handlers replay from it), before the plugins' work.
+        app.cleanup_ctx.append(_with_database(database, channels_lifetime))
     app.cleanup_ctx.extend(_with_database(database, bg) for bg in host.background(app))
 
     async def close_sockets(app: web.Application) -> None:

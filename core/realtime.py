@@ -1,9 +1,16 @@
 """The channel layer: named groups of WebSockets, as in Django Channels.
 
 A WebSocket plugin adds each socket to a group (``ticket.42``) and sends to the group; the
-layer delivers to every member it holds. :class:`InMemoryChannelLayer` serves one process; a
-Redis-backed layer (``SOPORTE_REDIS_URL``) implements the same interface across processes by
-publishing ``group_send`` to Redis and delivering locally what arrives.
+layer delivers to every member it holds. :class:`InMemoryChannelLayer` serves one process;
+:class:`core.realtime_redis.RedisChannelLayer` (``SOPORTE_REDIS_URL``) implements the same
+interface across processes by publishing ``group_send`` to Redis and delivering locally what
+arrives.
+
+Across processes a frame can be lost while Redis is unreachable. A plugin whose frames must
+not be lost stores them before sending (as chat does) and registers :meth:`ChannelLayer.on_gap`
+handlers: told when the subscription is lost, and again once it is restored, it replays what
+its sockets missed from its own storage. Each member may have an ``accept`` filter, so that a
+frame arriving twice (replayed, then delivered late) reaches the socket once.
 """
 
 from __future__ import annotations
@@ -14,7 +21,13 @@ import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from aiohttp import web
+
+    #: A member's filter: called with each frame's JSON text before it is sent to that
+    #: socket; ``False`` skips the frame for that socket.
+    Accept = Callable[[str], bool]
 
 log = logging.getLogger("soporte.realtime")
 
@@ -22,8 +35,11 @@ log = logging.getLogger("soporte.realtime")
 class ChannelLayer(Protocol):
     """What WebSocket handlers may rely on, whatever the backend."""
 
-    async def group_add(self, group: str, socket: web.WebSocketResponse) -> None:
-        """Make ``socket`` receive what is sent to ``group``."""
+    async def group_add(
+        self, group: str, socket: web.WebSocketResponse, *, accept: Accept | None = None
+    ) -> None:
+        """Make ``socket`` receive what is sent to ``group`` (each frame that ``accept``, if
+        given, lets through)."""
 
     async def group_discard(self, group: str, socket: web.WebSocketResponse) -> None:
         """Stop delivering ``group`` to ``socket`` (safe to call twice)."""
@@ -37,27 +53,53 @@ class ChannelLayer(Protocol):
         """The sockets of ``group`` held by this process."""
         ...
 
+    @property
+    def subscribed(self) -> bool:
+        """Whether frames sent by other processes reach this one now (always, in memory)."""
+        ...
+
+    def on_gap(self, *, lost: Callable[[], None], restored: Callable[[], Awaitable[None]]) -> None:
+        """Register handlers for a gap in cross-process delivery.
+
+        ``lost()`` is called (synchronously) as soon as the layer knows that frames sent by
+        other processes may no longer arrive; ``restored()`` is awaited once they arrive again,
+        before any newer frame is delivered — the moment to replay what was missed. A gap
+        already open at start-up is reported by ``subscribed`` being false, not by ``lost``.
+        The in-memory layer never has a gap.
+        """
+
     async def close(self) -> None:
-        """Close every socket with *going away* (1001) and release the backend."""
+        """Close every socket with *going away* (1001), so that clients reconnect."""
 
 
 class InMemoryChannelLayer:
     """A single-process channel layer. Dead or closed sockets leave their groups at once."""
 
     def __init__(self) -> None:
-        self._groups: dict[str, set[web.WebSocketResponse]] = {}
+        # group → {socket: its accept filter or None}
+        self._groups: dict[str, dict[web.WebSocketResponse, Accept | None]] = {}
 
-    async def group_add(self, group: str, socket: web.WebSocketResponse) -> None:
-        """Make ``socket`` receive what is sent to ``group``."""
-        self._groups.setdefault(group, set()).add(socket)
+    async def group_add(
+        self, group: str, socket: web.WebSocketResponse, *, accept: Accept | None = None
+    ) -> None:
+        """Make ``socket`` receive what is sent to ``group`` (filtered by ``accept``)."""
+        self._groups.setdefault(group, {})[socket] = accept
 
     async def group_discard(self, group: str, socket: web.WebSocketResponse) -> None:
         """Stop delivering ``group`` to ``socket``."""
         members = self._groups.get(group)
         if members is not None:
-            members.discard(socket)
+            members.pop(socket, None)
             if not members:
                 del self._groups[group]
+
+    @property
+    def subscribed(self) -> bool:
+        """Always true: one process has no other process to hear from."""
+        return True
+
+    def on_gap(self, *, lost: Callable[[], None], restored: Callable[[], Awaitable[None]]) -> None:
+        """Nothing to do: frames within one process are never lost in transit."""
 
     async def group_send(
         self, group: str, message: dict[str, Any], *, exclude: web.WebSocketResponse | None = None
@@ -75,11 +117,15 @@ class InMemoryChannelLayer:
         self, group: str, text: str, *, exclude: web.WebSocketResponse | None = None
     ) -> None:
         """Send already-serialised ``text`` to this process's members of ``group``."""
-        members = [ws for ws in self._groups.get(group, ()) if ws is not exclude]
-        for ws in members:
+        members = [
+            (ws, accept) for ws, accept in self._groups.get(group, {}).items() if ws is not exclude
+        ]
+        for ws, _ in members:
             if ws.closed:
                 await self.group_discard(group, ws)
-        targets = [ws for ws in members if not ws.closed]
+        targets = [
+            ws for ws, accept in members if not ws.closed and (accept is None or accept(text))
+        ]
         if not targets:
             return
         results = await asyncio.gather(

@@ -4,7 +4,11 @@ Fixtures:
 
 ``soporte_settings``
     Settings for one test: a fresh in-memory SQLite database (or ``SOPORTE_TEST_DATABASE_URL``),
-    a temporary media folder, a fixed secret key. Override it to change settings.
+    a temporary media folder, a fixed secret key; the in-memory channel layer, or the Redis one
+    on ``SOPORTE_TEST_REDIS_URL`` with a channel of the test's own. Override it to change
+    settings.
+``soporte_redis_url``
+    ``SOPORTE_TEST_REDIS_URL`` or ``None``.
 ``make_app``
     ``make_app(plugins=["tickets"], extra=[my_plugin], **settings)`` builds an application with
     chosen plugins (``None``: all installed) and ad-hoc plugin objects, tables generated.
@@ -67,6 +71,20 @@ def password_hash(password: str = TEST_PASSWORD) -> str:
 _POSTGRES_SCHEMES = ("postgres://", "postgresql://", "asyncpg://")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sql_cache() -> None:
+    """Forget the SQL that tortoise caches per process for each table.
+
+    Its executor cache is keyed by connection name and table, not by dialect: after a test that
+    ran an app on SQLite, an app on PostgreSQL would reuse SQLite's ``INSERT`` (``?``
+    placeholders) and fail. One process serves one database in production; a test session
+    mixes them, so each test starts with an empty cache.
+    """
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+    EXECUTOR_CACHE.clear()
+
+
 @pytest.fixture
 async def soporte_database_url() -> AsyncIterator[str]:
     """A fresh, empty database for one test.
@@ -99,15 +117,25 @@ async def soporte_database_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def soporte_settings(tmp_path: Path, soporte_database_url: str) -> Settings:
-    """Settings for one test: fresh database, temporary media folder, fixed secret."""
+def soporte_redis_url() -> str | None:
+    """The Redis of the test run (``SOPORTE_TEST_REDIS_URL``), or ``None`` to stay in memory."""
+    return os.environ.get("SOPORTE_TEST_REDIS_URL") or None
+
+
+@pytest.fixture
+def soporte_settings(
+    tmp_path: Path, soporte_database_url: str, soporte_redis_url: str | None
+) -> Settings:
+    """Settings for one test: fresh database, temporary media folder, fixed secret; with a
+    test Redis, the Redis channel layer on a channel no other test uses."""
     return Settings(
         database_url=soporte_database_url,
         media_dir=tmp_path / "media",
         secret_key="clave-secreta-de-pruebas",
         escalamiento_intervalo=0,
         plugins=None,
-        redis_url=None,
+        redis_url=soporte_redis_url,
+        redis_prefix=f"prueba-{uuid.uuid4().hex[:12]}",
         public_url=None,
         cors_origins=["http://frontend.test"],
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from core import hookimpl
 from core.events import Listener
 from core.keys import CHANNELS
 from plugins.chat import name, requires, version
-from plugins.chat.routes import SALAS, routes
+from plugins.chat.routes import SALAS, resincronizar, routes
 from plugins.chat.service import Salas, grupo, mensaje_frame
 from plugins.tickets import service as tickets
 
@@ -24,8 +25,10 @@ __all__ = ["name", "requires", "version"]
 
 @hookimpl
 def register_routes(app: web.Application) -> Iterable[Endpoint]:
-    """The chat socket; also gives the app its room registry (who is in which chat)."""
-    app[SALAS] = Salas()
+    """The chat socket; also gives the app its room registry (who is in which chat), and has
+    the channel layer replay from the database what sockets missed while it had a gap."""
+    app[SALAS] = salas = Salas()
+    app[CHANNELS].on_gap(lost=salas.abrir_hueco, restored=functools.partial(resincronizar, salas))
     return routes
 
 

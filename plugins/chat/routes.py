@@ -64,10 +64,10 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
     channels = request.app[CHANNELS]
     salas = request.app[SALAS]
     grupo = service.grupo(id)
-    # Join before replaying, so that nothing stored meanwhile is missed; a message stored
-    # during the replay may arrive twice at most, and clients key messages by id.
-    await channels.group_add(grupo, ws)
-    salas.entrar(id, ws, usuario)
+    # Join before replaying, so that nothing stored meanwhile is missed; a message that
+    # arrives both live and in the replay is sent once (the socket's ``Entregas`` filter).
+    entregas = salas.entrar(id, ws, usuario)
+    await channels.group_add(grupo, ws, accept=entregas.aceptar)
     try:
         await ws.send_json(
             {
@@ -85,7 +85,14 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
         else:
             replay = []
         for respuesta in replay:
-            await ws.send_json(service.mensaje_frame(respuesta))
+            if entregas.registrar(respuesta.id):
+                await ws.send_json(service.mensaje_frame(respuesta))
+        if not replay:
+            # Where a replay after a channel-layer gap would start: the ticket's latest reply.
+            ultimas = await tickets.historial(id, query.desde, 1)
+            entregas.ultimo = max(entregas.ultimo, query.desde or 0, *(r.id for r in ultimas))
+        if not channels.subscribed:  # joined while other processes cannot be heard
+            entregas.abrir_hueco()
         if salas.sockets_de(id, usuario.id) == 1:
             await channels.group_send(
                 grupo,
@@ -123,7 +130,7 @@ async def _conversar(
         try:
             data = json.loads(msg.data)
             frame = FrameEntrante.model_validate(data)
-        except (ValueError, ValidationError):
+        except (ValueError, RecursionError, ValidationError):  # deep nesting: RecursionError
             await ws.send_json(service.error_frame("json_invalido", "El frame no es JSON válido."))
             continue
         if frame.tipo == "mensaje":
@@ -181,3 +188,25 @@ async def _conversar(
                     "tipo_desconocido", f"Tipo de frame desconocido: {frame.tipo!r}."
                 )
             )
+
+
+async def resincronizar(salas: service.Salas) -> None:
+    """After a channel-layer gap: send each local socket the replies it missed, once.
+
+    The replies stored since the gap began (``Entregas.hueco_desde``) are read once per ticket;
+    each socket gets those it was not sent yet, oldest first.
+    """
+    for ticket_id, destinos in salas.con_hueco().items():
+        desde = min(entregas.hueco_desde or 0 for _, entregas in destinos)
+        replay = await tickets.historial(ticket_id, desde, MAX_REPLAY)
+        for ws, entregas in destinos:
+            inicio = entregas.hueco_desde or 0
+            entregas.hueco_desde = None
+            for respuesta in replay:
+                if respuesta.id > inicio and entregas.registrar(respuesta.id) and not ws.closed:
+                    try:
+                        await ws.send_json(service.mensaje_frame(respuesta))
+                    except (ConnectionError, RuntimeError) as exc:
+                        log.info("socket gone during a resync of ticket %s: %s", ticket_id, exc)
+                        break
+        log.info("chat of ticket %s resynchronised after a channel-layer gap", ticket_id)

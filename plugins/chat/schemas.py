@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_CARACTERES = 5000
 
@@ -29,6 +29,14 @@ class MensajeEntrante(BaseModel):
     tipo: Literal["mensaje"]
     mensaje: str = Field(max_length=MAX_CARACTERES)
     timestamp: str | None = None
+
+    @field_validator("mensaje")
+    @classmethod
+    def _sin_nul(cls, value: str) -> str:
+        # PostgreSQL text cannot hold NUL: refused here, as REST refuses it, never a crash.
+        if "\x00" in value:
+            raise ValueError("No puede contener el carácter NUL.")
+        return value
 
 
 class TypingEntrante(BaseModel):

@@ -8,9 +8,11 @@ the tickets plugin's public service (``responder`` with ``canal=CHAT``), and the
 
 from __future__ import annotations
 
+import json
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -73,23 +75,93 @@ class LimiteMensajes:
         return True
 
 
+#: The start of every ``mensaje`` frame as the channel layer serialises it (``tipo`` first).
+_PREFIJO_MENSAJE = '{"tipo": "mensaje"'
+
+
+@lru_cache(maxsize=256)
+def id_de_mensaje(texto: str) -> int | None:
+    """The reply id of a serialised ``mensaje`` frame, ``None`` for any other frame.
+
+    Cached: one frame sent to a group is the same text for each of its sockets.
+    """
+    if not texto.startswith(_PREFIJO_MENSAJE):
+        return None
+    try:
+        valor = json.loads(texto).get("id")
+    except ValueError:
+        return None
+    return valor if isinstance(valor, int) else None
+
+
+@dataclass
+class Entregas:
+    """The replies one socket has been sent: each reaches it once, and a gap can be replayed.
+
+    A reply can reach a socket twice — by the history replay and live while it joins, or by a
+    replay after a channel-layer gap and live — and a frame published while the layer could
+    not deliver it never arrives. ``enviados`` drops the former; ``hueco_desde`` (the highest
+    id sent when the gap began) says from where to replay the latter.
+    """
+
+    ticket_id: int
+    enviados: set[int] = field(default_factory=set)
+    ultimo: int = 0
+    hueco_desde: int | None = None
+
+    def registrar(self, respuesta_id: int) -> bool:
+        """Record that ``respuesta_id`` is being sent; ``False`` if it already was."""
+        if respuesta_id in self.enviados:
+            return False
+        self.enviados.add(respuesta_id)
+        self.ultimo = max(self.ultimo, respuesta_id)
+        return True
+
+    def aceptar(self, texto: str) -> bool:
+        """The channel layer's filter: every frame, but a ``mensaje`` already sent."""
+        respuesta_id = id_de_mensaje(texto)
+        return respuesta_id is None or self.registrar(respuesta_id)
+
+    def abrir_hueco(self) -> None:
+        """Frames from other processes stop arriving: remember from where to replay."""
+        if self.hueco_desde is None:
+            self.hueco_desde = self.ultimo
+
+
 @dataclass
 class Salas:
-    """Who is connected to which ticket in this process (for ``participantes`` and presence)."""
+    """Who is connected to which ticket in this process (for ``participantes`` and presence),
+    and what each socket has been sent."""
 
     _por_ticket: dict[int, dict[web.WebSocketResponse, Usuario]] = field(default_factory=dict)
+    _entregas: dict[web.WebSocketResponse, Entregas] = field(default_factory=dict)
 
-    def entrar(self, ticket_id: int, ws: web.WebSocketResponse, usuario: Usuario) -> None:
-        """Register a socket in a ticket's room."""
+    def entrar(self, ticket_id: int, ws: web.WebSocketResponse, usuario: Usuario) -> Entregas:
+        """Register a socket in a ticket's room; returns its delivery record."""
         self._por_ticket.setdefault(ticket_id, {})[ws] = usuario
+        return self._entregas.setdefault(ws, Entregas(ticket_id))
 
     def salir(self, ticket_id: int, ws: web.WebSocketResponse) -> None:
         """Forget a socket (safe to call twice)."""
+        self._entregas.pop(ws, None)
         sala = self._por_ticket.get(ticket_id)
         if sala is not None:
             sala.pop(ws, None)
             if not sala:
                 del self._por_ticket[ticket_id]
+
+    def abrir_hueco(self) -> None:
+        """Every socket of this process may miss frames from now on (the layer lost Redis)."""
+        for entregas in self._entregas.values():
+            entregas.abrir_hueco()
+
+    def con_hueco(self) -> dict[int, list[tuple[web.WebSocketResponse, Entregas]]]:
+        """Sockets with a gap to replay, by ticket."""
+        por_ticket: dict[int, list[tuple[web.WebSocketResponse, Entregas]]] = {}
+        for ws, entregas in list(self._entregas.items()):
+            if entregas.hueco_desde is not None:
+                por_ticket.setdefault(entregas.ticket_id, []).append((ws, entregas))
+        return por_ticket
 
     def participantes(self, ticket_id: int) -> list[dict[str, Any]]:
         """Distinct users connected to a ticket, in arrival order."""

@@ -205,10 +205,16 @@ def test_an_unknown_plugin_or_a_bad_setting_fails_in_one_line(db: Path) -> None:
     assert r.exit_code != 0 and "SOPORTE_MAX_ARCHIVOS" in una_linea(r)
 
 
-def test_run_with_several_workers_fails_in_one_line(db: Path) -> None:
+def test_run_with_several_workers_needs_a_database_server_and_redis(db: Path) -> None:
     r = invocar(["run", "--workers", "2"], entorno(db, SOPORTE_PLUGINS="none"))
     assert r.exit_code != 0
-    assert "--workers" in una_linea(r)
+    assert "--workers > 1 needs a database server" in una_linea(r)
+    sin_redis = entorno(
+        db, SOPORTE_PLUGINS="none", SOPORTE_DATABASE_URL="postgres://nadie@127.0.0.1:1/x"
+    )
+    r = invocar(["run", "--workers", "2"], sin_redis)
+    assert r.exit_code != 0
+    assert "--workers > 1 needs SOPORTE_REDIS_URL" in una_linea(r)
 
 
 def _puerto_libre() -> int:
