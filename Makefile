@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 0.0.0.0
 PORT   ?= 8000
 
-.PHONY: install run test lint format bench clean chromium guide-deps
+.PHONY: install run test test-scale lint format bench clean chromium guide-deps
 
 $(STAMP): pyproject.toml $(wildcard examples/*/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,16 @@ run: install
 
 ## The whole test suite (the browser tests need Debian's chromium: installed with apt if missing;
 ## the guide-conformance suite needs Node.js 20+ and its pinned npm packages).
+## With SOPORTE_TEST_DATABASE_URL=postgres://… and SOPORTE_TEST_REDIS_URL=redis://… it runs on
+## PostgreSQL with the Redis channel layer, plus tests/scaleout/ (two real server processes).
 test: install chromium guide-deps
 	$(BIN)/python -m pytest
+
+## `make test` on a throwaway PostgreSQL and Redis (scripts/postgres.sh, scripts/redis.sh), as CI.
+test-scale: install
+	@trap 'scripts/redis.sh stop; scripts/postgres.sh stop' EXIT; \
+	pg="$$(scripts/postgres.sh start)" && redis="$$(scripts/redis.sh start)" && \
+	SOPORTE_TEST_DATABASE_URL="$$pg" SOPORTE_TEST_REDIS_URL="$$redis" $(MAKE) test
 
 ## Debian's /usr/bin/chromium for tests/browser (apt-get; playwright never downloads a browser).
 chromium:
@@ -35,6 +43,18 @@ chromium:
 ## Node.js and tests/guide's npm packages (React, Babel standalone; `npm ci` when missing).
 guide-deps:
 	scripts/guide-deps.sh
+
+## Benchmarks (not part of `make test`): bench/api.py at 10,000 tickets against a bare aiohttp
+## handler and a one-row insert, with the targets; `make bench TICKETS=1000000` adds a million
+## (about 15 minutes). BENCH_ARGS passes more options (e.g. --runs 5 --seconds 5 --no-chat).
+## wrk is installed with apt when missing (else a built-in aiohttp load generator is used).
+TICKETS    ?=
+BENCH_ARGS ?=
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq wrk >/dev/null 2>&1; } || \
+	  echo "wrk is not installed: using the built-in load generator"
+	$(BIN)/python bench/api.py $(if $(TICKETS),--tickets $(TICKETS)) $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -123,7 +123,8 @@ async def drive(
     """Open the sockets, send at ``rate`` for ``seconds``, and time every delivery."""
     result = Result()
     ws_base = base.replace("http://", "ws://")
-    session = aiohttp.ClientSession()
+    # No connection limit: aiohttp's default (100) made socket 101 wait forever.
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     result.rss_before_kib = rss_kib(pid)
     by_ticket: dict[int, list[aiohttp.ClientWebSocketResponse]] = {t: [] for t in ticket_ids}
     params = {"historial": "0"}

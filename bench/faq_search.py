@@ -40,6 +40,7 @@ from core.db import activate
 from core.settings import Settings
 from plugins.faq import service
 from plugins.faq.busqueda import marcador
+from plugins.faq.demo import faqs_sinteticas
 from plugins.faq.models import FAQ
 
 if TYPE_CHECKING:
@@ -62,107 +63,10 @@ QUERIES = [
     "xyzzy",
 ]
 
-CATEGORIAS = ["Reservas", "Pagos", "Cancelaciones", "Cuenta", "Check-in", "Vuelos", "Hoteles"]
-ACCIONES = [
-    "cancelar", "cambiar", "modificar", "pagar", "consultar", "solicitar", "reclamar",
-    "añadir", "recuperar", "confirmar", "descargar", "anular", "reservar", "ampliar",
-]  # fmt: skip
-OBJETOS = [
-    "la reserva", "el vuelo", "la habitación", "el equipaje de mano", "la factura",
-    "el reembolso", "la tarjeta de embarque", "el check-in online", "los puntos de fidelidad",
-    "la contraseña", "el asiento", "la cuna", "el traslado al aeropuerto", "el seguro de viaje",
-    "el coche de alquiler", "la maleta facturada", "el desayuno", "la cama supletoria",
-    "el parking del hotel", "la tarifa flexible", "el bono de descuento", "el localizador",
-]  # fmt: skip
-PREGUNTAS = [
-    "¿Cómo {accion} {objeto} {contexto}?", "¿Puedo {accion} {objeto} {contexto}?",
-    "¿Cuánto cuesta {accion} {objeto} {contexto}?", "¿Qué pasa si no puedo {accion} {objeto}?",
-    "¿Dónde puedo {accion} {objeto} {contexto}?", "No consigo {accion} {objeto} {contexto}",
-]  # fmt: skip
-#: (context, weight): pets are rare, like in real FAQs.
-CONTEXTOS = [
-    ("en {ciudad}", 3), ("para {n} personas", 1), ("con {medio}", 2), ("desde la aplicación", 1),
-    ("antes de {n} horas", 1), ("si viajo con niños", 1), ("en temporada alta", 1),
-    ("para un grupo", 1), ("si el vuelo se retrasa", 1), ("con una mascota", 0.2),
-    ("a nombre de una empresa", 0.5), ("después de pagar", 1), ("sin cuenta", 0.5),
-    ("el mismo día", 1), ("en un paquete vuelo + hotel", 1), ("con {aerolinea}", 2),
-    ("en {hotel}", 2),
-]  # fmt: skip
-FRASES = [
-    "Puede {accion} {objeto} desde «Mis viajes» en su cuenta.",
-    "El plazo para {accion} {objeto} es de {n} días antes de la llegada.",
-    "Si pagó con {medio}, el importe se devuelve al mismo medio de pago.",
-    "Le enviaremos un correo de confirmación con el localizador.",
-    "En {ciudad} algunos hoteles cobran una tasa turística que se paga en el alojamiento.",
-    "{aerolinea} puede aplicar gastos de gestión de {n}0 €.",
-    "Consulte las condiciones de la tarifa antes de confirmar el cambio.",
-    "Si necesita ayuda, abra un ticket y un agente le atenderá en menos de {n} horas.",
-    "Los reembolsos tardan entre 3 y 10 días hábiles.",
-    "La factura se descarga en formato PDF desde su cuenta.",
-    "El check-in online abre {n} horas antes de la salida.",
-    "Los niños menores de dos años viajan en el regazo de un adulto.",
-    "La cancelación gratuita solo aplica a tarifas flexibles.",
-    "En temporada alta la disponibilidad en {ciudad} es limitada.",
-    "El traslado desde el aeropuerto de {ciudad} se reserva con {n} horas de antelación.",
-    "{hotel} ofrece {servicio} a sus clientes.",
-    "El pago con {medio} se confirma al instante.",
-    "Recuerde llevar {documento} al aeropuerto.",
-    "Para cambiar la fecha del vuelo contacte con {aerolinea} o use «Modificar reserva».",
-    "El precio final incluye impuestos y tasas.",
-    "Los puntos de fidelidad se acreditan {n} días después del viaje.",
-    "La habitación estará disponible a partir de las 1{n}:00.",
-    "Las tarifas no reembolsables no admiten cambios.",
-    "Puede elegir asiento al hacer el check-in.",
-    "El localizador tiene seis caracteres.",
-    "Si el hotel no tiene disponibilidad le ofreceremos una alternativa en {ciudad}.",
-]
-RELLENO = {
-    "ciudad": [
-        "Madrid", "Barcelona", "Sevilla", "Valencia", "Bilbao", "Málaga", "Palma", "Tenerife",
-        "Lisboa", "París", "Roma", "Londres", "Cancún", "Bogotá", "Lima", "México",
-        "Buenos Aires", "Santiago", "Granada", "Córdoba", "Zaragoza", "Alicante", "Ibiza",
-    ],
-    "medio": ["tarjeta de crédito", "tarjeta de débito", "PayPal", "Bizum", "transferencia"],
-    "aerolinea": ["Iberia", "Vueling", "Air Europa", "Binter", "Volotea", "Level", "Avianca"],
-    "hotel": ["Meliá", "NH", "Barceló", "Riu", "Eurostars", "Paradores", "Hotel Sol"],
-    "servicio": [
-        "desayuno buffet", "wifi gratuito", "piscina climatizada", "aparcamiento vigilado",
-        "gimnasio", "spa", "servicio de habitaciones", "cuna gratuita",
-    ],
-    "documento": ["el DNI", "el pasaporte", "la tarjeta de embarque", "el visado"],
-}  # fmt: skip
-
 
 def generar(n: int, semilla: int) -> list[tuple[Any, ...]]:
     """``n`` FAQ rows (pregunta, respuesta, categoria, activa, orden, +, -, creada, actualizada)."""
-    rnd = random.Random(semilla)
-    ahora = datetime.now(UTC)
-    contextos, pesos = zip(*CONTEXTOS, strict=True)
-
-    def rellenar(plantilla: str) -> str:
-        valores = {clave: rnd.choice(opciones) for clave, opciones in RELLENO.items()}
-        valores.update(accion=rnd.choice(ACCIONES), objeto=rnd.choice(OBJETOS))
-        return plantilla.format(n=rnd.randint(2, 9), **valores)
-
-    filas = []
-    for i in range(n):
-        contexto = rellenar(rnd.choices(contextos, pesos)[0])
-        pregunta = rellenar(rnd.choice(PREGUNTAS).replace("{contexto}", contexto)).strip()
-        respuesta = " ".join(rellenar(f) for f in rnd.sample(FRASES, rnd.randint(2, 4)))
-        filas.append(
-            (
-                pregunta,
-                respuesta,
-                rnd.choice(CATEGORIAS),
-                rnd.random() < 0.95,
-                i % 1000,
-                rnd.randint(0, 50),
-                rnd.randint(0, 10),
-                ahora,
-                ahora,
-            )
-        )
-    return filas
+    return faqs_sinteticas(n, random.Random(semilla), datetime.now(UTC))
 
 
 def tamano_mib(path: Path) -> float:

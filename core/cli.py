@@ -114,7 +114,7 @@ def cli(ctx: click.Context) -> None:
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Server processes (more than one needs PostgreSQL).",
+    help="Server processes sharing the port (more than one needs PostgreSQL, Redis and gunicorn).",
 )
 @pass_env
 def run(env: Env, host: str, port: int, workers: int) -> None:
@@ -123,20 +123,80 @@ def run(env: Env, host: str, port: int, workers: int) -> None:
 
     from core.app import create_app
 
-    if workers > 1:
-        raise click.ClickException(
-            "--workers > 1 is not available yet (scale-out is a separate feature); use 1"
-        )
     try:
+        # Built here even with several workers: a plugin or setting error stops start-up in
+        # one line instead of failing in every worker.
         app = create_app(env.settings, host=env.host)
     except PluginError as exc:
         raise click.ClickException(str(exc)) from exc
+    if workers > 1:
+        _serve_workers(env.settings, host, port, workers)
+        return
     try:
         web.run_app(app, host=host, port=port, access_log=None, print=click.echo)
     except OSError as exc:  # the port is taken, or the address is not ours
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
     except (DBConnectionError, OperationalError) as exc:
         raise click.ClickException(f"database unavailable: {exc}") from exc
+
+
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Serve with ``workers`` processes under gunicorn (``aiohttp.GunicornWebWorker``).
+
+    gunicorn's master binds the port, forks the workers and replaces any that dies; each
+    worker builds its own application (database pool, channel layer, escalation scheduler)
+    after the fork. Whatever must hold across processes is held by the database and Redis, so
+    both are required. No access log (it halves the throughput; use the proxy's).
+    """
+    if settings.database_url.startswith("sqlite"):
+        raise click.ClickException(
+            "--workers > 1 needs a database server that several processes share "
+            "(SOPORTE_DATABASE_URL=postgres://…); SQLite serves one process"
+        )
+    if not settings.redis_url:
+        raise click.ClickException(
+            "--workers > 1 needs SOPORTE_REDIS_URL: without it a chat message reaches only "
+            "the sockets of the process that stored it"
+        )
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError as exc:
+        raise click.ClickException(
+            "--workers > 1 needs gunicorn: pip install 'soporte[workers]'"
+        ) from exc
+    # Every worker signs download links with the same key (a generated one would differ).
+    settings = settings.model_copy(update={"secret_key": settings.resolved_secret_key()})
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    class Servidor(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": [bind],
+                "workers": workers,
+                "worker_class": "aiohttp.GunicornWebWorker",
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": settings.log_level.lower(),
+                # As web.run_app: idle keep-alive connections stay 75 s (a proxy reuses them).
+                "keepalive": 75,
+                "graceful_timeout": 30,
+                "proc_name": "soporte",
+            }.items():
+                self.cfg.set(key, value)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn ≥ 25.1
+                # One fixed path per user: two masters on one machine would fight over it.
+                self.cfg.set("control_socket_disable", True)
+
+        def load(self) -> Callable[[], Awaitable[Any]]:
+            async def app_factory() -> Any:
+                from core.app import create_app
+
+                return create_app(settings)
+
+            return app_factory
+
+    click.echo(f"soporte: {workers} workers on http://{bind} (gunicorn)")
+    Servidor().run()
 
 
 @cli.command("migrate")
@@ -199,15 +259,62 @@ async def ensure_demo_users() -> dict[str, Usuario]:
 
 
 @cli.command()
+@click.option(
+    "--tickets",
+    type=click.IntRange(0, 50_000_000),
+    default=0,
+    show_default=True,
+    help="Also generate N synthetic tickets (and replies, ratings, cases, FAQs…) in bulk, "
+    "for benchmarks. Refused if the database already holds synthetic data.",
+)
+@click.option(
+    "--usuarios",
+    type=click.IntRange(2, 10_000_000),
+    default=None,
+    help="Synthetic people to spread them over (1 in 100 an agent). Default: tickets / 20.",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the generator.")
 @pass_env
-def demo(env: Env) -> None:
-    """Load realistic demo data through every enabled plugin (safe to run twice)."""
+def demo(env: Env, tickets: int, usuarios: int | None, seed: int) -> None:
+    """Load realistic demo data through every enabled plugin (safe to run twice).
+
+    With --tickets N, then generate N synthetic tickets across users, states, categories and
+    two years of dates, with the data of every other plugin, through the
+    generate_synthetic_data hook (a million tickets take a couple of minutes on SQLite).
+    """
+    import random
+    import time
+
+    from core.synthetic import AlreadyGenerated, Report, ensure_fresh, generate
+
+    report: Report | None = None
 
     async def load() -> None:
-        usuarios = await ensure_demo_users()
-        await env.host.load_demo_data(usuarios)
+        nonlocal report
+        try:
+            if tickets:
+                await ensure_fresh()  # refuse before writing anything
+            demo_users = await ensure_demo_users()
+            await env.host.load_demo_data(demo_users)
+            if tickets:
+                n_usuarios = usuarios or max(10, tickets // 20)
+                report = await generate(
+                    env.host, tickets, n_usuarios, random.Random(seed), demo_users
+                )
+        except AlreadyGenerated as exc:
+            raise click.ClickException(str(exc)) from exc
 
+    start = time.perf_counter()
     env.run_with_db(load)
+    if report is not None:
+        for name, counts in report.counts.items():
+            what = ", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing"
+            click.echo(f"{name}: {what} ({report.seconds.get(name, 0):.1f} s)")
+        click.echo(
+            f"datos sintéticos generados en {time.perf_counter() - start:.1f} s "
+            f"(ANALYZE {report.seconds.get('analyze', 0):.1f} s); contraseña de los usuarios "
+            "'sint-*': sintetico123"
+        )
     click.echo("datos de demostración cargados. Accesos de prueba:")
     for username, (password, rol, nombre) in DEMO_USERS.items():
         click.echo(f"  {rol.value:<8} usuario: {username:<9} contraseña: {password}   ({nombre})")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import aiosqlite
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.executor import MigrationExecutor
 
@@ -23,11 +25,22 @@ if TYPE_CHECKING:
 
     from aiohttp import web
     from aiohttp.typedefs import Handler
+    from tortoise.backends.base.client import BaseDBAsyncClient
 
 log = logging.getLogger("soporte.db")
 
 CORE_LABEL = "core"
 CORE_MODELS = ["core.auth.models"]
+
+
+def placeholders(conn: BaseDBAsyncClient, n: int, start: int = 1) -> list[str]:
+    """The markers of ``n`` bound parameters of a raw statement on ``conn``, numbered from
+    ``start``: ``?`` on SQLite, ``$k`` for asyncpg, ``%s`` for psycopg."""
+    if conn.capabilities.dialect == "sqlite":
+        return ["?"] * n
+    if "psycopg" in type(conn).__module__:
+        return ["%s"] * n
+    return [f"${k}" for k in range(start, start + n)]
 
 
 def migrations_package(model_module: str) -> str:
@@ -60,6 +73,22 @@ def tortoise_config(database_url: str, plugin_models: dict[str, list[str]]) -> d
     }
 
 
+#: The read connection of the application serving the current request (see ``Database.reader``).
+_READER: ContextVar[aiosqlite.Connection | None] = ContextVar("soporte_reader", default=None)
+
+
+def reader() -> aiosqlite.Connection | None:
+    """A second SQLite connection, for reads that must not queue behind the ORM's connection.
+
+    Tortoise talks to SQLite through one connection behind a lock, so while a request writes,
+    every other request's queries wait — the token lookup of each authenticated request too.
+    In WAL mode a second connection reads the last committed state without waiting for (or
+    blocking) the writer. ``None`` outside a request, for in-memory SQLite and for PostgreSQL
+    (whose pool already reads in parallel): use the ORM then. Reads only: it refuses writes.
+    """
+    return _READER.get()
+
+
 @dataclass
 class Database:
     """The application's ORM context, created at start-up (the app is frozen by then)."""
@@ -67,6 +96,8 @@ class Database:
     config: dict[str, Any]
     generate_schemas: bool = False
     context: TortoiseContext | None = field(default=None, repr=False)
+    #: The read-only second connection of a SQLite file database (see :func:`reader`).
+    reader: aiosqlite.Connection | None = field(default=None, repr=False)
 
     @property
     def ctx(self) -> TortoiseContext:
@@ -110,13 +141,28 @@ def database_ctx(db: Database) -> Callable[[web.Application], Any]:
 
     async def database(app: web.Application) -> Any:
         db.context = await open_context(db.config, generate_schemas=db.generate_schemas)
+        db.reader = await _open_reader(db.context, db.config)
         try:
             yield
         finally:
+            if db.reader is not None:
+                await db.reader.close()
+                db.reader = None
             await db.context.close_connections()
             db.context = None
 
     return database
+
+
+async def _open_reader(ctx: TortoiseContext, config: dict[str, Any]) -> aiosqlite.Connection | None:
+    """The read-only second connection of a SQLite file database (``None`` for others)."""
+    path = sqlite_path(config["connections"]["default"])
+    if path is None:
+        return None
+    await ctx.db("default").execute_query("SELECT 1")  # the ORM creates the file first
+    conn = await aiosqlite.connect(path)
+    await conn.execute("PRAGMA query_only = ON")
+    return conn
 
 
 def db_middleware(db: Database) -> Callable[[web.Request, Handler], Any]:
@@ -126,7 +172,11 @@ def db_middleware(db: Database) -> Callable[[web.Request, Handler], Any]:
     @web.middleware
     async def with_database(request: web.Request, handler: Handler) -> web.StreamResponse:
         with activate(db.ctx):
-            return await handler(request)
+            token = _READER.set(db.reader)
+            try:
+                return await handler(request)
+            finally:
+                _READER.reset(token)
 
     return with_database
 

@@ -74,6 +74,11 @@ class EventBus:
         """Remove a listener added with :meth:`subscribe`."""
         self._listeners.remove(listener)
 
+    def listens(self, event_type: type[Event], phase: Phase) -> bool:
+        """Whether some listener of ``phase`` would receive events of ``event_type`` (a service
+        may skip its transaction when nobody can veto the work)."""
+        return any(ls.phase == phase and issubclass(event_type, ls.event) for ls in self._listeners)
+
     def _for(self, event: Event, phase: Phase) -> list[Listener]:
         return [ls for ls in self._listeners if ls.phase == phase and isinstance(event, ls.event)]
 
@@ -163,3 +168,9 @@ class UnitOfWork:
 
 #: The unit of work open in the current task, if any (to defer a nested one's events).
 _CURRENT_UOW: ContextVar[UnitOfWork | None] = ContextVar("soporte_unit_of_work", default=None)
+
+
+def in_unit_of_work() -> bool:
+    """Whether the current task is inside a :class:`UnitOfWork` (whose transaction and event
+    timing a service must then join)."""
+    return _CURRENT_UOW.get() is not None

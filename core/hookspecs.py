@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Iterable
+    import random
+    from collections.abc import Awaitable, Iterable, Mapping
     from datetime import datetime
 
     import click
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from core.auth.models import Usuario
     from core.events import Listener
     from core.pages import Page
+    from core.synthetic import SyntheticUsers
 
 PROJECT = "soporte"
 
@@ -169,4 +171,28 @@ def load_demo_data(usuarios: dict[str, Usuario]) -> Awaitable[None] | None:
     twice must not duplicate anything.
     ``usuarios``: the demo users by username (``cliente``, ``cliente2``, ``agente``, ``admin``).
     Returns: nothing.
+    """
+
+
+@hookspec
+def generate_synthetic_data(
+    usuarios: SyntheticUsers, n_tickets: int, rng: random.Random, ahora: datetime
+) -> Mapping[str, int] | Awaitable[Mapping[str, int] | None] | None:
+    """Fill this plugin's tables with realistic synthetic data in bulk, for benchmarks.
+
+    Fires: on ``soporte demo --tickets N``, once, after the demo data is loaded and the
+    synthetic people exist, in plugin order (a plugin that ``requires`` another runs after it
+    and finds its rows). May be async. The database is in bulk mode meanwhile (SQLite:
+    ``synchronous=OFF``), and ``ANALYZE`` runs after the last plugin.
+    ``usuarios``: a :class:`core.synthetic.SyntheticUsers` — the ids of the customers and
+    agents to spread the data over (the demo accounts among them) and the demo users.
+    ``n_tickets``: the scale asked for, in tickets; plugins without tickets derive their own
+    volume from it (cases, FAQs…). ``rng``: the seeded :class:`random.Random` every plugin
+    shares — draw only from it, so a seed gives the same data. ``ahora``: the reference
+    instant; generated dates fall in the two years before it.
+    Must be fast — a million tickets in a couple of minutes on SQLite: multi-row inserts
+    (:func:`core.synthetic.insert_rows`) in a few large transactions, never one ORM call per
+    row; explicit ids continue after the largest existing one. Never called twice on one
+    database (the command refuses).
+    Returns: counts of what was created by name (printed by the command), or ``None``.
     """

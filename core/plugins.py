@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import time
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,7 +20,8 @@ from core import hookspecs
 from core.hookspecs import PROJECT
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Iterator, Mapping, Sequence
+    import random
+    from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping, Sequence
     from datetime import datetime
     from types import ModuleType
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from core.events import Listener
     from core.pages import Page
     from core.settings import Settings
+    from core.synthetic import SyntheticUsers
 
 ENTRY_POINT_GROUP = "soporte.plugins"
 log = logging.getLogger("soporte.plugins")
@@ -298,6 +301,29 @@ class PluginHost:
         for name, result in self._each_plugin(self.pm.hook.load_demo_data, usuarios=usuarios):
             await await_me_maybe(result)
             log.info("demo data loaded by %s", name)
+
+    async def generate_synthetic_data(
+        self, usuarios: SyntheticUsers, n_tickets: int, rng: random.Random, ahora: datetime
+    ) -> AsyncIterator[tuple[str, Mapping[str, int] | None, float]]:
+        """Let every plugin generate its bulk synthetic data, dependencies first.
+
+        Yields ``(plugin, counts, seconds)`` as each plugin finishes.
+        """
+        calls = self._each_plugin(
+            self.pm.hook.generate_synthetic_data,
+            usuarios=usuarios,
+            n_tickets=n_tickets,
+            rng=rng,
+            ahora=ahora,
+        )
+        while True:
+            start = time.perf_counter()
+            try:
+                name, result = next(calls)  # calls the next plugin's implementation
+            except StopIteration:
+                return
+            counts = await await_me_maybe(result)
+            yield name, counts, time.perf_counter() - start
 
     def call_plugin_hook(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call a hook declared by a plugin (``register_hookspecs``), keeping who answered.

@@ -60,17 +60,21 @@ async def paginate(
     query: PageQuery,
     load: Callable[[Sequence[int]], Awaitable[Sequence[T]]],
     item: type[T],
+    *,
+    count: Callable[[], Awaitable[int]] | None = None,
 ) -> Page[T]:
     """One page of ``queryset`` (already filtered and ordered).
 
     ``load(ids)`` turns the page's ids into result items in that order (it may prefetch
-    relations in a constant number of queries); ``item`` is the result model.
+    relations in a constant number of queries); ``item`` is the result model. ``count``, when
+    given, answers how many rows ``queryset`` has without a ``COUNT(*)`` (which walks a whole
+    index: tens of milliseconds at a million rows) — e.g. from a maintained total.
     """
-    count = await queryset.count()
+    total = await count() if count is not None else await queryset.count()
     offset = (query.page - 1) * query.size
     ids: list[int] = []
-    if offset < count:
+    if offset < total:
         ids = list(await queryset.offset(offset).limit(query.size).values_list("id", flat=True))
-    nxt, prev = page_links(request, query, count)
+    nxt, prev = page_links(request, query, total)
     results = list(await load(ids)) if ids else []
-    return Page[item](count=count, next=nxt, previous=prev, results=results)
+    return Page[item](count=total, next=nxt, previous=prev, results=results)

@@ -12,6 +12,7 @@ from core import hookimpl
 from plugins.casos import name, requires, version
 
 if TYPE_CHECKING:
+    import random
     from collections.abc import Iterable
     from datetime import datetime
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
     from core.pages import Page
+    from core.synthetic import SyntheticUsers
 
 __all__ = ["name", "requires", "version"]
 
@@ -52,6 +54,16 @@ async def load_demo_data(usuarios: dict[str, Usuario]) -> None:
     from plugins.casos.demo import cargar_demo
 
     await cargar_demo(usuarios)
+
+
+@hookimpl
+async def generate_synthetic_data(
+    usuarios: SyntheticUsers, n_tickets: int, rng: random.Random, ahora: datetime
+) -> dict[str, int]:
+    """One case per 20 tickets over two years, in bulk."""
+    from plugins.casos.demo import generar_sinteticos
+
+    return await generar_sinteticos(usuarios, n_tickets, rng, ahora)
 
 
 @hookimpl

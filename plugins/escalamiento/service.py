@@ -425,11 +425,24 @@ async def _destinatarios(notificar: Iterable[int | str]) -> tuple[Destinatario, 
     return tuple(Destinatario(u.id, u.username, u.nombre_visible, u.email) for u in usuarios)
 
 
-async def _notificar(registro: Registro, escalado: Escalado, ticket: Ticket, regla: Regla) -> None:
-    """Call every notifier for one escalation; failures and slow ones are logged, never raised."""
+async def _notificar(
+    registro: Registro,
+    escalado: Escalado,
+    ticket: Ticket,
+    regla: Regla,
+    vistos: dict[tuple[int | str, ...], tuple[Destinatario, ...]] | None = None,
+) -> None:
+    """Call every notifier for one escalation; failures and slow ones are logged, never raised.
+
+    ``vistos``: recipients already looked up during this pass, by ``notificar`` list (one
+    query per distinct list, not one per escalation).
+    """
     if not registro.notificadores:
         return
     datos_nivel = regla.nivel(escalado.nivel)
+    vistos = {} if vistos is None else vistos
+    if datos_nivel.notificar not in vistos:
+        vistos[datos_nivel.notificar] = await _destinatarios(datos_nivel.notificar)
     notificacion = Notificacion(
         ticket_id=ticket.id,
         numero=ticket.numero,
@@ -445,7 +458,7 @@ async def _notificar(registro: Registro, escalado: Escalado, ticket: Ticket, reg
         mensaje=escalado.mensaje,
         fecha=_ahora(),
         notificar=datos_nivel.notificar,
-        destinatarios=await _destinatarios(datos_nivel.notificar),
+        destinatarios=vistos[datos_nivel.notificar],
     )
     for registrado in registro.notificadores.values():
         try:
@@ -492,6 +505,7 @@ async def escalar(
     """
     ahora = ahora or _ahora()
     hechos: list[Escalado] = []
+    destinatarios: dict[tuple[int | str, ...], tuple[Destinatario, ...]] = {}
     for objetivo in await _objetivos(registro, ahora, lote):
         for nivel in range(objetivo.actual + 1, objetivo.nivel + 1):
             aplicado = await _aplicar(bus, objetivo, nivel, ahora)
@@ -500,7 +514,7 @@ async def escalar(
             escalado, ticket = aplicado
             hechos.append(escalado)
             if objetivo.regla.notificaciones_automaticas:
-                await _notificar(registro, escalado, ticket, objetivo.regla)
+                await _notificar(registro, escalado, ticket, objetivo.regla, destinatarios)
     if hechos:
         log.info("escalation pass: %d level(s) applied", len(hechos))
     return hechos

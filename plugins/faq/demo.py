@@ -1,14 +1,27 @@
-"""Demo FAQs of a hotel and flight booking platform (``soporte demo``), loaded idempotently."""
+"""Demo FAQs of a hotel and flight booking platform (``soporte demo``), loaded idempotently.
+
+:func:`generar_sinteticos` is the bulk version for benchmarks (``soporte demo --tickets N``):
+FAQs written from templates (:func:`faqs_sinteticas`, shared with ``bench/faq_search.py``) and
+users' votes, with counts that match the votes.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final
 
+from tortoise.transactions import in_transaction
+
+from core.synthetic import SPAN, connection, insert_rows, next_id, sync_sequence
 from plugins.faq import service
-from plugins.faq.models import FAQ
+from plugins.faq.models import FAQ, VotoFAQ
 
 if TYPE_CHECKING:
+    import random
+    from datetime import datetime
+
     from core.auth.models import Usuario
+    from core.synthetic import SyntheticUsers
 
 #: (categoria, pregunta, respuesta), in display order within each category.
 FAQS: list[tuple[str, str, str]] = [
@@ -260,3 +273,166 @@ async def cargar_demo(usuarios: dict[str, Usuario]) -> None:
         # A vote the user has since changed is theirs: leave it.
         if usuario is not None and await service.voto_de(ids[indice], usuario.id) is None:
             await service.valorar(ids[indice], usuario.id, es_util, solo_activas=False)
+
+
+# --- bulk synthetic data (benchmarks) ----------------------------------------------------------
+
+#: One FAQ for every this many tickets, between the demo's 30 and :data:`MAX_FAQS`: a
+#: knowledge base grows with the product, not with the number of tickets.
+TICKETS_POR_FAQ: Final = 10
+MAX_FAQS: Final = 1_000
+#: One vote for every this many tickets.
+TICKETS_POR_VOTO: Final = 50
+
+CATEGORIAS = ["Reservas", "Pagos", "Cancelaciones", "Cuenta", "Check-in", "Vuelos", "Hoteles"]
+ACCIONES = [
+    "cancelar", "cambiar", "modificar", "pagar", "consultar", "solicitar", "reclamar",
+    "añadir", "recuperar", "confirmar", "descargar", "anular", "reservar", "ampliar",
+]  # fmt: skip
+OBJETOS = [
+    "la reserva", "el vuelo", "la habitación", "el equipaje de mano", "la factura",
+    "el reembolso", "la tarjeta de embarque", "el check-in online", "los puntos de fidelidad",
+    "la contraseña", "el asiento", "la cuna", "el traslado al aeropuerto", "el seguro de viaje",
+    "el coche de alquiler", "la maleta facturada", "el desayuno", "la cama supletoria",
+    "el parking del hotel", "la tarifa flexible", "el bono de descuento", "el localizador",
+]  # fmt: skip
+PREGUNTAS = [
+    "¿Cómo {accion} {objeto} {contexto}?", "¿Puedo {accion} {objeto} {contexto}?",
+    "¿Cuánto cuesta {accion} {objeto} {contexto}?", "¿Qué pasa si no puedo {accion} {objeto}?",
+    "¿Dónde puedo {accion} {objeto} {contexto}?", "No consigo {accion} {objeto} {contexto}",
+]  # fmt: skip
+#: (context, weight): pets are rare, like in real FAQs.
+CONTEXTOS = [
+    ("en {ciudad}", 3), ("para {n} personas", 1), ("con {medio}", 2), ("desde la aplicación", 1),
+    ("antes de {n} horas", 1), ("si viajo con niños", 1), ("en temporada alta", 1),
+    ("para un grupo", 1), ("si el vuelo se retrasa", 1), ("con una mascota", 0.2),
+    ("a nombre de una empresa", 0.5), ("después de pagar", 1), ("sin cuenta", 0.5),
+    ("el mismo día", 1), ("en un paquete vuelo + hotel", 1), ("con {aerolinea}", 2),
+    ("en {hotel}", 2),
+]  # fmt: skip
+FRASES = [
+    "Puede {accion} {objeto} desde «Mis viajes» en su cuenta.",
+    "El plazo para {accion} {objeto} es de {n} días antes de la llegada.",
+    "Si pagó con {medio}, el importe se devuelve al mismo medio de pago.",
+    "Le enviaremos un correo de confirmación con el localizador.",
+    "En {ciudad} algunos hoteles cobran una tasa turística que se paga en el alojamiento.",
+    "{aerolinea} puede aplicar gastos de gestión de {n}0 €.",
+    "Consulte las condiciones de la tarifa antes de confirmar el cambio.",
+    "Si necesita ayuda, abra un ticket y un agente le atenderá en menos de {n} horas.",
+    "Los reembolsos tardan entre 3 y 10 días hábiles.",
+    "La factura se descarga en formato PDF desde su cuenta.",
+    "El check-in online abre {n} horas antes de la salida.",
+    "Los niños menores de dos años viajan en el regazo de un adulto.",
+    "La cancelación gratuita solo aplica a tarifas flexibles.",
+    "En temporada alta la disponibilidad en {ciudad} es limitada.",
+    "El traslado desde el aeropuerto de {ciudad} se reserva con {n} horas de antelación.",
+    "{hotel} ofrece {servicio} a sus clientes.",
+    "El pago con {medio} se confirma al instante.",
+    "Recuerde llevar {documento} al aeropuerto.",
+    "Para cambiar la fecha del vuelo contacte con {aerolinea} o use «Modificar reserva».",
+    "El precio final incluye impuestos y tasas.",
+    "Los puntos de fidelidad se acreditan {n} días después del viaje.",
+    "La habitación estará disponible a partir de las 1{n}:00.",
+    "Las tarifas no reembolsables no admiten cambios.",
+    "Puede elegir asiento al hacer el check-in.",
+    "El localizador tiene seis caracteres.",
+    "Si el hotel no tiene disponibilidad le ofreceremos una alternativa en {ciudad}.",
+]
+RELLENO = {
+    "ciudad": [
+        "Madrid", "Barcelona", "Sevilla", "Valencia", "Bilbao", "Málaga", "Palma", "Tenerife",
+        "Lisboa", "París", "Roma", "Londres", "Cancún", "Bogotá", "Lima", "México",
+        "Buenos Aires", "Santiago", "Granada", "Córdoba", "Zaragoza", "Alicante", "Ibiza",
+    ],
+    "medio": ["tarjeta de crédito", "tarjeta de débito", "PayPal", "Bizum", "transferencia"],
+    "aerolinea": ["Iberia", "Vueling", "Air Europa", "Binter", "Volotea", "Level", "Avianca"],
+    "hotel": ["Meliá", "NH", "Barceló", "Riu", "Eurostars", "Paradores", "Hotel Sol"],
+    "servicio": [
+        "desayuno buffet", "wifi gratuito", "piscina climatizada", "aparcamiento vigilado",
+        "gimnasio", "spa", "servicio de habitaciones", "cuna gratuita",
+    ],
+    "documento": ["el DNI", "el pasaporte", "la tarjeta de embarque", "el visado"],
+}  # fmt: skip
+
+
+def faqs_sinteticas(n: int, rng: random.Random, ahora: datetime) -> list[tuple[Any, ...]]:
+    """``n`` FAQ rows (pregunta, respuesta, categoria, activa, orden, +, -, creada, actualizada)
+    of a booking platform, written from templates; 95% active; random vote counts."""
+    contextos, pesos = zip(*CONTEXTOS, strict=True)
+
+    def rellenar(plantilla: str) -> str:
+        valores = {clave: rng.choice(opciones) for clave, opciones in RELLENO.items()}
+        valores.update(accion=rng.choice(ACCIONES), objeto=rng.choice(OBJETOS))
+        return plantilla.format(n=rng.randint(2, 9), **valores)
+
+    filas = []
+    for i in range(n):
+        contexto = rellenar(rng.choices(contextos, pesos)[0])
+        pregunta = rellenar(rng.choice(PREGUNTAS).replace("{contexto}", contexto)).strip()
+        respuesta = " ".join(rellenar(f) for f in rng.sample(FRASES, rng.randint(2, 4)))
+        filas.append(
+            (
+                pregunta,
+                respuesta,
+                rng.choice(CATEGORIAS),
+                rng.random() < 0.95,
+                i % 1000,
+                rng.randint(0, 50),
+                rng.randint(0, 10),
+                ahora,
+                ahora,
+            )
+        )
+    return filas
+
+
+async def generar_sinteticos(
+    usuarios: SyntheticUsers, n_tickets: int, rng: random.Random, ahora: datetime
+) -> dict[str, int]:
+    """One FAQ per :data:`TICKETS_POR_FAQ` tickets (30 to :data:`MAX_FAQS`) and one vote per
+    :data:`TICKETS_POR_VOTO`, in bulk; the counts on each FAQ are computed from its votes, and
+    the search index is rebuilt once at the end."""
+    n = min(MAX_FAQS, max(30, n_tickets // TICKETS_POR_FAQ))
+    conn = connection()
+    primero = await next_id(conn, FAQ._meta.db_table)
+    filas = []
+    for i, fila in enumerate(faqs_sinteticas(n, rng, ahora)):
+        creada = ahora - SPAN * rng.random()
+        filas.append(
+            (primero + i, *fila[:5], 0, 0, creada, creada + (ahora - creada) * rng.random())
+        )
+    columnas = ("id", "pregunta", "respuesta", "categoria", "activa", "orden",
+                "valoraciones_positivas", "valoraciones_negativas", "fecha_creacion",
+                "fecha_actualizacion")  # fmt: skip
+    votantes = usuarios.clientes
+    pares: set[tuple[int, int]] = set()
+    objetivo = min(n_tickets // TICKETS_POR_VOTO, n * len(votantes) // 2)
+    while len(pares) < objetivo:
+        # Popular questions get most votes: the lowest ids of each batch of 1000 (``orden``).
+        pares.add(
+            (primero + int(rng.random() ** 2 * n), votantes[int(rng.random() * len(votantes))])
+        )
+    votos = [
+        (faq_id, usuario_id, rng.random() < 0.8, ahora - timedelta(days=rng.random() * 365))
+        for faq_id, usuario_id in sorted(pares)
+    ]
+    async with in_transaction() as tx:
+        for desde in range(0, n, 20_000):
+            await insert_rows(tx, FAQ._meta.db_table, columnas, filas[desde : desde + 20_000])
+        for desde in range(0, len(votos), 20_000):
+            await insert_rows(
+                tx, VotoFAQ._meta.db_table, ("faq_id", "usuario_id", "es_util", "fecha"),
+                votos[desde : desde + 20_000],
+            )  # fmt: skip
+        await tx.execute_script(
+            f"UPDATE {FAQ._meta.db_table} SET "
+            f"valoraciones_positivas = (SELECT COUNT(*) FROM {VotoFAQ._meta.db_table} v "
+            f"WHERE v.faq_id = {FAQ._meta.db_table}.id AND v.es_util), "
+            f"valoraciones_negativas = (SELECT COUNT(*) FROM {VotoFAQ._meta.db_table} v "
+            f"WHERE v.faq_id = {FAQ._meta.db_table}.id AND NOT v.es_util) "
+            f"WHERE id >= {int(primero)}"
+        )
+    await sync_sequence(conn, FAQ._meta.db_table)
+    await sync_sequence(conn, VotoFAQ._meta.db_table)
+    await service.reconstruir_indice()
+    return {"faqs": n, "votos": len(votos)}

@@ -11,7 +11,9 @@ from plugins.faq.routes import routes
 from plugins.faq.service import preparar_busqueda
 
 if TYPE_CHECKING:
+    import random
     from collections.abc import AsyncIterator, Iterable
+    from datetime import datetime
 
     from aiohttp import web
 
@@ -19,8 +21,10 @@ if TYPE_CHECKING:
     from core.app import BackgroundContext
     from core.auth.models import Usuario
     from core.pages import Page
+    from core.synthetic import SyntheticUsers
 
 __all__ = [
+    "generate_synthetic_data",
     "load_demo_data",
     "name",
     "register_background",
@@ -65,6 +69,16 @@ def register_background(app: web.Application) -> Iterable[BackgroundContext]:
 async def load_demo_data(usuarios: dict[str, Usuario]) -> None:
     """About 30 FAQs of a hotel and flight booking platform, and a few votes (idempotent)."""
     await cargar_demo(usuarios)
+
+
+@hookimpl
+async def generate_synthetic_data(
+    usuarios: SyntheticUsers, n_tickets: int, rng: random.Random, ahora: datetime
+) -> dict[str, int]:
+    """Up to 1,000 FAQs (one per 10 tickets) and users' votes, in bulk; index rebuilt once."""
+    from plugins.faq.demo import generar_sinteticos
+
+    return await generar_sinteticos(usuarios, n_tickets, rng, ahora)
 
 
 @hookimpl

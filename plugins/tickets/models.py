@@ -3,7 +3,9 @@
 Every list the contract names is served by an index: a customer's own tickets
 (``cliente, fecha_creacion``), the agents' filters (``estado``/``categoria``/``prioridad``/
 ``agente_asignado``/``nivel_escalamiento`` each with ``fecha_creacion``), the escalation clock
-(``estado, esperando_desde``), a ticket's replies in order (``ticket, id``) and its attachments.
+(``estado, esperando_desde``), open escalated tickets (``estado, nivel_escalamiento``), a
+ticket's replies in order (``ticket, id``) and its attachments. Counts and dashboard totals
+come from :mod:`plugins.tickets.agregados`, kept by triggers.
 
 Model docstrings and ``#:`` comments become SQL comments, and tortoise's SQLite migration runner
 splits statements on semicolons: keep semicolons out of them.
@@ -96,6 +98,8 @@ class Ticket(Model):
             ("agente_asignado_id", "fecha_creacion"),
             ("nivel_escalamiento", "fecha_creacion"),
             ("estado", "esperando_desde"),
+            # Open escalated tickets (dashboard count, escalation monitor) without reading rows.
+            ("estado", "nivel_escalamiento"),
         )
 
     def __str__(self) -> str:

@@ -9,13 +9,17 @@ from core import hookimpl
 from plugins.tickets import name, requires, version
 
 if TYPE_CHECKING:
+    import random
+    from collections.abc import AsyncIterator
     from datetime import datetime
 
     from aiohttp import web
 
     from core.api import Endpoint
+    from core.app import BackgroundContext
     from core.auth.models import Usuario
     from core.pages import Page
+    from core.synthetic import SyntheticUsers
 
 __all__ = ["name", "requires", "version"]
 
@@ -32,6 +36,20 @@ def register_routes(app: web.Application) -> Iterable[Endpoint]:
     from plugins.tickets.routes import routes
 
     return routes.endpoints
+
+
+async def _totales(app: web.Application) -> AsyncIterator[None]:
+    """Create (or repair) the maintained totals at start-up (:mod:`plugins.tickets.agregados`)."""
+    from plugins.tickets.agregados import preparar
+
+    await preparar()
+    yield
+
+
+@hookimpl
+def register_background(app: web.Application) -> Iterable[BackgroundContext]:
+    """The start-up step that prepares the totals the dashboard and the agents' list read."""
+    return [_totales]
 
 
 @hookimpl
@@ -86,3 +104,13 @@ def register_pages(app: web.Application) -> Iterable[Page]:
             area="agente",
         ),
     ]
+
+
+@hookimpl
+async def generate_synthetic_data(
+    usuarios: SyntheticUsers, n_tickets: int, rng: random.Random, ahora: datetime
+) -> dict[str, int]:
+    """``n_tickets`` tickets over two years, with conversations and ratings, in bulk."""
+    from plugins.tickets.demo import generar_sinteticos
+
+    return await generar_sinteticos(usuarios, n_tickets, rng, ahora)

@@ -103,7 +103,12 @@ async def crear_ticket(request: web.Request, body: TicketIn, files: list[Upload]
         reserva_relacionada=body.reserva_relacionada,
         adjuntos=[*body.archivos_adjuntos, *files],
     )
-    [vista] = await service.cargar_tickets([ticket.id])
+    # Everything the answer shows is at hand: a new ticket has its customer, no agent and no
+    # rating; only attached files need a query (reloading it cost more than creating it).
+    adjuntos = await service.adjuntos_de(ticket.id) if body.archivos_adjuntos or files else []
+    vista = service.TicketVista(ticket, adjuntos=adjuntos)
+    ticket.cliente = usuario
+    ticket.agente_asignado = None
     location = f"{base_url(request)}/api/soporte/tickets/{ticket.id}/"
     return Result(ticket_out(vista, _enlaces(request)), headers={"Location": location})
 
@@ -120,8 +125,10 @@ async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Page[Tick
 async def listar_tickets(request: web.Request, query: TicketsQuery) -> Page[TicketOut]:
     """Every ticket (agents), filtered and ordered (`ordering`; newest first by default)."""
     usuario = usuario_actual(request)
-    qs = service.ordenar(service.filtrar(usuario, query.filtros()), query.ordering)
-    return await paginate(request, qs, query, _cargador(request), TicketOut)
+    filtros = query.filtros()
+    qs = service.ordenar(service.filtrar(usuario, filtros), query.ordering)
+    contar = service.contador(usuario, filtros)
+    return await paginate(request, qs, query, _cargador(request), TicketOut, count=contar)
 
 
 @routes.get("/api/soporte/tickets/recientes/", auth=TOKEN)
@@ -140,7 +147,7 @@ async def detalle_ticket(request: web.Request, id: int) -> TicketDetalle:
     return await _detalle(request, ticket.id)
 
 
-@routes.patch(r"/api/soporte/tickets/{id:\d+}/", auth=TOKEN)
+@routes.patch(r"/api/soporte/tickets/{id:\d+}/", auth=TOKEN, errors=(403, 409))
 async def actualizar_ticket(request: web.Request, id: int, body: TicketPatch) -> TicketDetalle:
     """Change estado, prioridad, categoria, agente_asignado (agents); the owner may only close."""
     usuario = usuario_actual(request)
@@ -149,7 +156,13 @@ async def actualizar_ticket(request: web.Request, id: int, body: TicketPatch) ->
     return await _detalle(request, ticket.id)
 
 
-@routes.post(r"/api/soporte/tickets/{id:\d+}/responder/", auth=TOKEN, status=201, multipart=True)
+@routes.post(
+    r"/api/soporte/tickets/{id:\d+}/responder/",
+    auth=TOKEN,
+    status=201,
+    multipart=True,
+    errors=(409,),
+)
 async def responder(
     request: web.Request, id: int, body: RespuestaIn, files: list[Upload]
 ) -> RespuestaOut:
@@ -169,7 +182,7 @@ async def responder(
     return respuesta_out(vista, _enlaces(request))
 
 
-@routes.post(r"/api/soporte/tickets/{id:\d+}/valorar/", auth=TOKEN)
+@routes.post(r"/api/soporte/tickets/{id:\d+}/valorar/", auth=TOKEN, errors=(403, 409))
 async def valorar(request: web.Request, id: int, body: ValorarIn) -> ValoracionOut:
     """The owner rates a resolved or closed ticket (1–5); a second rating replaces the first."""
     usuario = usuario_actual(request)

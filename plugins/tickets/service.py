@@ -30,21 +30,22 @@ its events are published after commit.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from tortoise.connection import connections
 from tortoise.expressions import Case, Q, RawSQL, When
-from tortoise.functions import Avg
 
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.api.tipos import MAX_ID
 from core.auth.guards import visible_o_404, visibles
 from core.auth.models import Rol, Usuario
-from core.events import UnitOfWork
+from core.db import placeholders
+from core.events import UnitOfWork, in_unit_of_work
 from core.storage import Upload
+from plugins.tickets import agregados
 from plugins.tickets.events import (
     RespuestaCreada,
     TicketActualizado,
@@ -89,8 +90,10 @@ __all__ = [
     "TicketVista",
     "Valoracion",
     "actualizar",
+    "adjuntos_de",
     "cargar_respuesta",
     "cargar_tickets",
+    "contador",
     "crear_ticket",
     "en_espera",
     "estadisticas",
@@ -212,6 +215,11 @@ async def cargar_tickets(ids: Sequence[int], *, con_respuestas: bool = False) ->
                 RespuestaVista(respuesta, por_respuesta.get(respuesta.id, []))
             )
     return [vistas[i] for i in ids if i in vistas]
+
+
+async def adjuntos_de(ticket_id: int) -> list[Adjunto]:
+    """The files of the ticket itself (not of its replies), oldest first."""
+    return list(await Adjunto.filter(ticket_id=ticket_id, respuesta_id=None).order_by("id"))
 
 
 async def cargar_respuesta(respuesta_id: int) -> RespuestaVista:
@@ -392,6 +400,52 @@ async def _bloquear(conn: BaseDBAsyncClient | None, ticket_id: int) -> Ticket:
     return actual
 
 
+#: The columns :func:`_insertar_ticket` writes besides ``id`` and ``numero``.
+_COLUMNAS_NUEVO: Final = (
+    "asunto", "descripcion", "categoria", "prioridad", "estado", "cliente_id",
+    "agente_asignado_id", "reserva_relacionada", "nivel_escalamiento",
+    "primera_respuesta_agente", "segundos_primera_respuesta", "esperando_desde",
+    "fecha_creacion", "fecha_actualizacion",
+)  # fmt: skip
+
+
+def _sql_insertar(conn: BaseDBAsyncClient) -> str:
+    """``INSERT`` of one ticket whose id and ``TK-…`` number the database assigns together.
+
+    SQLite runs one writer at a time, so the next id is computed as ``AUTOINCREMENT`` does
+    (past the largest id ever handed out); PostgreSQL takes it from the id sequence.
+    """
+    tabla = Ticket._meta.db_table
+    marcas = ", ".join(placeholders(conn, len(_COLUMNAS_NUEVO)))
+    columnas = ", ".join(f'"{c}"' for c in ("id", "numero", *_COLUMNAS_NUEVO))
+    if conn.capabilities.dialect == "sqlite":
+        return (
+            f'INSERT INTO "{tabla}" ({columnas}) '
+            f"SELECT n.id, 'TK-' || printf('%06d', n.id), {marcas} FROM (SELECT MAX("
+            f"COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{tabla}'), 0), "
+            f'COALESCE((SELECT MAX(id) FROM "{tabla}"), 0)) + 1 AS id) AS n RETURNING id'
+        )
+    return (
+        f"WITH n AS (SELECT nextval(pg_get_serial_sequence('\"{tabla}\"', 'id')) AS id) "
+        f'INSERT INTO "{tabla}" ({columnas}) '
+        "SELECT n.id, 'TK-' || CASE WHEN n.id < 1000000 THEN lpad(n.id::text, 6, '0') "
+        f"ELSE n.id::text END, {marcas} FROM n RETURNING id"
+    )
+
+
+async def _insertar_ticket(conn: BaseDBAsyncClient, **valores: Any) -> Ticket:
+    """Insert a ticket in one statement (number included: see :func:`formato_numero`)."""
+    campos = Ticket._meta.fields_map
+    parametros = [
+        valores[c] if c.endswith("_id") else campos[c].to_db_value(valores[c], Ticket)
+        for c in _COLUMNAS_NUEVO
+    ]
+    filas = await conn.execute_query_dict(_sql_insertar(conn), parametros)
+    ticket = Ticket(id=filas[0]["id"], numero=formato_numero(filas[0]["id"]), **valores)
+    ticket._saved_in_db = True
+    return ticket
+
+
 async def crear_ticket(
     bus: EventBus,
     cliente: Usuario,
@@ -406,28 +460,42 @@ async def crear_ticket(
     """Open a ticket for ``cliente``: ABIERTO, waiting clock running; emits ``TicketCreado``.
 
     ``adjuntos``: ids of the customer's unattached uploads and/or files just stored. The
-    number ``TK-…`` derives from the id inside the same transaction, so it is unique however
-    many tickets are created at once (a random placeholder holds the unique column meanwhile).
-    ``reserva_relacionada`` is stored as given; validating it (hook ``validate_reserva``) is
-    the caller's job.
+    number ``TK-…`` derives from the id, assigned by the database in the same ``INSERT``, so
+    it is unique however many tickets are created at once. ``reserva_relacionada`` is stored
+    as given; validating it (hook ``validate_reserva``) is the caller's job.
+
+    With no files to attach, no enclosing unit of work and no ``in_transaction`` listener of
+    ``TicketCreado`` (nothing that could veto it), that ``INSERT`` is the whole work: it runs
+    on its own, without ``BEGIN``/``COMMIT`` round trips — the writes of SQLite are
+    serialised, and every round trip inside a transaction holds everyone else's queries up.
     """
+    ahora = _ahora()
+    valores: dict[str, Any] = {
+        "asunto": asunto,
+        "descripcion": descripcion,
+        "categoria": Categoria(categoria),
+        "prioridad": Prioridad(prioridad),
+        "estado": Estado.ABIERTO,
+        "cliente_id": cliente.id,
+        "agente_asignado_id": None,
+        "reserva_relacionada": reserva_relacionada,
+        "nivel_escalamiento": 0,
+        "primera_respuesta_agente": None,
+        "segundos_primera_respuesta": None,
+        "esperando_desde": ahora,
+        "fecha_creacion": ahora,
+        "fecha_actualizacion": ahora,
+    }
+    archivos = list(adjuntos)
+    if not archivos and not in_unit_of_work() and not bus.listens(TicketCreado, "in_transaction"):
+        ticket = await _insertar_ticket(connections.get("default"), **valores)
+        await bus.publish(TicketCreado(ticket_id=ticket.id, cliente_id=cliente.id))
+        return ticket
     async with UnitOfWork(bus) as uow:
         conn = uow.connection
-        ticket = await Ticket.create(
-            numero=f"TMP-{secrets.token_hex(12)}",
-            asunto=asunto,
-            descripcion=descripcion,
-            categoria=categoria,
-            prioridad=prioridad,
-            estado=Estado.ABIERTO,
-            cliente=cliente,
-            reserva_relacionada=reserva_relacionada,
-            esperando_desde=_ahora(),
-            using_db=conn,
-        )
-        ticket.numero = formato_numero(ticket.id)
-        await Ticket.filter(id=ticket.id).using_db(conn).update(numero=ticket.numero)
-        await _vincular_adjuntos(conn, cliente, adjuntos, ticket.id)
+        assert conn is not None
+        ticket = await _insertar_ticket(conn, **valores)
+        await _vincular_adjuntos(conn, cliente, archivos, ticket.id)
         await uow.emit(TicketCreado(ticket_id=ticket.id, cliente_id=cliente.id))
     return ticket
 
@@ -643,25 +711,45 @@ async def subir_nivel(bus: EventBus, ticket_id: int, nivel: int) -> bool:
 
 
 async def estadisticas(desde: datetime) -> dict[str, int | float]:
-    """The dashboard numbers of tickets, computed with SQL aggregates.
+    """The dashboard numbers of tickets, read from the maintained totals (:mod:`agregados`), so
+    they cost the same whatever the number of tickets.
 
     ``tickets_abiertos``: ABIERTO + EN_PROGRESO. ``tiempo_promedio_respuesta``: mean hours (one
     decimal) from creation to the first agent answer, over tickets created since ``desde``
     that have one. ``satisfaccion_promedio``: CSAT, the percentage (one decimal) of ratings of
     4 or 5. Each is ``0`` when there is nothing to measure.
     """
-    abiertos = await Ticket.filter(estado__in=list(ESTADOS_ABIERTOS)).count()
-    fila = (
-        await Ticket.filter(fecha_creacion__gte=desde, segundos_primera_respuesta__not_isnull=True)
-        .annotate(media=Avg("segundos_primera_respuesta"))
-        .first()
-        .values("media")
-    )
-    media = (fila or {}).get("media")
-    total = await Valoracion.all().count()
-    buenas = await Valoracion.filter(puntuacion__gte=4).count() if total else 0
+    abiertos = await agregados.contar_tickets(estados=ESTADOS_ABIERTOS)
+    respondidos, segundos = await agregados.respuesta(desde)
+    puntuaciones = await agregados.valoraciones()
+    total = sum(puntuaciones.values())
+    buenas = puntuaciones.get(4, 0) + puntuaciones.get(5, 0)
     return {
         "tickets_abiertos": abiertos,
-        "tiempo_promedio_respuesta": round(float(media) / 3600, 1) if media else 0,
+        "tiempo_promedio_respuesta": (
+            round(segundos / respondidos / 3600, 1) if respondidos else 0
+        ),
         "satisfaccion_promedio": round(100 * buenas / total, 1) if total else 0,
     }
+
+
+def contador(usuario: Usuario, filtros: Filtros) -> Callable[[], Awaitable[int]] | None:
+    """A fast count of :func:`filtrar` (agents, filtered by ``estado``/``categoria``/
+    ``prioridad`` at most) from the maintained totals, or ``None`` when a plain ``COUNT``
+    is needed (a customer's own tickets, other filters: those are served by their indexes)."""
+    otros = (
+        filtros.creado_desde, filtros.creado_antes, filtros.q, filtros.cliente_id,
+        filtros.agente_asignado_id, filtros.nivel_escalamiento,
+    )  # fmt: skip
+    if not usuario.es_agente or any(v is not None for v in otros):
+        return None
+
+    def uno(valor: Any) -> list[Any] | None:
+        return None if valor is None else [valor]
+
+    async def contar() -> int:
+        return await agregados.contar_tickets(
+            uno(filtros.estado), uno(filtros.categoria), uno(filtros.prioridad)
+        )
+
+    return contar

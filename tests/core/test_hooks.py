@@ -420,3 +420,48 @@ def test_hook_register_pages_refuses_bad_pages_naming_the_plugin(
     for page in malas:
         with pytest.raises(PluginError, match="'paginas'"):
             make_app(plugins=[], extra=[paginas(page)])
+
+
+# --- generate_synthetic_data (the bulk generator itself: test_demo_bulk.py) ------------------
+
+
+async def test_hook_generate_synthetic_data_runs_dependencies_first_with_one_rng() -> None:
+    import random
+    from datetime import UTC, datetime
+
+    from core.synthetic import SyntheticUsers
+
+    calls: list[tuple[str, int, float]] = []
+
+    class Base:
+        name = "base"
+
+        @hookimpl
+        async def generate_synthetic_data(
+            self, usuarios: SyntheticUsers, n_tickets: int, rng: random.Random
+        ) -> dict[str, int]:
+            await asyncio.sleep(0)
+            calls.append(("base", n_tickets, rng.random()))
+            return {"filas": n_tickets * 2}
+
+    class Dependiente:
+        name = "a_dependiente"  # sorts before "base": only `requires` puts it after
+        requires = ("base",)
+
+        @hookimpl
+        def generate_synthetic_data(self, n_tickets: int, rng: random.Random) -> None:
+            calls.append(("a_dependiente", n_tickets, rng.random()))
+
+    host = PluginHost.from_settings(Settings(plugins="none"), extra=[Dependiente(), Base()])
+    usuarios = SyntheticUsers(clientes=(1, 2), agentes=(3,))
+    rng = random.Random(5)
+    answers = [
+        (name, counts)
+        async for name, counts, seconds in host.generate_synthetic_data(
+            usuarios, 7, rng, datetime.now(UTC)
+        )
+        if seconds >= 0
+    ]
+    assert answers == [("base", {"filas": 14}), ("a_dependiente", None)]
+    expected = random.Random(5)
+    assert calls == [("base", 7, expected.random()), ("a_dependiente", 7, expected.random())]
