@@ -17,20 +17,9 @@ from tests.core.pruebas import Pruebas
 from tests.scaleout.ayudas import RedisPrivado
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator
+    from collections.abc import Awaitable, Callable
 
     from aiohttp import web
-
-
-@pytest.fixture
-def redis_privado() -> Iterator[RedisPrivado]:
-    """A Redis of this test's own, killed afterwards."""
-    servidor = RedisPrivado()
-    servidor.arrancar()
-    try:
-        yield servidor
-    finally:
-        servidor.parar()
 
 
 @pytest.fixture

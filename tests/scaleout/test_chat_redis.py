@@ -17,22 +17,12 @@ from core.testing import SoporteClient
 from tests.scaleout.ayudas import RedisPrivado
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator
+    from collections.abc import Awaitable, Callable
     from pathlib import Path
 
     from aiohttp import web
 
     from core.settings import Settings
-
-
-@pytest.fixture
-def redis_privado() -> Iterator[RedisPrivado]:
-    servidor = RedisPrivado()
-    servidor.arrancar()
-    try:
-        yield servidor
-    finally:
-        servidor.parar()
 
 
 @pytest.fixture
