@@ -1,4 +1,4 @@
-"""The chat socket: ``/ws/soporte/ticket/{id}/?token=…`` (CONTRACT.md, "Real-time chat")."""
+"""The chat socket: ``/ws/soporte/ticket/{id}/?token=…`` (docs/api.md, "Real-time chat")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The frames of the chat protocol (CONTRACT.md, "Real-time chat"), as pydantic models.
+"""The frames of the chat protocol (docs/api.md, "Real-time chat"), as pydantic models.
 
 They document the protocol and validate what clients send; the server builds its frames with
 :func:`frame` helpers in ``service.py``.

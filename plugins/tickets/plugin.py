@@ -32,7 +32,7 @@ def register_models() -> Iterable[str]:
 
 @hookimpl
 def register_routes(app: web.Application) -> Iterable[Endpoint]:
-    """The tickets API of CONTRACT.md."""
+    """The tickets API of docs/api.md, "Tickets"."""
     from plugins.tickets.routes import routes
 
     return routes.endpoints

@@ -1,4 +1,4 @@
-"""The tickets API (CONTRACT.md, "Tickets"): thin handlers over :mod:`plugins.tickets.service`.
+"""The tickets API (docs/api.md, "Tickets"): thin handlers over :mod:`plugins.tickets.service`.
 
 Visibility is the guards' rule: a customer sees only their own tickets, agents see all, and
 anything else is a 404. Lists fetch a page of ids first and then load those tickets with their

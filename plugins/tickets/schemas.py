@@ -1,6 +1,6 @@
 """Request and response models of the tickets API (they validate requests and feed OpenAPI).
 
-The response shapes are CONTRACT.md's "Tickets" section: the ticket object, the detail with
+The response shapes are docs/api.md's "Tickets" section: the ticket object, the detail with
 ``respuestas``, ``adjunto = {id, nombre, tipo, tamano, url}``. Builders at the bottom turn the
 service's loaded views into these models; the caller passes how to sign attachment URLs.
 """

@@ -1,4 +1,4 @@
-"""API conventions of CONTRACT.md "General rules": errors, validation, pagination, slashes, CORS,
+"""API conventions of docs/api.md "General rules": errors, validation, pagination, slashes, CORS,
 health, OpenAPI and its page."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ async def problem(r: ClientResponse, status: int) -> dict[str, Any]:
 
 # --- every status of the contract, as problem+json -------------------------------------------
 
-#: The error statuses CONTRACT.md "General rules" lists; each has a test named after it here.
+#: The error statuses docs/api.md "Errors" lists; each has a test named after it here.
 CONTRACT_STATUSES = (400, 401, 403, 404, 405, 409, 413, 415, 429)
 
 

@@ -1,4 +1,4 @@
-"""Users, roles and tokens, exactly as CONTRACT.md "Users, roles and tokens" says."""
+"""Users, roles and tokens, exactly as docs/api.md "Authentication" says."""
 
 from __future__ import annotations
 

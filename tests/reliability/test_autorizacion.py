@@ -1,5 +1,5 @@
 """Authorization matrix, generated from the route table: every route × every caller × every kind
-of object, each with the exact status CONTRACT.md implies.
+of object, each with the exact status docs/api.md ("Roles and visibility", "Errors") implies.
 
 Callers: anonymous, customer A, customer B, an agent, an admin. Objects: for a route whose path
 names an object, the object is **A's** (for A their own, for B a foreign one; agents and admins

@@ -1,4 +1,4 @@
-"""The chat socket over real sockets: CONTRACT.md's protocol, as the guide's client speaks it."""
+"""The chat socket over real sockets: docs/api.md's protocol, as the guide's client speaks it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every FAQ row of CONTRACT.md: list, categories, detail, admin create/update/delete, guards."""
+"""The FAQ sections of docs/api.md: list, categories, detail, admin create/update/delete, guards."""
 
 from __future__ import annotations
 
