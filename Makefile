@@ -59,6 +59,8 @@ bench: install
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy core plugins examples/soporte-escalamiento-vip/soporte_escalamiento_vip \
+		examples/soporte-politica-sin-asignar/soporte_politica_sin_asignar
 
 format: install
 	$(BIN)/ruff format .

@@ -72,7 +72,9 @@ def _handler_for(endpoint: Endpoint) -> Callable[[web.Request], Any]:
             kwargs = {
                 name: typ(request.match_info[name]) for name, typ in endpoint.path_params.items()
             }
-            return await endpoint.handler(request, **kwargs)
+            # A WebSocket endpoint's handler returns its WebSocketResponse (Endpoint keeps Any).
+            response: web.StreamResponse = await endpoint.handler(request, **kwargs)
+            return response
 
         return websocket
 

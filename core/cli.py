@@ -168,7 +168,7 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
     settings = settings.model_copy(update={"secret_key": settings.resolved_secret_key()})
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
-    class Servidor(BaseApplication):  # type: ignore[misc]
+    class Servidor(BaseApplication):
         def load_config(self) -> None:
             for key, value in {
                 "bind": [bind],
@@ -187,7 +187,9 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
                 # One fixed path per user: two masters on one machine would fight over it.
                 self.cfg.set("control_socket_disable", True)
 
-        def load(self) -> Callable[[], Awaitable[Any]]:
+        # aiohttp's GunicornWebWorker takes an app factory, not the WSGI/ASGI callable that
+        # types-gunicorn declares for every worker class.
+        def load(self) -> Callable[[], Awaitable[Any]]:  # type: ignore[override]  # aiohttp worker
             async def app_factory() -> Any:
                 from core.app import create_app
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from aiohttp import web
-    from aiohttp.typedefs import Handler
+    from aiohttp.typedefs import Handler, Middleware
     from tortoise.backends.base.client import BaseDBAsyncClient
 
 log = logging.getLogger("soporte.db")
@@ -165,7 +165,7 @@ async def _open_reader(ctx: TortoiseContext, config: dict[str, Any]) -> aiosqlit
     return conn
 
 
-def db_middleware(db: Database) -> Callable[[web.Request, Handler], Any]:
+def db_middleware(db: Database) -> Middleware:
     """A middleware that makes the ORM context current for each request (and WebSocket)."""
     from aiohttp import web
 
@@ -203,6 +203,8 @@ async def make_migrations(config: dict[str, Any], name: str | None = None) -> li
 
     ctx = await open_context(config)
     try:
+        if ctx.apps is None:  # pragma: no cover - init() above always loads the apps
+            raise RuntimeError("the ORM context has no apps after init()")
         writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
     finally:
         await ctx.close_connections()

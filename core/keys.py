@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from tortoise.context import TortoiseContext
-
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
+    from core.db import Database
     from core.events import EventBus
     from core.plugins import PluginHost
     from core.realtime import ChannelLayer
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("soporte_settings")
 PLUGINS: web.AppKey[PluginHost] = web.AppKey("soporte_plugins")
-DB: web.AppKey[TortoiseContext] = web.AppKey("soporte_db")
+DB: web.AppKey[Database] = web.AppKey("soporte_db")
 EVENTS: web.AppKey[EventBus] = web.AppKey("soporte_events")
 CHANNELS: web.AppKey[ChannelLayer] = web.AppKey("soporte_channels")
 STORAGE: web.AppKey[Storage] = web.AppKey("soporte_storage")

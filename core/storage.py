@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from aiohttp import BodyPartReader
 from aiohttp.http_exceptions import HttpProcessingError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -26,7 +27,7 @@ from core.keys import SETTINGS, STORAGE
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from aiohttp import BodyPartReader, web
+    from aiohttp import web
 
 _CHUNK = 64 * 1024
 _KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}$")
@@ -159,7 +160,8 @@ async def read_multipart(request: web.Request) -> tuple[dict[str, list[str]], li
     try:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
-            if not hasattr(part, "read_chunk") or part.name is None:
+            # A nested multipart (a MultipartReader) is no field: only body parts are read.
+            if not isinstance(part, BodyPartReader) or part.name is None:
                 raise BadRequest("Parte de formulario sin nombre.")
             if part.filename is None:
                 value = await part.read(decode=True)

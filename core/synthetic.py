@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from tortoise.connection import connections
+from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from core.auth.models import Rol, Usuario
@@ -87,7 +87,7 @@ def placeholders(conn: BaseDBAsyncClient, n: int, start: int = 1) -> str:
 
 def connection(name: str = "default") -> BaseDBAsyncClient:
     """The ORM's connection ``name`` in the current context (a transaction's, inside one)."""
-    return connections.get(name)
+    return get_connection(name)
 
 
 async def insert_rows(

@@ -162,7 +162,7 @@ def make_app(soporte_settings: Settings) -> Callable[..., web.Application]:
 class SoporteClient:
     """A test client bound to a running app, with helpers for users, tokens and WebSockets."""
 
-    client: TestClient
+    client: TestClient[web.Request, web.Application]
     app: web.Application
     events: list[Event] = field(default_factory=list)
 
@@ -183,7 +183,7 @@ class SoporteClient:
             password_hash=password_hash(),
         )
         raw, _ = await emitir_token(usuario, timedelta(hours=1))
-        usuario.token = raw  # type: ignore[attr-defined]
+        usuario.token = raw
         return usuario
 
     @staticmethod
@@ -209,7 +209,7 @@ class SoporteClient:
                 msg = await ws.receive()
                 if msg.type.name != "TEXT":
                     raise AssertionError(f"socket closed or not text: {msg.type} {msg.data!r}")
-                data = json.loads(msg.data)
+                data: dict[str, Any] = json.loads(msg.data)
                 if tipo is None or data.get("tipo") == tipo:
                     return data
 

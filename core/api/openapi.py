@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp.web import StreamResponse
 from pydantic import TypeAdapter
+from pydantic.json_schema import JsonSchemaMode
 
 from core.api.errors import TITLES
 from core.auth.models import Rol
@@ -52,9 +53,9 @@ class _Schemas:
     def __init__(self) -> None:
         self.components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
 
-    def of(self, annotation: Any, mode: str) -> dict[str, Any]:
+    def of(self, annotation: Any, mode: JsonSchemaMode) -> dict[str, Any]:
         """The schema of ``annotation``: a ``$ref`` for a model, inline otherwise."""
-        schema = TypeAdapter(annotation).json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
+        schema = TypeAdapter(annotation).json_schema(ref_template=REF, mode=mode)
         return self.inline(schema, as_component=True)
 
     def inline(self, schema: dict[str, Any], *, as_component: bool = False) -> dict[str, Any]:
@@ -66,7 +67,8 @@ class _Schemas:
         if top and isinstance(title, str) and title not in defs:
             defs[title] = schema
             return {"$ref": REF.format(model=self._register(defs).get(title, title))}
-        return _renamed(schema, self._register(defs))
+        renamed: dict[str, Any] = _renamed(schema, self._register(defs))  # a dict stays a dict
+        return renamed
 
     def _register(self, defs: dict[str, Any]) -> dict[str, str]:
         """Add ``defs`` to the components, renaming those whose name another schema holds."""

@@ -7,7 +7,7 @@ join" — and counts with a separate ``COUNT``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, Field
 from yarl import URL
@@ -74,7 +74,12 @@ async def paginate(
     offset = (query.page - 1) * query.size
     ids: list[int] = []
     if offset < total:
-        ids = list(await queryset.offset(offset).limit(query.size).values_list("id", flat=True))
+        # tortoise types every values_list() as tuples; flat=True returns the bare ids.
+        page = queryset.offset(offset).limit(query.size).values_list("id", flat=True)
+        ids = cast("list[int]", list(await page))
     nxt, prev = page_links(request, query, total)
     results = list(await load(ids)) if ids else []
-    return Page[item](count=total, next=nxt, previous=prev, results=results)
+    # pydantic parametrises Page at run time with the endpoint's result model (its schema names
+    # it); mypy accepts only a type expression between the brackets, not a variable holding one.
+    model: type[Page[T]] = Page[item]  # type: ignore[valid-type]  # run-time parametrisation
+    return model(count=total, next=nxt, previous=prev, results=results)

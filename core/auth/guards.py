@@ -18,11 +18,12 @@ from core.keys import USUARIO
 
 if TYPE_CHECKING:
     from aiohttp import web
+    from tortoise.models import Model
     from tortoise.queryset import QuerySet
 
     from core.api.routing import Access
 
-M = TypeVar("M")
+M = TypeVar("M", bound="Model")
 
 _RANK = {Rol.CLIENTE: 0, Rol.AGENTE: 1, Rol.ADMIN: 2}
 
@@ -95,7 +96,8 @@ def token_de_cabecera(header: str) -> str | None:
 
 def usuario_actual(request: web.Request) -> Usuario:
     """The authenticated user of ``request``, or a 401."""
-    usuario = request.get(USUARIO)
+    # Request.get() is typed by the mapping's Any values, not by the key: annotated here.
+    usuario: Usuario | None = request.get(USUARIO)
     if usuario is None:
         raise Unauthorized()
     return usuario

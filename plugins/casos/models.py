@@ -67,7 +67,7 @@ class Caso(Model):
         "core.Usuario", related_name="casos_afectado", null=True, on_delete=fields.SET_NULL
     )
     #: Booking ids of the host platform (validated through the ``validate_reserva`` hook).
-    reservas_relacionadas = fields.JSONField(default=list)
+    reservas_relacionadas: fields.JSONField[list[int]] = fields.JSONField(default=list)
     impacto_estimado = fields.CharEnumField(Impacto, max_length=12, default=Impacto.INDIVIDUAL)
     estado = fields.CharEnumField(EstadoCaso, max_length=16, default=EstadoCaso.ABIERTO)
     creado_por: fields.ForeignKeyRelation[Usuario] = fields.ForeignKeyField(

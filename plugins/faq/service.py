@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tortoise.connection import connections
 from tortoise.exceptions import IntegrityError
@@ -94,7 +94,8 @@ async def buscar(consulta: Consulta) -> tuple[int, list[int]]:
         .limit(consulta.limit)
         .values_list("id", flat=True)
     )
-    return total, [int(i) for i in ids]
+    # tortoise types every values_list() as tuples; flat=True returns the bare ids.
+    return total, [int(i) for i in cast("list[int]", ids)]
 
 
 async def cargar(ids: Sequence[int]) -> list[FAQ]:

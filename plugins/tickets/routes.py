@@ -8,6 +8,7 @@ relations in a constant number of queries.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from typing import cast
 
 from aiohttp import web
 
@@ -136,7 +137,8 @@ async def recientes(request: web.Request) -> list[TicketOut]:
     """The newest tickets the caller may see (an array, not a page)."""
     usuario = usuario_actual(request)
     qs = service.ordenar(service.filtrar(usuario, service.Filtros()))
-    ids = await qs.limit(RECIENTES).values_list("id", flat=True)
+    # tortoise types every values_list() as tuples; flat=True returns the bare ids.
+    ids = cast("list[int]", await qs.limit(RECIENTES).values_list("id", flat=True))
     return list(await _cargador(request)(ids))
 
 
