@@ -29,16 +29,15 @@ from core.auth.routes import routes as auth_routes
 from core.db import Database, activate, database_ctx, db_middleware, tortoise_config
 from core.events import EventBus
 from core.pages import setup_pages
-from core.plugins import PluginError, PluginHost
+from core.plugin_contract import BackgroundContext as BackgroundContext  # its old home
+from core.plugin_contract import PluginError
+from core.plugins import PluginHost
 from core.realtime import ChannelLayer, InMemoryChannelLayer
 from core.settings import Settings
 from core.storage import Storage
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-#: A ``cleanup_ctx`` callable: code before ``yield`` runs at start-up, after it at clean-up.
-BackgroundContext = Callable[[web.Application], AsyncIterator[None]]
 
 log = logging.getLogger("soporte.app")
 

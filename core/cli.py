@@ -18,7 +18,8 @@ from core import __version__
 from core.api.errors import Problem
 from core.auth.models import Rol
 from core.db import make_migrations, migrate, open_context, tortoise_config
-from core.plugins import PluginError, PluginHost, discover_installed
+from core.plugin_contract import PluginError
+from core.plugins import PluginHost, discover_installed
 from core.settings import Settings
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from tortoise.transactions import in_transaction
 
-from core.plugins import await_me_maybe
+from core.plugin_contract import await_me_maybe
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable

@@ -3,8 +3,17 @@
 Hooks are grouped by when they fire. ``register_*`` hooks contribute at build time, before the
 aiohttp application is frozen; the others are called at run time. pluggy calls implementations
 synchronously; hooks marked *may be async* accept plain or ``async def`` implementations and the
-core awaits whatever comes back (see :func:`core.plugins.await_me_maybe`). No hook here is
-``firstresult``: an ``async`` implementation returns a coroutine, which is never ``None``.
+core awaits whatever comes back (see :func:`core.plugin_contract.await_me_maybe`). No hook
+here is ``firstresult``: an ``async`` implementation returns a coroutine, which is never
+``None``.
+
+Every hook goes through pluggy's call loop: ``tryfirst``, ``trylast`` and wrappers
+(``wrapper=True``, old-style ``hookwrapper=True``) work as pluggy documents, and without them a
+plugin is called after the plugins it requires. A wrapper of a hook that may be async sees the
+list of not-yet-awaited results (coroutines and plain values): it may add, drop or reorder
+contributions, but must not await them (it runs synchronously). Plugins declare hooks of their
+own too (``register_hookspecs``): ``tickets`` declares ``validate_reserva``, ``escalamiento``
+its policies and notifiers.
 
 Each hook has a section in ``docs/plugins.md`` and a test in ``tests/core/test_hooks.py``.
 """
@@ -24,10 +33,10 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from core.api.routing import Endpoint
-    from core.app import BackgroundContext
     from core.auth.models import Usuario
     from core.events import Listener
     from core.pages import Page
+    from core.plugin_contract import BackgroundContext
     from core.synthetic import SyntheticUsers
 
 PROJECT = "soporte"
@@ -129,7 +138,7 @@ def register_pages(app: web.Application) -> Iterable[Page]:
     the plugin's ``static/`` folder at ``/static/<plugin>/``) reads the JSON API with the
     visitor's token. A disabled plugin's pages, menu entries and fragments (templates named
     ``<plugin>/_<slot>.html``) disappear with it. A path taken twice, or a page outside its
-    area, stops the app with a :class:`core.plugins.PluginError` naming the plugin.
+    area, stops the app with a :class:`core.plugin_contract.PluginError` naming the plugin.
     """
     raise NotImplementedError
 
@@ -151,24 +160,15 @@ def dashboard_stats(
 
 
 @hookspec
-def validate_reserva(reserva_id: int, usuario: Usuario) -> str | Awaitable[str | None] | None:
-    """Check a booking id that a ticket or case refers to.
-
-    Fires: when a ticket or case is created with a ``reserva_relacionada`` /
-    ``reservas_relacionadas``. May be async.
-    ``reserva_id``: the id sent by the client. ``usuario``: who is creating the object.
-    Returns: ``None`` when the plugin has no objection (or no opinion), or an error message in
-    Spanish; any message turns the request into a 400 listing it under the field.
-    """
-
-
-@hookspec
 def load_demo_data(usuarios: dict[str, Usuario]) -> Awaitable[None] | None:
     """Load realistic demo data for ``soporte demo``.
 
-    Fires: on ``soporte demo``, after the demo users exist, in plugin order (a plugin that
-    ``requires`` another runs after it). May be async. Must be idempotent: running the command
-    twice must not duplicate anything.
+    Fires: on ``soporte demo``, after the demo users exist, one plugin at a time, in dependency
+    order (a plugin that ``requires`` another runs after it). May be async — and should be:
+    pluggy calls every implementation at once (``tryfirst``/``trylast`` may reorder those
+    calls), then the core awaits the returned awaitables one by one in dependency order, so the
+    work must be done in the ``async def`` (the awaitable), not when the function is called.
+    Must be idempotent: running the command twice must not duplicate anything.
     ``usuarios``: the demo users by username (``cliente``, ``cliente2``, ``agente``, ``admin``).
     Returns: nothing.
     """
@@ -181,9 +181,12 @@ def generate_synthetic_data(
     """Fill this plugin's tables with realistic synthetic data in bulk, for benchmarks.
 
     Fires: on ``soporte demo --tickets N``, once, after the demo data is loaded and the
-    synthetic people exist, in plugin order (a plugin that ``requires`` another runs after it
-    and finds its rows). May be async. The database is in bulk mode meanwhile (SQLite:
-    ``synchronous=OFF``), and ``ANALYZE`` runs after the last plugin.
+    synthetic people exist, one plugin at a time in dependency order (a plugin that
+    ``requires`` another runs after it and finds its rows). May be async — and should be: as
+    for :func:`load_demo_data`, every implementation is called at once and the returned
+    awaitables are awaited one by one in dependency order, so do the work in the awaitable.
+    The database is in bulk mode meanwhile (SQLite: ``synchronous=OFF``), and ``ANALYZE`` runs
+    after the last plugin.
     ``usuarios``: a :class:`core.synthetic.SyntheticUsers` — the ids of the customers and
     agents to spread the data over (the demo accounts among them) and the demo users.
     ``n_tickets``: the scale asked for, in tickets; plugins without tickets derive their own

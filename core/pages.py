@@ -32,7 +32,7 @@ from aiohttp import web
 
 from core import keys
 from core.auth.models import Rol
-from core.plugins import PluginError
+from core.plugin_contract import PluginError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

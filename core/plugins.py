@@ -3,25 +3,39 @@
 Built-in plugins are not special: the ``soporte`` distribution declares them in the entry-point
 group ``soporte.plugins`` exactly like a third-party package would, so ``core`` never imports
 ``plugins``. Every application gets a fresh :class:`pluggy.PluginManager`.
+
+Every hook is called through pluggy's own call loop (``pm.hook.<name>(...)``), so ``tryfirst``,
+``trylast``, ``wrapper=True`` / ``hookwrapper=True`` implementations and
+``add_hookcall_monitoring`` behave as pluggy documents. Plugins are registered in reverse
+dependency order, because pluggy calls the last registered first: unless ``tryfirst`` /
+``trylast`` say otherwise, a plugin is called after the plugins it ``requires``.
+
+``SOPORTE_TRACE_PLUGINS=1`` (read when a host is created) logs every hook call, with its
+implementations and durations, to the ``soporte.plugins`` logger.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
+import os
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from core import hookspecs
 from core.hookspecs import PROJECT
+from core.plugin_contract import PluginError
+from core.plugin_contract import await_me_maybe as await_me_maybe  # re-exported: its old home
 
 if TYPE_CHECKING:
     import random
-    from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping, Sequence
+    from collections.abc import AsyncIterator, Callable, Generator, Mapping, Sequence
     from datetime import datetime
     from types import ModuleType
 
@@ -29,28 +43,27 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from core.api.routing import Endpoint
-    from core.app import BackgroundContext
     from core.auth.models import Usuario
     from core.events import Listener
     from core.pages import Page
+    from core.plugin_contract import BackgroundContext
     from core.settings import Settings
     from core.synthetic import SyntheticUsers
 
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "TRACE_ENV",
+    "PluginError",
+    "PluginHost",
+    "PluginInfo",
+    "await_me_maybe",
+]
+
 ENTRY_POINT_GROUP = "soporte.plugins"
+#: The environment variable that turns on the tracing of hook calls (modelled on datasette's
+#: ``DATASETTE_TRACE_PLUGINS``).
+TRACE_ENV = "SOPORTE_TRACE_PLUGINS"
 log = logging.getLogger("soporte.plugins")
-
-T = TypeVar("T")
-
-
-class PluginError(Exception):
-    """A plugin cannot be loaded or its requirements are not met. The message names it."""
-
-
-async def await_me_maybe(value: T | Awaitable[T]) -> T:
-    """Await ``value`` if it is awaitable, so hook implementations may be plain or async."""
-    if inspect.isawaitable(value):
-        return await value
-    return value
 
 
 @dataclass(frozen=True)
@@ -172,6 +185,95 @@ def select_plugins(
     return _order_by_requirements(chosen)
 
 
+@dataclass
+class _Call:
+    """Which plugin produced which result, during one call of a hook through the facade.
+
+    pluggy's result list carries no attribution and drops ``None``, yet routes, pages, models,
+    demo data and plugin-declared hooks must name the plugin behind each result. So the host
+    wraps every implementation's function when a plugin is registered (:class:`_PluginManager`):
+    a plain implementation records ``(plugin, result)`` here as it returns, and a wrapper
+    records the results it added. pluggy's own loop still does the calling (order, wrappers,
+    monitoring); afterwards each item of its final list is matched back by identity.
+    """
+
+    hook_name: str
+    #: ``(plugin, result, seconds)`` in the order pluggy produced them.
+    produced: list[tuple[str, Any, float]] = field(default_factory=list)
+
+    def add(self, plugin: str, result: Any, seconds: float) -> None:
+        """An implementation answered (pluggy drops ``None``: so does the record)."""
+        if result is not None:
+            self.produced.append((plugin, result, seconds))
+
+    def add_new(self, plugin: str, results: Any) -> None:
+        """A wrapper returned ``results``: whatever no one produced is this wrapper's."""
+        if not isinstance(results, list):
+            return  # attribute() reports it
+        known = {id(r) for _, r, _ in self.produced}
+        self.produced += [(plugin, r, 0.0) for r in results if id(r) not in known]
+
+    def attribute(self, results: Any) -> list[tuple[str, Any, float]]:
+        """pluggy's final results, each with its plugin and the seconds its call took."""
+        if not isinstance(results, list):
+            raise PluginError(
+                f"a wrapper of the hook {self.hook_name!r} returned {type(results).__name__}, "
+                "not the list of results"
+            )
+        unused = list(self.produced)
+        attributed = []
+        for result in results:
+            match = next((rec for rec in unused if rec[1] is result), None)
+            if match is not None:
+                unused.remove(match)
+            else:  # the same object twice in the list: same plugin again
+                match = next(rec for rec in self.produced if rec[1] is result)
+            attributed.append(match)
+        return attributed
+
+
+#: The facade call under way in this context (``None``: a call outside the facade).
+_CURRENT_CALL: ContextVar[_Call | None] = ContextVar("soporte_hook_call", default=None)
+
+
+def _current(hook_name: str) -> _Call | None:
+    call = _CURRENT_CALL.get()
+    return call if call is not None and call.hook_name == hook_name else None
+
+
+@dataclass
+class _TraceFrame:
+    """One traced hook call: when it started and how long each implementation took."""
+
+    hook_name: str
+    start: float
+    timings: list[tuple[str, float]] = field(default_factory=list)
+
+
+class _PluginManager(pluggy.PluginManager):
+    """A pluggy manager that wraps each implementation's function as its plugin registers.
+
+    ``HookImpl.function`` is what pluggy's call loop calls; replacing it with a wrapper that
+    calls the original keeps every pluggy behaviour (the parameters were read from the original
+    at registration; wrappers stay generator functions) and adds attribution and timing.
+    """
+
+    def __init__(self, project: str, wrap: Callable[[pluggy.HookImpl, str], Any]) -> None:
+        super().__init__(project)
+        self._wrap = wrap
+
+    def register(self, plugin: Any, name: str | None = None) -> str | None:
+        """Register ``plugin`` as pluggy does, then wrap its implementations."""
+        registered = super().register(plugin, name)
+        if registered is not None:
+            for caller in self.get_hookcallers(plugin) or ():
+                for impl in caller.get_hookimpls():
+                    if impl.plugin is plugin:
+                        # Final for type checkers only: pluggy never reads it back.
+                        impl.function = self._wrap(impl, caller.name)  # type: ignore[misc]
+        return registered
+
+
 class PluginHost:
     """A fresh pluggy manager with the enabled plugins, and a typed way to call each hook.
 
@@ -179,14 +281,22 @@ class PluginHost:
     """
 
     def __init__(self, plugins: Sequence[PluginInfo]) -> None:
-        self.pm = pluggy.PluginManager(PROJECT)
+        self.pm: pluggy.PluginManager = _PluginManager(PROJECT, self._wrap)
         self.pm.add_hookspecs(hookspecs)
+        #: Dependencies first (see :func:`select_plugins`).
         self.plugins: list[PluginInfo] = list(plugins)
+        self._order = {info.name: i for i, info in enumerate(self.plugins)}
+        self.tracing = os.environ.get(TRACE_ENV, "").strip().lower() not in ("", "0", "false")
+        self._frames: list[_TraceFrame] = []
+        if self.tracing:
+            self.pm.add_hookcall_monitoring(self._trace_before, self._trace_after)
         try:
+            # pluggy calls the last registered implementation first: registering dependents
+            # first makes every plugin answer after the plugins it requires.
             # An implementation with arguments its spec lacks fails at registration (or when
             # a plugin adds the spec); a misspelt hook name, or a hook whose spec nobody
             # declares, fails at check_pending(). Either way: a PluginError naming the plugin.
-            for info in self.plugins:
+            for info in reversed(self.plugins):
                 self.pm.register(info.obj, name=info.name)
             self.pm.hook.register_hookspecs.call_historic(kwargs={"plugin_manager": self.pm})
             self.pm.check_pending()
@@ -207,40 +317,148 @@ class PluginHost:
 
     def is_enabled(self, name: str) -> bool:
         """Whether a plugin of that name is enabled in this host."""
-        return name in self.names
+        return name in self._order
 
-    def _each_plugin(self, hook: pluggy.HookCaller, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-        """Call ``hook`` on each plugin in plugin order, lazily, keeping which plugin answered.
+    def has_hook(self, hook_name: str) -> bool:
+        """Whether some enabled plugin (or the core) declares the hook ``hook_name``."""
+        hook = getattr(self.pm.hook, hook_name, None)
+        return hook is not None and hook.has_spec()
 
-        Lazy so that a caller can await one plugin's (possibly async) answer before the next
-        plugin is called: a plugin that ``requires`` another then sees its work done.
-        """
-        by_name = {impl.plugin_name: impl for impl in hook.get_hookimpls()}
-        for name in self.names:
-            impl = by_name.get(name)
-            if impl is not None:
-                # As pluggy does: an implementation receives only the arguments it names.
-                yield name, impl.function(**{a: kwargs[a] for a in impl.argnames})
+    # --- calling machinery -------------------------------------------------------------------
 
-    def _per_plugin(self, hook: pluggy.HookCaller, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Every plugin's answer to ``hook``, in plugin order (for build-time hooks)."""
-        return list(self._each_plugin(hook, **kwargs))
+    def _wrap(self, impl: pluggy.HookImpl, hook_name: str) -> Any:
+        """The function pluggy calls for ``impl``: the original, recording who answered."""
+        function = impl.function
+        plugin = impl.plugin_name
+
+        if impl.wrapper:
+
+            @functools.wraps(function)
+            def new_style(*args: Any, **kwargs: Any) -> Generator[None, Any, Any]:
+                final = yield from function(*args, **kwargs)
+                if (call := _current(hook_name)) is not None:
+                    call.add_new(plugin, final)
+                return final
+
+            return new_style
+
+        if impl.hookwrapper:
+
+            @functools.wraps(function)
+            def old_style(*args: Any, **kwargs: Any) -> Generator[None, Any, None]:
+                teardown = function(*args, **kwargs)
+                try:
+                    first = next(teardown)
+                except StopIteration:
+                    return  # pluggy reports the wrapper that did not yield
+                outcome = yield first
+                try:
+                    teardown.send(outcome)
+                except StopIteration:
+                    pass
+                else:
+                    yield  # a second yield: pluggy reports it
+                call = _current(hook_name)
+                if call is not None and outcome.exception is None:
+                    call.add_new(plugin, outcome.get_result())
+
+            return old_style
+
+        @functools.wraps(function)
+        def plain(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            result = function(*args, **kwargs)
+            seconds = time.perf_counter() - start
+            if self._frames and self._frames[-1].hook_name == hook_name:
+                self._frames[-1].timings.append((plugin, seconds))
+            if (call := _current(hook_name)) is not None:
+                call.add(plugin, result, seconds)
+            return result
+
+        return plain
+
+    def _trace_before(
+        self, hook_name: str, hook_impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]
+    ) -> None:
+        self._frames.append(_TraceFrame(hook_name, time.perf_counter()))
+
+    def _trace_after(
+        self,
+        outcome: pluggy.Result[Any],
+        hook_name: str,
+        hook_impls: Sequence[pluggy.HookImpl],
+        kwargs: Mapping[str, Any],
+    ) -> None:
+        frame = self._frames.pop()
+        timings = list(frame.timings)
+        parts = []
+        for impl in reversed(hook_impls):  # the order pluggy calls them in
+            if impl.wrapper or impl.hookwrapper:
+                parts.append(f"{impl.plugin_name} (wrapper)")
+                continue
+            seconds = next((t for p, t in timings if p == impl.plugin_name), None)
+            if seconds is not None:
+                timings.remove((impl.plugin_name, seconds))
+                parts.append(f"{impl.plugin_name} {seconds * 1000:.2f} ms")
+            else:
+                parts.append(impl.plugin_name)
+        failed = f"; raised {outcome.exception!r}" if outcome.exception is not None else ""
+        log.info(
+            "hook %s: %.2f ms [%s]%s",
+            hook_name,
+            (time.perf_counter() - frame.start) * 1000,
+            ", ".join(parts) or "no implementation",
+            failed,
+        )
+
+    def _call(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any, float]]:
+        """Call a hook through pluggy; each result with its plugin and its call's seconds."""
+        hook = getattr(self.pm.hook, hook_name)
+        call = _Call(hook_name)
+        token = _CURRENT_CALL.set(call)
+        try:
+            results = hook(**kwargs)
+        finally:
+            _CURRENT_CALL.reset(token)
+        return call.attribute(results)
+
+    def _results(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """``(plugin, result)`` in pluggy's order (for build-time hooks)."""
+        return [(plugin, result) for plugin, result, _ in self._call(hook_name, **kwargs)]
+
+    async def _awaited(
+        self, hook_name: str, answers: Sequence[tuple[str, Any, float]]
+    ) -> AsyncIterator[tuple[str, Any, float]]:
+        """Await each answer in turn: ``(plugin, value, seconds of its call and its await)``."""
+        for plugin, result, called in answers:
+            start = time.perf_counter()
+            value = await await_me_maybe(result)
+            seconds = time.perf_counter() - start
+            if self.tracing and inspect.isawaitable(result):
+                log.info("hook %s: %s awaited in %.2f ms", hook_name, plugin, seconds * 1000)
+            yield plugin, value, called + seconds
+
+    def _by_dependencies(
+        self, answers: list[tuple[str, Any, float]]
+    ) -> list[tuple[str, Any, float]]:
+        """Answers sorted so that a plugin's come after those of the plugins it requires."""
+        return sorted(answers, key=lambda a: self._order.get(a[0], len(self._order)))
 
     # --- build time --------------------------------------------------------------------------
 
     def models(self) -> dict[str, list[str]]:
         """Model modules per Tortoise app label (the plugin's name)."""
-        return {
-            name: list(mods or ())
-            for name, mods in self._per_plugin(self.pm.hook.register_models)
-            if mods
-        }
+        models: dict[str, list[str]] = {}
+        for name, mods in self._results("register_models"):
+            if mods:
+                models.setdefault(name, []).extend(mods)
+        return models
 
     def routes(self, app: web.Application) -> list[tuple[str, Endpoint]]:
         """Every endpoint, with the plugin that contributed it."""
         return [
             (name, endpoint)
-            for name, endpoints in self._per_plugin(self.pm.hook.register_routes, app=app)
+            for name, endpoints in self._results("register_routes", app=app)
             for endpoint in endpoints or ()
         ]
 
@@ -248,93 +466,84 @@ class PluginHost:
         """Every event subscription."""
         return [
             listener
-            for _, listeners in self._per_plugin(self.pm.hook.register_listeners, app=app)
+            for _, listeners in self._results("register_listeners", app=app)
             for listener in listeners or ()
         ]
 
     def background(self, app: web.Application) -> list[BackgroundContext]:
         """Every background ``cleanup_ctx`` contributed."""
         return [
-            ctx
-            for _, ctxs in self._per_plugin(self.pm.hook.register_background, app=app)
-            for ctx in ctxs or ()
+            ctx for _, ctxs in self._results("register_background", app=app) for ctx in ctxs or ()
         ]
 
     def pages(self, app: web.Application) -> list[tuple[str, Page]]:
         """Every server-rendered page, with the plugin that contributed it."""
         return [
             (name, page)
-            for name, pages in self._per_plugin(self.pm.hook.register_pages, app=app)
+            for name, pages in self._results("register_pages", app=app)
             for page in pages or ()
         ]
 
     def add_commands(self, cli: click.Group) -> None:
         """Let each plugin add its ``soporte`` sub-commands."""
-        self._per_plugin(self.pm.hook.register_commands, cli=cli)
+        self._call("register_commands", cli=cli)
 
     # --- run time ----------------------------------------------------------------------------
 
     async def dashboard_stats(self, usuario: Usuario, desde: datetime) -> dict[str, Any]:
-        """Merge every plugin's dashboard numbers."""
+        """Merge every plugin's dashboard numbers, in pluggy's order (a later key wins)."""
+        answers = self._call("dashboard_stats", usuario=usuario, desde=desde)
         stats: dict[str, Any] = {}
-        for _, result in self._each_plugin(
-            self.pm.hook.dashboard_stats, usuario=usuario, desde=desde
-        ):
-            contributed = await await_me_maybe(result)
+        async for _, contributed, _ in self._awaited("dashboard_stats", answers):
             if contributed:
                 stats.update(contributed)
         return stats
 
-    async def validate_reserva(self, reserva_id: int, usuario: Usuario) -> list[str]:
-        """Every objection the plugins raise against a booking id (empty: accepted)."""
-        errors: list[str] = []
-        for _, result in self._each_plugin(
-            self.pm.hook.validate_reserva, reserva_id=reserva_id, usuario=usuario
-        ):
-            message = await await_me_maybe(result)
-            if message:
-                errors.append(str(message))
-        return errors
-
     async def load_demo_data(self, usuarios: dict[str, Usuario]) -> None:
-        """Let every plugin load its demo data, dependencies first."""
-        for name, result in self._each_plugin(self.pm.hook.load_demo_data, usuarios=usuarios):
-            await await_me_maybe(result)
+        """Let every plugin load its demo data, one at a time, dependencies first.
+
+        pluggy calls every implementation at once (``tryfirst`` may put a dependent first);
+        the work is in the awaitables they return, which are awaited here in dependency order.
+        """
+        answers = self._by_dependencies(self._call("load_demo_data", usuarios=usuarios))
+        async for name, _, _ in self._awaited("load_demo_data", answers):
             log.info("demo data loaded by %s", name)
 
     async def generate_synthetic_data(
         self, usuarios: SyntheticUsers, n_tickets: int, rng: random.Random, ahora: datetime
     ) -> AsyncIterator[tuple[str, Mapping[str, int] | None, float]]:
-        """Let every plugin generate its bulk synthetic data, dependencies first.
+        """Let every plugin generate its bulk synthetic data, one at a time, dependencies first.
 
-        Yields ``(plugin, counts, seconds)`` as each plugin finishes.
+        Yields ``(plugin, counts, seconds)`` as each plugin finishes (awaited in dependency
+        order, as :meth:`load_demo_data`). A plugin answering ``None`` yields ``None`` counts.
         """
-        calls = self._each_plugin(
-            self.pm.hook.generate_synthetic_data,
-            usuarios=usuarios,
-            n_tickets=n_tickets,
-            rng=rng,
-            ahora=ahora,
+        answers = self._call(
+            "generate_synthetic_data", usuarios=usuarios, n_tickets=n_tickets, rng=rng, ahora=ahora
         )
-        while True:
-            start = time.perf_counter()
-            try:
-                name, result = next(calls)  # calls the next plugin's implementation
-            except StopIteration:
-                return
-            counts = await await_me_maybe(result)
-            yield name, counts, time.perf_counter() - start
+        answered = {name for name, _, _ in answers}
+        # pluggy drops None answers; a plugin that answered nothing still reports, with no counts.
+        silent = [
+            (impl.plugin_name, None, 0.0)
+            for impl in self.pm.hook.generate_synthetic_data.get_hookimpls()
+            if not (impl.wrapper or impl.hookwrapper) and impl.plugin_name not in answered
+        ]
+        ordered = self._by_dependencies([*answers, *silent])
+        async for name, counts, seconds in self._awaited("generate_synthetic_data", ordered):
+            yield name, counts, seconds
 
     def call_plugin_hook(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call a hook declared by a plugin (``register_hookspecs``), keeping who answered.
 
-        For plugins that offer extension points of their own (``escalamiento``'s policies);
-        results come in plugin order, unawaited.
+        For plugins that offer extension points of their own (``escalamiento``'s policies,
+        ``tickets``' ``validate_reserva``). The call goes through pluggy like every other
+        (ordering, wrappers, monitoring); results come as ``(plugin, result)`` in pluggy's
+        order, unawaited: pass each through :func:`core.plugin_contract.await_me_maybe` if the
+        spec allows ``async`` implementations. Raises :class:`PluginError` if no enabled plugin
+        declares the hook (see :meth:`has_hook`).
         """
-        hook = getattr(self.pm.hook, hook_name, None)
-        if hook is None:
+        if not self.has_hook(hook_name):
             raise PluginError(f"no plugin declares the hook {hook_name!r}")
-        return self._per_plugin(hook, **kwargs)
+        return self._results(hook_name, **kwargs)
 
     def describe(self) -> list[dict[str, Any]]:
         """Name, version, requirements and source of each enabled plugin."""

@@ -22,6 +22,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from core.api.errors import BadRequest, Forbidden, PayloadTooLarge
+from core.api.urls import base_url as base_url  # re-exported from its old home
 from core.keys import SETTINGS, STORAGE
 
 if TYPE_CHECKING:
@@ -134,12 +135,6 @@ class Storage:
         if not isinstance(data, dict) or not _KEY.match(str(data.get("k", ""))):
             raise Forbidden("El enlace de descarga no es válido.")
         return data
-
-
-def base_url(request: web.Request) -> str:
-    """The base of absolute links: ``SOPORTE_PUBLIC_URL``, or the request's own origin."""
-    configured = request.app[SETTINGS].public_url
-    return configured or f"{request.scheme}://{request.host}"
 
 
 async def read_multipart(request: web.Request) -> tuple[dict[str, list[str]], list[Upload]]:

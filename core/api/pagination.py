@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from pydantic import BaseModel, Field
 from yarl import URL
 
-from core.storage import base_url
+from core.api.urls import base_url
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence

@@ -11,14 +11,36 @@ from core.api import Forbidden, Page, Result, Routes, paginate
 from core.api.routing import TOKEN
 from core.auth.guards import tiene_rol, usuario_actual
 from core.auth.models import Rol
+from core.plugin_contract import await_me_maybe
 from core.storage import base_url
 from plugins.casos import service
 from plugins.casos.schemas import CasoIn, CasoOut, CasoPatch, CasoQuery
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Awaitable, Callable, Sequence
+
+    from core.auth.models import Usuario
+    from core.plugins import PluginHost
 
 routes = Routes(tag="casos")
+
+
+def _validador(host: PluginHost) -> Callable[[int, Usuario], Awaitable[list[str]]] | None:
+    """The booking check: the ``validate_reserva`` hook when an enabled plugin declares it
+    (``tickets`` does; casos does not require it), else ``None``: ids are stored as given."""
+    if not host.has_hook("validate_reserva"):
+        return None
+
+    async def validar(reserva_id: int, usuario: Usuario) -> list[str]:
+        errores = []
+        for _, resultado in host.call_plugin_hook(
+            "validate_reserva", reserva_id=reserva_id, usuario=usuario
+        ):
+            if mensaje := await await_me_maybe(resultado):
+                errores.append(str(mensaje))
+        return errores
+
+    return validar
 
 
 async def _cargar(ids: Sequence[int]) -> list[CasoOut]:
@@ -39,7 +61,7 @@ async def crear(request: web.Request, body: CasoIn) -> CasoOut:
         cliente_afectado_id=body.cliente_afectado,
         reservas_relacionadas=body.reservas_relacionadas,
         impacto_estimado=body.impacto_estimado,
-        validar_reserva=request.app[keys.PLUGINS].validate_reserva,
+        validar_reserva=_validador(request.app[keys.PLUGINS]),
     )
     (creado,) = await _cargar([caso.id])
     location = f"{base_url(request)}/api/soporte/casos/{caso.id}/"

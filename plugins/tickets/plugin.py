@@ -6,22 +6,29 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
-from plugins.tickets import name, requires, version
+from plugins.tickets import hookspecs, name, requires, version
 
 if TYPE_CHECKING:
     import random
     from collections.abc import AsyncIterator
     from datetime import datetime
 
+    import pluggy
     from aiohttp import web
 
     from core.api import Endpoint
-    from core.app import BackgroundContext
     from core.auth.models import Usuario
     from core.pages import Page
+    from core.plugin_contract import BackgroundContext
     from core.synthetic import SyntheticUsers
 
 __all__ = ["name", "requires", "version"]
+
+
+@hookimpl
+def register_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
+    """Declare ``validate_reserva`` for the host platform's booking plugin."""
+    plugin_manager.add_hookspecs(hookspecs)
 
 
 @hookimpl

@@ -24,6 +24,7 @@ from core.api import (
 )
 from core.auth.guards import usuario_actual
 from core.auth.models import Rol, Usuario
+from core.plugin_contract import await_me_maybe
 from core.storage import Upload, base_url
 from plugins.tickets import service
 from plugins.tickets.schemas import (
@@ -67,7 +68,14 @@ def _limite_archivos(request: web.Request, cuantos: int) -> None:
 
 async def _validar_reserva(request: web.Request, reserva_id: int, usuario: Usuario) -> None:
     """Ask the installed plugins about a booking id; any objection is a 400 on the field."""
-    errores = await request.app[keys.PLUGINS].validate_reserva(reserva_id, usuario)
+    errores = []
+    host = request.app[keys.PLUGINS]
+    # tickets declares the hook itself (plugins/tickets/hookspecs.py), so it always exists here.
+    for _, resultado in host.call_plugin_hook(
+        "validate_reserva", reserva_id=reserva_id, usuario=usuario
+    ):
+        if mensaje := await await_me_maybe(resultado):
+            errores.append(str(mensaje))
     if errores:
         raise BadRequest("Datos inválidos.", errors={"reserva_relacionada": errores})
 

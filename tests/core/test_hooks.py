@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from core import hookimpl, hookspecs, keys
 from core.api import PUBLIC, Routes
 from core.app import create_app
-from core.auth.models import Rol, Usuario
+from core.auth.models import Usuario
 from core.db import CORE_LABEL
 from core.events import Event, Listener
 from core.plugins import PluginError, PluginHost
@@ -277,38 +277,6 @@ def test_hook_register_commands_adds_a_sub_command() -> None:
     assert result.exit_code == 0 and result.output == "hola, mundo\n"
 
 
-# --- validate_reserva ------------------------------------------------------------------------
-
-
-class Reservas:
-    """Objects to booking 13 (sync) and to negative ids (async)."""
-
-    name = "reservas"
-
-    @hookimpl
-    def validate_reserva(self, reserva_id: int, usuario: Usuario) -> str | None:
-        return "La reserva 13 no existe." if reserva_id == 13 else None
-
-
-class ReservasAsync:
-    name = "reservas_async"
-
-    @hookimpl
-    async def validate_reserva(self, reserva_id: int) -> str | None:
-        await asyncio.sleep(0)
-        return "Id negativo." if reserva_id < 0 else None
-
-
-async def test_hook_validate_reserva_collects_every_objection_sync_and_async() -> None:
-    host = PluginHost.from_settings(Settings(plugins="none"), extra=[Reservas(), ReservasAsync()])
-    usuario = Usuario(username="u", rol=Rol.CLIENTE)
-    assert await host.validate_reserva(7, usuario) == []
-    assert await host.validate_reserva(13, usuario) == ["La reserva 13 no existe."]
-    assert await host.validate_reserva(-1, usuario) == ["Id negativo."]
-    empty = PluginHost.from_settings(Settings(plugins="none"))
-    assert await empty.validate_reserva(13, usuario) == []
-
-
 # --- load_demo_data --------------------------------------------------------------------------
 
 
@@ -327,8 +295,8 @@ async def test_hook_load_demo_data_runs_dependencies_first_sync_and_async() -> N
         name = "a_dependiente"  # sorts before "base": only `requires` puts it after
         requires = ("base",)
 
-        @hookimpl
-        def load_demo_data(self, usuarios: dict[str, Usuario]) -> None:
+        @hookimpl(tryfirst=True)  # called first by pluggy, still awaited after base
+        async def load_demo_data(self, usuarios: dict[str, Usuario]) -> None:
             calls.append(("a_dependiente", sorted(usuarios)))
 
     host = PluginHost.from_settings(Settings(plugins="none"), extra=[Dependiente(), Base()])
@@ -448,8 +416,8 @@ async def test_hook_generate_synthetic_data_runs_dependencies_first_with_one_rng
         name = "a_dependiente"  # sorts before "base": only `requires` puts it after
         requires = ("base",)
 
-        @hookimpl
-        def generate_synthetic_data(self, n_tickets: int, rng: random.Random) -> None:
+        @hookimpl(tryfirst=True)  # called first by pluggy, still awaited after base
+        async def generate_synthetic_data(self, n_tickets: int, rng: random.Random) -> None:
             calls.append(("a_dependiente", n_tickets, rng.random()))
 
     host = PluginHost.from_settings(Settings(plugins="none"), extra=[Dependiente(), Base()])

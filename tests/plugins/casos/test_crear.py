@@ -284,7 +284,7 @@ class ReservasDePrueba:
 
 async def test_reservas_validadas_por_el_hook(app_con):
     reservas = ReservasDePrueba()
-    async with app_con(["casos"], extra=[reservas]) as soporte:
+    async with app_con(["casos", "tickets"], extra=[reservas]) as soporte:
         lucia = await soporte.usuario("lucia")
         ana = await soporte.usuario("ana", Rol.AGENTE)
         caso = await crear(soporte, lucia, reservasIds=[1, 2])
