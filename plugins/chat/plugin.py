@@ -11,7 +11,8 @@ from core.keys import CHANNELS
 from plugins.chat import name, requires, version
 from plugins.chat.routes import SALAS, resincronizar, routes
 from plugins.chat.service import Salas, grupo, mensaje_frame
-from plugins.tickets import service as tickets
+from plugins.tickets import api as tickets
+from plugins.tickets.events import RespuestaCreada
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,8 +37,8 @@ def register_routes(app: web.Application) -> Iterable[Endpoint]:
 def register_listeners(app: web.Application) -> Iterable[Listener]:
     """Every stored reply — chat or ``/responder/`` — reaches the ticket's sockets."""
 
-    async def difundir(evento: tickets.RespuestaCreada) -> None:
-        vista = await tickets.cargar_respuesta(evento.respuesta_id)
-        await app[CHANNELS].group_send(grupo(evento.ticket_id), mensaje_frame(vista.respuesta))
+    async def difundir(evento: RespuestaCreada) -> None:
+        respuesta = await tickets.cargar_respuesta(evento.respuesta_id)
+        await app[CHANNELS].group_send(grupo(evento.ticket_id), mensaje_frame(respuesta))
 
-    return [Listener(tickets.RespuestaCreada, difundir)]
+    return [Listener(RespuestaCreada, difundir)]

@@ -21,7 +21,7 @@ from plugins.chat.schemas import (
     MensajeEntrante,
     TypingEntrante,
 )
-from plugins.tickets import service as tickets
+from plugins.tickets import api as tickets
 
 log = logging.getLogger("soporte.chat")
 
@@ -158,8 +158,7 @@ async def _conversar(
                 )
                 continue
             try:
-                ticket = await tickets.obtener_visible(usuario, ticket_id)
-                await tickets.responder(bus, ticket, usuario, texto, canal=tickets.Canal.CHAT)
+                await tickets.responder(bus, usuario, ticket_id, texto, canal=tickets.Canal.CHAT)
             except Conflict as exc:
                 await ws.send_json(service.error_frame("ticket_cerrado", exc.detail))
             except NotFound:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from core.auth.models import Usuario
+    from plugins.tickets.api import RespuestaVista
 
 #: At most this many messages per socket within :data:`VENTANA_SEGUNDOS`.
 MAX_MENSAJES = 20
@@ -35,16 +36,15 @@ def usuario_frame(usuario: Usuario) -> dict[str, Any]:
     return {"id": usuario.id, "nombre": usuario.nombre_visible, "rol": str(usuario.rol)}
 
 
-def mensaje_frame(respuesta: Any) -> dict[str, Any]:
+def mensaje_frame(respuesta: RespuestaVista) -> dict[str, Any]:
     """A stored reply as a ``mensaje`` frame (``autor`` is a plain string here, by contract)."""
-    autor = respuesta.autor
     return {
         "tipo": "mensaje",
         "id": respuesta.id,
         "ticket_id": respuesta.ticket_id,
-        "autor": autor.nombre_visible,
-        "autor_id": autor.id,
-        "rol": str(autor.rol),
+        "autor": respuesta.autor_nombre,
+        "autor_id": respuesta.autor_id,
+        "rol": respuesta.autor_rol,
         "contenido": respuesta.mensaje,
         "canal": str(respuesta.canal),
         "timestamp": respuesta.fecha_creacion.isoformat(),

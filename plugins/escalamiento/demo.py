@@ -7,7 +7,6 @@ the escalation history a running scheduler would have left behind.
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final
 
 from tortoise.transactions import in_transaction
@@ -17,13 +16,12 @@ from core.synthetic import (
     connection,
     insert_rows,
     next_id,
-    placeholders,
     sync_sequence,
 )
 from plugins.escalamiento.models import Alerta, Escalamiento, EstadoEscalamiento, Regla
-from plugins.escalamiento.politicas import TiempoRespuesta
+from plugins.escalamiento.politicas import ReglaVista, TiempoRespuesta
 from plugins.escalamiento.service import nivel_alerta
-from plugins.tickets.service import ESTADOS_ABIERTOS, Ticket, formato_numero
+from plugins.tickets import api as tickets
 
 if TYPE_CHECKING:
     import random
@@ -86,32 +84,29 @@ async def generar_sinteticos(
         return {}
     conn = connection()
     politica = TiempoRespuesta()
+    vista = ReglaVista.de(regla)
     limite = regla.limite
     total = regla.total_niveles
-    tabla = Ticket._meta.db_table
     # (ticket id, numero, asunto, periodo, level reached)
     escalados: list[tuple[int, str, str, datetime, int]] = []
-    abiertos = await Ticket.filter(
-        estado__in=list(ESTADOS_ABIERTOS), esperando_desde__not_isnull=True
-    ).values_list("id", "asunto", "estado", "prioridad", "categoria", "esperando_desde")
-    for ticket_id, asunto, estado, prioridad, categoria, esperando in abiertos:
-        ticket = SimpleNamespace(
-            estado=estado, prioridad=prioridad, categoria=categoria, esperando_desde=esperando
-        )
-        nivel = politica.nivel_objetivo(ticket, regla, ahora)  # type: ignore[arg-type]
-        if nivel > 0:
-            escalados.append((ticket_id, formato_numero(ticket_id), asunto, esperando, nivel))
-    maximo = (await next_id(conn, tabla)) - 1
+    async for lote_abiertos in tickets.candidatos(tickets.Criterios(en_espera=True)):
+        for ticket in lote_abiertos:
+            nivel = politica.nivel_objetivo(ticket, vista, ahora)
+            if nivel > 0 and ticket.esperando_desde is not None:
+                escalados.append(
+                    (ticket.id, ticket.numero, ticket.asunto, ticket.esperando_desde, nivel)
+                )
+    maximo = await tickets.ultimo_id()
     muestra = sorted(rng.sample(range(1, maximo + 1), min(maximo, int(n_tickets * 0.025))))
     for lote in chunks(muestra, 500):
-        cerrados = Ticket.filter(id__in=lote).exclude(estado__in=list(ESTADOS_ABIERTOS))
-        for ticket_id, asunto, creado in await cerrados.values_list(
-            "id", "asunto", "fecha_creacion"
-        ):
+        for ticket in await tickets.leer(lote):
+            if ticket.estado in tickets.ESTADOS_ABIERTOS:
+                continue
             if rng.random() < ESCALADOS_CERRADOS / 0.025:
                 escalados.append(
-                    (ticket_id, formato_numero(ticket_id), asunto, creado, rng.choice((1, 1, 2)))
-                )
+                    (ticket.id, ticket.numero, ticket.asunto, ticket.fecha_creacion,
+                     rng.choice((1, 1, 2)))
+                )  # fmt: skip
     primer_escalamiento = await next_id(conn, Escalamiento._meta.db_table)
     primera_alerta = await next_id(conn, Alerta._meta.db_table)
     filas_esc: list[tuple[Any, ...]] = []
@@ -155,18 +150,8 @@ async def generar_sinteticos(
             tx, EstadoEscalamiento._meta.db_table,
             ("ticket_id", "nivel", "fecha", "escalamiento_id"), filas_estado,
         )  # fmt: skip
-        if niveles:
-            await tx.execute_many(
-                f"UPDATE {tabla} SET nivel_escalamiento = {_marca(tx, 1)} "
-                f"WHERE id = {_marca(tx, 2)}",
-                [list(fila) for fila in niveles],
-            )
+        await tickets.fijar_niveles(tx, niveles)
     for modelo in (Escalamiento, Alerta, EstadoEscalamiento):
         await sync_sequence(conn, modelo._meta.db_table)
     return {"escalamientos": len(filas_esc), "alertas": len(filas_alerta),
             "tickets_escalados": len(filas_estado)}  # fmt: skip
-
-
-def _marca(conn: Any, n: int) -> str:
-    """The ``n``-th bound-parameter marker of a raw statement on ``conn``."""
-    return placeholders(conn, 1, start=n)

@@ -25,7 +25,11 @@ from plugins.escalamiento.horario import Horario
 
 if TYPE_CHECKING:
     from core.auth.models import Usuario
-    from plugins.tickets.models import Ticket
+
+# The foreign keys to tickets name their model by its label, "tickets.Ticket", which tortoise
+# resolves at start-up: this plugin never imports tickets' models (only `plugins.tickets.api`
+# and `.events`, see tests/core/test_boundaries.py). Their annotations therefore use the
+# generic `Model`: ``escalamiento.ticket_id`` is what this plugin reads, never the relation.
 
 #: Most levels a rule may have.
 MAX_NIVELES = 5
@@ -133,7 +137,7 @@ class Escalamiento(Model):
     """One level reached by one ticket within one clock period, never repeated nor deleted."""
 
     id = fields.IntField(primary_key=True)
-    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+    ticket: fields.ForeignKeyRelation[Model] = fields.ForeignKeyField(
         "tickets.Ticket", related_name="escalamientos", on_delete=fields.CASCADE
     )
     # History outlives the rule that caused it.
@@ -155,7 +159,7 @@ class EstadoEscalamiento(Model):
     """A ticket's latest escalation (one row per ticket ever escalated)."""
 
     id = fields.IntField(primary_key=True)
-    ticket: fields.OneToOneRelation[Ticket] = fields.OneToOneField(
+    ticket: fields.OneToOneRelation[Model] = fields.OneToOneField(
         "tickets.Ticket", related_name="estado_escalamiento", on_delete=fields.CASCADE
     )
     nivel = fields.SmallIntField()
@@ -175,7 +179,7 @@ class Alerta(Model):
     nivel = fields.CharEnumField(NivelAlerta, max_length=12)
     mensaje = fields.CharField(max_length=500)
     timestamp = fields.DatetimeField()
-    ticket: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
+    ticket: fields.ForeignKeyNullableRelation[Model] = fields.ForeignKeyField(
         "tickets.Ticket", related_name="alertas", null=True, on_delete=fields.CASCADE
     )
     escalamiento: fields.ForeignKeyNullableRelation[Escalamiento] = fields.ForeignKeyField(

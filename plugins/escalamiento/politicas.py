@@ -7,6 +7,7 @@ rest (see :mod:`plugins.escalamiento.service`).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
@@ -14,16 +15,15 @@ from aiohttp import web
 
 from core.plugins import PluginError
 from plugins.escalamiento.horario import segundos_habiles
-from plugins.tickets.service import ESTADOS_ABIERTOS, Ticket, en_espera
+from plugins.tickets.api import ESTADOS_ABIERTOS, Categoria, Criterios, Prioridad, TicketVista
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
-    from datetime import datetime
-
-    from tortoise.queryset import QuerySet
+    from datetime import datetime, timedelta
 
     from core.plugins import PluginHost
-    from plugins.escalamiento.models import Regla
+    from plugins.escalamiento.horario import Horario
+    from plugins.escalamiento.models import Nivel, Regla
     from plugins.escalamiento.notificadores import Notificacion
 
 __all__ = [
@@ -33,13 +33,52 @@ __all__ = [
     "PoliticaBase",
     "PoliticaRegistrada",
     "Registro",
+    "ReglaVista",
     "TiempoRespuesta",
     "candidatos_de",
     "cargar_registro",
+    "descripcion_de",
     "periodo_de",
 ]
 
 _MAX_NOMBRE = 100
+
+
+@dataclass(frozen=True)
+class ReglaVista:
+    """A rule as a policy sees it: read once per pass, no ORM object inside.
+
+    ``limite``: ``tiempo_respuesta_maximo`` as a duration; ``calendario``: the rule's business
+    hours (``None``: time always counts), for :func:`segundos_habiles`; ``categorias`` empty
+    means every category.
+    """
+
+    id: int
+    nombre: str
+    politica: str
+    tiempo_respuesta_maximo: float
+    limite: timedelta
+    total_niveles: int
+    prioridades_escalamiento: tuple[Prioridad, ...]
+    categorias: tuple[Categoria, ...]
+    calendario: Horario | None
+    niveles: tuple[Nivel, ...]
+
+    @classmethod
+    def de(cls, regla: Regla) -> ReglaVista:
+        """The view of a stored rule."""
+        return cls(
+            id=regla.id,
+            nombre=regla.nombre,
+            politica=regla.politica,
+            tiempo_respuesta_maximo=regla.tiempo_respuesta_maximo,
+            limite=regla.limite,
+            total_niveles=regla.total_niveles,
+            prioridades_escalamiento=tuple(Prioridad(p) for p in regla.prioridades_escalamiento),
+            categorias=tuple(Categoria(c) for c in regla.categorias or ()),
+            calendario=regla.calendario,
+            niveles=tuple(regla.niveles),
+        )
 
 
 @runtime_checkable
@@ -47,9 +86,11 @@ class Politica(Protocol):
     """What the ``register_escalation_policies`` hook returns (see its docstring)."""
 
     name: str
-    descripcion: str
+    description: str
 
-    def nivel_objetivo(self, ticket: Ticket, regla: Regla, ahora: datetime) -> int | Awaitable[int]:
+    def nivel_objetivo(
+        self, ticket: TicketVista, regla: ReglaVista, ahora: datetime
+    ) -> int | Awaitable[int]:
         """The level ``ticket`` should be at now under ``regla`` (0: none). May be async."""
         ...
 
@@ -68,29 +109,28 @@ class Notificador(Protocol):
 class PoliticaBase:
     """A convenient base for policies: default candidates and clock period.
 
-    Subclasses set ``name`` and ``descripcion`` and implement :meth:`nivel_objetivo`.
+    Subclasses set ``name`` and ``description`` and implement :meth:`nivel_objetivo`.
     """
 
     name: ClassVar[str] = ""
-    descripcion: ClassVar[str] = ""
+    description: ClassVar[str] = ""
 
-    def candidatos(self, regla: Regla, ahora: datetime) -> QuerySet[Ticket]:
+    def candidatos(self, regla: ReglaVista, ahora: datetime) -> Criterios:
         """Open tickets of the rule's priorities (and categories, when it lists any)."""
-        qs = Ticket.filter(
-            estado__in=list(ESTADOS_ABIERTOS), prioridad__in=list(regla.prioridades_escalamiento)
+        return Criterios(
+            prioridades=regla.prioridades_escalamiento, categorias=regla.categorias or None
         )
-        if regla.categorias:
-            qs = qs.filter(categoria__in=list(regla.categorias))
-        return qs
 
-    def periodo(self, ticket: Ticket) -> datetime | None:
+    def periodo(self, ticket: TicketVista) -> datetime | None:
         """When the clock started: the ticket's creation, unless a subclass says otherwise.
 
         ``None`` means no clock is running: the ticket is not escalated now.
         """
         return ticket.fecha_creacion
 
-    def nivel_objetivo(self, ticket: Ticket, regla: Regla, ahora: datetime) -> int | Awaitable[int]:
+    def nivel_objetivo(
+        self, ticket: TicketVista, regla: ReglaVista, ahora: datetime
+    ) -> int | Awaitable[int]:
         """The level ``ticket`` should be at now under ``regla``."""
         raise NotImplementedError
 
@@ -105,26 +145,24 @@ class TiempoRespuesta(PoliticaBase):
     """
 
     name: ClassVar[str] = "tiempo_respuesta"
-    descripcion: ClassVar[str] = (
+    description: ClassVar[str] = (
         "Escala un nivel por cada tiempo_respuesta_maximo horas (dentro del horario, si lo hay) "
         "que el cliente lleva esperando la respuesta de un agente."
     )
 
-    def candidatos(self, regla: Regla, ahora: datetime) -> QuerySet[Ticket]:
+    def candidatos(self, regla: ReglaVista, ahora: datetime) -> Criterios:
         """Waiting tickets of the rule's priorities/categories that waited at least one limit.
 
         Business time never exceeds wall time, so ``esperando_desde <= ahora - limite`` is a
         safe, indexed pre-filter.
         """
-        return en_espera(regla.prioridades_escalamiento, regla.categorias or None).filter(
-            esperando_desde__lte=ahora - regla.limite
-        )
+        return super().candidatos(regla, ahora).con(esperando_hasta=ahora - regla.limite)
 
-    def periodo(self, ticket: Ticket) -> datetime | None:
+    def periodo(self, ticket: TicketVista) -> datetime | None:
         """The waiting period: since when the customer waits (``None``: nobody waits)."""
         return ticket.esperando_desde
 
-    def nivel_objetivo(self, ticket: Ticket, regla: Regla, ahora: datetime) -> int:
+    def nivel_objetivo(self, ticket: TicketVista, regla: ReglaVista, ahora: datetime) -> int:
         """``floor(business seconds waited / limit)``, at most the rule's number of levels."""
         if ticket.esperando_desde is None or ticket.estado not in ESTADOS_ABIERTOS:
             return 0
@@ -137,18 +175,44 @@ class TiempoRespuesta(PoliticaBase):
         return min(regla.total_niveles, int(esperado // limite))
 
 
-def candidatos_de(politica: Any, regla: Regla, ahora: datetime) -> QuerySet[Ticket]:
-    """The policy's candidate tickets (its own ``candidatos``, or the base class's), open only."""
+def candidatos_de(politica: Any, regla: ReglaVista, ahora: datetime) -> Criterios:
+    """The policy's candidate criteria (its own ``candidatos``, or the base class's), narrowed
+    to open tickets. A policy returning anything but :class:`~plugins.tickets.api.Criterios`
+    (e.g. a query set, as before Plugin API v1) is a ``TypeError``: its rule is skipped."""
     elegir = getattr(politica, "candidatos", None)
-    qs = elegir(regla, ahora) if elegir else PoliticaBase.candidatos(politica, regla, ahora)
-    return qs.filter(estado__in=list(ESTADOS_ABIERTOS))
+    criterios = elegir(regla, ahora) if elegir else PoliticaBase.candidatos(politica, regla, ahora)
+    if not isinstance(criterios, Criterios):
+        raise TypeError(
+            "candidatos() must return plugins.tickets.api.Criterios, "
+            f"not {type(criterios).__name__}"
+        )
+    return criterios.con(estados=ESTADOS_ABIERTOS)
 
 
-def periodo_de(politica: Any, ticket: Ticket) -> datetime | None:
+def periodo_de(politica: Any, ticket: TicketVista) -> datetime | None:
     """The policy's clock period for ``ticket`` (its own ``periodo``, or the creation date);
     ``None`` when the policy says no clock runs."""
     elegir = getattr(politica, "periodo", None)
     return elegir(ticket) if elegir else ticket.fecha_creacion
+
+
+def descripcion_de(politica: Any, nombre: str, plugin: str) -> str:
+    """The policy's one-sentence ``description`` (may be empty).
+
+    Policies written before Plugin API v1 set ``descripcion``: still read, with a
+    ``DeprecationWarning`` naming the policy and its plugin.
+    """
+    texto = getattr(politica, "description", None)
+    antigua = getattr(politica, "descripcion", None)
+    if not texto and antigua:
+        warnings.warn(
+            f"escalation policy {nombre!r} of plugin {plugin!r} sets `descripcion`: "
+            "rename it `description` (the old name will stop working in Plugin API v2)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        texto = antigua
+    return str(texto or "")
 
 
 @dataclass(frozen=True)
@@ -158,11 +222,8 @@ class PoliticaRegistrada:
     nombre: str
     politica: Any
     plugin: str
-
-    @property
-    def descripcion(self) -> str:
-        """The policy's one-sentence description (may be empty)."""
-        return str(getattr(self.politica, "descripcion", "") or "")
+    #: The policy's one-sentence description (see :func:`descripcion_de`).
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -220,7 +281,9 @@ def cargar_registro(host: PluginHost, app: web.Application) -> Registro:
                     f"escalation policy {nombre!r} is registered by both plugin "
                     f"{politicas[nombre].plugin!r} and plugin {plugin!r}"
                 )
-            politicas[nombre] = PoliticaRegistrada(nombre, obj, plugin)
+            politicas[nombre] = PoliticaRegistrada(
+                nombre, obj, plugin, descripcion_de(obj, nombre, plugin)
+            )
     notificadores: dict[str, NotificadorRegistrado] = {}
     for plugin, resultado in host.call_plugin_hook("register_notifiers", app=app):
         for item in resultado or ():

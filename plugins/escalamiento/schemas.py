@@ -31,12 +31,12 @@ from plugins.escalamiento.horario import (
     zona_valida,
 )
 from plugins.escalamiento.models import MAX_NIVELES, POLITICA_POR_DEFECTO, NivelAlerta
-from plugins.tickets.service import Categoria, Estado, Prioridad
+from plugins.tickets.api import Categoria, Estado, Prioridad
 
 if TYPE_CHECKING:
     from plugins.escalamiento.models import Alerta, Regla
     from plugins.escalamiento.politicas import PoliticaRegistrada
-    from plugins.tickets.models import Ticket
+    from plugins.tickets.api import TicketVista
 
 
 def _error(mensaje: str) -> PydanticCustomError:
@@ -428,11 +428,13 @@ class PoliticaOut(BaseModel):
     def de(cls, registrada: PoliticaRegistrada) -> PoliticaOut:
         """Build from the registry."""
         return cls(
-            nombre=registrada.nombre, descripcion=registrada.descripcion, plugin=registrada.plugin
+            nombre=registrada.nombre, descripcion=registrada.description, plugin=registrada.plugin
         )
 
 
-def ticket_escalado(ticket: Ticket, fecha: datetime | None, ahora: datetime) -> TicketEscaladoOut:
+def ticket_escalado(
+    ticket: TicketVista, fecha: datetime | None, ahora: datetime
+) -> TicketEscaladoOut:
     """A monitor row for ``ticket`` whose latest escalation was at ``fecha``."""
     from plugins.escalamiento.service import formato_duracion
 

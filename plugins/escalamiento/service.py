@@ -67,12 +67,13 @@ from plugins.escalamiento.politicas import (
     PoliticaBase,
     PoliticaRegistrada,
     Registro,
+    ReglaVista,
     TiempoRespuesta,
     candidatos_de,
     cargar_registro,
     periodo_de,
 )
-from plugins.tickets.service import ESTADOS_ABIERTOS, Ticket, TicketActualizado
+from plugins.tickets import api as tickets
 
 if TYPE_CHECKING:
     from core.events import EventBus
@@ -94,6 +95,7 @@ __all__ = [
     "PoliticaBase",
     "Registro",
     "Regla",
+    "ReglaVista",
     "TicketEscalado",
     "TiempoRespuesta",
     "actualizar_regla",
@@ -232,6 +234,7 @@ class _Objetivo:
     regla: Regla
     politica: str
     objeto: Any
+    vista: ReglaVista
 
 
 async def _niveles_actuales(periodos: Mapping[int, datetime]) -> dict[tuple[int, datetime], int]:
@@ -259,17 +262,12 @@ async def _objetivos_de_regla(
     ``objetivos``."""
     politica = registrada.politica
     total = regla.total_niveles
-    consulta = candidatos_de(politica, regla, ahora)
-    # The candidates' ids first, in no order, so that the database can pick the policy's own
-    # index (the built-in policy's: ``(estado, esperando_desde)``, only the tickets waiting past
-    # the limit). Paging with ``ORDER BY id`` made SQLite walk the whole table by primary key
-    # instead: 1.1 s per pass at a million tickets with nothing due.
-    ids = sorted(await consulta.values_list("id", flat=True))
-    for inicio in range(0, len(ids), lote):
-        tickets = await consulta.filter(id__in=ids[inicio : inicio + lote]).order_by("id")
-        periodos = {t.id: p for t in tickets if (p := periodo_de(politica, t)) is not None}
+    vista = ReglaVista.de(regla)  # what the policy reads: once per rule and pass
+    criterios = candidatos_de(politica, vista, ahora)
+    async for lote_tickets in tickets.candidatos(criterios, lote):
+        periodos = {t.id: p for t in lote_tickets if (p := periodo_de(politica, t)) is not None}
         actuales = await _niveles_actuales(periodos)
-        for ticket in tickets:
+        for ticket in lote_tickets:
             if ticket.id not in periodos:
                 continue  # no clock runs for this ticket
             clave = (ticket.id, periodos[ticket.id])
@@ -278,7 +276,7 @@ async def _objetivos_de_regla(
             if actual >= total or (previo is not None and previo.nivel >= total):
                 continue  # nothing this rule could add
             try:
-                nivel = int(await await_me_maybe(politica.nivel_objetivo(ticket, regla, ahora)))
+                nivel = int(await await_me_maybe(politica.nivel_objetivo(ticket, vista, ahora)))
             except Exception:
                 log.exception(
                     "policy %r failed on ticket %s (rule %s)", regla.politica, ticket.id, regla.id
@@ -287,7 +285,7 @@ async def _objetivos_de_regla(
             nivel = min(nivel, total)
             if nivel > actual and (previo is None or nivel > previo.nivel):
                 objetivos[clave] = _Objetivo(
-                    ticket.id, clave[1], nivel, actual, regla, registrada.nombre, politica
+                    ticket.id, clave[1], nivel, actual, regla, registrada.nombre, politica, vista
                 )
 
 
@@ -316,24 +314,32 @@ async def _objetivos(registro: Registro, ahora: datetime, lote: int) -> list[_Ob
 
 async def _aplicar(
     bus: EventBus, objetivo: _Objetivo, nivel: int, ahora: datetime
-) -> tuple[Escalado, Ticket] | None:
+) -> tuple[Escalado, tickets.TicketVista] | None:
     """Apply one level in one transaction, or ``None`` if another process did or it no longer
-    applies (ticket closed, answered, or in another period)."""
+    applies (ticket closed, answered, or in another period).
+
+    tickets' :func:`~plugins.tickets.api.subir_nivel` locks the row, runs the check below and
+    raises the level inside this unit of work; the unique ``Escalamiento`` row inserted in the
+    same transaction is the claim that makes each level happen once.
+    """
     regla = objetivo.regla
     try:
         async with UnitOfWork(bus) as uow:
             conn = uow.connection
-            ticket = (
-                await Ticket.filter(id=objetivo.ticket_id, estado__in=list(ESTADOS_ABIERTOS))
-                .using_db(conn)
-                .select_for_update()
-                .first()
+
+            async def libre(ticket: tickets.TicketVista) -> bool:
+                # Under the row lock: still the period evaluated, and nobody applied the level.
+                if periodo_de(objetivo.objeto, ticket) != objetivo.periodo:
+                    return False
+                ya = Escalamiento.filter(ticket_id=ticket.id, periodo=objetivo.periodo, nivel=nivel)
+                return not await ya.using_db(conn).exists()
+
+            subida = await tickets.subir_nivel(
+                uow, objetivo.ticket_id, nivel, comprobar=libre, ahora=ahora
             )
-            if ticket is None or periodo_de(objetivo.objeto, ticket) != objetivo.periodo:
+            if subida is None:
                 return None
-            ya = Escalamiento.filter(ticket_id=ticket.id, periodo=objetivo.periodo, nivel=nivel)
-            if await ya.using_db(conn).exists():
-                return None
+            ticket = subida.ticket
             escalamiento = await Escalamiento.create(
                 ticket_id=ticket.id,
                 regla_id=regla.id,
@@ -343,13 +349,6 @@ async def _aplicar(
                 fecha=ahora,
                 using_db=conn,
             )
-            anterior = ticket.nivel_escalamiento
-            if anterior < nivel:
-                await (
-                    Ticket.filter(id=ticket.id, nivel_escalamiento__lt=nivel)
-                    .using_db(conn)
-                    .update(nivel_escalamiento=nivel, fecha_actualizacion=ahora)
-                )
             severidad = nivel_alerta(nivel, regla.total_niveles)
             datos_nivel = regla.nivel(nivel)
             mensaje = (
@@ -381,7 +380,7 @@ async def _aplicar(
                 TicketEscalado(
                     ticket_id=ticket.id,
                     nivel=nivel,
-                    nivel_anterior=anterior,
+                    nivel_anterior=subida.anterior,
                     regla_id=regla.id,
                     politica=objetivo.politica,
                     escalamiento_id=escalamiento.id,
@@ -389,14 +388,9 @@ async def _aplicar(
                     alerta_nivel=severidad.value,
                 )
             )
-            if anterior < nivel:
-                await uow.emit(
-                    TicketActualizado(
-                        ticket_id=ticket.id, cambios={"nivel_escalamiento": [anterior, nivel]}
-                    )
-                )
     except IntegrityError:
-        # Another process inserted the same (ticket, periodo, nivel) first: it owns this level.
+        # Another process inserted the same (ticket, periodo, nivel) first: it owns this level
+        # (the level raise of this transaction and its event are rolled back with it).
         log.debug("level %s of ticket %s taken by another process", nivel, objetivo.ticket_id)
         return None
     escalado = Escalado(
@@ -428,7 +422,7 @@ async def _destinatarios(notificar: Iterable[int | str]) -> tuple[Destinatario, 
 async def _notificar(
     registro: Registro,
     escalado: Escalado,
-    ticket: Ticket,
+    ticket: tickets.TicketVista,
     regla: Regla,
     vistos: dict[tuple[int | str, ...], tuple[Destinatario, ...]] | None = None,
 ) -> None:
@@ -556,21 +550,20 @@ def formato_duracion(duracion: timedelta) -> str:
     return f"{minutos} min" if minutos else "menos de 1 min"
 
 
-async def tickets_escalados(limite: int = MAX_MONITOR) -> list[tuple[Ticket, datetime | None]]:
+async def tickets_escalados(
+    limite: int = MAX_MONITOR,
+) -> list[tuple[tickets.TicketVista, datetime | None]]:
     """Open tickets with ``nivel_escalamiento > 0``: highest level first, then the ones whose
     latest escalation is oldest; each with that escalation's date (``None`` if the level was
     set outside this plugin). Two queries."""
-    tickets = (
-        await Ticket.filter(estado__in=list(ESTADOS_ABIERTOS), nivel_escalamiento__gt=0)
-        .order_by("-nivel_escalamiento", "estado_escalamiento__fecha", "id")
-        .limit(limite)
-    )
+    # `estado_escalamiento` is this plugin's own relation on tickets (EstadoEscalamiento.ticket).
+    filas = await tickets.escalados(limite, desempate="estado_escalamiento__fecha")
     fechas = dict(
-        await EstadoEscalamiento.filter(ticket_id__in=[t.id for t in tickets]).values_list(
+        await EstadoEscalamiento.filter(ticket_id__in=[t.id for t in filas]).values_list(
             "ticket_id", "fecha"
         )
     )
-    return [(t, fechas.get(t.id)) for t in tickets]
+    return [(t, fechas.get(t.id)) for t in filas]
 
 
 async def alertas_pendientes(limite: int = MAX_ALERTAS) -> list[Alerta]:
@@ -594,4 +587,4 @@ async def marcar_leida(alerta_id: int, usuario: Usuario) -> Alerta:
 
 async def contar_escalados() -> int:
     """Open tickets with ``nivel_escalamiento > 0`` (the dashboard's ``tickets_escalados``)."""
-    return await Ticket.filter(estado__in=list(ESTADOS_ABIERTOS), nivel_escalamiento__gt=0).count()
+    return await tickets.contar(tickets.Criterios(nivel_minimo=1))

@@ -1,5 +1,8 @@
-"""The rules of tickets, free of HTTP — and the public API of the ``chat`` and ``escalamiento``
-plugins (they import from this module only).
+"""The rules of tickets, free of HTTP: tickets' own routes, pages and ``api`` use this module.
+
+It is internal to ``tickets``: other plugins use the public face :mod:`plugins.tickets.api`
+(views, no ORM classes) and :mod:`plugins.tickets.events`. ``__all__`` lists what tickets'
+own modules use; the ORM classes stay in :mod:`plugins.tickets.models`.
 
 State machine (``TRANSICIONES``; a move not listed is a :class:`~core.api.Conflict`, 409)::
 
@@ -74,28 +77,23 @@ __all__ = [
     "MAX_ID",
     "ORDENES",
     "TRANSICIONES",
-    "Adjunto",
     "Canal",
     "Categoria",
     "Estado",
     "Filtros",
     "Prioridad",
-    "Respuesta",
     "RespuestaCreada",
     "RespuestaVista",
-    "Ticket",
     "TicketActualizado",
     "TicketCreado",
     "TicketValorado",
     "TicketVista",
-    "Valoracion",
     "actualizar",
     "adjuntos_de",
     "cargar_respuesta",
     "cargar_tickets",
     "contador",
     "crear_ticket",
-    "en_espera",
     "estadisticas",
     "filtrar",
     "formato_numero",
@@ -105,7 +103,6 @@ __all__ = [
     "ordenar",
     "puede_transitar",
     "responder",
-    "subir_nivel",
     "valorar",
 ]
 
@@ -661,53 +658,7 @@ async def valorar(
     return valoracion
 
 
-# --- escalation and dashboard ------------------------------------------------------------------
-
-
-def en_espera(
-    prioridades: Iterable[Prioridad | str] | None = None,
-    categorias: Iterable[Categoria | str] | None = None,
-) -> QuerySet[Ticket]:
-    """ABIERTO/EN_PROGRESO tickets whose customer waits for an agent, longest wait first.
-
-    For escalation policies: ``esperando_desde`` says since when; ``nivel_escalamiento`` how
-    far the ticket has been escalated. Served by the ``(estado, esperando_desde)`` index.
-    """
-    qs = Ticket.filter(estado__in=list(ESTADOS_ABIERTOS), esperando_desde__not_isnull=True)
-    if prioridades is not None:
-        qs = qs.filter(prioridad__in=[Prioridad(p) for p in prioridades])
-    if categorias is not None:
-        qs = qs.filter(categoria__in=[Categoria(c) for c in categorias])
-    return qs.order_by("esperando_desde", "id")
-
-
-async def subir_nivel(bus: EventBus, ticket_id: int, nivel: int) -> bool:
-    """Raise a waiting ticket from level ``nivel - 1`` to ``nivel``; ``True`` if this call did.
-
-    A conditional update: however many processes try, each level is reached exactly once, in
-    order. ``False`` when the ticket is at another level, no longer waits, or is not open.
-    Emits ``TicketActualizado`` with ``{"nivel_escalamiento": [nivel - 1, nivel]}``.
-    """
-    if nivel < 1:
-        raise ValueError("nivel must be >= 1")
-    async with UnitOfWork(bus) as uow:
-        ganado = (
-            await Ticket.filter(
-                id=ticket_id,
-                nivel_escalamiento=nivel - 1,
-                estado__in=list(ESTADOS_ABIERTOS),
-                esperando_desde__not_isnull=True,
-            )
-            .using_db(uow.connection)
-            .update(nivel_escalamiento=nivel, fecha_actualizacion=_ahora())
-        )
-        if ganado:
-            await uow.emit(
-                TicketActualizado(
-                    ticket_id=ticket_id, cambios={"nivel_escalamiento": [nivel - 1, nivel]}
-                )
-            )
-    return bool(ganado)
+# --- dashboard -----------------------------------------------------------------------------------
 
 
 async def estadisticas(desde: datetime) -> dict[str, int | float]:

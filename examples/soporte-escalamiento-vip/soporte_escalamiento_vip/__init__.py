@@ -10,15 +10,12 @@ import os
 from typing import TYPE_CHECKING
 
 from core import hookimpl
-from plugins.escalamiento.service import TiempoRespuesta, segundos_habiles
+from plugins.escalamiento.api import TiempoRespuesta, segundos_habiles
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from tortoise.queryset import QuerySet
-
-    from plugins.escalamiento.service import Regla
-    from plugins.tickets.service import Ticket
+    from plugins.escalamiento.api import Criterios, ReglaVista, TicketVista
 
 name = "vip"
 version = "0.1.0"
@@ -29,19 +26,20 @@ class ClientesVip(TiempoRespuesta):
     """``tiempo_respuesta`` for VIP customers only, at half the rule's limit."""
 
     name = "clientes_vip"
-    descripcion = "Escala los tickets de clientes VIP a la mitad de tiempo_respuesta_maximo."
+    description = "Escala los tickets de clientes VIP a la mitad de tiempo_respuesta_maximo."
 
     def __init__(self) -> None:
         self.vip = [u.strip() for u in os.getenv("SOPORTE_VIP_CLIENTES", "").split(",")]
 
-    def candidatos(self, regla: Regla, ahora: datetime) -> QuerySet[Ticket]:
+    def candidatos(self, regla: ReglaVista, ahora: datetime) -> Criterios:
         """Waiting tickets of VIP customers that have waited at least half the limit."""
         # The parent keeps those that waited a whole limit by its `ahora`: move it half ahead.
-        qs = super().candidatos(regla, ahora + regla.limite / 2)
-        return qs.filter(cliente__username__in=self.vip)
+        return super().candidatos(regla, ahora + regla.limite / 2).con(clientes=self.vip)
 
-    def nivel_objetivo(self, ticket: Ticket, regla: Regla, ahora: datetime) -> int:
+    def nivel_objetivo(self, ticket: TicketVista, regla: ReglaVista, ahora: datetime) -> int:
         """Business seconds waited over half the limit (the plugin caps and applies it)."""
+        if ticket.esperando_desde is None:
+            return 0
         esperado = segundos_habiles(ticket.esperando_desde, ahora, regla.calendario)
         return int(esperado // (regla.limite.total_seconds() / 2))
 

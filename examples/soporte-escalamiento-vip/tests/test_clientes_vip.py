@@ -73,7 +73,7 @@ async def test_la_politica_se_registra_por_su_entry_point(soporte: SoporteClient
     assert r.status == 200
     assert {
         "nombre": "clientes_vip",
-        "descripcion": ClientesVip.descripcion,
+        "descripcion": ClientesVip.description,
         "plugin": "vip",
     } in await r.json()
     info = {p["name"]: p for p in soporte.app[keys.PLUGINS].describe()}

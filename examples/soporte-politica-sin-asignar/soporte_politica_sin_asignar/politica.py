@@ -11,40 +11,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-# A plugin imports only from `core` and from the public service of the plugins it requires.
-from plugins.escalamiento.service import PoliticaBase, segundos_habiles
+# A plugin imports only from `core` and from the public `api` of the plugins it requires.
+from plugins.escalamiento.api import PoliticaBase, segundos_habiles
 
 if TYPE_CHECKING:
-    from tortoise.queryset import QuerySet
-
-    from plugins.escalamiento.service import Regla
-    from plugins.tickets.service import Ticket
+    from plugins.escalamiento.api import Criterios, ReglaVista, TicketVista
 
 
 class SinAsignar(PoliticaBase):
     """Escalate open tickets of the rule's priorities that have no assigned agent."""
 
     name: ClassVar[str] = "sin_asignar"
-    descripcion: ClassVar[str] = (
+    description: ClassVar[str] = (
         "Escala un nivel por cada tiempo_respuesta_maximo horas (dentro del horario, si lo hay) "
         "que un ticket abierto pasa sin agente asignado, haya respuestas o no."
     )
 
-    def candidatos(self, regla: Regla, ahora: datetime) -> QuerySet[Ticket]:
+    def candidatos(self, regla: ReglaVista, ahora: datetime) -> Criterios:
         """Unassigned open tickets created at least one limit ago (cheap, indexed filters)."""
         return (
-            super()
-            .candidatos(regla, ahora)
-            .filter(agente_asignado_id=None, fecha_creacion__lte=ahora - regla.limite)
+            super().candidatos(regla, ahora).con(sin_agente=True, creado_hasta=ahora - regla.limite)
         )
 
-    def periodo(self, ticket: Ticket) -> datetime | None:
+    def periodo(self, ticket: TicketVista) -> datetime | None:
         """One clock for the ticket's whole life: from its creation."""
         return ticket.fecha_creacion
 
-    def nivel_objetivo(self, ticket: Ticket, regla: Regla, ahora: datetime) -> int:
+    def nivel_objetivo(self, ticket: TicketVista, regla: ReglaVista, ahora: datetime) -> int:
         """``floor(business time since creation / limit)`` while nobody is assigned."""
-        if ticket.agente_asignado_id is not None:  # type: ignore[attr-defined]
+        if ticket.agente_asignado_id is not None:
             return 0
         transcurrido = segundos_habiles(ticket.fecha_creacion, ahora, regla.calendario)
         return int(transcurrido // regla.limite.total_seconds())

@@ -40,7 +40,7 @@ async def test_la_politica_se_registra_por_su_entry_point(soporte: SoporteClient
     assert r.status == 200
     assert {
         "nombre": "sin_asignar",
-        "descripcion": SinAsignar.descripcion,
+        "descripcion": SinAsignar.description,
         "plugin": "politica_sin_asignar",
     } in await r.json()
     info = {p["name"]: p for p in soporte.app[keys.PLUGINS].describe()}

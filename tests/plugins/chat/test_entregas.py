@@ -8,18 +8,20 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from plugins.chat.service import Entregas, Salas, id_de_mensaje, mensaje_frame
+from plugins.tickets.api import Canal, RespuestaVista
 
 
 def texto_de(respuesta_id: int) -> str:
     """A ``mensaje`` frame exactly as the channel layers serialise it."""
-    autor = SimpleNamespace(id=7, nombre_visible="Ana", rol="AGENTE")
-    respuesta = SimpleNamespace(
+    respuesta = RespuestaVista(
         id=respuesta_id,
         ticket_id=3,
-        autor=autor,
         mensaje="hola ñ",
-        canal="CHAT",
+        canal=Canal.CHAT,
         fecha_creacion=datetime(2026, 11, 26, tzinfo=UTC),
+        autor_id=7,
+        autor_nombre="Ana",
+        autor_rol="AGENTE",
     )
     return json.dumps(mensaje_frame(respuesta), ensure_ascii=False)
 

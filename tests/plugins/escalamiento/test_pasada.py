@@ -86,7 +86,7 @@ class Fallida:
     """A policy that raises."""
 
     name = "fallida"
-    descripcion = "Siempre falla."
+    description = "Siempre falla."
 
     def nivel_objetivo(self, ticket: Ticket, regla: Any, ahora: Any) -> int:
         """Fail."""
@@ -100,7 +100,7 @@ class CandidatosRotos(PoliticaBase):
 
     def candidatos(self, regla: Any, ahora: Any) -> Any:
         """A filter on a field that does not exist."""
-        return Ticket.filter(campo_que_no_existe=1)
+        return Ticket.filter(campo_que_no_existe=1)  # a query set: no longer accepted
 
     def nivel_objetivo(self, ticket: Ticket, regla: Any, ahora: Any) -> int:
         """Never reached."""
@@ -227,7 +227,7 @@ async def test_politica_de_otro_plugin_asincrona(arrancar: Callable[..., Awaitab
     assert await r.json() == [
         {
             "nombre": "tiempo_respuesta",
-            "descripcion": TiempoRespuesta.descripcion,
+            "descripcion": TiempoRespuesta.description,
             "plugin": "escalamiento",
         },
         {"nombre": "urgente", "descripcion": Urgente.descripcion, "plugin": "mis_politicas"},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 
 import pytest
@@ -10,7 +9,8 @@ import pytest
 from core import keys
 from core.api import BadRequest, Conflict, NotFound
 from core.auth.models import Rol
-from plugins.tickets import service
+from core.events import UnitOfWork
+from plugins.tickets import api, service
 from plugins.tickets.service import (
     Canal,
     Categoria,
@@ -129,26 +129,34 @@ async def test_historial(mundo):
     assert await service.historial(ticket.id, None, 0) == []
 
 
-async def test_en_espera_y_subir_nivel(mundo):
-    soporte, bus, lucia, _, carla, ticket = mundo
+async def test_candidatos_y_subir_nivel_de_la_api(mundo):
+    soporte, bus, lucia, _, _carla, ticket = mundo
     otro = await service.crear_ticket(
         bus, lucia, asunto="Baja", descripcion="d", categoria=Categoria.GENERAL
     )
-    assert [t.id for t in await service.en_espera()] == [ticket.id, otro.id]
-    assert [t.id for t in await service.en_espera([Prioridad.ALTA])] == [ticket.id]
-    assert [t.id for t in await service.en_espera(["MEDIA"], ["GENERAL"])] == [otro.id]
-    assert await service.en_espera([Prioridad.BAJA]) == []
-    # Level 1 is reached exactly once however many try at the same time.
-    ganados = await asyncio.gather(*(service.subir_nivel(bus, ticket.id, 1) for _ in range(6)))
-    assert sorted(ganados) == [False] * 5 + [True]
-    assert not await service.subir_nivel(bus, ticket.id, 3)  # levels go in order
-    assert await service.subir_nivel(bus, ticket.id, 2)
-    assert (await Ticket.get(id=ticket.id)).nivel_escalamiento == 2
+
+    async def ids(criterios, lote=500):
+        return [t.id for grupo in [g async for g in api.candidatos(criterios, lote)] for t in grupo]
+
+    assert await ids(api.Criterios(en_espera=True), lote=1) == [ticket.id, otro.id]
+    assert await ids(api.Criterios(prioridades=[Prioridad.ALTA])) == [ticket.id]
+    assert await ids(api.Criterios(prioridades=["MEDIA"]).con(categorias=["GENERAL"])) == [otro.id]
+    assert await ids(api.Criterios(prioridades=["BAJA"])) == []
+    # `con` narrows, never widens.
+    assert api.Criterios(prioridades=["ALTA"]).con(prioridades=["ALTA", "MEDIA"]).prioridades == (
+        Prioridad.ALTA,
+    )
+    # Inside the caller's unit of work: a failing check changes nothing.
+    async with UnitOfWork(bus) as uow:
+        assert await api.subir_nivel(uow, ticket.id, 1, comprobar=lambda t: False) is None
+    async with UnitOfWork(bus) as uow:
+        subida = await api.subir_nivel(uow, ticket.id, 2)
+    assert subida is not None and subida.subido and (subida.anterior, subida.nivel) == (0, 2)
+    async with UnitOfWork(bus) as uow:  # never down
+        assert not (await api.subir_nivel(uow, ticket.id, 1)).subido
+    assert (await api.obtener(ticket.id)).nivel_escalamiento == 2
     cambios = [e.cambios for e in soporte.events if isinstance(e, TicketActualizado)]
-    assert cambios == [{"nivel_escalamiento": [0, 1]}, {"nivel_escalamiento": [1, 2]}]
-    # An agent's answer stops the clock: the ticket no longer waits and cannot escalate.
-    await service.responder(bus, ticket, carla, "Atendido")
-    assert [t.id for t in await service.en_espera()] == [otro.id]
-    assert not await service.subir_nivel(bus, ticket.id, 3)
+    assert cambios == [{"nivel_escalamiento": [0, 2]}]
     with pytest.raises(ValueError):
-        await service.subir_nivel(bus, ticket.id, 0)
+        async with UnitOfWork(bus) as uow:
+            await api.subir_nivel(uow, ticket.id, 0)

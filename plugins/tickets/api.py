@@ -1,0 +1,421 @@
+"""The public face of ``tickets``: what other plugins (and third-party packages) may use.
+
+Other plugins import from this module and from :mod:`plugins.tickets.events` only — never from
+``models``, ``service`` or the rest, which may change at any time (``tests/core/
+test_boundaries.py`` fails on such an import). Everything here is stable within Plugin API v1:
+
+- **views** (:class:`TicketVista`, :class:`RespuestaVista`): frozen snapshots of a row, with
+  no ORM object inside — what a caller reads cannot write to the database, nor lazily query;
+- **enums and constants**: :class:`Estado`, :class:`Prioridad`, :class:`Categoria`,
+  :class:`Canal`, :data:`ESTADOS_ABIERTOS`, :func:`formato_numero`;
+- **queries**: :func:`obtener_visible`, :func:`obtener`, :func:`leer`, :func:`historial`,
+  :func:`cargar_respuesta`, :func:`candidatos` (by :class:`Criterios`, in batches),
+  :func:`contar`, :func:`escalados`, :func:`ultimo_id`;
+- **commands**: :func:`responder` (a reply, with the state machine), :func:`subir_nivel` (an
+  escalation level, inside the caller's unit of work), :func:`fijar_niveles` (bulk synthetic
+  data only).
+
+Commands run tickets' own rules (state machine, row lock, events); a caller never updates a
+ticket's row itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from core.db import placeholders
+from core.plugins import await_me_maybe
+from plugins.tickets import service
+from plugins.tickets.events import TicketActualizado
+from plugins.tickets.models import Canal, Categoria, Estado, Prioridad, Respuesta, Ticket
+from plugins.tickets.service import ESTADOS_ABIERTOS, formato_numero
+
+if TYPE_CHECKING:
+    from tortoise.queryset import QuerySet
+
+    from core.auth.models import Usuario
+    from core.events import EventBus, UnitOfWork
+    from core.storage import Upload
+
+__all__ = [
+    "ESTADOS_ABIERTOS",
+    "LOTE",
+    "Canal",
+    "Categoria",
+    "Criterios",
+    "Estado",
+    "NivelSubido",
+    "Prioridad",
+    "RespuestaVista",
+    "TicketVista",
+    "candidatos",
+    "cargar_respuesta",
+    "contar",
+    "escalados",
+    "fijar_niveles",
+    "formato_numero",
+    "historial",
+    "leer",
+    "obtener",
+    "obtener_visible",
+    "responder",
+    "subir_nivel",
+    "ultimo_id",
+]
+
+#: Tickets read per query by :func:`candidatos`.
+LOTE: Final = 500
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TicketVista:
+    """A ticket as other plugins see it: its fields at the time it was read, no relations.
+
+    ``esperando_desde``: since when the customer waits for an agent's answer (the escalation
+    clock; ``None`` when nobody waits). ``nivel_escalamiento``: the highest level ever reached.
+    """
+
+    id: int
+    numero: str
+    asunto: str
+    estado: Estado
+    prioridad: Prioridad
+    categoria: Categoria
+    cliente_id: int
+    agente_asignado_id: int | None
+    nivel_escalamiento: int
+    esperando_desde: datetime | None
+    primera_respuesta_agente: datetime | None
+    fecha_creacion: datetime
+    fecha_actualizacion: datetime
+
+    @classmethod
+    def de(cls, ticket: Ticket) -> TicketVista:
+        """The view of a row (tickets' own use: callers get views from the functions here)."""
+        return cls(
+            id=ticket.id,
+            numero=ticket.numero,
+            asunto=ticket.asunto,
+            estado=Estado(ticket.estado),
+            prioridad=Prioridad(ticket.prioridad),
+            categoria=Categoria(ticket.categoria),
+            cliente_id=ticket.cliente_id,  # type: ignore[attr-defined]
+            agente_asignado_id=ticket.agente_asignado_id,  # type: ignore[attr-defined]
+            nivel_escalamiento=ticket.nivel_escalamiento,
+            esperando_desde=ticket.esperando_desde,
+            primera_respuesta_agente=ticket.primera_respuesta_agente,
+            fecha_creacion=ticket.fecha_creacion,
+            fecha_actualizacion=ticket.fecha_actualizacion,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RespuestaVista:
+    """One message of a ticket's conversation (either channel), with its author's public data."""
+
+    id: int
+    ticket_id: int
+    mensaje: str
+    canal: Canal
+    fecha_creacion: datetime
+    autor_id: int
+    autor_nombre: str
+    #: The author's role as a string (``CLIENTE``, ``AGENTE``, ``ADMIN``).
+    autor_rol: str
+
+    @classmethod
+    def de(cls, respuesta: Respuesta, autor: Usuario | None = None) -> RespuestaVista:
+        """The view of a reply row whose ``autor`` is loaded (or given)."""
+        autor = autor or respuesta.autor
+        return cls(
+            id=respuesta.id,
+            ticket_id=respuesta.ticket_id,  # type: ignore[attr-defined]
+            mensaje=respuesta.mensaje,
+            canal=Canal(respuesta.canal),
+            fecha_creacion=respuesta.fecha_creacion,
+            autor_id=autor.id,
+            autor_nombre=autor.nombre_visible,
+            autor_rol=str(autor.rol),
+        )
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+async def obtener_visible(usuario: Usuario, ticket_id: int) -> TicketVista:
+    """The ticket ``ticket_id`` if ``usuario`` may see it (its owner or an agent).
+
+    Otherwise a 404 (:class:`~core.api.NotFound`): existence never leaks.
+    """
+    return TicketVista.de(await service.obtener_visible(usuario, ticket_id))
+
+
+async def obtener(ticket_id: int) -> TicketVista | None:
+    """The ticket ``ticket_id``, or ``None`` — no visibility check: for background work."""
+    ticket = await Ticket.get_or_none(id=ticket_id)
+    return None if ticket is None else TicketVista.de(ticket)
+
+
+async def leer(ids: Sequence[int]) -> list[TicketVista]:
+    """Tickets ``ids`` in that order (unknown ids skipped), in one query."""
+    if not ids:
+        return []
+    por_id = {t.id: t for t in await Ticket.filter(id__in=list(ids))}
+    return [TicketVista.de(por_id[i]) for i in ids if i in por_id]
+
+
+async def historial(ticket_id: int, desde_id: int | None, limite: int) -> list[RespuestaVista]:
+    """A ticket's messages (both channels), oldest first, in one query.
+
+    With ``desde_id``, only those with ``id > desde_id`` (a reconnecting chat replays nothing
+    twice); in either case at most the last ``limite`` of them.
+    """
+    return [RespuestaVista.de(r) for r in await service.historial(ticket_id, desde_id, limite)]
+
+
+async def cargar_respuesta(respuesta_id: int) -> RespuestaVista:
+    """One message by id (a 404 if it is gone)."""
+    return RespuestaVista.de((await service.cargar_respuesta(respuesta_id)).respuesta)
+
+
+async def ultimo_id() -> int:
+    """The highest ticket id ever assigned (``0`` before the first ticket)."""
+    ultimo = await Ticket.all().order_by("-id").limit(1).values_list("id", flat=True)
+    return int(ultimo[0]) if ultimo else 0
+
+
+# --- candidate queries -------------------------------------------------------------------------
+
+
+def _a_tupla(valores: Iterable[Any] | None, tipo: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+    return None if valores is None else tuple(dict.fromkeys(tipo(v) for v in valores))
+
+
+@dataclass(frozen=True)
+class Criterios:
+    """Which tickets a query selects: every field that is not ``None`` (or ``False``) narrows.
+
+    Each criterion is served by an index of the tickets table, or cheap beside one: ``estados``
+    with ``esperando_hasta`` uses ``(estado, esperando_desde)``. Build one and narrow it further
+    with :meth:`con` (which never widens it), e.g.
+    ``Criterios(prioridades=["ALTA"]).con(sin_agente=True)``.
+    """
+
+    #: States (default: the open ones, :data:`ESTADOS_ABIERTOS`).
+    estados: tuple[Estado, ...] | None = ESTADOS_ABIERTOS
+    prioridades: tuple[Prioridad, ...] | None = None
+    categorias: tuple[Categoria, ...] | None = None
+    #: Only tickets whose customer waits for an agent (``esperando_desde`` set).
+    en_espera: bool = False
+    #: Only tickets waiting since this instant or earlier (implies :attr:`en_espera`).
+    esperando_hasta: datetime | None = None
+    #: Only tickets created at this instant or earlier.
+    creado_hasta: datetime | None = None
+    #: Only tickets with no assigned agent.
+    sin_agente: bool = False
+    #: Only tickets of these customers (by username).
+    clientes: tuple[str, ...] | None = None
+    #: Only tickets at this escalation level or above.
+    nivel_minimo: int | None = None
+
+    def __post_init__(self) -> None:
+        # Accept any iterable of values or enum members; store normalised tuples.
+        for nombre, tipo in (
+            ("estados", Estado),
+            ("prioridades", Prioridad),
+            ("categorias", Categoria),
+            ("clientes", str),
+        ):
+            object.__setattr__(self, nombre, _a_tupla(getattr(self, nombre), tipo))
+
+    def con(self, **mas: Any) -> Criterios:
+        """These criteria narrowed by ``mas`` (same names as the fields).
+
+        Sets intersect, upper instants keep the earliest, flags add up and ``nivel_minimo``
+        keeps the highest: a subclass's policy can narrow its parent's candidates, never widen.
+        """
+        actuales = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        nuevo = Criterios(**{**actuales, **mas})  # validated and normalised
+        cambios: dict[str, Any] = {}
+        for nombre in mas:
+            antes, ahora = actuales[nombre], getattr(nuevo, nombre)
+            if antes is None or ahora is None:
+                cambios[nombre] = antes if ahora is None else ahora
+            elif isinstance(antes, tuple):
+                cambios[nombre] = tuple(v for v in antes if v in ahora)
+            elif isinstance(antes, bool):
+                cambios[nombre] = antes or ahora
+            elif isinstance(antes, datetime):
+                cambios[nombre] = min(antes, ahora)
+            else:
+                cambios[nombre] = max(antes, ahora)
+        return dataclasses.replace(nuevo, **cambios)
+
+
+def _consulta(criterios: Criterios) -> QuerySet[Ticket]:
+    qs = Ticket.all()
+    if criterios.estados is not None:
+        qs = qs.filter(estado__in=list(criterios.estados))
+    if criterios.prioridades is not None:
+        qs = qs.filter(prioridad__in=list(criterios.prioridades))
+    if criterios.categorias is not None:
+        qs = qs.filter(categoria__in=list(criterios.categorias))
+    if criterios.esperando_hasta is not None:
+        qs = qs.filter(esperando_desde__lte=criterios.esperando_hasta)
+    elif criterios.en_espera:
+        qs = qs.filter(esperando_desde__not_isnull=True)
+    if criterios.creado_hasta is not None:
+        qs = qs.filter(fecha_creacion__lte=criterios.creado_hasta)
+    if criterios.sin_agente:
+        qs = qs.filter(agente_asignado_id=None)
+    if criterios.clientes is not None:
+        qs = qs.filter(cliente__username__in=list(criterios.clientes))
+    if criterios.nivel_minimo is not None:
+        qs = qs.filter(nivel_escalamiento__gte=criterios.nivel_minimo)
+    return qs
+
+
+async def candidatos(criterios: Criterios, lote: int = LOTE) -> AsyncIterator[list[TicketVista]]:
+    """The tickets matching ``criterios``, by increasing id, in lists of at most ``lote``.
+
+    One query for the matching ids, then one per batch: a caller never holds more than
+    ``lote`` tickets. The ids come first, in no order, so that the database can use the
+    criteria's own index (e.g. ``(estado, esperando_desde)``: only the tickets waiting past a
+    limit); paging with ``ORDER BY id`` made SQLite walk the whole table by primary key
+    instead (1.1 s per pass at a million tickets with nothing due).
+    """
+    if lote < 1:
+        raise ValueError("lote must be >= 1")
+    qs = _consulta(criterios)
+    ids = sorted(await qs.values_list("id", flat=True))
+    for inicio in range(0, len(ids), lote):
+        tickets = await qs.filter(id__in=ids[inicio : inicio + lote]).order_by("id")
+        if tickets:
+            yield [TicketVista.de(t) for t in tickets]
+
+
+async def contar(criterios: Criterios) -> int:
+    """How many tickets match ``criterios`` (one ``COUNT``, served by the criteria's index)."""
+    return await _consulta(criterios).count()
+
+
+async def escalados(limite: int, *, desempate: str | None = None) -> list[TicketVista]:
+    """Open tickets with ``nivel_escalamiento > 0``, highest level first, at most ``limite``.
+
+    ``desempate``: an ordering term on a relation the *calling* plugin declared on tickets
+    (e.g. escalamiento's ``"estado_escalamiento__fecha"``: oldest latest escalation first),
+    then the id. Served by the ``(estado, nivel_escalamiento)`` index.
+    """
+    orden = ["-nivel_escalamiento", *([desempate] if desempate else []), "id"]
+    tickets = await _consulta(Criterios(nivel_minimo=1)).order_by(*orden).limit(limite)
+    return [TicketVista.de(t) for t in tickets]
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+async def responder(
+    bus: EventBus,
+    usuario: Usuario,
+    ticket_id: int,
+    mensaje: str,
+    canal: Canal = Canal.TICKET,
+    adjuntos: Iterable[int | Upload] = (),
+) -> RespuestaVista:
+    """``usuario`` replies on ticket ``ticket_id``, with tickets' state machine and events.
+
+    A 404 unless ``usuario`` may see the ticket, a 400 for a blank ``mensaje``, a 409 on a
+    CERRADO ticket. Emits ``RespuestaCreada`` (and ``TicketActualizado`` when the state
+    changed); see :mod:`plugins.tickets.service` for the automatic moves.
+    """
+    ticket = await service.obtener_visible(usuario, ticket_id)
+    respuesta = await service.responder(bus, ticket, usuario, mensaje, canal, adjuntos)
+    return RespuestaVista.de(respuesta, usuario)
+
+
+@dataclass(frozen=True)
+class NivelSubido:
+    """What :func:`subir_nivel` did: the ticket as it was under the lock, and the level."""
+
+    #: The ticket read under its row lock, before the change.
+    ticket: TicketVista
+    anterior: int
+    nivel: int
+
+    @property
+    def subido(self) -> bool:
+        """Whether ``nivel_escalamiento`` rose (it never goes down)."""
+        return self.nivel > self.anterior
+
+
+async def subir_nivel(
+    uow: UnitOfWork,
+    ticket_id: int,
+    nivel: int,
+    *,
+    comprobar: Callable[[TicketVista], bool | Awaitable[bool]] | None = None,
+    ahora: datetime | None = None,
+) -> NivelSubido | None:
+    """Raise an open ticket's ``nivel_escalamiento`` to ``nivel``, inside the caller's ``uow``.
+
+    In the caller's transaction: lock the ticket's row (``SELECT … FOR UPDATE`` where the
+    database has it; SQLite serialises writers anyway), return ``None`` unless it is open
+    (:data:`ESTADOS_ABIERTOS`) and ``comprobar(ticket)`` (sync or async, e.g. "still in the same
+    clock period") holds; then raise the level with a conditional update — only if it is
+    below ``nivel`` — and emit ``TicketActualizado`` ``{"nivel_escalamiento": [antes,
+    nivel]}`` into ``uow``. The level never goes down: at or above ``nivel`` nothing changes.
+
+    Anything the caller records in the same ``uow`` commits or rolls back with the change; the
+    row lock held until then is what lets a caller make "each level exactly once" hold (as
+    escalamiento does with its unique history row).
+    """
+    if nivel < 1:
+        raise ValueError("nivel must be >= 1")
+    conn = uow.connection
+    fila = (
+        await Ticket.filter(id=ticket_id, estado__in=list(ESTADOS_ABIERTOS))
+        .using_db(conn)
+        .select_for_update()
+        .first()
+    )
+    if fila is None:
+        return None
+    vista = TicketVista.de(fila)
+    if comprobar is not None and not await await_me_maybe(comprobar(vista)):
+        return None
+    anterior = vista.nivel_escalamiento
+    if anterior < nivel:
+        subidos = (
+            await Ticket.filter(id=ticket_id, nivel_escalamiento__lt=nivel)
+            .using_db(conn)
+            .update(nivel_escalamiento=nivel, fecha_actualizacion=ahora or datetime.now(UTC))
+        )
+        if not subidos:  # raised meanwhile (only without a row lock): report what is there now
+            return NivelSubido(vista, nivel, nivel)
+        await uow.emit(
+            TicketActualizado(
+                ticket_id=ticket_id, cambios={"nivel_escalamiento": [anterior, nivel]}
+            )
+        )
+    return NivelSubido(vista, anterior, max(anterior, nivel))
+
+
+async def fijar_niveles(conn: Any, niveles: Iterable[tuple[int, int]]) -> None:
+    """Set ``nivel_escalamiento`` of many tickets at once, ``(nivel, ticket_id)`` pairs, on
+    ``conn`` — for bulk synthetic data only (demos, benchmarks): no checks, no events."""
+    filas = [[int(nivel), int(ticket_id)] for nivel, ticket_id in niveles]
+    if not filas:
+        return
+    nivel_marca, id_marca = placeholders(conn, 2)
+    await conn.execute_many(
+        f"UPDATE {Ticket._meta.db_table} SET nivel_escalamiento = {nivel_marca} "
+        f"WHERE id = {id_marca}",
+        filas,
+    )
