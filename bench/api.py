@@ -139,7 +139,7 @@ def run_env(db: Path, media: Path) -> dict[str, str]:
         SOPORTE_DATABASE_URL=f"sqlite://{db}",
         SOPORTE_MEDIA_DIR=str(media),
         SOPORTE_SECRET_KEY="bench",
-        SOPORTE_ESCALAMIENTO_INTERVALO="0",
+        SOPORTE_ESCALAMIENTO_INTERVAL="0",
         SOPORTE_LOG_LEVEL="WARNING",
     )
     return env
@@ -259,7 +259,7 @@ async def escalation_pass(db: Path, seed: int) -> tuple[int, int, float, float]:
         database_url=f"sqlite://{db}",
         media_dir=db.parent / "media",
         secret_key="bench",
-        escalamiento_intervalo=0,
+        plugin_settings={"escalamiento": {"interval": 0}},
         cors_origins=[],
     )
     app = create_app(settings)

@@ -220,7 +220,7 @@ def start_soporte(tmp: Path, port: int) -> tuple[subprocess.Popen[bytes], dict[s
         SOPORTE_DATABASE_URL=f"sqlite://{tmp}/bench.db",
         SOPORTE_PLUGINS="tickets,chat",
         SOPORTE_MEDIA_DIR=str(tmp / "media"),
-        SOPORTE_ESCALAMIENTO_INTERVALO="0",
+        SOPORTE_ESCALAMIENTO_INTERVAL="0",
         SOPORTE_LOG_LEVEL="WARNING",
     )
     soporte = str(BIN / "soporte")

@@ -105,7 +105,7 @@ async def main(args: argparse.Namespace) -> None:
         plugins=["faq"],
         media_dir=tmp / "media",
         secret_key="bench",
-        escalamiento_intervalo=0,
+        plugin_settings={"escalamiento": {"interval": 0}},
         cors_origins=[],
     )
     app = create_app(settings, generate_schemas=True)

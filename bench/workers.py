@@ -43,7 +43,7 @@ def entorno(db_url: str, redis_url: str, media: Path) -> dict[str, str]:
         SOPORTE_REDIS_URL=redis_url,
         SOPORTE_SECRET_KEY="bench",
         SOPORTE_MEDIA_DIR=str(media),
-        SOPORTE_ESCALAMIENTO_INTERVALO="0",
+        SOPORTE_ESCALAMIENTO_INTERVAL="0",
         SOPORTE_LOG_LEVEL="WARNING",
     )
     return env

@@ -31,6 +31,7 @@ from core.events import EventBus
 from core.pages import setup_pages
 from core.plugin_contract import BackgroundContext as BackgroundContext  # its old home
 from core.plugin_contract import PluginError
+from core.plugin_settings import PluginSettings, build_plugin_settings
 from core.plugins import PluginHost
 from core.realtime import ChannelLayer, InMemoryChannelLayer
 from core.settings import Settings
@@ -193,17 +194,22 @@ def create_app(
     *,
     plugins: Sequence[Any] = (),
     host: PluginHost | None = None,
+    plugin_settings: PluginSettings | None = None,
     generate_schemas: bool = False,
 ) -> web.Application:
     """Build the application.
 
     ``settings``: defaults to :class:`Settings` from the environment. ``plugins``: extra ad-hoc
     plugin objects (tests, embedding), enabled in addition to ``SOPORTE_PLUGINS``. ``host``: a
-    prepared :class:`PluginHost` instead. ``generate_schemas``: create missing tables at start-up
-    instead of relying on ``soporte migrate`` (tests, throwaway databases).
+    prepared :class:`PluginHost` instead. ``plugin_settings``: the plugins' settings already
+    built for that host (the CLI builds them once); by default they are built (and validated)
+    here, before anything else of the plugins runs. ``generate_schemas``: create missing
+    tables at start-up instead of relying on ``soporte migrate`` (tests, throwaway databases).
     """
     settings = settings or Settings()
     host = host or PluginHost.from_settings(settings, extra=plugins)
+    if plugin_settings is None:
+        plugin_settings = build_plugin_settings(host.settings_classes(), settings)
     channels, channels_lifetime = _channel_layer(settings)
     database = Database(tortoise_config(settings.database_url, host.models()), generate_schemas)
 
@@ -212,11 +218,12 @@ def create_app(
     )
     app[keys.SETTINGS] = settings
     app[keys.PLUGINS] = host
+    app[keys.PLUGIN_SETTINGS] = plugin_settings
     app[keys.DB] = database
     app[keys.EVENTS] = EventBus(host.listeners(app))
     app[keys.CHANNELS] = channels
     app[keys.STORAGE] = Storage(
-        settings.media_dir, settings.resolved_secret_key(), settings.enlace_ttl_segundos
+        settings.media_dir, settings.resolved_secret_key(), settings.link_ttl_seconds
     )
 
     env = aiohttp_jinja2.setup(app, loader=_template_loader(host), autoescape=True)

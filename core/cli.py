@@ -1,4 +1,5 @@
-"""The ``soporte`` command: run, migrate, createuser, demo, plugins — plus plugins' commands.
+"""The ``soporte`` command: run, migrate, createuser, demo, plugins, config — plus plugins'
+commands.
 
 Every command exits non-zero with a one-line reason when it cannot do its job.
 """
@@ -19,6 +20,7 @@ from core.api.errors import Problem
 from core.auth.models import Rol
 from core.db import make_migrations, migrate, open_context, tortoise_config
 from core.plugin_contract import PluginError
+from core.plugin_settings import PluginSettings, build_plugin_settings, display_value
 from core.plugins import PluginHost, discover_installed
 from core.settings import Settings
 
@@ -37,11 +39,13 @@ DEMO_USERS: dict[str, tuple[str, Rol, str]] = {
 
 
 class Env:
-    """What every command needs: the settings and the plugin host (built lazily)."""
+    """What every command needs: the settings, the plugin host and the plugins' settings
+    (built lazily; building the host validates the plugins' settings too)."""
 
     def __init__(self) -> None:
         self._settings: Settings | None = None
         self._host: PluginHost | None = None
+        self._plugin_settings: PluginSettings | None = None
 
     @property
     def settings(self) -> Settings:
@@ -63,7 +67,25 @@ class Env:
                 self._host = PluginHost.from_settings(self.settings)
             except PluginError as exc:
                 raise click.ClickException(str(exc)) from exc
+            # Checked with the host, so that a bad plugin setting stops every command in one
+            # line, as a bad core setting does.
+            _ = self.plugin_settings
         return self._host
+
+    @property
+    def plugin_settings(self) -> PluginSettings:
+        """The enabled plugins' own settings (pass them to ``create_app``: built once)."""
+        if self._host is None:
+            _ = self.host  # builds the host, which builds (and checks) the plugins' settings
+        if self._plugin_settings is None:
+            host = self.host
+            try:
+                self._plugin_settings = build_plugin_settings(
+                    host.settings_classes(), self.settings
+                )
+            except PluginError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._plugin_settings
 
     def db_config(self) -> dict[str, Any]:
         return tortoise_config(self.settings.database_url, self.host.models())
@@ -127,7 +149,7 @@ def run(env: Env, host: str, port: int, workers: int) -> None:
     try:
         # Built here even with several workers: a plugin or setting error stops start-up in
         # one line instead of failing in every worker.
-        app = create_app(env.settings, host=env.host)
+        app = create_app(env.settings, host=env.host, plugin_settings=env.plugin_settings)
     except PluginError as exc:
         raise click.ClickException(str(exc)) from exc
     if workers > 1:
@@ -339,6 +361,34 @@ def plugins(env: Env) -> None:
         requires = f" requires {', '.join(info.requires)}" if info.requires else ""
         source = f" [{info.distribution}]" if info.distribution else ""
         click.echo(f"{mark} {name} {info.version}{source}{requires}")
+
+
+@cli.command("config")
+@pass_env
+def config_cmd(env: Env) -> None:
+    """Print every setting of the core and of the enabled plugins, with its source.
+
+    Sources: default, env VAR, soporte.toml (the key or the plugin's table), code. Secrets and
+    URLs' passwords are masked.
+    """
+    settings = env.settings
+    plugin_settings = env.plugin_settings
+    rows: list[tuple[str, str, str]] = [
+        (field, display_value(field, getattr(settings, field)), settings.source_of(field))
+        for field in type(settings).model_fields
+        if field not in settings.code_only
+    ]
+    width = max(len(name) for name, _, _ in rows)
+    click.echo("core:")
+    for name, value, source in rows:
+        click.echo(f"  {name:<{width}}  {value}  ({source})")
+    for plugin in env.host.names:
+        if plugin not in plugin_settings:
+            continue
+        click.echo(f"plugin {plugin}:")
+        for owner, name, value, source in plugin_settings.describe():
+            if owner == plugin:
+                click.echo(f"  {name:<{width}}  {value}  ({source})")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     import click
     from aiohttp import web
+    from pydantic_settings import BaseSettings
 
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
@@ -60,6 +61,25 @@ def register_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
 
 
 # --- build time: contributions collected by create_app() -----------------------------------
+
+
+@hookspec
+def register_settings() -> type[BaseSettings] | None:
+    """Declare this plugin's own settings.
+
+    Fires: at build time, by ``create_app`` and by every ``soporte`` command, before any other
+    build-time hook (so that they can read the settings from the app).
+    Returns: a :class:`pydantic_settings.BaseSettings` subclass (not an instance), or ``None``.
+    The host builds one instance per application: field ``x`` of plugin ``p`` is read from
+    ``SOPORTE_P_X``, then from ``x`` in the ``[plugins.p]`` table of ``soporte.toml``; values
+    in ``Settings(plugin_settings={"p": {...}})`` win over both. A bad value stops the
+    start-up with a :class:`core.plugins.PluginError` naming the plugin, the field and its
+    source. Read the instance with
+    ``core.plugin_settings.plugin_settings(app, "p", PSettings)``. Renamed fields keep their
+    old names working when the class maps them in a ``renamed: ClassVar[dict[str, str]]``
+    (old → new).
+    """
+    raise NotImplementedError
 
 
 @hookspec

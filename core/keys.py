@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from core.auth.models import Usuario
     from core.db import Database
     from core.events import EventBus
+    from core.plugin_settings import PluginSettings
     from core.plugins import PluginHost
     from core.realtime import ChannelLayer
     from core.settings import Settings
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("soporte_settings")
 PLUGINS: web.AppKey[PluginHost] = web.AppKey("soporte_plugins")
+#: Each enabled plugin's own settings (hook ``register_settings``); read them with
+#: :func:`core.plugin_settings.plugin_settings`.
+PLUGIN_SETTINGS: web.AppKey[PluginSettings] = web.AppKey("soporte_plugin_settings")
 DB: web.AppKey[Database] = web.AppKey("soporte_db")
 EVENTS: web.AppKey[EventBus] = web.AppKey("soporte_events")
 CHANNELS: web.AppKey[ChannelLayer] = web.AppKey("soporte_channels")

@@ -192,7 +192,7 @@ def collect_site(host: PluginHost, app: web.Application, env: jinja2.Environment
         pages=pages,
         fragments=fragments,
         plugins=list(host.names),
-        registro_abierto=app[keys.SETTINGS].registro_abierto,
+        registro_abierto=app[keys.SETTINGS].signup_open,
     )
 
 

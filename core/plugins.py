@@ -446,6 +446,14 @@ class PluginHost:
 
     # --- build time --------------------------------------------------------------------------
 
+    def settings_classes(self) -> list[tuple[str, Any]]:
+        """Each plugin's settings class (hook ``register_settings``), by plugin, in order."""
+        return [
+            (name, cls)
+            for name, cls in self._per_plugin(self.pm.hook.register_settings)
+            if cls is not None
+        ]
+
     def models(self) -> dict[str, list[str]]:
         """Model modules per Tortoise app label (the plugin's name)."""
         models: dict[str, list[str]] = {}

@@ -2,15 +2,25 @@
 
 Environment variables win over the TOML file, which wins over the defaults. Every name is
 documented in ``docs/configuration.md``; a test keeps that page and this class in step.
+
+Settings that were renamed keep their old names working (environment, ``soporte.toml`` and
+code) with a :class:`DeprecationWarning` naming the new one: see :class:`RenamedSettings`.
+Plugins' own settings are built by :mod:`core.plugin_settings` with the same machinery.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import secrets
+import tomllib
+import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -21,24 +31,153 @@ from pydantic_settings import (
 
 #: The value of ``SOPORTE_PLUGINS`` that enables no plugin at all (an empty core).
 NO_PLUGINS = "none"
+#: The prefix of every environment variable soporte reads.
+ENV_PREFIX = "SOPORTE_"
+#: The configuration file, read from the working directory.
+TOML_FILE = "soporte.toml"
+
+log = logging.getLogger("soporte.settings")
 
 
-def _split_csv(value: Any) -> Any:
+def split_csv(value: Any) -> Any:
     """Accept ``"a, b"`` from the environment as well as a list from TOML or code."""
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
 
 
+#: A list setting: comma-separated in the environment, an array in TOML, a list in code.
+#: For plugins' settings too (``clientes: CsvList = []``).
+CsvList = Annotated[list[str], NoDecode, BeforeValidator(split_csv)]
+
+
+def read_toml(path: str | Path = TOML_FILE) -> dict[str, Any]:
+    """The parsed ``soporte.toml`` (relative to the working directory), or ``{}`` if absent."""
+    file = Path(path)
+    if not file.is_file():
+        return {}
+    with file.open("rb") as f:
+        return tomllib.load(f)
+
+
+def warn_renamed(old: str, new: str) -> None:
+    """Say once per use that a setting name is deprecated: a warning and a log line."""
+    message = f"{old} is deprecated; use {new}"
+    warnings.warn(message, DeprecationWarning, stacklevel=2)
+    # DeprecationWarnings are hidden by default outside tests: operators read the log.
+    log.warning("%s", message)
+
+
+class _Renaming(PydanticBaseSettingsSource):
+    """Wrap a source (code or TOML): rename old keys to new ones, warning, and drop keys
+    this source may not provide. A new name given beside its old one wins."""
+
+    def __init__(
+        self,
+        settings_cls: type[BaseSettings],
+        inner: Callable[[], dict[str, Any]],
+        renamed: Mapping[str, str],
+        describe: Callable[[str], str],
+        drop: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__(settings_cls)
+        self._inner, self._renamed, self._describe, self._drop = inner, renamed, describe, drop
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        data = {k: v for k, v in self._inner().items() if k not in self._drop}
+        for old, new in self._renamed.items():
+            if old in data:
+                value = data.pop(old)
+                warn_renamed(self._describe(old), self._describe(new))
+                data.setdefault(new, value)
+        return data
+
+
+class _RenamedEnv(PydanticBaseSettingsSource):
+    """The old environment variables of renamed settings (``PREFIX + OLD``), as new names.
+
+    pydantic-settings does not prefix aliases (``validation_alias`` names the variable
+    itself), so old names are looked up here, after the new variables and before the TOML.
+    """
+
+    def __init__(
+        self, settings_cls: type[BaseSettings], prefix: str, renamed: Mapping[str, str]
+    ) -> None:
+        super().__init__(settings_cls)
+        self._prefix, self._renamed = prefix, renamed
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        environ = {k.upper(): v for k, v in os.environ.items()}  # case-insensitive, as env
+        data: dict[str, Any] = {}
+        for old, new in self._renamed.items():
+            value = environ.get(env_name(self._prefix, old))
+            if value is not None:
+                warn_renamed(env_name(self._prefix, old), env_name(self._prefix, new))
+                data[new] = value
+        return data
+
+
+def env_name(prefix: str, field: str) -> str:
+    """The environment variable of a setting: ``SOPORTE_MAX_FILES``."""
+    return f"{prefix}{field}".upper()
+
+
+def is_set_in_env(prefix: str, field: str) -> bool:
+    """Whether the variable of a setting is in the environment (case-insensitively)."""
+    wanted = env_name(prefix, field)
+    return any(k.upper() == wanted for k in os.environ)
+
+
+def renamed_sources(
+    settings_cls: type[BaseSettings],
+    init_settings: PydanticBaseSettingsSource,
+    env_settings: PydanticBaseSettingsSource,
+    toml: Callable[[], dict[str, Any]],
+    *,
+    prefix: str,
+    renamed: Mapping[str, str],
+    describe_key: Callable[[str], str],
+    code_only: frozenset[str] = frozenset(),
+) -> tuple[PydanticBaseSettingsSource, ...]:
+    """Code, then the environment (new names, then old ones), then the TOML; with old names
+    renamed (and warned about) in each, and ``code_only`` fields read from code alone."""
+    return (
+        _Renaming(settings_cls, init_settings, renamed, lambda k: f"{k}="),
+        _Renaming(settings_cls, env_settings, {}, str, drop=code_only),
+        _RenamedEnv(settings_cls, prefix, renamed),
+        _Renaming(settings_cls, toml, renamed, describe_key, drop=code_only),
+    )
+
+
 class Settings(BaseSettings):
     """Everything an operator can configure. Field ``x`` is read from ``SOPORTE_X``."""
 
     model_config = SettingsConfigDict(
-        env_prefix="SOPORTE_",
-        toml_file="soporte.toml",
+        env_prefix=ENV_PREFIX,
         extra="ignore",
         validate_default=True,
     )
+
+    #: Old name → new name of settings renamed to English. The old ``SOPORTE_*`` variables,
+    #: TOML keys and keyword arguments keep working, with a DeprecationWarning.
+    renamed: ClassVar[Mapping[str, str]] = {
+        "registro_abierto": "signup_open",
+        "token_ttl_horas": "token_ttl_hours",
+        "login_max_fallos": "login_max_failures",
+        "login_ventana_segundos": "login_window_seconds",
+        "max_archivos": "max_files",
+        "enlace_ttl_segundos": "link_ttl_seconds",
+    }
+    #: Fields given only in code (never read from the environment or soporte.toml).
+    code_only: ClassVar[frozenset[str]] = frozenset({"plugin_settings"})
+
+    _code_keys: frozenset[str] = PrivateAttr(default=frozenset())
 
     database_url: str = Field(
         "sqlite://soporte.db", description="Any tortoise URL; `postgres://…` for production."
@@ -58,6 +197,11 @@ class Settings(BaseSettings):
         description="Comma-separated plugins to enable; unset means all installed, "
         f"`{NO_PLUGINS}` means none.",
     )
+    plugin_settings: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="(Code only) per-plugin settings that win over the environment and "
+        "soporte.toml: `{plugin: {field: value}}`.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated origins allowed to call the API from a browser.",
@@ -71,40 +215,41 @@ class Settings(BaseSettings):
         None,
         description="Signs download links; default: generated once and kept beside the database.",
     )
-    escalamiento_intervalo: float = Field(
-        60, ge=0, description="Seconds between escalation runs; `0` switches the scheduler off."
-    )
-    escalamiento_webhook_url: str | None = Field(
-        None,
-        description="With the `escalamiento` plugin: an http(s) URL that receives each "
-        "escalation as a JSON POST.",
-    )
-    escalamiento_webhook_secret: str | None = Field(
-        None,
-        description="HMAC-SHA256 key of the escalation webhook's `X-Soporte-Firma` header; "
-        "default: the secret key.",
-    )
-    registro_abierto: bool = Field(
+    signup_open: bool = Field(
         True, description="Whether `POST /api/auth/registro/` accepts new customers."
     )
-    token_ttl_horas: float = Field(24 * 7, gt=0, description="Lifetime of an API token, in hours.")
-    login_max_fallos: int = Field(
+    token_ttl_hours: float = Field(24 * 7, gt=0, description="Lifetime of an API token, in hours.")
+    login_max_failures: int = Field(
         5, ge=1, description="Failed logins per username and client address before a 429."
     )
-    login_ventana_segundos: int = Field(
+    login_window_seconds: int = Field(
         300, ge=1, description="Window over which failed logins are counted, in seconds."
     )
     max_upload_mb: float = Field(10, gt=0, description="Largest accepted file, in MiB.")
-    max_archivos: int = Field(10, ge=1, description="Most files accepted in one request.")
-    enlace_ttl_segundos: int = Field(
+    max_files: int = Field(10, ge=1, description="Most files accepted in one request.")
+    link_ttl_seconds: int = Field(
         3600, ge=1, description="How long a signed attachment link stays valid, in seconds."
     )
     log_level: str = Field("INFO", description="Python logging level for the `soporte` loggers.")
 
-    @field_validator("plugins", "cors_origins", mode="before")
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        # Remembered for `soporte config`, which tells code from environment and file.
+        self._code_keys = frozenset(self.renamed.get(k, k) for k in values)
+
+    @field_validator("plugins", mode="before")
+    @classmethod
+    def _plugins(cls, value: Any) -> Any:
+        # In soporte.toml `plugins` may be a table, `enabled = [...]` beside the plugins'
+        # own `[plugins.<name>]` tables (TOML allows a key to be a list or a table, not both).
+        if isinstance(value, Mapping):
+            value = value.get("enabled")
+        return split_csv(value)
+
+    @field_validator("cors_origins", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
-        return _split_csv(value)
+        return split_csv(value)
 
     @field_validator("public_url")
     @classmethod
@@ -120,8 +265,39 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Code first, then the environment, then ``soporte.toml``."""
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        """Code first, then the environment, then ``soporte.toml`` (old names renamed)."""
+        return renamed_sources(
+            settings_cls,
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=TOML_FILE),
+            prefix=ENV_PREFIX,
+            renamed=cls.renamed,
+            describe_key=lambda key: f"{key} in {TOML_FILE}",
+            code_only=cls.code_only,
+        )
+
+    def source_of(self, field: str) -> str:
+        """Where a field's value comes from: ``code``, ``env VAR``, ``soporte.toml``, ``default``.
+
+        Checked in the order of precedence, for ``soporte config``.
+        """
+        if field in self._code_keys:
+            return "code"
+        if field in self.code_only:
+            return "default"
+        if is_set_in_env(ENV_PREFIX, field):
+            return f"env {env_name(ENV_PREFIX, field)}"
+        old = [o for o, n in self.renamed.items() if n == field]
+        for name in old:
+            if is_set_in_env(ENV_PREFIX, name):
+                return f"env {env_name(ENV_PREFIX, name)} (deprecated)"
+        table = read_toml()
+        if field in table:
+            return TOML_FILE
+        if any(name in table for name in old):
+            return f"{TOML_FILE} (deprecated key)"
+        return "default"
 
     @property
     def max_upload_bytes(self) -> int:

@@ -140,7 +140,7 @@ class Storage:
 async def read_multipart(request: web.Request) -> tuple[dict[str, list[str]], list[Upload]]:
     """Read a form: text fields by name, and every file part stored on disk.
 
-    Limits from the settings: ``max_upload_mb`` per file and ``max_archivos`` files per request
+    Limits from the settings: ``max_upload_mb`` per file and ``max_files`` files per request
     (413 past either). If anything fails midway, the files already stored are removed.
     """
     settings = request.app[SETTINGS]
@@ -164,8 +164,8 @@ async def read_multipart(request: web.Request) -> tuple[dict[str, list[str]], li
                     raise PayloadTooLarge(f"El campo {part.name!r} es demasiado grande.")
                 fields.setdefault(part.name, []).append(value.decode("utf-8", "replace"))
                 continue
-            if len(files) >= settings.max_archivos:
-                raise PayloadTooLarge(f"Se admiten como máximo {settings.max_archivos} archivos.")
+            if len(files) >= settings.max_files:
+                raise PayloadTooLarge(f"Se admiten como máximo {settings.max_files} archivos.")
             key, size = await storage.save_part(part, settings.max_upload_bytes)
             tipo = (part.headers.get("Content-Type") or "application/octet-stream")[:100]
             files.append(Upload(part.name, key, sanitize_filename(part.filename), tipo, size))

@@ -132,7 +132,7 @@ def soporte_settings(
         database_url=soporte_database_url,
         media_dir=tmp_path / "media",
         secret_key="clave-secreta-de-pruebas",
-        escalamiento_intervalo=0,
+        plugin_settings={"escalamiento": {"interval": 0}},
         plugins=None,
         redis_url=soporte_redis_url,
         redis_prefix=f"prueba-{uuid.uuid4().hex[:12]}",

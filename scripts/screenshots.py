@@ -140,7 +140,7 @@ async def main(salida: Path) -> None:
             database_url=f"sqlite://{tmp}/capturas.db",
             media_dir=Path(tmp) / "media",
             secret_key="capturas",
-            escalamiento_intervalo=0,
+            plugin_settings={"escalamiento": {"interval": 0}},
             plugins=None,
             redis_url=None,
             public_url=None,

@@ -29,9 +29,9 @@ async def obtener_token(request: web.Request, body: LoginIn) -> TokenOut:
         body.password,
         _client_address(request),
         service.Throttle(
-            settings.login_max_fallos, timedelta(seconds=settings.login_ventana_segundos)
+            settings.login_max_failures, timedelta(seconds=settings.login_window_seconds)
         ),
-        timedelta(hours=settings.token_ttl_horas),
+        timedelta(hours=settings.token_ttl_hours),
     )
     return TokenOut(token=raw, expira=token.expira, usuario=UsuarioOut.model_validate(usuario))
 
@@ -39,7 +39,7 @@ async def obtener_token(request: web.Request, body: LoginIn) -> TokenOut:
 @routes.post("/api/auth/registro/", auth=PUBLIC, status=201, errors=(403,))
 async def registro(request: web.Request, body: RegistroIn) -> UsuarioOut:
     """Sign up as a customer (role CLIENTE), unless registration is switched off."""
-    if not request.app[SETTINGS].registro_abierto:
+    if not request.app[SETTINGS].signup_open:
         raise Forbidden("El registro de usuarios está desactivado.")
     usuario = await service.crear_usuario(
         body.username, body.password, nombre=body.nombre, email=body.email

@@ -32,26 +32,27 @@ async def _y_cerrar(trabajo: Awaitable[T], registro: Registro) -> T:
 @click.option("--once", is_flag=True, help="Run one pass, print what it escalated, and exit.")
 @pass_env
 def escalar(env: Env, once: bool) -> None:
-    """Escalate overdue tickets: one pass (--once), or every SOPORTE_ESCALAMIENTO_INTERVALO s.
+    """Escalate overdue tickets: one pass (--once), or every SOPORTE_ESCALAMIENTO_INTERVAL s.
 
     Safe beside running servers: each level of each ticket is applied exactly once, whoever
     gets there first.
     """
     from core.app import create_app
     from plugins.escalamiento import service
+    from plugins.escalamiento.plugin import ajustes
     from plugins.escalamiento.politicas import REGISTRO
 
     # The app is built (not served) so that other plugins' listeners hear ticket_escalado.
     try:
-        app = create_app(env.settings, host=env.host)
+        app = create_app(env.settings, host=env.host, plugin_settings=env.plugin_settings)
     except PluginError as exc:
         raise click.ClickException(str(exc)) from exc
     bus, registro = app[keys.EVENTS], app[REGISTRO]
     if not once:
-        intervalo = env.settings.escalamiento_intervalo
+        intervalo = ajustes(app).interval
         if intervalo <= 0:
             raise click.ClickException(
-                "SOPORTE_ESCALAMIENTO_INTERVALO is 0 (scheduler off): use --once or set it"
+                "SOPORTE_ESCALAMIENTO_INTERVAL is 0 (scheduler off): use --once or set it"
             )
         click.echo(f"escalando cada {intervalo:g} s (Ctrl-C para parar)")
         env.run_with_db(lambda: _y_cerrar(service.bucle(bus, registro, intervalo), registro))

@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 
 
 @hookspec
-def register_escalation_policies() -> Iterable[Any]:
+def register_escalation_policies(app: web.Application) -> Iterable[Any]:
     """Contribute escalation policies (classes, instantiated without arguments, or instances).
 
     Fires: at build time, once per application.
+    ``app``: the application being built (read the plugin's settings from it, with
+    ``core.plugin_settings.plugin_settings``). Implementations may omit it.
     Returns: policies, each with
 
     - ``name``: unique across every enabled plugin (a duplicate stops the start-up naming both

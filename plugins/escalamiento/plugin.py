@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from core.pages import Page
     from core.synthetic import SyntheticUsers
     from plugins.escalamiento.politicas import Registro
+    from plugins.escalamiento.settings import EscalamientoSettings
 
 __all__ = ["name", "requires", "version"]
 
@@ -42,6 +43,22 @@ NOMBRE_TAREA = "soporte-escalamiento"
 def register_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
     """Declare ``register_escalation_policies`` and ``register_notifiers`` for other plugins."""
     plugin_manager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def register_settings() -> type[EscalamientoSettings]:
+    """``interval``, ``webhook_url``, ``webhook_secret`` (``SOPORTE_ESCALAMIENTO_*``)."""
+    from plugins.escalamiento.settings import EscalamientoSettings
+
+    return EscalamientoSettings
+
+
+def ajustes(app: web.Application) -> EscalamientoSettings:
+    """This plugin's settings on ``app``."""
+    from core.plugin_settings import plugin_settings
+    from plugins.escalamiento.settings import EscalamientoSettings
+
+    return plugin_settings(app, name, EscalamientoSettings)
 
 
 def _registro(app: web.Application) -> Registro:
@@ -81,12 +98,10 @@ def register_notifiers(app: web.Application) -> Iterable[Any]:
     with ``SOPORTE_ESCALAMIENTO_WEBHOOK_SECRET`` (default: the secret key)."""
     from plugins.escalamiento.notificadores import notificadores_integrados
 
-    settings = app[keys.SETTINGS]
-    url = settings.escalamiento_webhook_url
+    propios = ajustes(app)
+    url = propios.webhook_url
     # Resolved only when needed: without a configured key it may create the key file.
-    secreto = (
-        (settings.escalamiento_webhook_secret or settings.resolved_secret_key()) if url else None
-    )
+    secreto = (propios.webhook_secret or app[keys.SETTINGS].resolved_secret_key()) if url else None
     try:
         return notificadores_integrados(url, secreto)
     except ValueError as exc:
@@ -97,9 +112,9 @@ def register_notifiers(app: web.Application) -> Iterable[Any]:
 
 @hookimpl
 def register_background(app: web.Application) -> Iterable[BackgroundContext]:
-    """The scheduler: a pass every ``SOPORTE_ESCALAMIENTO_INTERVALO`` seconds (0: none); and,
+    """The scheduler: a pass every ``SOPORTE_ESCALAMIENTO_INTERVAL`` seconds (0: none); and,
     when a notifier works in the background (the webhook), its clean-up at shutdown."""
-    intervalo = app[keys.SETTINGS].escalamiento_intervalo
+    intervalo = ajustes(app).interval
     registro = _registro(app)
     contextos: list[BackgroundContext] = []
 

@@ -268,7 +268,7 @@ def cargar_registro(host: PluginHost, app: web.Application) -> Registro:
     (naming both plugins) or an object lacks its method.
     """
     politicas: dict[str, PoliticaRegistrada] = {}
-    for plugin, resultado in host.call_plugin_hook("register_escalation_policies"):
+    for plugin, resultado in host.call_plugin_hook("register_escalation_policies", app=app):
         for item in resultado or ():
             obj = _instancia(item)
             nombre = _nombre(obj, plugin, "policy")

@@ -60,8 +60,8 @@ def _enlaces(request: web.Request) -> UrlDe:
 
 
 def _limite_archivos(request: web.Request, cuantos: int) -> None:
-    """413 when a request would attach more files than ``max_archivos``."""
-    maximo = request.app[keys.SETTINGS].max_archivos
+    """413 when a request would attach more files than ``max_files``."""
+    maximo = request.app[keys.SETTINGS].max_files
     if cuantos > maximo:
         raise PayloadTooLarge(f"Se admiten como máximo {maximo} archivos por solicitud.")
 

@@ -137,7 +137,7 @@ async def test_415_unsupported_media_type(api: SoporteClient) -> None:
 
 
 async def test_429_with_retry_after(arrancar: Callable[..., Awaitable[SoporteClient]]) -> None:
-    api = await arrancar(login_max_fallos=1)
+    api = await arrancar(login_max_failures=1)
     mala = {"username": "x", "password": "y"}
     await problem(await api.post("/api/auth/token/", json=mala), 401)
     r = await api.post("/api/auth/token/", json=mala)

@@ -79,9 +79,9 @@ def test_create_app_reads_the_environment_when_given_no_settings(
         monkeypatch.delenv(name)
     monkeypatch.setenv("SOPORTE_PLUGINS", "none")
     monkeypatch.setenv("SOPORTE_DATABASE_URL", "sqlite://:memory:")
-    monkeypatch.setenv("SOPORTE_MAX_ARCHIVOS", "3")
+    monkeypatch.setenv("SOPORTE_MAX_FILES", "3")
     app = create_app()
-    assert app[keys.SETTINGS].max_archivos == 3
+    assert app[keys.SETTINGS].max_files == 3
     assert app[keys.PLUGINS].names == []
 
 

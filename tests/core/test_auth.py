@@ -54,7 +54,7 @@ async def test_login_returns_token_expiry_and_user(api: SoporteClient) -> None:
     expira = datetime.fromisoformat(body["expira"])
     assert expira.utcoffset() == timedelta(0)
     assert body["expira"].endswith("+00:00")  # the contract's form, like every other timestamp
-    ttl = timedelta(hours=api.app[keys.SETTINGS].token_ttl_horas)
+    ttl = timedelta(hours=api.app[keys.SETTINGS].token_ttl_hours)
     assert antes + ttl - timedelta(minutes=1) < expira < datetime.now(UTC) + ttl
     r = await api.get("/api/auth/yo/", headers={"Authorization": f"Bearer {body['token']}"})
     assert (await r.json())["username"] == "ana"
@@ -63,7 +63,7 @@ async def test_login_returns_token_expiry_and_user(api: SoporteClient) -> None:
 async def test_login_token_lifetime_is_configurable(
     arrancar: Callable[..., Awaitable[SoporteClient]],
 ) -> None:
-    api = await arrancar(token_ttl_horas=2)
+    api = await arrancar(token_ttl_hours=2)
     await api.usuario("ana")
     r = await api.post("/api/auth/token/", json={"username": "ana", "password": TEST_PASSWORD})
     expira = datetime.fromisoformat((await r.json())["expira"])
@@ -98,7 +98,7 @@ async def test_inactive_user_cannot_log_in(api: SoporteClient) -> None:
 async def test_repeated_failures_are_throttled_with_retry_after(
     arrancar: Callable[..., Awaitable[SoporteClient]],
 ) -> None:
-    api = await arrancar(login_max_fallos=3, login_ventana_segundos=120)
+    api = await arrancar(login_max_failures=3, login_window_seconds=120)
     await api.usuario("ana")
     mala = {"username": "ana", "password": "mala-clave"}
     for _ in range(3):
@@ -118,7 +118,7 @@ async def test_repeated_failures_are_throttled_with_retry_after(
 async def test_a_successful_login_clears_the_failure_counter(
     arrancar: Callable[..., Awaitable[SoporteClient]],
 ) -> None:
-    api = await arrancar(login_max_fallos=3)
+    api = await arrancar(login_max_failures=3)
     await api.usuario("ana")
     mala = {"username": "ana", "password": "mala-clave"}
     buena = {"username": "ana", "password": TEST_PASSWORD}
@@ -178,7 +178,7 @@ async def test_registro_lists_every_invalid_field(api: SoporteClient) -> None:
 async def test_registro_can_be_switched_off(
     arrancar: Callable[..., Awaitable[SoporteClient]],
 ) -> None:
-    api = await arrancar(registro_abierto=False)
+    api = await arrancar(signup_open=False)
     await problem(await api.post("/api/auth/registro/", json=ALTA), 403)
     assert await Usuario.all().count() == 0
 

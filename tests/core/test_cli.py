@@ -201,8 +201,8 @@ def test_plugins_with_chat_but_not_tickets_names_tickets(tmp_path: Path) -> None
 def test_an_unknown_plugin_or_a_bad_setting_fails_in_one_line(db: Path) -> None:
     r = invocar(["plugins"], entorno(db, SOPORTE_PLUGINS="nada"))
     assert r.exit_code != 0 and "nada" in una_linea(r)
-    r = invocar(["migrate"], entorno(db, SOPORTE_PLUGINS="none", SOPORTE_MAX_ARCHIVOS="0"))
-    assert r.exit_code != 0 and "SOPORTE_MAX_ARCHIVOS" in una_linea(r)
+    r = invocar(["migrate"], entorno(db, SOPORTE_PLUGINS="none", SOPORTE_MAX_FILES="0"))
+    assert r.exit_code != 0 and "SOPORTE_MAX_FILES" in una_linea(r)
 
 
 def test_run_with_several_workers_needs_a_database_server_and_redis(db: Path) -> None:

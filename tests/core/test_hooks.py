@@ -128,11 +128,11 @@ def test_hook_register_routes_receives_the_app_being_built(
 
         @hookimpl
         def register_routes(self, app: web.Application) -> list[Any]:
-            seen.append(app[keys.SETTINGS].max_archivos)
+            seen.append(app[keys.SETTINGS].max_files)
             return []
 
-    app = make_app(plugins=[], extra=[Curioso()], max_archivos=7)
-    assert seen == [7] and app[keys.SETTINGS].max_archivos == 7
+    app = make_app(plugins=[], extra=[Curioso()], max_files=7)
+    assert seen == [7] and app[keys.SETTINGS].max_files == 7
 
 
 def test_hook_register_routes_the_same_route_twice_is_an_error_naming_the_plugin(

@@ -143,7 +143,7 @@ def firma_antigua(secret: str, segundos: int) -> type[TimestampSigner]:
 
 
 async def test_an_expired_link_is_403(arrancar: Callable[..., Awaitable[SoporteClient]]) -> None:
-    api = await arrancar(enlace_ttl_segundos=60)
+    api = await arrancar(link_ttl_seconds=60)
     [f] = await subir(api, ("a.txt", b"a", "text/plain"))
     storage = api.app[keys.STORAGE]
     data = storage.verify(token_de(f["url"]))
@@ -237,7 +237,7 @@ async def test_a_file_over_the_size_limit_is_413_and_nothing_is_left(
 async def test_more_files_than_allowed_is_413_and_nothing_is_left(
     arrancar: Callable[..., Awaitable[SoporteClient]],
 ) -> None:
-    api = await arrancar(max_archivos=2)
+    api = await arrancar(max_files=2)
     tres = [(f"{i}.txt", b"x", "text/plain") for i in range(3)]
     r = await api.post("/api/pruebas/adjuntos/", data=formulario(*tres))
     assert r.status == 413

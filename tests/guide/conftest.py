@@ -238,7 +238,7 @@ def _entorno(carpeta: Path, origen: str, base_de_datos: str) -> dict[str, str]:
         SOPORTE_MEDIA_DIR=str(carpeta / "media"),
         SOPORTE_SECRET_KEY="clave-de-la-suite-de-la-guia",
         SOPORTE_CORS_ORIGINS=origen,
-        SOPORTE_ESCALAMIENTO_INTERVALO=INTERVALO_ESCALAMIENTO,
+        SOPORTE_ESCALAMIENTO_INTERVAL=INTERVALO_ESCALAMIENTO,
         SOPORTE_LOG_LEVEL="WARNING",
     )
     return env

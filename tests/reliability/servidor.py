@@ -96,7 +96,7 @@ class Servidor:
             SOPORTE_DATABASE_URL=self.database_url,
             SOPORTE_MEDIA_DIR=str(self.media),
             SOPORTE_SECRET_KEY="clave-secreta-de-fiabilidad",
-            SOPORTE_ESCALAMIENTO_INTERVALO="0",
+            SOPORTE_ESCALAMIENTO_INTERVAL="0",
             SOPORTE_LOG_LEVEL="WARNING",
         )
         return env

@@ -60,7 +60,7 @@ def ruta_de(url: str) -> str:
 
 async def app_con_limites(arrancar: Callable[..., Awaitable[SoporteClient]]) -> SoporteClient:
     """An app with small upload limits."""
-    return await arrancar(max_upload_mb=LIMITE_MB, max_archivos=MAX_ARCHIVOS)
+    return await arrancar(max_upload_mb=LIMITE_MB, max_files=MAX_ARCHIVOS)
 
 
 async def test_an_oversize_file_is_413_and_leaves_nothing(
@@ -260,7 +260,7 @@ async def test_tampered_and_forged_links_are_403(
 
 
 async def test_expired_links_are_403(arrancar: Callable[..., Awaitable[SoporteClient]]) -> None:
-    soporte = await arrancar(enlace_ttl_segundos=1)
+    soporte = await arrancar(link_ttl_seconds=1)
     ana = await soporte.usuario("ana")
     [adjunto] = await (
         await enviar(soporte, ana, "/api/soporte/adjuntos/", [("a", "f.pdf", b"%PDF", None)])

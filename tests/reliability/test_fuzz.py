@@ -104,7 +104,7 @@ def documento_de_la_app() -> dict[str, Any]:
             secret_key="x",
             plugins=None,
             redis_url=None,
-            escalamiento_intervalo=0,
+            plugin_settings={"escalamiento": {"interval": 0}},
         )
     )
     return openapi_document(app)

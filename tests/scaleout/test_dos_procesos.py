@@ -178,7 +178,7 @@ def despliegue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Despliegue]
         SOPORTE_REDIS_URL=redis.url,
         SOPORTE_SECRET_KEY="una-clave-compartida-por-todos",
         SOPORTE_MEDIA_DIR=str(carpeta / "media"),
-        SOPORTE_ESCALAMIENTO_INTERVALO="0",  # the passes below are started by hand
+        SOPORTE_ESCALAMIENTO_INTERVAL="0",  # the passes below are started by hand
         SOPORTE_LOG_LEVEL="INFO",
     )
     d = Despliegue(f"{base}/{nombre}", redis, carpeta, entorno)
@@ -455,7 +455,7 @@ def _hijos(pid: int) -> list[int]:
 async def test_workers_share_a_port_each_with_its_scheduler(despliegue: Despliegue, http) -> None:
     await _regla_alta(despliegue, http)
     c = await asyncio.to_thread(
-        despliegue.arrancar, "C", "--workers", "2", SOPORTE_ESCALAMIENTO_INTERVALO="0.3"
+        despliegue.arrancar, "C", "--workers", "2", SOPORTE_ESCALAMIENTO_INTERVAL="0.3"
     )
     despliegue.servidores.append(c)  # stopped (and its exit code checked) at teardown
     assert len(_hijos(c.proceso.pid)) == 2

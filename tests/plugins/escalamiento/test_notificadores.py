@@ -96,8 +96,9 @@ async def _con_webhook(
     **ajustes: Any,
 ) -> tuple[Kit, WebhookNotificador]:
     servidor = await aiohttp_server(receptor.app)
+    url = str(servidor.make_url("/hooks/soporte"))
     kit = await arrancar(
-        escalamiento_webhook_url=str(servidor.make_url("/hooks/soporte")), **ajustes
+        plugin_settings={"escalamiento": {"interval": 0, "webhook_url": url, **ajustes}}
     )
     webhook = kit.soporte.app[REGISTRO].notificadores["webhook"].notificador
     assert isinstance(webhook, WebhookNotificador)
@@ -133,7 +134,7 @@ def test_firma_verificable_y_a_prueba_de_cambios() -> None:
 
 @pytest.mark.parametrize(
     ("ajustes", "secreto"),
-    [({"escalamiento_webhook_secret": SECRETO}, SECRETO), ({}, CLAVE_DE_PRUEBAS)],
+    [({"webhook_secret": SECRETO}, SECRETO), ({}, CLAVE_DE_PRUEBAS)],
     ids=["secreto-propio", "clave-de-la-app"],
 )
 async def test_el_receptor_verifica_la_firma(
@@ -221,7 +222,8 @@ async def test_receptor_caido_tres_intentos_y_se_registra(
     unused_tcp_port: int,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    kit = await arrancar(escalamiento_webhook_url=f"http://127.0.0.1:{unused_tcp_port}/hook")
+    url = f"http://127.0.0.1:{unused_tcp_port}/hook"
+    kit = await arrancar(plugin_settings={"escalamiento": {"interval": 0, "webhook_url": url}})
     webhook = kit.soporte.app[REGISTRO].notificadores["webhook"].notificador
     espera = Espera()
     webhook.dormir = espera.dormir
@@ -278,8 +280,11 @@ async def test_al_cerrar_la_app_las_entregas_pendientes_terminan_o_se_cancelan(
 def test_webhook_mal_configurado_impide_arrancar(
     make_app: Callable[..., web.Application],
 ) -> None:
-    with pytest.raises(PluginError, match="http"):
-        make_app(plugins=["tickets", "escalamiento"], escalamiento_webhook_url="ftp://ejemplo")
+    with pytest.raises(PluginError, match=r"plugin 'escalamiento': setting 'webhook_url'.*http"):
+        make_app(
+            plugins=["tickets", "escalamiento"],
+            plugin_settings={"escalamiento": {"webhook_url": "ftp://ejemplo"}},
+        )
 
 
 async def test_sin_webhook_no_hay_nada_que_cerrar(kit: Kit) -> None:

@@ -36,7 +36,7 @@ def _tareas() -> list[asyncio.Task[Any]]:
 async def test_el_programador_escala_solo_y_para_con_la_app(
     arrancar: Callable[..., Awaitable[Kit]],
 ) -> None:
-    kit = await arrancar(escalamiento_intervalo=0.05)
+    kit = await arrancar(plugin_settings={"escalamiento": {"interval": 0.05}})
     assert len(_tareas()) == 1
     await kit.regla(niveles_escalamiento=2, tiempo_respuesta_maximo=1)
     ticket = await kit.ticket(esperando_hace=timedelta(hours=5))
@@ -51,8 +51,8 @@ async def test_el_programador_escala_solo_y_para_con_la_app(
 
 
 async def test_con_intervalo_cero_no_hay_programador(kit: Kit) -> None:
-    # The test settings use SOPORTE_ESCALAMIENTO_INTERVALO=0.
-    assert kit.soporte.app[keys.SETTINGS].escalamiento_intervalo == 0
+    # The test settings pass the plugin setting interval=0.
+    assert plugin.ajustes(kit.soporte.app).interval == 0
     assert _tareas() == []
     assert plugin.register_background(kit.soporte.app) == []
 
@@ -143,6 +143,6 @@ def test_soporte_escalar_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     resultado = runner.invoke(grupo, ["escalar", "--once"], obj=Env())
     assert resultado.output.strip() == "0 escalamiento(s)"
     # Without --once and with the scheduler switched off, it says why and fails.
-    monkeypatch.setenv("SOPORTE_ESCALAMIENTO_INTERVALO", "0")
+    monkeypatch.setenv("SOPORTE_ESCALAMIENTO_INTERVAL", "0")
     resultado = runner.invoke(grupo, ["escalar"], obj=Env())
     assert resultado.exit_code != 0 and "--once" in resultado.output

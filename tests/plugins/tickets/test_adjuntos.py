@@ -152,7 +152,7 @@ async def test_enlace_alterado_o_caducado_es_403(soporte):
         """Signs as if it were past the links' lifetime."""
 
         def get_timestamp(self) -> int:
-            return int(time.time()) - soporte.app[keys.SETTINGS].enlace_ttl_segundos - 60
+            return int(time.time()) - soporte.app[keys.SETTINGS].link_ttl_seconds - 60
 
     adjunto = await Adjunto.get(id=subido["id"])
     firmante = URLSafeTimedSerializer(
@@ -230,7 +230,7 @@ async def test_solo_quien_lo_subio_puede_adjuntarlo(soporte):
 @pytest.fixture
 async def limitado(make_app, aiohttp_client):
     """An app with tiny limits: 1 KiB a file, 2 files a request."""
-    app = make_app(plugins=["tickets"], max_upload_mb=1 / 1024, max_archivos=2)
+    app = make_app(plugins=["tickets"], max_upload_mb=1 / 1024, max_files=2)
     client = SoporteClient(await aiohttp_client(app), app)
     with activate(app[keys.DB].ctx):
         yield client
