@@ -447,10 +447,10 @@ class PluginHost:
     # --- build time --------------------------------------------------------------------------
 
     def settings_classes(self) -> list[tuple[str, Any]]:
-        """Each plugin's settings class (hook ``register_settings``), by plugin, in order."""
+        """Each plugin's settings class (hook ``register_settings``), with its plugin."""
         return [
             (name, cls)
-            for name, cls in self._per_plugin(self.pm.hook.register_settings)
+            for name, cls in self._results("register_settings")
             if cls is not None
         ]
 
