@@ -17,22 +17,51 @@ Fixtures:
     ``soporte.usuario("ana", Rol.AGENTE)`` makes a user and token, ``soporte.get(...)`` etc. are
     the aiohttp test client's, ``soporte.ws(...)`` opens a WebSocket, ``soporte.events`` holds
     every event published after commit.
+``start_app``
+    ``await start_app(plugins=None, extra=(), **settings)`` starts one more app of
+    :func:`make_app`'s making, as ``soporte`` does, from the test body: a :class:`SoporteClient`
+    whose database is current in the test from then on; every app it started is stopped after
+    the test. A test package with other defaults wraps it in a fixture of its own.
+
+Helpers for any fixture scope (a module-scoped or session-scoped server):
+
+:func:`started_app`
+    ``async with started_app(app) as soporte:`` — ``app`` on a loopback test server, its events
+    captured, its database current inside the block.
+:func:`fresh_database`
+    ``with fresh_database(folder) as url:`` — a SQLite file in ``folder``, or a PostgreSQL schema
+    of its own under ``SOPORTE_TEST_DATABASE_URL``, for a server started as a process.
+:func:`free_port`
+    a loopback TCP port nobody listens on.
 
 Use the marker ``@pytest.mark.plugins("tickets", "chat")`` to choose the enabled plugins of the
 ``soporte`` fixture (default: all installed).
+
+The kit's autouse fixture (it forgets tortoise's per-table SQL cache before each test, see
+``_fresh_sql_cache``) runs in every test of every project that has soporte installed. A project
+that does not want it sets, in its pytest configuration::
+
+    [tool.pytest.ini_options]
+    soporte_autouse = false
+
+The kit's own fixtures keep working then: :func:`make_app` forgets that cache itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import json
 import os
+import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from core import keys
 from core.app import create_app
@@ -44,14 +73,29 @@ from core.events import Event, Listener
 from core.settings import NO_PLUGINS, Settings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Sequence
+    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
     from pathlib import Path
 
     from aiohttp import web
-    from aiohttp.test_utils import TestClient
+    from tortoise.context import TortoiseContext
 
 TEST_PASSWORD = "clave-de-prueba"
 _hash_cache: dict[str, str] = {}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ini option ``soporte_autouse`` (the kit's autouse fixtures on or off)."""
+    parser.addini(
+        "soporte_autouse",
+        "run soporte's autouse fixtures in every test (default: true; false switches them off)",
+        type="bool",
+        default=True,
+    )
+
+
+def autouse_enabled(config: pytest.Config) -> bool:
+    """Whether the kit's autouse fixtures run (the ini option ``soporte_autouse``)."""
+    return bool(config.getini("soporte_autouse"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -71,18 +115,25 @@ def password_hash(password: str = TEST_PASSWORD) -> str:
 _POSTGRES_SCHEMES = ("postgres://", "postgresql://", "asyncpg://")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_sql_cache() -> None:
+def forget_cached_sql() -> None:
     """Forget the SQL that tortoise caches per process for each table.
 
     Its executor cache is keyed by connection name and table, not by dialect: after a test that
     ran an app on SQLite, an app on PostgreSQL would reuse SQLite's ``INSERT`` (``?``
     placeholders) and fail. One process serves one database in production; a test session
-    mixes them, so each test starts with an empty cache.
+    mixes them, so each test (and each app of the kit's making) starts with an empty cache.
     """
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
     EXECUTOR_CACHE.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sql_cache(request: pytest.FixtureRequest) -> None:
+    """:func:`forget_cached_sql` before every test, also for apps built without the kit
+    (``create_app`` in a test body, a CLI command); off with ``soporte_autouse = false``."""
+    if autouse_enabled(request.config):
+        forget_cached_sql()
 
 
 @pytest.fixture
@@ -97,23 +148,67 @@ async def soporte_database_url() -> AsyncIterator[str]:
     if not url.startswith(_POSTGRES_SCHEMES):
         yield url or "sqlite://:memory:"
         return
+    dsn, schema = _server_dsn(url), f"t_{uuid.uuid4().hex[:16]}"
+    await _execute(dsn, f'CREATE SCHEMA "{schema}"')
+    try:
+        yield _schema_url(url, schema)
+    finally:
+        await _execute(dsn, f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _server_dsn(url: str) -> str:
+    """asyncpg's DSN of the server of ``url`` (no tortoise scheme, no query parameters)."""
+    return "postgres://" + url.split("://", 1)[1].split("?", 1)[0]
+
+
+def _schema_url(url: str, schema: str) -> str:
+    """``url`` on ``schema``, with ``public`` still on the search path for extensions such as
+    ``unaccent``."""
+    return f"{url}{'&' if '?' in url else '?'}schema={schema},public"
+
+
+async def _execute(dsn: str, statement: str) -> None:
+    """One statement on a connection of its own."""
     import asyncpg
 
-    dsn = "postgres://" + url.split("://", 1)[1].split("?", 1)[0]
-    schema = f"t_{uuid.uuid4().hex[:16]}"
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
+        await conn.execute(statement)
     finally:
         await conn.close()
+
+
+def _execute_sync(dsn: str, statement: str) -> None:
+    """:func:`_execute` from synchronous code, in a thread of its own: no event loop is
+    borrowed, so it works inside a running loop too."""
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, _execute(dsn, statement)).result(timeout=60)
+
+
+@contextlib.contextmanager
+def fresh_database(folder: Path, prefix: str = "s") -> Iterator[str]:
+    """A fresh database URL for a server started as a process, in any fixture scope.
+
+    A SQLite file in ``folder`` by default; with ``SOPORTE_TEST_DATABASE_URL=postgres://…`` a
+    schema of its own (named ``prefix`` and a random part), dropped afterwards.
+    """
+    url = os.environ.get("SOPORTE_TEST_DATABASE_URL", "")
+    if not url.startswith(_POSTGRES_SCHEMES):
+        yield f"sqlite://{folder / 'soporte.db'}"
+        return
+    dsn, schema = _server_dsn(url), f"{prefix}_{uuid.uuid4().hex[:12]}"
+    _execute_sync(dsn, f'CREATE SCHEMA "{schema}"')
     try:
-        yield f"{url}{'&' if '?' in url else '?'}schema={schema},public"
+        yield _schema_url(url, schema)
     finally:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        finally:
-            await conn.close()
+        _execute_sync(dsn, f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -153,6 +248,7 @@ def make_app(soporte_settings: Settings) -> Callable[..., web.Application]:
         if plugins is not None:
             values["plugins"] = list(plugins) or [NO_PLUGINS]
         settings = Settings(**values)
+        forget_cached_sql()  # also when a project switched the autouse fixture off
         return create_app(settings, plugins=extra, generate_schemas=True)
 
     return factory
@@ -216,17 +312,65 @@ class SoporteClient:
         return await asyncio.wait_for(next_frame(), espera)
 
 
+@contextlib.asynccontextmanager
+async def _served(app: web.Application) -> AsyncIterator[SoporteClient]:
+    """``app`` on a loopback test server with a client, its events captured; stopped after."""
+    async with TestClient(TestServer(app)) as client:
+        soporte = SoporteClient(client, app)
+        app[keys.EVENTS].subscribe(Listener(Event, soporte.events.append))
+        yield soporte
+
+
+@contextlib.asynccontextmanager
+async def started_app(app: web.Application) -> AsyncIterator[SoporteClient]:
+    """``async with started_app(make_app(...)) as soporte:`` — ``app`` started on a test server,
+    its events captured and its database current inside the block; stopped after it.
+
+    For a block inside a test, or a fixture of any scope (a module-scoped async fixture needs
+    ``loop_scope="module"``): the database stays current in the tests that use the fixture.
+    """
+    async with _served(app) as soporte:
+        with activate(app[keys.DB].ctx):
+            yield soporte
+
+
+def _current_for_the_test(ctx: TortoiseContext) -> None:
+    """Make ``ctx`` the current ORM context of the calling test from here on.
+
+    ``core.db.activate`` restores the previous context when its block ends, but a test calls
+    ``await start_app()`` and goes on using the app after it returns, and the fixture's teardown
+    runs in another context, where that restore is refused. pytest-asyncio runs each test in a
+    copy of the context that is dropped after the test, so the context is entered and never
+    exited: nothing outlives the test.
+    """
+    ctx.__enter__()
+
+
 @pytest.fixture
 async def soporte(
-    request: pytest.FixtureRequest,
-    make_app: Callable[..., web.Application],
-    aiohttp_client: Callable[..., Any],
+    request: pytest.FixtureRequest, make_app: Callable[..., web.Application]
 ) -> AsyncIterator[SoporteClient]:
     """A started app (plugins from the ``plugins`` marker) with its database current."""
     marker = request.node.get_closest_marker("plugins")
-    app = make_app(plugins=list(marker.args) if marker else None)
-    client = await aiohttp_client(app)
-    captured = SoporteClient(client, app)
-    app[keys.EVENTS].subscribe(Listener(Event, captured.events.append))
-    with activate(app[keys.DB].ctx):
+    async with started_app(make_app(plugins=list(marker.args) if marker else None)) as captured:
         yield captured
+
+
+@pytest.fixture
+async def start_app(
+    make_app: Callable[..., web.Application],
+) -> AsyncIterator[Callable[..., Awaitable[SoporteClient]]]:
+    """``await start_app(plugins=None, extra=(), **settings)``: one more started app, as the
+    ``soporte`` fixture's, with its database current in the calling test from then on (the
+    last one started wins); every app it started is stopped after the test."""
+    async with contextlib.AsyncExitStack() as running:
+
+        async def start(
+            plugins: Sequence[str] | None = None, extra: Sequence[Any] = (), **settings: Any
+        ) -> SoporteClient:
+            app = make_app(plugins=plugins, extra=extra, **settings)
+            started = await running.enter_async_context(_served(app))
+            _current_for_the_test(app[keys.DB].ctx)
+            return started
+
+        yield start

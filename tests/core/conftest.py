@@ -11,44 +11,25 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from core import keys
-from core.db import _current_context
-from core.events import Event, Listener
-from core.testing import SoporteClient
 from tests.core.pruebas import Pruebas
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
-    from aiohttp import web
+    from core.testing import SoporteClient
 
 
 @pytest.fixture
 def arrancar(
-    make_app: Callable[..., web.Application], aiohttp_client: Callable[..., Any]
+    start_app: Callable[..., Awaitable[SoporteClient]],
 ) -> Callable[..., Awaitable[SoporteClient]]:
-    """Start an app: ``await arrancar(extra=[...], plugins=[...], **settings)``.
+    """The kit's ``start_app`` with this package's defaults: ``await arrancar(extra=[...],
+    plugins=[...], **settings)`` — no built-in plugin and the ``pruebas`` plugin."""
 
-    Defaults: no built-in plugin and the ``pruebas`` plugin. The app's database context is made
-    current in the calling test, as the ``soporte`` fixture does.
-    """
-
-    async def start(
-        *,
-        plugins: Sequence[str] | None = (),
-        extra: Sequence[Any] | None = None,
-        **overrides: Any,
-    ) -> SoporteClient:
-        app = make_app(
-            plugins=None if plugins is None else list(plugins),
-            extra=[Pruebas()] if extra is None else list(extra),
-            **overrides,
-        )
-        client = await aiohttp_client(app)
-        captured = SoporteClient(client, app)
-        app[keys.EVENTS].subscribe(Listener(Event, captured.events.append))
-        _current_context.set(app[keys.DB].ctx)
-        return captured
+    def start(
+        *, plugins: Sequence[str] | None = (), extra: Sequence[Any] | None = None, **settings: Any
+    ) -> Awaitable[SoporteClient]:
+        return start_app(plugins, [Pruebas()] if extra is None else extra, **settings)
 
     return start
 

@@ -58,15 +58,15 @@ def ruta_de(url: str) -> str:
     return "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
-async def app_con_limites(arrancar: Callable[..., Awaitable[SoporteClient]]) -> SoporteClient:
+async def app_con_limites(start_app: Callable[..., Awaitable[SoporteClient]]) -> SoporteClient:
     """An app with small upload limits."""
-    return await arrancar(max_upload_mb=LIMITE_MB, max_files=MAX_ARCHIVOS)
+    return await start_app(max_upload_mb=LIMITE_MB, max_files=MAX_ARCHIVOS)
 
 
 async def test_an_oversize_file_is_413_and_leaves_nothing(
-    arrancar: Callable[..., Awaitable[SoporteClient]],
+    start_app: Callable[..., Awaitable[SoporteClient]],
 ) -> None:
-    soporte = await app_con_limites(arrancar)
+    soporte = await app_con_limites(start_app)
     ana = await soporte.usuario("ana")
     r = await soporte.post(
         "/api/soporte/tickets/",
@@ -107,9 +107,9 @@ async def test_an_oversize_file_is_413_and_leaves_nothing(
 
 
 async def test_too_many_files_is_413_and_leaves_nothing(
-    arrancar: Callable[..., Awaitable[SoporteClient]],
+    start_app: Callable[..., Awaitable[SoporteClient]],
 ) -> None:
-    soporte = await app_con_limites(arrancar)
+    soporte = await app_con_limites(start_app)
     ana = await soporte.usuario("ana")
     uno = [(f"archivo_{i}", f"f{i}.txt", b"hola", "text/plain") for i in range(MAX_ARCHIVOS + 1)]
     for ruta, partes in (
@@ -220,15 +220,15 @@ async def test_html_and_svg_are_downloaded_never_rendered(soporte: SoporteClient
 
 
 async def test_tampered_and_forged_links_are_403(
-    arrancar: Callable[..., Awaitable[SoporteClient]],
+    start_app: Callable[..., Awaitable[SoporteClient]],
 ) -> None:
     # A link signed by a server with another secret key (set up first: the app started last
     # is the one whose database the test body uses).
-    otra = await arrancar(secret_key="otra-clave-distinta")
+    otra = await start_app(secret_key="otra-clave-distinta")
     ana2 = await otra.usuario("ana2")
     r = await enviar(otra, ana2, "/api/soporte/adjuntos/", [("a", "f.pdf", b"%PDF", None)])
     [ajeno] = await r.json()
-    soporte = await arrancar()
+    soporte = await start_app()
     ana = await soporte.usuario("ana")
     r = await enviar(soporte, ana, "/api/soporte/adjuntos/", [("a", "f.pdf", b"%PDF", None)])
     [adjunto] = await r.json()
@@ -259,8 +259,8 @@ async def test_tampered_and_forged_links_are_403(
         assert (await soporte.get(ruta)).status in (403, 404), ruta
 
 
-async def test_expired_links_are_403(arrancar: Callable[..., Awaitable[SoporteClient]]) -> None:
-    soporte = await arrancar(link_ttl_seconds=1)
+async def test_expired_links_are_403(start_app: Callable[..., Awaitable[SoporteClient]]) -> None:
+    soporte = await start_app(link_ttl_seconds=1)
     ana = await soporte.usuario("ana")
     [adjunto] = await (
         await enviar(soporte, ana, "/api/soporte/adjuntos/", [("a", "f.pdf", b"%PDF", None)])

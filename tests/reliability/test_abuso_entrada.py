@@ -55,9 +55,9 @@ async def admin(soporte: SoporteClient) -> Usuario:
 
 
 async def test_login_brute_force_is_throttled_even_for_the_right_password(
-    arrancar: Callable[..., Awaitable[SoporteClient]],
+    start_app: Callable[..., Awaitable[SoporteClient]],
 ) -> None:
-    soporte = await arrancar(login_max_failures=5, login_window_seconds=300)
+    soporte = await start_app(login_max_failures=5, login_window_seconds=300)
     await soporte.usuario("ana")
     await soporte.usuario("beto")
     tokens = await Token.all().count()

@@ -19,21 +19,16 @@ from tests.scaleout.ayudas import RedisPrivado
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from aiohttp import web
-
 
 @pytest.fixture
 def arrancar(
-    make_app: Callable[..., web.Application],
-    aiohttp_client: Callable[..., Any],
-    redis_privado: RedisPrivado,
+    start_app: Callable[..., Awaitable[SoporteClient]], redis_privado: RedisPrivado
 ) -> Callable[..., Awaitable[SoporteClient]]:
     """Start one more app on the test's Redis and channel (``**overrides``: settings)."""
 
-    async def start(**overrides: Any) -> SoporteClient:
+    def start(**overrides: Any) -> Awaitable[SoporteClient]:
         overrides.setdefault("redis_url", redis_privado.url)
-        app = make_app(plugins=[], extra=[Pruebas()], **overrides)
-        return SoporteClient(await aiohttp_client(app), app)
+        return start_app([], [Pruebas()], **overrides)
 
     return start
 

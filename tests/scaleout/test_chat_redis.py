@@ -12,7 +12,6 @@ import pytest
 
 from core import keys
 from core.auth.models import Rol
-from core.db import _current_context
 from core.testing import SoporteClient
 from tests.scaleout.ayudas import RedisPrivado
 
@@ -20,15 +19,12 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from pathlib import Path
 
-    from aiohttp import web
-
     from core.settings import Settings
 
 
 @pytest.fixture
 def arrancar(
-    make_app: Callable[..., web.Application],
-    aiohttp_client: Callable[..., Any],
+    start_app: Callable[..., Awaitable[SoporteClient]],
     redis_privado: RedisPrivado,
     soporte_settings: Settings,
     tmp_path: Path,
@@ -38,11 +34,8 @@ def arrancar(
     if url.startswith("sqlite"):  # in-memory is per app: share a file instead
         url = f"sqlite://{tmp_path / 'compartida.db'}"
 
-    async def start() -> SoporteClient:
-        app = make_app(plugins=["tickets", "chat"], redis_url=redis_privado.url, database_url=url)
-        api = SoporteClient(await aiohttp_client(app), app)
-        _current_context.set(app[keys.DB].ctx)
-        return api
+    def start() -> Awaitable[SoporteClient]:
+        return start_app(["tickets", "chat"], redis_url=redis_privado.url, database_url=url)
 
     return start
 

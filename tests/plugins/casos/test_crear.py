@@ -10,6 +10,7 @@ from yarl import URL as URL_
 
 from core import hookimpl
 from core.auth.models import Rol
+from core.testing import started_app
 from plugins.casos.models import Caso
 from plugins.casos.service import CasoCreado
 from tests.plugins.casos.ayudas import URL, crear, cuerpo_guia
@@ -282,9 +283,9 @@ class ReservasDePrueba:
         return None
 
 
-async def test_reservas_validadas_por_el_hook(app_con):
+async def test_reservas_validadas_por_el_hook(make_app):
     reservas = ReservasDePrueba()
-    async with app_con(["casos", "tickets"], extra=[reservas]) as soporte:
+    async with started_app(make_app(["casos", "tickets"], extra=[reservas])) as soporte:
         lucia = await soporte.usuario("lucia")
         ana = await soporte.usuario("ana", Rol.AGENTE)
         caso = await crear(soporte, lucia, reservasIds=[1, 2])

@@ -8,6 +8,7 @@ import pytest
 
 from core import hookimpl
 from core.auth.models import Rol
+from core.testing import started_app
 from tests.plugins.casos.ayudas import crear, fechar, poner_estado
 
 STATS = "/api/soporte/dashboard/stats/"
@@ -107,9 +108,9 @@ class Espia:
         return {"espia": usuario.id}
 
 
-async def test_dias_llega_a_cada_plugin_y_las_claves_se_suman(app_con):
+async def test_dias_llega_a_cada_plugin_y_las_claves_se_suman(make_app):
     espia = Espia()
-    async with app_con(["casos"], extra=[espia]) as soporte:
+    async with started_app(make_app(["casos"], extra=[espia])) as soporte:
         ana = await soporte.usuario("ana", Rol.AGENTE)
         antes = datetime.now(UTC)
         r = await soporte.get(STATS, headers=soporte.auth(ana))
