@@ -21,9 +21,9 @@ from aiohttp import web
 from core import keys
 from core.api import system
 from core.api.errors import NotFound, error_middleware
+from core.api.fields import MAX_ID
 from core.api.routing import Endpoint, parse_body, query_dict, render, validate_model
-from core.api.tipos import MAX_ID
-from core.auth.guards import exigir
+from core.auth.guards import enforce_access
 from core.auth.middleware import auth_middleware
 from core.auth.routes import routes as auth_routes
 from core.db import Database, activate, database_ctx, db_middleware, tortoise_config
@@ -79,7 +79,7 @@ def _handler_for(endpoint: Endpoint) -> Callable[[web.Request], Any]:
         return websocket
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        exigir(request, endpoint.auth)
+        enforce_access(request, endpoint.auth)
         kwargs: dict[str, Any] = _path_args(endpoint, request)
         if endpoint.query is not None:
             kwargs["query"] = validate_model(

@@ -13,7 +13,7 @@ from core import __version__
 from core.api.errors import Problem
 from core.api.openapi import build_openapi
 from core.api.routing import PUBLIC, Routes
-from core.auth.guards import usuario_actual
+from core.auth.guards import current_user
 from core.auth.models import Rol
 from core.keys import DB, ENDPOINTS, PLUGINS, STORAGE
 from core.storage import download_headers
@@ -85,4 +85,4 @@ async def descarga(request: web.Request, token: str) -> web.FileResponse:
 async def dashboard_stats(request: web.Request, query: DashboardQuery) -> dict[str, float | int]:
     """Support numbers, each contributed by the plugin that owns it."""
     desde = datetime.now(UTC) - timedelta(days=query.dias)
-    return await request.app[PLUGINS].dashboard_stats(usuario_actual(request), desde)
+    return await request.app[PLUGINS].dashboard_stats(current_user(request), desde)

@@ -28,29 +28,29 @@ M = TypeVar("M", bound="Model")
 _RANK = {Rol.CLIENTE: 0, Rol.AGENTE: 1, Rol.ADMIN: 2}
 
 
-def tiene_rol(usuario: Usuario, rol: Rol) -> bool:
+def has_role(usuario: Usuario, rol: Rol) -> bool:
     """Whether ``usuario`` holds ``rol`` or a higher one."""
     return _RANK[Rol(usuario.rol)] >= _RANK[rol]
 
 
-def puede_ver(usuario: Usuario, propietario_id: int | None) -> bool:
+def can_see(usuario: Usuario, propietario_id: int | None) -> bool:
     """Whether ``usuario`` may see an object owned by ``propietario_id``."""
     return usuario.es_agente or (propietario_id is not None and propietario_id == usuario.id)
 
 
-def visibles(usuario: Usuario, queryset: QuerySet[M], campo: str = "cliente_id") -> QuerySet[M]:
+def visible_to(usuario: Usuario, queryset: QuerySet[M], campo: str = "cliente_id") -> QuerySet[M]:
     """Restrict ``queryset`` to what ``usuario`` may see (``campo`` holds the owner's id)."""
     return queryset if usuario.es_agente else queryset.filter(**{campo: usuario.id})
 
 
-def visible_o_404(usuario: Usuario, obj: Any, campo: str = "cliente_id") -> Any:
+def visible_or_404(usuario: Usuario, obj: Any, campo: str = "cliente_id") -> Any:
     """``obj`` if ``usuario`` may see it; otherwise (or if it is ``None``) a 404."""
-    if obj is None or not puede_ver(usuario, getattr(obj, campo)):
+    if obj is None or not can_see(usuario, getattr(obj, campo)):
         raise NotFound()
     return obj
 
 
-async def usuario_por_token(token: str | None) -> Usuario | None:
+async def user_from_token(token: str | None) -> Usuario | None:
     """The active user behind a raw token, or ``None`` for a missing, unknown or expired one.
 
     One indexed query; used by the HTTP middleware and by WebSocket handlers (``?token=``).
@@ -86,7 +86,7 @@ async def usuario_por_token(token: str | None) -> Usuario | None:
     return usuario if usuario.activo else None
 
 
-def token_de_cabecera(header: str) -> str | None:
+def token_from_header(header: str) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header (also ``Token <token>``)."""
     scheme, _, value = header.strip().partition(" ")
     if scheme.lower() not in ("bearer", "token") or not value.strip() or " " in value.strip():
@@ -94,7 +94,7 @@ def token_de_cabecera(header: str) -> str | None:
     return value.strip()
 
 
-def usuario_actual(request: web.Request) -> Usuario:
+def current_user(request: web.Request) -> Usuario:
     """The authenticated user of ``request``, or a 401."""
     # Request.get() is typed by the mapping's Any values, not by the key: annotated here.
     usuario: Usuario | None = request.get(USUARIO)
@@ -103,11 +103,11 @@ def usuario_actual(request: web.Request) -> Usuario:
     return usuario
 
 
-def exigir(request: web.Request, access: Access) -> Usuario | None:
+def enforce_access(request: web.Request, access: Access) -> Usuario | None:
     """Apply an endpoint's guard: 401 without a valid token, 403 without the role."""
     if access == "public":
         return request.get(USUARIO)
-    usuario = usuario_actual(request)
-    if isinstance(access, Rol) and not tiene_rol(usuario, access):
+    usuario = current_user(request)
+    if isinstance(access, Rol) and not has_role(usuario, access):
         raise Forbidden(f"Se requiere el rol {access.value}.")
     return usuario

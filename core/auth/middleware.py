@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from core.api.errors import Unauthorized
-from core.auth.guards import token_de_cabecera, usuario_por_token
+from core.auth.guards import token_from_header, user_from_token
 from core.keys import USUARIO
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     request[USUARIO] = None
     header = request.headers.get("Authorization")
     if header is not None and request.method != "OPTIONS":
-        usuario = await usuario_por_token(token_de_cabecera(header))
+        usuario = await user_from_token(token_from_header(header))
         if usuario is None:
             raise Unauthorized("Token inválido o caducado.")
         request[USUARIO] = usuario

@@ -9,7 +9,7 @@ from aiohttp import web
 from core.api.errors import Forbidden
 from core.api.routing import PUBLIC, TOKEN, Routes
 from core.auth import service
-from core.auth.guards import token_de_cabecera, usuario_actual
+from core.auth.guards import current_user, token_from_header
 from core.auth.schemas import LoginIn, RegistroIn, TokenOut, UsuarioOut
 from core.keys import SETTINGS
 
@@ -50,12 +50,12 @@ async def registro(request: web.Request, body: RegistroIn) -> UsuarioOut:
 @routes.get("/api/auth/yo/", auth=TOKEN)
 async def yo(request: web.Request) -> UsuarioOut:
     """The user behind the token."""
-    return UsuarioOut.model_validate(usuario_actual(request))
+    return UsuarioOut.model_validate(current_user(request))
 
 
 @routes.post("/api/auth/logout/", auth=TOKEN)
 async def logout(request: web.Request) -> None:
     """Revoke the token used for this call; it stops working at once."""
-    raw = token_de_cabecera(request.headers.get("Authorization", ""))
+    raw = token_from_header(request.headers.get("Authorization", ""))
     if raw:
         await service.logout(raw)

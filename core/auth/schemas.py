@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.api.tipos import Fecha
+from core.api.fields import Timestamp
 from core.auth.models import Rol
 
 
@@ -31,7 +31,7 @@ class TokenOut(BaseModel):
     """A new token, when it expires, and who it belongs to."""
 
     token: str
-    expira: Fecha
+    expira: Timestamp
     usuario: UsuarioOut
 
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from core import keys
 from core.api import Forbidden, Page, Result, Routes, paginate
 from core.api.routing import TOKEN
-from core.auth.guards import tiene_rol, usuario_actual
+from core.auth.guards import current_user, has_role
 from core.auth.models import Rol
 from core.plugin_contract import await_me_maybe
 from core.storage import base_url
@@ -50,7 +50,7 @@ async def _cargar(ids: Sequence[int]) -> list[CasoOut]:
 @routes.post("/api/soporte/casos/", auth=TOKEN, status=201)
 async def crear(request: web.Request, body: CasoIn) -> CasoOut:
     """Open a support case (a customer's case is always about themself)."""
-    usuario = usuario_actual(request)
+    usuario = current_user(request)
     caso = await service.crear_caso(
         request.app[keys.EVENTS],
         usuario,
@@ -72,7 +72,7 @@ async def crear(request: web.Request, body: CasoIn) -> CasoOut:
 async def listar(request: web.Request, query: CasoQuery) -> Page[CasoOut]:
     """Cases the caller may see (a customer: their own), newest first, filtered."""
     qs = service.casos_visibles(
-        usuario_actual(request),
+        current_user(request),
         tipo_caso=query.tipo_caso,
         urgencia=query.urgencia,
         estado=query.estado,
@@ -89,16 +89,16 @@ async def urgentes(request: web.Request) -> list[CasoOut]:
 @routes.get(r"/api/soporte/casos/{id:\d+}/", auth=TOKEN)
 async def detalle(request: web.Request, id: int) -> CasoOut:
     """One case (its owner or an agent; anyone else gets a 404)."""
-    return CasoOut.de(await service.obtener_caso(usuario_actual(request), id))
+    return CasoOut.de(await service.obtener_caso(current_user(request), id))
 
 
 @routes.patch(r"/api/soporte/casos/{id:\d+}/", auth=TOKEN, errors=(403, 409))
 async def modificar(request: web.Request, id: int, body: CasoPatch) -> CasoOut:
     """Agents change ``estado`` (by the state machine; illegal moves are 409) and ``urgencia``."""
-    usuario = usuario_actual(request)
+    usuario = current_user(request)
     # Visibility first, so a customer learns nothing about cases that are not theirs.
     caso = await service.obtener_caso(usuario, id)
-    if not tiene_rol(usuario, Rol.AGENTE):
+    if not has_role(usuario, Rol.AGENTE):
         raise Forbidden("Solo un agente puede modificar un caso.")
     caso = await service.actualizar_caso(
         request.app[keys.EVENTS], usuario, caso, estado=body.estado, urgencia=body.urgencia

@@ -13,7 +13,7 @@ from pydantic import (
 )
 
 from core.api import PageQuery
-from core.api.tipos import MAX_ID, Fecha
+from core.api.fields import MAX_ID, Timestamp
 from plugins.casos.models import EstadoCaso, Impacto, TipoCaso, Urgencia
 from plugins.casos.service import MAX_RESERVAS
 
@@ -105,8 +105,8 @@ class CasoOut(BaseModel):
     impacto_estimado: Impacto
     estado: EstadoCaso
     creado_por: UsuarioCaso
-    fecha_creacion: Fecha
-    fecha_actualizacion: Fecha
+    fecha_creacion: Timestamp
+    fecha_actualizacion: Timestamp
 
     @classmethod
     def de(cls, caso: Caso) -> CasoOut:

@@ -6,7 +6,7 @@ exceptions (400/404/409), which carry no HTTP machinery of their own.
 Visibility: the owner of a case is ``cliente_afectado``. A customer (``CLIENTE``) can only open
 cases about themself, so every case a customer created names them; ownership therefore covers
 "cases I created" and "cases an agent opened about me" with one indexed column, through
-:func:`core.auth.guards.visibles`. Agents and admins see every case.
+:func:`core.auth.guards.visible_to`. Agents and admins see every case.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from core.api.errors import BadRequest, Conflict, NotFound
-from core.api.tipos import MAX_ID
-from core.auth.guards import visible_o_404, visibles
+from core.api.fields import MAX_ID
+from core.auth.guards import visible_or_404, visible_to
 from core.auth.models import Usuario
 from core.events import Event, EventBus, UnitOfWork
 from plugins.casos.models import Caso, EstadoCaso, Impacto, TipoCaso, Urgencia
@@ -184,7 +184,7 @@ def casos_visibles(
     estado: EstadoCaso | None = None,
 ) -> QuerySet[Caso]:
     """The cases ``usuario`` may see, filtered, newest first (each filter ``None``: any)."""
-    qs = visibles(usuario, Caso.all(), CAMPO_PROPIETARIO)
+    qs = visible_to(usuario, Caso.all(), CAMPO_PROPIETARIO)
     if tipo_caso is not None:
         qs = qs.filter(tipo_caso=tipo_caso)
     if urgencia is not None:
@@ -206,7 +206,7 @@ async def obtener_caso(usuario: Usuario, caso_id: int) -> Caso:
     if not 0 < caso_id <= MAX_ID:
         raise NotFound()
     caso = await Caso.filter(id=caso_id).select_related("cliente_afectado", "creado_por").first()
-    return visible_o_404(usuario, caso, CAMPO_PROPIETARIO)
+    return visible_or_404(usuario, caso, CAMPO_PROPIETARIO)
 
 
 async def casos_urgentes(limite: int = MAX_URGENTES) -> list[Caso]:

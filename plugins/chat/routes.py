@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from core.api.errors import Conflict, NotFound
 from core.api.routing import Routes, validation_errors
-from core.auth.guards import usuario_por_token
+from core.auth.guards import user_from_token
 from core.auth.models import Usuario
 from core.keys import CHANNELS, EVENTS
 from plugins.chat import service
@@ -45,7 +45,7 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SEGUNDOS, max_msg_size=64 * 1024, compress=False)
     await ws.prepare(request)
 
-    usuario = await usuario_por_token(request.query.get("token"))
+    usuario = await user_from_token(request.query.get("token"))
     if usuario is None:
         await ws.close(code=CIERRE_NO_AUTENTICADO, message=b"token invalido o caducado")
         return ws

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from core.api import Page, Result, Routes, paginate
-from core.auth.guards import usuario_actual
+from core.auth.guards import current_user
 from core.auth.models import Rol
 from core.storage import base_url
 from plugins.escalamiento import service
@@ -96,7 +96,7 @@ async def monitor(request: web.Request) -> MonitorOut:
 @routes.post(rf"{_BASE}/alertas/{{id:\d+}}/leer/", auth=Rol.AGENTE)
 async def leer_alerta(request: web.Request, id: int) -> AlertaOut:
     """Acknowledge an alert: it leaves the monitor (idempotent)."""
-    return AlertaOut.de(await service.marcar_leida(id, usuario_actual(request)))
+    return AlertaOut.de(await service.marcar_leida(id, current_user(request)))
 
 
 @routes.get(f"{_BASE}/politicas/", auth=Rol.AGENTE)

@@ -23,7 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from core.api import PageQuery
-from core.api.tipos import Fecha
+from core.api.fields import Timestamp
 from plugins.escalamiento.horario import (
     DIAS_LABORABLES,
     INTERVALOS_POR_DEFECTO,
@@ -350,8 +350,8 @@ class ReglaOut(BaseModel):
     politica: str
     activa: bool
     horario: HorarioOut | None
-    fecha_creacion: Fecha
-    fecha_actualizacion: Fecha
+    fecha_creacion: Timestamp
+    fecha_actualizacion: Timestamp
 
     @classmethod
     def de(cls, regla: Regla) -> ReglaOut:
@@ -384,7 +384,7 @@ class TicketEscaladoOut(BaseModel):
     tiempo_escalamiento: str = Field(
         description='Time since the latest escalation, e.g. "2 h 15 min", "45 min", "3 d 4 h".'
     )
-    fecha_escalamiento: Fecha | None
+    fecha_escalamiento: Timestamp | None
 
 
 class AlertaOut(BaseModel):
@@ -393,7 +393,7 @@ class AlertaOut(BaseModel):
     id: int
     nivel: NivelAlerta
     mensaje: str
-    timestamp: Fecha
+    timestamp: Timestamp
     ticket_id: int | None
     leida: bool
 

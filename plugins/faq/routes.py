@@ -10,7 +10,7 @@ from aiohttp import web
 
 from core.api import PUBLIC, TOKEN, Page, Result, Routes
 from core.api.pagination import page_links
-from core.auth.guards import tiene_rol, usuario_actual
+from core.auth.guards import current_user, has_role
 from core.auth.models import Rol, Usuario
 from core.keys import USUARIO
 from core.storage import base_url
@@ -25,7 +25,7 @@ DETALLE = r"/api/soporte/faqs/{id:\d+}/"
 
 def _ve_inactivas(usuario: Usuario | None) -> bool:
     """Only admins manage (and so see) inactive FAQs."""
-    return usuario is not None and tiene_rol(usuario, Rol.ADMIN)
+    return usuario is not None and has_role(usuario, Rol.ADMIN)
 
 
 def _out(faq: object) -> FAQOut:
@@ -70,7 +70,7 @@ async def detalle(request: web.Request, id: int) -> FAQOut:
 @routes.post(f"{DETALLE}valorar/", auth=TOKEN)
 async def valorar(request: web.Request, id: int, body: ValorarIn) -> FAQOut:
     """Vote a FAQ helpful or not; voting again changes the vote, never double-counts."""
-    usuario = usuario_actual(request)
+    usuario = current_user(request)
     faq = await service.valorar(
         id, usuario.id, body.es_util, solo_activas=not _ve_inactivas(usuario)
     )

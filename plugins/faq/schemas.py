@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from core.api import PageQuery
-from core.api.tipos import Fecha
+from core.api.fields import Timestamp
 
 
 def _sin_nul(valor: str) -> str:
@@ -49,7 +49,7 @@ class FAQOut(BaseModel):
     valoraciones_positivas: int
     valoraciones_negativas: int
     activa: bool
-    fecha_actualizacion: Fecha
+    fecha_actualizacion: Timestamp
 
 
 class CategoriaOut(BaseModel):

@@ -22,7 +22,7 @@ from core.api import (
     Routes,
     paginate,
 )
-from core.auth.guards import usuario_actual
+from core.auth.guards import current_user
 from core.auth.models import Rol, Usuario
 from core.plugin_contract import await_me_maybe
 from core.storage import Upload, base_url
@@ -98,7 +98,7 @@ def _cargador(request: web.Request) -> Callable[[Sequence[int]], Awaitable[list[
 @routes.post("/api/soporte/tickets/", auth=TOKEN, status=201, multipart=True)
 async def crear_ticket(request: web.Request, body: TicketIn, files: list[Upload]) -> TicketOut:
     """Open a ticket (JSON as the guide sends it, or form data with files)."""
-    usuario = usuario_actual(request)
+    usuario = current_user(request)
     _limite_archivos(request, len(set(body.archivos_adjuntos)) + len(files))
     if body.reserva_relacionada is not None:
         await _validar_reserva(request, body.reserva_relacionada, usuario)
@@ -125,7 +125,7 @@ async def crear_ticket(request: web.Request, body: TicketIn, files: list[Upload]
 @routes.get("/api/soporte/mis-tickets/", auth=TOKEN)
 async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Page[TicketOut]:
     """The caller's own tickets, newest first, filtered."""
-    usuario = usuario_actual(request)
+    usuario = current_user(request)
     qs = service.ordenar(service.filtrar(usuario, query.filtros(), propios=True))
     return await paginate(request, qs, query, _cargador(request), TicketOut)
 
@@ -133,7 +133,7 @@ async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Page[Tick
 @routes.get("/api/soporte/tickets/", auth=Rol.AGENTE)
 async def listar_tickets(request: web.Request, query: TicketsQuery) -> Page[TicketOut]:
     """Every ticket (agents), filtered and ordered (`ordering`; newest first by default)."""
-    usuario = usuario_actual(request)
+    usuario = current_user(request)
     filtros = query.filtros()
     qs = service.ordenar(service.filtrar(usuario, filtros), query.ordering)
     contar = service.contador(usuario, filtros)
@@ -143,7 +143,7 @@ async def listar_tickets(request: web.Request, query: TicketsQuery) -> Page[Tick
 @routes.get("/api/soporte/tickets/recientes/", auth=TOKEN)
 async def recientes(request: web.Request) -> list[TicketOut]:
     """The newest tickets the caller may see (an array, not a page)."""
-    usuario = usuario_actual(request)
+    usuario = current_user(request)
     qs = service.ordenar(service.filtrar(usuario, service.Filtros()))
     # tortoise types every values_list() as tuples; flat=True returns the bare ids.
     ids = cast("list[int]", await qs.limit(RECIENTES).values_list("id", flat=True))
@@ -153,14 +153,14 @@ async def recientes(request: web.Request) -> list[TicketOut]:
 @routes.get(r"/api/soporte/tickets/{id:\d+}/", auth=TOKEN)
 async def detalle_ticket(request: web.Request, id: int) -> TicketDetalle:
     """One ticket with its conversation (owner or agents)."""
-    ticket = await service.obtener_visible(usuario_actual(request), id)
+    ticket = await service.obtener_visible(current_user(request), id)
     return await _detalle(request, ticket.id)
 
 
 @routes.patch(r"/api/soporte/tickets/{id:\d+}/", auth=TOKEN, errors=(403, 409))
 async def actualizar_ticket(request: web.Request, id: int, body: TicketPatch) -> TicketDetalle:
     """Change estado, prioridad, categoria, agente_asignado (agents); the owner may only close."""
-    usuario = usuario_actual(request)
+    usuario = current_user(request)
     ticket = await service.obtener_visible(usuario, id)
     await service.actualizar(request.app[keys.EVENTS], ticket, usuario, body.cambios())
     return await _detalle(request, ticket.id)
@@ -177,7 +177,7 @@ async def responder(
     request: web.Request, id: int, body: RespuestaIn, files: list[Upload]
 ) -> RespuestaOut:
     """Reply to a ticket: form data (`mensaje`, `archivo_0`…) as the guide sends, or JSON."""
-    usuario = usuario_actual(request)
+    usuario = current_user(request)
     ticket = await service.obtener_visible(usuario, id)
     _limite_archivos(request, len(set(body.archivos_adjuntos)) + len(files))
     respuesta = await service.responder(
@@ -195,7 +195,7 @@ async def responder(
 @routes.post(r"/api/soporte/tickets/{id:\d+}/valorar/", auth=TOKEN, errors=(403, 409))
 async def valorar(request: web.Request, id: int, body: ValorarIn) -> ValoracionOut:
     """The owner rates a resolved or closed ticket (1–5); a second rating replaces the first."""
-    usuario = usuario_actual(request)
+    usuario = current_user(request)
     ticket = await service.obtener_visible(usuario, id)
     valoracion = await service.valorar(
         request.app[keys.EVENTS], ticket, usuario, body.puntuacion, body.comentario
@@ -208,6 +208,6 @@ async def subir_adjuntos(request: web.Request, files: list[Upload]) -> list[Adju
     """Upload files (any field names); their ids go in `archivos_adjuntos` later."""
     if not files:
         raise BadRequest("Datos inválidos.", errors={"archivos": ["No se recibió ningún archivo."]})
-    adjuntos = await service.guardar_adjuntos(usuario_actual(request), files)
+    adjuntos = await service.guardar_adjuntos(current_user(request), files)
     url = _enlaces(request)
     return [adjunto_out(a, url) for a in adjuntos]

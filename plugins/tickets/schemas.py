@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.api import PageQuery
-from core.api.tipos import MAX_ID, Fecha, Id
+from core.api.fields import MAX_ID, Id, Timestamp
 from core.auth.models import Rol
 from plugins.tickets.models import Adjunto, Canal, Categoria, Estado, Prioridad
 from plugins.tickets.service import ORDENES, Filtros, RespuestaVista, TicketVista
@@ -74,8 +74,8 @@ class TicketOut(BaseModel):
     categoria: Categoria
     prioridad: Prioridad
     estado: Estado
-    fecha_creacion: Fecha
-    fecha_actualizacion: Fecha
+    fecha_creacion: Timestamp
+    fecha_actualizacion: Timestamp
     reserva_relacionada: Referencia | None
     cliente: UsuarioRef
     agente_asignado: UsuarioRef | None
@@ -90,7 +90,7 @@ class RespuestaOut(BaseModel):
     id: int
     autor: AutorOut
     mensaje: str
-    fecha_creacion: Fecha
+    fecha_creacion: Timestamp
     canal: Canal
     archivos_adjuntos: list[AdjuntoOut]
 

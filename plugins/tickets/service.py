@@ -42,8 +42,8 @@ from tortoise.connection import connections
 from tortoise.expressions import Case, Q, RawSQL, When
 
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
-from core.api.tipos import MAX_ID
-from core.auth.guards import visible_o_404, visibles
+from core.api.fields import MAX_ID
+from core.auth.guards import visible_or_404, visible_to
 from core.auth.models import Rol, Usuario
 from core.db import placeholders
 from core.events import UnitOfWork, in_unit_of_work
@@ -158,7 +158,7 @@ async def obtener_visible(usuario: Usuario, ticket_id: int) -> Ticket:
     agent — the same rule for REST and WebSocket (existence never leaks).
     """
     ticket = await Ticket.filter(id=ticket_id).select_related("cliente", "agente_asignado").first()
-    return visible_o_404(usuario, ticket)
+    return visible_or_404(usuario, ticket)
 
 
 @dataclass
@@ -267,7 +267,7 @@ class Filtros:
 
 def filtrar(usuario: Usuario, filtros: Filtros, *, propios: bool = False) -> QuerySet[Ticket]:
     """The tickets ``usuario`` may see, filtered; ``propios`` keeps only the caller's own."""
-    qs = Ticket.filter(cliente_id=usuario.id) if propios else visibles(usuario, Ticket.all())
+    qs = Ticket.filter(cliente_id=usuario.id) if propios else visible_to(usuario, Ticket.all())
     exactos = {
         "estado": filtros.estado,
         "categoria": filtros.categoria,

@@ -27,7 +27,7 @@ from core.api import (
     Routes,
     paginate,
 )
-from core.auth.guards import usuario_actual, usuario_por_token
+from core.auth.guards import current_user, user_from_token
 from core.auth.models import Rol, Usuario
 from core.auth.schemas import UsuarioOut
 from core.events import Event, Listener, UnitOfWork
@@ -190,7 +190,7 @@ async def fallo(request: web.Request) -> Mensaje:
 @routes.get("/api/pruebas/token/", auth=TOKEN)
 async def con_token(request: web.Request) -> Mensaje:
     """Any valid token."""
-    return Mensaje(mensaje=usuario_actual(request).username)
+    return Mensaje(mensaje=current_user(request).username)
 
 
 @routes.get("/api/pruebas/agente/", auth=Rol.AGENTE)
@@ -284,7 +284,7 @@ async def sala(request: web.Request, grupo: str) -> web.WebSocketResponse:
     """
     ws = web.WebSocketResponse()
     await ws.prepare(request)
-    usuario = await usuario_por_token(request.query.get("token"))
+    usuario = await user_from_token(request.query.get("token"))
     channels = request.app[keys.CHANNELS]
     await channels.group_add(grupo, ws)
     try:

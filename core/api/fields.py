@@ -16,7 +16,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 #: A timestamp written as ISO 8601 with a numeric UTC offset (``…+00:00``), as the contract
 #: shows it (pydantic's default would write ``Z``).
-Fecha = Annotated[
+Timestamp = Annotated[
     datetime,
     PlainSerializer(lambda d: d.astimezone(UTC).isoformat(), return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time"}),
