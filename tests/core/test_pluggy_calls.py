@@ -134,8 +134,12 @@ async def test_order_is_tryfirst_then_dependencies_first_then_trylast() -> None:
     merged = await stats(host)
     assert calls == EXPECTED
     # The answers are merged in that order too: a later key wins.
-    assert merged == {"primero": 1, "zeta_base": 2, "alfa_dependiente": 3, "medio_ultimo": 4} | {
-        "ultimo": 4
+    assert merged == {
+        "primero": 1,
+        "zeta_base": 2,
+        "alfa_dependiente": 3,
+        "medio_ultimo": 4,
+        "ultimo": 4,
     }
 
 
@@ -238,6 +242,25 @@ async def test_an_old_style_wrapper_reverses_the_order_of_the_awaits() -> None:
     assert len(viejo.seen) == 4 and all(inspect.iscoroutine(c) for c in viejo.seen)
     assert calls == list(reversed(EXPECTED))
     assert merged["ultimo"] == 4 and merged["primero"] == 4  # primero is now awaited last
+
+
+class Censor:
+    """A new-style wrapper that drops the first answer (closing it: it will never be awaited)."""
+
+    name = "censor"
+
+    @hookimpl(wrapper=True)
+    def dashboard_stats(self) -> Generator[None, list[Any], list[Any]]:
+        first, *rest = yield
+        first.close()
+        return rest
+
+
+async def test_a_wrapper_may_drop_an_answer_which_is_then_never_run() -> None:
+    calls: list[str] = []
+    merged = await stats(host_with(*cuatro(calls), Censor()))
+    assert calls == EXPECTED[1:]  # primero's coroutine was dropped before it ran
+    assert "primero" not in merged and merged["ultimo"] == 3
 
 
 async def test_both_wrapper_styles_nest_and_results_keep_their_plugin(
