@@ -22,6 +22,7 @@ from core.hookspecs import PROJECT
 from core.settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,15 +48,20 @@ def hookspec_modules() -> list[ModuleType]:
     return found
 
 
-def hook_specs() -> dict[str, inspect.Signature]:
+def hook_functions() -> dict[str, Callable[..., object]]:
     """Every hookspec (functions pluggy marked as specs) of :func:`hookspec_modules`, by name."""
     marker = f"{PROJECT}_spec"
     return {
-        name: inspect.signature(function)
+        name: function
         for module in hookspec_modules()
         for name, function in inspect.getmembers(module, inspect.isfunction)
         if hasattr(function, marker) and function.__module__ == module.__name__
     }
+
+
+def hook_specs() -> dict[str, inspect.Signature]:
+    """The signature of every hookspec, by name."""
+    return {name: inspect.signature(function) for name, function in hook_functions().items()}
 
 
 HOOKS = sorted(hook_specs())
@@ -107,6 +113,13 @@ def test_hook_is_documented(hook: str) -> None:
     assert f"### {hook}({params})" in PLUGINS_MD.read_text(), (
         f"the section of {hook} must be headed '### {hook}({params})', found {sections}"
     )
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hookspec_says_when_it_fires_and_what_it_returns(hook: str) -> None:
+    """The spec's docstring, the contract plugin authors read first, has both parts."""
+    doc = inspect.getdoc(hook_functions()[hook]) or ""
+    assert "Fires:" in doc and "Returns:" in doc, f"the docstring of {hook} lacks Fires:/Returns:"
 
 
 # --- (b) every hook is referenced by at least one test ---------------------------------------
