@@ -1,21 +1,29 @@
 """The documentation keeps up with the code (in the manner of datasette's ``test_docs.py``).
 
-Every hook is documented and tested, every setting is documented, the README starts with the
-two commands, and no relative link in the docs is broken. Everything is computed from the code
+Every hook (the core's and those declared by built-in plugins) is documented and tested, every
+setting is documented, the README starts with the two commands, and no relative link in the docs
+is broken. Everything is computed from the code
 and the files, so a new hook, setting or page is checked without editing this module.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib
 import inspect
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from core import hookspecs
 from core.hookspecs import PROJECT
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -31,14 +39,29 @@ _LINK = re.compile(r"\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-def hook_specs() -> dict[str, inspect.Signature]:
-    """Every hookspec of ``core/hookspecs.py`` (functions pluggy marked as specs), by name."""
+def hookspec_modules() -> list[ModuleType]:
+    """The core's hookspecs and those the built-in plugins declare (``plugins/*/hookspecs.py``,
+    added through ``register_hookspecs``): other plugins implement both kinds alike."""
+    found = [hookspecs]
+    for path in sorted((ROOT / "plugins").glob("*/hookspecs.py")):
+        found.append(importlib.import_module(f"plugins.{path.parent.name}.hookspecs"))
+    return found
+
+
+def hook_functions() -> dict[str, Callable[..., object]]:
+    """Every hookspec (functions pluggy marked as specs) of :func:`hookspec_modules`, by name."""
     marker = f"{PROJECT}_spec"
     return {
-        name: inspect.signature(function)
-        for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
-        if hasattr(function, marker)
+        name: function
+        for module in hookspec_modules()
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if hasattr(function, marker) and function.__module__ == module.__name__
     }
+
+
+def hook_specs() -> dict[str, inspect.Signature]:
+    """The signature of every hookspec, by name."""
+    return {name: inspect.signature(function) for name, function in hook_functions().items()}
 
 
 HOOKS = sorted(hook_specs())
@@ -74,6 +97,8 @@ def anchors(path: Path) -> set[str]:
 def test_hookspecs_are_found() -> None:
     """The discovery below sees the core's hooks (an empty list would make the checks vacuous)."""
     assert {"register_routes", "register_models", "dashboard_stats"} <= set(HOOKS)
+    # ...and the plugins' own, so that they are documented and tested like the core's.
+    assert {"validate_reserva", "register_escalation_policies", "register_notifiers"} <= set(HOOKS)
 
 
 # --- (a) every hook has a section in docs/plugins.md -----------------------------------------
@@ -90,6 +115,13 @@ def test_hook_is_documented(hook: str) -> None:
     )
 
 
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hookspec_says_when_it_fires_and_what_it_returns(hook: str) -> None:
+    """The spec's docstring, the contract plugin authors read first, has both parts."""
+    doc = inspect.getdoc(hook_functions()[hook]) or ""
+    assert "Fires:" in doc and "Returns:" in doc, f"the docstring of {hook} lacks Fires:/Returns:"
+
+
 # --- (b) every hook is referenced by at least one test ---------------------------------------
 
 
@@ -98,12 +130,38 @@ def suite_modules() -> list[Path]:
     return [p for p in sorted(TESTS.rglob("test_*.py")) if p.resolve() != Path(__file__).resolve()]
 
 
+def helpers_of(path: Path) -> list[Path]:
+    """The helper modules of the suite (``tests/…``, not test modules) that ``path`` imports."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        for name in names:
+            helper = ROOT.joinpath(*name.split(".")).with_suffix(".py")
+            if (
+                name.startswith("tests.")
+                and helper.is_file()
+                and not helper.name.startswith("test_")
+            ):
+                found.append(helper)
+    return found
+
+
 @pytest.mark.parametrize("hook", HOOKS)
 def test_hook_has_a_test(hook: str) -> None:
-    """Some test module (not this one, not a helper) names the hook."""
+    """Some test module (not this one) names the hook, itself or through a helper it imports
+    (the escalation tests implement the plugin's hooks in ``ayudas.Extra``)."""
     pattern = re.compile(rf"\b{re.escape(hook)}\b")
-    users = [p.relative_to(ROOT) for p in suite_modules() if pattern.search(p.read_text())]
-    assert users, f"no test module under tests/ mentions the hook {hook}"
+    users = [
+        p.relative_to(ROOT)
+        for p in suite_modules()
+        if any(pattern.search(m.read_text()) for m in (p, *helpers_of(p)))
+    ]
+    assert users, f"no test module under tests/ (nor a helper it imports) uses the hook {hook}"
 
 
 # --- (c) every setting is documented ---------------------------------------------------------

@@ -4,6 +4,10 @@ plugin at all and with each installed plugin left out in turn."""
 from __future__ import annotations
 
 import ast
+import json
+import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,3 +134,92 @@ async def test_the_app_starts_without_each_plugin(
     assert documented <= {"core", *enabled}
     if fuera not in ("(ninguno)", "(todos)"):
         assert fuera not in documented
+
+
+# --- every module imports on its own (as pytest's testing/test_meta.py does) -------------------
+
+#: Run in one fresh interpreter: import the third-party libraries once, then fork a child per
+#: module, so each child starts with none of ``core`` or ``plugins`` imported (an import cycle
+#: or a missing import shows up whatever the order). A pool of two keeps it at a few seconds;
+#: one interpreter per module costs over a minute. Prints ``{module: traceback}`` as JSON.
+_IMPORT_EACH = """
+import importlib, json, os, sys, tempfile, traceback
+
+for lib in ("aiohttp", "aiohttp_cors", "aiohttp_jinja2", "pluggy", "tortoise", "pydantic",
+            "pydantic_settings", "argon2", "itsdangerous", "click", "jinja2", "aiosqlite"):
+    importlib.import_module(lib)
+assert not any(n == p or n.startswith(p + ".") for n in sys.modules for p in ("core", "plugins"))
+
+names = json.loads(sys.stdin.read())
+out = tempfile.mkdtemp()
+running, failures = {}, {}
+
+
+def reap():
+    pid, status = os.wait()
+    name, path = running.pop(pid)
+    if status != 0:
+        with open(path) as f:
+            failures[name] = f.read() or f"exit status {status}"
+
+
+for i, name in enumerate(names):
+    if len(running) >= 2:
+        reap()
+    path = os.path.join(out, str(i))
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            importlib.import_module(name)
+        except BaseException:
+            with open(path, "w") as f:
+                f.write(traceback.format_exc())
+            code = 1
+        os._exit(code)  # no atexit handlers, no buffered output of the parent's
+    running[pid] = (name, path)
+while running:
+    reap()
+print(json.dumps(failures))
+"""
+
+
+def package_modules() -> list[str]:
+    """Every module and package under ``core`` and ``plugins`` (migrations included)."""
+    import plugins
+
+    names: list[str] = []
+    unlisted: list[str] = []
+    for package in (core, plugins):
+        names.append(package.__name__)
+        for module in pkgutil.walk_packages(
+            package.__path__, f"{package.__name__}.", onerror=unlisted.append
+        ):
+            names.append(module.name)
+    return sorted({*names, *unlisted})
+
+
+def test_the_module_walk_finds_every_file() -> None:
+    files = list(CORE.parent.joinpath("core").rglob("*.py"))
+    files += CORE.parent.joinpath("plugins").rglob("*.py")
+    names = package_modules()
+    assert "plugins.tickets.migrations.0001_inicial" in names and "core.plugin_contract" in names
+    assert len(names) == len(files)
+
+
+def test_every_module_imports_on_its_own_in_a_fresh_interpreter() -> None:
+    names = package_modules()
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EACH],
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        cwd=CORE.parent,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    failures: dict[str, str] = json.loads(done.stdout)
+    report = "\n".join(f"--- {name} ---\n{tb}" for name, tb in sorted(failures.items()))
+    if failures:  # pytest.fail: the tracebacks once, not again in an assertion's repr
+        pytest.fail(f"{len(failures)} module(s) fail to import on their own:\n{report}", False)

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from yarl import URL as URL_
 
-from core import hookimpl
+from core import hookimpl, keys
 from core.auth.models import Rol
 from core.testing import started_app
 from plugins.casos.models import Caso
@@ -315,3 +315,27 @@ async def test_reservas_validadas_por_el_hook(make_app):
         caso = await crear(soporte, ana, reservasIds=[13])
         assert caso["reservas_relacionadas"] == [13]
         assert await Caso.all().count() == 2
+
+
+class ReservasOpcionales:
+    """A booking plugin that implements the hook only if some plugin declares it."""
+
+    name = "reservas_opcionales"
+
+    def __init__(self) -> None:
+        self.llamadas: list[int] = []
+
+    @hookimpl(optionalhook=True)
+    def validate_reserva(self, reserva_id):
+        self.llamadas.append(reserva_id)
+        return "La reserva no existe."
+
+
+async def test_sin_tickets_nadie_declara_el_hook_y_las_reservas_se_guardan_tal_cual(app_con):
+    reservas = ReservasOpcionales()
+    async with app_con(["casos"], extra=[reservas]) as soporte:
+        assert not soporte.app[keys.PLUGINS].has_hook("validate_reserva")
+        lucia = await soporte.usuario("lucia")
+        caso = await crear(soporte, lucia, reservasIds=[7, 3, 7])
+        assert caso["reservas_relacionadas"] == [7, 3, 7]
+        assert reservas.llamadas == []  # its implementation matches no spec: never called

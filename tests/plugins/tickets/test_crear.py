@@ -255,3 +255,35 @@ async def test_sin_plugin_de_reservas_el_id_se_guarda_tal_cual(soporte):
     assert ticket["reserva_relacionada"] == {"id": 2**40}
     assert (await Ticket.get(id=ticket["id"])).reserva_relacionada == 2**40
     assert (await Ticket.get(id=ticket["id"])).estado == Estado.ABIERTO
+
+
+class Estricta:
+    """A second booking plugin, synchronous and ``tryfirst``: its objection is listed first."""
+
+    name = "zz_estricta"  # registered after reservas_test by name: only tryfirst puts it first
+
+    @hookimpl(tryfirst=True)
+    def validate_reserva(self, reserva_id: int) -> str | None:
+        return "La reserva está cerrada." if reserva_id % 2 else None
+
+
+async def test_las_objeciones_de_varios_plugins_se_listan_en_el_orden_de_pluggy(
+    make_app, aiohttp_client
+):
+    reservas = Reservas()
+    app = make_app(plugins=["tickets"], extra=[reservas, Estricta()])
+    soporte = SoporteClient(await aiohttp_client(app), app)
+    with activate(app[keys.DB].ctx):
+        ana = await soporte.usuario("ana")
+        r = await soporte.post(
+            "/api/soporte/tickets/",
+            headers=soporte.auth(ana),
+            json={**GUIA, "reserva_relacionada": 1001},
+        )
+        assert r.status == 400
+        assert (await r.json())["errors"] == {
+            "reserva_relacionada": ["La reserva está cerrada.", "La reserva 1001 no existe."]
+        }
+        ticket = await crear(soporte, ana, reserva_relacionada=8)  # nobody objects
+        assert ticket["reserva_relacionada"] == {"id": 8}
+        assert reservas.consultas == [(1001, ana.id), (8, ana.id)]
