@@ -197,8 +197,8 @@ def periodo_de(politica: Any, ticket: TicketVista) -> datetime | None:
 
 
 def _mas_cercano(obj: Any, uno: str, otro: str) -> bool:
-    """Whether attribute ``uno`` is set closer to ``obj`` than ``otro`` (on the instance, then
-    class by class along the MRO), or ``otro`` is not set at all.
+    """Whether attribute ``uno`` is set closer to ``obj`` than a non-empty ``otro`` (looking on
+    the instance, then class by class along the MRO); an empty ``otro`` does not count.
 
     An old policy that subclasses :class:`TiempoRespuesta` and sets only ``descripcion``
     inherits the parent's non-empty ``description``: its own sentence is the nearer one.
