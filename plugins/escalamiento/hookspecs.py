@@ -33,26 +33,34 @@ def register_escalation_policies(app: web.Application) -> Iterable[Any]:
 
     - ``name``: unique across every enabled plugin (a duplicate stops the start-up naming both
       plugins); it is what a rule's ``politica`` refers to; at most 100 characters;
-    - ``descripcion``: one sentence for ``GET /api/soporte/escalamiento/politicas/``;
+    - ``description``: one sentence for ``GET /api/soporte/escalamiento/politicas/`` (a policy
+      written before Plugin API v1 may still set ``descripcion``: it is read, with a
+      ``DeprecationWarning`` naming the policy and its plugin);
     - ``nivel_objetivo(ticket, regla, ahora) -> int`` (may be ``async``): the level the ticket
       should be at now under ``regla`` (``0``: none). The plugin caps it at the rule's number
       of levels and does everything else — the history row, the ticket's level, the alert,
       the ``ticket_escalado`` event and the notifications — each level exactly once;
 
-    and optionally (subclass :class:`plugins.escalamiento.service.PoliticaBase` to inherit them)
+    and optionally (subclass :class:`plugins.escalamiento.api.PoliticaBase` to inherit them)
 
-    - ``candidatos(regla, ahora) -> QuerySet[Ticket]``: the tickets worth evaluating (default:
-      open tickets of the rule's priorities and categories); narrow it with cheap database
-      filters so a pass never loads every ticket; the plugin keeps only ABIERTO/EN_PROGRESO;
+    - ``candidatos(regla, ahora) -> Criterios``: which tickets are worth evaluating, as
+      :class:`plugins.escalamiento.api.Criterios` (default: open tickets of the rule's
+      priorities and categories); narrow it — ``super().candidatos(regla, ahora).con(...)`` —
+      with the criteria tickets serves from its indexes, so a pass never loads every ticket;
+      the plugin keeps only ABIERTO/EN_PROGRESO and reads the candidates in batches. Anything
+      else (e.g. a query set, as before Plugin API v1) skips the rule, with an error logged;
     - ``periodo(ticket) -> datetime | None``: when the clock that the levels count from
       started (default: the ticket's creation); ``None``: no clock runs, nothing escalates.
       When it changes, the levels start again from 1 for the new period; the ticket keeps its
       highest ``nivel_escalamiento``. Each level is applied only if, under the ticket's row
       lock, the period is still the one evaluated.
 
-    ``nivel_objetivo`` gets the ``Ticket`` row and the ``Regla`` (``regla.limite``,
-    ``regla.total_niveles``, ``regla.calendario`` for business hours with
-    :func:`~plugins.escalamiento.service.segundos_habiles`). It must not write to the database.
+    Every method gets read-only views, never ORM rows: ``ticket`` is a
+    :class:`~plugins.escalamiento.api.TicketVista` (``esperando_desde``, ``prioridad``,
+    ``cliente_id``…) and ``regla`` a :class:`~plugins.escalamiento.api.ReglaVista`
+    (``regla.limite``, ``regla.total_niveles``, ``regla.calendario`` for business hours with
+    :func:`~plugins.escalamiento.api.segundos_habiles`). Import them from
+    :mod:`plugins.escalamiento.api`. A policy must not write to the database.
     """
     raise NotImplementedError
 
@@ -66,7 +74,7 @@ def register_notifiers(app: web.Application) -> Iterable[Any]:
     ``app[core.keys.SETTINGS]``). Implementations may omit it.
     Returns: notifiers, each with a unique ``name`` and ``notificar(notificacion)`` (may be
     ``async``), where ``notificacion`` is a
-    :class:`~plugins.escalamiento.service.Notificacion` (ticket, level, rule, recipients…).
+    :class:`~plugins.escalamiento.api.Notificacion` (ticket, level, rule, recipients…).
     They are called after the escalation commits, only for rules with
     ``notificaciones_automaticas``; an exception or a call slower than 30 s is logged and never
     stops the escalation pass. A channel that talks to a slow or flaky service should queue the

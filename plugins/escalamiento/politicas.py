@@ -196,6 +196,22 @@ def periodo_de(politica: Any, ticket: TicketVista) -> datetime | None:
     return elegir(ticket) if elegir else ticket.fecha_creacion
 
 
+def _mas_cercano(obj: Any, uno: str, otro: str) -> bool:
+    """Whether attribute ``uno`` is set closer to ``obj`` than a non-empty ``otro`` (looking on
+    the instance, then class by class along the MRO); an empty ``otro`` does not count.
+
+    An old policy that subclasses :class:`TiempoRespuesta` and sets only ``descripcion``
+    inherits the parent's non-empty ``description``: its own sentence is the nearer one.
+    """
+    duenos = [vars(obj)] if hasattr(obj, "__dict__") else []
+    for dueno in (*duenos, *(vars(c) for c in type(obj).__mro__)):
+        if dueno.get(otro):
+            return False
+        if uno in dueno:
+            return True
+    return True
+
+
 def descripcion_de(politica: Any, nombre: str, plugin: str) -> str:
     """The policy's one-sentence ``description`` (may be empty).
 
@@ -204,7 +220,7 @@ def descripcion_de(politica: Any, nombre: str, plugin: str) -> str:
     """
     texto = getattr(politica, "description", None)
     antigua = getattr(politica, "descripcion", None)
-    if not texto and antigua:
+    if antigua and _mas_cercano(politica, "descripcion", "description"):
         warnings.warn(
             f"escalation policy {nombre!r} of plugin {plugin!r} sets `descripcion`: "
             "rename it `description` (the old name will stop working in Plugin API v2)",

@@ -2,13 +2,15 @@
 escalating VIP customers' tickets at half the rule's limit — and nobody else's.
 
 Written as a third party would: only soporte's testing kit (the ``soporte`` fixture, loaded by
-soporte's pytest plugin) and the public services of the plugins it builds on. Passes run at
-chosen instants (``escalar(..., ahora=...)``): nothing sleeps.
+soporte's pytest plugin) and the public faces (``api``) of the plugins it builds on. Passes
+run at chosen instants (``escalar(..., ahora=...)``), counted from when each ticket really
+started waiting: nothing sleeps, and nothing writes to tickets' tables behind its back — except
+where a test needs a wait that began in the past (see ``_esperando_desde``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -17,8 +19,9 @@ from soporte_escalamiento_vip import ClientesVip
 
 from core import keys
 from core.auth.models import Rol
-from plugins.escalamiento.service import REGISTRO, escalar
-from plugins.tickets.service import Ticket
+from plugins.escalamiento.api import REGISTRO, escalar
+from plugins.tickets import api as tickets
+from plugins.tickets.models import Ticket  # only to backdate a wait: see _esperando_desde
 
 if TYPE_CHECKING:
     from core.auth.models import Usuario
@@ -48,16 +51,40 @@ async def _regla(soporte: SoporteClient, admin: Usuario, **cambios: Any) -> dict
     return await r.json()
 
 
-async def _ticket(soporte: SoporteClient, cliente: Usuario, esperando_desde: datetime) -> int:
+async def _ticket(soporte: SoporteClient, cliente: Usuario) -> int:
+    """A ticket opened by ``cliente`` through the API: its customer waits from now on."""
     r = await soporte.post(
         "/api/soporte/tickets/",
         json={"asunto": "Cobro duplicado", "descripcion": "…", "categoria": "PAGOS"},
         headers=soporte.auth(cliente),
     )
     assert r.status == 201, await r.text()
-    ticket_id = (await r.json())["id"]
-    await Ticket.filter(id=ticket_id).update(esperando_desde=esperando_desde)
-    return ticket_id
+    return int((await r.json())["id"])
+
+
+async def _esperando(ticket_id: int) -> datetime:
+    """Since when the customer of ``ticket_id`` waits, read through tickets' public face."""
+    ticket = await tickets.obtener(ticket_id)
+    assert ticket is not None and ticket.esperando_desde is not None
+    return ticket.esperando_desde
+
+
+async def _nivel(ticket_id: int) -> int:
+    """The ticket's ``nivel_escalamiento``, read through tickets' public face."""
+    ticket = await tickets.obtener(ticket_id)
+    assert ticket is not None
+    return ticket.nivel_escalamiento
+
+
+async def _esperando_desde(ticket_id: int, cuando: datetime) -> None:
+    """Move the start of the ticket's wait back to ``cuando``.
+
+    The ORM, not tickets' face, on purpose: ``esperando_desde`` is tickets' internal state,
+    which only its state machine sets — to *now*, when the customer writes — and the face
+    offers no command to set it. A wait that began on a chosen past weekday (for business
+    hours) cannot be produced any other way.
+    """
+    await Ticket.filter(id=ticket_id).update(esperando_desde=cuando)
 
 
 async def _pasada(soporte: SoporteClient, cuando: datetime) -> list[tuple[int, int, str]]:
@@ -89,9 +116,11 @@ async def test_un_vip_escala_a_la_mitad_del_tiempo_y_los_demas_no(soporte: Sopor
     assert vip["politica"] == "clientes_vip"
     # The usual rule for everybody, with the same limit: 2 hours per level.
     await _regla(soporte, admin, nombre="General")
-    t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    de_ana = await _ticket(soporte, ana, t0)
-    de_carla = await _ticket(soporte, carla, t0)
+    de_ana = await _ticket(soporte, ana)
+    de_carla = await _ticket(soporte, carla)
+    # Count from the later of the two waits (Carla's, a few milliseconds after Ana's): each
+    # step below is then reached by both tickets, and Ana's is never a whole minute ahead.
+    t0 = max(await _esperando(de_ana), await _esperando(de_carla))
 
     assert await _pasada(soporte, t0 + timedelta(minutes=59)) == []
     # Half the limit: Ana's ticket reaches level 1 under the VIP rule; Carla's does not.
@@ -102,8 +131,8 @@ async def test_un_vip_escala_a_la_mitad_del_tiempo_y_los_demas_no(soporte: Sopor
         (de_ana, 2, "clientes_vip"),
         (de_carla, 1, "tiempo_respuesta"),
     ]
-    assert (await Ticket.get(id=de_ana)).nivel_escalamiento == 2
-    assert (await Ticket.get(id=de_carla)).nivel_escalamiento == 1
+    assert await _nivel(de_ana) == 2
+    assert await _nivel(de_carla) == 1
 
 
 async def test_la_respuesta_de_un_agente_para_el_reloj_vip(soporte: SoporteClient) -> None:
@@ -111,8 +140,8 @@ async def test_la_respuesta_de_un_agente_para_el_reloj_vip(soporte: SoporteClien
     agente = await soporte.usuario("agente", Rol.AGENTE)
     luis = await soporte.usuario("luis")
     await _regla(soporte, admin, politica="clientes_vip", tiempo_respuesta_maximo=4)
-    ahora = datetime.now(UTC)
-    ticket = await _ticket(soporte, luis, ahora - timedelta(hours=3))
+    ticket = await _ticket(soporte, luis)
+    ahora = await _esperando(ticket) + timedelta(hours=3)  # Luis has waited three hours
     assert await _pasada(soporte, ahora) == [(ticket, 1, "clientes_vip")]
     r = await soporte.post(
         f"/api/soporte/tickets/{ticket}/responder/",
@@ -134,7 +163,8 @@ async def test_la_mitad_en_horas_laborables(soporte: SoporteClient) -> None:
         horario={"zona": "Europe/Madrid", "intervalos": [["09:00", "18:00"]]},  # Monday–Friday
     )
     # Waiting since Friday 17:30: half an hour on Friday, nothing on the weekend.
-    ticket = await _ticket(soporte, ana, datetime(2026, 3, 6, 17, 30, tzinfo=madrid))
+    ticket = await _ticket(soporte, ana)
+    await _esperando_desde(ticket, datetime(2026, 3, 6, 17, 30, tzinfo=madrid))
     assert await _pasada(soporte, datetime(2026, 3, 9, 9, 29, tzinfo=madrid)) == []
     assert await _pasada(soporte, datetime(2026, 3, 9, 9, 30, tzinfo=madrid)) == [
         (ticket, 1, "clientes_vip")

@@ -1,7 +1,9 @@
 """The installed example plugin: found through its entry point, used by a rule, escalating.
 
 Written as a third party would: only ``core``'s testing kit (the ``soporte`` fixture, loaded
-by soporte's pytest plugin) and the public services of the plugins it builds on.
+by soporte's pytest plugin) and the public faces (``api``) of the plugins it builds on — no
+ORM class: passes run at instants counted from the ticket's real creation, so no test needs to
+backdate anything.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from soporte_politica_sin_asignar.politica import SinAsignar
 
 from core import keys
 from core.auth.models import Rol
-from plugins.escalamiento.service import REGISTRO, escalar
-from plugins.tickets.service import Ticket
+from plugins.escalamiento.api import REGISTRO, escalar
+from plugins.tickets import api as tickets
 
 if TYPE_CHECKING:
     from core.testing import SoporteClient
@@ -24,9 +26,10 @@ pytestmark = pytest.mark.plugins("tickets", "escalamiento", "politica_sin_asigna
 
 
 async def _pasada(soporte: SoporteClient, horas: float) -> list[tuple[int, int]]:
-    """One escalation pass, ``horas`` from now; (ticket id, level) of what it applied."""
+    """One escalation pass ``horas`` after the latest ticket's creation; (ticket id, level) of
+    what it applied."""
     app = soporte.app
-    ticket = await Ticket.all().order_by("-id").first()
+    ticket = await tickets.obtener(await tickets.ultimo_id())
     assert ticket is not None
     cuando = ticket.fecha_creacion + timedelta(hours=horas)
     return [
@@ -93,7 +96,8 @@ async def test_una_regla_con_sin_asignar_escala_los_tickets_sin_agente(
     )
     assert r.status == 200, await r.text()
     assert await _pasada(soporte, 5) == []
-    assert (await Ticket.get(id=ticket)).nivel_escalamiento == 1
+    visto = await tickets.obtener(ticket)
+    assert visto is not None and visto.nivel_escalamiento == 1
 
     otro = await abrir()
     assert await _pasada(soporte, 5) == [(otro, 1), (otro, 2)]

@@ -22,6 +22,7 @@ from plugins.escalamiento.events import TicketEscalado
 from plugins.escalamiento.models import Alerta, Escalamiento, EstadoEscalamiento
 from plugins.escalamiento.notificadores import Notificacion
 from plugins.escalamiento.politicas import REGISTRO, PoliticaBase, TiempoRespuesta
+from plugins.tickets.api import Criterios
 from plugins.tickets.models import Ticket
 from plugins.tickets.service import responder
 from tests.plugins.escalamiento.ayudas import POLITICAS, Extra, Kit, ahora
@@ -74,7 +75,7 @@ class Urgente:
     """An async policy with no base class: level 1 for tickets whose subject says URGENTE."""
 
     name = "urgente"
-    descripcion = "Nivel 1 si el asunto dice URGENTE."
+    description = "Nivel 1 si el asunto dice URGENTE."
 
     async def nivel_objetivo(self, ticket: Ticket, regla: Any, ahora: Any) -> int:
         """Level 1 for urgent subjects."""
@@ -93,18 +94,52 @@ class Fallida:
         raise ZeroDivisionError("error de la política")
 
 
+class Antigua:
+    """A policy written before Plugin API v1, with no base class: ``descripcion`` only."""
+
+    name = "antigua"
+    descripcion = "Nivel 1 para todo ticket, con el nombre de atributo antiguo."
+
+    def nivel_objetivo(self, ticket: Any, regla: Any, ahora: Any) -> int:
+        """Level 1 for every candidate."""
+        return 1
+
+
+class AntiguaHeredada(TiempoRespuesta):
+    """A pre-v1 subclass of the built-in policy (as the VIP example was): it sets
+    ``descripcion`` only, so it inherits ``TiempoRespuesta.description`` — its own sentence,
+    the nearer one, must still be the one listed."""
+
+    name = "antigua"
+    descripcion = "Como tiempo_respuesta, con el nombre de atributo antiguo."
+
+
 class CandidatosRotos(PoliticaBase):
-    """A policy whose candidate query is broken."""
+    """A policy whose ``candidatos`` is broken: it fails building its criteria."""
 
     name = "candidatos_rotos"
 
-    def candidatos(self, regla: Any, ahora: Any) -> Any:
-        """A filter on a field that does not exist."""
-        return Ticket.filter(campo_que_no_existe=1)  # a query set: no longer accepted
+    def candidatos(self, regla: Any, ahora: Any) -> Criterios:
+        """Criteria on a priority that does not exist (``Criterios`` raises ``ValueError``)."""
+        return Criterios(prioridades=["URGENTISIMA"])
 
-    def nivel_objetivo(self, ticket: Ticket, regla: Any, ahora: Any) -> int:
+    def nivel_objetivo(self, ticket: Any, regla: Any, ahora: Any) -> int:
         """Never reached."""
         return 5
+
+
+class CandidatosQuerySet(PoliticaBase):
+    """A policy whose ``candidatos`` still returns a query set, as before Plugin API v1."""
+
+    name = "candidatos_queryset"
+
+    def candidatos(self, regla: Any, ahora: Any) -> Any:
+        """Every ticket — a valid query, but not :class:`Criterios`."""
+        return Ticket.all()
+
+    def nivel_objetivo(self, ticket: Any, regla: Any, ahora: Any) -> int:
+        """Level 1 for any ticket: would escalate every one if the rule were not skipped."""
+        return 1
 
 
 async def test_exactamente_una_vez_con_pasadas_concurrentes(kit: Kit) -> None:
@@ -230,7 +265,7 @@ async def test_politica_de_otro_plugin_asincrona(arrancar: Callable[..., Awaitab
             "descripcion": TiempoRespuesta.description,
             "plugin": "escalamiento",
         },
-        {"nombre": "urgente", "descripcion": Urgente.descripcion, "plugin": "mis_politicas"},
+        {"nombre": "urgente", "descripcion": Urgente.description, "plugin": "mis_politicas"},
     ]
     await kit.regla(politica="urgente", tiempo_respuesta_maximo=100)
     urgente = await kit.ticket(asunto="URGENTE: no puedo pagar")
@@ -247,9 +282,50 @@ async def test_una_politica_que_falla_no_para_la_pasada(
     await kit.regla(niveles_escalamiento=1)
     ticket = await kit.ticket(esperando_hace=timedelta(hours=3))
     with caplog.at_level(logging.ERROR, logger="soporte.escalamiento"):
-        assert [e.ticket_id for e in await kit.pasada()] == [ticket]
+        assert [(e.ticket_id, e.politica) for e in await kit.pasada()] == [
+            (ticket, "tiempo_respuesta")
+        ]
     assert "policy 'fallida' failed" in caplog.text
     assert "policy 'candidatos_rotos' failed for rule" in caplog.text
+    assert "'URGENTISIMA' is not a valid Prioridad" in caplog.text
+
+
+async def test_candidatos_que_no_son_criterios_saltan_su_regla(
+    arrancar: Callable[..., Awaitable[Kit]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A ``candidatos`` returning a query set (the pre-v1 signature) is not run: its rule is
+    skipped with an error naming the type, and the other rules still escalate."""
+    kit = await arrancar(extra=[Extra([CandidatosQuerySet()])])
+    rota = await kit.regla(politica="candidatos_queryset")
+    await kit.regla(niveles_escalamiento=1)
+    ticket = await kit.ticket(esperando_hace=timedelta(hours=3))
+    with caplog.at_level(logging.ERROR, logger="soporte.escalamiento"):
+        assert [(e.ticket_id, e.politica) for e in await kit.pasada()] == [
+            (ticket, "tiempo_respuesta")
+        ]
+    assert f"policy 'candidatos_queryset' failed for rule {rota['id']}; skipped" in caplog.text
+    assert "candidatos() must return plugins.tickets.api.Criterios, not QuerySet" in caplog.text
+    assert not await Escalamiento.filter(politica="candidatos_queryset").exists()
+
+
+@pytest.mark.parametrize("politica", [Antigua, AntiguaHeredada])
+async def test_una_politica_con_descripcion_funciona_y_avisa(
+    arrancar: Callable[..., Awaitable[Kit]], politica: type
+) -> None:
+    """``descripcion`` (the pre-v1 name) is still read, with a ``DeprecationWarning`` naming
+    the policy and its plugin; the policy is listed and escalates like any other."""
+    with pytest.warns(DeprecationWarning) as avisos:
+        kit = await arrancar(extra=[Extra([politica], name="viejas")])
+    (aviso,) = [a for a in avisos if "descripcion" in str(a.message)]
+    assert "'antigua'" in str(aviso.message) and "'viejas'" in str(aviso.message)
+    assert "description" in str(aviso.message)
+    r = await kit.soporte.get(POLITICAS, headers=kit.soporte.auth(kit.agente))
+    assert {"nombre": "antigua", "descripcion": politica.descripcion, "plugin": "viejas"} in (
+        await r.json()
+    )
+    await kit.regla(politica="antigua", tiempo_respuesta_maximo=2, niveles_escalamiento=1)
+    ticket = await kit.ticket(esperando_hace=timedelta(hours=3))
+    assert [(e.ticket_id, e.politica) for e in await kit.pasada()] == [(ticket, "antigua")]
 
 
 @pytest.mark.parametrize(
