@@ -448,11 +448,7 @@ class PluginHost:
 
     def settings_classes(self) -> list[tuple[str, Any]]:
         """Each plugin's settings class (hook ``register_settings``), with its plugin."""
-        return [
-            (name, cls)
-            for name, cls in self._results("register_settings")
-            if cls is not None
-        ]
+        return [(name, cls) for name, cls in self._results("register_settings") if cls is not None]
 
     def models(self) -> dict[str, list[str]]:
         """Model modules per Tortoise app label (the plugin's name)."""
