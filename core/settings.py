@@ -286,17 +286,28 @@ class Settings(BaseSettings):
             return "code"
         if field in self.code_only:
             return "default"
+        return self.read_from(field)
+
+    @classmethod
+    def read_from(cls, field: str) -> str:
+        """Where the environment or ``soporte.toml`` give a field: ``env VAR`` (the variable
+        actually set, old names marked deprecated), ``soporte.toml`` (or ``old_key in
+        soporte.toml (deprecated)``), else ``default``.
+
+        A class method, so that it also names the source of a value that failed validation.
+        """
         if is_set_in_env(ENV_PREFIX, field):
             return f"env {env_name(ENV_PREFIX, field)}"
-        old = [o for o, n in self.renamed.items() if n == field]
+        old = [o for o, n in cls.renamed.items() if n == field]
         for name in old:
             if is_set_in_env(ENV_PREFIX, name):
                 return f"env {env_name(ENV_PREFIX, name)} (deprecated)"
         table = read_toml()
         if field in table:
             return TOML_FILE
-        if any(name in table for name in old):
-            return f"{TOML_FILE} (deprecated key)"
+        for name in old:
+            if name in table:
+                return f"{name} in {TOML_FILE} (deprecated)"
         return "default"
 
     @property
