@@ -216,6 +216,7 @@ def flat_key_prefix(plugin: str) -> str:
 
 
 def _move_flat_keys(
+    settings: Settings,
     plugin: str,
     cls: type[BaseSettings],
     renamed: Mapping[str, str],
@@ -233,9 +234,10 @@ def _move_flat_keys(
     deployment's behaviour without a word.
     """
     prefix = flat_key_prefix(plugin)
+    core = {*type(settings).model_fields, *type(settings).renamed}
     moved, origin = dict(target), {}
     for key, value in flat.items():
-        if not key.startswith(prefix):
+        if not key.startswith(prefix) or key in core:  # a plugin `max` has no say on max_files
             continue
         rest = key.removeprefix(prefix)
         field = renamed.get(rest, rest)
@@ -277,6 +279,7 @@ def build_plugin_settings(
             raise PluginError(f"plugin {plugin!r}: [plugins.{plugin}] in {TOML_FILE} is no table")
         renamed: Mapping[str, str] = getattr(cls, "renamed", None) or {}
         overrides, _ = _move_flat_keys(
+            settings,
             plugin,
             cls,
             renamed,
@@ -286,6 +289,7 @@ def build_plugin_settings(
             lambda field, p=plugin: f"plugin_settings={{{p!r}: {{{field!r}: ...}}}}",
         )
         table, flat = _move_flat_keys(
+            settings,
             plugin,
             cls,
             renamed,
