@@ -38,12 +38,25 @@ DEMO_USERS: dict[str, tuple[str, Rol, str]] = {
 }
 
 
+def _bad_setting(loc: tuple[int | str, ...]) -> str:
+    """How an invalid core setting is named: by the variable or the key actually used (an old
+    name is reported as itself, not as the new one), else by its ``SOPORTE_*`` variable."""
+    field = str(loc[0]) if loc else ""
+    source = Settings.read_from(field)
+    if source.startswith("env "):
+        return source.removeprefix("env ")
+    if source != "default":
+        return f"{'.'.join(str(p) for p in loc)} ({source})"
+    return f"SOPORTE_{field.upper()}"
+
+
 class Env:
     """What every command needs: the settings, the plugin host and the plugins' settings
     (built lazily; building the host validates the plugins' settings too)."""
 
-    def __init__(self) -> None:
-        self._settings: Settings | None = None
+    def __init__(self, settings: Settings | None = None) -> None:
+        # Settings given in code (embedding, tests); by default read when first needed.
+        self._settings: Settings | None = settings
         self._host: PluginHost | None = None
         self._plugin_settings: PluginSettings | None = None
 
@@ -54,9 +67,8 @@ class Env:
                 self._settings = Settings()
             except ValidationError as exc:
                 first = exc.errors()[0]
-                field = ".".join(str(p) for p in first["loc"])
                 raise click.ClickException(
-                    f"invalid setting SOPORTE_{field.upper()}: {first['msg']}"
+                    f"invalid setting {_bad_setting(first['loc'])}: {first['msg']}"
                 ) from exc
         return self._settings
 

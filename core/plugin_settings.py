@@ -18,7 +18,7 @@ type so that the caller (and mypy) knows the class.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import SecretBytes, SecretStr, ValidationError
@@ -33,6 +33,7 @@ from core.settings import (
     is_set_in_env,
     read_toml,
     renamed_sources,
+    warn_renamed,
 )
 
 if TYPE_CHECKING:
@@ -122,9 +123,12 @@ class Source:
         overrides: Mapping[str, Any],
         table: Mapping[str, Any],
         renamed: Mapping[str, str],
+        flat: Mapping[str, str] | None = None,
     ) -> None:
         self.plugin, self.prefix = plugin, env_prefix(plugin)
         self._overrides, self._table, self._renamed = overrides, table, renamed
+        #: field → the old flat soporte.toml key it was read from (``escalamiento_intervalo``).
+        self._flat = dict(flat or {})
 
     def of(self, field: str) -> str:
         """``code``, ``env VAR``, the TOML key, or ``default`` (old names marked deprecated)."""
@@ -136,6 +140,8 @@ class Source:
         for name in old:
             if is_set_in_env(self.prefix, name):
                 return f"env {env_name(self.prefix, name)} (deprecated)"
+        if field in self._flat:  # moved into the table from an old top-level key
+            return f"{self._flat[field]} in {TOML_FILE} (deprecated)"
         if field in self._table:
             return toml_key(self.plugin, field)
         for name in old:
@@ -204,6 +210,46 @@ def _one_line(plugin: str, exc: ValidationError, source: Source, fields: Iterabl
     return "; ".join(parts)
 
 
+def flat_key_prefix(plugin: str) -> str:
+    """``escalamiento_``: how old top-level keys of a plugin's settings began."""
+    return f"{re.sub(r'[^A-Za-z0-9]', '_', plugin).lower()}_"
+
+
+def _move_flat_keys(
+    settings: Settings,
+    plugin: str,
+    cls: type[BaseSettings],
+    renamed: Mapping[str, str],
+    flat: Mapping[str, Any],
+    target: Mapping[str, Any],
+    describe_old: Callable[[str], str],
+    describe_new: Callable[[str], str],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Old flat keys of ``plugin`` in ``flat`` (``escalamiento_intervalo``), moved into a copy
+    of ``target`` under the field's current name (a value already in ``target`` wins), with a
+    DeprecationWarning naming the new place; and ``field → old key`` of the keys moved.
+
+    Before plugins had settings of their own, ``escalamiento_intervalo`` was a top-level key
+    of ``soporte.toml`` and a keyword of ``Settings``; ignoring it silently would change a
+    deployment's behaviour without a word.
+    """
+    prefix = flat_key_prefix(plugin)
+    core = {*type(settings).model_fields, *type(settings).renamed}
+    moved, origin = dict(target), {}
+    for key, value in flat.items():
+        if not key.startswith(prefix) or key in core:  # a plugin `max` has no say on max_files
+            continue
+        rest = key.removeprefix(prefix)
+        field = renamed.get(rest, rest)
+        if field not in cls.model_fields:
+            continue
+        warn_renamed(describe_old(key), describe_new(field))
+        if field not in moved and rest not in moved:
+            moved[field] = value
+            origin[field] = key
+    return moved, origin
+
+
 def build_plugin_settings(
     declared: Iterable[tuple[str, Any]],
     settings: Settings,
@@ -231,9 +277,28 @@ def build_plugin_settings(
         table = tables.get(plugin, {})
         if not isinstance(table, Mapping):
             raise PluginError(f"plugin {plugin!r}: [plugins.{plugin}] in {TOML_FILE} is no table")
-        overrides = settings.plugin_settings.get(plugin, {})
         renamed: Mapping[str, str] = getattr(cls, "renamed", None) or {}
-        source = Source(plugin, overrides, table, renamed)
+        overrides, _ = _move_flat_keys(
+            settings,
+            plugin,
+            cls,
+            renamed,
+            settings.unknown_code_values,
+            settings.plugin_settings.get(plugin, {}),
+            lambda key: f"{key}=",
+            lambda field, p=plugin: f"plugin_settings={{{p!r}: {{{field!r}: ...}}}}",
+        )
+        table, flat = _move_flat_keys(
+            settings,
+            plugin,
+            cls,
+            renamed,
+            document,
+            table,
+            lambda key: f"{key} in {TOML_FILE}",
+            lambda field, p=plugin: toml_key(p, field),
+        )
+        source = Source(plugin, overrides, table, renamed, flat)
         try:
             values[plugin] = _bind(plugin, cls, table, renamed)(**overrides)
         except ValidationError as exc:

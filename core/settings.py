@@ -178,6 +178,7 @@ class Settings(BaseSettings):
     code_only: ClassVar[frozenset[str]] = frozenset({"plugin_settings"})
 
     _code_keys: frozenset[str] = PrivateAttr(default=frozenset())
+    _unknown_code: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     database_url: str = Field(
         "sqlite://soporte.db", description="Any tortoise URL; `postgres://…` for production."
@@ -236,6 +237,16 @@ class Settings(BaseSettings):
         super().__init__(**values)
         # Remembered for `soporte config`, which tells code from environment and file.
         self._code_keys = frozenset(self.renamed.get(k, k) for k in values)
+        # Ignored by the model (extra="ignore") but kept: old flat plugin keys such as
+        # `escalamiento_intervalo=` are moved onto the plugin's settings, with a warning.
+        known = {*type(self).model_fields, *self.renamed}
+        self._unknown_code = {k: v for k, v in values.items() if k not in known}
+
+    @property
+    def unknown_code_values(self) -> dict[str, Any]:
+        """Keyword arguments given in code that are no setting of the core (see
+        :func:`core.plugin_settings.build_plugin_settings`, which reads plugins' flat keys)."""
+        return dict(self._unknown_code)
 
     @field_validator("plugins", mode="before")
     @classmethod
@@ -286,17 +297,28 @@ class Settings(BaseSettings):
             return "code"
         if field in self.code_only:
             return "default"
+        return self.read_from(field)
+
+    @classmethod
+    def read_from(cls, field: str) -> str:
+        """Where the environment or ``soporte.toml`` give a field: ``env VAR`` (the variable
+        actually set, old names marked deprecated), ``soporte.toml`` (or ``old_key in
+        soporte.toml (deprecated)``), else ``default``.
+
+        A class method, so that it also names the source of a value that failed validation.
+        """
         if is_set_in_env(ENV_PREFIX, field):
             return f"env {env_name(ENV_PREFIX, field)}"
-        old = [o for o, n in self.renamed.items() if n == field]
+        old = [o for o, n in cls.renamed.items() if n == field]
         for name in old:
             if is_set_in_env(ENV_PREFIX, name):
                 return f"env {env_name(ENV_PREFIX, name)} (deprecated)"
         table = read_toml()
         if field in table:
             return TOML_FILE
-        if any(name in table for name in old):
-            return f"{TOML_FILE} (deprecated key)"
+        for name in old:
+            if name in table:
+                return f"{name} in {TOML_FILE} (deprecated)"
         return "default"
 
     @property

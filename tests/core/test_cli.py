@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 
 from core.cli import DEMO_USERS, Env, cli
 from core.plugins import installed_entry_points
+from core.settings import Settings
 from tests.core.ayudas import instalar_distribucion
 
 if TYPE_CHECKING:
@@ -321,3 +322,108 @@ def test_hook_register_commands_from_a_third_party_package(
     assert r.exit_code == 0, r.output
     assert "demo extra: admin,agente,cliente,cliente2" in r.output
     sys.modules.pop("soporte_extra_plugin", None)
+
+
+# --- soporte config ------------------------------------------------------------------------
+
+CONFIG_TOML = """\
+log_level = "WARNING"
+
+[plugins]
+enabled = ["tickets", "escalamiento", "vip"]
+
+[plugins.vip]
+clientes = ["ana", "luis"]
+"""
+
+
+def config_lines(result: Result) -> dict[tuple[str, str], str]:
+    """``(section, setting) → "value  (source)"`` from the output of ``soporte config``."""
+    assert result.exit_code == 0, result.output
+    rows: dict[tuple[str, str], str] = {}
+    section = ""
+    for line in result.output.splitlines():
+        if not line.startswith("  "):
+            section = line.rstrip(":")
+            continue
+        name, rest = line.strip().split(None, 1)
+        rows[section, name] = rest
+    return rows
+
+
+def test_config_shows_every_setting_with_its_source_and_masks_secrets(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defaults, variables (new and old names), soporte.toml keys and tables, masked secrets."""
+    (db.parent.parent / "soporte.toml").write_text(CONFIG_TOML)
+    env = entorno(
+        db,
+        SOPORTE_DATABASE_URL="postgres://soporte:hunter2@db.example.com/soporte",
+        SOPORTE_SECRET_KEY="clave-muy-secreta",
+        SOPORTE_MAX_ARCHIVOS="3",  # the old name of max_files
+        SOPORTE_ESCALAMIENTO_INTERVALO="15",  # the old name of interval
+        SOPORTE_ESCALAMIENTO_WEBHOOK_SECRET="firma-secreta",
+    )
+    with pytest.warns(DeprecationWarning):
+        rows = config_lines(invocar(["config"], env))
+    core = {name: rest for (section, name), rest in rows.items() if section == "core"}
+    assert "plugin_settings" not in core  # code only: nothing for an operator to read
+    assert core["database_url"] == (
+        "postgres://soporte:********@db.example.com/soporte  (env SOPORTE_DATABASE_URL)"
+    )
+    assert core["secret_key"] == "********  (env SOPORTE_SECRET_KEY)"
+    # The variable actually set is named, not the new one it stands for.
+    assert core["max_files"] == "3  (env SOPORTE_MAX_ARCHIVOS (deprecated))"
+    assert core["log_level"] == "WARNING  (soporte.toml)"
+    assert core["plugins"] == "tickets, escalamiento, vip  (soporte.toml)"
+    assert core["link_ttl_seconds"] == "3600  (default)"
+    assert rows["plugin escalamiento", "interval"] == (
+        "15.0  (env SOPORTE_ESCALAMIENTO_INTERVALO (deprecated))"
+    )
+    assert rows["plugin escalamiento", "webhook_secret"] == (
+        "********  (env SOPORTE_ESCALAMIENTO_WEBHOOK_SECRET)"
+    )
+    assert rows["plugin escalamiento", "webhook_url"] == "unset  (default)"
+    assert rows["plugin vip", "clientes"] == "ana, luis  ([plugins.vip] clientes in soporte.toml)"
+    output = "\n".join(rows.values())
+    assert "hunter2" not in output and "secreta" not in output
+    # Only the enabled plugins' settings are shown.
+    assert {section for section, _ in rows} == {"core", "plugin escalamiento", "plugin vip"}
+
+
+def test_config_names_code_as_the_source_of_values_given_in_code(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settings built in code (embedding): their values, core and plugins', say ``code``."""
+    for name, value in entorno(db).items():  # built here, outside the runner's environment
+        if value is None:
+            monkeypatch.delenv(name)
+    settings = Settings(
+        plugins=["tickets", "escalamiento"],
+        max_upload_mb=2,
+        plugin_settings={"escalamiento": {"webhook_url": "https://hooks.example.com/x"}},
+    )
+    result = CliRunner().invoke(cli, ["config"], obj=Env(settings), env=entorno(db))
+    rows = config_lines(result)
+    assert rows["core", "max_upload_mb"] == "2.0  (code)"
+    assert rows["core", "plugins"] == "tickets, escalamiento  (code)"
+    assert rows["plugin escalamiento", "webhook_url"] == "https://hooks.example.com/x  (code)"
+    assert rows["plugin escalamiento", "interval"] == "60.0  (default)"
+
+
+def test_a_bad_value_under_an_old_name_is_reported_under_that_name(db: Path) -> None:
+    """The one-line error names the variable or key actually used, not the new name."""
+    with pytest.warns(DeprecationWarning):
+        r = invocar(["config"], entorno(db, SOPORTE_PLUGINS="none", SOPORTE_MAX_ARCHIVOS="0"))
+    assert r.exit_code != 0
+    assert una_linea(r) == (
+        "Error: invalid setting SOPORTE_MAX_ARCHIVOS (deprecated): "
+        "Input should be greater than or equal to 1"
+    )
+    (db.parent.parent / "soporte.toml").write_text("max_archivos = 0\n")
+    with pytest.warns(DeprecationWarning):
+        r = invocar(["config"], entorno(db, SOPORTE_PLUGINS="none"))
+    assert r.exit_code != 0
+    assert una_linea(r).startswith(
+        "Error: invalid setting max_files (max_archivos in soporte.toml (deprecated)): "
+    )

@@ -173,3 +173,37 @@ def test_secrets_and_url_passwords_are_masked() -> None:
     assert display_value("database_url", "sqlite://x.db") == "sqlite://x.db"
     assert display_value("redis_url", None) == "unset"
     assert display_value("signup_open", False) == "false"
+
+
+def test_old_flat_keys_in_code_move_onto_the_plugin_with_a_warning(
+    make_app: Callable[..., web.Application],
+) -> None:
+    """``avisos_limit=`` (a top-level keyword, as before plugins had settings) is not ignored."""
+    with pytest.warns(DeprecationWarning, match=r"avisos_limit= .*plugin_settings=\{'avisos'"):
+        assert _app(make_app, avisos_limit=5).limit == 5
+    # The flat key of an old field name is renamed as well; plugin_settings wins over it.
+    with pytest.warns(DeprecationWarning, match="avisos_limite_viejo="):
+        got = _app(make_app, avisos_limite_viejo=6, plugin_settings={"avisos": {"limit": 7}})
+    assert got.limit == 7
+
+
+def test_old_flat_keys_in_soporte_toml_move_onto_the_plugin_with_a_warning(
+    make_app: Callable[..., web.Application], limpio: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``avisos_limit`` at the top of soporte.toml is read as ``[plugins.avisos] limit``, says
+    so, and is reported as its own source; the table and the environment win over it."""
+    (limpio / "soporte.toml").write_text('avisos_limit = 8\navisos_channels = ["correo"]\n')
+    with pytest.warns(
+        DeprecationWarning, match=r"avisos_limit in soporte.toml .*\[plugins.avisos\] limit"
+    ):
+        app = make_app(plugins=[], extra=[Avisos()])
+    got = plugin_settings(app, "avisos", AvisosSettings)
+    assert (got.limit, got.channels) == (8, ["correo"])
+    rows = {field: source for _, field, _, source in app[keys.PLUGIN_SETTINGS].describe()}
+    assert rows["limit"] == "avisos_limit in soporte.toml (deprecated)"
+    (limpio / "soporte.toml").write_text("avisos_limit = 8\n[plugins.avisos]\nlimit = 9\n")
+    with pytest.warns(DeprecationWarning):
+        assert _app(make_app).limit == 9
+    monkeypatch.setenv("SOPORTE_AVISOS_LIMIT", "10")
+    with pytest.warns(DeprecationWarning):
+        assert _app(make_app).limit == 10

@@ -15,15 +15,21 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from soporte_escalamiento_vip import ClientesVip
+from soporte_escalamiento_vip import ClientesVip, VipSettings
 
 from core import keys
 from core.auth.models import Rol
+from core.plugin_settings import plugin_settings
 from plugins.escalamiento.api import REGISTRO, escalar
 from plugins.tickets import api as tickets
 from plugins.tickets.models import Ticket  # only to backdate a wait: see _esperando_desde
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from aiohttp import web
+
     from core.auth.models import Usuario
     from core.testing import SoporteClient
 
@@ -32,10 +38,21 @@ pytestmark = pytest.mark.plugins("tickets", "escalamiento", "vip")
 REGLAS = "/api/soporte/escalamiento/reglas/"
 
 
-@pytest.fixture(autouse=True)
-def clientes_vip(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ana and Luis are VIP (set before the ``soporte`` fixture starts the app)."""
-    monkeypatch.setenv("SOPORTE_VIP_CLIENTES", "ana, luis")
+TABLA_VIP = '[plugins.vip]\nclientes = ["ana", "luis"]\n'
+
+
+@pytest.fixture(autouse=True, params=["env", "soporte.toml"])
+def clientes_vip(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Ana and Luis are VIP (set before the ``soporte`` fixture starts the app), through
+    either source of the plugin's setting ``clientes``: every test runs with each."""
+    if request.param == "env":
+        monkeypatch.setenv("SOPORTE_VIP_CLIENTES", "ana, luis")
+    else:
+        monkeypatch.delenv("SOPORTE_VIP_CLIENTES", raising=False)
+        monkeypatch.chdir(tmp_path)  # soporte.toml is read from the working directory
+        (tmp_path / "soporte.toml").write_text(TABLA_VIP)
 
 
 async def _regla(soporte: SoporteClient, admin: Usuario, **cambios: Any) -> dict[str, Any]:
@@ -106,6 +123,18 @@ async def test_la_politica_se_registra_por_su_entry_point(soporte: SoporteClient
     info = {p["name"]: p for p in soporte.app[keys.PLUGINS].describe()}
     assert info["vip"]["distribution"] == "soporte-escalamiento-vip"
     assert soporte.app[REGISTRO].politicas["clientes_vip"].politica.vip == ["ana", "luis"]
+    assert plugin_settings(soporte.app, "vip", VipSettings).clientes == ["ana", "luis"]
+
+
+def test_la_variable_gana_a_la_tabla_de_soporte_toml(
+    make_app: Callable[..., web.Application], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "soporte.toml").write_text(TABLA_VIP)
+    monkeypatch.setenv("SOPORTE_VIP_CLIENTES", "marta")
+    app = make_app(["tickets", "escalamiento", "vip"])
+    assert plugin_settings(app, "vip", VipSettings).clientes == ["marta"]
+    assert app[REGISTRO].politicas["clientes_vip"].politica.vip == ["marta"]
 
 
 async def test_un_vip_escala_a_la_mitad_del_tiempo_y_los_demas_no(soporte: SoporteClient) -> None:
