@@ -331,9 +331,9 @@ class ReservasOpcionales:
         return "La reserva no existe."
 
 
-async def test_sin_tickets_nadie_declara_el_hook_y_las_reservas_se_guardan_tal_cual(app_con):
+async def test_sin_tickets_nadie_declara_el_hook_y_las_reservas_se_guardan_tal_cual(make_app):
     reservas = ReservasOpcionales()
-    async with app_con(["casos"], extra=[reservas]) as soporte:
+    async with started_app(make_app(["casos"], extra=[reservas])) as soporte:
         assert not soporte.app[keys.PLUGINS].has_hook("validate_reserva")
         lucia = await soporte.usuario("lucia")
         caso = await crear(soporte, lucia, reservasIds=[7, 3, 7])
