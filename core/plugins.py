@@ -24,7 +24,7 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
@@ -269,8 +269,10 @@ class _PluginManager(pluggy.PluginManager):
             for caller in self.get_hookcallers(plugin) or ():
                 for impl in caller.get_hookimpls():
                     if impl.plugin is plugin:
-                        # Final for type checkers only: pluggy never reads it back.
-                        impl.function = self._wrap(impl, caller.name)  # type: ignore[misc]
+                        # HookImpl.function is Final for type checkers only: pluggy never
+                        # reads it back after registration, its call loop just calls it.
+                        wrapped = self._wrap(impl, caller.name)
+                        impl.function = wrapped  # type: ignore[misc]  # Final in annotations only
         return registered
 
 
@@ -335,7 +337,9 @@ class PluginHost:
 
             @functools.wraps(function)
             def new_style(*args: Any, **kwargs: Any) -> Generator[None, Any, Any]:
-                final = yield from function(*args, **kwargs)
+                # pluggy types implementations as returning object; a new-style wrapper is a
+                # generator function (pluggy checked it at registration).
+                final = yield from cast("Generator[None, Any, Any]", function(*args, **kwargs))
                 if (call := _current(hook_name)) is not None:
                     call.add_new(plugin, final)
                 return final
@@ -346,7 +350,9 @@ class PluginHost:
 
             @functools.wraps(function)
             def old_style(*args: Any, **kwargs: Any) -> Generator[None, Any, None]:
-                teardown = function(*args, **kwargs)
+                # pluggy types every implementation as returning object; an old-style
+                # wrapper is a generator function (pluggy checked it at registration).
+                teardown = cast("Generator[Any, Any, None]", function(*args, **kwargs))
                 try:
                     first = next(teardown)
                 except StopIteration:

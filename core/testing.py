@@ -254,6 +254,16 @@ def make_app(soporte_settings: Settings) -> Callable[..., web.Application]:
     return factory
 
 
+def token_of(usuario: Usuario) -> str:
+    """The raw API token :meth:`SoporteClient.usuario` issued for ``usuario``.
+
+    The kit sets it as a plain attribute (tests read ``usuario.token``); it is no model field,
+    so type checkers cannot know it: this reads it with a type, and without a ``type: ignore``.
+    """
+    token: str = vars(usuario)["token"]
+    return token
+
+
 @dataclass
 class SoporteClient:
     """A test client bound to a running app, with helpers for users, tokens and WebSockets."""
@@ -286,14 +296,14 @@ class SoporteClient:
     def auth(usuario: Usuario) -> dict[str, str]:
         """Headers as the guide sends them for ``usuario``."""
         return {
-            "Authorization": f"Bearer {usuario.token}",  # type: ignore[attr-defined]
+            "Authorization": f"Bearer {token_of(usuario)}",
             "Content-Type": "application/json",
         }
 
     async def ws(self, path: str, usuario: Usuario | None = None, **params: Any) -> Any:
         """Open a WebSocket on ``path`` with ``?token=`` of ``usuario`` and extra parameters."""
         if usuario is not None:
-            params["token"] = usuario.token  # type: ignore[attr-defined]
+            params["token"] = token_of(usuario)
         return await self.client.ws_connect(path, params=params)
 
     @staticmethod

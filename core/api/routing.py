@@ -13,7 +13,8 @@ A plugin writes::
 and returns ``routes`` from its ``register_routes`` hook. The handler's annotations are the single
 source of truth: ``body`` (a pydantic model, from JSON or form data), ``query`` (a pydantic model
 of the query string), path parameters (``int`` or ``str``), and the return annotation (the
-response model; ``None`` means 204). The same models validate requests and feed OpenAPI, so the
+response model; ``None`` means 204; ``Result[Model]`` when the handler also sets a status or
+headers). The same models validate requests and feed OpenAPI, so the
 document cannot drift from the code.
 """
 
@@ -25,7 +26,7 @@ import json
 import re
 import typing
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -46,12 +47,17 @@ TOKEN: Access = "token"
 
 _PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
+T = TypeVar("T")
+
 
 @dataclass
-class Result:
-    """A handler's answer with a status or headers other than the endpoint's defaults."""
+class Result(Generic[T]):
+    """A handler's answer with a status or headers other than the endpoint's defaults.
 
-    value: Any
+    A handler returning one is annotated ``-> Result[Model]``: ``Model`` is its response model.
+    """
+
+    value: T
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -140,7 +146,7 @@ class Routes:
                     status=status,
                     body=hints.get("body") if "body" in params else None,
                     query=hints.get("query") if "query" in params else None,
-                    response=hints.get("return"),
+                    response=_response_model(hints.get("return")),
                     path_params={name: hints.get(name, str) for name in names},
                     multipart=multipart,
                     files="files" in params,
@@ -358,6 +364,13 @@ async def parse_body(request: web.Request, endpoint: Endpoint) -> ParsedBody:
 
 
 # --- responses -------------------------------------------------------------------------------
+
+
+def _response_model(annotation: Any) -> Any:
+    """The response model of a return annotation: ``Model`` of ``Result[Model]``, else itself."""
+    if typing.get_origin(annotation) is Result:
+        return typing.get_args(annotation)[0]
+    return annotation
 
 
 @functools.cache

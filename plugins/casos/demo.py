@@ -184,6 +184,7 @@ async def generar_sinteticos(
             estado = rng.choices(list(EstadoCaso), (0.5, 0.5, 9, 90))[0]
         urgencia = rng.choices(urgencias, (1, 14, 50, 35))[0]
         cliente = clientes[int(rng.random() * len(clientes))]
+        afectado: int | None
         if rng.random() < 1 / 3:
             creador, afectado = cliente, cliente
         else:

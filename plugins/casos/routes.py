@@ -48,7 +48,7 @@ async def _cargar(ids: Sequence[int]) -> list[CasoOut]:
 
 
 @routes.post("/api/soporte/casos/", auth=TOKEN, status=201)
-async def crear(request: web.Request, body: CasoIn) -> CasoOut:
+async def crear(request: web.Request, body: CasoIn) -> Result[CasoOut]:
     """Open a support case (a customer's case is always about themself)."""
     usuario = current_user(request)
     caso = await service.crear_caso(
@@ -65,7 +65,7 @@ async def crear(request: web.Request, body: CasoIn) -> CasoOut:
     )
     (creado,) = await _cargar([caso.id])
     location = f"{base_url(request)}/api/soporte/casos/{caso.id}/"
-    return Result(creado, headers={"Location": location})  # type: ignore[return-value]
+    return Result(creado, headers={"Location": location})
 
 
 @routes.get("/api/soporte/casos/", auth=TOKEN)

@@ -144,6 +144,9 @@ class Escalamiento(Model):
     regla: fields.ForeignKeyNullableRelation[Regla] = fields.ForeignKeyField(
         "escalamiento.Regla", related_name="escalamientos", null=True, on_delete=fields.SET_NULL
     )
+    # The FK's id column, which tortoise sets on every instance; annotated for type checkers
+    # only (a bare annotation is no field: the schema does not change).
+    regla_id: int | None
     politica = fields.CharField(max_length=100)
     nivel = fields.SmallIntField()
     #: Start of the clock this level belongs to (the policy's period, e.g. ``esperando_desde``).
@@ -189,6 +192,10 @@ class Alerta(Model):
     leida_por: fields.ForeignKeyNullableRelation[Usuario] = fields.ForeignKeyField(
         "core.Usuario", related_name="alertas_leidas", null=True, on_delete=fields.SET_NULL
     )
+    # The FK id columns tortoise sets on every instance; annotated for type checkers only (a
+    # bare annotation is no field: the schema does not change).
+    ticket_id: int | None
+    leida_por_id: int | None
     fecha_lectura = fields.DatetimeField(null=True)
 
     class Meta:

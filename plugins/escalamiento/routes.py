@@ -42,11 +42,11 @@ async def _cargar(ids: Sequence[int]) -> list[ReglaOut]:
 
 
 @routes.post(f"{_BASE}/reglas/", auth=Rol.ADMIN, status=201)
-async def crear_regla(request: web.Request, body: ReglaIn) -> ReglaOut:
+async def crear_regla(request: web.Request, body: ReglaIn) -> Result[ReglaOut]:
     """Create an escalation rule (the guide's ``configurarEscalamiento``)."""
     regla = await service.crear_regla(body.a_datos())
     location = f"{base_url(request)}{_BASE}/reglas/{regla.id}/"
-    return Result(ReglaOut.de(regla), headers={"Location": location})  # type: ignore[return-value]
+    return Result(ReglaOut.de(regla), headers={"Location": location})
 
 
 @routes.get(f"{_BASE}/reglas/", auth=Rol.ADMIN)

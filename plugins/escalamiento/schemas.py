@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -272,14 +272,17 @@ class ReglaIn(_ReglaCampos):
 class ReglaPatch(_ReglaCampos):
     """``PATCH …/reglas/{id}/``: the fields to change (same rules as creation; absent stay)."""
 
-    tiempo_respuesta_maximo: Horas = None  # type: ignore[assignment]
-    prioridades_escalamiento: Prioridades = None  # type: ignore[assignment]
-    niveles_escalamiento: Niveles = None  # type: ignore[assignment]
-    notificaciones_automaticas: bool = None  # type: ignore[assignment]
-    nombre: Nombre = None  # type: ignore[assignment]
-    categorias: Categorias = None  # type: ignore[assignment]
-    politica: str = None  # type: ignore[assignment]
-    activa: bool = None  # type: ignore[assignment]
+    # The None defaults only mark a field the client did not send; a null that was sent fails
+    # the field's type. ``X | None`` would accept it and make the OpenAPI document advertise it.
+    # (Niveles is Annotated[Any, …]: None needs no ignore there.)
+    tiempo_respuesta_maximo: Horas = None  # type: ignore[assignment]  # absent, never null
+    prioridades_escalamiento: Prioridades = None  # type: ignore[assignment]  # absent, never null
+    niveles_escalamiento: Niveles = None
+    notificaciones_automaticas: bool = None  # type: ignore[assignment]  # absent, never null
+    nombre: Nombre = None  # type: ignore[assignment]  # absent, never null
+    categorias: Categorias = None  # type: ignore[assignment]  # absent, never null
+    politica: str = None  # type: ignore[assignment]  # absent, never null
+    activa: bool = None  # type: ignore[assignment]  # absent, never null
     horario: HorarioIn | None = Field(None, description="null removes the business hours.")
 
 
@@ -298,13 +301,15 @@ def con_politicas(modelo: type[_ReglaCampos], politicas: Sequence[str]) -> type[
             )
         return value
 
-    validators: dict[str, Callable[..., Any]] = {
-        "_politica_registrada": field_validator("politica")(classmethod(comprobar))  # type: ignore[dict-item]
+    # create_model's annotation says Callable, but what it takes (and pydantic's docs pass) is
+    # field_validator's decorated object, a descriptor proxy that is not callable.
+    validators: dict[str, Any] = {
+        "_politica_registrada": field_validator("politica")(classmethod(comprobar))
     }
     campo = modelo.model_fields["politica"]
     default = campo.default
     anotacion = Annotated[str, WithJsonSchema({"type": "string", "enum": nombres})]
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         modelo.__name__,
         __base__=modelo,
         __validators__=validators,
@@ -405,7 +410,7 @@ class AlertaOut(BaseModel):
             nivel=alerta.nivel,
             mensaje=alerta.mensaje,
             timestamp=alerta.timestamp,
-            ticket_id=alerta.ticket_id,  # type: ignore[attr-defined]
+            ticket_id=alerta.ticket_id,
             leida=alerta.leida,
         )
 

@@ -34,7 +34,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -157,11 +157,11 @@ async def _validar_notificar(niveles: Any) -> None:
     ids = {d for item in niveles for d in item.get("notificar") or () if isinstance(d, int)}
     existentes: set[int] = set()
     if ids:
-        existentes = set(
-            await Usuario.filter(
-                id__in=list(ids), activo=True, rol__in=[Rol.AGENTE, Rol.ADMIN]
-            ).values_list("id", flat=True)
-        )
+        # tortoise types every values_list() as tuples; flat=True returns the bare ids.
+        activos = await Usuario.filter(
+            id__in=list(ids), activo=True, rol__in=[Rol.AGENTE, Rol.ADMIN]
+        ).values_list("id", flat=True)
+        existentes = set(cast("list[int]", activos))
     errores = _errores_notificar(niveles, existentes)
     if errores:
         raise BadRequest("Datos inválidos.", errors={"niveles_escalamiento": errores})

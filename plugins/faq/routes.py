@@ -78,13 +78,13 @@ async def valorar(request: web.Request, id: int, body: ValorarIn) -> FAQOut:
 
 
 @routes.post(BASE, auth=Rol.ADMIN, status=201)
-async def crear(request: web.Request, body: FAQIn) -> FAQOut:
+async def crear(request: web.Request, body: FAQIn) -> Result[FAQOut]:
     """Create a FAQ (ADMIN)."""
     faq = await service.crear(
         body.pregunta, body.respuesta, body.categoria, activa=body.activa, orden=body.orden
     )
     location = f"{base_url(request)}/api/soporte/faqs/{faq.id}/"
-    return Result(_out(faq), headers={"Location": location})  # type: ignore[return-value]
+    return Result(_out(faq), headers={"Location": location})
 
 
 @routes.patch(DETALLE, auth=Rol.ADMIN)

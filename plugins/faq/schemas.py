@@ -91,11 +91,14 @@ class FAQIn(BaseModel):
 class FAQPatch(BaseModel):
     """A partial change of a FAQ (ADMIN): only the fields sent change; none may be null."""
 
-    pregunta: Pregunta = None
-    respuesta: Respuesta = None
-    categoria: Categoria = None
-    activa: bool = None  # type: ignore[assignment]
-    orden: Orden = None  # type: ignore[assignment]
+    # The None defaults only mark a field the client did not send (``cambios`` reads
+    # model_fields_set); ``_no_nulo`` rejects a null that was sent. Typing them ``X | None``
+    # would make the OpenAPI document advertise null as a valid value, which it is not.
+    pregunta: Pregunta = None  # type: ignore[assignment]  # absent, never null
+    respuesta: Respuesta = None  # type: ignore[assignment]  # absent, never null
+    categoria: Categoria = None  # type: ignore[assignment]  # absent, never null
+    activa: bool = None  # type: ignore[assignment]  # absent, never null
+    orden: Orden = None  # type: ignore[assignment]  # absent, never null
 
     @field_validator("*", mode="before")
     @classmethod

@@ -25,7 +25,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from core.db import placeholders
 from core.plugins import await_me_maybe
@@ -106,8 +106,8 @@ class TicketVista:
             estado=Estado(ticket.estado),
             prioridad=Prioridad(ticket.prioridad),
             categoria=Categoria(ticket.categoria),
-            cliente_id=ticket.cliente_id,  # type: ignore[attr-defined]
-            agente_asignado_id=ticket.agente_asignado_id,  # type: ignore[attr-defined]
+            cliente_id=ticket.cliente_id,
+            agente_asignado_id=ticket.agente_asignado_id,
             nivel_escalamiento=ticket.nivel_escalamiento,
             esperando_desde=ticket.esperando_desde,
             primera_respuesta_agente=ticket.primera_respuesta_agente,
@@ -136,7 +136,7 @@ class RespuestaVista:
         autor = autor or respuesta.autor
         return cls(
             id=respuesta.id,
-            ticket_id=respuesta.ticket_id,  # type: ignore[attr-defined]
+            ticket_id=respuesta.ticket_id,
             mensaje=respuesta.mensaje,
             canal=Canal(respuesta.canal),
             fecha_creacion=respuesta.fecha_creacion,
@@ -187,8 +187,11 @@ async def cargar_respuesta(respuesta_id: int) -> RespuestaVista:
 
 async def ultimo_id() -> int:
     """The highest ticket id ever assigned (``0`` before the first ticket)."""
-    ultimo = await Ticket.all().order_by("-id").limit(1).values_list("id", flat=True)
-    return int(ultimo[0]) if ultimo else 0
+    # tortoise types every values_list() as tuples; flat=True returns the bare ids.
+    ultimo = cast(
+        "list[int]", await Ticket.all().order_by("-id").limit(1).values_list("id", flat=True)
+    )
+    return ultimo[0] if ultimo else 0
 
 
 # --- candidate queries -------------------------------------------------------------------------

@@ -73,6 +73,10 @@ class Ticket(Model):
     agente_asignado: fields.ForeignKeyNullableRelation[Usuario] = fields.ForeignKeyField(
         "core.Usuario", related_name="tickets_asignados", null=True, on_delete=fields.SET_NULL
     )
+    # The FK id columns tortoise sets on every instance; annotated for type checkers only (a
+    # bare annotation is no field: the schema does not change).
+    cliente_id: int
+    agente_asignado_id: int | None
     #: A booking id of the host platform (validated by the ``validate_reserva`` hook, if any).
     reserva_relacionada = fields.BigIntField(null=True)
     nivel_escalamiento = fields.IntField(default=0)
@@ -113,6 +117,9 @@ class Respuesta(Model):
     ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
         "tickets.Ticket", related_name="respuestas", on_delete=fields.CASCADE
     )
+    # The FK's id column, which tortoise sets on every instance; annotated for type checkers
+    # only (a bare annotation is no field: the schema does not change).
+    ticket_id: int
     # Users are deactivated, not deleted: deleting one must not erase their answers silently.
     autor: fields.ForeignKeyRelation[Usuario] = fields.ForeignKeyField(
         "core.Usuario", related_name="respuestas", on_delete=fields.RESTRICT
@@ -149,6 +156,10 @@ class Adjunto(Model):
     respuesta: fields.ForeignKeyNullableRelation[Respuesta] = fields.ForeignKeyField(
         "tickets.Respuesta", related_name="adjuntos", null=True, on_delete=fields.CASCADE
     )
+    # The FK id columns tortoise sets on every instance; annotated for type checkers only (a
+    # bare annotation is no field: the schema does not change).
+    ticket_id: int | None
+    respuesta_id: int | None
     fecha_creacion = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -163,6 +174,9 @@ class Valoracion(Model):
     ticket: fields.OneToOneRelation[Ticket] = fields.OneToOneField(
         "tickets.Ticket", related_name="valoracion", on_delete=fields.CASCADE
     )
+    # The FK's id column, which tortoise sets on every instance; annotated for type checkers
+    # only (a bare annotation is no field: the schema does not change).
+    ticket_id: int
     puntuacion = fields.SmallIntField(db_index=True)
     comentario = fields.TextField(default="")
     fecha_creacion = fields.DatetimeField(auto_now_add=True)

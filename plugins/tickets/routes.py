@@ -96,7 +96,9 @@ def _cargador(request: web.Request) -> Callable[[Sequence[int]], Awaitable[list[
 
 
 @routes.post("/api/soporte/tickets/", auth=TOKEN, status=201, multipart=True)
-async def crear_ticket(request: web.Request, body: TicketIn, files: list[Upload]) -> TicketOut:
+async def crear_ticket(
+    request: web.Request, body: TicketIn, files: list[Upload]
+) -> Result[TicketOut]:
     """Open a ticket (JSON as the guide sends it, or form data with files)."""
     usuario = current_user(request)
     _limite_archivos(request, len(set(body.archivos_adjuntos)) + len(files))

@@ -156,9 +156,12 @@ class TicketPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    estado: Estado = Field(None, description="A legal move of the state machine.")  # type: ignore[assignment]
-    prioridad: Prioridad = Field(None)  # type: ignore[assignment]
-    categoria: Categoria = Field(None)  # type: ignore[assignment]
+    # The None defaults only mark a field the client did not send (``cambios`` reads
+    # model_fields_set); a null that was sent fails the field's type. ``X | None`` would accept
+    # it and make the OpenAPI document advertise it.
+    estado: Estado = Field(None, description="A legal move of the state machine.")  # type: ignore[assignment]  # absent, never null
+    prioridad: Prioridad = Field(None)  # type: ignore[assignment]  # absent, never null
+    categoria: Categoria = Field(None)  # type: ignore[assignment]  # absent, never null
     agente_asignado: int | None = Field(
         None, ge=1, le=MAX_ID, description="An AGENTE/ADMIN user id."
     )

@@ -114,7 +114,7 @@ async def test_an_in_transaction_listener_can_veto_the_work(
     assert api.events == []
     r = await api.post("/api/pruebas/notas/", json={"username": "permitido"})
     assert r.status == 201
-    assert [e.username for e in api.events] == ["permitido"]  # type: ignore[attr-defined]
+    assert [e.username for e in api.events] == ["permitido"]  # type: ignore[attr-defined]  # UsuarioCreado
 
 
 async def test_in_transaction_listeners_write_inside_the_transaction(api: SoporteClient) -> None:
@@ -172,7 +172,7 @@ async def test_listeners_are_chosen_by_event_type_and_phase() -> None:
 async def test_subscribe_checks_the_phase_and_unsubscribe_removes() -> None:
     bus = EventBus()
     with pytest.raises(ValueError, match="phase"):
-        bus.subscribe(Listener(Creado, print, "antes"))  # type: ignore[arg-type]
+        bus.subscribe(Listener(Creado, print, "antes"))  # type: ignore[arg-type]  # a bad phase, on purpose
     log: list[Event] = []
     listener = Listener(Event, log.append)
     bus.subscribe(listener)
@@ -197,9 +197,9 @@ def test_events_are_frozen_keyword_only_dataclasses() -> None:
     evt = Creado(username="ana")
     assert evt.to_dict() == {"username": "ana"} and evt.name == "creado"
     with pytest.raises(FrozenInstanceError):
-        evt.username = "otra"  # type: ignore[misc]
+        evt.username = "otra"  # type: ignore[misc]  # frozen: must raise
     with pytest.raises(TypeError):
-        Creado("ana")  # type: ignore[misc]
+        Creado("ana")  # type: ignore[call-arg]  # keyword-only: must raise
 
 
 @pytest.mark.plugins("tickets", "chat")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from core.testing import token_of
 from plugins.tickets.models import Adjunto, Respuesta, Ticket
 from tests.reliability.ayudas import archivos, filas, media_de, multipart
 
@@ -38,7 +39,7 @@ CLAVE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}$")
 
 def bearer(usuario: Usuario) -> dict[str, str]:
     """Only the Authorization header (the Content-Type is the multipart body's)."""
-    return {"Authorization": f"Bearer {usuario.token}"}  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {token_of(usuario)}"}
 
 
 async def enviar(

@@ -17,7 +17,7 @@ import pytest
 
 from core import keys
 from core.auth.models import LoginFallido, Rol, Token
-from core.testing import TEST_PASSWORD
+from core.testing import TEST_PASSWORD, token_of
 from tests.reliability.ayudas import archivos, media_de, todas_las_filas
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ async def test_a_form_field_over_one_mib_is_413_and_stores_nothing(soporte: Sopo
     antes = await todas_las_filas(soporte)
     for e in endpoints(soporte, "multipart"):
         campos = {"mensaje": "x" * (1024 * 1024 + 10), "asunto": "y", "descripcion": "z"}
-        headers = {"Authorization": f"Bearer {jefa.token}"}  # type: ignore[attr-defined]
+        headers = {"Authorization": f"Bearer {token_of(jefa)}"}
         fd = aiohttp.FormData()
         for nombre, valor in campos.items():
             fd.add_field(nombre, valor)

@@ -29,7 +29,7 @@ from aiohttp import WSMsgType
 
 from core import keys
 from core.auth.models import Rol
-from core.testing import TEST_PASSWORD
+from core.testing import TEST_PASSWORD, token_of
 from plugins.casos.models import Caso
 from plugins.escalamiento.models import Alerta, NivelAlerta
 from plugins.tickets.models import Respuesta, Ticket
@@ -195,7 +195,7 @@ class Mundo:
 
     async def api(self, metodo: str, ruta: str, usuario: Usuario | None, **kw: Any) -> Any:
         """Call the API as ``usuario`` (no ``Authorization`` header for ``None``)."""
-        headers = {"Authorization": f"Bearer {usuario.token}"} if usuario else {}  # type: ignore[attr-defined]
+        headers = {"Authorization": f"Bearer {token_of(usuario)}"} if usuario else {}
         return await self.soporte.request(metodo, ruta, headers=headers, **kw)
 
     async def crear(self, metodo: str, ruta: str, usuario: Usuario | None, **kw: Any) -> Any:

@@ -39,7 +39,7 @@ def resolver(schema: Any, componentes: dict[str, Any], profundidad: int = 0) -> 
 
 def propio(annotation: Any, modo: str) -> Any:
     """The schema pydantic gives ``annotation`` on its own, dereferenced."""
-    schema = TypeAdapter(annotation).json_schema(ref_template=REF, mode=modo)  # type: ignore[arg-type]
+    schema = TypeAdapter(annotation).json_schema(ref_template=REF, mode=modo)  # type: ignore[arg-type]  # a JsonSchemaMode
     return resolver(schema, schema.pop("$defs", {}))
 
 

@@ -110,7 +110,7 @@ async def test_leer_una_alerta(kit: Kit) -> None:
     r = await kit.soporte.post(LEER.format(primera["id"]), headers=kit.soporte.auth(kit.admin))
     assert r.status == 200 and (await r.json())["leida"] is True
     alerta = await Alerta.get(id=primera["id"])
-    assert alerta.leida_por_id == kit.agente.id and alerta.fecha_lectura is not None  # type: ignore[attr-defined]
+    assert alerta.leida_por_id == kit.agente.id and alerta.fecha_lectura is not None
     assert (await kit.soporte.post(LEER.format(999), headers=auth)).status == 404
     assert (await kit.soporte.post(LEER.format("x"), headers=auth)).status == 404
 

@@ -131,7 +131,7 @@ async def test_detalle_modificar_y_borrar(kit: Kit) -> None:
     assert (await kit.soporte.get(url, headers=auth)).status == 404
     assert (await kit.soporte.delete(url, headers=auth)).status == 404
     (fila,) = await Escalamiento.filter(ticket_id=ticket)
-    assert fila.regla_id is None and fila.nivel == 1  # type: ignore[attr-defined]
+    assert fila.regla_id is None and fila.nivel == 1
 
 
 async def test_ids_desconocidos(kit: Kit) -> None:

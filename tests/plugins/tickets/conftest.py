@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 
 from core.auth.models import Usuario
-from core.testing import SoporteClient
+from core.testing import SoporteClient, token_of
 
 GUIA = {
     "asunto": "Problema con el pago de mi reserva",
@@ -32,7 +32,7 @@ async def crear(soporte: SoporteClient, usuario: Usuario, **campos: Any) -> dict
 
 def bearer(usuario: Usuario) -> dict[str, str]:
     """Only the Authorization header, as the guide sends it with FormData bodies."""
-    return {"Authorization": f"Bearer {usuario.token}"}  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {token_of(usuario)}"}
 
 
 def formulario(campos: dict[str, str], archivos: dict[str, tuple[str, bytes, str]]) -> Any:
@@ -50,7 +50,7 @@ async def responder(
     usuario: Usuario,
     ticket_id: int,
     mensaje: str,
-    archivos: list[tuple[str, bytes, str]] = (),  # type: ignore[assignment]
+    archivos: list[tuple[str, bytes, str]] = (),  # type: ignore[assignment]  # read-only default
 ) -> aiohttp.ClientResponse:
     """Reply as the guide's ``responderTicket`` does: FormData with ``archivo_N``."""
     files = {f"archivo_{i}": archivo for i, archivo in enumerate(archivos)}
