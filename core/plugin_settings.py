@@ -278,6 +278,13 @@ def build_plugin_settings(
         if not isinstance(table, Mapping):
             raise PluginError(f"plugin {plugin!r}: [plugins.{plugin}] in {TOML_FILE} is no table")
         renamed: Mapping[str, str] = getattr(cls, "renamed", None) or {}
+
+        def code_name(field: str, p: str = plugin) -> str:
+            return f"plugin_settings={{{p!r}: {{{field!r}: ...}}}}"
+
+        def toml_name(field: str, p: str = plugin) -> str:
+            return toml_key(p, field)
+
         overrides, _ = _move_flat_keys(
             settings,
             plugin,
@@ -286,7 +293,7 @@ def build_plugin_settings(
             settings.unknown_code_values,
             settings.plugin_settings.get(plugin, {}),
             lambda key: f"{key}=",
-            lambda field, p=plugin: f"plugin_settings={{{p!r}: {{{field!r}: ...}}}}",
+            code_name,
         )
         table, flat = _move_flat_keys(
             settings,
@@ -296,7 +303,7 @@ def build_plugin_settings(
             document,
             table,
             lambda key: f"{key} in {TOML_FILE}",
-            lambda field, p=plugin: toml_key(p, field),
+            toml_name,
         )
         source = Source(plugin, overrides, table, renamed, flat)
         try:

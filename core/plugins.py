@@ -436,13 +436,23 @@ class PluginHost:
         self, hook_name: str, answers: Sequence[tuple[str, Any, float]]
     ) -> AsyncIterator[tuple[str, Any, float]]:
         """Await each answer in turn: ``(plugin, value, seconds of its call and its await)``."""
-        for plugin, result, called in answers:
-            start = time.perf_counter()
-            value = await await_me_maybe(result)
-            seconds = time.perf_counter() - start
-            if self.tracing and inspect.isawaitable(result):
-                log.info("hook %s: %s awaited in %.2f ms", hook_name, plugin, seconds * 1000)
-            yield plugin, value, called + seconds
+        pending = list(answers)
+        try:
+            while pending:
+                plugin, result, called = pending.pop(0)
+                start = time.perf_counter()
+                value = await await_me_maybe(result)
+                seconds = time.perf_counter() - start
+                if self.tracing and inspect.isawaitable(result):
+                    log.info("hook %s: %s awaited in %.2f ms", hook_name, plugin, seconds * 1000)
+                yield plugin, value, called + seconds
+        finally:
+            # One answer failed, or the caller (a request whose client left) was cancelled:
+            # the coroutines not awaited yet will never run, so close them now rather than
+            # leave "coroutine was never awaited" warnings to the garbage collector.
+            for _, result, _ in pending:
+                if inspect.iscoroutine(result):
+                    result.close()
 
     def _by_dependencies(
         self, answers: list[tuple[str, Any, float]]
