@@ -15,19 +15,14 @@ own resolver (``--host-resolver-rules``), so CORS preflights and WebSocket hands
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
+from core.testing import free_port, fresh_database
 from tests.guide import pagina
 
 if TYPE_CHECKING:
@@ -77,13 +73,6 @@ FAQS: list[dict[str, str]] = [
 #: Seconds between escalation passes in the test server (the monitor needs alerts quickly).
 INTERVALO_ESCALAMIENTO = "0.3"
 ARRANQUE_S = 30
-
-
-def puerto_libre() -> int:
-    """A free loopback port (the OS picks it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -194,42 +183,6 @@ def pagina_guia() -> Iterator[str]:
         servidor.server_close()
 
 
-_POSTGRES = ("postgres://", "postgresql://", "asyncpg://")
-
-
-def _sql(dsn: str, sentencia: str) -> None:
-    """One statement on PostgreSQL (in a thread of its own: no event loop is borrowed)."""
-    import asyncpg
-
-    async def ejecutar() -> None:
-        conexion = await asyncpg.connect(dsn)
-        try:
-            await conexion.execute(sentencia)
-        finally:
-            await conexion.close()
-
-    with concurrent.futures.ThreadPoolExecutor(1) as hilo:
-        hilo.submit(asyncio.run, ejecutar()).result(timeout=30)
-
-
-@contextlib.contextmanager
-def _base_de_datos(carpeta: Path) -> Iterator[str]:
-    """A SQLite file; or, when the suite runs on PostgreSQL (``SOPORTE_TEST_DATABASE_URL``), a
-    fresh schema there — so CI's PostgreSQL pass runs the guide against PostgreSQL too."""
-    url = os.environ.get("SOPORTE_TEST_DATABASE_URL", "")
-    if not url.startswith(_POSTGRES):
-        yield f"sqlite://{carpeta / 'guia.db'}"
-        return
-    dsn = "postgres://" + url.split("://", 1)[1].split("?", 1)[0]
-    esquema = f"guia_{uuid.uuid4().hex[:12]}"
-    _sql(dsn, f'CREATE SCHEMA "{esquema}"')
-    try:
-        # ``public`` stays on the path for extensions (unaccent), as in core.testing.
-        yield f"{url}{'&' if '?' in url else '?'}schema={esquema},public"
-    finally:
-        _sql(dsn, f'DROP SCHEMA "{esquema}" CASCADE')
-
-
 def _entorno(carpeta: Path, origen: str, base_de_datos: str) -> dict[str, str]:
     """The process environment: the caller's, minus every ``SOPORTE_*`` setting, plus ours."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
@@ -266,13 +219,13 @@ def servidor_guia(
 ) -> Iterator[ServidorGuia]:
     """``soporte run`` on a migrated temporary database, with the suite's users logged in."""
     carpeta = tmp_path_factory.mktemp("guia")
-    with _base_de_datos(carpeta) as base_de_datos:
+    with fresh_database(carpeta, "guia") as base_de_datos:
         yield from _servidor(carpeta, _entorno(carpeta, pagina_guia, base_de_datos), pagina_guia)
 
 
 def _servidor(carpeta: Path, env: dict[str, str], pagina_guia: str) -> Iterator[ServidorGuia]:
     _terminar(_comando(["migrate"], env, carpeta), "migrate")
-    puerto = puerto_libre()
+    puerto = free_port()
     log = (carpeta / "servidor.log").open("w")
     proceso = subprocess.Popen(
         [str(SOPORTE), "run", "--host", "127.0.0.1", "--port", str(puerto)],

@@ -8,60 +8,23 @@ Each :class:`Servidor` has its own database, media folder and loopback port, and
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.testing import free_port
+
 #: The console script of the environment running the tests (``.venv/bin/soporte``).
 SOPORTE = str(Path(sys.executable).with_name("soporte"))
 CLAVE = "clave-de-fiabilidad"
-
-_POSTGRES = ("postgres://", "postgresql://", "asyncpg://")
-
-
-def puerto_libre() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def base_de_datos(directorio: Path) -> Any:
-    """A fresh database URL for a server: a SQLite file in ``directorio`` by default, or a new
-    schema of ``SOPORTE_TEST_DATABASE_URL`` when that points to PostgreSQL (dropped after)."""
-    url = os.environ.get("SOPORTE_TEST_DATABASE_URL", "")
-    if not url.startswith(_POSTGRES):
-        yield f"sqlite://{directorio / 'soporte.db'}"
-        return
-    import asyncpg
-
-    dsn = "postgres://" + url.split("://", 1)[1].split("?", 1)[0]
-    esquema = f"r_{uuid.uuid4().hex[:16]}"
-
-    async def sql(orden: str) -> None:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(orden)
-        finally:
-            await conn.close()
-
-    asyncio.run(sql(f'CREATE SCHEMA "{esquema}"'))
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}schema={esquema},public"
-    finally:
-        asyncio.run(sql(f'DROP SCHEMA "{esquema}" CASCADE'))
 
 
 @dataclass
@@ -70,7 +33,7 @@ class Servidor:
 
     directorio: Path
     database_url: str
-    puerto: int = field(default_factory=puerto_libre)
+    puerto: int = field(default_factory=free_port)
     proceso: subprocess.Popen[bytes] | None = None
     arranques: int = 0
 

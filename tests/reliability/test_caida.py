@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from core.settings import sqlite_path
-from tests.reliability.servidor import Servidor, base_de_datos
+from core.testing import fresh_database
+from tests.reliability.servidor import Servidor
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -88,7 +89,7 @@ async def todos_los_tickets(servidor: Servidor, token: str) -> list[dict[str, An
 def test_acknowledged_tickets_survive_sigkill(tmp_path: Path) -> None:
     """Every ticket answered with 201 before the kill exists after a restart with the same
     numero; numbers are unique and derived from the id; the database file is intact."""
-    with base_de_datos(tmp_path) as url:
+    with fresh_database(tmp_path) as url:
         servidor = Servidor(tmp_path, url)
         servidor.preparar({"cliente": "CLIENTE"})
         servidor.arrancar()

@@ -49,7 +49,8 @@ from schemathesis.specs.openapi.checks import (
 from core.api.system import openapi_document
 from core.app import create_app
 from core.settings import Settings
-from tests.reliability.servidor import Servidor, base_de_datos, get_json
+from core.testing import fresh_database
+from tests.reliability.servidor import Servidor, get_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -71,7 +72,7 @@ CHECKS = [
 def servidor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servidor]:
     """A migrated ``soporte run`` with every installed plugin and the fuzzing users."""
     directorio = tmp_path_factory.mktemp("fuzz")
-    with base_de_datos(directorio) as url:
+    with fresh_database(directorio) as url:
         servidor = Servidor(directorio, url)
         servidor.preparar(USUARIOS)
         servidor.arrancar()

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
 
 import redis
 
+from core.testing import free_port
+
 #: Persistence off, quiet: a throwaway server.
 _SIN_DISCO = ("--save", "", "--appendonly", "no", "--loglevel", "warning")
-
-
-def puerto_libre() -> int:
-    """A TCP port nobody listens on right now (loopback)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -27,7 +21,7 @@ class RedisPrivado:
     """A ``redis-server`` on 127.0.0.1 and its own port, persistence off; restartable on the
     same port, so that clients can reconnect to "the same" Redis."""
 
-    puerto: int = field(default_factory=puerto_libre)
+    puerto: int = field(default_factory=free_port)
     proceso: subprocess.Popen[bytes] | None = None
 
     @property

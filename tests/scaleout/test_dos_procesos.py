@@ -31,7 +31,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from tests.scaleout.ayudas import RedisPrivado, puerto_libre
+from core.testing import free_port
+from tests.scaleout.ayudas import RedisPrivado
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -102,7 +103,7 @@ class Despliegue:
 
     def arrancar(self, nombre: str, *args: str, **extra: str) -> Servidor:
         """Start ``soporte run`` on a free port and wait until ``/readyz`` answers 200."""
-        puerto = puerto_libre()
+        puerto = free_port()
         log = self.carpeta / f"{nombre}.log"
         with log.open("wb") as salida:
             proceso = subprocess.Popen(
