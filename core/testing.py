@@ -33,6 +33,9 @@ Helpers for any fixture scope (a module-scoped or session-scoped server):
     of its own under ``SOPORTE_TEST_DATABASE_URL``, for a server started as a process.
 :func:`free_port`
     a loopback TCP port nobody listens on.
+``isolated_config``
+    ``isolated_config("SOPORTE_X_")`` — the test works in an empty folder (no ``soporte.toml``)
+    without the environment variables of that prefix; for tests of settings sources.
 
 Use the marker ``@pytest.mark.plugins("tickets", "chat")`` to choose the enabled plugins of the
 ``soporte`` fixture (default: all installed).
@@ -202,6 +205,22 @@ def fresh_database(folder: Path, prefix: str = "s") -> Iterator[str]:
         yield _schema_url(url, schema)
     finally:
         _execute_sync(dsn, f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], Path]:
+    """``isolated_config("SOPORTE_VIP_")``: work in an empty folder (no ``soporte.toml`` of the
+    developer's) without the environment variables of that prefix; returns the folder, where a
+    test may write its own ``soporte.toml``. For tests of settings sources."""
+
+    def isolate(prefix: str) -> Path:
+        for name in list(os.environ):
+            if name.startswith(prefix):
+                monkeypatch.delenv(name)
+        monkeypatch.chdir(tmp_path)
+        return tmp_path
+
+    return isolate
 
 
 def free_port() -> int:

@@ -4,7 +4,6 @@ in that order of precedence; a bad value stops the start-up naming the plugin an
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
@@ -51,13 +50,9 @@ class Avisos:
 
 
 @pytest.fixture(autouse=True)
-def limpio(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def limpio(isolated_config: Callable[[str], Path]) -> Path:
     """An empty working directory (no soporte.toml) and no ``SOPORTE_AVISOS_*`` variable."""
-    for name in list(os.environ):
-        if name.startswith("SOPORTE_AVISOS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return isolated_config("SOPORTE_AVISOS_")
 
 
 def _app(make_app: Callable[..., web.Application], **overrides: Any) -> AvisosSettings:

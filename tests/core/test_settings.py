@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,13 +13,9 @@ from core.settings import Settings, sqlite_path
 
 
 @pytest.fixture
-def limpio(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def limpio(isolated_config: Callable[[str], Path]) -> Path:
     """An empty working directory and no ``SOPORTE_*`` variable set."""
-    for name in list(os.environ):
-        if name.startswith("SOPORTE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return isolated_config("SOPORTE_")
 
 
 def test_defaults_match_the_contract(limpio: Path) -> None:

@@ -4,7 +4,6 @@ keys ``escalamiento_intervalo``, ``escalamiento_webhook_url`` and ``escalamiento
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 import pytest
@@ -23,13 +22,9 @@ PLUGINS = ["tickets", "escalamiento"]
 
 
 @pytest.fixture(autouse=True)
-def limpio(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def limpio(isolated_config: Callable[[str], Path]) -> Path:
     """An empty working directory and no ``SOPORTE_ESCALAMIENTO_*`` variable."""
-    for name in list(os.environ):
-        if name.startswith("SOPORTE_ESCALAMIENTO_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return isolated_config("SOPORTE_ESCALAMIENTO_")
 
 
 def test_las_claves_planas_en_codigo_siguen_valiendo_con_aviso(
