@@ -169,10 +169,8 @@ def test_hook_has_a_test(hook: str) -> None:
 # --- (c) every setting is documented ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("field", sorted(Settings.model_fields))
-def test_setting_is_documented(field: str) -> None:
-    """docs/configuration.md has a table row with the variable and the TOML key."""
-    variable = f"SOPORTE_{field.upper()}"
+def assert_documented_row(variable: str, field: str) -> None:
+    """docs/configuration.md has a table row naming ``variable`` and the TOML key ``field``."""
     rows = [
         line
         for line in CONFIGURATION_MD.read_text().splitlines()
@@ -180,6 +178,13 @@ def test_setting_is_documented(field: str) -> None:
     ]
     assert rows, f"docs/configuration.md has no table row for {variable}"
     assert any(f"`{field}`" in row for row in rows), f"the row of {variable} lacks `{field}`"
+
+
+@pytest.mark.parametrize("field", sorted(Settings.model_fields))
+def test_setting_is_documented(field: str) -> None:
+    """docs/configuration.md has a table row with the variable and the TOML key."""
+    variable = f"SOPORTE_{field.upper()}"
+    assert_documented_row(variable, field)
 
 
 def plugin_settings_classes() -> list[tuple[str, Any]]:
@@ -208,13 +213,7 @@ def test_built_in_plugins_have_settings() -> None:
 def test_plugin_setting_is_documented(plugin: str, field: str) -> None:
     """docs/configuration.md has a table row with the plugin's variable and its TOML key."""
     variable = env_name(env_prefix(plugin), field)
-    rows = [
-        line
-        for line in CONFIGURATION_MD.read_text().splitlines()
-        if line.startswith("|") and f"`{variable}`" in line
-    ]
-    assert rows, f"docs/configuration.md has no table row for {variable}"
-    assert any(f"`{field}`" in row for row in rows), f"the row of {variable} lacks `{field}`"
+    assert_documented_row(variable, field)
 
 
 def test_configuration_names_no_unknown_setting() -> None:
