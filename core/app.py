@@ -22,6 +22,7 @@ from core import keys
 from core.api import system
 from core.api.errors import NotFound, error_middleware
 from core.api.fields import MAX_ID
+from core.api.inbound import inbound_middleware
 from core.api.routing import Endpoint, parse_body, query_dict, render, validate_model
 from core.auth.guards import enforce_access
 from core.auth.middleware import auth_middleware
@@ -44,6 +45,9 @@ log = logging.getLogger("soporte.app")
 
 CORE_TEMPLATES = Path(__file__).parent / "templates"
 
+
+#: The close code of a socket whose path names nothing (as an HTTP 404).
+WS_NOT_FOUND = 4404
 
 #: Every id a table can hold (32-bit ``INT`` keys; PostgreSQL refuses larger numbers in a query).
 _IDS = range(-MAX_ID - 1, MAX_ID + 1)
@@ -69,9 +73,15 @@ def _handler_for(endpoint: Endpoint) -> Callable[[web.Request], Any]:
     if endpoint.websocket:
 
         async def websocket(request: web.Request) -> web.StreamResponse:
-            kwargs = {
-                name: typ(request.match_info[name]) for name, typ in endpoint.path_params.items()
-            }
+            try:
+                kwargs = _path_args(endpoint, request)
+            except NotFound:
+                # A path id no table can hold names no ticket: the socket's "not found" close,
+                # once here for every socket (a raw int would overflow in the query: a 1006).
+                ws = web.WebSocketResponse()
+                await ws.prepare(request)
+                await ws.close(code=WS_NOT_FOUND, message=b"no encontrado")
+                return ws
             # A WebSocket endpoint's handler returns its WebSocketResponse (Endpoint keeps Any).
             response: web.StreamResponse = await endpoint.handler(request, **kwargs)
             return response
@@ -214,7 +224,15 @@ def create_app(
     database = Database(tortoise_config(settings.database_url, host.models()), generate_schemas)
 
     app = web.Application(
-        middlewares=[error_middleware, db_middleware(database), auth_middleware],
+        middlewares=[
+            error_middleware,
+            inbound_middleware(settings.allowed_hosts),
+            db_middleware(database),
+            auth_middleware,
+        ],
+        # Never inflate a request body: an encoded one is refused (inbound_middleware), and
+        # this keeps a body that slipped past from being decompressed in the parser anyway.
+        handler_args={"auto_decompress": False},
     )
     app[keys.SETTINGS] = settings
     app[keys.PLUGINS] = host

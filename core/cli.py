@@ -7,7 +7,6 @@ Every command exits non-zero with a one-line reason when it cannot do its job.
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from core import __version__
 from core.api.errors import Problem
 from core.auth.models import Rol
 from core.db import make_migrations, migrate, open_context, tortoise_config
+from core.logs import configure_logging
 from core.plugin_contract import PluginError
 from core.plugin_settings import PluginSettings, build_plugin_settings, display_value
 from core.plugins import PluginHost, discover_installed
@@ -135,10 +135,7 @@ pass_env = click.make_pass_decorator(Env, ensure=True)
 def cli(ctx: click.Context) -> None:
     """soporte — a plugin-based helpdesk server."""
     ctx.ensure_object(Env)
-    logging.basicConfig(
-        level=ctx.obj.settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(ctx.obj.settings.log_level)
 
 
 @cli.command()
@@ -154,9 +151,8 @@ def cli(ctx: click.Context) -> None:
 @pass_env
 def run(env: Env, host: str, port: int, workers: int) -> None:
     """Serve the API (and pages) over HTTP and WebSocket."""
-    from aiohttp import web
-
     from core.app import create_app
+    from core.server import run_app
 
     try:
         # Built here even with several workers: a plugin or setting error stops start-up in
@@ -168,7 +164,9 @@ def run(env: Env, host: str, port: int, workers: int) -> None:
         _serve_workers(env.settings, host, port, workers)
         return
     try:
-        web.run_app(app, host=host, port=port, access_log=None, print=click.echo)
+        run_app(
+            app, host=host, port=port, access_log=None, keepalive_timeout=75.0, print=click.echo
+        )
     except OSError as exc:  # the port is taken, or the address is not ours
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
     except (DBConnectionError, OperationalError) as exc:

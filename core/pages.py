@@ -46,7 +46,7 @@ Area = Literal["cliente", "agente"]
 #: The policy of every HTML page: only this origin's scripts, styles and sockets; no framing.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'; object-src 'none'"
 )
 

@@ -228,6 +228,16 @@ class Settings(BaseSettings):
     )
     max_upload_mb: float = Field(10, gt=0, description="Largest accepted file, in MiB.")
     max_files: int = Field(10, ge=1, description="Most files accepted in one request.")
+    max_form_parts: int = Field(
+        50, ge=1, description="Most parts (text fields and files) in one multipart request."
+    )
+    max_form_mb: float = Field(
+        1, gt=0, description="Most text of one form, all its fields together, in MiB."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the server answers to (comma-separated); empty: any.",
+    )
     link_ttl_seconds: int = Field(
         3600, ge=1, description="How long a signed attachment link stays valid, in seconds."
     )
@@ -257,7 +267,7 @@ class Settings(BaseSettings):
             value = value.get("enabled")
         return split_csv(value)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return split_csv(value)
@@ -325,6 +335,11 @@ class Settings(BaseSettings):
     def max_upload_bytes(self) -> int:
         """The per-file size limit in bytes."""
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_form_bytes(self) -> int:
+        """``max_form_mb`` in bytes."""
+        return int(self.max_form_mb * 1024 * 1024)
 
     @property
     def enabled_plugins(self) -> list[str] | None:

@@ -21,7 +21,7 @@ from aiohttp import BodyPartReader
 from aiohttp.http_exceptions import HttpProcessingError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from core.api.errors import BadRequest, Forbidden, PayloadTooLarge
+from core.api.errors import BadRequest, Forbidden, PayloadTooLarge, UnsupportedMediaType
 from core.api.urls import base_url as base_url  # re-exported from its old home
 from core.keys import SETTINGS, STORAGE
 
@@ -137,31 +137,71 @@ class Storage:
         return data
 
 
+async def _read_text_part(part: BodyPartReader, budget: int, limit_mb: float) -> bytes:
+    """A text part's bytes, read in chunks against ``budget`` (what is left of the form's text
+    allowance): a 413 as soon as it is spent, so no more than the budget is ever held."""
+    value = bytearray()
+    while chunk := await part.read_chunk(_CHUNK):
+        if len(value) + len(chunk) > budget:
+            raise PayloadTooLarge(
+                f"El texto del formulario supera el máximo de {limit_mb:g} MiB "
+                "(todos los campos juntos)."
+            )
+        value += chunk
+    return bytes(value)
+
+
+#: Encodings that leave a part's bytes as they are (RFC 7578 forbids any other in a form).
+_PLAIN_ENCODINGS = ("", "identity", "binary", "7bit", "8bit")
+
+
+def _refuse_encoded_part(part: BodyPartReader) -> None:
+    """415 for a part with a ``Content-Encoding`` or ``Content-Transfer-Encoding``: decoding it
+    (``part.read(decode=True)`` would) inflates it past any budget — a zip bomb inside a form;
+    parts are read raw, so an encoded one is refused rather than stored still encoded."""
+    for header in ("Content-Encoding", "Content-Transfer-Encoding"):
+        encoding = part.headers.get(header, "").strip().lower()
+        if encoding not in _PLAIN_ENCODINGS:
+            raise UnsupportedMediaType(
+                f"{header} {encoding[:40]!r} no soportado en una parte del formulario."
+            )
+
+
 async def read_multipart(request: web.Request) -> tuple[dict[str, list[str]], list[Upload]]:
     """Read a form: text fields by name, and every file part stored on disk.
 
-    Limits from the settings: ``max_upload_mb`` per file and ``max_files`` files per request
-    (413 past either). If anything fails midway, the files already stored are removed.
+    Limits from the settings (413 past any): ``max_form_parts`` parts, ``max_form_mb`` of text
+    for all the fields together (streamed against that budget, never read whole first),
+    ``max_upload_mb`` per file and ``max_files`` files. A part with a ``Content-Encoding`` is a
+    415. If anything fails midway, the files already stored are removed.
     """
     settings = request.app[SETTINGS]
     storage = request.app[STORAGE]
     fields: dict[str, list[str]] = {}
     files: list[Upload] = []
     if request.content_type == "application/x-www-form-urlencoded":
+        # Bounded by the application's client_max_size (1 MiB), as a JSON body.
         form = await request.post()
         for key in form:
             fields[key] = [str(v) for v in form.getall(key)]
         return fields, files
+    budget = settings.max_form_bytes
+    parts = 0
     try:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
+            parts += 1
+            if parts > settings.max_form_parts:
+                raise PayloadTooLarge(
+                    f"Un formulario admite como máximo {settings.max_form_parts} partes."
+                )
             # A nested multipart (a MultipartReader) is no field: only body parts are read.
             if not isinstance(part, BodyPartReader) or part.name is None:
                 raise BadRequest("Parte de formulario sin nombre.")
+            _refuse_encoded_part(part)
             if part.filename is None:
-                value = await part.read(decode=True)
-                if len(value) > 1024 * 1024:
-                    raise PayloadTooLarge(f"El campo {part.name!r} es demasiado grande.")
+                value = await _read_text_part(part, budget, settings.max_form_mb)
+                budget -= len(value)
                 fields.setdefault(part.name, []).append(value.decode("utf-8", "replace"))
                 continue
             if len(files) >= settings.max_files:

@@ -73,6 +73,7 @@ from core.auth.passwords import hash_password
 from core.auth.service import crear_usuario, emitir_token
 from core.db import activate
 from core.events import Event, Listener
+from core.server import ProblemAppRunner
 from core.settings import NO_PLUGINS, Settings
 
 if TYPE_CHECKING:
@@ -341,10 +342,18 @@ class SoporteClient:
         return await asyncio.wait_for(next_frame(), espera)
 
 
+class _TestServer(TestServer):
+    """aiohttp's test server through the runner ``soporte run`` uses (problem+json for
+    requests that cannot be parsed)."""
+
+    async def _make_runner(self, **kwargs: Any) -> ProblemAppRunner:
+        return ProblemAppRunner(self.app, **kwargs)
+
+
 @contextlib.asynccontextmanager
 async def _served(app: web.Application) -> AsyncIterator[SoporteClient]:
     """``app`` on a loopback test server with a client, its events captured; stopped after."""
-    async with TestClient(TestServer(app)) as client:
+    async with TestClient(_TestServer(app)) as client:
         soporte = SoporteClient(client, app)
         app[keys.EVENTS].subscribe(Listener(Event, soporte.events.append))
         yield soporte

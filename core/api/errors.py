@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -148,6 +149,16 @@ def problem_response(problem: Problem, request_id: str | None = None) -> web.Res
 
 REQUEST_ID = web.RequestKey("request_id", str)
 
+#: A client's ``X-Request-Id`` kept as is: what a proxy generates (nginx's ``$request_id`` is
+#: 32 hex digits, a UUID fits too) and nothing that could break a log line or a header.
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def request_id_of(request: web.Request) -> str:
+    """The client's ``X-Request-Id`` when it is a safe token, else a fresh one."""
+    sent = request.headers.get("X-Request-Id", "")
+    return sent if SAFE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+
 
 def _as_problem(request: web.Request, exc: Exception, request_id: str) -> Problem:
     """The problem a handler's exception is answered with; redirects are re-raised. Called
@@ -172,7 +183,7 @@ def _as_problem(request: web.Request, exc: Exception, request_id: str) -> Proble
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn every error into problem+json and give every request an id."""
-    request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    request_id = request_id_of(request)
     request[REQUEST_ID] = request_id
     try:
         response = await handler(request)

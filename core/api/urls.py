@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.api.errors import BadRequest
+from core.api.inbound import allowed_host, normalise_hosts
 from core.keys import SETTINGS
 
 if TYPE_CHECKING:
@@ -15,6 +17,15 @@ if TYPE_CHECKING:
 
 
 def base_url(request: web.Request) -> str:
-    """The base of absolute links: ``SOPORTE_PUBLIC_URL``, or the request's own origin."""
-    configured = request.app[SETTINGS].public_url
-    return configured or f"{request.scheme}://{request.host}"
+    """The base of absolute links: ``SOPORTE_PUBLIC_URL``, or the request's own origin when its
+    ``Host`` is allowed (any is, with ``SOPORTE_ALLOWED_HOSTS`` empty).
+
+    The inbound middleware refuses an unknown ``Host`` first; checked again here so that no
+    link is ever built from one, whatever path the request took.
+    """
+    settings = request.app[SETTINGS]
+    if settings.public_url:
+        return settings.public_url
+    if not allowed_host(request.host, normalise_hosts(settings.allowed_hosts)):
+        raise BadRequest("Host no permitido; configure SOPORTE_ALLOWED_HOSTS.")
+    return f"{request.scheme}://{request.host}"

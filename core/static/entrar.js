@@ -3,13 +3,24 @@ import { ApiError, api, esAgente, guardarToken } from "./api.js";
 import { mostrarError } from "./dom.js";
 import { sesion } from "./app.js";
 
+// Where to go after logging in: `?siguiente=` only when, once parsed as a URL against this page,
+// it is a page of this origin (not the login page itself); else the role's home. Deciding on the
+// parsed URL, not the string, is what refuses "/%5Chost", "/\\host", "//host", "/\t/host" and
+// "javascript:", which a browser may read as another origin or a script.
+function destinoSeguro(pedido, origen = location.origin) {
+  let url;
+  try {
+    url = new URL(pedido, origen);
+  } catch {
+    return null;
+  }
+  if (url.origin !== origen || url.pathname.startsWith("/entrar/")) return null;
+  return url.pathname + url.search + url.hash;
+}
+
 function destino(usuario) {
   const pedido = new URLSearchParams(location.search).get("siguiente") || "";
-  // Only paths of this site: "//evil.example" or "https://…" would leave it.
-  if (pedido.startsWith("/") && !pedido.startsWith("//") && !pedido.startsWith("/entrar/")) {
-    return pedido;
-  }
-  return esAgente(usuario) ? "/agente/" : "/";
+  return (pedido && destinoSeguro(pedido)) || (esAgente(usuario) ? "/agente/" : "/");
 }
 
 async function entrar(username, password) {

@@ -1,0 +1,120 @@
+"""Serving an app: aiohttp's runner with requests it cannot parse answered as problem+json.
+
+aiohttp answers a request it cannot parse (a request line or a header over its 8 KiB limit, a
+bad method, a malformed header) from ``RequestHandler.handle_error`` — before any middleware,
+as ``text/plain``, and logging a traceback for what is only a client's mistake. That method is
+aiohttp's hook for parse errors; :class:`ProblemRequestHandler` overrides it, and
+:class:`ProblemAppRunner` is an ``AppRunner`` whose connections use it. ``soporte run``
+(:func:`run_app`) and the test kit's servers both serve through that runner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_runner import GracefulExit
+
+from core.api.errors import Problem, problem_response
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from aiohttp.web_request import BaseRequest
+
+log = logging.getLogger("soporte.server")
+
+
+def parse_problem(exc: HttpProcessingError, max_line_size: int) -> Problem:
+    """The 400 answering a request aiohttp could not parse, naming the limit it broke."""
+    if isinstance(exc, LineTooLong):
+        return Problem(
+            f"La línea de petición o una cabecera supera el máximo de {max_line_size} bytes.",
+            status=400,
+        )
+    return Problem("Petición HTTP mal formada.", status=400)
+
+
+class ProblemRequestHandler(RequestHandler):
+    """aiohttp's connection handler, answering parse errors as problem+json without a
+    traceback in the log (one warning line instead)."""
+
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        """problem+json for a request that could not be parsed; aiohttp's answer otherwise."""
+        if not isinstance(exc, HttpProcessingError) or request.writer.output_size > 0:
+            return super().handle_error(request, status, exc, message)
+        log.warning("unparsable request from %s: %s", request.remote, type(exc).__name__)
+        response = problem_response(parse_problem(exc, self.max_line_size))
+        response.force_close()  # the parser's state is lost: this connection cannot go on
+        return response
+
+
+class _ProblemServer(web.Server):
+    """A ``web.Server`` whose connections are :class:`ProblemRequestHandler`."""
+
+    def __call__(self) -> RequestHandler:
+        handler = super().__call__()
+        # Built by aiohttp with all its arguments, then given our error hook: the handler's
+        # state is exactly aiohttp's, only ``handle_error`` differs.
+        handler.__class__ = ProblemRequestHandler
+        return handler
+
+
+class ProblemAppRunner(web.AppRunner):
+    """An ``AppRunner`` whose server answers unparsable requests as problem+json."""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        server.__class__ = _ProblemServer
+        return server
+
+
+def run_app(
+    app: web.Application,
+    *,
+    host: str,
+    port: int,
+    print: Callable[..., None] = print,  # aiohttp's name for it
+    **runner_args: Any,
+) -> None:
+    """Serve ``app`` until SIGINT/SIGTERM, as ``aiohttp.web.run_app`` does (same shutdown:
+    the runner's clean-up closes sockets and waits for handlers), through
+    :class:`ProblemAppRunner`."""
+
+    async def serve() -> None:
+        runner = ProblemAppRunner(app, handle_signals=True, **runner_args)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host, port)
+            await site.start()
+            print(f"======== Running on {site.name} ========\n(Press CTRL+C to quit)")
+            await asyncio.Event().wait()  # until a signal raises GracefulExit
+        finally:
+            await runner.cleanup()
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    main = loop.create_task(serve())
+    try:
+        loop.run_until_complete(main)
+    except (GracefulExit, KeyboardInterrupt):
+        pass
+    finally:
+        if not main.done():
+            main.cancel()  # its clean-up (the runner's) runs now
+            with contextlib.suppress(asyncio.CancelledError, GracefulExit):
+                loop.run_until_complete(main)
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+        asyncio.set_event_loop(None)
