@@ -44,6 +44,9 @@ class ProblemRequestHandler(RequestHandler):
     """aiohttp's connection handler, answering parse errors as problem+json without a
     traceback in the log (one warning line instead)."""
 
+    # No attribute of its own: the same layout as aiohttp's, so a handler can become one.
+    __slots__ = ()
+
     def handle_error(
         self,
         request: BaseRequest,
