@@ -223,10 +223,21 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
         # aiohttp's GunicornWebWorker takes an app factory, not the WSGI/ASGI callable that
         # types-gunicorn declares for every worker class.
         def load(self) -> Callable[[], Awaitable[Any]]:  # type: ignore[override]  # aiohttp worker
+            # As the worker's own runner: handlers get 95 % of gunicorn's graceful timeout.
+            shutdown_timeout = float(self.cfg.graceful_timeout) * 0.95
+
             async def app_factory() -> Any:
                 from core.app import create_app
+                from core.server import ProblemAppRunner
 
-                return create_app(settings)
+                # A runner rather than the app: the worker then serves through ours (problem+json
+                # for unparsable requests), with the settings it would give its own.
+                return ProblemAppRunner(
+                    create_app(settings),
+                    keepalive_timeout=75,
+                    access_log=None,
+                    shutdown_timeout=shutdown_timeout,
+                )
 
             return app_factory
 
