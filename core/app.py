@@ -22,7 +22,7 @@ from core import keys
 from core.api import system
 from core.api.errors import NotFound, error_middleware
 from core.api.fields import MAX_ID
-from core.api.inbound import inbound_middleware
+from core.api.inbound import host_middleware
 from core.api.routing import Endpoint, parse_body, query_dict, render, validate_model
 from core.auth.guards import enforce_access
 from core.auth.middleware import auth_middleware
@@ -223,13 +223,11 @@ def create_app(
     channels, channels_lifetime = _channel_layer(settings)
     database = Database(tortoise_config(settings.database_url, host.models()), generate_schemas)
 
+    # The Host check right after errors (its 400 is problem+json), before anything else runs;
+    # only when a list is set, so that requests pay nothing for it otherwise.
+    hosts = [host_middleware(settings.allowed_hosts)] if settings.allowed_hosts else []
     app = web.Application(
-        middlewares=[
-            error_middleware,
-            inbound_middleware(settings.allowed_hosts),
-            db_middleware(database),
-            auth_middleware,
-        ],
+        middlewares=[error_middleware, *hosts, db_middleware(database), auth_middleware],
         # Never inflate a request body: an encoded one is refused (inbound_middleware), and
         # this keeps a body that slipped past from being decompressed in the parser anyway.
         handler_args={"auto_decompress": False},

@@ -1,13 +1,14 @@
-"""Checks on every request before routing: the ``Host`` it names and the encoding of its body.
-
-Both are header comparisons (no I/O), so they cost nothing measurable on the hot path:
+"""Checks on a request's headers before its body or its route: the ``Host`` it names and the
+encoding of its body. Both are header comparisons (no I/O):
 
 - with ``SOPORTE_ALLOWED_HOSTS`` set, a request whose ``Host`` is not listed is a 400 — absolute
   links (attachments, pagination) are built from that header when ``SOPORTE_PUBLIC_URL`` is not
-  set, so an unchecked ``Host`` would let a client choose where they point;
+  set, so an unchecked ``Host`` would let a client choose where they point. The middleware is
+  installed only when the list is set: with any host allowed, requests pay nothing;
 - a request body with a ``Content-Encoding`` other than ``identity`` is a 415 before a byte of it
-  is read: aiohttp would inflate a ``gzip`` body as it arrives (a zip bomb: a few hundred KiB on
-  the wire, hundreds of MiB in memory), and no limit of ours counts inflated bytes.
+  is read (:func:`refuse_encoded_body`, called where bodies are read): aiohttp would inflate a
+  ``gzip`` body as it arrives (a zip bomb: a few hundred KiB on the wire, hundreds of MiB in
+  memory), and no limit of ours counts inflated bytes.
 """
 
 from __future__ import annotations
@@ -46,19 +47,23 @@ def normalise_hosts(hosts: Iterable[str]) -> frozenset[str]:
     return frozenset(host_name(h) for h in hosts if h.strip())
 
 
-def inbound_middleware(allowed_hosts: Iterable[str]) -> Middleware:
-    """The middleware refusing an unknown ``Host`` (400) and an encoded body (415)."""
+def refuse_encoded_body(request: web.Request) -> None:
+    """415 for a request whose body has a ``Content-Encoding`` other than ``identity``."""
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding and encoding != "identity":
+        raise UnsupportedMediaType(
+            f"Content-Encoding {encoding[:40]!r} no soportado: envíe el cuerpo sin comprimir."
+        )
+
+
+def host_middleware(allowed_hosts: Iterable[str]) -> Middleware:
+    """The middleware refusing a request whose ``Host`` is not in ``allowed_hosts`` (400)."""
     allowed = normalise_hosts(allowed_hosts)
 
     @web.middleware
-    async def inbound(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if allowed and not allowed_host(request.headers.get("Host"), allowed):
+    async def check_host(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not allowed_host(request.headers.get("Host"), allowed):
             raise BadRequest("Host no permitido; configure SOPORTE_ALLOWED_HOSTS.")
-        encoding = request.headers.get("Content-Encoding", "").strip().lower()
-        if encoding and encoding != "identity":
-            raise UnsupportedMediaType(
-                f"Content-Encoding {encoding[:40]!r} no soportado: envíe el cuerpo sin comprimir."
-            )
         return await handler(request)
 
-    return inbound
+    return check_host

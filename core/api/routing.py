@@ -32,6 +32,7 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from core.api.errors import BadRequest, UnsupportedMediaType
+from core.api.inbound import refuse_encoded_body
 from core.auth.models import Rol
 from core.keys import STORAGE
 
@@ -338,6 +339,7 @@ async def parse_body(request: web.Request, endpoint: Endpoint) -> ParsedBody:
     """Validate the body by content type: JSON, or form data where the endpoint accepts it."""
     from core.storage import read_multipart  # storage imports routing's helpers
 
+    refuse_encoded_body(request)  # before a byte of the body is read
     ctype = _content_type(request)
     if endpoint.multipart and ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         fields, files = await read_multipart(request)
