@@ -26,6 +26,8 @@ def base_url(request: web.Request) -> str:
     settings = request.app[SETTINGS]
     if settings.public_url:
         return settings.public_url
-    if not allowed_host(request.host, normalise_hosts(settings.allowed_hosts)):
+    if settings.allowed_hosts and not allowed_host(
+        request.host, normalise_hosts(settings.allowed_hosts)
+    ):
         raise BadRequest("Host no permitido; configure SOPORTE_ALLOWED_HOSTS.")
     return f"{request.scheme}://{request.host}"
