@@ -253,3 +253,20 @@ async def test_100_sockets_per_user_are_refused_past_the_cap(soporte: SoporteCli
         assert len(cerrados) == 80 and {m.data for m in cerrados} == {4429}
         for ws in sockets:
             await ws.close()
+
+
+async def test_a_socket_through_a_trusted_proxy_still_opens(start_app: StartApp) -> None:
+    # The trusted-proxies middleware hands handlers a clone of the request: the upgrade must
+    # still work on it, and a forged X-Forwarded-For changes nothing for the socket.
+    soporte = await start_app(plugins=["tickets", "chat"], trusted_proxies=["127.0.0.1"])
+    ana = await soporte.usuario("ana")
+    ticket = await ticket_de(soporte, ana)
+    ws = await soporte.client.ws_connect(
+        f"/ws/soporte/ticket/{ticket}/",
+        params={"token": vars(ana)["token"], "historial": "0"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    assert (await soporte.recibir(ws))["tipo"] == "connection_status"
+    await ws.send_json({"tipo": "mensaje", "mensaje": "hola"})
+    assert (await soporte.recibir(ws, "mensaje"))["contenido"] == "hola"
+    await ws.close()
