@@ -26,6 +26,7 @@ from core.api.inbound import host_middleware
 from core.api.routing import Endpoint, parse_body, query_dict, render, validate_model
 from core.auth.guards import enforce_access
 from core.auth.middleware import auth_middleware
+from core.auth.passwords import PasswordHashing
 from core.auth.routes import routes as auth_routes
 from core.db import Database, activate, database_ctx, db_middleware, tortoise_config
 from core.events import EventBus
@@ -34,6 +35,8 @@ from core.plugin_contract import BackgroundContext as BackgroundContext  # its o
 from core.plugin_contract import PluginError
 from core.plugin_settings import PluginSettings, build_plugin_settings
 from core.plugins import PluginHost
+from core.proxies import trusted_proxies_middleware
+from core.ratelimit import rate_limits_ctx
 from core.realtime import ChannelLayer, InMemoryChannelLayer
 from core.settings import Settings
 from core.storage import Storage
@@ -199,6 +202,20 @@ def _channel_layer(settings: Settings) -> tuple[ChannelLayer, BackgroundContext 
     return layer, layer.lifetime
 
 
+def _password_hashing(settings: Settings) -> BackgroundContext:
+    """The app's password-hashing threads, for its lifetime (``cleanup_ctx``)."""
+
+    async def password_hashing(app: web.Application) -> AsyncIterator[None]:
+        hashing = PasswordHashing(settings.password_hash_concurrency, settings.password_hash_queue)
+        app[keys.PASSWORDS] = hashing
+        try:
+            yield
+        finally:
+            hashing.close()
+
+    return password_hashing
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -223,11 +240,17 @@ def create_app(
     channels, channels_lifetime = _channel_layer(settings)
     database = Database(tortoise_config(settings.database_url, host.models()), generate_schemas)
 
+    middlewares = [error_middleware, db_middleware(database), auth_middleware]
     # The Host check right after errors (its 400 is problem+json), before anything else runs;
     # only when a list is set, so that requests pay nothing for it otherwise.
-    hosts = [host_middleware(settings.allowed_hosts)] if settings.allowed_hosts else []
+    if settings.allowed_hosts:
+        middlewares.insert(1, host_middleware(settings.allowed_hosts))
+    if settings.trusted_proxies:
+        # Right after the error middleware, so every later layer (the Host check included) sees
+        # the client's address and the host it asked the proxy for.
+        middlewares.insert(1, trusted_proxies_middleware(settings.trusted_proxies))
     app = web.Application(
-        middlewares=[error_middleware, *hosts, db_middleware(database), auth_middleware],
+        middlewares=middlewares,
         # Never inflate a request body: an encoded one is refused (inbound_middleware), and
         # this keeps a body that slipped past from being decompressed in the parser anyway.
         handler_args={"auto_decompress": False},
@@ -262,6 +285,8 @@ def create_app(
     setup_pages(app, host, env)
 
     app.cleanup_ctx.append(database_ctx(database))
+    app.cleanup_ctx.append(rate_limits_ctx)
+    app.cleanup_ctx.append(_password_hashing(settings))
     if channels_lifetime is not None:
         # After the database (gap handlers replay from it), before the plugins' work.
         app.cleanup_ctx.append(_with_database(database, channels_lifetime))

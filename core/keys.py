@@ -13,10 +13,12 @@ from aiohttp import web
 if TYPE_CHECKING:
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
+    from core.auth.passwords import PasswordHashing
     from core.db import Database
     from core.events import EventBus
     from core.plugin_settings import PluginSettings
     from core.plugins import PluginHost
+    from core.ratelimit import RateLimits
     from core.realtime import ChannelLayer
     from core.settings import Settings
     from core.storage import Storage
@@ -30,6 +32,10 @@ DB: web.AppKey[Database] = web.AppKey("soporte_db")
 EVENTS: web.AppKey[EventBus] = web.AppKey("soporte_events")
 CHANNELS: web.AppKey[ChannelLayer] = web.AppKey("soporte_channels")
 STORAGE: web.AppKey[Storage] = web.AppKey("soporte_storage")
+#: The rate-limit service (:mod:`core.ratelimit`); call :func:`core.ratelimit.hit`.
+RATE_LIMITS: web.AppKey[RateLimits] = web.AppKey("soporte_rate_limits")
+#: The thread pool that hashes and verifies passwords off the event loop.
+PASSWORDS: web.AppKey[PasswordHashing] = web.AppKey("soporte_passwords")
 #: Every endpoint of the app with the plugin that contributed it (``core`` for the core's own).
 ENDPOINTS: web.AppKey[list[tuple[str, Endpoint]]] = web.AppKey("soporte_endpoints")
 

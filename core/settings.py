@@ -10,6 +10,7 @@ Plugins' own settings are built by :mod:`core.plugin_settings` with the same mac
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -226,6 +227,60 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(
         300, ge=1, description="Window over which failed logins are counted, in seconds."
     )
+    rate_login_address: str = Field(
+        "60/minute",
+        description="Login attempts per client address over all accounts (limits' notation; "
+        "`off` disables).",
+    )
+    rate_login_account: str = Field(
+        "100/hour",
+        description="Login attempts per account over all client addresses (limits' notation; "
+        "`off` disables).",
+    )
+    rate_signup: str = Field(
+        "20/hour", description="Sign-ups per client address (limits' notation; `off` disables)."
+    )
+    rate_tickets: str = Field(
+        "30/minute", description="Tickets created per user (limits' notation; `off` disables)."
+    )
+    rate_cases: str = Field(
+        "30/minute", description="Cases created per user (limits' notation; `off` disables)."
+    )
+    rate_uploads: str = Field(
+        "60/minute",
+        description="Requests carrying files per user (limits' notation; `off` disables).",
+    )
+    rate_chat_messages: str = Field(
+        "20/10 seconds",
+        description="Chat messages per user and ticket, over all their sockets (limits' "
+        "notation; `off` disables).",
+    )
+    rate_chat_typing: str = Field(
+        "30/10 seconds",
+        description="Typing frames relayed per user and ticket (limits' notation; `off` disables).",
+    )
+    rate_socket_opens: str = Field(
+        "60/minute",
+        description="Chat sockets opened per user (limits' notation; `off` disables).",
+    )
+    max_sockets_per_user: int = Field(
+        20, ge=1, description="Chat sockets one user may hold open at once in one process."
+    )
+    password_hash_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="Password hashes computed at once (threads); default: the CPU count.",
+    )
+    password_hash_queue: int = Field(
+        32,
+        ge=0,
+        description="Password hashes waiting for a thread before logins are refused with a 429.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated addresses or CIDRs of reverse proxies whose "
+        "`X-Forwarded-For` is believed; empty trusts nobody.",
+    )
     max_upload_mb: float = Field(10, gt=0, description="Largest accepted file, in MiB.")
     max_files: int = Field(10, ge=1, description="Most files accepted in one request.")
     max_form_parts: int = Field(
@@ -267,10 +322,36 @@ class Settings(BaseSettings):
             value = value.get("enabled")
         return split_csv(value)
 
-    @field_validator("cors_origins", "allowed_hosts", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", "trusted_proxies", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return split_csv(value)
+
+    @field_validator(
+        "rate_login_address",
+        "rate_login_account",
+        "rate_signup",
+        "rate_tickets",
+        "rate_cases",
+        "rate_uploads",
+        "rate_chat_messages",
+        "rate_chat_typing",
+        "rate_socket_opens",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        # Checked at start-up, so a typo is a settings error and not a 500 on the first hit.
+        from core.ratelimit import parse_rate
+
+        parse_rate(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)  # a ValueError names the bad entry
+        return value
 
     @field_validator("public_url")
     @classmethod

@@ -28,7 +28,7 @@ from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from core.auth.models import Rol, Usuario
-from core.auth.passwords import hash_password
+from core.auth.passwords import default_hashing
 from core.db import placeholders as db_placeholders
 
 if TYPE_CHECKING:
@@ -174,7 +174,7 @@ async def create_users(
     await ensure_fresh()
     n_agentes = max(2, n_usuarios // 100)
     n_clientes = max(1, n_usuarios - n_agentes)
-    password_hash = hash_password(PASSWORD)
+    password_hash = await default_hashing().hash(PASSWORD)
     primero = await next_id(conn, Usuario._meta.db_table)
     columns = ("id", "username", "password_hash", "nombre", "email", "rol", "activo",
                "fecha_creacion")  # fmt: skip

@@ -1,4 +1,4 @@
-"""Users, API tokens and failed-login records (Tortoise app label ``core``)."""
+"""Users and API tokens (Tortoise app label ``core``)."""
 
 from __future__ import annotations
 
@@ -60,16 +60,4 @@ class Token(Model):
         table = "core_token"
 
 
-class LoginFallido(Model):
-    """One failed login, kept for throttling in the database so that every process agrees."""
-
-    id = fields.IntField(primary_key=True)
-    clave = fields.CharField(max_length=300)
-    fecha = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "core_login_fallido"
-        indexes = (("clave", "fecha"),)
-
-
-__models__ = [Usuario, Token, LoginFallido]
+__models__ = [Usuario, Token]

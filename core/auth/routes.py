@@ -11,13 +11,11 @@ from core.api.routing import PUBLIC, TOKEN, Routes
 from core.auth import service
 from core.auth.guards import current_user, token_from_header
 from core.auth.schemas import LoginIn, RegistroIn, TokenOut, UsuarioOut
-from core.keys import SETTINGS
+from core.keys import PASSWORDS, RATE_LIMITS, SETTINGS
+from core.proxies import client_address
+from core.ratelimit import hit
 
 routes = Routes(tag="auth")
-
-
-def _client_address(request: web.Request) -> str:
-    return request.remote or "desconocido"
 
 
 @routes.post("/api/auth/token/", auth=PUBLIC, errors=(401, 429))
@@ -27,22 +25,26 @@ async def obtener_token(request: web.Request, body: LoginIn) -> TokenOut:
     raw, token, usuario = await service.login(
         body.username,
         body.password,
-        _client_address(request),
-        service.Throttle(
-            settings.login_max_failures, timedelta(seconds=settings.login_window_seconds)
-        ),
+        client_address(request),
+        request.app[RATE_LIMITS],
+        request.app[PASSWORDS],
         timedelta(hours=settings.token_ttl_hours),
     )
     return TokenOut(token=raw, expira=token.expira, usuario=UsuarioOut.model_validate(usuario))
 
 
-@routes.post("/api/auth/registro/", auth=PUBLIC, status=201, errors=(403,))
+@routes.post("/api/auth/registro/", auth=PUBLIC, status=201, errors=(403, 429))
 async def registro(request: web.Request, body: RegistroIn) -> UsuarioOut:
     """Sign up as a customer (role CLIENTE), unless registration is switched off."""
     if not request.app[SETTINGS].signup_open:
         raise Forbidden("El registro de usuarios está desactivado.")
+    await hit(request.app, "signup", client_address(request))
     usuario = await service.crear_usuario(
-        body.username, body.password, nombre=body.nombre, email=body.email
+        body.username,
+        body.password,
+        nombre=body.nombre,
+        email=body.email,
+        hashing=request.app[PASSWORDS],
     )
     return UsuarioOut.model_validate(usuario)
 

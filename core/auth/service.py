@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from tortoise.exceptions import IntegrityError
 
-from core.api.errors import BadRequest, TooManyRequests, Unauthorized
-from core.auth.models import LoginFallido, Rol, Token, Usuario
-from core.auth.passwords import hash_password, hash_token, new_token, verify_password
+from core.api.errors import BadRequest, Unauthorized
+from core.auth.models import Rol, Token, Usuario
+from core.auth.passwords import PasswordHashing, default_hashing, hash_token, new_token
 
-
-@dataclass(frozen=True)
-class Throttle:
-    """How many failed logins per key are tolerated within ``window``."""
-
-    max_failures: int
-    window: timedelta
+if TYPE_CHECKING:
+    from core.ratelimit import RateLimits
 
 
 async def crear_usuario(
@@ -28,16 +23,20 @@ async def crear_usuario(
     nombre: str = "",
     email: str = "",
     password_hash: str | None = None,
+    hashing: PasswordHashing | None = None,
 ) -> Usuario:
     """Create a user; a taken username is a 400 on ``username``.
 
     ``password_hash`` lets callers that create many users (tests, bulk demo data) reuse one
-    precomputed hash instead of paying argon2 for each.
+    precomputed hash instead of paying argon2 for each. The hash is computed on ``hashing``'s
+    threads (the app's pool; by default the process's own), never on the event loop.
     """
+    if password_hash is None:
+        password_hash = await (hashing or default_hashing()).hash(password)
     try:
         return await Usuario.create(
             username=username,
-            password_hash=password_hash or hash_password(password),
+            password_hash=password_hash,
             rol=rol,
             nombre=nombre,
             email=email,
@@ -58,34 +57,34 @@ async def emitir_token(usuario: Usuario, ttl: timedelta) -> tuple[str, Token]:
 
 
 async def login(
-    username: str, password: str, client: str, throttle: Throttle, ttl: timedelta
+    username: str,
+    password: str,
+    client: str,
+    limits: RateLimits,
+    hashing: PasswordHashing,
+    ttl: timedelta,
 ) -> tuple[str, Token, Usuario]:
     """Check credentials and issue a token.
 
-    Failures are counted per (username, client address) in the database, so every process
-    agrees; past ``throttle.max_failures`` inside the window the answer is a 429 whose
-    ``Retry-After`` says when the oldest failure leaves the window. The check comes before the
-    password is verified, so a throttled client cannot keep guessing. Unknown users and wrong
-    passwords get the same answer after the same work.
+    Three rate limits are hit *before* the password is verified, so parallel guesses cannot
+    all be checked: per client address over all accounts (made-up usernames), per account over
+    all addresses (a ceiling against distributed guessing), and per account and address
+    (``login_max_failures`` per ``login_window_seconds``). Each hit is reserved atomically; a
+    success clears the account-and-address count, so only failures add up there. Over any of
+    them the answer is a 429 whose ``Retry-After`` says when the window has room. Unknown users
+    and wrong passwords get the same answer after the same work (a dummy hash).
     """
-    key = f"{username.lower()}|{client}"[:300]
-    now = datetime.now(UTC)
-    since = now - throttle.window
-    recent = LoginFallido.filter(clave=key, fecha__gt=since)
-    if await recent.count() >= throttle.max_failures:
-        oldest = await recent.order_by("fecha").first()
-        wait = (oldest.fecha + throttle.window - now).total_seconds() if oldest else 1
-        raise TooManyRequests(
-            "Demasiados intentos fallidos; espere antes de reintentar.", retry_after=int(wait) + 1
-        )
+    account = username.lower()[:150]
+    await limits.hit("login_address", client)
+    await limits.hit("login_account", account)
+    await limits.hit(
+        "login", account, client, que="intentos fallidos de inicio de sesión para esta cuenta"
+    )
     usuario = await Usuario.get_or_none(username=username)
-    ok = verify_password(usuario.password_hash if usuario else None, password)
+    ok = await hashing.verify(usuario.password_hash if usuario else None, password)
     if not ok or usuario is None or not usuario.activo:
-        await LoginFallido.create(clave=key)
-        # Old rows are useless; trimming here keeps the table small without a scheduler.
-        await LoginFallido.filter(fecha__lt=since).delete()
         raise Unauthorized("Usuario o contraseña incorrectos.")
-    await LoginFallido.filter(clave=key).delete()
+    await limits.clear("login", account, client)
     raw, token = await emitir_token(usuario, ttl)
     return raw, token, usuario
 

@@ -12,6 +12,7 @@ from core.api.routing import TOKEN
 from core.auth.guards import current_user, has_role
 from core.auth.models import Rol
 from core.plugin_contract import await_me_maybe
+from core.ratelimit import hit
 from core.storage import base_url
 from plugins.casos import service
 from plugins.casos.schemas import CasoIn, CasoOut, CasoPatch, CasoQuery
@@ -47,10 +48,11 @@ async def _cargar(ids: Sequence[int]) -> list[CasoOut]:
     return [CasoOut.de(caso) for caso in await service.cargar(ids)]
 
 
-@routes.post("/api/soporte/casos/", auth=TOKEN, status=201)
+@routes.post("/api/soporte/casos/", auth=TOKEN, status=201, errors=(429,))
 async def crear(request: web.Request, body: CasoIn) -> Result[CasoOut]:
     """Open a support case (a customer's case is always about themself)."""
     usuario = current_user(request)
+    await hit(request.app, "cases", usuario.id)
     caso = await service.crear_caso(
         request.app[keys.EVENTS],
         usuario,

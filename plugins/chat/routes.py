@@ -12,7 +12,8 @@ from core.api.errors import Conflict, NotFound
 from core.api.routing import Routes, validation_errors
 from core.auth.guards import user_from_token
 from core.auth.models import Usuario
-from core.keys import CHANNELS, EVENTS
+from core.keys import CHANNELS, EVENTS, SETTINGS
+from core.ratelimit import allow, describe_limit
 from plugins.chat import service
 from plugins.chat.schemas import (
     MAX_CARACTERES,
@@ -33,6 +34,8 @@ SALAS: web.AppKey[service.Salas] = web.AppKey("chat_salas")
 CIERRE_NO_AUTENTICADO = 4401
 CIERRE_NO_ENCONTRADO = 4404
 CIERRE_PARAMETROS = 4400
+#: Too many sockets: opened too often, or too many open at once (docs/api.md).
+CIERRE_DEMASIADAS = 4429
 
 HEARTBEAT_SEGUNDOS = 30.0
 #: Most messages replayed to a reconnecting client (``?desde=``).
@@ -63,6 +66,13 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
 
     channels = request.app[CHANNELS]
     salas = request.app[SALAS]
+    if not await allow(request.app, "socket_opens", usuario.id):
+        await ws.close(code=CIERRE_DEMASIADAS, message=b"demasiadas conexiones abiertas seguidas")
+        return ws
+    # Checked and taken with no await in between, so parallel opens cannot pass the cap.
+    if salas.abiertos_de(usuario.id) >= request.app[SETTINGS].max_sockets_per_user:
+        await ws.close(code=CIERRE_DEMASIADAS, message=b"demasiadas conexiones a la vez")
+        return ws
     grupo = service.grupo(id)
     # Join before replaying, so that nothing stored meanwhile is missed; a message that
     # arrives both live and in the replay is sent once (the socket's ``Entregas`` filter).
@@ -119,7 +129,6 @@ async def _conversar(
     request: web.Request, ws: web.WebSocketResponse, usuario: Usuario, ticket_id: int
 ) -> None:
     """Read frames until the socket closes; bad frames get an error frame, never a close."""
-    limite = service.LimiteMensajes()
     channels = request.app[CHANNELS]
     bus = request.app[EVENTS]
     async for msg in ws:
@@ -148,13 +157,11 @@ async def _conversar(
             if not texto:
                 await ws.send_json(service.error_frame("mensaje_vacio", "El mensaje está vacío."))
                 continue
-            if not limite.permitir():
+            # Per user and ticket over all their sockets and processes (a shared count).
+            if not await allow(request.app, "chat_messages", usuario.id, ticket_id):
+                limite = describe_limit(request.app, "chat_messages")
                 await ws.send_json(
-                    service.error_frame(
-                        "limite",
-                        f"Demasiados mensajes: máximo {service.MAX_MENSAJES} cada "
-                        f"{int(service.VENTANA_SEGUNDOS)} s.",
-                    )
+                    service.error_frame("limite", f"Demasiados mensajes en este chat: {limite}.")
                 )
                 continue
             try:
@@ -169,6 +176,8 @@ async def _conversar(
             except ValidationError:
                 await ws.send_json(service.error_frame("typing_invalido", "Falta 'escribiendo'."))
                 continue
+            if not await allow(request.app, "chat_typing", usuario.id, ticket_id):
+                continue  # over the limit: not relayed, and nothing to answer
             await channels.group_send(
                 service.grupo(ticket_id),
                 {

@@ -1,4 +1,4 @@
-"""Chat rules, free of aiohttp: frames, who is in a room, and the per-socket rate limit.
+"""Chat rules, free of aiohttp: frames and who is in a room (rate limits: core.ratelimit).
 
 Messages are never broadcast by the socket that received them: the socket stores them through
 the tickets plugin's public service (``responder`` with ``canal=CHAT``), and the listener of
@@ -9,8 +9,7 @@ the tickets plugin's public service (``responder`` with ``canal=CHAT``), and the
 from __future__ import annotations
 
 import json
-import time
-from collections import deque
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -20,10 +19,6 @@ if TYPE_CHECKING:
 
     from core.auth.models import Usuario
     from plugins.tickets.api import RespuestaVista
-
-#: At most this many messages per socket within :data:`VENTANA_SEGUNDOS`.
-MAX_MENSAJES = 20
-VENTANA_SEGUNDOS = 10.0
 
 
 def grupo(ticket_id: int) -> str:
@@ -54,25 +49,6 @@ def mensaje_frame(respuesta: RespuestaVista) -> dict[str, Any]:
 def error_frame(codigo: str, detalle: str) -> dict[str, Any]:
     """An error answer; the socket stays open."""
     return {"tipo": "error", "codigo": codigo, "detalle": detalle}
-
-
-@dataclass
-class LimiteMensajes:
-    """A sliding-window limit: :data:`MAX_MENSAJES` per :data:`VENTANA_SEGUNDOS`."""
-
-    maximo: int = MAX_MENSAJES
-    ventana: float = VENTANA_SEGUNDOS
-    _momentos: deque[float] = field(default_factory=deque)
-
-    def permitir(self, ahora: float | None = None) -> bool:
-        """Record one message now, or refuse it when the window is full."""
-        ahora = time.monotonic() if ahora is None else ahora
-        while self._momentos and ahora - self._momentos[0] >= self.ventana:
-            self._momentos.popleft()
-        if len(self._momentos) >= self.maximo:
-            return False
-        self._momentos.append(ahora)
-        return True
 
 
 #: The start of every ``mensaje`` frame as the channel layer serialises it (``tipo`` first).
@@ -135,10 +111,14 @@ class Salas:
 
     _por_ticket: dict[int, dict[web.WebSocketResponse, Usuario]] = field(default_factory=dict)
     _entregas: dict[web.WebSocketResponse, Entregas] = field(default_factory=dict)
+    _por_usuario: Counter[int] = field(default_factory=Counter)
 
     def entrar(self, ticket_id: int, ws: web.WebSocketResponse, usuario: Usuario) -> Entregas:
         """Register a socket in a ticket's room; returns its delivery record."""
-        self._por_ticket.setdefault(ticket_id, {})[ws] = usuario
+        sala = self._por_ticket.setdefault(ticket_id, {})
+        if ws not in sala:
+            self._por_usuario[usuario.id] += 1
+        sala[ws] = usuario
         return self._entregas.setdefault(ws, Entregas(ticket_id))
 
     def salir(self, ticket_id: int, ws: web.WebSocketResponse) -> None:
@@ -146,9 +126,17 @@ class Salas:
         self._entregas.pop(ws, None)
         sala = self._por_ticket.get(ticket_id)
         if sala is not None:
-            sala.pop(ws, None)
+            usuario = sala.pop(ws, None)
+            if usuario is not None:
+                self._por_usuario[usuario.id] -= 1
+                if self._por_usuario[usuario.id] <= 0:
+                    del self._por_usuario[usuario.id]
             if not sala:
                 del self._por_ticket[ticket_id]
+
+    def abiertos_de(self, usuario_id: int) -> int:
+        """How many sockets one user holds open in this process, over every ticket."""
+        return self._por_usuario.get(usuario_id, 0)
 
     def abrir_hueco(self) -> None:
         """Every socket of this process may miss frames from now on (the layer lost Redis)."""

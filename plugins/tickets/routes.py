@@ -25,6 +25,7 @@ from core.api import (
 from core.auth.guards import current_user
 from core.auth.models import Rol, Usuario
 from core.plugin_contract import await_me_maybe
+from core.ratelimit import hit
 from core.storage import Upload, base_url
 from plugins.tickets import service
 from plugins.tickets.schemas import (
@@ -95,12 +96,15 @@ def _cargador(request: web.Request) -> Callable[[Sequence[int]], Awaitable[list[
     return load
 
 
-@routes.post("/api/soporte/tickets/", auth=TOKEN, status=201, multipart=True)
+@routes.post("/api/soporte/tickets/", auth=TOKEN, status=201, multipart=True, errors=(429,))
 async def crear_ticket(
     request: web.Request, body: TicketIn, files: list[Upload]
 ) -> Result[TicketOut]:
     """Open a ticket (JSON as the guide sends it, or form data with files)."""
     usuario = current_user(request)
+    await hit(request.app, "tickets", usuario.id)
+    if files:
+        await hit(request.app, "uploads", usuario.id)
     _limite_archivos(request, len(set(body.archivos_adjuntos)) + len(files))
     if body.reserva_relacionada is not None:
         await _validar_reserva(request, body.reserva_relacionada, usuario)
@@ -173,13 +177,15 @@ async def actualizar_ticket(request: web.Request, id: int, body: TicketPatch) ->
     auth=TOKEN,
     status=201,
     multipart=True,
-    errors=(409,),
+    errors=(409, 429),
 )
 async def responder(
     request: web.Request, id: int, body: RespuestaIn, files: list[Upload]
 ) -> RespuestaOut:
     """Reply to a ticket: form data (`mensaje`, `archivo_0`…) as the guide sends, or JSON."""
     usuario = current_user(request)
+    if files:
+        await hit(request.app, "uploads", usuario.id)
     ticket = await service.obtener_visible(usuario, id)
     _limite_archivos(request, len(set(body.archivos_adjuntos)) + len(files))
     respuesta = await service.responder(
@@ -205,9 +211,17 @@ async def valorar(request: web.Request, id: int, body: ValorarIn) -> ValoracionO
     return ValoracionOut(puntuacion=valoracion.puntuacion, comentario=valoracion.comentario)
 
 
-@routes.post("/api/soporte/adjuntos/", auth=TOKEN, status=201, multipart=True, json_body=False)
+@routes.post(
+    "/api/soporte/adjuntos/",
+    auth=TOKEN,
+    status=201,
+    multipart=True,
+    json_body=False,
+    errors=(429,),
+)
 async def subir_adjuntos(request: web.Request, files: list[Upload]) -> list[AdjuntoOut]:
     """Upload files (any field names); their ids go in `archivos_adjuntos` later."""
+    await hit(request.app, "uploads", current_user(request).id)
     if not files:
         raise BadRequest("Datos inválidos.", errors={"archivos": ["No se recibió ningún archivo."]})
     adjuntos = await service.guardar_adjuntos(current_user(request), files)

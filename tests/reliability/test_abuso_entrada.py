@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from core import keys
-from core.auth.models import LoginFallido, Rol, Token
+from core.auth.models import Rol, Token
 from core.testing import TEST_PASSWORD, token_of
 from tests.reliability.ayudas import archivos, media_de, todas_las_filas
 
@@ -86,7 +86,6 @@ async def test_login_brute_force_is_throttled_even_for_the_right_password(
     for i in range(30):
         assert (await login("ana", f"x{i}")).status == 429
     assert await Token.all().count() == tokens  # no token issued while throttled
-    assert await LoginFallido.all().count() == 5  # and the failure log does not grow
     # The throttle is per username: someone else can still log in from the same address.
     assert (await login("beto", TEST_PASSWORD)).status == 200
 

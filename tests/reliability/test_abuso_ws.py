@@ -15,8 +15,9 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from core import hookimpl
 from core.api import Routes
+from core.ratelimit import parse_rate
+from core.settings import Settings
 from plugins.chat.schemas import MAX_CARACTERES
-from plugins.chat.service import MAX_MENSAJES
 from plugins.tickets.models import Respuesta
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from core.auth.models import Usuario
     from core.testing import SoporteClient
 
+#: Chat messages per user and ticket within the window (``rate_chat_messages``' default).
+MAX_MENSAJES = parse_rate(Settings.model_fields["rate_chat_messages"].default).amount
 pytestmark = pytest.mark.plugins("tickets", "chat")
 
 

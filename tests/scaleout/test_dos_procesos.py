@@ -181,6 +181,12 @@ def despliegue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Despliegue]
         SOPORTE_MEDIA_DIR=str(carpeta / "media"),
         SOPORTE_ESCALAMIENTO_INTERVAL="0",  # the passes below are started by hand
         SOPORTE_LOG_LEVEL="INFO",
+        # Every client here is 127.0.0.1 and one customer creates 100 tickets and 40 cases at
+        # once: concurrency under test, not abuse (the login limit per account stays default).
+        SOPORTE_RATE_LOGIN_ADDRESS="10000/minute",
+        SOPORTE_RATE_SIGNUP="10000/minute",
+        SOPORTE_RATE_TICKETS="10000/minute",
+        SOPORTE_RATE_CASES="10000/minute",
     )
     d = Despliegue(f"{base}/{nombre}", redis, carpeta, entorno)
     try:
@@ -511,3 +517,29 @@ async def test_a_redis_restart_loses_no_message(despliegue: Despliegue, http) ->
     assert await mensajes(en_a, 1) == await mensajes(en_b, 1) == [despliegue_vivo]
     await en_a.close()
     await en_b.close()
+
+
+async def test_two_processes_share_one_login_limit_through_redis(
+    despliegue: Despliegue, http
+) -> None:
+    a, b = despliegue.a, despliegue.b
+    cliente = await registrar(http, a, "victima")
+
+    async def adivinar(s: Servidor, i: int) -> int:
+        r = await http.post(
+            f"{s.url}/api/auth/token/",
+            json={"username": cliente.username, "password": f"adivina-{i}"},
+        )
+        if r.status == 429:
+            assert int(r.headers["Retry-After"]) >= 1
+        return r.status
+
+    # 30 parallel wrong guesses, half to each process: one count in Redis, reserved before
+    # each password is verified — 5 (login_max_failures' default) verified in all, not 5 each.
+    estados = await asyncio.gather(*(adivinar((a, b)[i % 2], i) for i in range(30)))
+    assert sorted(estados) == [401] * 5 + [429] * 25
+    for s in (a, b):  # locked out on both, even with the right password
+        r = await http.post(
+            f"{s.url}/api/auth/token/", json={"username": cliente.username, "password": CLAVE}
+        )
+        assert r.status == 429
