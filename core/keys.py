@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from core.plugin_settings import PluginSettings
     from core.plugins import PluginHost
     from core.realtime import ChannelLayer
+    from core.sessions import SessionRegistry
     from core.settings import Settings
     from core.storage import Storage
 
@@ -30,6 +31,9 @@ DB: web.AppKey[Database] = web.AppKey("soporte_db")
 EVENTS: web.AppKey[EventBus] = web.AppKey("soporte_events")
 CHANNELS: web.AppKey[ChannelLayer] = web.AppKey("soporte_channels")
 STORAGE: web.AppKey[Storage] = web.AppKey("soporte_storage")
+#: The authenticated WebSockets of this process and the ending of their sessions
+#: (:mod:`core.sessions`).
+SESSIONS: web.AppKey[SessionRegistry] = web.AppKey("soporte_sessions")
 #: Every endpoint of the app with the plugin that contributed it (``core`` for the core's own).
 ENDPOINTS: web.AppKey[list[tuple[str, Endpoint]]] = web.AppKey("soporte_endpoints")
 

@@ -10,9 +10,8 @@ from pydantic import ValidationError
 
 from core.api.errors import Conflict, NotFound
 from core.api.routing import Routes, validation_errors
-from core.auth.guards import user_from_token
 from core.auth.models import Usuario
-from core.keys import CHANNELS, EVENTS
+from core.keys import CHANNELS, EVENTS, SESSIONS
 from plugins.chat import service
 from plugins.chat.schemas import (
     MAX_CARACTERES,
@@ -45,18 +44,21 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SEGUNDOS, max_msg_size=64 * 1024, compress=False)
     await ws.prepare(request)
 
-    usuario = await user_from_token(request.query.get("token"))
+    # Closes with 4401 (CIERRE_NO_AUTENTICADO) on a bad token, and later when the session ends.
+    sesiones = request.app[SESSIONS]
+    usuario = await sesiones.authenticate(request, ws)
     if usuario is None:
-        await ws.close(code=CIERRE_NO_AUTENTICADO, message=b"token invalido o caducado")
         return ws
     try:
         ticket = await tickets.obtener_visible(usuario, id)
     except NotFound:
+        sesiones.detach(ws)
         await ws.close(code=CIERRE_NO_ENCONTRADO, message=b"ticket no encontrado")
         return ws
     try:
         query = ChatQuery.model_validate({k: v for k, v in request.query.items() if v != ""})
     except ValidationError as exc:
+        sesiones.detach(ws)
         await ws.send_json(service.error_frame("parametros", json.dumps(validation_errors(exc))))
         await ws.close(code=CIERRE_PARAMETROS, message=b"parametros invalidos")
         return ws
@@ -101,6 +103,7 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
             )
         await _conversar(request, ws, usuario, ticket.id)
     finally:
+        sesiones.detach(ws)
         await channels.group_discard(grupo, ws)
         salas.salir(id, ws)
         if salas.sockets_de(id, usuario.id) == 0:
