@@ -38,6 +38,7 @@ from core.plugins import PluginHost
 from core.proxies import trusted_proxies_middleware
 from core.ratelimit import rate_limits_ctx
 from core.realtime import ChannelLayer, InMemoryChannelLayer
+from core.sessions import SessionRegistry
 from core.settings import Settings
 from core.storage import Storage
 
@@ -261,6 +262,8 @@ def create_app(
     app[keys.DB] = database
     app[keys.EVENTS] = EventBus(host.listeners(app))
     app[keys.CHANNELS] = channels
+    sessions = SessionRegistry(channels, check_seconds=settings.session_check_seconds)
+    app[keys.SESSIONS] = sessions
     app[keys.STORAGE] = Storage(
         settings.media_dir, settings.resolved_secret_key(), settings.link_ttl_seconds
     )
@@ -290,6 +293,8 @@ def create_app(
     if channels_lifetime is not None:
         # After the database (gap handlers replay from it), before the plugins' work.
         app.cleanup_ctx.append(_with_database(database, channels_lifetime))
+    # After the channel layer: the periodic check of the sockets' tokens (core.sessions).
+    app.cleanup_ctx.append(_with_database(database, sessions.lifetime))
     app.cleanup_ctx.extend(_with_database(database, bg) for bg in host.background(app))
 
     async def close_sockets(app: web.Application) -> None:

@@ -17,6 +17,7 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 from core import __version__
 from core.api.errors import Problem
 from core.auth.models import Rol
+from core.auth.service import MIN_PASSWORD
 from core.db import make_migrations, migrate, open_context, tortoise_config
 from core.logs import configure_logging
 from core.plugin_contract import PluginError
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from core.auth.models import Usuario
+    from core.sessions import RedisSessionNotifier
 
 #: The demo accounts ``soporte demo`` creates: username → (password, role, display name).
 DEMO_USERS: dict[str, tuple[str, Rol, str]] = {
@@ -288,6 +290,106 @@ def createuser(env: Env, username: str, password: str, rol: str, nombre: str, em
         lambda: crear_usuario(username, password, Rol(rol), nombre=nombre, email=email)
     )
     click.echo(f"usuario creado: {usuario.username} ({usuario.rol}, id {usuario.id})")
+
+
+def _session_notifier(settings: Settings) -> RedisSessionNotifier | None:
+    """With ``SOPORTE_REDIS_URL``, what tells the running servers to close sockets at once;
+    without it they find out by their periodic check (``session_check_seconds``)."""
+    if not settings.redis_url:
+        return None
+    from core.sessions import RedisSessionNotifier
+
+    return RedisSessionNotifier(settings.redis_url, settings.redis_prefix)
+
+
+def _report_sessions(env: Env, notifier: RedisSessionNotifier | None) -> None:
+    """Say how the running servers learn of the change."""
+    if notifier is not None and notifier.delivered:
+        click.echo("sesiones abiertas cerradas en todos los servidores (Redis)")
+    else:
+        seconds = f"{env.settings.session_check_seconds:g}"
+        click.echo(f"los servidores cerrarán las sesiones abiertas en {seconds} s como máximo")
+
+
+async def _user_named(username: str) -> Usuario:
+    """The user called ``username``, or a one-line error."""
+    from core.auth.models import Usuario
+
+    usuario = await Usuario.get_or_none(username=username)
+    if usuario is None:
+        raise click.ClickException(f"no user named {username!r}")
+    return usuario
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: one line of stdin, or a hidden prompt asked twice."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(
+            "Nueva contraseña",
+            hide_input=True,
+            confirmation_prompt="Repita la contraseña",
+        )
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"the password needs at least {MIN_PASSWORD} characters")
+    return password
+
+
+@cli.command()
+@click.argument("username")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of a prompt.",
+)
+@pass_env
+def changepassword(env: Env, username: str, password_stdin: bool) -> None:
+    """Set a user's password; every token of theirs is revoked and their sockets closed."""
+    from core.auth.service import cambiar_password
+
+    password = _read_password(password_stdin)
+    notifier = _session_notifier(env.settings)
+
+    async def work() -> None:
+        await cambiar_password(await _user_named(username), password, notifier)
+
+    env.run_with_db(work)
+    click.echo(f"contraseña cambiada: {username}")
+    _report_sessions(env, notifier)
+
+
+@cli.command()
+@click.argument("username")
+@pass_env
+def deactivate(env: Env, username: str) -> None:
+    """Deactivate a user: no login, every token revoked, their sockets closed."""
+    from core.auth.service import desactivar_usuario
+
+    notifier = _session_notifier(env.settings)
+
+    async def work() -> None:
+        await desactivar_usuario(await _user_named(username), notifier)
+
+    env.run_with_db(work)
+    click.echo(f"usuario desactivado: {username}")
+    _report_sessions(env, notifier)
+
+
+@cli.command()
+@click.argument("username")
+@pass_env
+def activate(env: Env, username: str) -> None:
+    """Reactivate a user: they may log in again."""
+    from core.auth.service import activar_usuario
+
+    notifier = _session_notifier(env.settings)
+
+    async def work() -> None:
+        await activar_usuario(await _user_named(username), notifier)
+
+    env.run_with_db(work)
+    click.echo(f"usuario activado: {username}")
 
 
 async def ensure_demo_users() -> dict[str, Usuario]:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from core.plugins import PluginHost
     from core.ratelimit import RateLimits
     from core.realtime import ChannelLayer
+    from core.sessions import SessionRegistry
     from core.settings import Settings
     from core.storage import Storage
 
@@ -36,6 +37,9 @@ STORAGE: web.AppKey[Storage] = web.AppKey("soporte_storage")
 RATE_LIMITS: web.AppKey[RateLimits] = web.AppKey("soporte_rate_limits")
 #: The thread pool that hashes and verifies passwords off the event loop.
 PASSWORDS: web.AppKey[PasswordHashing] = web.AppKey("soporte_passwords")
+#: The authenticated WebSockets of this process and the ending of their sessions
+#: (:mod:`core.sessions`).
+SESSIONS: web.AppKey[SessionRegistry] = web.AppKey("soporte_sessions")
 #: Every endpoint of the app with the plugin that contributed it (``core`` for the core's own).
 ENDPOINTS: web.AppKey[list[tuple[str, Endpoint]]] = web.AppKey("soporte_endpoints")
 

@@ -11,6 +11,10 @@ not be lost stores them before sending (as chat does) and registers :meth:`Chann
 handlers: told when the subscription is lost, and again once it is restored, it replays what
 its sockets missed from its own storage. Each member may have an ``accept`` filter, so that a
 frame arriving twice (replayed, then delivered late) reaches the socket once.
+
+Beside the groups, a small *control plane*: :meth:`ChannelLayer.send_control` hands a message
+(never a chat frame, never sent to a socket) to the :meth:`ChannelLayer.on_control` handlers of
+every process, this one's included — how :mod:`core.sessions` ends a session everywhere.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ if TYPE_CHECKING:
     #: A member's filter: called with each frame's JSON text before it is sent to that
     #: socket; ``False`` skips the frame for that socket.
     Accept = Callable[[str], bool]
+    #: A control-plane handler: awaited with each control message, in every process.
+    ControlHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 log = logging.getLogger("soporte.realtime")
 
@@ -68,6 +74,14 @@ class ChannelLayer(Protocol):
         The in-memory layer never has a gap.
         """
 
+    async def send_control(self, message: dict[str, Any]) -> None:
+        """Hand ``message`` (JSON-serialisable) to the ``on_control`` handlers of every process,
+        this one's included. Best effort across processes: with Redis away only this process
+        hears it, so what depends on it needs a fallback (sessions re-check the database)."""
+
+    def on_control(self, handler: ControlHandler) -> None:
+        """Register ``handler``, awaited with every control message from any process."""
+
     async def close(self) -> None:
         """Close every socket with *going away* (1001), so that clients reconnect."""
 
@@ -78,6 +92,7 @@ class InMemoryChannelLayer:
     def __init__(self) -> None:
         # group → {socket: its accept filter or None}
         self._groups: dict[str, dict[web.WebSocketResponse, Accept | None]] = {}
+        self._control_handlers: list[ControlHandler] = []
 
     async def group_add(
         self, group: str, socket: web.WebSocketResponse, *, accept: Accept | None = None
@@ -139,6 +154,22 @@ class InMemoryChannelLayer:
     def local_members(self, group: str) -> frozenset[web.WebSocketResponse]:
         """The sockets of ``group`` held by this process."""
         return frozenset(self._groups.get(group, ()))
+
+    def on_control(self, handler: ControlHandler) -> None:
+        """Register a control-plane handler."""
+        self._control_handlers.append(handler)
+
+    async def send_control(self, message: dict[str, Any]) -> None:
+        """One process: the message goes straight to this process's handlers."""
+        await self.deliver_control(message)
+
+    async def deliver_control(self, message: dict[str, Any]) -> None:
+        """Await every control handler with ``message``; one failing does not stop the others."""
+        for handler in self._control_handlers:
+            try:
+                await handler(message)
+            except Exception:
+                log.exception("a control-plane handler failed on %r", message.get("type"))
 
     async def close(self) -> None:
         """Close every socket with *going away* so clients reconnect elsewhere."""

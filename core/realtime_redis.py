@@ -19,6 +19,10 @@ Redis being away never stops the server:
   delivers anything newer.
 
 Wire format of a message: ``group \\n origin \\n excluded-socket-id \\n frame-json``.
+
+Control-plane messages (:meth:`send_control`) travel on a second channel,
+``<prefix>:control``, as plain JSON; every process hands them to its ``on_control`` handlers.
+:func:`publish_control` sends one from outside a server (the CLI).
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ class RedisChannelLayer(InMemoryChannelLayer):
         super().__init__()
         self.url = url
         self.channel = f"{prefix}:grupos"
+        self.control_channel = control_channel(prefix)
         self._origin = uuid.uuid4().hex[:16]
         self._publisher: aioredis.Redis | None = None
         self._subscriber: asyncio.Task[None] | None = None
@@ -92,6 +97,8 @@ class RedisChannelLayer(InMemoryChannelLayer):
         self._publish_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._gap_handlers: list[tuple[Callable[[], None], Callable[[], Awaitable[None]]]] = []
+        # Running control handlers, kept referenced until they finish.
+        self._control_tasks: set[asyncio.Task[None]] = set()
 
     # --- the ChannelLayer interface ------------------------------------------------------------
 
@@ -116,6 +123,17 @@ class RedisChannelLayer(InMemoryChannelLayer):
             raise ValueError(f"a group name has no line break: {group!r}")
         text = json_dumps(message)
         await asyncio.shield(self._send(group, text, exclude))
+
+    async def send_control(self, message: dict[str, Any]) -> None:
+        """Publish ``message`` to every process's control handlers (this one hears it back).
+
+        When Redis cannot take it, or this process is not subscribed now, this process's
+        handlers get it at once; other processes rely on their own fallback then.
+        """
+        text = json_dumps(message)
+        published = await asyncio.shield(self._publish(text, self.control_channel))
+        if not published or not self._subscribed:
+            await self.deliver_control(message)
 
     # --- lifetime ------------------------------------------------------------------------------
 
@@ -199,11 +217,13 @@ class RedisChannelLayer(InMemoryChannelLayer):
             else:
                 self._publish_locks[group] = (lock, users - 1)
 
-    async def _publish(self, payload: str) -> bool:
+    async def _publish(self, payload: str, channel: str | None = None) -> bool:
         if self._stopping and self._publisher is None:
             return False
         try:
-            await asyncio.wait_for(self._client().publish(self.channel, payload), PUBLISH_TIMEOUT)
+            await asyncio.wait_for(
+                self._client().publish(channel or self.channel, payload), PUBLISH_TIMEOUT
+            )
         except (RedisError, OSError, TimeoutError) as exc:
             if not self._publish_failing:
                 log.warning(
@@ -235,7 +255,7 @@ class RedisChannelLayer(InMemoryChannelLayer):
             while True:
                 pubsub = client.pubsub()
                 try:
-                    await pubsub.subscribe(self.channel)
+                    await pubsub.subscribe(self.channel, self.control_channel)
                     await self._confirmed(pubsub)
                     self._subscribed = True
                     self._ready.set()
@@ -267,11 +287,12 @@ class RedisChannelLayer(InMemoryChannelLayer):
                 await client.aclose()
 
     async def _confirmed(self, pubsub: Any) -> None:
-        """Wait for Redis to confirm the subscription (then nothing published is missed)."""
+        """Wait for Redis to confirm both subscriptions (then nothing published is missed)."""
         async with asyncio.timeout(DEAD_AFTER):
             while True:
                 msg = await pubsub.get_message(timeout=PING_EVERY)
-                if msg is not None and msg["type"] == "subscribe":
+                # ``data`` of a confirmation: how many channels this connection now listens to.
+                if msg is not None and msg["type"] == "subscribe" and int(msg["data"]) >= 2:
                     return
 
     async def _pump(self, pubsub: Any) -> None:
@@ -284,7 +305,10 @@ class RedisChannelLayer(InMemoryChannelLayer):
             if msg is not None:
                 heard = now
                 if msg["type"] == "message":
-                    self._dispatch(msg["data"])
+                    if _text(msg["channel"]) == self.control_channel:
+                        self._dispatch_control(msg["data"])
+                    else:
+                        self._dispatch(msg["data"])
                 continue
             if now - heard > DEAD_AFTER:
                 raise TimeoutError(f"no answer from Redis for {DEAD_AFTER:g} s")
@@ -307,6 +331,21 @@ class RedisChannelLayer(InMemoryChannelLayer):
         lane = asyncio.create_task(self._deliver_after(previous, group, text, exclude))
         self._lanes[group] = lane
         lane.add_done_callback(lambda done: self._lane_done(group, done))
+
+    def _dispatch_control(self, data: bytes | str) -> None:
+        """Hand a control message to this process's handlers, in a task of its own (so that a
+        slow handler never holds the subscriber up)."""
+        try:
+            message = json.loads(_text(data))
+        except ValueError:
+            log.warning("ignoring a malformed message on %s", self.control_channel)
+            return
+        if not isinstance(message, dict):
+            log.warning("ignoring a malformed message on %s", self.control_channel)
+            return
+        task = asyncio.create_task(self.deliver_control(message))
+        self._control_tasks.add(task)
+        task.add_done_callback(self._control_tasks.discard)
 
     async def _deliver_after(
         self,
@@ -339,6 +378,38 @@ class RedisChannelLayer(InMemoryChannelLayer):
                 await asyncio.wait_for(restored(), RESTORE_TIMEOUT)
             except Exception:
                 log.exception("a channel-layer 'restored' handler failed")
+
+
+def control_channel(prefix: str) -> str:
+    """The Redis channel of the control plane of the helpdesk named ``prefix``."""
+    return f"{prefix}:control"
+
+
+async def publish_control(url: str, prefix: str, message: dict[str, Any]) -> bool:
+    """Publish one control message from outside a server (the CLI); whether Redis took it.
+
+    A short-lived client of its own, with the layer's short timeouts: a command never hangs
+    on an unreachable Redis (the servers' periodic checks then do the work).
+    """
+    client = aioredis.Redis.from_url(
+        url, socket_connect_timeout=PUBLISH_TIMEOUT, socket_timeout=PUBLISH_TIMEOUT
+    )
+    try:
+        await asyncio.wait_for(
+            client.publish(control_channel(prefix), json_dumps(message)), PUBLISH_TIMEOUT
+        )
+    except (RedisError, OSError, TimeoutError) as exc:
+        log.warning("cannot publish to Redis at %s: %s", _safe(url), exc)
+        return False
+    finally:
+        with contextlib.suppress(RedisError, OSError):
+            await client.aclose()
+    return True
+
+
+def _text(data: bytes | str) -> str:
+    """A pub/sub field as text (redis-py gives bytes unless told to decode)."""
+    return data.decode() if isinstance(data, bytes) else data
 
 
 def json_dumps(message: dict[str, Any]) -> str:

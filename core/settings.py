@@ -296,6 +296,12 @@ class Settings(BaseSettings):
     link_ttl_seconds: int = Field(
         3600, ge=1, description="How long a signed attachment link stays valid, in seconds."
     )
+    session_check_seconds: float = Field(
+        60,
+        gt=0,
+        description="How often each process re-checks the tokens of its open WebSockets, "
+        "closing those revoked or expired where no broadcast reached (seconds).",
+    )
     log_level: str = Field("INFO", description="Python logging level for the `soporte` loggers.")
 
     def __init__(self, **values: Any) -> None:

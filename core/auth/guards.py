@@ -55,21 +55,27 @@ async def user_from_token(token: str | None) -> Usuario | None:
 
     One indexed query; used by the HTTP middleware and by WebSocket handlers (``?token=``).
     """
+    found = await session_from_token(token)
+    return found[0] if found is not None else None
+
+
+async def session_from_token(token: str | None) -> tuple[Usuario, datetime] | None:
+    """The active user behind a raw token and when the token expires; ``None`` as
+    :func:`user_from_token`. What :mod:`core.sessions` needs to end a socket's session."""
     if not token or len(token) > 256 or token in ("null", "undefined"):
         return None
     # Every authenticated request runs this: one hand-written join instead of an ORM query
     # (whose building cost more than the query itself), on SQLite through the read connection
     # so that it never queues behind another request's writes.
     campos = ", ".join(f'u."{c}"' for c in Usuario._meta.db_fields)
-    valores = [
-        hash_token(token),
-        Token._meta.fields_map["expira"].to_db_value(datetime.now(UTC), Token),
-    ]
+    expira = Token._meta.fields_map["expira"]
+    valores = [hash_token(token), expira.to_db_value(datetime.now(UTC), Token)]
     lector = reader()
     conn = None if lector is not None else Usuario._meta.db
     hash_, ahora = ("?", "?") if conn is None else placeholders(conn, 2)
     sql = (
-        f'SELECT {campos} FROM "{Token._meta.db_table}" t JOIN "{Usuario._meta.db_table}" u '
+        f'SELECT {campos}, t."expira" AS "{_EXPIRA}" FROM "{Token._meta.db_table}" t '
+        f'JOIN "{Usuario._meta.db_table}" u '
         f"ON u.id = t.usuario_id WHERE t.key_hash = {hash_} AND t.expira > {ahora}"
     )
     if lector is not None:
@@ -82,8 +88,14 @@ async def user_from_token(token: str | None) -> Usuario | None:
         filas = await conn.execute_query_dict(sql, valores)
     if not filas:
         return None
-    usuario = Usuario._init_from_db(**filas[0])
-    return usuario if usuario.activo else None
+    fila_usuario = dict(filas[0])
+    caduca: datetime = expira.to_python_value(fila_usuario.pop(_EXPIRA))
+    usuario = Usuario._init_from_db(**fila_usuario)
+    return (usuario, caduca) if usuario.activo else None
+
+
+#: The alias of the token's expiry in :func:`session_from_token`'s row (no user column's name).
+_EXPIRA = "token__expira"
 
 
 def token_from_header(header: str) -> str | None:

@@ -11,7 +11,7 @@ from core.api.routing import PUBLIC, TOKEN, Routes
 from core.auth import service
 from core.auth.guards import current_user, token_from_header
 from core.auth.schemas import LoginIn, RegistroIn, TokenOut, UsuarioOut
-from core.keys import PASSWORDS, RATE_LIMITS, SETTINGS
+from core.keys import PASSWORDS, RATE_LIMITS, SESSIONS, SETTINGS
 from core.proxies import client_address
 from core.ratelimit import hit
 
@@ -57,7 +57,8 @@ async def yo(request: web.Request) -> UsuarioOut:
 
 @routes.post("/api/auth/logout/", auth=TOKEN)
 async def logout(request: web.Request) -> None:
-    """Revoke the token used for this call; it stops working at once."""
+    """Revoke the token used for this call; it stops working at once, and the sockets
+    opened with it are closed (4401) in every process."""
     raw = token_from_header(request.headers.get("Authorization", ""))
     if raw:
-        await service.logout(raw)
+        await service.logout(raw, request.app[SESSIONS])

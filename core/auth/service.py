@@ -13,6 +13,10 @@ from core.auth.passwords import PasswordHashing, default_hashing, hash_token, ne
 
 if TYPE_CHECKING:
     from core.ratelimit import RateLimits
+    from core.sessions import SessionEnder
+
+#: The shortest password :func:`cambiar_password` accepts (as ``soporte createuser``).
+MIN_PASSWORD = 8
 
 
 async def crear_usuario(
@@ -89,6 +93,50 @@ async def login(
     return raw, token, usuario
 
 
-async def logout(raw_token: str) -> None:
-    """Revoke one token at once."""
-    await Token.filter(key_hash=hash_token(raw_token)).delete()
+async def logout(raw_token: str, sesiones: SessionEnder | None = None) -> None:
+    """Revoke one token at once, and end the sessions of its sockets (``sesiones``: the app's
+    :class:`core.sessions.SessionRegistry`); other tokens of the user keep working."""
+    key_hash = hash_token(raw_token)
+    await Token.filter(key_hash=key_hash).delete()
+    if sesiones is not None:
+        await sesiones.end_tokens([key_hash])
+
+
+async def cerrar_sesiones(usuario: Usuario, sesiones: SessionEnder | None = None) -> int:
+    """Revoke every token of ``usuario`` and end every session of theirs, in every process
+    (through ``sesiones``; without it, the servers' periodic check closes the sockets).
+    Returns how many tokens were revoked."""
+    revocados = await Token.filter(usuario_id=usuario.id).delete()
+    if sesiones is not None:
+        await sesiones.end_user(usuario.id)
+    return revocados
+
+
+async def cambiar_password(
+    usuario: Usuario, password: str, sesiones: SessionEnder | None = None
+) -> None:
+    """Set a new password: every token of the user is revoked and every session ended, so
+    whoever held the old password (or a token issued with it) is out everywhere at once."""
+    if len(password) < MIN_PASSWORD:
+        raise BadRequest(
+            "Datos inválidos.",
+            errors={"password": [f"La contraseña necesita al menos {MIN_PASSWORD} caracteres."]},
+        )
+    usuario.password_hash = hash_password(password)
+    await usuario.save(update_fields=["password_hash"])
+    await cerrar_sesiones(usuario, sesiones)
+
+
+async def desactivar_usuario(usuario: Usuario, sesiones: SessionEnder | None = None) -> None:
+    """Deactivate ``usuario``: no login, every token revoked, every session ended."""
+    usuario.activo = False
+    await usuario.save(update_fields=["activo"])
+    await cerrar_sesiones(usuario, sesiones)
+
+
+async def activar_usuario(usuario: Usuario, sesiones: SessionEnder | None = None) -> None:
+    """Reactivate ``usuario``: they may log in again (with a new token). Any token left is
+    revoked and any session ended all the same, so that reactivation never revives one."""
+    usuario.activo = True
+    await usuario.save(update_fields=["activo"])
+    await cerrar_sesiones(usuario, sesiones)

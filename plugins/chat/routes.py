@@ -10,9 +10,7 @@ from pydantic import ValidationError
 
 from core.api.errors import Conflict, NotFound
 from core.api.routing import Routes, validation_errors
-from core.auth.guards import user_from_token
 from core.auth.models import Usuario
-from core.keys import CHANNELS, EVENTS, SETTINGS
 from core.ratelimit import allow, describe_limit
 from plugins.chat import service
 from plugins.chat.schemas import (
@@ -48,18 +46,21 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SEGUNDOS, max_msg_size=64 * 1024, compress=False)
     await ws.prepare(request)
 
-    usuario = await user_from_token(request.query.get("token"))
+    # Closes with 4401 (CIERRE_NO_AUTENTICADO) on a bad token, and later when the session ends.
+    sesiones = request.app[SESSIONS]
+    usuario = await sesiones.authenticate(request, ws)
     if usuario is None:
-        await ws.close(code=CIERRE_NO_AUTENTICADO, message=b"token invalido o caducado")
         return ws
     try:
         ticket = await tickets.obtener_visible(usuario, id)
     except NotFound:
+        sesiones.detach(ws)
         await ws.close(code=CIERRE_NO_ENCONTRADO, message=b"ticket no encontrado")
         return ws
     try:
         query = ChatQuery.model_validate({k: v for k, v in request.query.items() if v != ""})
     except ValidationError as exc:
+        sesiones.detach(ws)
         await ws.send_json(service.error_frame("parametros", json.dumps(validation_errors(exc))))
         await ws.close(code=CIERRE_PARAMETROS, message=b"parametros invalidos")
         return ws
@@ -67,10 +68,12 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
     channels = request.app[CHANNELS]
     salas = request.app[SALAS]
     if not await allow(request.app, "socket_opens", usuario.id):
+        sesiones.detach(ws)
         await ws.close(code=CIERRE_DEMASIADAS, message=b"demasiadas conexiones abiertas seguidas")
         return ws
     # Checked and taken with no await in between, so parallel opens cannot pass the cap.
     if salas.abiertos_de(usuario.id) >= request.app[SETTINGS].max_sockets_per_user:
+        sesiones.detach(ws)
         await ws.close(code=CIERRE_DEMASIADAS, message=b"demasiadas conexiones a la vez")
         return ws
     grupo = service.grupo(id)
@@ -111,6 +114,7 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
             )
         await _conversar(request, ws, usuario, ticket.id)
     finally:
+        sesiones.detach(ws)
         await channels.group_discard(grupo, ws)
         salas.salir(id, ws)
         if salas.sockets_de(id, usuario.id) == 0:
