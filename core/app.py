@@ -28,6 +28,7 @@ from core.auth.middleware import auth_middleware
 from core.auth.routes import routes as auth_routes
 from core.db import Database, activate, database_ctx, db_middleware, tortoise_config
 from core.events import EventBus
+from core.keyring import LINKS, Keyring
 from core.pages import setup_pages
 from core.plugin_contract import BackgroundContext as BackgroundContext  # its old home
 from core.plugin_contract import PluginError
@@ -217,13 +218,15 @@ def create_app(
         middlewares=[error_middleware, db_middleware(database), auth_middleware],
     )
     app[keys.SETTINGS] = settings
+    app[keys.KEYRING] = keyring = Keyring.from_settings(settings)
     app[keys.PLUGINS] = host
     app[keys.PLUGIN_SETTINGS] = plugin_settings
     app[keys.DB] = database
     app[keys.EVENTS] = EventBus(host.listeners(app))
     app[keys.CHANNELS] = channels
+    # Links are signed with their own derived key; the fallbacks' keys still verify old links.
     app[keys.STORAGE] = Storage(
-        settings.media_dir, settings.resolved_secret_key(), settings.link_ttl_seconds
+        settings.media_dir, keyring.verification_keys(LINKS), settings.link_ttl_seconds
     )
 
     env = aiohttp_jinja2.setup(app, loader=_template_loader(host), autoescape=True)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from core.auth.models import Usuario
     from core.db import Database
     from core.events import EventBus
+    from core.keyring import Keyring
     from core.plugin_settings import PluginSettings
     from core.plugins import PluginHost
     from core.realtime import ChannelLayer
@@ -30,6 +31,8 @@ DB: web.AppKey[Database] = web.AppKey("soporte_db")
 EVENTS: web.AppKey[EventBus] = web.AppKey("soporte_events")
 CHANNELS: web.AppKey[ChannelLayer] = web.AppKey("soporte_channels")
 STORAGE: web.AppKey[Storage] = web.AppKey("soporte_storage")
+#: The keys derived per purpose from the secret key (:func:`core.keyring.purpose_key`).
+KEYRING: web.AppKey[Keyring] = web.AppKey("soporte_keyring")
 #: Every endpoint of the app with the plugin that contributed it (``core`` for the core's own).
 ENDPOINTS: web.AppKey[list[tuple[str, Endpoint]]] = web.AppKey("soporte_endpoints")
 

@@ -216,6 +216,11 @@ class Settings(BaseSettings):
         None,
         description="Signs download links; default: generated once and kept beside the database.",
     )
+    secret_key_fallbacks: CsvList = Field(
+        default_factory=list,
+        description="Comma-separated old secret keys, still accepted to verify download links "
+        "after a rotation (never used to sign).",
+    )
     signup_open: bool = Field(
         True, description="Whether `POST /api/auth/registro/` accepts new customers."
     )
@@ -230,6 +235,12 @@ class Settings(BaseSettings):
     max_files: int = Field(10, ge=1, description="Most files accepted in one request.")
     link_ttl_seconds: int = Field(
         3600, ge=1, description="How long a signed attachment link stays valid, in seconds."
+    )
+    password_min_length: int = Field(
+        8,
+        ge=8,
+        description="Shortest password accepted at sign-up and by `soporte createuser` (at "
+        "least 8).",
     )
     log_level: str = Field("INFO", description="Python logging level for the `soporte` loggers.")
 
