@@ -39,10 +39,15 @@ async def obtener_token(request: web.Request, body: LoginIn) -> TokenOut:
 @routes.post("/api/auth/registro/", auth=PUBLIC, status=201, errors=(403,))
 async def registro(request: web.Request, body: RegistroIn) -> UsuarioOut:
     """Sign up as a customer (role CLIENTE), unless registration is switched off."""
-    if not request.app[SETTINGS].signup_open:
+    settings = request.app[SETTINGS]
+    if not settings.signup_open:
         raise Forbidden("El registro de usuarios está desactivado.")
     usuario = await service.crear_usuario(
-        body.username, body.password, nombre=body.nombre, email=body.email
+        body.username,
+        body.password,
+        nombre=body.nombre,
+        email=body.email,
+        password_min_length=settings.password_min_length,
     )
     return UsuarioOut.model_validate(usuario)
 

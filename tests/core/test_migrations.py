@@ -126,4 +126,4 @@ def test_core_migrations_package_is_where_the_config_says() -> None:
     assert config["apps"][CORE_LABEL]["migrations"] == "core.migrations"
     assert config["apps"]["tickets"]["migrations"] == "plugins.tickets.migrations"
     assert migrations_package("a.b.models") == "a.b.migrations"
-    assert migraciones("core.migrations") == ["0001_inicial"]
+    assert migraciones("core.migrations")[0] == "0001_inicial"
