@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 SECRETO = "clave-secreta-de-pruebas"  # the soporte_settings fixture's secret key
 
 
-async def un_enlace(soporte: SoporteClient) -> dict[str, Any]:
-    """Upload one file; the payload of its download link (key, name, type)."""
-    ana = await soporte.usuario("ana")
+async def un_enlace(soporte: SoporteClient, username: str = "ana") -> dict[str, Any]:
+    """Upload one file as a new user; the payload of its download link (key, name, type)."""
+    ana = await soporte.usuario(username)
     cuerpo, tipo = multipart([("archivo_0", "f.pdf", b"%PDF-1.4", "application/pdf")])
     cabeceras = {"Authorization": f"Bearer {token_of(ana)}", "Content-Type": tipo}
     r = await soporte.post("/api/soporte/adjuntos/", data=cuerpo, headers=cabeceras)
@@ -67,7 +67,7 @@ async def test_a_link_of_the_old_secret_verifies_only_while_it_is_a_fallback(
     assert (await sin_respaldo.get(f"/api/descargas/{viejo}/")).status == 403
 
     rotada = await start_app(secret_key="nueva", secret_key_fallbacks="vieja")
-    payload = await un_enlace(rotada)
+    payload = await un_enlace(rotada, "beatriz")  # a new user: the apps may share a database
     viejo = firmado(derive_key("vieja", LINKS), payload)
     assert (await rotada.get(f"/api/descargas/{viejo}/")).status == 200
     # New links are signed with the new secret's key, never with the fallback's.
