@@ -30,6 +30,7 @@ from core.auth.passwords import PasswordHashing
 from core.auth.routes import routes as auth_routes
 from core.db import Database, activate, database_ctx, db_middleware, tortoise_config
 from core.events import EventBus
+from core.keyring import LINKS, Keyring
 from core.pages import setup_pages
 from core.plugin_contract import BackgroundContext as BackgroundContext  # its old home
 from core.plugin_contract import PluginError
@@ -257,6 +258,7 @@ def create_app(
         handler_args={"auto_decompress": False},
     )
     app[keys.SETTINGS] = settings
+    app[keys.KEYRING] = keyring = Keyring.from_settings(settings)
     app[keys.PLUGINS] = host
     app[keys.PLUGIN_SETTINGS] = plugin_settings
     app[keys.DB] = database
@@ -264,8 +266,9 @@ def create_app(
     app[keys.CHANNELS] = channels
     sessions = SessionRegistry(channels, check_seconds=settings.session_check_seconds)
     app[keys.SESSIONS] = sessions
+    # Links are signed with their own derived key; the fallbacks' keys still verify old links.
     app[keys.STORAGE] = Storage(
-        settings.media_dir, settings.resolved_secret_key(), settings.link_ttl_seconds
+        settings.media_dir, keyring.verification_keys(LINKS), settings.link_ttl_seconds
     )
 
     env = aiohttp_jinja2.setup(app, loader=_template_loader(host), autoescape=True)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from core.auth.passwords import PasswordHashing
     from core.db import Database
     from core.events import EventBus
+    from core.keyring import Keyring
     from core.plugin_settings import PluginSettings
     from core.plugins import PluginHost
     from core.ratelimit import RateLimits
@@ -40,6 +41,8 @@ PASSWORDS: web.AppKey[PasswordHashing] = web.AppKey("soporte_passwords")
 #: The authenticated WebSockets of this process and the ending of their sessions
 #: (:mod:`core.sessions`).
 SESSIONS: web.AppKey[SessionRegistry] = web.AppKey("soporte_sessions")
+#: The keys derived per purpose from the secret key (:func:`core.keyring.purpose_key`).
+KEYRING: web.AppKey[Keyring] = web.AppKey("soporte_keyring")
 #: Every endpoint of the app with the plugin that contributed it (``core`` for the core's own).
 ENDPOINTS: web.AppKey[list[tuple[str, Endpoint]]] = web.AppKey("soporte_endpoints")
 

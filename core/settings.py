@@ -217,6 +217,11 @@ class Settings(BaseSettings):
         None,
         description="Signs download links; default: generated once and kept beside the database.",
     )
+    secret_key_fallbacks: CsvList = Field(
+        default_factory=list,
+        description="Comma-separated old secret keys, still accepted to verify download links "
+        "after a rotation (never used to sign).",
+    )
     signup_open: bool = Field(
         True, description="Whether `POST /api/auth/registro/` accepts new customers."
     )
@@ -301,6 +306,12 @@ class Settings(BaseSettings):
         gt=0,
         description="How often each process re-checks the tokens of its open WebSockets, "
         "closing those revoked or expired where no broadcast reached (seconds).",
+    )
+    password_min_length: int = Field(
+        8,
+        ge=8,
+        description="Shortest password accepted at sign-up and by `soporte createuser` (at "
+        "least 8).",
     )
     log_level: str = Field("INFO", description="Python logging level for the `soporte` loggers.")
 

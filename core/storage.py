@@ -26,6 +26,7 @@ from core.api.urls import base_url as base_url  # re-exported from its old home
 from core.keys import SETTINGS, STORAGE
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from aiohttp import web
@@ -75,10 +76,14 @@ def sanitize_filename(name: str | None) -> str:
 class Storage:
     """Attachments on the local disk under ``media_dir``."""
 
-    def __init__(self, media_dir: Path, secret_key: str, link_ttl: int) -> None:
+    def __init__(self, media_dir: Path, secret_key: str | Sequence[str], link_ttl: int) -> None:
+        """``secret_key``: the links' key, or a list of keys, oldest first, that verify links —
+        the last one also signs (the app passes :meth:`core.keyring.Keyring.verification_keys`
+        for the download-link purpose, never the raw secret key)."""
         self.media_dir = media_dir
         self.link_ttl = link_ttl
-        self._signer = URLSafeTimedSerializer(secret_key, salt="soporte.descarga")
+        keys = [secret_key] if isinstance(secret_key, str) else list(secret_key)
+        self._signer = URLSafeTimedSerializer(keys, salt="soporte.descarga")
 
     def path(self, key: str) -> Path:
         """Where the file of ``key`` lives; refuses anything but a key this class made."""

@@ -21,6 +21,15 @@ class Usuario(Model):
 
     id = fields.IntField(primary_key=True)
     username = fields.CharField(max_length=150, unique=True)
+    # core.auth.names.skeleton(username), filled by crear_usuario and by migration 0002.
+    username_skeleton = fields.CharField(
+        max_length=600,
+        default="",
+        db_default="",  # so that the column can be added to a table that has rows
+        # (no ";" in the description: tortoise splits SQLite statements on it)
+        db_index=True,
+        description="Confusable skeleton of the username (a new look-alike is refused).",
+    )
     password_hash = fields.CharField(max_length=255)
     nombre = fields.CharField(max_length=200, default="")
     email = fields.CharField(max_length=254, default="")

@@ -36,7 +36,8 @@ async def obtener_token(request: web.Request, body: LoginIn) -> TokenOut:
 @routes.post("/api/auth/registro/", auth=PUBLIC, status=201, errors=(403, 429))
 async def registro(request: web.Request, body: RegistroIn) -> UsuarioOut:
     """Sign up as a customer (role CLIENTE), unless registration is switched off."""
-    if not request.app[SETTINGS].signup_open:
+    settings = request.app[SETTINGS]
+    if not settings.signup_open:
         raise Forbidden("El registro de usuarios está desactivado.")
     await hit(request.app, "signup", client_address(request))
     usuario = await service.crear_usuario(
@@ -45,6 +46,7 @@ async def registro(request: web.Request, body: RegistroIn) -> UsuarioOut:
         nombre=body.nombre,
         email=body.email,
         hashing=request.app[PASSWORDS],
+        password_min_length=settings.password_min_length,
     )
     return UsuarioOut.model_validate(usuario)
 

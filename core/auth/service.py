@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -9,14 +10,20 @@ from tortoise.exceptions import IntegrityError
 
 from core.api.errors import BadRequest, Unauthorized
 from core.auth.models import Rol, Token, Usuario
+from core.auth.names import impersonates_staff, normalize_name, skeleton
+from core.auth.password_policy import MIN_LENGTH_FLOOR, password_problems
 from core.auth.passwords import PasswordHashing, default_hashing, hash_token, new_token
 
 if TYPE_CHECKING:
     from core.ratelimit import RateLimits
     from core.sessions import SessionEnder
 
-#: The shortest password :func:`cambiar_password` accepts (as ``soporte createuser``).
-MIN_PASSWORD = 8
+#: What a username may contain (after NFKC): letters, digits and ``.@+-_``, as at sign-up.
+_USERNAME = re.compile(r"^[\w.@+-]+$")
+_USERNAME_MAX, _NOMBRE_MAX = 150, 200
+
+#: The shortest password :func:`cambiar_password` accepts by default (the policy's floor).
+MIN_PASSWORD = MIN_LENGTH_FLOOR
 
 
 async def crear_usuario(
@@ -28,18 +35,37 @@ async def crear_usuario(
     email: str = "",
     password_hash: str | None = None,
     hashing: PasswordHashing | None = None,
+    password_min_length: int | None = None,
 ) -> Usuario:
-    """Create a user; a taken username is a 400 on ``username``.
+    """Create a user, or a 400 listing every bad field (``username``, ``nombre``, ``password``).
+
+    Names are stored normalised (:func:`core.auth.names.normalize_name`). Refused: a username
+    that is taken or looks like a taken one (same confusable skeleton: ``аdmin`` in Cyrillic
+    once ``admin`` exists); for a customer, a username or display name with a staff marker
+    (``Carla Ruiz (Soporte)``) — staff accounts may use them. With ``password_min_length``
+    (sign-up, ``soporte createuser``) the password must pass the policy of
+    :mod:`core.auth.password_policy`; without it (demo data, tests) it is not checked.
 
     ``password_hash`` lets callers that create many users (tests, bulk demo data) reuse one
     precomputed hash instead of paying argon2 for each. The hash is computed on ``hashing``'s
     threads (the app's pool; by default the process's own), never on the event loop.
     """
+    username, nombre = normalize_name(username), normalize_name(nombre)
+    errors = await _name_errors(username, nombre, rol)
+    if password_min_length is not None:
+        problems = password_problems(
+            password, username=username, nombre=nombre, email=email, min_length=password_min_length
+        )
+        if problems:
+            errors["password"] = problems
+    if errors:
+        raise BadRequest("Datos inválidos.", errors=errors)
     if password_hash is None:
         password_hash = await (hashing or default_hashing()).hash(password)
     try:
         return await Usuario.create(
             username=username,
+            username_skeleton=skeleton(username),
             password_hash=password_hash,
             rol=rol,
             nombre=nombre,
@@ -49,6 +75,36 @@ async def crear_usuario(
         raise BadRequest(
             "Datos inválidos.", errors={"username": ["Ese nombre de usuario ya existe."]}
         ) from exc
+
+
+async def _name_errors(username: str, nombre: str, rol: Rol) -> dict[str, list[str]]:
+    """What is wrong with a new user's (normalised) names, by field; one query at most."""
+    errors: dict[str, list[str]] = {}
+    clave = skeleton(username)
+    if not _USERNAME.match(username) or len(username) > _USERNAME_MAX or not clave:
+        errors["username"] = [
+            f"El nombre de usuario admite hasta {_USERNAME_MAX} letras, números y . @ + - _."
+        ]
+    elif rol == Rol.CLIENTE and impersonates_staff(username):
+        errors["username"] = [
+            "El nombre de usuario no puede hacerse pasar por el equipo de soporte "
+            "(soporte, admin, agente…)."
+        ]
+    else:
+        parecido = await Usuario.filter(username_skeleton=clave).only("id", "username").first()
+        if parecido is not None:
+            errors["username"] = [
+                "Ese nombre de usuario ya existe."
+                if parecido.username == username
+                else "Ese nombre de usuario se confunde con otro que ya existe."
+            ]
+    if len(nombre) > _NOMBRE_MAX:
+        errors["nombre"] = [f"El nombre admite hasta {_NOMBRE_MAX} caracteres."]
+    elif rol == Rol.CLIENTE and impersonates_staff(nombre):
+        errors["nombre"] = [
+            "El nombre no puede hacerse pasar por el equipo de soporte (soporte, admin, agente…)."
+        ]
+    return errors
 
 
 async def emitir_token(usuario: Usuario, ttl: timedelta) -> tuple[str, Token]:
@@ -113,16 +169,29 @@ async def cerrar_sesiones(usuario: Usuario, sesiones: SessionEnder | None = None
 
 
 async def cambiar_password(
-    usuario: Usuario, password: str, sesiones: SessionEnder | None = None
+    usuario: Usuario,
+    password: str,
+    sesiones: SessionEnder | None = None,
+    *,
+    min_length: int = MIN_PASSWORD,
+    hashing: PasswordHashing | None = None,
 ) -> None:
     """Set a new password: every token of the user is revoked and every session ended, so
-    whoever held the old password (or a token issued with it) is out everywhere at once."""
-    if len(password) < MIN_PASSWORD:
-        raise BadRequest(
-            "Datos inválidos.",
-            errors={"password": [f"La contraseña necesita al menos {MIN_PASSWORD} caracteres."]},
-        )
-    usuario.password_hash = hash_password(password)
+    whoever held the old password (or a token issued with it) is out everywhere at once.
+
+    The password must pass the sign-up policy (:mod:`core.auth.password_policy`), else a 400
+    on ``password``; it is hashed on ``hashing``'s threads, never on the event loop.
+    """
+    problems = password_problems(
+        password,
+        username=usuario.username,
+        nombre=usuario.nombre,
+        email=usuario.email,
+        min_length=min_length,
+    )
+    if problems:
+        raise BadRequest("Datos inválidos.", errors={"password": problems})
+    usuario.password_hash = await (hashing or default_hashing()).hash(password)
     await usuario.save(update_fields=["password_hash"])
     await cerrar_sesiones(usuario, sesiones)
 

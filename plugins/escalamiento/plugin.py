@@ -95,13 +95,14 @@ def register_escalation_policies() -> Iterable[Any]:
 @hookimpl
 def register_notifiers(app: web.Application) -> Iterable[Any]:
     """``log`` always; ``webhook`` when ``SOPORTE_ESCALAMIENTO_WEBHOOK_URL`` is set, signing
-    with ``SOPORTE_ESCALAMIENTO_WEBHOOK_SECRET`` (default: the secret key)."""
+    with ``SOPORTE_ESCALAMIENTO_WEBHOOK_SECRET`` (default: the key derived from the secret key
+    for webhooks — never the secret key itself, which would let a receiver mint links)."""
+    from core.keyring import WEBHOOKS, purpose_key
     from plugins.escalamiento.notificadores import notificadores_integrados
 
     propios = ajustes(app)
     url = propios.webhook_url
-    # Resolved only when needed: without a configured key it may create the key file.
-    secreto = (propios.webhook_secret or app[keys.SETTINGS].resolved_secret_key()) if url else None
+    secreto = (propios.webhook_secret or purpose_key(app, WEBHOOKS)) if url else None
     try:
         return notificadores_integrados(url, secreto)
     except ValueError as exc:

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from core.cli import DEMO_USERS, Env, cli
+from core.keyring import derive_key
 from core.plugins import installed_entry_points
 from core.settings import Settings
 from tests.core.ayudas import instalar_distribucion
@@ -138,6 +139,29 @@ def test_createuser_refuses_a_short_password(db: Path) -> None:
     assert invocar(["migrate"], env).exit_code == 0
     r = invocar(["createuser", "--username", "ana", "--password", "corta"], env)
     assert r.exit_code != 0 and "8" in una_linea(r)
+
+
+def test_createuser_applies_the_password_policy_and_lets_staff_say_soporte(db: Path) -> None:
+    env = entorno(db, SOPORTE_PLUGINS="none")
+    assert invocar(["migrate"], env).exit_code == 0
+    r = invocar(["createuser", "--username", "ana", "--password", "password"], env)
+    assert r.exit_code != 0 and "password: La contraseña es demasiado común." in una_linea(r)
+    cliente = ["createuser", "--username", "carla", "--password", "una-clave-larga"]
+    r = invocar([*cliente, "--nombre", "Carla Ruiz (Soporte)"], env)
+    assert r.exit_code != 0 and una_linea(r).startswith("Error: nombre: ")
+    r = invocar([*cliente, "--nombre", "Carla Ruiz (Soporte)", "--rol", "AGENTE"], env)
+    assert r.exit_code == 0, r.output
+    r = invocar(["createuser", "--username", "c\u0430rla", "--password", "otra-clave-larga"], env)
+    assert r.exit_code != 0 and "se confunde" in una_linea(r)  # Cyrillic а: carla exists
+
+
+def test_derived_key_prints_the_key_of_a_purpose(db: Path) -> None:
+    env = entorno(db, SOPORTE_PLUGINS="none", SOPORTE_SECRET_KEY="fija")
+    r = invocar(["derived-key", "webhooks"], env)
+    assert r.exit_code == 0 and r.output == derive_key("fija", "webhooks") + "\n"
+    assert derive_key("fija", "webhooks") not in (derive_key("fija", "download-links"), "fija")
+    r = invocar(["derived-key", "No Vale"], env)
+    assert r.exit_code != 0 and "not a key purpose" in una_linea(r)
 
 
 def test_commands_on_a_database_never_migrated_fail_in_one_line(db: Path) -> None:

@@ -126,4 +126,40 @@ def test_core_migrations_package_is_where_the_config_says() -> None:
     assert config["apps"][CORE_LABEL]["migrations"] == "core.migrations"
     assert config["apps"]["tickets"]["migrations"] == "plugins.tickets.migrations"
     assert migrations_package("a.b.models") == "a.b.migrations"
-    assert migraciones("core.migrations") == ["0001_inicial", "0002_sin_login_fallido"]
+    assert migraciones("core.migrations") == [
+        "0001_inicial",
+        "0002_esqueleto_username",
+        "0003_sin_login_fallido",
+    ]
+
+
+async def test_the_skeleton_migration_fills_existing_users(tmp_path: Path) -> None:
+    """Users made before ``core.0002`` get the skeleton of their username from it, so that a
+    look-alike of an old account is refused too."""
+    from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
+
+    db = tmp_path / "x.db"
+    config = config_para(CORE_LABEL, f"sqlite://{db}")
+    ctx = await open_context(config)
+    try:
+        executor = MigrationExecutor(ctx.db("default"), config["apps"])
+        await executor.migrate([MigrationTarget(CORE_LABEL, "0001_inicial")])
+    finally:
+        await ctx.close_connections()
+    con = sqlite3.connect(db)
+    try:
+        con.executemany(
+            "INSERT INTO core_usuario (username, password_hash, nombre, email, rol, activo, "
+            "fecha_creacion) VALUES (?, 'x', '', '', 'CLIENTE', 1, '2026-01-01')",
+            [("Admin",), ("ana",)],
+        )
+        con.commit()
+    finally:
+        con.close()
+    await migrate(config)
+    con = sqlite3.connect(db)
+    try:
+        filas = con.execute("SELECT username, username_skeleton FROM core_usuario ORDER BY id")
+        assert filas.fetchall() == [("Admin", "admin"), ("ana", "ana")]
+    finally:
+        con.close()

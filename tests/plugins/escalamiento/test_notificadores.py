@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from core.cli import Env
 from core.db import open_context, tortoise_config
 from core.events import EventBus
+from core.keyring import WEBHOOKS, derive_key
 from core.plugins import PluginError
 from plugins.escalamiento import plugin, service
 from plugins.escalamiento.notificadores import (
@@ -43,7 +44,9 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.plugins("tickets", "escalamiento")
 
 SECRETO = "secreto-del-receptor"
-CLAVE_DE_PRUEBAS = "clave-secreta-de-pruebas"  # the soporte_settings fixture's secret key
+#: Without a webhook secret of its own the webhook signs with the key derived for webhooks from
+#: the soporte_settings fixture's secret key (never with the secret key itself).
+CLAVE_DE_PRUEBAS = derive_key("clave-secreta-de-pruebas", WEBHOOKS)
 
 
 class Receptor:

@@ -13,6 +13,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from core import keys
 from core.auth.models import Rol
 from core.db import activate
+from core.keyring import LINKS
 from core.testing import SoporteClient
 from plugins.tickets.service import Adjunto, Ticket
 from tests.plugins.tickets.conftest import GUIA, bearer, crear, formulario, responder
@@ -155,13 +156,12 @@ async def test_enlace_alterado_o_caducado_es_403(soporte):
             return int(time.time()) - soporte.app[keys.SETTINGS].link_ttl_seconds - 60
 
     adjunto = await Adjunto.get(id=subido["id"])
-    firmante = URLSafeTimedSerializer(
-        soporte.app[keys.SETTINGS].secret_key, salt="soporte.descarga", signer=Antiguo
-    )
+    clave = soporte.app[keys.KEYRING].key(LINKS)  # links' own key, not the secret key
+    firmante = URLSafeTimedSerializer(clave, salt="soporte.descarga", signer=Antiguo)
     viejo = firmante.dumps({"k": adjunto.clave, "n": adjunto.nombre, "t": adjunto.tipo})
-    fresco = URLSafeTimedSerializer(
-        soporte.app[keys.SETTINGS].secret_key, salt="soporte.descarga"
-    ).dumps({"k": adjunto.clave, "n": adjunto.nombre, "t": adjunto.tipo})
+    fresco = URLSafeTimedSerializer(clave, salt="soporte.descarga").dumps(
+        {"k": adjunto.clave, "n": adjunto.nombre, "t": adjunto.tipo}
+    )
     r = await soporte.session.get(soporte.make_url(f"/api/descargas/{fresco}/"))
     assert r.status == 200  # the same link, signed now, works: only its age differs
     r = await soporte.session.get(soporte.make_url(f"/api/descargas/{viejo}/"))

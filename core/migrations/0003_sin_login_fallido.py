@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0001_inicial")]
+    dependencies = [("core", "0002_esqueleto_username")]
 
     initial = False
 
