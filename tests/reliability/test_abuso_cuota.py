@@ -278,9 +278,7 @@ async def test_two_processes_sweeping_at_once_delete_each_row_once(
 
     totales = await asyncio.gather(proceso(soporte.app), proceso(otra))
     assert sum(totales) == len(huerfanos)
-    assert sorted(await Adjunto.all().values_list("id", flat=True)) == [
-        a["id"] for a in adjuntados
-    ]
+    assert sorted(await Adjunto.all().values_list("id", flat=True)) == [a["id"] for a in adjuntados]
     assert len(archivos(media_de(soporte))) == len(adjuntados)
     assert all("locked" in str(f) for f in fallos)
 
