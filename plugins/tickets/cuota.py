@@ -70,7 +70,9 @@ class Cuota:
 
 
 def _mib(n: int) -> str:
-    """``209715200`` → ``"200 MiB"`` (at most two decimals)."""
+    """``209715200`` → ``"200 MiB"`` (at most two decimals); under 1 MiB in KiB."""
+    if n < MIB:
+        return f"{n / 1024:.0f} KiB"
     return f"{n / MIB:.2f}".rstrip("0").rstrip(".") + " MiB"
 
 

@@ -10,13 +10,20 @@ and never one that got attached meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import pytest
 from tortoise.exceptions import OperationalError
+from tortoise.transactions import in_transaction
 
 from core import keys
+from core.api.errors import TooManyRequests
 from core.db import activate
+from core.storage import Upload
+from plugins.tickets import service
+from plugins.tickets.cuota import Cuota, comprobar_cuota
 from plugins.tickets.limpieza import barrer, borrar, candidatos
 from plugins.tickets.models import Adjunto, Ticket
 from plugins.tickets.plugin import NOMBRE_BARRIDO
@@ -73,7 +80,7 @@ async def test_quota_over_several_requests_is_429_with_retry_after_and_leaves_no
         assert r.status == 429, (caso, await r.text())
         assert r.content_type == "application/problem+json"
         cuerpo = await r.json()
-        assert "10 MiB por hora" not in cuerpo["detail"]  # names the real quota: 10 KiB
+        assert "como máximo 10 KiB por hora" in cuerpo["detail"], caso  # names the quota
         assert "Cuota de subida" in cuerpo["detail"] and "por hora" in cuerpo["detail"], caso
         # The oldest 4 KiB leave the window in just under an hour: then 4 KiB fit again.
         assert 3500 <= int(r.headers["Retry-After"]) <= 3600, caso
@@ -291,3 +298,36 @@ async def test_the_sweep_runs_in_the_background_when_an_interval_is_set(
     assert apagado.app[keys.SETTINGS].upload_sweep_interval_seconds == 0
     await start_app(upload_sweep_interval_seconds=3600)
     assert NOMBRE_BARRIDO in {t.get_name() for t in asyncio.all_tasks()}
+
+
+async def test_a_second_transaction_of_the_same_user_counts_after_the_first_commits(
+    start_app: Callable[..., Awaitable[SoporteClient]],
+) -> None:
+    """The interleaving the parallel test may not hit: while one request's transaction has
+    recorded its files and passed the check, a second request of the same user must wait for
+    it (PostgreSQL: the per-user advisory lock; SQLite: one writer) and then be refused."""
+    soporte = await start_app(upload_quota_mb_per_hour=CUOTA_MB)
+    ana = await soporte.usuario("ana")
+    cuota = Cuota.de(soporte.app[keys.SETTINGS])
+    storage = soporte.app[keys.STORAGE]
+
+    def subida() -> Upload:
+        return Upload("archivo", storage.new_key(), "a.bin", "application/octet-stream", 6 * KIB)
+
+    # The second request's task must not inherit the first one's transaction (a contextvar).
+    fuera = contextvars.copy_context()
+    async with in_transaction() as primera:
+        fila = await Adjunto.create(
+            clave=storage.new_key(), nombre="a", tipo="x", tamano=6 * KIB, subido_por=ana,
+            using_db=primera,
+        )  # fmt: skip
+        await comprobar_cuota(primera, ana.id, cuota, [fila.id])
+        segunda = asyncio.create_task(
+            service.guardar_adjuntos(ana, [subida()], cuota), context=fuera
+        )
+        # Without serialisation the second one would count only its own 6 KiB and pass now.
+        terminadas, _ = await asyncio.wait({segunda}, timeout=0.5)
+        assert not terminadas
+    with pytest.raises(TooManyRequests):
+        await segunda
+    assert await Adjunto.all().count() == 1
