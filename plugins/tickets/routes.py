@@ -119,7 +119,7 @@ async def crear_ticket(
         prioridad=body.prioridad,
         reserva_relacionada=body.reserva_relacionada,
         adjuntos=[*body.archivos_adjuntos, *files],
-        cuota=_cuota(request),
+        cuota=_cuota(request) if files else None,
     )
     # Everything the answer shows is at hand: a new ticket has its customer, no agent and no
     # rating; only attached files need a query (reloading it cost more than creating it).
@@ -196,7 +196,7 @@ async def responder(
         body.mensaje,
         service.Canal.TICKET,
         adjuntos=[*body.archivos_adjuntos, *files],
-        cuota=_cuota(request),
+        cuota=_cuota(request) if files else None,
     )
     vista = await service.cargar_respuesta(respuesta.id)
     return respuesta_out(vista, _enlaces(request))
