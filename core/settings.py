@@ -298,6 +298,26 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Host names the server answers to (comma-separated); empty: any.",
     )
+    upload_quota_mb_per_hour: float = Field(
+        200,
+        ge=0,
+        description="Most MiB one user may upload in any hour (0: no hourly quota).",
+    )
+    upload_quota_mb_per_day: float = Field(
+        1024,
+        ge=0,
+        description="Most MiB one user may upload in any 24 hours (0: no daily quota).",
+    )
+    upload_orphan_hours: float = Field(
+        24,
+        gt=0,
+        description="Age in hours after which an upload attached to nothing is deleted.",
+    )
+    upload_sweep_interval_seconds: float = Field(
+        3600,
+        ge=0,
+        description="Seconds between two passes of the orphan-upload sweep (0: no sweep).",
+    )
     link_ttl_seconds: int = Field(
         3600, ge=1, description="How long a signed attachment link stays valid, in seconds."
     )

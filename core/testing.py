@@ -248,6 +248,8 @@ def soporte_settings(
         media_dir=tmp_path / "media",
         secret_key="clave-secreta-de-pruebas",
         plugin_settings={"escalamiento": {"interval": 0}},
+        # Like the escalation scheduler: tests that want the orphan sweep run it themselves.
+        upload_sweep_interval_seconds=0,
         plugins=None,
         redis_url=soporte_redis_url,
         redis_prefix=f"prueba-{uuid.uuid4().hex[:12]}",

@@ -164,7 +164,13 @@ class Adjunto(Model):
 
     class Meta:
         table = "tickets_adjunto"
-        indexes = (("ticket_id", "id"), ("respuesta_id",), ("subido_por_id",))
+        # (subido_por, fecha_creacion): the upload quota sums one user's recent uploads.
+        indexes = (
+            ("ticket_id", "id"),
+            ("respuesta_id",),
+            ("subido_por_id",),
+            ("subido_por_id", "fecha_creacion"),
+        )
 
 
 class Valoracion(Model):

@@ -53,9 +53,52 @@ async def _totales(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+#: Name of the orphan-upload sweep's asyncio task (tests and operators can find it by name).
+NOMBRE_BARRIDO = "soporte-barrido-adjuntos"
+
+
+async def _barrido(app: web.Application) -> AsyncIterator[None]:
+    """The orphan-upload sweep (:mod:`plugins.tickets.limpieza`) for the life of the app."""
+    import asyncio
+    import contextlib
+    from datetime import timedelta
+
+    from core import keys
+    from plugins.tickets.limpieza import bucle
+
+    settings = app[keys.SETTINGS]
+    parar = asyncio.Event()
+    # Started here, the task inherits the context in which the database is current.
+    tarea = asyncio.create_task(
+        bucle(
+            app[keys.STORAGE],
+            timedelta(hours=settings.upload_orphan_hours),
+            settings.upload_sweep_interval_seconds,
+            parar,
+        ),
+        name=NOMBRE_BARRIDO,
+    )
+    try:
+        yield
+    finally:
+        parar.set()
+        try:
+            # A batch is one short statement: let it finish, cancel a stuck one.
+            await asyncio.wait_for(tarea, timeout=10)
+        except TimeoutError:
+            tarea.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await tarea
+
+
 @hookimpl
 def register_background(app: web.Application) -> Iterable[BackgroundContext]:
-    """The start-up step that prepares the totals the dashboard and the agents' list read."""
+    """The start-up step that prepares the totals the dashboard and the agents' list read;
+    and the orphan-upload sweep every ``SOPORTE_UPLOAD_SWEEP_INTERVAL_SECONDS`` (0: none)."""
+    from core import keys
+
+    if app[keys.SETTINGS].upload_sweep_interval_seconds > 0:
+        return [_totales, _barrido]
     return [_totales]
 
 

@@ -28,6 +28,7 @@ from core.plugin_contract import await_me_maybe
 from core.ratelimit import hit
 from core.storage import Upload, base_url
 from plugins.tickets import service
+from plugins.tickets.cuota import Cuota
 from plugins.tickets.schemas import (
     AdjuntoOut,
     MisTicketsQuery,
@@ -65,6 +66,11 @@ def _limite_archivos(request: web.Request, cuantos: int) -> None:
     maximo = request.app[keys.SETTINGS].max_files
     if cuantos > maximo:
         raise PayloadTooLarge(f"Se admiten como máximo {maximo} archivos por solicitud.")
+
+
+def _cuota(request: web.Request) -> Cuota | None:
+    """The per-user upload quotas of the settings (``None``: off)."""
+    return Cuota.de(request.app[keys.SETTINGS])
 
 
 async def _validar_reserva(request: web.Request, reserva_id: int, usuario: Usuario) -> None:
@@ -117,6 +123,7 @@ async def crear_ticket(
         prioridad=body.prioridad,
         reserva_relacionada=body.reserva_relacionada,
         adjuntos=[*body.archivos_adjuntos, *files],
+        cuota=_cuota(request) if files else None,
     )
     # Everything the answer shows is at hand: a new ticket has its customer, no agent and no
     # rating; only attached files need a query (reloading it cost more than creating it).
@@ -195,6 +202,7 @@ async def responder(
         body.mensaje,
         service.Canal.TICKET,
         adjuntos=[*body.archivos_adjuntos, *files],
+        cuota=_cuota(request) if files else None,
     )
     vista = await service.cargar_respuesta(respuesta.id)
     return respuesta_out(vista, _enlaces(request))
@@ -224,6 +232,6 @@ async def subir_adjuntos(request: web.Request, files: list[Upload]) -> list[Adju
     await hit(request.app, "uploads", current_user(request).id)
     if not files:
         raise BadRequest("Datos inválidos.", errors={"archivos": ["No se recibió ningún archivo."]})
-    adjuntos = await service.guardar_adjuntos(current_user(request), files)
+    adjuntos = await service.guardar_adjuntos(current_user(request), files, _cuota(request))
     url = _enlaces(request)
     return [adjunto_out(a, url) for a in adjuntos]

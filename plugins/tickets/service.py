@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from tortoise.connection import connections
 from tortoise.expressions import Case, Q, RawSQL, When
+from tortoise.transactions import in_transaction
 
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.api.fields import MAX_ID
@@ -49,6 +50,7 @@ from core.db import placeholders
 from core.events import UnitOfWork, in_unit_of_work
 from core.storage import Upload
 from plugins.tickets import agregados
+from plugins.tickets.cuota import Cuota, comprobar_cuota
 from plugins.tickets.events import (
     RespuestaCreada,
     TicketActualizado,
@@ -332,17 +334,28 @@ def ordenar(qs: QuerySet[Ticket], ordering: Sequence[str] = ()) -> QuerySet[Tick
 # --- writing -----------------------------------------------------------------------------------
 
 
-async def guardar_adjuntos(usuario: Usuario, archivos: Iterable[Upload]) -> list[Adjunto]:
+async def guardar_adjuntos(
+    usuario: Usuario, archivos: Iterable[Upload], cuota: Cuota | None = None
+) -> list[Adjunto]:
     """Record files just stored (``POST /adjuntos/``), unattached and owned by ``usuario``.
 
     Their ids can then be passed to :func:`crear_ticket` or :func:`responder` by the same user.
+    Over ``cuota`` nothing is recorded (429, see :mod:`plugins.tickets.cuota`).
     """
-    return [
-        await Adjunto.create(
-            clave=a.key, nombre=a.nombre, tipo=a.tipo, tamano=a.tamano, subido_por=usuario
-        )
-        for a in archivos
-    ]
+    async with in_transaction() as conn:
+        adjuntos = [
+            await Adjunto.create(
+                clave=a.key,
+                nombre=a.nombre,
+                tipo=a.tipo,
+                tamano=a.tamano,
+                subido_por=usuario,
+                using_db=conn,
+            )
+            for a in archivos
+        ]
+        await comprobar_cuota(conn, usuario.id, cuota, [a.id for a in adjuntos])
+    return adjuntos
 
 
 async def _vincular_adjuntos(
@@ -351,12 +364,15 @@ async def _vincular_adjuntos(
     adjuntos: Iterable[int | Upload],
     ticket_id: int,
     respuesta_id: int | None = None,
+    cuota: Cuota | None = None,
 ) -> None:
     """Attach previously uploaded files (ids) and fresh uploads to a ticket or reply.
 
     An id is accepted only if ``usuario`` uploaded it and it is not attached anywhere yet;
     otherwise a 400 listing every refused id. The claim is a conditional update, so two
-    requests can never attach the same file.
+    requests can never attach the same file — nor one the orphan sweep is deleting
+    (:mod:`plugins.tickets.limpieza`): either the attach wins, or the id is refused. Fresh
+    uploads count against ``cuota`` (429 past it).
     """
     items = list(adjuntos)
     ids = sorted({a for a in items if isinstance(a, int)})
@@ -380,9 +396,10 @@ async def _vincular_adjuntos(
                     ]
                 },
             )
+    nuevos: list[int] = []
     for upload in items:
         if isinstance(upload, Upload):
-            await Adjunto.create(
+            adjunto = await Adjunto.create(
                 clave=upload.key,
                 nombre=upload.nombre,
                 tipo=upload.tipo,
@@ -392,6 +409,10 @@ async def _vincular_adjuntos(
                 respuesta_id=respuesta_id,
                 using_db=conn,
             )
+            nuevos.append(adjunto.id)
+    if nuevos:
+        assert conn is not None  # fresh uploads are always recorded inside a unit of work
+        await comprobar_cuota(conn, usuario.id, cuota, nuevos)
 
 
 async def _bloquear(conn: BaseDBAsyncClient | None, ticket_id: int) -> Ticket:
@@ -458,10 +479,12 @@ async def crear_ticket(
     prioridad: Prioridad = Prioridad.MEDIA,
     reserva_relacionada: int | None = None,
     adjuntos: Iterable[int | Upload] = (),
+    cuota: Cuota | None = None,
 ) -> Ticket:
     """Open a ticket for ``cliente``: ABIERTO, waiting clock running; emits ``TicketCreado``.
 
-    ``adjuntos``: ids of the customer's unattached uploads and/or files just stored. The
+    ``adjuntos``: ids of the customer's unattached uploads and/or files just stored (the
+    latter count against ``cuota``). The
     number ``TK-…`` derives from the id, assigned by the database in the same ``INSERT``, so
     it is unique however many tickets are created at once. ``reserva_relacionada`` is stored
     as given; validating it (hook ``validate_reserva``) is the caller's job.
@@ -497,7 +520,7 @@ async def crear_ticket(
         conn = uow.connection
         assert conn is not None
         ticket = await _insertar_ticket(conn, **valores)
-        await _vincular_adjuntos(conn, cliente, archivos, ticket.id)
+        await _vincular_adjuntos(conn, cliente, archivos, ticket.id, cuota=cuota)
         await uow.emit(TicketCreado(ticket_id=ticket.id, cliente_id=cliente.id))
     return ticket
 
@@ -573,6 +596,7 @@ async def responder(
     mensaje: str,
     canal: Canal = Canal.TICKET,
     adjuntos: Iterable[int | Upload] = (),
+    cuota: Cuota | None = None,
 ) -> Respuesta:
     """Store a reply and apply the state machine in one transaction.
 
@@ -580,7 +604,8 @@ async def responder(
     place. A blank ``mensaje`` is a 400, a CERRADO ticket a 409. An agent's reply records the
     first agent answer, moves ABIERTO → EN_PROGRESO and stops the waiting clock; a customer's
     reply restarts the clock and reopens RESUELTO → EN_PROGRESO. ``adjuntos``: ids of the
-    author's unattached uploads and/or files just stored. Emits ``RespuestaCreada`` and, when
+    author's unattached uploads and/or files just stored (the latter count against
+    ``cuota``). Emits ``RespuestaCreada`` and, when
     the state changed, ``TicketActualizado``. The returned reply has ``autor`` set.
     """
     if not mensaje or not mensaje.strip():
@@ -593,7 +618,7 @@ async def responder(
         respuesta = await Respuesta.create(
             ticket_id=ticket.id, autor=autor, mensaje=mensaje, canal=canal, using_db=conn
         )
-        await _vincular_adjuntos(conn, autor, adjuntos, ticket.id, respuesta.id)
+        await _vincular_adjuntos(conn, autor, adjuntos, ticket.id, respuesta.id, cuota)
         ahora = respuesta.fecha_creacion or _ahora()
         updates: dict[str, Any] = {"fecha_actualizacion": ahora}
         if autor.es_agente:
