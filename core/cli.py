@@ -397,6 +397,8 @@ def activate(env: Env, username: str) -> None:
 
     env.run_with_db(work)
     click.echo(f"usuario activado: {username}")
+
+
 @cli.command("derived-key")
 @click.argument("purpose")
 @pass_env

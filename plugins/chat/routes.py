@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from core.api.errors import Conflict, NotFound
 from core.api.routing import Routes, validation_errors
 from core.auth.models import Usuario
+from core.keys import CHANNELS, EVENTS, SESSIONS, SETTINGS
 from core.ratelimit import allow, describe_limit
 from plugins.chat import service
 from plugins.chat.schemas import (
