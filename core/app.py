@@ -253,8 +253,8 @@ def create_app(
         middlewares.insert(1, trusted_proxies_middleware(settings.trusted_proxies))
     app = web.Application(
         middlewares=middlewares,
-        # Never inflate a request body: an encoded one is refused (inbound_middleware), and
-        # this keeps a body that slipped past from being decompressed in the parser anyway.
+        # Never inflate a request body: an encoded one is refused where bodies are read
+        # (core.api.inbound.refuse_encoded_body), and this keeps the parser from inflating it.
         handler_args={"auto_decompress": False},
     )
     app[keys.SETTINGS] = settings
