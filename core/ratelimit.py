@@ -50,6 +50,7 @@ LIMITS: dict[str, tuple[str, str]] = {
     "chat_messages": ("rate_chat_messages", "mensajes en este chat"),
     "chat_typing": ("rate_chat_typing", "avisos de escritura en este chat"),
     "socket_opens": ("rate_socket_opens", "conexiones de chat abiertas"),
+    "socket_refusals": ("rate_socket_refusals", "conexiones rechazadas desde esta dirección"),
 }
 
 _UNITS = {

@@ -29,6 +29,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from core.auth.guards import session_from_token
 from core.auth.models import Token
 from core.auth.passwords import hash_token
+from core.keys import SETTINGS
+from core.proxies import client_address
+from core.ratelimit import allow
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
@@ -74,6 +77,19 @@ class _Session:
     timer: asyncio.TimerHandle | None = field(default=None, repr=False)
 
 
+async def _slow_down_refusals(request: web.Request) -> None:
+    """Hold a refused socket a while before its 4401 once its client address has been refused
+    more than ``rate_socket_refusals``.
+
+    The contract's client (the frontend guide's ``ChatSoporteWebSocket``) resets its attempts
+    when a socket opens, and the contract accepts a socket before closing it with 4401, so such
+    a client whose token died reconnects forever, as fast as it can. Waiting before the close
+    turns that loop into one attempt every few seconds, for that address only.
+    """
+    if not await allow(request.app, "socket_refusals", client_address(request)):
+        await asyncio.sleep(request.app[SETTINGS].socket_refusal_delay_seconds)
+
+
 class SessionRegistry:
     """This process's authenticated sockets, and the ending of their sessions.
 
@@ -101,6 +117,7 @@ class SessionRegistry:
         token = request.query.get("token")
         found = await session_from_token(token)
         if found is None or token is None:
+            await _slow_down_refusals(request)
             await socket.close(code=CLOSE_UNAUTHENTICATED, message=REASON_BAD_TOKEN)
             return None
         usuario, expires = found

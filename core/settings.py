@@ -268,6 +268,18 @@ class Settings(BaseSettings):
         "60/minute",
         description="Chat sockets opened per user (limits' notation; `off` disables).",
     )
+    rate_socket_refusals: str = Field(
+        "30/minute",
+        description="Sockets refused for a bad token per client address before each further "
+        "refusal waits `socket_refusal_delay_seconds` (limits' notation; `off` disables).",
+    )
+    socket_refusal_delay_seconds: float = Field(
+        5,
+        ge=0,
+        le=60,
+        description="How long a socket refused past `rate_socket_refusals` is held before "
+        "its 4401, so that a client reconnecting in a loop slows down (seconds).",
+    )
     max_sockets_per_user: int = Field(
         20, ge=1, description="Chat sockets one user may hold open at once in one process."
     )
@@ -374,6 +386,7 @@ class Settings(BaseSettings):
         "rate_chat_messages",
         "rate_chat_typing",
         "rate_socket_opens",
+        "rate_socket_refusals",
     )
     @classmethod
     def _rate(cls, value: str) -> str:

@@ -283,3 +283,30 @@ def test_the_password_is_never_an_argument() -> None:
     comando = cli.commands["changepassword"]
     assert [p.name for p in comando.params] == ["username", "password_stdin"]
     assert json.dumps([p.opts for p in comando.params]).count("--password") == 1
+
+
+async def test_a_client_reconnecting_with_a_dead_token_is_slowed_down(
+    start_app: Callable[..., Awaitable[SoporteClient]],
+) -> None:
+    """The guide's client reconnects at once after every 4401 (it resets its attempts when a
+    socket opens): past ``rate_socket_refusals`` its address waits before each refusal."""
+    soporte = await start_app(
+        ["tickets", "chat"], rate_socket_refusals="3/minute", socket_refusal_delay_seconds=1.5
+    )
+    ana = await soporte.usuario("ana")
+    ticket = await crear_ticket(soporte, ana)
+    loop = asyncio.get_running_loop()
+    esperas = []
+    for _ in range(4):
+        inicio = loop.time()
+        ws = await soporte.client.ws_connect(
+            f"/ws/soporte/ticket/{ticket}/", params={"token": "caducado"}
+        )
+        assert await cerrado(ws) == CLOSE_UNAUTHENTICATED
+        esperas.append(loop.time() - inicio)
+    assert max(esperas[:3]) < 1.5, esperas  # within the limit: refused at once
+    assert esperas[3] >= 1.5, esperas  # past it: held for the delay, then refused
+    # A valid token from the same address is not held.
+    inicio = loop.time()
+    await conectar(soporte, ticket, token_of(ana))
+    assert loop.time() - inicio < 1.5
