@@ -134,7 +134,10 @@ async def login(
     them the answer is a 429 whose ``Retry-After`` says when the window has room. Unknown users
     and wrong passwords get the same answer after the same work (a dummy hash).
     """
-    account = username.lower()[:150]
+    # Normalised as at sign-up, so the name typed then (full-width, extra spaces) finds the
+    # account, and its variants share one count.
+    username = normalize_name(username)
+    account = username.casefold()[:150]
     await limits.hit("login_address", client)
     await limits.hit("login_account", account)
     await limits.hit(

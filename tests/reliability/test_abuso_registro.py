@@ -142,6 +142,12 @@ async def test_names_are_stored_normalised(soporte: SoporteClient) -> None:
         "/api/auth/token/", json={"username": "lucia", "password": "una-clave-larga"}
     )
     assert r.status == 200
+    # Logging in with the name as typed at sign-up finds the normalised account too.
+    r = await soporte.post(
+        "/api/auth/token/",
+        json={"username": "\uff4c\uff55\uff43\uff49\uff41", "password": "una-clave-larga"},
+    )
+    assert r.status == 200, await r.text()
 
 
 async def test_an_honest_sign_up_still_works(soporte: SoporteClient) -> None:
