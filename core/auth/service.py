@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 from core.api.errors import BadRequest, Unauthorized
 from core.auth.models import Rol, Token, Usuario
 from core.auth.names import impersonates_staff, normalize_name, skeleton
-from core.auth.password_policy import MIN_LENGTH_FLOOR, password_problems
+from core.auth.password_policy import MIN_LENGTH_FLOOR, check_password, password_problems
 from core.auth.passwords import PasswordHashing, default_hashing, hash_token, new_token
 
 if TYPE_CHECKING:
@@ -185,15 +185,13 @@ async def cambiar_password(
     The password must pass the sign-up policy (:mod:`core.auth.password_policy`), else a 400
     on ``password``; it is hashed on ``hashing``'s threads, never on the event loop.
     """
-    problems = password_problems(
+    check_password(
         password,
         username=usuario.username,
         nombre=usuario.nombre,
         email=usuario.email,
         min_length=min_length,
     )
-    if problems:
-        raise BadRequest("Datos inválidos.", errors={"password": problems})
     usuario.password_hash = await (hashing or default_hashing()).hash(password)
     await usuario.save(update_fields=["password_hash"])
     await cerrar_sesiones(usuario, sesiones)
