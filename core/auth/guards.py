@@ -55,47 +55,58 @@ async def user_from_token(token: str | None) -> Usuario | None:
 
     One indexed query; used by the HTTP middleware and by WebSocket handlers (``?token=``).
     """
-    found = await session_from_token(token)
-    return found[0] if found is not None else None
+    fila = await _token_row(token, with_expiry=False)
+    if fila is None:
+        return None
+    usuario = Usuario._init_from_db(**fila)
+    return usuario if usuario.activo else None
 
 
 async def session_from_token(token: str | None) -> tuple[Usuario, datetime] | None:
     """The active user behind a raw token and when the token expires; ``None`` as
     :func:`user_from_token`. What :mod:`core.sessions` needs to end a socket's session."""
+    fila = await _token_row(token, with_expiry=True)
+    if fila is None:
+        return None
+    caduca: datetime = Token._meta.fields_map["expira"].to_python_value(fila.pop(_EXPIRA))
+    usuario = Usuario._init_from_db(**fila)
+    return (usuario, caduca) if usuario.activo else None
+
+
+#: The alias of the token's expiry in :func:`session_from_token`'s row (no user column's name).
+_EXPIRA = "token__expira"
+
+
+async def _token_row(token: str | None, *, with_expiry: bool) -> dict[str, Any] | None:
+    """The user row behind a live token (plus its expiry under ``_EXPIRA`` when asked: only
+    sockets need it, and converting it costs every HTTP request time), or ``None``."""
     if not token or len(token) > 256 or token in ("null", "undefined"):
         return None
     # Every authenticated request runs this: one hand-written join instead of an ORM query
     # (whose building cost more than the query itself), on SQLite through the read connection
     # so that it never queues behind another request's writes.
     campos = ", ".join(f'u."{c}"' for c in Usuario._meta.db_fields)
-    expira = Token._meta.fields_map["expira"]
-    valores = [hash_token(token), expira.to_db_value(datetime.now(UTC), Token)]
+    if with_expiry:
+        campos += f', t."expira" AS "{_EXPIRA}"'
+    valores = [
+        hash_token(token),
+        Token._meta.fields_map["expira"].to_db_value(datetime.now(UTC), Token),
+    ]
     lector = reader()
     conn = None if lector is not None else Usuario._meta.db
     hash_, ahora = ("?", "?") if conn is None else placeholders(conn, 2)
     sql = (
-        f'SELECT {campos}, t."expira" AS "{_EXPIRA}" FROM "{Token._meta.db_table}" t '
-        f'JOIN "{Usuario._meta.db_table}" u '
+        f'SELECT {campos} FROM "{Token._meta.db_table}" t JOIN "{Usuario._meta.db_table}" u '
         f"ON u.id = t.usuario_id WHERE t.key_hash = {hash_} AND t.expira > {ahora}"
     )
     if lector is not None:
         async with lector.execute(sql, valores) as cursor:
             fila = await cursor.fetchone()
             nombres = [d[0] for d in cursor.description]
-        filas = [dict(zip(nombres, fila, strict=True))] if fila else []
-    else:
-        assert conn is not None
-        filas = await conn.execute_query_dict(sql, valores)
-    if not filas:
-        return None
-    fila_usuario = dict(filas[0])
-    caduca: datetime = expira.to_python_value(fila_usuario.pop(_EXPIRA))
-    usuario = Usuario._init_from_db(**fila_usuario)
-    return (usuario, caduca) if usuario.activo else None
-
-
-#: The alias of the token's expiry in :func:`session_from_token`'s row (no user column's name).
-_EXPIRA = "token__expira"
+        return dict(zip(nombres, fila, strict=True)) if fila else None
+    assert conn is not None
+    filas = await conn.execute_query_dict(sql, valores)
+    return dict(filas[0]) if filas else None
 
 
 def token_from_header(header: str) -> str | None:
