@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Final, cast
 from tortoise.functions import Sum
 
 from core.api.errors import TooManyRequests
+from core.db import placeholders
 from plugins.tickets.models import Adjunto
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def _mib(n: int) -> str:
 async def _bloquear_usuario(conn: BaseDBAsyncClient, usuario_id: int) -> None:
     """Serialise the quota checks of one user until the transaction ends (PostgreSQL only)."""
     if conn.capabilities.dialect == "postgres":
-        marca = "%s" if "psycopg" in type(conn).__module__ else "$1"
+        (marca,) = placeholders(conn, 1)
         await conn.execute_query(
             f"SELECT pg_advisory_xact_lock({_CLAVE_BLOQUEO}, {marca})", [usuario_id]
         )
