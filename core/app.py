@@ -36,8 +36,8 @@ from core.plugin_contract import BackgroundContext as BackgroundContext  # its o
 from core.plugin_contract import PluginError
 from core.plugin_settings import PluginSettings, build_plugin_settings
 from core.plugins import PluginHost
-from core.proxies import trusted_proxies_middleware
-from core.ratelimit import rate_limits_ctx
+from core.proxies import client_address, trusted_proxies_middleware
+from core.ratelimit import hit, rate_limits_ctx
 from core.realtime import ChannelLayer, InMemoryChannelLayer
 from core.sessions import SessionRegistry
 from core.settings import Settings
@@ -94,8 +94,12 @@ def _handler_for(endpoint: Endpoint) -> Callable[[web.Request], Any]:
         return websocket
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        enforce_access(request, endpoint.auth)
+        usuario = enforce_access(request, endpoint.auth)
         kwargs: dict[str, Any] = _path_args(endpoint, request)
+        if endpoint.files and request.content_type == "multipart/form-data":
+            # Counted before the body is read: past the limit nothing reaches the disk.
+            who = usuario.id if usuario is not None else client_address(request)
+            await hit(request.app, "uploads", who)
         if endpoint.query is not None:
             kwargs["query"] = validate_model(
                 endpoint.query, query_dict(request, endpoint.query), where="query"

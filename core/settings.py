@@ -253,7 +253,8 @@ class Settings(BaseSettings):
     )
     rate_uploads: str = Field(
         "60/minute",
-        description="Requests carrying files per user (limits' notation; `off` disables).",
+        description="Multipart requests per user to endpoints that take files, counted before "
+        "the body is read (limits' notation; `off` disables).",
     )
     rate_chat_messages: str = Field(
         "20/10 seconds",

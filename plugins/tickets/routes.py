@@ -109,8 +109,6 @@ async def crear_ticket(
     """Open a ticket (JSON as the guide sends it, or form data with files)."""
     usuario = current_user(request)
     await hit(request.app, "tickets", usuario.id)
-    if files:
-        await hit(request.app, "uploads", usuario.id)
     _limite_archivos(request, len(set(body.archivos_adjuntos)) + len(files))
     if body.reserva_relacionada is not None:
         await _validar_reserva(request, body.reserva_relacionada, usuario)
@@ -191,8 +189,6 @@ async def responder(
 ) -> RespuestaOut:
     """Reply to a ticket: form data (`mensaje`, `archivo_0`…) as the guide sends, or JSON."""
     usuario = current_user(request)
-    if files:
-        await hit(request.app, "uploads", usuario.id)
     ticket = await service.obtener_visible(usuario, id)
     _limite_archivos(request, len(set(body.archivos_adjuntos)) + len(files))
     respuesta = await service.responder(
@@ -229,7 +225,6 @@ async def valorar(request: web.Request, id: int, body: ValorarIn) -> ValoracionO
 )
 async def subir_adjuntos(request: web.Request, files: list[Upload]) -> list[AdjuntoOut]:
     """Upload files (any field names); their ids go in `archivos_adjuntos` later."""
-    await hit(request.app, "uploads", current_user(request).id)
     if not files:
         raise BadRequest("Datos inválidos.", errors={"archivos": ["No se recibió ningún archivo."]})
     adjuntos = await service.guardar_adjuntos(current_user(request), files, _cuota(request))

@@ -180,6 +180,38 @@ async def test_upload_requests_are_limited_per_user(start_app: StartApp) -> None
     assert await estados([await subir() for _ in range(5)]) == {201: 3, 429: 2}
 
 
+async def test_an_upload_past_the_limit_is_refused_before_its_body_is_read(
+    start_app: StartApp,
+) -> None:
+    """The 429 comes while the client is still to send its 10 MiB: nothing of it is read or
+    written to disk first."""
+    soporte = await start_app(plugins=["tickets"], rate_uploads="1/minute")
+    ana = await soporte.usuario("ana")
+    server = soporte.client.server
+    cabecera = (
+        "POST /api/soporte/adjuntos/ HTTP/1.1\r\n"
+        f"Host: {server.host}\r\n"
+        f"Authorization: {soporte.auth(ana)['Authorization']}\r\n"
+        "Content-Type: multipart/form-data; boundary=limite\r\n"
+        f"Content-Length: {10 * 1024 * 1024}\r\n\r\n"
+    ).encode()
+    respuestas = []
+    for _ in range(2):
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            writer.write(cabecera + b"--limite\r\n")  # then nothing more of the body
+            await writer.drain()
+            try:
+                respuestas.append(await asyncio.wait_for(reader.readline(), 3))
+            except TimeoutError:
+                respuestas.append(b"(still waiting for the body)")
+        finally:
+            writer.close()
+    # The first is within the limit: the server waits for the rest of its body.
+    assert respuestas[0] == b"(still waiting for the body)"
+    assert respuestas[1].startswith(b"HTTP/1.1 429"), respuestas
+
+
 # --- chat ------------------------------------------------------------------------------------
 
 
