@@ -14,7 +14,8 @@ Three kinds of contribution, so that a disabled plugin's pages, links and panels
 - **Fragments** are found by convention too: a template ``<plugin>/_<slot>.html`` is included
   wherever a page offers ``slot`` (``widget``: an option of the floating help widget; ``panel``:
   a block of the agent dashboard; ``inicio``: a block of the portal's home; ``ticket``: a block
-  of the ticket detail pages). Fragments are included in plugin order.
+  of the ticket detail pages; ``cabecera``: an item of the header of every portal and console
+  page, beside the session). Fragments are included in plugin order.
 
 Every HTML answer carries a strict Content-Security-Policy (no inline scripts, styles or event
 handlers anywhere), and every answer ``X-Content-Type-Options: nosniff``.

@@ -215,6 +215,25 @@ async def test_static_folders_and_fragments_are_found_by_convention(
     assert 'id="widget-soporte"' not in await (await cliente.get("/agente/")).text()
 
 
+async def test_a_cabecera_fragment_sits_in_the_header_of_portal_and_console(
+    arrancar: Callable[..., Awaitable[SoporteClient]], tmp_path: Path
+) -> None:
+    """A plugin's ``_cabecera.html`` is an item of the header of every page, in both areas
+    (the slot the ``notificaciones`` bell uses); without one the header has no extras box."""
+    plugin = Paginas(tmp_path)
+    (tmp_path / "templates" / "paginas" / "_cabecera.html").write_text(
+        '<span id="eco-cabecera" data-area="{{ area }}">eco</span>'
+    )
+    cliente = await arrancar(extra=[plugin])
+    assert cliente.app[SITE].fragments["cabecera"] == ["paginas/_cabecera.html"]
+    for ruta, area in (("/", "cliente"), ("/entrar/", "cliente"), ("/agente/", "agente")):
+        html = await (await cliente.get(ruta)).text()
+        cabecera = html.split('<header class="cabecera">', 1)[1].split("</header>", 1)[0]
+        assert f'<span id="eco-cabecera" data-area="{area}">eco</span>' in cabecera
+    solo = await arrancar()
+    assert "cabecera-extras" not in await (await solo.get("/")).text()
+
+
 async def test_without_fragments_the_portal_has_no_widget(
     arrancar: Callable[..., Awaitable[SoporteClient]],
 ) -> None:
