@@ -1,4 +1,7 @@
 // The agents' queue: GET /api/soporte/tickets/ with every filter, inline state and assignment.
+// Live: `ticket` frames of the notifications socket (the bell re-dispatches them on `window` as
+// "soporte:notificaciones") re-fetch the current page with its filters, keeping the scroll and
+// the focused control, and a new ticket is announced in #cola-anuncios ("Nuevo ticket TK-…").
 import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, dia, h, insignia, mensajeError, opciones, paginacion, retrasar, vaciar } from "/static/core/dom.js";
@@ -8,6 +11,7 @@ const { usuario } = await sesion;
 const form = document.getElementById("filtros");
 const cuerpo = document.getElementById("cola");
 const paginas = document.getElementById("paginacion");
+const anuncios = document.getElementById("cola-anuncios");
 let pagina = 1;
 const turno = turnos();
 
@@ -19,6 +23,21 @@ async function patch(ticket, cambios) {
     avisar(mensajeError(error), "error");
   }
   cargar();
+}
+
+/** Where the keyboard is in the table (row and control), to put it back after a repaint. */
+function focoEnTabla() {
+  const activo = document.activeElement;
+  const tr = activo && cuerpo.contains(activo) ? activo.closest("tr") : null;
+  if (!tr) return null;
+  return { id: tr.dataset.id, indice: [...tr.querySelectorAll("a, select, button")].indexOf(activo) };
+}
+
+function devolverFoco(foco) {
+  if (!foco) return;
+  const tr = cuerpo.querySelector(`tr[data-id="${foco.id}"]`);
+  const control = tr && tr.querySelectorAll("a, select, button")[foco.indice];
+  if (control) control.focus({ preventScroll: true });
 }
 
 function fila(t) {
@@ -44,23 +63,66 @@ function fila(t) {
   );
 }
 
-async function cargar() {
+async function cargar({ vivo = false } = {}) {
   const { asignacion, ...filtros } = filtrosDe(form);
   filtros.agente_asignado = asignacion === "mios" ? usuario.id : "";
   try {
     const vigente = turno();
     const datos = await api(`/api/soporte/tickets/?${consulta({ page: pagina, size: 20, ...filtros })}`);
     if (!vigente()) return;
+    const desplazamiento = window.scrollY;
+    const foco = focoEnTabla();
     vaciar(cuerpo);
     if (!datos.results.length) {
       cuerpo.append(h("tr", {}, h("td", { colspan: 8, class: "vacio", text: "No hay tickets con estos filtros." })));
     }
     for (const t of datos.results) cuerpo.append(fila(t));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
+    if (vivo) {
+      window.scrollTo(window.scrollX, desplazamiento);
+      devolverFoco(foco);
+      anunciar(datos.results);
+    }
   } catch (error) {
     vaciar(cuerpo).append(h("tr", {}, h("td", { colspan: 8, class: "form-error", text: mensajeError(error) })));
   }
 }
+
+// --- live ------------------------------------------------------------------------------------
+const creados = new Set(); // ids of tickets created live, announced after the next load
+
+async function anunciar(resultados) {
+  if (!creados.size) return;
+  const pendientes = [...creados];
+  creados.clear();
+  const numeros = [];
+  for (const ticketId of pendientes) {
+    const enPagina = resultados.find((t) => t.id === ticketId);
+    if (enPagina) {
+      cuerpo.querySelector(`tr[data-id="${ticketId}"]`)?.classList.add("fila-nueva");
+      numeros.push(enPagina.numero);
+      continue;
+    }
+    try {
+      // Not on this page (filters, another page): the number still deserves the announcement.
+      numeros.push((await api(`/api/soporte/tickets/${ticketId}/`)).numero);
+    } catch {
+      // Gone or not visible: nothing to announce.
+    }
+  }
+  if (!numeros.length) return;
+  // Emptied first, so that the same sentence twice is read twice.
+  anuncios.textContent = "";
+  anuncios.textContent = numeros.map((numero) => `Nuevo ticket ${numero}`).join(". ");
+}
+
+const enVivo = retrasar(() => cargar({ vivo: true }), 300);
+window.addEventListener("soporte:notificaciones", (evento) => {
+  const frame = evento.detail;
+  if (frame.tipo !== "ticket") return;
+  if (frame.evento === "ticket_creado") creados.add(Number(frame.ticket_id));
+  enVivo();
+});
 
 const recargar = () => { pagina = 1; cargar(); };
 form.addEventListener("change", recargar);

@@ -6,6 +6,9 @@
 // that either works without the other:
 //   "soporte:ticket"  (this page → chat)  detail {ticket, ultimaRespuesta}, after every load;
 //   "soporte:mensaje" (chat → this page)  detail = a WebSocket `mensaje` frame to show.
+// The `notificaciones` plugin's bell re-dispatches its socket's frames on `window`
+// ("soporte:notificaciones"): a `ticket` frame of this ticket (state, priority, assignment, a
+// new reply) re-fetches it, keeping what the user is typing or has changed but not saved.
 import { api } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, fecha, h, insignia, mensajeError, mostrarError, retrasar, vaciar } from "/static/core/dom.js";
@@ -65,7 +68,7 @@ function dato(etiqueta, valor) {
   return [h("dt", { text: etiqueta }), h("dd", {}, valor)];
 }
 
-function pintar(t) {
+function pintar(t, anterior = null) {
   document.getElementById("ticket-titulo").textContent = `#${t.numero} - ${t.asunto}`;
   document.title = `${t.numero} · ${document.title.split(" · ").pop()}`;
   vaciar(document.getElementById("ticket-insignias")).append(
@@ -91,16 +94,18 @@ function pintar(t) {
   vacia.hidden = vistos.size > 0;
   const cerrado = t.estado === "CERRADO";
   document.getElementById("bloque-responder").hidden = cerrado;
-  if (area === "agente") pintarGestion(t);
-  else pintarCliente(t);
+  if (area === "agente") pintarGestion(t, anterior);
+  else pintarCliente(t, anterior);
   document.getElementById("ticket-cuerpo").hidden = false;
 }
 
-function pintarGestion(t) {
+function pintarGestion(t, anterior) {
   const form = document.getElementById("form-gestion");
-  form.elements.estado.value = t.estado;
-  form.elements.prioridad.value = t.prioridad;
-  form.elements.categoria.value = t.categoria;
+  for (const campo of ["estado", "prioridad", "categoria"]) {
+    // A live reload keeps a choice the agent made and has not saved yet.
+    const elegido = anterior && form.elements[campo].value !== anterior[campo];
+    if (!elegido) form.elements[campo].value = t[campo];
+  }
   document.getElementById("gestion-agente").textContent = t.agente_asignado
     ? `Asignado a ${t.agente_asignado.nombre}`
     : "Sin asignar";
@@ -108,12 +113,14 @@ function pintarGestion(t) {
   document.getElementById("gestion-desasignar").hidden = !t.agente_asignado;
 }
 
-function pintarCliente(t) {
+function pintarCliente(t, anterior) {
   const valorable = t.estado === "RESUELTO" || t.estado === "CERRADO";
   document.getElementById("bloque-valorar").hidden = !valorable;
   const actual = document.getElementById("valoracion-actual");
   actual.hidden = !t.valoracion;
-  if (t.valoracion) {
+  // A live reload must not undo the stars the customer is choosing.
+  const otraValoracion = !anterior || anterior.valoracion?.puntuacion !== t.valoracion?.puntuacion;
+  if (t.valoracion && otraValoracion) {
     actual.textContent = `Tu valoración: ${t.valoracion.puntuacion} de 5. Puedes cambiarla.`;
     const radio = document.querySelector(`#form-valorar input[value="${t.valoracion.puntuacion}"]`);
     if (radio) radio.checked = true;
@@ -122,6 +129,7 @@ function pintarCliente(t) {
 }
 
 async function cargar() {
+  const anterior = ticket;
   try {
     ticket = await api(`/api/soporte/tickets/${id}/`);
   } catch (error) {
@@ -131,7 +139,7 @@ async function cargar() {
     document.getElementById("ticket-titulo").textContent = "Ticket no disponible";
     return;
   }
-  pintar(ticket);
+  pintar(ticket, anterior);
   const ultimaRespuesta = Math.max(0, ...vistos);
   raiz.dataset.ultimaRespuesta = String(ultimaRespuesta);
   raiz.dataset.estado = ticket.estado;
@@ -158,6 +166,13 @@ document.addEventListener("soporte:mensaje", (evento) => {
   agregar({ id: m.id, autor: m.autor, autorId: m.autor_id, rol: m.rol, mensaje: m.contenido, cuando: m.timestamp, canal: "CHAT" });
   // A message may move the state (an agent's first answer, a customer reopening): refresh.
   refrescar();
+});
+
+// --- live changes from the notifications socket (state, priority, assignment, replies) -------
+// The reply itself may also come through the chat socket: `vistos` shows each reply once.
+window.addEventListener("soporte:notificaciones", (evento) => {
+  const frame = evento.detail;
+  if (frame.tipo === "ticket" && Number(frame.ticket_id) === id) refrescar();
 });
 
 // --- reply with files ------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-// "Mis tickets": GET /api/soporte/mis-tickets/ with the guide's filters, paginated.
-import { api, consulta, turnos } from "/static/core/api.js";
+// "Mis tickets": GET /api/soporte/mis-tickets/ with the guide's filters, paginated. Live: a
+// `ticket` frame of the notifications socket ("soporte:notificaciones" on `window`, from the
+// bell) about one of my tickets re-fetches the current page, filters kept.
+import { api, consulta, esAgente, turnos } from "/static/core/api.js";
 import { h, mensajeError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { sesion } from "/static/core/app.js";
 import { filtrosDe, tarjeta } from "./comun.js";
 
-await sesion;
+const { usuario } = await sesion;
 const form = document.getElementById("filtros");
 const lista = document.getElementById("lista-tickets");
 const paginas = document.getElementById("paginacion");
@@ -30,6 +32,16 @@ async function cargar() {
     lista.setAttribute("aria-busy", "false");
   }
 }
+
+const enVivo = retrasar(cargar, 300);
+window.addEventListener("soporte:notificaciones", (evento) => {
+  const frame = evento.detail;
+  if (frame.tipo !== "ticket") return;
+  const listado = lista.querySelector(`.ticket-card[data-id="${Number(frame.ticket_id)}"]`);
+  // A customer hears only about their own tickets (any may now match the filters); agents
+  // hear about every ticket, so only the listed ones concern this page.
+  if (!esAgente(usuario) || listado) enVivo();
+});
 
 const recargar = () => { pagina = 1; cargar(); };
 form.addEventListener("change", recargar);

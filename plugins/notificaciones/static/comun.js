@@ -1,0 +1,69 @@
+// Shared pieces of the notification pages and the bell: the Spanish label of each `tipo`, the
+// relative time ("hace 5 minutos") and one notification as a list item.
+import { fecha, h } from "/static/core/dom.js";
+
+/** Spanish labels of the notification types (the preferences page shows one row per type). */
+export const TIPOS = {
+  ticket_recibido: "Hemos recibido tu ticket",
+  respuesta_agente: "Un agente respondió a tu ticket",
+  estado_cambiado: "Cambió el estado de tu ticket",
+  ticket_nuevo: "Ticket nuevo",
+  respuesta_cliente: "El cliente respondió a un ticket asignado a mí",
+  ticket_asignado: "Me asignaron un ticket",
+  ticket_escalado: "Un ticket escaló a mi nivel",
+  caso_nuevo: "Caso nuevo",
+  caso_actualizado: "Cambió un caso",
+  envio_fallido: "Un envío falló definitivamente",
+};
+
+export function etiquetaTipo(tipo) {
+  return TIPOS[tipo] || tipo;
+}
+
+const relativo = new Intl.RelativeTimeFormat("es", { numeric: "auto" });
+const UNIDADES = [
+  ["year", 365 * 24 * 3600],
+  ["month", 30 * 24 * 3600],
+  ["week", 7 * 24 * 3600],
+  ["day", 24 * 3600],
+  ["hour", 3600],
+  ["minute", 60],
+];
+
+/** "hace 5 minutos", "ayer", "ahora" — the time of `iso` relative to `ahora` (ms). */
+export function haceCuanto(iso, ahora = Date.now()) {
+  if (!iso) return "";
+  // Clocks differ a little between server and browser: a moment "in the future" is now.
+  const segundos = Math.min(0, Math.round((new Date(iso).getTime() - ahora) / 1000));
+  for (const [unidad, tamano] of UNIDADES) {
+    if (-segundos >= tamano) return relativo.format(Math.round(segundos / tamano), unidad);
+  }
+  return relativo.format(0, "second");
+}
+
+/**
+ * One notification as an <li>: a link to its `url` (a plain item when it has none) with the
+ * title, the message and the relative time; unread ones are marked (class and hidden text).
+ * `alAbrir(notificacion, evento)` runs on click (it marks it read, then navigates).
+ */
+export function elemento(n, { alAbrir, etiqueta = "a" } = {}) {
+  const contenido = [
+    n.leida ? null : h("span", { class: "sr-only", text: "No leída: " }),
+    h("strong", { class: "notificacion-titulo", text: n.titulo }),
+    h("span", { class: "notificacion-mensaje", text: n.mensaje }),
+    h("time", { class: "notificacion-fecha", datetime: n.fecha_creacion, title: fecha(n.fecha_creacion), text: haceCuanto(n.fecha_creacion) }),
+  ];
+  const accion = n.url
+    ? h(etiqueta, { class: "notificacion-enlace", href: n.url, on: { click: (e) => alAbrir && alAbrir(n, e) } }, contenido)
+    : h("div", { class: "notificacion-enlace" }, contenido);
+  return h(
+    "li",
+    { class: `notificacion${n.leida ? "" : " no-leida"}`, dataset: { id: n.id, tipo: n.tipo } },
+    accion,
+  );
+}
+
+/** Whether a click should be left to the browser (new tab, new window, download). */
+export function clicModificado(evento) {
+  return evento.button !== 0 || evento.metaKey || evento.ctrlKey || evento.shiftKey || evento.altKey;
+}
