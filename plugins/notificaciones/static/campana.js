@@ -93,7 +93,7 @@ async function abrirNotificacion(n, evento) {
   } catch {
     // Navigating matters more than the mark: the page of the notification still opens.
   }
-  location.assign(n.url);
+  if (n.url) location.assign(n.url);
 }
 
 // --- frames ----------------------------------------------------------------------------------

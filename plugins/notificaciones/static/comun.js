@@ -12,7 +12,7 @@ export const TIPOS = {
   ticket_asignado: "Me asignaron un ticket",
   ticket_escalado: "Un ticket escaló a mi nivel",
   caso_nuevo: "Caso nuevo",
-  caso_actualizado: "Cambió un caso",
+  caso_actualizado: "Cambió un caso tuyo",
   envio_fallido: "Un envío falló definitivamente",
 };
 
@@ -42,20 +42,22 @@ export function haceCuanto(iso, ahora = Date.now()) {
 }
 
 /**
- * One notification as an <li>: a link to its `url` (a plain item when it has none) with the
+ * One notification as an <li>: a link to its `url` (a button when it has none) with the
  * title, the message and the relative time; unread ones are marked (class and hidden text).
  * `alAbrir(notificacion, evento)` runs on click (it marks it read, then navigates).
  */
-export function elemento(n, { alAbrir, etiqueta = "a" } = {}) {
+export function elemento(n, { alAbrir } = {}) {
   const contenido = [
     n.leida ? null : h("span", { class: "sr-only", text: "No leída: " }),
     h("strong", { class: "notificacion-titulo", text: n.titulo }),
     h("span", { class: "notificacion-mensaje", text: n.mensaje }),
     h("time", { class: "notificacion-fecha", datetime: n.fecha_creacion, title: fecha(n.fecha_creacion), text: haceCuanto(n.fecha_creacion) }),
   ];
+  const abrir = { click: (e) => alAbrir && alAbrir(n, e) };
+  // Without a page to open, the item is a button that only marks it read.
   const accion = n.url
-    ? h(etiqueta, { class: "notificacion-enlace", href: n.url, on: { click: (e) => alAbrir && alAbrir(n, e) } }, contenido)
-    : h("div", { class: "notificacion-enlace" }, contenido);
+    ? h("a", { class: "notificacion-enlace", href: n.url, on: abrir }, contenido)
+    : h("button", { type: "button", class: "notificacion-enlace", on: abrir }, contenido);
   return h(
     "li",
     { class: `notificacion${n.leida ? "" : " no-leida"}`, dataset: { id: n.id, tipo: n.tipo } },

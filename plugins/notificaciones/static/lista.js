@@ -41,7 +41,7 @@ async function abrir(n, evento) {
   } catch {
     // The notification's page opens anyway.
   }
-  location.assign(n.url);
+  if (n.url) location.assign(n.url);
 }
 
 function fila(n) {

@@ -1,0 +1,455 @@
+"""Notifications benchmark: live delivery to 2,000 sockets under 200 replies/s, and what the
+plugin adds to the cost of a reply.
+
+    .venv/bin/python bench/notificaciones.py [--sockets 2000] [--rate 200] [--seconds 10]
+        [--runs 3] [--cost-seconds 3]
+
+Two ``soporte run`` processes on fresh SQLite files, the same plugins but for one: **with**
+(``tickets,chat,faq,casos,escalamiento,notificaciones``) and **without** (the same minus
+``notificaciones``). Each gets one agent and ``--sockets`` customers with one open ticket each
+(users and tokens written straight into the database; tickets created through the API), and a
+first agent reply on every ticket, so that every measured reply is the steady case (the ticket
+already EN_PROGRESO).
+
+1. **Reply cost** (both servers, runs interleaved): the agent replies (``POST
+   /api/soporte/tickets/{id}/responder/``, JSON) one request at a time for ``--cost-seconds``,
+   cycling over the tickets. Per run: the p50 latency and the server's CPU time per reply (from
+   ``/proc``, counted until its CPU goes idle, so the work a reply leaves behind — the
+   notification push, the queued mail's delivery to the log — is included; it is also the
+   figure that holds on a machine shared with other work). Ratio with/without, target ≤ 1.10.
+2. **Live delivery** (the server with the plugin): every customer opens the notifications socket
+   (``/ws/soporte/notificaciones/?token=``, ``--sockets`` in one process) and waits for its
+   ``sincronizado``; then the agent replies at ``--rate`` per second (open loop: a reply is
+   sent on schedule whether or not the previous ones have answered) for ``--seconds``, each to
+   a different customer's ticket. Latency = from the moment the reply's request starts to the
+   arrival of that customer's ``notificacion`` frame (``respuesta_agente``). Target: p99 < 50 ms.
+
+Medians over ``--runs``. The machine is shared (2 cores here, with other work): quote the
+medians and the ratios, and say how loaded the machine was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shlex
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+from _util import free_port, pct, rss_kib, stop, wait_healthy
+
+ROOT = Path(__file__).resolve().parent.parent
+SOPORTE = str(Path(sys.executable).parent / "soporte")
+PLUGINS_WITHOUT = "tickets,chat,faq,casos,escalamiento"
+PLUGINS_WITH = PLUGINS_WITHOUT + ",notificaciones"
+DELIVERY_P99_MAX_MS = 50.0
+COST_RATIO_MAX = 1.10
+AGENT = "bench_agente"
+
+
+def clock_ticks() -> int:
+    return os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / clock_ticks()
+
+
+def server_env(tmp: Path, plugins: str) -> dict[str, str]:
+    """A server on its own SQLite file; limits that exist to refuse one abusive user are off,
+    since one agent replying 200 times a second and 2,000 sockets from one address are the
+    load being measured here."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
+    env.update(
+        SOPORTE_DATABASE_URL=f"sqlite://{tmp}/bench.db",
+        SOPORTE_PLUGINS=plugins,
+        SOPORTE_MEDIA_DIR=str(tmp / "media"),
+        SOPORTE_SECRET_KEY="bench",
+        SOPORTE_ESCALAMIENTO_INTERVAL="0",
+        SOPORTE_LOG_LEVEL="WARNING",
+        SOPORTE_RATE_TICKETS="off",
+        SOPORTE_RATE_UPLOADS="off",
+        SOPORTE_RATE_CHAT_MESSAGES="off",
+        SOPORTE_RATE_SOCKET_OPENS="off",
+        SOPORTE_RATE_SOCKET_REFUSALS="off",
+        SOPORTE_MAX_SOCKETS_PER_USER="100000",
+    )
+    return env
+
+
+def seed_users(db: Path, customers: int) -> tuple[str, list[str]]:
+    """The agent and ``customers`` customers with a token each, written straight into the
+    database (logging in 2,000 times would time the password hash). Returns the raw tokens."""
+    from core.auth.names import skeleton  # the same skeleton sign-up stores
+
+    now = datetime.now(UTC)
+    fecha = now.isoformat(sep=" ")
+    expira = (now + timedelta(days=1)).isoformat(sep=" ")
+    con = sqlite3.connect(db)
+    try:
+        rows = [(AGENT, "AGENTE", "Agente Bench", "")]
+        rows += [
+            (f"bench_cliente_{i}", "CLIENTE", f"Cliente {i}", f"cliente{i}@example.test")
+            for i in range(customers)
+        ]
+        tokens: list[str] = []
+        for username, rol, nombre, email in rows:
+            cur = con.execute(
+                "INSERT INTO core_usuario (username, username_skeleton, password_hash, nombre, "
+                "email, rol, activo, fecha_creacion) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                (username, skeleton(username), "!", nombre, email, rol, fecha),
+            )
+            raw = secrets.token_urlsafe(32)
+            con.execute(
+                "INSERT INTO core_token (key_hash, usuario_id, creado, expira) VALUES (?, ?, ?, ?)",
+                (hashlib.sha256(raw.encode()).hexdigest(), cur.lastrowid, fecha, expira),
+            )
+            tokens.append(raw)
+        con.commit()
+    finally:
+        con.close()
+    return tokens[0], tokens[1:]
+
+
+@dataclass
+class Server:
+    """One running ``soporte run`` with its users and tickets."""
+
+    name: str
+    proc: subprocess.Popen[bytes]
+    base: str
+    tmp: Path
+    agent: str = ""
+    customers: list[str] = field(default_factory=list)
+    tickets: list[int] = field(default_factory=list)
+
+
+def start_server(name: str, plugins: str, customers: int) -> Server:
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-notif-{name}-"))
+    env = server_env(tmp, plugins)
+    subprocess.run([SOPORTE, "migrate"], env=env, check=True, capture_output=True)
+    agent, tokens = seed_users(tmp / "bench.db", customers)
+    port = free_port()
+    proc = subprocess.Popen(
+        [SOPORTE, "run", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    return Server(name, proc, f"http://127.0.0.1:{port}", tmp, agent, tokens)
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+async def gather_limited(n: int, coros: list) -> list:  # type: ignore[type-arg]
+    """Run coroutines ``n`` at a time, results in order."""
+    sem = asyncio.Semaphore(n)
+
+    async def one(c):  # type: ignore[no-untyped-def]
+        async with sem:
+            return await c
+
+    return await asyncio.gather(*(one(c) for c in coros))
+
+
+async def prepare(server: Server) -> None:
+    """A ticket per customer, then a first agent reply on each (ABIERTO → EN_PROGRESO)."""
+    await wait_healthy(server.base, server.proc)
+    async with aiohttp.ClientSession(server.base) as s:
+
+        async def crear(token: str) -> int:
+            body = {"asunto": "Factura duplicada", "categoria": "PAGOS", "prioridad": "MEDIA",
+                    "descripcion": "Me cobraron dos veces la misma reserva."}  # fmt: skip
+            async with s.post("/api/soporte/tickets/", headers=auth(token), json=body) as r:
+                assert r.status == 201, await r.text()
+                return int((await r.json())["id"])
+
+        server.tickets = await gather_limited(16, [crear(t) for t in server.customers])
+        await gather_limited(16, [reply(s, server.agent, t) for t in server.tickets])
+
+
+async def reply(session: aiohttp.ClientSession, token: str, ticket: int) -> float:
+    """One agent reply; answers its latency in ms."""
+    start = time.perf_counter()
+    async with session.post(
+        f"/api/soporte/tickets/{ticket}/responder/",
+        headers=auth(token),
+        json={"mensaje": "Lo estamos revisando; te escribimos en cuanto lo sepamos."},
+    ) as r:
+        await r.read()
+        assert r.status == 201, f"{r.status} {await r.text()}"
+    return (time.perf_counter() - start) * 1000
+
+
+# --- 1. reply cost -----------------------------------------------------------------------------
+
+
+@dataclass
+class Cost:
+    p50_ms: float
+    cpu_ms_per_reply: float
+    replies: int
+
+
+async def wait_idle(pid: int, quiet_s: float = 0.3, limit_s: float = 10.0) -> None:
+    """Until the process has used (almost) no CPU for ``quiet_s``: its deferred work is done."""
+    deadline = time.perf_counter() + limit_s
+    last = cpu_seconds(pid)
+    while time.perf_counter() < deadline:
+        await asyncio.sleep(quiet_s)
+        now = cpu_seconds(pid)
+        if now - last < quiet_s * 0.05:
+            return
+        last = now
+
+
+async def read_all(server: Server) -> None:
+    """Every customer marks their notifications read: the e-mail of a notification is held
+    back while an earlier one of the same ticket is unread and recent (the plugin's flood rule),
+    so after this every measured reply also queues its mail — the dearer case."""
+    async with aiohttp.ClientSession(server.base) as s:
+
+        async def one(token: str) -> None:
+            async with s.post("/api/soporte/notificaciones/leer-todas/", headers=auth(token)) as r:
+                assert r.status == 204, await r.text()
+
+        await gather_limited(16, [one(t) for t in server.customers])
+
+
+async def measure_cost(server: Server, seconds: float, offset: int) -> Cost:
+    latencies: list[float] = []
+    if server.name == "with":
+        await read_all(server)
+    async with aiohttp.ClientSession(server.base) as s:
+        await reply(s, server.agent, server.tickets[0])  # warm connection
+        await wait_idle(server.proc.pid)
+        cpu0 = cpu_seconds(server.proc.pid)
+        deadline = time.perf_counter() + seconds
+        i = offset
+        while time.perf_counter() < deadline:
+            latencies.append(await reply(s, server.agent, server.tickets[i % len(server.tickets)]))
+            i += 1
+        await wait_idle(server.proc.pid)
+        cpu = cpu_seconds(server.proc.pid) - cpu0
+    return Cost(pct(latencies, 50), cpu * 1000 / len(latencies), len(latencies))
+
+
+# --- 2. live delivery --------------------------------------------------------------------------
+
+
+@dataclass
+class Delivery:
+    latencies_ms: list[float] = field(default_factory=list)
+    sent: int = 0
+    lost: int = 0
+    achieved_rate: float = 0.0
+    connect_s: float = 0.0
+    kib_per_socket: float = 0.0
+    reply_p99_ms: float = 0.0
+
+
+async def measure_delivery(server: Server, sockets: int, rate: float, seconds: float) -> Delivery:
+    result = Delivery()
+    ws_base = server.base.replace("http://", "ws://")
+    # ticket id → when its replies' requests started, oldest first (a customer's frames
+    # arrive in order, so each frame answers the oldest reply still waiting)
+    started: dict[int, deque[float]] = defaultdict(deque)
+    expected = 0
+    all_arrived = asyncio.Event()
+    # No connection limit: aiohttp's default (100) would queue socket 101 forever.
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as ws_session:
+        rss0 = rss_kib(server.proc.pid)
+        t0 = time.perf_counter()
+
+        async def open_one(token: str) -> aiohttp.ClientWebSocketResponse:
+            ws = await ws_session.ws_connect(
+                f"{ws_base}/ws/soporte/notificaciones/", params={"token": token}, heartbeat=None
+            )
+            while True:  # the replay of unread ones, then "sincronizado"
+                msg = await ws.receive(timeout=60)
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    raise SystemExit(f"socket closed while connecting: {msg.type} {msg.data}")
+                if json.loads(msg.data).get("tipo") == "sincronizado":
+                    return ws
+
+        conns = await gather_limited(50, [open_one(t) for t in server.customers[:sockets]])
+        result.connect_s = time.perf_counter() - t0
+        await asyncio.sleep(0.5)
+        result.kib_per_socket = (rss_kib(server.proc.pid) - rss0) / max(1, sockets)
+
+        async def read(ws: aiohttp.ClientWebSocketResponse) -> None:
+            async for msg in ws:
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    break
+                now = time.perf_counter()
+                frame = json.loads(msg.data)
+                n = frame.get("notificacion") if frame.get("tipo") == "notificacion" else None
+                if not n or n.get("tipo") != "respuesta_agente":
+                    continue
+                queue = started.get(n.get("ticket_id"))
+                if queue:
+                    result.latencies_ms.append((now - queue.popleft()) * 1000)
+                    if len(result.latencies_ms) >= expected:
+                        all_arrived.set()
+
+        readers = [asyncio.create_task(read(ws)) for ws in conns]
+        reply_latencies: list[float] = []
+        async with aiohttp.ClientSession(server.base, connector=aiohttp.TCPConnector(limit=0)) as s:
+
+            async def send(ticket: int) -> None:
+                started[ticket].append(time.perf_counter())
+                reply_latencies.append(await reply(s, server.agent, ticket))
+
+            await reply(s, server.agent, server.tickets[-1])  # warm the HTTP connection
+            await asyncio.sleep(0.5)
+            tickets = server.tickets[:sockets]
+            total = int(rate * seconds)
+            expected = total
+            tasks = []
+            begin = time.perf_counter()
+            for k in range(total):
+                # Open loop: the k-th reply starts at begin + k/rate, answered or not.
+                delay = begin + k / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                # Round robin over the customers: each hears every len(tickets)/rate seconds.
+                tasks.append(asyncio.create_task(send(tickets[k % len(tickets)])))
+            await asyncio.gather(*tasks)
+            result.sent = total
+            result.achieved_rate = total / (time.perf_counter() - begin)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(all_arrived.wait(), timeout=10)
+        for task in readers:
+            task.cancel()
+        for ws in conns:
+            await ws.close()
+    result.lost = result.sent - len(result.latencies_ms)
+    result.reply_p99_ms = pct(reply_latencies, 99)
+    return result
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+async def run(args: argparse.Namespace) -> list[str]:
+    customers = max(args.sockets, 2)
+    with_ = start_server("with", PLUGINS_WITH, customers)
+    without = start_server("without", PLUGINS_WITHOUT, customers)
+    servers = [with_, without]
+    loads = [load_average()]
+    try:
+        print(f"preparing {customers:,} customers with a ticket each, on both servers…", flush=True)
+        await asyncio.gather(prepare(with_), prepare(without))
+        costs: dict[str, list[Cost]] = {"with": [], "without": []}
+        deliveries: list[Delivery] = []
+        for r in range(args.runs):
+            for server in servers if r % 2 == 0 else servers[::-1]:
+                c = await measure_cost(server, args.cost_seconds, offset=r * 997)
+                costs[server.name].append(c)
+                print(
+                    f"run {r + 1} cost {server.name:<7}: {c.replies} replies, p50 "
+                    f"{c.p50_ms:.2f} ms, CPU {c.cpu_ms_per_reply:.2f} ms/reply",
+                    flush=True,
+                )
+            d = await measure_delivery(with_, args.sockets, args.rate, args.seconds)
+            deliveries.append(d)
+            loads.append(load_average())
+            print(
+                f"run {r + 1} delivery: {args.sockets:,} sockets (connected in "
+                f"{d.connect_s:.1f} s, {d.kib_per_socket:.1f} KiB each), {d.sent} replies at "
+                f"{d.achieved_rate:.0f}/s, delivered {len(d.latencies_ms)}, lost {d.lost}, "
+                f"latency ms p50 {pct(d.latencies_ms, 50):.2f} p99 {pct(d.latencies_ms, 99):.2f}"
+                f" max {max(d.latencies_ms, default=float('nan')):.2f}; reply p99 "
+                f"{d.reply_p99_ms:.2f}",
+                flush=True,
+            )
+    finally:
+        for server in servers:
+            stop(server.proc)
+            if not args.keep:
+                shutil.rmtree(server.tmp, ignore_errors=True)
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    p50 = med([pct(d.latencies_ms, 50) for d in deliveries])
+    p99 = med([pct(d.latencies_ms, 99) for d in deliveries])
+    lost = sum(d.lost for d in deliveries)
+    rate = med([d.achieved_rate for d in deliveries])
+    kib = med([d.kib_per_socket for d in deliveries])
+    lat = {k: med([c.p50_ms for c in v]) for k, v in costs.items()}
+    cpu = {k: med([c.cpu_ms_per_reply for c in v]) for k, v in costs.items()}
+    lat_ratio = lat["with"] / lat["without"]
+    cpu_ratio = cpu["with"] / cpu["without"]
+    ok_delivery = p99 < DELIVERY_P99_MAX_MS and lost == 0
+    ok_lat = lat_ratio <= COST_RATIO_MAX
+    ok_cpu = cpu_ratio <= COST_RATIO_MAX
+    out = [
+        f"medians over {args.runs} runs — {args.sockets:,} notification sockets in one process, "
+        f"{args.rate:g} replies/s for {args.seconds:g} s; cost: {args.cost_seconds:g} s of "
+        f"sequential replies per server and run; {os.cpu_count()} CPUs, load average "
+        f"{loads[0]} before, {loads[-1]} after",
+        "",
+        "| case | with notificaciones | without | ratio | target | met |",
+        "|---|---:|---:|---:|---|---|",
+        f"| delivery, reply start → frame, p50 / p99 ms | {p50:.2f} / {p99:.2f} | – | – | "
+        f"p99 < {DELIVERY_P99_MAX_MS:g} ms, none lost ({lost} lost) | {verdict(ok_delivery)} |",
+        f"| replies/s achieved during delivery | {rate:.0f} | – | – | {args.rate:g} | – |",
+        f"| server memory per socket, KiB | {kib:.1f} | – | – | – | – |",
+        f"| reply, p50 latency ms | {lat['with']:.2f} | {lat['without']:.2f} | "
+        f"{lat_ratio:.2f}× | ≤ {COST_RATIO_MAX:.2f}× | {verdict(ok_lat)} |",
+        f"| reply, server CPU ms per reply | {cpu['with']:.2f} | {cpu['without']:.2f} | "
+        f"{cpu_ratio:.2f}× | ≤ {COST_RATIO_MAX:.2f}× | {verdict(ok_cpu)} |",
+        "",
+        f"notificaciones targets met: {verdict(ok_delivery and ok_lat and ok_cpu)}",
+        f"reproduce: .venv/bin/python bench/notificaciones.py {shlex.join(sys.argv[1:])}".rstrip(),
+    ]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--sockets", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=200.0, help="replies per second")
+    parser.add_argument("--seconds", type=float, default=10.0, help="of replies at --rate")
+    parser.add_argument("--cost-seconds", type=float, default=3.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary databases")
+    args = parser.parse_args()
+    lines = asyncio.run(run(args))
+    print("\n" + "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
