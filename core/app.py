@@ -31,6 +31,7 @@ from core.auth.routes import routes as auth_routes
 from core.db import Database, activate, database_ctx, db_middleware, tortoise_config
 from core.events import EventBus
 from core.keyring import LINKS, Keyring
+from core.mail_templates import setup_mail_templates
 from core.pages import setup_pages
 from core.plugin_contract import BackgroundContext as BackgroundContext  # its old home
 from core.plugin_contract import PluginError
@@ -276,6 +277,8 @@ def create_app(
     )
 
     env = aiohttp_jinja2.setup(app, loader=_template_loader(host), autoescape=True)
+    # Mails render through the same templates, with the override folder first.
+    setup_mail_templates(app, env)
 
     endpoints: list[tuple[str, Endpoint]] = [("core", e) for e in (*system.routes, *auth_routes)]
     endpoints += host.routes(app)

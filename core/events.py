@@ -130,6 +130,7 @@ class UnitOfWork:
     _outer: UnitOfWork | None = None
     _token: Any = None
     _closed: bool = False
+    _on_commit: list[Callable[[], None]] = field(default_factory=list)
 
     async def __aenter__(self) -> UnitOfWork:
         self._tx = in_transaction(self.connection_name)
@@ -145,6 +146,13 @@ class UnitOfWork:
         await self.bus.run_in_transaction(event)
         self._pending.append(event)
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` once the outermost transaction has committed (never if it rolls
+        back), before the events are published. For machinery, not business reactions (those
+        are ``after_commit`` listeners): the outbox wakes its worker this way. A failing
+        callback is logged."""
+        self._on_commit.append(callback)
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -157,17 +165,43 @@ class UnitOfWork:
         finally:
             self._closed = True
         pending, self._pending = self._pending, []
+        callbacks, self._on_commit = self._on_commit, []
         if exc_type is None:
             # (A task started inside the outer work may outlive it: then publish here.)
             if self._outer is not None and not self._outer._closed:
                 self._outer._pending.extend(pending)
+                self._outer._on_commit.extend(callbacks)
                 return
+            for callback in callbacks:
+                try:
+                    callback()
+                except Exception:
+                    log.exception("on_commit callback %r failed", callback)
             for event in pending:
                 await self.bus.publish(event)
 
 
 #: The unit of work open in the current task, if any (to defer a nested one's events).
 _CURRENT_UOW: ContextVar[UnitOfWork | None] = ContextVar("soporte_unit_of_work", default=None)
+
+
+def current_unit_of_work() -> UnitOfWork | None:
+    """The :class:`UnitOfWork` whose transaction the current task is inside, or ``None``
+    (also when the one it was started in has closed since: a task may outlive it)."""
+    uow = _CURRENT_UOW.get()
+    if uow is None or uow._closed or uow.connection is None:
+        return None
+    return uow
+
+
+def current_connection() -> BaseDBAsyncClient | None:
+    """The connection of the current unit of work's transaction, or ``None`` outside one.
+
+    Code that must write in the caller's transaction when there is one (the outbox's
+    :func:`core.mail.queue_mail`) passes it as ``using_db``; ``None`` means "open your own".
+    """
+    uow = current_unit_of_work()
+    return uow.connection if uow is not None else None
 
 
 def in_unit_of_work() -> bool:

@@ -340,11 +340,60 @@ class Settings(BaseSettings):
         description="How often each process re-checks the tokens of its open WebSockets, "
         "closing those revoked or expired where no broadcast reached (seconds).",
     )
+    smtp_url: str | None = Field(
+        None,
+        description="Where mail is sent: `smtp://[user:pass@]host[:port]` or `smtps://…`, "
+        "`?starttls=auto|required|off`, `cafile=`; unset: mails are written to the log.",
+    )
+    mail_from: str = Field(
+        "soporte@localhost",
+        description="The From of every mail (`Soporte <soporte@example.com>` or a bare "
+        "address); its domain names the Message-IDs.",
+    )
+    smtp_timeout_seconds: float = Field(
+        30, gt=0, description="How long one SMTP connection, command or reply may take."
+    )
+    outbox_max_attempts: int = Field(
+        10,
+        ge=1,
+        description="Attempts of one outbox delivery before it is dead-lettered (FALLIDO).",
+    )
+    outbox_retry_base_seconds: float = Field(
+        30,
+        gt=0,
+        description="Wait before the second attempt of a failed delivery; each further wait "
+        "doubles (with jitter).",
+    )
+    outbox_lease_seconds: float = Field(
+        300,
+        gt=0,
+        description="How long a process's claim on a delivery lasts; past it (the process "
+        "died mid-send) another process retries the delivery.",
+    )
+    outbox_poll_seconds: float = Field(
+        5,
+        gt=0,
+        description="How often each process looks for due deliveries (rows queued here wake "
+        "it at once).",
+    )
+    outbox_batch: int = Field(
+        50, ge=1, description="Deliveries one process claims at once (one SMTP connection)."
+    )
     password_min_length: int = Field(
         8,
         ge=8,
         description="Shortest password accepted at sign-up and by `soporte createuser` (at "
         "least 8).",
+    )
+    site_name: str = Field(
+        "Centro de ayuda",
+        min_length=1,
+        description="The helpdesk's name, as mails show it (subject lines, header, footer).",
+    )
+    mail_templates_dir: Path | None = Field(
+        None,
+        description="A folder searched before the plugins' templates for mail templates, so "
+        "that a deployment overrides any mail without code.",
     )
     log_level: str = Field("INFO", description="Python logging level for the `soporte` loggers.")
 

@@ -22,6 +22,10 @@ Fixtures:
     :func:`make_app`'s making, as ``soporte`` does, from the test body: a :class:`SoporteClient`
     whose database is current in the test from then on; every app it started is stopped after
     the test. A test package with other defaults wraps it in a fixture of its own.
+``smtp_sink``
+    A started :class:`SmtpSink` (a real SMTP server on loopback, aiosmtpd) that keeps every
+    message it receives: ``make_app(smtp_url=smtp_sink.url)``, then
+    ``await smtp_sink.wait_for(n)``. Build one yourself for STARTTLS, smtps or AUTH.
 
 Helpers for any fixture scope (a module-scoped or session-scoped server):
 
@@ -55,12 +59,16 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import email
+import email.policy
 import json
 import os
 import socket
+import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -414,3 +422,250 @@ async def start_app(
             return started
 
         yield start
+
+
+# --- a real SMTP server for tests ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    """One message the :class:`SmtpSink` accepted: the envelope and the parsed message."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    message: EmailMessage
+    #: The login of the SMTP session (``None``: no AUTH).
+    login: str | None = None
+    #: Whether the session was encrypted (STARTTLS or implicit TLS).
+    tls: bool = False
+
+
+def self_signed_certificate(folder: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """A self-signed certificate for ``host`` (an IP address or a name), with its key:
+    ``(cert.pem, key.pem)`` in ``folder``. The certificate is its own CA: trust it with
+    ``cafile=`` in ``SOPORTE_SMTP_URL``."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    try:
+        alt: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        alt = x509.DNSName(host)
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([alt]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a free loopback port that keeps what it receives.
+
+    ::
+
+        with SmtpSink() as sink:
+            app = make_app(smtp_url=sink.url)
+            ...
+            [mail] = await sink.wait_for(1)
+            assert mail.message["Subject"] == "Hola"
+
+    ``tls``: ``None`` (plain), ``"starttls"`` (offered, and required before AUTH and mail) or
+    ``"implicit"`` (smtps); both need ``cert=(cert_file, key_file)`` — see
+    :func:`self_signed_certificate`. ``login=(user, password)``: AUTH is required and only
+    these credentials pass. ``delay``: seconds each DATA waits before it is answered (a slow
+    server, so that a test can act mid-delivery). :meth:`reply_next` makes the next DATA
+    commands fail with chosen replies (``"451 4.3.0 luego"``, ``"550 5.1.1 no existe"``).
+    The server runs in a thread of its own, so synchronous code (a CLI runner) can use it too.
+    """
+
+    def __init__(
+        self,
+        *,
+        tls: str | None = None,
+        cert: tuple[Path, Path] | None = None,
+        login: tuple[str, str] | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        if tls not in (None, "starttls", "implicit"):
+            raise ValueError(f"tls must be None, 'starttls' or 'implicit', not {tls!r}")
+        if tls is not None and cert is None:
+            raise ValueError("a TLS sink needs cert=(cert_file, key_file)")
+        self.tls, self.cert, self.credentials, self.delay = tls, cert, login, delay
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.received: list[ReceivedMail] = []
+        self._replies: list[str] = []
+        self._lock = threading.Condition()
+        self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._controller: Any = None
+
+    @property
+    def url(self) -> str:
+        """The ``SOPORTE_SMTP_URL`` of this sink (with the login, ``starttls=required`` or
+        ``smtps://``; for TLS, ``cafile=`` the sink's certificate)."""
+        scheme = "smtps" if self.tls == "implicit" else "smtp"
+        auth = f"{self.credentials[0]}:{self.credentials[1]}@" if self.credentials else ""
+        params = []
+        if self.tls == "starttls":
+            params.append("starttls=required")
+        elif self.tls is None:
+            params.append("starttls=off")
+        if self.cert is not None and self.tls is not None:
+            params.append(f"cafile={self.cert[0]}")
+        return f"{scheme}://{auth}{self.host}:{self.port}" + ("?" + "&".join(params))
+
+    def reply_next(self, *replies: str) -> None:
+        """Answer the next DATA commands with these SMTP replies, in order, instead of 250."""
+        with self._lock:
+            self._replies.extend(replies)
+
+    def start(self) -> SmtpSink:
+        """Start listening (on a free port); returns the sink."""
+        import ssl
+
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                if sink.delay:
+                    await asyncio.sleep(sink.delay)  # a slow server, by design
+                return sink._arrived(session, envelope)
+
+        def authenticate(
+            server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+        ) -> Any:
+            login = data.login.decode() if isinstance(data.login, bytes) else data.login
+            password = data.password.decode() if isinstance(data.password, bytes) else data.password
+            ok = self.credentials is not None and (login, password) == self.credentials
+            return AuthResult(success=ok, handled=False, auth_data=login if ok else None)
+
+        options: dict[str, Any] = {}
+        context = None
+        if self.cert is not None and self.tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(self.cert[0]), str(self.cert[1]))
+        if self.tls == "starttls":
+            options.update(tls_context=context, require_starttls=True)
+        if self.credentials is not None:
+            options.update(
+                authenticator=authenticate,
+                auth_required=True,
+                auth_require_tls=self.tls is not None,
+            )
+        self.port = free_port()
+        self._controller = Controller(
+            Handler(),
+            hostname=self.host,
+            port=self.port,
+            ssl_context=context if self.tls == "implicit" else None,
+            server_hostname="sink.test",
+            **options,
+        )
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (mails already received stay in :attr:`received`)."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _arrived(self, session: Any, envelope: Any) -> str:
+        """Keep one message (or answer with a reply queued by :meth:`reply_next`)."""
+        with self._lock:
+            if self._replies:
+                return self._replies.pop(0)
+            message = email.message_from_bytes(envelope.original_content, policy=email.policy.SMTP)
+            assert isinstance(message, EmailMessage)
+            login = session.auth_data if isinstance(session.auth_data, str) else None
+            self.received.append(
+                ReceivedMail(
+                    mail_from=envelope.mail_from,
+                    rcpt_tos=tuple(envelope.rcpt_tos),
+                    message=message,
+                    login=login,
+                    tls=session.ssl is not None,
+                )
+            )
+            count = len(self.received)
+            self._lock.notify_all()
+            for n, loop, future in self._waiters:
+                if n <= count:
+                    loop.call_soon_threadsafe(_resolve, future)
+        return "250 2.0.0 OK"
+
+    async def wait_for(self, n: int, espera: float = 10.0) -> list[ReceivedMail]:
+        """Wait until at least ``n`` messages arrived (in all, within ``espera`` seconds);
+        returns them all. An :class:`AssertionError` says how many came otherwise."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        entry = (n, loop, future)
+        with self._lock:
+            if len(self.received) >= n:
+                return list(self.received)
+            self._waiters.append(entry)
+        try:
+            await asyncio.wait_for(future, espera)
+        except TimeoutError:
+            raise AssertionError(
+                f"{len(self.received)} mails arrived in {espera} s, expected {n}"
+            ) from None
+        finally:
+            with self._lock:
+                self._waiters.remove(entry)
+        return list(self.received)
+
+    def wait_for_sync(self, n: int, espera: float = 10.0) -> list[ReceivedMail]:
+        """:meth:`wait_for` for synchronous code (a CLI runner's test)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(self.received) >= n, espera):
+                raise AssertionError(
+                    f"{len(self.received)} mails arrived in {espera} s, expected {n}"
+                )
+            return list(self.received)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A started plain :class:`SmtpSink`; pass ``smtp_url=smtp_sink.url`` to ``make_app``."""
+    with SmtpSink() as sink:
+        yield sink

@@ -9,8 +9,8 @@ test_boundaries.py`` fails on such an import). Everything here is stable within 
 - **enums and constants**: :class:`Estado`, :class:`Prioridad`, :class:`Categoria`,
   :class:`Canal`, :data:`ESTADOS_ABIERTOS`, :func:`formato_numero`;
 - **queries**: :func:`obtener_visible`, :func:`obtener`, :func:`leer`, :func:`historial`,
-  :func:`cargar_respuesta`, :func:`candidatos` (by :class:`Criterios`, in batches),
-  :func:`contar`, :func:`escalados`, :func:`ultimo_id`;
+  :func:`cargar_respuesta`, :func:`respuesta_con_ticket`, :func:`candidatos` (by
+  :class:`Criterios`, in batches), :func:`contar`, :func:`escalados`, :func:`ultimo_id`;
 - **commands**: :func:`responder` (a reply, with the state machine), :func:`subir_nivel` (an
   escalation level, inside the caller's unit of work), :func:`fijar_niveles` (bulk synthetic
   data only).
@@ -63,6 +63,7 @@ __all__ = [
     "obtener",
     "obtener_visible",
     "responder",
+    "respuesta_con_ticket",
     "subir_nivel",
     "ultimo_id",
 ]
@@ -183,6 +184,15 @@ async def historial(ticket_id: int, desde_id: int | None, limite: int) -> list[R
 async def cargar_respuesta(respuesta_id: int) -> RespuestaVista:
     """One message by id (a 404 if it is gone)."""
     return RespuestaVista.de((await service.cargar_respuesta(respuesta_id)).respuesta)
+
+
+async def respuesta_con_ticket(respuesta_id: int) -> tuple[TicketVista, RespuestaVista] | None:
+    """One message and its ticket, in one query (``None`` if it is gone) — for listeners of
+    ``RespuestaCreada`` that need both (notifications), inside or after its transaction."""
+    respuesta = await Respuesta.filter(id=respuesta_id).select_related("ticket", "autor").first()
+    if respuesta is None:
+        return None
+    return TicketVista.de(respuesta.ticket), RespuestaVista.de(respuesta)
 
 
 async def ultimo_id() -> int:

@@ -130,6 +130,7 @@ def test_core_migrations_package_is_where_the_config_says() -> None:
         "0001_inicial",
         "0002_esqueleto_username",
         "0003_sin_login_fallido",
+        "0004_salida",
     ]
 
 

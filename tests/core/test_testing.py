@@ -26,3 +26,25 @@ def test_the_autouse_fixture_follows_the_ini_option(
     result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines([f"*CACHE {kept}*"])
+
+
+async def test_the_smtp_sink_receives_real_smtp() -> None:
+    """The kit's SMTP sink is a real server: a client speaking SMTP gets its message kept."""
+    import smtplib
+    from email.message import EmailMessage
+
+    from core.testing import SmtpSink
+
+    with SmtpSink() as sink:
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = "a@example.test", "b@example.test", "Prueba"
+        msg.set_content("hola")
+        sink.reply_next("451 4.3.0 luego")
+        with smtplib.SMTP(sink.host, sink.port) as client:
+            with pytest.raises(smtplib.SMTPDataError):
+                client.send_message(msg)
+            client.send_message(msg)
+        [recibido] = await sink.wait_for(1)
+    assert recibido.rcpt_tos == ("b@example.test",)
+    assert recibido.message["Subject"] == "Prueba"
+    assert recibido.message.get_content().strip() == "hola"
