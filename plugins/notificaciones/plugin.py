@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from core import hookimpl
 from core.events import Listener
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
     from core.events import Event
+    from core.pages import Page
     from plugins.notificaciones.settings import NotificacionesSettings
 
 __all__ = ["name", "requires", "version"]
@@ -128,6 +129,28 @@ def register_listeners(app: web.Application) -> Iterable[Listener]:
             Listener(CasoActualizado, despues(False)),
         ]
     return listeners
+
+
+@hookimpl
+def register_pages(app: web.Application) -> list[Page]:
+    """The notifications list (portal and console) and the preferences page (the target of
+    every notification mail's ``List-Unsubscribe``; in the console too, for agents)."""
+    from core.pages import Page
+
+    def paginas(base: str, area: Literal["cliente", "agente"]) -> list[Page]:
+        return [
+            Page(
+                path=base, template="notificaciones/lista.html", title="Notificaciones", area=area
+            ),
+            Page(
+                path=base + "preferencias/",
+                template="notificaciones/preferencias.html",
+                title="Preferencias de notificaciones",
+                area=area,
+            ),
+        ]
+
+    return paginas("/notificaciones/", "cliente") + paginas("/agente/notificaciones/", "agente")
 
 
 @hookimpl

@@ -153,6 +153,7 @@ async def test_every_page_of_every_plugin_has_the_strict_csp(soporte: SoporteCli
         "faq",
         "casos",
         "escalamiento",
+        "notificaciones",
     }
     for _plugin, page in [*pages, ("core", Page(path="/api/docs/", template="", title=""))]:
         r = await soporte.get(ruta_de(page))

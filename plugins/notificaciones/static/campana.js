@@ -167,8 +167,11 @@ function abrir(valor, { enfocarBoton = false } = {}) {
   }
 }
 
+/** What the arrow keys move through: the notifications first, then the other controls. */
 function enlaces() {
-  return [...panel.querySelectorAll("a, button:not([disabled])")];
+  const items = [...lista.querySelectorAll(".notificacion-enlace")];
+  const otros = [...panel.querySelectorAll("a, button:not([disabled])")].filter((el) => !items.includes(el));
+  return [...items, ...otros];
 }
 
 function mover(paso) {
