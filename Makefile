@@ -46,7 +46,9 @@ guide-deps:
 
 ## Benchmarks (not part of `make test`): bench/api.py at 10,000 tickets against a bare aiohttp
 ## handler and a one-row insert, with the targets; `make bench TICKETS=1000000` adds a million
-## (about 15 minutes). BENCH_ARGS passes more options (e.g. --runs 5 --seconds 5 --no-chat).
+## (about 15 minutes); both end with bench/chat_fanout.py and bench/notificaciones.py (2,000
+## notification sockets, 200 replies/s: a few minutes). BENCH_ARGS passes more options
+## (e.g. --runs 5 --seconds 5 --no-chat --no-notificaciones).
 ## wrk is installed with apt when missing (else a built-in aiohttp load generator is used).
 TICKETS    ?=
 BENCH_ARGS ?=

@@ -18,7 +18,9 @@ handler and a bare one-row tortoise insert into SQLite (``bench/_baseline.py``).
 ``--connections`` (16) — what one process serves. Every server runs at once and the runs are
 interleaved (run *k* of a case hits each scale, and its baseline, in turn), so that load from
 elsewhere on a shared machine falls on all alike; each figure is the median of ``--runs``.
-Finally ``bench/chat_fanout.py`` measures chat fan-out. Prints one table with the targets.
+Finally ``bench/chat_fanout.py`` measures chat fan-out and ``bench/notificaciones.py`` the
+live notifications (2,000 sockets, 200 replies/s) and the plugin's cost per reply. Prints one
+table with the targets.
 
     .venv/bin/python bench/api.py                       # 10,000 tickets (make bench)
     .venv/bin/python bench/api.py --tickets 1000000     # 10,000 and 1,000,000
@@ -409,6 +411,28 @@ def chat_fanout(args: argparse.Namespace) -> list[str]:
     return lines[start:]
 
 
+def notificaciones(args: argparse.Namespace) -> list[str]:
+    """Run ``bench/notificaciones.py`` (its defaults: 2,000 sockets, 200 replies/s) and keep
+    its summary: the table, whether its targets are met, the command."""
+    cmd = [
+        sys.executable,
+        str(ROOT / "bench" / "notificaciones.py"),
+        "--runs",
+        str(min(args.runs, 3)),
+    ]
+    print("\n== notifications: 2,000 sockets, 200 replies/s, cost per reply…", flush=True)
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=1800)
+    except subprocess.TimeoutExpired:
+        return ["notificaciones.py did not finish in 30 minutes", "notificaciones targets met: NO"]
+    if out.returncode:
+        tail = out.stderr.strip().splitlines()[-1:]
+        return [f"notificaciones.py failed: {tail}", "notificaciones targets met: NO"]
+    lines = out.stdout.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("medians over")), 0)
+    return lines[start:]
+
+
 # --- the report --------------------------------------------------------------------------------
 
 
@@ -417,7 +441,11 @@ def verdict(ok: bool) -> str:
 
 
 def report(
-    scales: list[Scale], base: dict[str, Measure], chat: list[str], args: argparse.Namespace
+    scales: list[Scale],
+    base: dict[str, Measure],
+    chat: list[str],
+    args: argparse.Namespace,
+    notif: list[str] | None = None,
 ) -> list[str]:
     """The table and the summary, as Markdown (also readable as text)."""
     bare_rps = base["bare"].throughput.median("rps")
@@ -503,6 +531,9 @@ def report(
             f"(target < {ESCALATION_MAX_S:g} s): {verdict(esc_ok)}."]  # fmt: skip
     if chat:
         out += ["", "Chat fan-out (`bench/chat_fanout.py`):", "", "```", *chat, "```"]
+    if notif:
+        out += ["", "Notifications (`bench/notificaciones.py`):", "", *notif]
+        met_all = met_all and "notificaciones targets met: yes" in notif
     out += ["", f"All targets met: {verdict(met_all)}."]
     return out
 
@@ -518,6 +549,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="For throughput runs.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-chat", action="store_true", help="Skip the chat fan-out run.")
+    parser.add_argument(
+        "--no-notificaciones", action="store_true", help="Skip bench/notificaciones.py."
+    )
     parser.add_argument("--cache", type=Path, default=None,
                         help="Keep generated databases here and reuse them next time.")  # fmt: skip
     parser.add_argument("--tmp", default=None, help="Where temporary databases go.")
@@ -544,7 +578,8 @@ def main(args: argparse.Namespace) -> None:
             else:
                 shutil.rmtree(db.parent, ignore_errors=True)
     chat = [] if args.no_chat else chat_fanout(args)
-    lines = report(scales, base, chat, args)
+    notif = [] if args.no_notificaciones else notificaciones(args)
+    lines = report(scales, base, chat, args, notif)
     command = shlex.join([".venv/bin/python", "bench/api.py", *sys.argv[1:]])
     lines += ["", f"Reproduce: `{command}`"]
     print("\n" + "\n".join(lines))
