@@ -138,12 +138,17 @@ async def test_la_cola_del_agente_y_los_tickets_del_cliente_siguen_los_cambios_e
     carla = await soporte.usuario("carla", Rol.AGENTE, nombre="Carla Soporte")
     beto = await soporte.usuario("beto", Rol.AGENTE, nombre="Beto Soporte")
     primero = await crear_ticket(soporte, ana, "Primer problema", prioridad="ALTA")
+    await crear_ticket(soporte, ana, "Una duda menor", prioridad="BAJA")
 
     agente = await navegador.pagina()
     await navegador.entrar(agente, "carla")
     await agente.goto("/agente/tickets/")
+    await expect(agente.locator("#cola tr")).to_have_count(2)
     await agente.get_by_label("Prioridad").select_option("ALTA")
     await expect(agente.locator("#cola tr")).to_have_count(1)
+    # The filter reloads twice (change, then the debounced input): both must be over, so
+    # that only the live update can show the next ticket.
+    await agente.wait_for_load_state("networkidle")
     await expect(agente.locator("#cola")).to_contain_text("Primer problema")
     await expect(campana(agente)).to_be_visible()
 
