@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from core.auth.models import Rol, Usuario
+from core.outbox import EnvioFallido
 from plugins.notificaciones.service import Aviso, Escrita, Persona, escribir, extracto
 from plugins.tickets import api as tickets
 from plugins.tickets.events import RespuestaCreada, TicketActualizado, TicketCreado
@@ -274,6 +275,24 @@ class Reglas:
                 },
             ),
             personas,
+        )
+
+    # --- the outbox ------------------------------------------------------------------------------
+
+    async def envio_fallido(self, evento: EnvioFallido) -> None:
+        """Every active admin, in the page only (a mail about failing mail would likely fail)."""
+        admins = [Persona.de(u) for u in await Usuario.filter(rol=Rol.ADMIN, activo=True)]
+        await self._escribir(
+            evento,
+            Aviso(
+                tipo="envio_fallido",
+                titulo=f"Envío fallido ({evento.canal})",
+                mensaje=f"No se pudo entregar a {extracto(evento.destino, 80)}: "
+                f"{extracto(evento.error, 200)}",
+                url="/agente/",
+                contexto={"envio_id": evento.envio_id},
+            ),
+            admins,
         )
 
     # --- casos ---------------------------------------------------------------------------------

@@ -6,11 +6,13 @@ and only if its change committed. One call per event and type: one query for the
 preferences, one for the e-mail coalescing rule (only when someone is to be mailed about a
 ticket), and one multi-row ``INSERT … RETURNING`` — never a query per recipient.
 
-**Coalescing** of e-mail: a recipient is not mailed about a ticket while their previous
-notification of that ticket that was mailed is unread and younger than
-``mail_coalesce_minutes`` (setting). A burst of chat messages therefore sends one e-mail; the
-next goes once the person has read the notification, or the window has passed. The in-app
-notification is written every time.
+**Coalescing** of e-mail, per recipient, ticket and type: a recipient is not mailed a
+notification of a type about a ticket while their previous notification of that type and
+ticket that was mailed is unread and younger than ``mail_coalesce_minutes`` (setting). A burst
+of chat messages therefore sends one e-mail; the next goes once the person has read the
+notification, or the window has passed. Other types are not held back (the receipt does not
+hold back the first answer, nor an answer the "resolved" mail with its rating link). The
+in-app notification is written every time.
 
 **Visibility**: nobody is told about what they cannot see — every recipient passes
 :func:`core.auth.guards.can_see` against the owner of the object (the ticket's customer).
@@ -166,6 +168,7 @@ async def escribir(
             await Notificacion.filter(
                 ticket_id=aviso.ticket_id,
                 usuario_id__in=a_correo,
+                tipo=aviso.tipo,
                 leida=False,
                 correo=True,
                 fecha_creacion__gte=momento - coalescer,
