@@ -102,7 +102,7 @@ async def cambiar_preferencias(request: web.Request, body: PreferenciasIn) -> Pr
     return PreferenciasOut.model_validate({"preferencias": prefs})
 
 
-@routes.get(BASE + r"plantillas/{tipo}/vista-previa/", auth=Rol.ADMIN)
+@routes.get(BASE + r"plantillas/{tipo}/vista-previa/", auth=Rol.ADMIN, errors=(404,))
 async def vista_previa(request: web.Request, tipo: str) -> VistaPreviaOut:
     """A type's e-mail rendered with sample data: subject, text, HTML and headers (admins; a
     type without e-mail, or unknown, is a 404)."""
