@@ -41,8 +41,12 @@ class Notificacion(Model):
             Index(fields=("usuario_id", "leida", "id"), name="notif_usuario_leida_id"),
             # "Mine, newest first" (the list without ?no_leidas).
             Index(fields=("usuario_id", "id"), name="notif_usuario_id"),
-            # The e-mail coalescing rule: this ticket's recent notifications of these users.
-            Index(fields=("ticket_id", "usuario_id"), name="notif_ticket_usuario"),
+            # The e-mail coalescing rule: this ticket's unread mailed notifications of a user
+            # since an instant (the rows not mailed, most of a burst, are never visited).
+            Index(
+                fields=("ticket_id", "usuario_id", "correo", "leida", "fecha_creacion"),
+                name="notif_coalescer",
+            ),
         )
 
 

@@ -62,6 +62,8 @@ def register_routes(app: web.Application) -> Iterable[Endpoint]:
 def register_listeners(app: web.Application) -> Iterable[Listener]:
     """Who hears what (:mod:`plugins.notificaciones.reglas`), written inside each change's
     transaction; pushed to the sockets after it commits."""
+    from core.outbox import EnvioFallido
+    from plugins.notificaciones.correo import encolar
     from plugins.notificaciones.difusion import Pendientes, enviar, grupo_usuario
     from plugins.notificaciones.events import NotificacionesLeidas
     from plugins.notificaciones.reglas import Reglas
@@ -73,6 +75,7 @@ def register_listeners(app: web.Application) -> Iterable[Listener]:
         pendientes,
         coalescer=timedelta(minutes=propios.mail_coalesce_minutes),
         nuevos_a_agentes=propios.new_ticket_recipients == "todos",
+        correo=functools.partial(encolar, app),
     )
     habilitados = set(app[PLUGINS].names)
 
@@ -111,6 +114,8 @@ def register_listeners(app: web.Application) -> Iterable[Listener]:
         Listener(RespuestaCreada, despues(True)),
         Listener(TicketActualizado, despues(True)),
         Listener(NotificacionesLeidas, leidas),
+        Listener(EnvioFallido, reglas.envio_fallido, "in_transaction"),
+        Listener(EnvioFallido, despues(False)),
     ]
     if "escalamiento" in habilitados:
         from plugins.escalamiento.events import TicketEscalado

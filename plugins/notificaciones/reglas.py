@@ -21,12 +21,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from core.auth.models import Rol, Usuario
-from plugins.notificaciones.service import Aviso, Escrita, Persona, escribir, extracto
+from core.outbox import EnvioFallido
+from plugins.notificaciones.service import Aviso, Destinatarios, Escrita, escribir, extracto
 from plugins.tickets import api as tickets
 from plugins.tickets.events import RespuestaCreada, TicketActualizado, TicketCreado
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable
     from datetime import timedelta
 
     from core.events import Event
@@ -56,17 +57,8 @@ def url_ticket(ticket_id: int, *, agente: bool) -> str:
     return f"/agente/tickets/{ticket_id}/" if agente else f"/tickets/{ticket_id}/"
 
 
-async def _personas(ids: Iterable[int | None]) -> dict[int, Persona]:
-    """The active users ``ids`` (``None`` skipped), in one query."""
-    buscados = {i for i in ids if i is not None}
-    if not buscados:
-        return {}
-    return {u.id: Persona.de(u) for u in await Usuario.filter(id__in=buscados, activo=True)}
-
-
-async def _agentes() -> list[Persona]:
-    """Every active agent and admin (one query)."""
-    return [Persona.de(u) for u in await Usuario.filter(rol__in=_ROLES_AGENTE, activo=True)]
+#: Every agent (admins included): ``Destinatarios(roles=AGENTES)``.
+AGENTES: Final = tuple(r.value for r in _ROLES_AGENTE)
 
 
 class Reglas:
@@ -85,8 +77,8 @@ class Reglas:
         self.nuevos_a_agentes = nuevos_a_agentes
         self.correo = correo
 
-    async def _escribir(self, evento: Event, aviso: Aviso, personas: Sequence[Persona]) -> None:
-        escritas = await escribir(aviso, personas, coalescer=self.coalescer, correo=self.correo)
+    async def _escribir(self, evento: Event, aviso: Aviso, quienes: Destinatarios) -> None:
+        escritas = await escribir(aviso, quienes, coalescer=self.coalescer, correo=self.correo)
         pendiente = self.pendientes.de(evento)
         pendiente.notificaciones += [(e.persona.id, e.frame()) for e in escritas if e.en_app]
 
@@ -98,8 +90,7 @@ class Reglas:
         ticket = await tickets.obtener(evento.ticket_id)
         if ticket is None:
             return
-        agentes = await _agentes() if self.nuevos_a_agentes else []
-        cliente = (await _personas([ticket.cliente_id])).get(ticket.cliente_id)
+        cliente = await Usuario.get_or_none(id=ticket.cliente_id)
         if cliente is not None:
             await self._escribir(
                 evento,
@@ -113,11 +104,10 @@ class Reglas:
                     propietario_id=ticket.cliente_id,
                     contexto={"asunto": ticket.asunto, "prioridad": str(ticket.prioridad)},
                 ),
-                [cliente],
+                Destinatarios(ids=(ticket.cliente_id,)),
             )
-        otros = [a for a in agentes if a.id != ticket.cliente_id]
-        if otros:
-            quien = cliente.nombre if cliente is not None else "Un cliente"
+        if self.nuevos_a_agentes:
+            quien = cliente.nombre_visible if cliente is not None else "Un cliente"
             await self._escribir(
                 evento,
                 Aviso(
@@ -134,7 +124,7 @@ class Reglas:
                         "cliente": quien,
                     },
                 ),
-                otros,
+                Destinatarios(roles=AGENTES, excluir=(ticket.cliente_id,)),
             )
 
     async def respuesta_creada(self, evento: RespuestaCreada) -> None:
@@ -154,7 +144,7 @@ class Reglas:
             agente_id = ticket.agente_asignado_id
             if agente_id is None or agente_id == evento.autor_id:
                 return
-            personas = list((await _personas([agente_id])).values())
+            quienes = Destinatarios(ids=(agente_id,))
             aviso = Aviso(
                 tipo="respuesta_cliente",
                 titulo=f"El cliente respondió en {ticket.numero}",
@@ -168,7 +158,7 @@ class Reglas:
         else:
             if not es_publica(evento):
                 return
-            personas = list((await _personas([ticket.cliente_id])).values())
+            quienes = Destinatarios(ids=(ticket.cliente_id,), excluir=(evento.autor_id,))
             aviso = Aviso(
                 tipo="respuesta_agente",
                 titulo=f"Nueva respuesta en {ticket.numero}",
@@ -179,7 +169,7 @@ class Reglas:
                 propietario_id=ticket.cliente_id,
                 contexto=contexto,
             )
-        await self._escribir(evento, aviso, personas)
+        await self._escribir(evento, aviso, quienes)
 
     async def ticket_actualizado(self, evento: TicketActualizado) -> None:
         """A state change by someone else tells the customer; an assignment tells the new
@@ -201,8 +191,7 @@ class Reglas:
             nuevo_agente = None
         if not avisar_estado and nuevo_agente is None:
             return
-        personas = await _personas([ticket.cliente_id if avisar_estado else None, nuevo_agente])
-        if estado is not None and avisar_estado and ticket.cliente_id in personas:
+        if estado is not None and avisar_estado:
             antes, despues = estado
             resuelto = despues == "RESUELTO"
             mensaje = f"Su ticket «{extracto(ticket.asunto)}» está {ESTADOS.get(despues, despues)}."
@@ -226,9 +215,9 @@ class Reglas:
                         "valorar": resuelto,
                     },
                 ),
-                [personas[ticket.cliente_id]],
+                Destinatarios(ids=(ticket.cliente_id,)),
             )
-        if nuevo_agente is not None and nuevo_agente in personas:
+        if nuevo_agente is not None:
             await self._escribir(
                 evento,
                 Aviso(
@@ -241,7 +230,7 @@ class Reglas:
                     propietario_id=ticket.cliente_id,
                     contexto={"asunto": ticket.asunto, "prioridad": str(ticket.prioridad)},
                 ),
-                [personas[nuevo_agente]],
+                Destinatarios(ids=(int(nuevo_agente),)),
             )
 
     # --- escalamiento ------------------------------------------------------------------------
@@ -254,7 +243,7 @@ class Reglas:
         if ticket is None:
             return
         destinatarios = await destinatarios_nivel(evento.regla_id, evento.nivel)
-        personas = [Persona(d.id, d.nombre, d.email, True) for d in destinatarios]
+        quienes = Destinatarios(ids=tuple(d.id for d in destinatarios))
         await self._escribir(
             evento,
             Aviso(
@@ -273,14 +262,30 @@ class Reglas:
                     "alerta_nivel": evento.alerta_nivel,
                 },
             ),
-            personas,
+            quienes,
+        )
+
+    # --- the outbox ------------------------------------------------------------------------------
+
+    async def envio_fallido(self, evento: EnvioFallido) -> None:
+        """Every active admin, in the page only (a mail about failing mail would likely fail)."""
+        await self._escribir(
+            evento,
+            Aviso(
+                tipo="envio_fallido",
+                titulo=f"Envío fallido ({evento.canal})",
+                mensaje=f"No se pudo entregar a {extracto(evento.destino, 80)}: "
+                f"{extracto(evento.error, 200)}",
+                url="/agente/",
+                contexto={"envio_id": evento.envio_id},
+            ),
+            Destinatarios(roles=(Rol.ADMIN.value,)),
         )
 
     # --- casos ---------------------------------------------------------------------------------
 
     async def caso_creado(self, evento: Any) -> None:
         """Every active agent but the case's creator."""
-        agentes = [a for a in await _agentes() if a.id != evento.creado_por_id]
         await self._escribir(
             evento,
             Aviso(
@@ -292,7 +297,7 @@ class Reglas:
                 propietario_id=evento.cliente_afectado_id,
                 contexto={"numero_caso": evento.numero, "urgencia": evento.urgencia},
             ),
-            agentes,
+            Destinatarios(roles=AGENTES, excluir=(evento.creado_por_id,)),
         )
 
     async def caso_actualizado(self, evento: Any) -> None:
@@ -300,7 +305,6 @@ class Reglas:
         cliente_id = getattr(evento, "cliente_afectado_id", None)
         if cliente_id is None or cliente_id == evento.agente_id:
             return
-        personas = list((await _personas([cliente_id])).values())
         cambios = []
         if evento.estado != evento.estado_anterior:
             cambios.append(f"estado {evento.estado}")
@@ -320,5 +324,5 @@ class Reglas:
                     "urgencia": evento.urgencia,
                 },
             ),
-            personas,
+            Destinatarios(ids=(cliente_id,)),
         )

@@ -25,6 +25,7 @@ from plugins.notificaciones.schemas import (
     PaginaNotificaciones,
     PreferenciasIn,
     PreferenciasOut,
+    VistaPreviaOut,
 )
 
 log = logging.getLogger("soporte.notificaciones")
@@ -99,6 +100,18 @@ async def cambiar_preferencias(request: web.Request, body: PreferenciasIn) -> Pr
     cambios = {tipo: c.model_dump(exclude_none=True) for tipo, c in body.preferencias.items()}
     prefs = await service.cambiar_preferencias(current_user(request), _plugins(request), cambios)
     return PreferenciasOut.model_validate({"preferencias": prefs})
+
+
+@routes.get(BASE + r"plantillas/{tipo}/vista-previa/", auth=Rol.ADMIN, errors=(404,))
+async def vista_previa(request: web.Request, tipo: str) -> VistaPreviaOut:
+    """A type's e-mail rendered with sample data: subject, text, HTML and headers (admins; a
+    type without e-mail, or unknown, is a 404)."""
+    from plugins.notificaciones.correo import vista_previa as componer
+
+    try:
+        return VistaPreviaOut.model_validate(componer(request.app, tipo))
+    except KeyError:
+        raise NotFound() from None
 
 
 # --- the socket ----------------------------------------------------------------------------------

@@ -6,11 +6,13 @@ and only if its change committed. One call per event and type: one query for the
 preferences, one for the e-mail coalescing rule (only when someone is to be mailed about a
 ticket), and one multi-row ``INSERT … RETURNING`` — never a query per recipient.
 
-**Coalescing** of e-mail: a recipient is not mailed about a ticket while their previous
-notification of that ticket that was mailed is unread and younger than
-``mail_coalesce_minutes`` (setting). A burst of chat messages therefore sends one e-mail; the
-next goes once the person has read the notification, or the window has passed. The in-app
-notification is written every time.
+**Coalescing** of e-mail, per recipient, ticket and type: a recipient is not mailed a
+notification of a type about a ticket while their previous notification of that type and
+ticket that was mailed is unread and younger than ``mail_coalesce_minutes`` (setting). A burst
+of chat messages therefore sends one e-mail; the next goes once the person has read the
+notification, or the window has passed. Other types are not held back (the receipt does not
+hold back the first answer, nor an answer the "resolved" mail with its rating link). The
+in-app notification is written every time.
 
 **Visibility**: nobody is told about what they cannot see — every recipient passes
 :func:`core.auth.guards.can_see` against the owner of the object (the ticket's customer).
@@ -26,16 +28,16 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from tortoise.transactions import in_transaction
 
 from core.auth.guards import can_see
+from core.auth.models import Rol, Usuario
 from core.db import placeholders
 from core.events import EventBus, UnitOfWork
+from core.plugin_contract import await_me_maybe
 from plugins.notificaciones.events import NotificacionesLeidas
 from plugins.notificaciones.models import Notificacion, Preferencia
 from plugins.notificaciones.tipos import TIPOS, Tipo, tipos_de
 
 if TYPE_CHECKING:
     from tortoise.backends.base.client import BaseDBAsyncClient
-
-    from core.auth.models import Usuario
 
 #: Most unread notifications a socket is sent when it connects (oldest first).
 MAX_REPLAY: Final = 50
@@ -124,55 +126,111 @@ def canales(tipo: Tipo, guardada: tuple[bool, bool] | None) -> tuple[bool, bool]
     return app, email and tipo.con_email
 
 
+@dataclass(frozen=True)
+class Destinatarios:
+    """Who an :class:`Aviso` is for: user ids and/or every active user of some roles, minus
+    ``excluir`` (the actor). Only active users are ever told."""
+
+    ids: tuple[int, ...] = ()
+    roles: tuple[str, ...] = ()
+    excluir: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Candidato:
+    persona: Persona
+    guardada: tuple[bool, bool] | None
+    #: A mailed, unread notification of the same type and ticket inside the coalescing window.
+    reciente: bool
+
+
+async def _candidatos(
+    conn: BaseDBAsyncClient, aviso: Aviso, quienes: Destinatarios, desde: datetime | None
+) -> list[_Candidato]:
+    """The active recipients with their stored preference for ``aviso.tipo`` and whether the
+    coalescing rule holds their e-mail back (``desde``: the window's start; ``None``: no
+    rule) — one query, since a reply pays for it."""
+    if not quienes.ids and not quienes.roles:
+        return []
+    campos = Notificacion._meta.fields_map
+    si = campos["leida"].to_db_value(True, Notificacion)
+    no = campos["leida"].to_db_value(False, Notificacion)
+    # The statement as pieces and the values of its markers, in the order they appear.
+    piezas: list[str] = []
+    valores: list[Any] = []
+
+    def marca(valor: Any) -> str:
+        valores.append(valor)
+        return "\0"
+
+    reciente = "0"
+    if desde is not None and aviso.ticket_id is not None:
+        inicio = campos["fecha_creacion"].to_db_value(desde, Notificacion)
+        reciente = (
+            f'EXISTS (SELECT 1 FROM "{Notificacion._meta.db_table}" n '
+            f"WHERE n.ticket_id = {marca(aviso.ticket_id)} AND n.usuario_id = u.id "
+            f"AND n.correo = {marca(si)} AND n.leida = {marca(no)} "
+            f"AND n.fecha_creacion >= {marca(inicio)} "
+            f"AND n.tipo = {marca(aviso.tipo)})"
+        )
+    piezas.append(
+        "SELECT u.id, u.username, u.nombre, u.email, u.rol, p.app AS p_app, "
+        f"p.email AS p_email, {reciente} AS reciente "
+        f'FROM "{Usuario._meta.db_table}" u LEFT JOIN "{Preferencia._meta.db_table}" p '
+        f"ON p.usuario_id = u.id AND p.tipo = {marca(aviso.tipo)} WHERE ("
+    )
+    condiciones = []
+    if quienes.ids:
+        condiciones.append("u.id IN (" + ", ".join(marca(i) for i in quienes.ids) + ")")
+    if quienes.roles:
+        condiciones.append("u.rol IN (" + ", ".join(marca(r) for r in quienes.roles) + ")")
+    activo = Usuario._meta.fields_map["activo"].to_db_value(True, Usuario)
+    piezas.append(" OR ".join(condiciones) + f") AND u.activo = {marca(activo)}")
+    trozos = "".join(piezas).split("\0")
+    marcas = placeholders(conn, len(valores))
+    sql = trozos[0] + "".join(m + t for m, t in zip(marcas, trozos[1:], strict=True))
+    excluidos = set(quienes.excluir)
+    candidatos = []
+    for f in await conn.execute_query_dict(sql, valores):
+        if f["id"] in excluidos:
+            continue
+        guardada = None if f["p_app"] is None else (bool(f["p_app"]), bool(f["p_email"]))
+        persona = Persona(
+            int(f["id"]),
+            f["nombre"] or f["username"],
+            f["email"] or "",
+            f["rol"] in (Rol.AGENTE.value, Rol.ADMIN.value),
+        )
+        candidatos.append(_Candidato(persona, guardada, bool(f["reciente"])))
+    return candidatos
+
+
 async def escribir(
     aviso: Aviso,
-    personas: Sequence[Persona],
+    quienes: Destinatarios,
     *,
     coalescer: timedelta,
     correo: Callable[[Escrita], Any] | None = None,
 ) -> list[Escrita]:
-    """Write ``aviso`` for each of ``personas`` (deduplicated) that may see it and wants it.
+    """Write ``aviso`` for each of ``quienes`` that may see it and wants it.
 
     In the current transaction when there is one. ``correo(escrita)`` (may be async) queues
     the e-mail of each notification whose recipient wants one, has an address, and is not
-    coalesced (see the module docstring); it runs in the same transaction. Returns what was
-    written, in ``personas`` order.
+    coalesced (see the module docstring); it runs in the same transaction. Two queries in all:
+    the recipients with their preferences and the coalescing check, and one ``INSERT``.
     """
     tipo = TIPOS[aviso.tipo]
-    vistas: dict[int, Persona] = {}
-    for p in personas:
-        if p.id not in vistas and can_see_persona(p, aviso.propietario_id):
-            vistas[p.id] = p
-    if not vistas:
-        return []
-    guardadas = {
-        usuario_id: (app, email)
-        for usuario_id, app, email in await Preferencia.filter(
-            usuario_id__in=list(vistas), tipo=aviso.tipo
-        ).values_list("usuario_id", "app", "email")
-    }
-    elegidos: list[tuple[Persona, bool, bool]] = []
-    for p in vistas.values():
-        app, email = canales(tipo, guardadas.get(p.id))
-        email = email and bool(p.email) and correo is not None
-        if app or email:
-            elegidos.append((p, app, email))
-    if not elegidos:
-        return []
+    conn = Notificacion._meta.db
     momento = ahora()
-    a_correo = [p.id for p, _, email in elegidos if email]
-    if a_correo and aviso.ticket_id is not None and coalescer > timedelta(0):
-        recientes = set(
-            await Notificacion.filter(
-                ticket_id=aviso.ticket_id,
-                usuario_id__in=a_correo,
-                leida=False,
-                correo=True,
-                fecha_creacion__gte=momento - coalescer,
-            ).values_list("usuario_id", flat=True)
-        )
-        elegidos = [(p, app, email and p.id not in recientes) for p, app, email in elegidos]
-        elegidos = [(p, app, email) for p, app, email in elegidos if app or email]
+    desde = momento - coalescer if coalescer > timedelta(0) and correo is not None else None
+    elegidos: list[tuple[Persona, bool, bool]] = []
+    for c in await _candidatos(conn, aviso, quienes, desde):
+        if not can_see_persona(c.persona, aviso.propietario_id):
+            continue
+        app, email = canales(tipo, c.guardada)
+        email = email and bool(c.persona.email) and correo is not None and not c.reciente
+        if app or email:
+            elegidos.append((c.persona, app, email))
     if not elegidos:
         return []
     filas = [
@@ -190,11 +248,9 @@ async def escribir(
         )
         for p, app, email in elegidos
     ]
-    ids = await _insertar(Notificacion._meta.db, filas)
+    ids = await _insertar(conn, filas)
     escritas = [Escrita(ids[p.id], p, aviso, app, email, momento) for p, app, email in elegidos]
     if correo is not None:
-        from core.plugin_contract import await_me_maybe
-
         for escrita in escritas:
             if escrita.correo:
                 await await_me_maybe(correo(escrita))

@@ -187,12 +187,40 @@ async def cargar_respuesta(respuesta_id: int) -> RespuestaVista:
 
 
 async def respuesta_con_ticket(respuesta_id: int) -> tuple[TicketVista, RespuestaVista] | None:
-    """One message and its ticket, in one query (``None`` if it is gone) — for listeners of
-    ``RespuestaCreada`` that need both (notifications), inside or after its transaction."""
-    respuesta = await Respuesta.filter(id=respuesta_id).select_related("ticket", "autor").first()
-    if respuesta is None:
+    """One message and its ticket (``None`` if it is gone) — for listeners of
+    ``RespuestaCreada`` that need both (notifications), inside or after its transaction.
+
+    One hand-written join: listeners run on every reply, and building the ORM's
+    ``select_related`` query cost more than the query itself.
+    """
+    from core.auth.models import Usuario
+    from core.db import placeholders
+
+    conn = Respuesta._meta.db
+    (marca,) = placeholders(conn, 1)
+    tablas = (("r", Respuesta), ("t", Ticket), ("u", Usuario))
+    columnas = ", ".join(
+        f'{alias}."{c}" AS "{alias}__{c}"'
+        for alias, modelo in tablas
+        for c in modelo._meta.db_fields
+    )
+    sql = (
+        f'SELECT {columnas} FROM "{Respuesta._meta.db_table}" r '
+        f'JOIN "{Ticket._meta.db_table}" t ON t.id = r.ticket_id '
+        f'JOIN "{Usuario._meta.db_table}" u ON u.id = r.autor_id WHERE r.id = {marca}'
+    )
+    filas = await conn.execute_query_dict(sql, [respuesta_id])
+    if not filas:
         return None
-    return TicketVista.de(respuesta.ticket), RespuestaVista.de(respuesta)
+    fila = filas[0]
+
+    def de(alias: str) -> dict[str, Any]:
+        prefijo = f"{alias}__"
+        return {k[len(prefijo) :]: v for k, v in fila.items() if k.startswith(prefijo)}
+
+    autor = Usuario._init_from_db(**de("u"))
+    respuesta = Respuesta._init_from_db(**de("r"))
+    return TicketVista.de(Ticket._init_from_db(**de("t"))), RespuestaVista.de(respuesta, autor)
 
 
 async def ultimo_id() -> int:

@@ -179,6 +179,9 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("PATCH", "/api/soporte/notificaciones/preferencias/"): Fila(
         TOKEN_200, cuerpo={"preferencias": {}}
     ),
+    ("GET", "/api/soporte/notificaciones/plantillas/{tipo}/vista-previa/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="plantilla"
+    ),
     # 101 = joined (the replay's ``sincronizado`` received); every user has their own stream.
     ("GET", "/ws/soporte/notificaciones/"): Fila((4401, 101, 101, 101, 101)),
 }
@@ -242,6 +245,8 @@ class Mundo:
                 ticket_id=ticket["id"],
             )
             return str(alerta.id)
+        if tipo == "plantilla":
+            return "respuesta_agente"
         if tipo == "notificacion":
             assert a is not None
             nota = await Notificacion.create(

@@ -6,7 +6,7 @@ from tortoise.indexes import Index
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0003_sin_login_fallido")]
+    dependencies = [("core", "0001_inicial")]
 
     initial = True
 
@@ -58,7 +58,10 @@ class Migration(migrations.Migration):
                 "indexes": [
                     Index(fields=["usuario_id", "leida", "id"], name="notif_usuario_leida_id"),
                     Index(fields=["usuario_id", "id"], name="notif_usuario_id"),
-                    Index(fields=["ticket_id", "usuario_id"], name="notif_ticket_usuario"),
+                    Index(
+                        fields=["ticket_id", "usuario_id", "correo", "leida", "fecha_creacion"],
+                        name="notif_coalescer",
+                    ),
                 ],
                 "pk_attr": "id",
                 "table_description": "One event told to one recipient: a row per recipient and event.",
