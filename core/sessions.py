@@ -184,7 +184,10 @@ class SessionRegistry:
         """
         for socket in [s for s in self._sessions if s.closed]:
             self.detach(socket)  # a handler that ended without detaching
-        hashes = sorted({session.token_hash for session in self._sessions.values()})
+        # The sockets of now: one attached while the queries run has just been authenticated,
+        # and its token is not among those asked about (the next check covers it).
+        sessions = dict(self._sessions)
+        hashes = sorted({session.token_hash for session in sessions.values()})
         if not hashes:
             return
         valid: set[str] = set()
@@ -196,7 +199,11 @@ class SessionRegistry:
             ).values_list("key_hash", flat=True)
             valid.update(str(h) for h in found)
         await self._close(
-            [s for s, session in self._sessions.items() if session.token_hash not in valid]
+            [
+                s
+                for s, session in sessions.items()
+                if session.token_hash not in valid and self._sessions.get(s) is session
+            ]
         )
 
     async def lifetime(self, app: web.Application) -> AsyncIterator[None]:

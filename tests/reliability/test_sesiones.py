@@ -181,6 +181,39 @@ async def test_a_token_deleted_by_hand_is_caught_by_the_periodic_check(
     await sigue_abierto(soporte, otro)
 
 
+async def test_a_socket_opened_while_the_periodic_check_runs_stays_open(
+    start_app: Callable[..., Awaitable[SoporteClient]],
+) -> None:
+    """The check asked the database about the tokens of the sockets it saw: one that opened
+    during its queries (a valid token it did not ask about) must not be closed with 4401."""
+    soporte = await start_app(["tickets", "chat"])
+    ana = await soporte.usuario("ana")
+    ticket = await crear_ticket(soporte, ana)
+    sesiones = soporte.app[keys.SESSIONS]
+    primero = await conectar(soporte, ticket, token_of(ana))  # so that every check queries
+    parar = asyncio.Event()
+
+    async def comprobar_sin_parar() -> int:
+        veces = 0
+        while not parar.is_set():
+            await sesiones.check()
+            veces += 1
+        return veces
+
+    tarea = asyncio.create_task(comprobar_sin_parar())
+    try:
+        nuevos = [await conectar(soporte, ticket, await otro_token(ana)) for _ in range(15)]
+    finally:
+        parar.set()
+        veces = await tarea
+    assert veces > 15
+    # One more full check, then every socket must still answer.
+    await sesiones.check()
+    for ws in [primero, *nuevos]:
+        assert not ws.closed
+        await sigue_abierto(soporte, ws)
+
+
 # --- the commands, as another process on the server's SQLite file --------------------------
 
 
