@@ -204,11 +204,17 @@ async def test_an_untrusted_certificate_is_refused(
     ("url", "esperado"),
     [
         ("smtp://mail.example.com", ("mail.example.com", 25, None, None, False, "auto")),
-        ("smtp://u:p@mail.example.com:587?starttls=required", ("mail.example.com", 587, "u", "p", False, "required")),
+        (
+            "smtp://u:p@mail.example.com:587?starttls=required",
+            ("mail.example.com", 587, "u", "p", False, "required"),
+        ),
         ("smtp://localhost:1025?starttls=off", ("localhost", 1025, None, None, False, "off")),
-        ("smtps://u%40x:p%2F@smtp.example.com", ("smtp.example.com", 465, "u@x", "p/", True, "off")),
+        (
+            "smtps://u%40x:p%2F@smtp.example.com",
+            ("smtp.example.com", 465, "u@x", "p/", True, "off"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_smtp_url_forms(url: str, esperado: tuple[Any, ...]) -> None:
     c = parse_smtp_url(url)
     assert (c.host, c.port, c.username, c.password, c.implicit_tls, c.starttls) == esperado
