@@ -446,7 +446,7 @@ async def test_hook_register_outbox_channels_delivers_the_plugin_s_rows(
     channel keeps working beside it."""
     from datetime import UTC, datetime
 
-    from core.outbox import EnvioFallido, Outcome, OutboxChannel
+    from core.outbox import EnvioFallido, OutboxChannel, Outcome
     from core.outbox_models import Envio, EstadoEnvio
 
     recibidos: list[list[str]] = []
