@@ -31,6 +31,7 @@ from core.auth.routes import routes as auth_routes
 from core.db import Database, activate, database_ctx, db_middleware, tortoise_config
 from core.events import EventBus
 from core.keyring import LINKS, Keyring
+from core.mail_templates import setup_mail_templates
 from core.outbox import CORE_CHANNELS, Outbox, OutboxChannel
 from core.pages import setup_pages
 from core.plugin_contract import BackgroundContext as BackgroundContext  # its old home
@@ -292,6 +293,8 @@ def create_app(
     app[keys.OUTBOX] = outbox = _outbox(app, host)
 
     env = aiohttp_jinja2.setup(app, loader=_template_loader(host), autoescape=True)
+    # Mails render through the same templates, with the override folder first.
+    setup_mail_templates(app, env)
 
     core_routes = (*system.routes, *auth_routes, *envios.routes)
     endpoints: list[tuple[str, Endpoint]] = [("core", e) for e in core_routes]

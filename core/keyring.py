@@ -35,6 +35,8 @@ LINKS = "download-links"
 WEBHOOKS = "webhooks"
 #: Password-reset tokens (reserved: defined now so that its key never changes meaning).
 PASSWORD_RESET = "password-reset"
+#: The signature of per-ticket reply addresses (core/reply_address.py).
+REPLY_ADDRESS = "reply-address"
 
 #: What a purpose name may look like: ``webhooks``, ``mi-plugin.enlaces``.
 _PURPOSE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

@@ -385,6 +385,16 @@ class Settings(BaseSettings):
         description="Shortest password accepted at sign-up and by `soporte createuser` (at "
         "least 8).",
     )
+    site_name: str = Field(
+        "Centro de ayuda",
+        min_length=1,
+        description="The helpdesk's name, as mails show it (subject lines, header, footer).",
+    )
+    mail_templates_dir: Path | None = Field(
+        None,
+        description="A folder searched before the plugins' templates for mail templates, so "
+        "that a deployment overrides any mail without code.",
+    )
     log_level: str = Field("INFO", description="Python logging level for the `soporte` loggers.")
 
     def __init__(self, **values: Any) -> None:

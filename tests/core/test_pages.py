@@ -293,7 +293,10 @@ def test_templates_have_no_inline_scripts_styles_or_handlers(plantilla: Path) ->
     texto = plantilla.read_text()
     assert not re.search(r"\son[a-z]+\s*=", texto, re.IGNORECASE), "inline event handler"
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", texto), "<script> without src"
-    assert not re.search(r"<style\b|\sstyle\s*=", texto, re.IGNORECASE), "inline style"
+    if "correo" not in plantilla.parts:
+        # Mails (``correo/`` folders, core.mail_templates) are never served under the CSP, and
+        # mail clients drop style sheets: their HTML is styled inline.
+        assert not re.search(r"<style\b|\sstyle\s*=", texto, re.IGNORECASE), "inline style"
     assert "|safe" not in texto.replace(" ", ""), "autoescape switched off"
     assert "javascript:" not in texto
 

@@ -1,0 +1,104 @@
+"""Mail templates: a subject, a plain-text part and an optional HTML part per mail (jinja2).
+
+A mail named ``core/correo/restablecer`` is three templates beside each other:
+
+- ``core/correo/restablecer.subject.txt``: the subject, one line (surrounding blanks stripped,
+  inner runs of whitespace — newlines included — folded to one space, so no template can
+  inject a header);
+- ``core/correo/restablecer.txt``: the plain-text part, *not* HTML-escaped;
+- ``core/correo/restablecer.html`` (optional): the HTML part, autoescaped, usually extending
+  ``core/correo/base.html`` (a simple inline-styled layout: mail clients ignore style sheets,
+  and this HTML is never served under the pages' Content-Security-Policy).
+
+Templates are looked up first in ``SOPORTE_MAIL_TEMPLATES_DIR`` (when set), so a deployment
+overrides any mail without code, then where every page template is found: the core's
+``templates/`` and each enabled plugin's ``templates/`` folder. Every mail gets ``site_name`` and
+``public_url`` in its context (the caller's values win).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from aiohttp import web
+
+from core import keys
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+#: The mail templates' environment of an app: the pages' one with the override folder first
+#: and autoescaping for the HTML parts only (see :func:`setup_mail_templates`).
+MAIL_ENVIRONMENT: web.AppKey[jinja2.Environment] = web.AppKey(
+    "soporte_mail_environment", jinja2.Environment
+)
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    """The parts of one rendered mail, ready for :class:`core.mail.Mail`."""
+
+    subject: str
+    text: str
+    html: str | None
+
+
+def _autoescape(template_name: str | None) -> bool:
+    """HTML parts are escaped; subjects and plain-text parts are not (they are not HTML)."""
+    return template_name is not None and template_name.endswith((".html", ".htm"))
+
+
+def setup_mail_templates(app: web.Application, env: jinja2.Environment) -> jinja2.Environment:
+    """Derive the mail environment from the pages' jinja2 environment and keep it on the app.
+
+    An overlay shares the pages' filters, globals and extensions, but has its own loader (the
+    override folder first) and its own autoescape rule. Call once in the app factory, before
+    the app is frozen.
+    """
+    assert env.loader is not None, "the pages' environment has a loader"
+    loaders: list[jinja2.BaseLoader] = []
+    folder = app[keys.SETTINGS].mail_templates_dir
+    if folder is not None:
+        loaders.append(jinja2.FileSystemLoader(str(folder)))
+    loaders.append(env.loader)
+    mail_env = env.overlay(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=_autoescape,
+        # Undefined names in a mail are a bug of the caller, never an empty link in a mailbox.
+        undefined=jinja2.StrictUndefined,
+    )
+    app[MAIL_ENVIRONMENT] = mail_env
+    return mail_env
+
+
+def _one_line(subject: str) -> str:
+    """A subject as one header line: no newline can reach the message headers."""
+    return " ".join(subject.split())
+
+
+def render_mail(app: web.Application, name: str, context: Mapping[str, Any]) -> RenderedMail:
+    """Render the mail ``name`` (``<name>.subject.txt``, ``<name>.txt``, ``<name>.html``).
+
+    ``context`` is given to the three templates, with ``site_name`` and ``public_url`` added
+    unless it has them. The HTML part is ``None`` when no ``<name>.html`` exists anywhere.
+    Raises :class:`jinja2.TemplateNotFound` when the subject or the text part is missing, and
+    :class:`jinja2.UndefinedError` when a template uses a name the context lacks.
+    """
+    env = app[MAIL_ENVIRONMENT]
+    settings = app[keys.SETTINGS]
+    values: dict[str, Any] = {
+        "site_name": settings.site_name,
+        "public_url": settings.public_url or "",
+        **context,
+    }
+    subject = env.get_template(f"{name}.subject.txt").render(values)
+    text = env.get_template(f"{name}.txt").render(values)
+    try:
+        html_template = env.get_template(f"{name}.html")
+    except jinja2.TemplateNotFound:
+        html = None
+    else:
+        html = html_template.render(values)
+    return RenderedMail(subject=_one_line(subject), text=text, html=html)
