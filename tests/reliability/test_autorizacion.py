@@ -29,6 +29,7 @@ from aiohttp import WSMsgType
 
 from core import keys
 from core.auth.models import Rol
+from core.outbox_models import Envio, EstadoEnvio
 from core.testing import TEST_PASSWORD, token_of
 from plugins.casos.models import Caso
 from plugins.escalamiento.models import Alerta, NivelAlerta
@@ -105,6 +106,12 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("POST", "/api/auth/registro/"): Fila((201,) * 5, cuerpo="registro"),
     ("GET", "/api/auth/yo/"): Fila(TOKEN_200),
     ("POST", "/api/auth/logout/"): Fila((401, 204, 204, 204, 204)),
+    # The outbox: addresses and mail text of everybody, so admins only.
+    ("GET", "/api/soporte/envios/"): Fila((*ADMIN, 200)),
+    ("GET", "/api/soporte/envios/{id}/"): Fila((*ADMIN, 200), NO_EXISTE_ADMIN, tipo="envio"),
+    ("POST", "/api/soporte/envios/{id}/reintentar/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="envio"
+    ),
     # --- tickets ---------------------------------------------------------------------------
     ("POST", "/api/soporte/tickets/"): Fila(TOKEN_201, cuerpo=TICKET),
     ("GET", "/api/soporte/mis-tickets/"): Fila(TOKEN_200),
@@ -245,6 +252,17 @@ class Mundo:
                 ticket_id=ticket["id"],
             )
             return str(alerta.id)
+        if tipo == "envio":
+            # A dead letter (so that the worker leaves it alone and an admin may retry it).
+            envio = await Envio.create(
+                canal="mail",
+                destino="cliente_a@example.test",
+                payload={"to": ["cliente_a@example.test"], "subject": "Hola", "text": "Texto"},
+                estado=EstadoEnvio.FALLIDO,
+                proximo_intento=datetime.now(UTC),
+                ultimo_error="550 5.1.1 no existe",
+            )
+            return str(envio.id)
         if tipo == "plantilla":
             return "respuesta_agente"
         if tipo == "notificacion":
