@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 LINKS = "download-links"
 #: Signatures of outgoing webhooks (the escalation plugin's, without a webhook secret of its own).
 WEBHOOKS = "webhooks"
-#: Password-reset tokens (reserved: defined now so that its key never changes meaning).
+#: Password-reset tokens (core.auth.tokens_cuenta keys their stored hashes with it).
 PASSWORD_RESET = "password-reset"
+#: E-mail verification tokens (likewise).
+EMAIL_VERIFICATION = "email-verification"
 
 #: What a purpose name may look like: ``webhooks``, ``mi-plugin.enlaces``.
 _PURPOSE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
