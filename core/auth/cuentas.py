@@ -24,7 +24,7 @@ from core.api.errors import BadRequest
 from core.api.urls import base_url
 from core.auth.models import PropositoToken, Rol, Token, Usuario
 from core.auth.names import impersonates_staff, normalize_name
-from core.auth.password_policy import check_password
+from core.auth.password_policy import check_password, password_problems
 from core.auth.passwords import hash_token
 from core.auth.tokens_cuenta import find, new_secret, revoke_all, store, use_up
 from core.events import UnitOfWork
@@ -284,7 +284,8 @@ async def actualizar_perfil(request: web.Request, usuario: Usuario, cambios: Per
     The e-mail and the password need ``password_actual``. A new password ends every *other*
     session of the user (their other tokens are revoked and those sockets closed); the token of
     this request stays valid. A new e-mail is unverified, and mailed a link, while verification
-    is on. Every field is checked before anything is saved: a 400 lists each bad one.
+    is on. Every field is checked before anything is saved: a 400 lists each bad one (the
+    current password is checked, on its own, before the new e-mail and password are).
     """
     app = request.app
     settings = app[SETTINGS]
@@ -298,21 +299,27 @@ async def actualizar_perfil(request: web.Request, usuario: Usuario, cambios: Per
         errors["nombre"] = [
             "El nombre no puede hacerse pasar por el equipo de soporte (soporte, admin, agente…)."
         ]
-    if email_changed and await Usuario.filter(email__iexact=email).exclude(id=usuario.id).exists():
-        errors["email"] = ["Ese correo electrónico ya lo usa otra cuenta."]
     if errors:
         raise BadRequest("Datos inválidos.", errors=errors)
+    # The current password first: without it, nothing about other accounts' addresses is said.
     if email_changed or cambios.password is not None:
         await _check_current_password(request, usuario, cambios.password_actual)
-    new_hash = None
+    if email_changed and await Usuario.filter(email__iexact=email).exclude(id=usuario.id).exists():
+        errors["email"] = ["Ese correo electrónico ya lo usa otra cuenta."]
     if cambios.password is not None:
-        check_password(
+        problems = password_problems(
             cambios.password,
             username=usuario.username,
             nombre=nombre,
             email=email,
             min_length=settings.password_min_length,
         )
+        if problems:
+            errors["password"] = problems
+    if errors:
+        raise BadRequest("Datos inválidos.", errors=errors)
+    new_hash = None
+    if cambios.password is not None:
         new_hash = await app[PASSWORDS].hash(cambios.password)
     campos: dict[str, Any] = {"nombre": nombre, "email": email}
     if email_changed:

@@ -306,6 +306,9 @@ async def test_wrong_current_passwords_count_as_failed_logins(
 async def test_a_new_email_is_checked_and_unique(api: SoporteClient) -> None:
     ana = await api.usuario("ana")
     await api.usuario("luis")
+    # Without the current password, nothing is said about other accounts' addresses.
+    body = await problema(await patch_yo(api, ana, email="LUIS@example.test"), 400)
+    assert set(body["errors"]) == {"password_actual"}
     body = await problema(
         await patch_yo(api, ana, email="LUIS@example.test", password_actual=TEST_PASSWORD), 400
     )
