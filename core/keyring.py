@@ -37,6 +37,8 @@ WEBHOOKS = "webhooks"
 PASSWORD_RESET = "password-reset"
 #: E-mail verification tokens (likewise).
 EMAIL_VERIFICATION = "email-verification"
+#: The signature of per-ticket reply addresses (core/reply_address.py).
+REPLY_ADDRESS = "reply-address"
 
 #: What a purpose name may look like: ``webhooks``, ``mi-plugin.enlaces``.
 _PURPOSE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

@@ -484,6 +484,26 @@ class Settings(BaseSettings):
             ipaddress.ip_network(item, strict=False)  # a ValueError names the bad entry
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        # Checked at start-up: a typo is a settings error, not a failure of every mail.
+        if not value:
+            return None
+        from core.mail import parse_smtp_url
+
+        parse_smtp_url(value)
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        if "\r" in value or "\n" in value or "@" not in parseaddr(value)[1]:
+            raise ValueError("must be an address: soporte@example.com or Soporte <soporte@…>")
+        return value
+
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str | None) -> str | None:

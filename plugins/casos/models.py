@@ -66,6 +66,7 @@ class Caso(Model):
     cliente_afectado: fields.ForeignKeyNullableRelation[Usuario] = fields.ForeignKeyField(
         "core.Usuario", related_name="casos_afectado", null=True, on_delete=fields.SET_NULL
     )
+    cliente_afectado_id: int | None
     #: Booking ids of the host platform (validated through the ``validate_reserva`` hook).
     reservas_relacionadas: fields.JSONField[list[int]] = fields.JSONField(default=list)
     impacto_estimado = fields.CharEnumField(Impacto, max_length=12, default=Impacto.INDIVIDUAL)

@@ -12,15 +12,15 @@ cases about themself, so every case a customer created names them; ownership the
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from core.api.errors import BadRequest, Conflict, NotFound
 from core.api.fields import MAX_ID
 from core.auth.guards import visible_or_404, visible_to
 from core.auth.models import Usuario
-from core.events import Event, EventBus, UnitOfWork
+from core.events import EventBus, UnitOfWork
+from plugins.casos.events import CasoActualizado, CasoCreado
 from plugins.casos.models import Caso, EstadoCaso, Impacto, TipoCaso, Urgencia
 
 if TYPE_CHECKING:
@@ -50,37 +50,6 @@ TRANSICIONES: dict[EstadoCaso, frozenset[EstadoCaso]] = {
     EstadoCaso.RESUELTO: frozenset({EstadoCaso.CERRADO, EstadoCaso.EN_INVESTIGACION}),
     EstadoCaso.CERRADO: frozenset(),
 }
-
-
-# --- events ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class CasoCreado(Event):
-    """A case was opened (published after commit)."""
-
-    name: ClassVar[str] = "caso_creado"
-    caso_id: int
-    numero: str
-    tipo_caso: str
-    urgencia: str
-    impacto_estimado: str
-    creado_por_id: int
-    cliente_afectado_id: int | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class CasoActualizado(Event):
-    """An agent changed a case's ``estado`` and/or ``urgencia`` (published after commit)."""
-
-    name: ClassVar[str] = "caso_actualizado"
-    caso_id: int
-    numero: str
-    agente_id: int
-    estado_anterior: str
-    estado: str
-    urgencia_anterior: str
-    urgencia: str
 
 
 # --- creation --------------------------------------------------------------------------------
@@ -283,6 +252,7 @@ async def actualizar_caso(
                 estado=nuevo_estado.value,
                 urgencia_anterior=antes_urgencia.value,
                 urgencia=nueva_urgencia.value,
+                cliente_afectado_id=caso.cliente_afectado_id,
             )
         )
     caso.estado, caso.urgencia, caso.fecha_actualizacion = nuevo_estado, nueva_urgencia, ahora

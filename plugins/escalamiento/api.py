@@ -13,7 +13,8 @@ Plugin API v1, and nothing here is an ORM class:
   :func:`segundos_habiles` (a rule's ``calendario`` is a :class:`Horario`);
 - **notifiers** (hook ``register_notifiers``): the :class:`Notificador` protocol,
   :class:`Notificacion` and :class:`Destinatario`, and :func:`verificar_firma` for receivers
-  of the built-in webhook;
+  of the built-in webhook; :func:`destinatarios_nivel`, the recipients of a rule's level (for
+  a plugin that tells them itself, inside the escalation's transaction);
 - **running a pass** (tests, commands): :data:`REGISTRO` (the app's registry), :func:`escalar`
   and its result :class:`Escalado`.
 """
@@ -33,7 +34,7 @@ from plugins.escalamiento.politicas import (
     ReglaVista,
     TiempoRespuesta,
 )
-from plugins.escalamiento.service import Escalado, escalar
+from plugins.escalamiento.service import Escalado, destinatarios_nivel, escalar
 from plugins.tickets.api import Criterios, TicketVista
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "TicketEscalado",
     "TicketVista",
     "TiempoRespuesta",
+    "destinatarios_nivel",
     "escalar",
     "segundos_habiles",
     "verificar_firma",

@@ -105,6 +105,7 @@ __all__ = [
     "cerrar_notificadores",
     "contar_escalados",
     "crear_regla",
+    "destinatarios_nivel",
     "escalar",
     "formato_duracion",
     "marcar_leida",
@@ -417,6 +418,19 @@ async def _destinatarios(notificar: Iterable[int | str]) -> tuple[Destinatario, 
         Q(id__in=ids) | Q(rol__in=roles), activo=True, rol__in=list(_ROLES_NOTIFICABLES)
     ).order_by("id")
     return tuple(Destinatario(u.id, u.username, u.nombre_visible, u.email) for u in usuarios)
+
+
+async def destinatarios_nivel(regla_id: int | None, nivel: int) -> tuple[Destinatario, ...]:
+    """Who hears that a ticket reached level ``nivel`` of rule ``regla_id``: the active agents
+    its ``notificar`` names — the notifiers' ``destinatarios`` — or nobody when the rule is
+    gone or has ``notificaciones_automaticas`` off. Safe inside the escalation's own unit of
+    work (an ``in_transaction`` listener of ``TicketEscalado``): it only reads."""
+    if regla_id is None:
+        return ()
+    regla = await Regla.get_or_none(id=regla_id)
+    if regla is None or not regla.notificaciones_automaticas:
+        return ()
+    return await _destinatarios(regla.nivel(nivel).notificar)
 
 
 async def _notificar(

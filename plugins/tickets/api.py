@@ -9,8 +9,8 @@ test_boundaries.py`` fails on such an import). Everything here is stable within 
 - **enums and constants**: :class:`Estado`, :class:`Prioridad`, :class:`Categoria`,
   :class:`Canal`, :data:`ESTADOS_ABIERTOS`, :func:`formato_numero`;
 - **queries**: :func:`obtener_visible`, :func:`obtener`, :func:`leer`, :func:`historial`,
-  :func:`cargar_respuesta`, :func:`candidatos` (by :class:`Criterios`, in batches),
-  :func:`contar`, :func:`escalados`, :func:`ultimo_id`;
+  :func:`cargar_respuesta`, :func:`respuesta_con_ticket`, :func:`candidatos` (by
+  :class:`Criterios`, in batches), :func:`contar`, :func:`escalados`, :func:`ultimo_id`;
 - **commands**: :func:`responder` (a reply, with the state machine), :func:`subir_nivel` (an
   escalation level, inside the caller's unit of work), :func:`fijar_niveles` (bulk synthetic
   data only).
@@ -63,6 +63,7 @@ __all__ = [
     "obtener",
     "obtener_visible",
     "responder",
+    "respuesta_con_ticket",
     "subir_nivel",
     "ultimo_id",
 ]
@@ -183,6 +184,43 @@ async def historial(ticket_id: int, desde_id: int | None, limite: int) -> list[R
 async def cargar_respuesta(respuesta_id: int) -> RespuestaVista:
     """One message by id (a 404 if it is gone)."""
     return RespuestaVista.de((await service.cargar_respuesta(respuesta_id)).respuesta)
+
+
+async def respuesta_con_ticket(respuesta_id: int) -> tuple[TicketVista, RespuestaVista] | None:
+    """One message and its ticket (``None`` if it is gone) — for listeners of
+    ``RespuestaCreada`` that need both (notifications), inside or after its transaction.
+
+    One hand-written join: listeners run on every reply, and building the ORM's
+    ``select_related`` query cost more than the query itself.
+    """
+    from core.auth.models import Usuario
+    from core.db import placeholders
+
+    conn = Respuesta._meta.db
+    (marca,) = placeholders(conn, 1)
+    tablas = (("r", Respuesta), ("t", Ticket), ("u", Usuario))
+    columnas = ", ".join(
+        f'{alias}."{c}" AS "{alias}__{c}"'
+        for alias, modelo in tablas
+        for c in modelo._meta.db_fields
+    )
+    sql = (
+        f'SELECT {columnas} FROM "{Respuesta._meta.db_table}" r '
+        f'JOIN "{Ticket._meta.db_table}" t ON t.id = r.ticket_id '
+        f'JOIN "{Usuario._meta.db_table}" u ON u.id = r.autor_id WHERE r.id = {marca}'
+    )
+    filas = await conn.execute_query_dict(sql, [respuesta_id])
+    if not filas:
+        return None
+    fila = filas[0]
+
+    def de(alias: str) -> dict[str, Any]:
+        prefijo = f"{alias}__"
+        return {k[len(prefijo) :]: v for k, v in fila.items() if k.startswith(prefijo)}
+
+    autor = Usuario._init_from_db(**de("u"))
+    respuesta = Respuesta._init_from_db(**de("r"))
+    return TicketVista.de(Ticket._init_from_db(**de("t"))), RespuestaVista.de(respuesta, autor)
 
 
 async def ultimo_id() -> int:

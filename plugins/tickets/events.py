@@ -26,11 +26,15 @@ class TicketActualizado(Event):
 
     ``cambios`` maps each changed field to ``[antes, despues]``: enum values as strings, users
     as ids (``agente_asignado``), e.g. ``{"estado": ["ABIERTO", "EN_PROGRESO"]}``.
+    ``actor_id``: who made the change (the PATCH's caller, the reply's author); ``None`` for
+    the system's own changes (an escalation level) — so that listeners never tell the actor
+    about what they did themself.
     """
 
     name: ClassVar[str] = "ticket_actualizado"
     ticket_id: int
     cambios: dict[str, Any] = field(default_factory=dict)
+    actor_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -583,7 +583,9 @@ async def actualizar(
         if updates:
             updates["fecha_actualizacion"] = _ahora()
             await Ticket.filter(id=ticket.id).using_db(conn).update(**updates)
-            await uow.emit(TicketActualizado(ticket_id=ticket.id, cambios=diff))
+            await uow.emit(
+                TicketActualizado(ticket_id=ticket.id, cambios=diff, actor_id=usuario.id)
+            )
     for campo, valor in updates.items():
         setattr(ticket, campo, valor)
     return ticket
@@ -649,6 +651,7 @@ async def responder(
                 TicketActualizado(
                     ticket_id=ticket.id,
                     cambios={"estado": [actual.estado.value, updates["estado"].value]},
+                    actor_id=autor.id,
                 )
             )
     for campo, valor in updates.items():

@@ -36,6 +36,8 @@ class Servidor:
     puerto: int = field(default_factory=free_port)
     proceso: subprocess.Popen[bytes] | None = None
     arranques: int = 0
+    #: More ``SOPORTE_*`` variables for this server (an SMTP URL, outbox timings…).
+    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -70,6 +72,7 @@ class Servidor:
             SOPORTE_LOGIN_MAX_FAILURES="1000000",
             SOPORTE_RATE_LOGIN_ACCOUNT="off",
         )
+        env.update(self.extra)
         return env
 
     def soporte(self, *args: str) -> str:

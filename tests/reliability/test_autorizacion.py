@@ -11,8 +11,8 @@ fresh object is made for every call, so no call sees another's side effects.
 
 The table is the specification: a route of the app (all installed plugins) without an entry
 fails ``test_every_route_has_an_entry_and_every_entry_a_route``, and so does an entry whose
-route is gone. The chat socket is in the table too: its "statuses" are the WebSocket outcome —
-``101`` joined (``connection_status`` received), or the close code (4401, 4404).
+route is gone. The sockets are in the table too: their "statuses" are the WebSocket outcome —
+``101`` joined (the first frame received), or the close code (4401, 4404).
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ from aiohttp import WSMsgType
 
 from core import keys
 from core.auth.models import Rol
+from core.outbox_models import Envio, EstadoEnvio
 from core.testing import TEST_PASSWORD, token_of
 from plugins.casos.models import Caso
 from plugins.escalamiento.models import Alerta, NivelAlerta
+from plugins.notificaciones.models import Notificacion
 from plugins.tickets.models import Respuesta, Ticket
 
 if TYPE_CHECKING:
@@ -113,6 +115,12 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ),
     ("POST", "/api/auth/email/verificar/"): Fila((400,) * 5, cuerpo={"token": "desconocido"}),
     ("POST", "/api/auth/email/reenviar/"): Fila((202,) * 5, cuerpo={"email": "x@example.test"}),
+    # The outbox: addresses and mail text of everybody, so admins only.
+    ("GET", "/api/soporte/envios/"): Fila((*ADMIN, 200)),
+    ("GET", "/api/soporte/envios/{id}/"): Fila((*ADMIN, 200), NO_EXISTE_ADMIN, tipo="envio"),
+    ("POST", "/api/soporte/envios/{id}/reintentar/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="envio"
+    ),
     # --- tickets ---------------------------------------------------------------------------
     ("POST", "/api/soporte/tickets/"): Fila(TOKEN_201, cuerpo=TICKET),
     ("GET", "/api/soporte/mis-tickets/"): Fila(TOKEN_200),
@@ -177,6 +185,21 @@ MATRIZ: dict[tuple[str, str], Fila] = {
         AGENTE_200, NO_EXISTE_AGENTE, tipo="alerta"
     ),
     ("GET", "/api/soporte/escalamiento/politicas/"): Fila(AGENTE_200),
+    # --- notificaciones: a notification is its recipient's alone (agents included: 404) ---
+    ("GET", "/api/soporte/notificaciones/"): Fila(TOKEN_200),
+    ("POST", "/api/soporte/notificaciones/{id}/leer/"): Fila(
+        (401, 204, 404, 404, 404), NO_EXISTE_TOKEN, tipo="notificacion"
+    ),
+    ("POST", "/api/soporte/notificaciones/leer-todas/"): Fila((401, 204, 204, 204, 204)),
+    ("GET", "/api/soporte/notificaciones/preferencias/"): Fila(TOKEN_200),
+    ("PATCH", "/api/soporte/notificaciones/preferencias/"): Fila(
+        TOKEN_200, cuerpo={"preferencias": {}}
+    ),
+    ("GET", "/api/soporte/notificaciones/plantillas/{tipo}/vista-previa/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="plantilla"
+    ),
+    # 101 = joined (the replay's ``sincronizado`` received); every user has their own stream.
+    ("GET", "/ws/soporte/notificaciones/"): Fila((4401, 101, 101, 101, 101)),
 }
 
 _PARAM = re.compile(r"\{\w+\}")
@@ -238,6 +261,29 @@ class Mundo:
                 ticket_id=ticket["id"],
             )
             return str(alerta.id)
+        if tipo == "envio":
+            # A dead letter (so that the worker leaves it alone and an admin may retry it).
+            envio = await Envio.create(
+                canal="mail",
+                destino="cliente_a@example.test",
+                payload={"to": ["cliente_a@example.test"], "subject": "Hola", "text": "Texto"},
+                estado=EstadoEnvio.FALLIDO,
+                proximo_intento=datetime.now(UTC),
+                ultimo_error="550 5.1.1 no existe",
+            )
+            return str(envio.id)
+        if tipo == "plantilla":
+            return "respuesta_agente"
+        if tipo == "notificacion":
+            assert a is not None
+            nota = await Notificacion.create(
+                usuario_id=a.id,
+                tipo="respuesta_agente",
+                titulo="Nueva respuesta",
+                mensaje="Hola",
+                fecha_creacion=datetime.now(UTC),
+            )
+            return str(nota.id)
         if tipo == "descarga":
             [adjunto] = await self.crear("POST", "/api/soporte/adjuntos/", a, data=archivo())
             return str(adjunto["url"]).rstrip("/").rsplit("/", 1)[1]
@@ -283,7 +329,9 @@ async def estado_ws(mundo: Mundo, ruta: str, usuario: Usuario | None) -> tuple[i
     ws = await mundo.soporte.ws(ruta, usuario, historial="0")
     try:
         msg = await ws.receive(timeout=5)
-        if msg.type == WSMsgType.TEXT and msg.json().get("tipo") == "connection_status":
+        # The chat's first frame, or the notification socket's (replay, then ``sincronizado``).
+        unido = ("connection_status", "notificacion", "sincronizado")
+        if msg.type == WSMsgType.TEXT and msg.json().get("tipo") in unido:
             return 101, ""
         assert msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSED), msg
         return int(ws.close_code or 0), str(msg.extra or "")

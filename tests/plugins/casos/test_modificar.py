@@ -85,6 +85,7 @@ async def test_agente_cambia_estado_y_urgencia_con_evento(soporte):
             estado="EN_INVESTIGACION",
             urgencia_anterior="MEDIA",
             urgencia="CRITICA",
+            cliente_afectado_id=lucia.id,
         )
     ]
     assert eventos[0].name == "caso_actualizado"

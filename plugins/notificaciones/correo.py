@@ -1,0 +1,162 @@
+"""The e-mail of a notification: rendered from the type's templates, threaded per ticket.
+
+Templates: ``notificaciones/correo/<tipo>.subject.txt``, ``.txt`` and ``.html`` (this plugin's
+``templates/`` folder; ``SOPORTE_MAIL_TEMPLATES_DIR`` or a later plugin may override any of
+them, see :mod:`core.mail_templates`). Context: ``nombre`` (the recipient), ``numero``,
+``titulo``, ``mensaje``, ``enlace`` (the absolute link), ``preferencias_url``, plus the type's
+own values (``asunto``, ``autor``, ``respuesta``, ``estado_texto``, ``valorar``…).
+
+Headers: a fresh ``Message-ID``; ``In-Reply-To`` and ``References`` name a stable root id per
+ticket, ``<TK-000123.<hash>@domain>`` (derived, not stored: every mail of the ticket
+references the same root, so clients thread them); ``Reply-To`` the ticket's signed address
+(:mod:`core.reply_address`); ``Auto-Submitted: auto-generated``; ``List-Unsubscribe`` the
+preferences page (only with ``SOPORTE_PUBLIC_URL`` set: it must be an absolute URL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import TYPE_CHECKING, Any, Final
+
+from core.keyring import purpose_key
+from core.keys import SETTINGS
+from core.mail import Mail, queue_mail
+from core.mail_templates import render_mail
+from core.reply_address import from_parts, reply_address
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from plugins.notificaciones.service import Escrita
+
+#: The key purpose of the per-ticket thread roots (never the secret key itself).
+HILOS: Final = "notificaciones.hilos"
+#: The portal's preferences page (the pages plugin serves it), as ``List-Unsubscribe`` names it.
+PREFERENCIAS: Final = "/notificaciones/preferencias/"
+
+
+def plantilla(tipo: str) -> str:
+    """The template name of a type's mail."""
+    return f"notificaciones/correo/{tipo}"
+
+
+def raiz_hilo(app: web.Application, numero: str) -> str:
+    """The stable root Message-ID of ticket (or case) ``numero``'s thread."""
+    _, dominio = from_parts(app)
+    firma = hmac.new(purpose_key(app, HILOS).encode(), numero.encode(), hashlib.sha256)
+    return f"<{numero}.{firma.hexdigest()[:16]}@{dominio}>"
+
+
+def contexto(app: web.Application, escrita: Escrita) -> dict[str, Any]:
+    """What the templates of ``escrita``'s type receive."""
+    publica = (app[SETTINGS].public_url or "").rstrip("/")
+    aviso = escrita.aviso
+    return {
+        **aviso.contexto,
+        "nombre": escrita.persona.nombre,
+        "tipo": aviso.tipo,
+        "numero": aviso.numero or aviso.contexto.get("numero_caso") or "",
+        "titulo": aviso.titulo,
+        "mensaje": aviso.mensaje,
+        "enlace": publica + aviso.url,
+        "preferencias_url": publica + PREFERENCIAS,
+    }
+
+
+def cabeceras(app: web.Application, numero: str | None) -> tuple[dict[str, str], dict[str, Any]]:
+    """The extra headers of a notification mail and the threading fields of :class:`Mail`."""
+    publica = (app[SETTINGS].public_url or "").rstrip("/")
+    extra = {"Auto-Submitted": "auto-generated"}
+    if publica:
+        extra["List-Unsubscribe"] = f"<{publica}{PREFERENCIAS}>"
+    hilo: dict[str, Any] = {}
+    if numero:
+        raiz = raiz_hilo(app, numero)
+        hilo = {"in_reply_to": raiz, "references": (raiz,)}
+        if numero.startswith("TK-"):
+            hilo["reply_to"] = reply_address(app, numero)
+    return extra, hilo
+
+
+def componer(app: web.Application, escrita: Escrita) -> Mail:
+    """The mail of one notification (not queued)."""
+    valores = contexto(app, escrita)
+    partes = render_mail(app, plantilla(escrita.aviso.tipo), valores)
+    extra, hilo = cabeceras(app, valores["numero"] or None)
+    return Mail(
+        to=(escrita.persona.email,),
+        subject=partes.subject,
+        text=partes.text,
+        html=partes.html,
+        headers=extra,
+        **hilo,
+    )
+
+
+async def encolar(app: web.Application, escrita: Escrita) -> str:
+    """Queue the mail of ``escrita`` in the current transaction (idempotent per
+    notification); its Message-ID."""
+    return await queue_mail(componer(app, escrita), key=f"notificacion.{escrita.id}")
+
+
+# --- the admins' preview ---------------------------------------------------------------------
+
+#: Sample values of the preview, per type (what the listeners would put in ``contexto``).
+_MUESTRA_TICKET: Final = {
+    "asunto": "No puedo completar el pago de mi reserva",
+    "prioridad": "ALTA",
+    "cliente": "Ana Pérez",
+    "autor": "Carla Gómez",
+    "respuesta": "Hola, Ana: ya hemos liberado el cobro retenido.\nGracias por su paciencia.",
+    "antes": "EN_PROGRESO",
+    "estado": "RESUELTO",
+    "estado_texto": "resuelto",
+    "valorar": True,
+    "nivel": 2,
+    "alerta_nivel": "ADVERTENCIA",
+}
+_MUESTRA_CASO: Final = {"numero_caso": "CS-000042", "urgencia": "ALTA", "estado": "RESUELTO"}
+
+
+def vista_previa(app: web.Application, tipo: str) -> dict[str, Any]:
+    """``{asunto, texto, html, cabeceras}`` of type ``tipo``'s mail with sample data; a
+    :class:`KeyError` for a type without e-mail."""
+    from datetime import UTC, datetime
+
+    from core.mail import new_message_id
+    from plugins.notificaciones.service import Aviso, Escrita, Persona
+    from plugins.notificaciones.tipos import TIPOS
+
+    if tipo not in TIPOS or not TIPOS[tipo].con_email:
+        raise KeyError(tipo)
+    es_caso = tipo.startswith("caso_")
+    agente = TIPOS[tipo].rol != "CLIENTE"
+    aviso = Aviso(
+        tipo=tipo,
+        titulo="Título del aviso",
+        mensaje="Texto breve del aviso, como se muestra en la campana.",
+        url=("/agente/casos/" if agente else "/casos/")
+        if es_caso
+        else ("/agente/tickets/123/" if agente else "/tickets/123/"),
+        ticket_id=None if es_caso else 123,
+        numero=None if es_caso else "TK-000123",
+        contexto=_MUESTRA_CASO if es_caso else _MUESTRA_TICKET,
+    )
+    persona = Persona(1, "Carla Gómez" if agente else "Ana Pérez", "usuario@example.com", agente)
+    correo = componer(app, Escrita(0, persona, aviso, True, True, datetime.now(UTC)))
+    _, dominio = from_parts(app)
+    cabeceras = {
+        "To": persona.email,
+        "Message-ID": new_message_id(dominio),
+        **({"In-Reply-To": correo.in_reply_to} if correo.in_reply_to else {}),
+        **({"References": " ".join(correo.references)} if correo.references else {}),
+        **({"Reply-To": correo.reply_to} if correo.reply_to else {}),
+        **correo.headers,
+    }
+    return {
+        "asunto": correo.subject,
+        "texto": correo.text,
+        "html": correo.html,
+        "cabeceras": cabeceras,
+    }

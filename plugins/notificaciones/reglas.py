@@ -1,0 +1,328 @@
+"""Who hears what: the ``in_transaction`` listeners that turn domain events into notifications.
+
+Each builds an :class:`~plugins.notificaciones.service.Aviso` per type and hands the recipients
+to :func:`~plugins.notificaciones.service.escribir`, inside the event's transaction. The actor
+of a change is never among its recipients (``ticket_recibido`` aside: it is the customer's
+receipt, by e-mail only by default). The rules (docs/api.md, "Notificaciones"):
+
+- customer: ``ticket_recibido`` (their new ticket), ``respuesta_agente`` (a *public* reply by
+  someone else, :func:`es_publica`), ``estado_cambiado`` (a state change by someone else; not
+  the automatic ABIERTO → EN_PROGRESO of an agent's reply, which ``respuesta_agente`` tells);
+- agents: ``ticket_nuevo`` (setting ``new_ticket_recipients``), ``respuesta_cliente`` (to the
+  assigned agent), ``ticket_asignado`` (to the new assignee, unless they assigned themself),
+  ``ticket_escalado`` (escalamiento's level recipients, when escalamiento is enabled);
+- casos, when enabled: ``caso_nuevo`` (agents but its creator), ``caso_actualizado`` (its
+  customer, unless they made the change);
+- admins: ``envio_fallido`` (a dead-lettered delivery of the outbox).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from core.auth.models import Rol, Usuario
+from core.outbox import EnvioFallido
+from plugins.notificaciones.service import Aviso, Destinatarios, Escrita, escribir, extracto
+from plugins.tickets import api as tickets
+from plugins.tickets.events import RespuestaCreada, TicketActualizado, TicketCreado
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import timedelta
+
+    from core.events import Event
+    from plugins.notificaciones.difusion import Pendientes
+
+#: How a state reads in a sentence.
+ESTADOS: Final = {
+    "ABIERTO": "abierto",
+    "EN_PROGRESO": "en progreso",
+    "RESUELTO": "resuelto",
+    "CERRADO": "cerrado",
+}
+_ROLES_AGENTE: Final = (Rol.AGENTE, Rol.ADMIN)
+
+
+def es_publica(evento: RespuestaCreada) -> bool:
+    """Whether the customer may read this reply — the one rule of "public replies only".
+
+    Every reply is public today (ticket and chat alike); issue 17's internal notes will be
+    the replies this answers ``False`` for.
+    """
+    return evento.canal in (tickets.Canal.TICKET.value, tickets.Canal.CHAT.value)
+
+
+def url_ticket(ticket_id: int, *, agente: bool) -> str:
+    """The ticket's page in the portal (customer) or the console (agents)."""
+    return f"/agente/tickets/{ticket_id}/" if agente else f"/tickets/{ticket_id}/"
+
+
+#: Every agent (admins included): ``Destinatarios(roles=AGENTES)``.
+AGENTES: Final = tuple(r.value for r in _ROLES_AGENTE)
+
+
+class Reglas:
+    """The listeners of one app: they write notifications and leave their frames to send."""
+
+    def __init__(
+        self,
+        pendientes: Pendientes,
+        *,
+        coalescer: timedelta,
+        nuevos_a_agentes: bool,
+        correo: Callable[[Escrita], Any] | None = None,
+    ) -> None:
+        self.pendientes = pendientes
+        self.coalescer = coalescer
+        self.nuevos_a_agentes = nuevos_a_agentes
+        self.correo = correo
+
+    async def _escribir(self, evento: Event, aviso: Aviso, quienes: Destinatarios) -> None:
+        escritas = await escribir(aviso, quienes, coalescer=self.coalescer, correo=self.correo)
+        pendiente = self.pendientes.de(evento)
+        pendiente.notificaciones += [(e.persona.id, e.frame()) for e in escritas if e.en_app]
+
+    # --- tickets ---------------------------------------------------------------------------------
+
+    async def ticket_creado(self, evento: TicketCreado) -> None:
+        """The customer's receipt; every agent hears of the new ticket (per the setting)."""
+        self.pendientes.de(evento).cliente_id = evento.cliente_id
+        ticket = await tickets.obtener(evento.ticket_id)
+        if ticket is None:
+            return
+        cliente = await Usuario.get_or_none(id=ticket.cliente_id)
+        if cliente is not None:
+            await self._escribir(
+                evento,
+                Aviso(
+                    tipo="ticket_recibido",
+                    titulo=f"Hemos recibido su ticket {ticket.numero}",
+                    mensaje=f"«{extracto(ticket.asunto)}»: le responderemos lo antes posible.",
+                    url=url_ticket(ticket.id, agente=False),
+                    ticket_id=ticket.id,
+                    numero=ticket.numero,
+                    propietario_id=ticket.cliente_id,
+                    contexto={"asunto": ticket.asunto, "prioridad": str(ticket.prioridad)},
+                ),
+                Destinatarios(ids=(ticket.cliente_id,)),
+            )
+        if self.nuevos_a_agentes:
+            quien = cliente.nombre_visible if cliente is not None else "Un cliente"
+            await self._escribir(
+                evento,
+                Aviso(
+                    tipo="ticket_nuevo",
+                    titulo=f"Nuevo ticket {ticket.numero}",
+                    mensaje=f"{quien}: «{extracto(ticket.asunto)}» (prioridad {ticket.prioridad}).",
+                    url=url_ticket(ticket.id, agente=True),
+                    ticket_id=ticket.id,
+                    numero=ticket.numero,
+                    propietario_id=ticket.cliente_id,
+                    contexto={
+                        "asunto": ticket.asunto,
+                        "prioridad": str(ticket.prioridad),
+                        "cliente": quien,
+                    },
+                ),
+                Destinatarios(roles=AGENTES, excluir=(ticket.cliente_id,)),
+            )
+
+    async def respuesta_creada(self, evento: RespuestaCreada) -> None:
+        """A public reply by someone else tells the customer; the customer's reply tells the
+        assigned agent."""
+        par = await tickets.respuesta_con_ticket(evento.respuesta_id)
+        if par is None:
+            return
+        ticket, respuesta = par
+        self.pendientes.de(evento).cliente_id = ticket.cliente_id
+        contexto = {
+            "asunto": ticket.asunto,
+            "autor": respuesta.autor_nombre,
+            "respuesta": respuesta.mensaje,
+        }
+        if evento.autor_id == ticket.cliente_id:
+            agente_id = ticket.agente_asignado_id
+            if agente_id is None or agente_id == evento.autor_id:
+                return
+            quienes = Destinatarios(ids=(agente_id,))
+            aviso = Aviso(
+                tipo="respuesta_cliente",
+                titulo=f"El cliente respondió en {ticket.numero}",
+                mensaje=f"{respuesta.autor_nombre}: {extracto(respuesta.mensaje)}",
+                url=url_ticket(ticket.id, agente=True),
+                ticket_id=ticket.id,
+                numero=ticket.numero,
+                propietario_id=ticket.cliente_id,
+                contexto=contexto,
+            )
+        else:
+            if not es_publica(evento):
+                return
+            quienes = Destinatarios(ids=(ticket.cliente_id,), excluir=(evento.autor_id,))
+            aviso = Aviso(
+                tipo="respuesta_agente",
+                titulo=f"Nueva respuesta en {ticket.numero}",
+                mensaje=f"{respuesta.autor_nombre}: {extracto(respuesta.mensaje)}",
+                url=url_ticket(ticket.id, agente=False),
+                ticket_id=ticket.id,
+                numero=ticket.numero,
+                propietario_id=ticket.cliente_id,
+                contexto=contexto,
+            )
+        await self._escribir(evento, aviso, quienes)
+
+    async def ticket_actualizado(self, evento: TicketActualizado) -> None:
+        """A state change by someone else tells the customer; an assignment tells the new
+        assignee (unless they assigned themself)."""
+        ticket = await tickets.obtener(evento.ticket_id)
+        if ticket is None:
+            return
+        self.pendientes.de(evento).cliente_id = ticket.cliente_id
+        actor = evento.actor_id
+        estado = evento.cambios.get("estado")
+        avisar_estado = (
+            estado is not None
+            and actor != ticket.cliente_id
+            and tuple(estado) != ("ABIERTO", "EN_PROGRESO")
+        )
+        asignado = evento.cambios.get("agente_asignado")
+        nuevo_agente = asignado[1] if asignado is not None else None
+        if nuevo_agente == actor:
+            nuevo_agente = None
+        if not avisar_estado and nuevo_agente is None:
+            return
+        if estado is not None and avisar_estado:
+            antes, despues = estado
+            resuelto = despues == "RESUELTO"
+            mensaje = f"Su ticket «{extracto(ticket.asunto)}» está {ESTADOS.get(despues, despues)}."
+            if resuelto:
+                mensaje += " Valore la atención recibida."
+            await self._escribir(
+                evento,
+                Aviso(
+                    tipo="estado_cambiado",
+                    titulo=f"{ticket.numero}: {ESTADOS.get(despues, despues)}",
+                    mensaje=mensaje,
+                    url=url_ticket(ticket.id, agente=False) + ("#valorar" if resuelto else ""),
+                    ticket_id=ticket.id,
+                    numero=ticket.numero,
+                    propietario_id=ticket.cliente_id,
+                    contexto={
+                        "asunto": ticket.asunto,
+                        "antes": antes,
+                        "estado": despues,
+                        "estado_texto": ESTADOS.get(despues, despues),
+                        "valorar": resuelto,
+                    },
+                ),
+                Destinatarios(ids=(ticket.cliente_id,)),
+            )
+        if nuevo_agente is not None:
+            await self._escribir(
+                evento,
+                Aviso(
+                    tipo="ticket_asignado",
+                    titulo=f"Se le asignó {ticket.numero}",
+                    mensaje=f"«{extracto(ticket.asunto)}» (prioridad {ticket.prioridad}).",
+                    url=url_ticket(ticket.id, agente=True),
+                    ticket_id=ticket.id,
+                    numero=ticket.numero,
+                    propietario_id=ticket.cliente_id,
+                    contexto={"asunto": ticket.asunto, "prioridad": str(ticket.prioridad)},
+                ),
+                Destinatarios(ids=(int(nuevo_agente),)),
+            )
+
+    # --- escalamiento ------------------------------------------------------------------------
+
+    async def ticket_escalado(self, evento: Any) -> None:
+        """The agents the rule's level names (escalamiento's ``destinatarios_nivel``)."""
+        from plugins.escalamiento.api import destinatarios_nivel
+
+        ticket = await tickets.obtener(evento.ticket_id)
+        if ticket is None:
+            return
+        destinatarios = await destinatarios_nivel(evento.regla_id, evento.nivel)
+        quienes = Destinatarios(ids=tuple(d.id for d in destinatarios))
+        await self._escribir(
+            evento,
+            Aviso(
+                tipo="ticket_escalado",
+                titulo=f"{ticket.numero} escalado a nivel {evento.nivel}",
+                mensaje=f"«{extracto(ticket.asunto)}» (prioridad {ticket.prioridad}) "
+                f"alcanzó el nivel {evento.nivel} de escalamiento.",
+                url=url_ticket(ticket.id, agente=True),
+                ticket_id=ticket.id,
+                numero=ticket.numero,
+                propietario_id=ticket.cliente_id,
+                contexto={
+                    "asunto": ticket.asunto,
+                    "prioridad": str(ticket.prioridad),
+                    "nivel": evento.nivel,
+                    "alerta_nivel": evento.alerta_nivel,
+                },
+            ),
+            quienes,
+        )
+
+    # --- the outbox ------------------------------------------------------------------------------
+
+    async def envio_fallido(self, evento: EnvioFallido) -> None:
+        """Every active admin, in the page only (a mail about failing mail would likely fail)."""
+        await self._escribir(
+            evento,
+            Aviso(
+                tipo="envio_fallido",
+                titulo=f"Envío fallido ({evento.canal})",
+                mensaje=f"No se pudo entregar a {extracto(evento.destino, 80)}: "
+                f"{extracto(evento.error, 200)}",
+                url="/agente/",
+                contexto={"envio_id": evento.envio_id},
+            ),
+            Destinatarios(roles=(Rol.ADMIN.value,)),
+        )
+
+    # --- casos ---------------------------------------------------------------------------------
+
+    async def caso_creado(self, evento: Any) -> None:
+        """Every active agent but the case's creator."""
+        await self._escribir(
+            evento,
+            Aviso(
+                tipo="caso_nuevo",
+                titulo=f"Nuevo caso {evento.numero}",
+                mensaje=f"{evento.tipo_caso.capitalize()}, urgencia {evento.urgencia}, "
+                f"impacto {evento.impacto_estimado}.",
+                url="/agente/casos/",
+                propietario_id=evento.cliente_afectado_id,
+                contexto={"numero_caso": evento.numero, "urgencia": evento.urgencia},
+            ),
+            Destinatarios(roles=AGENTES, excluir=(evento.creado_por_id,)),
+        )
+
+    async def caso_actualizado(self, evento: Any) -> None:
+        """The case's customer, unless they made the change."""
+        cliente_id = getattr(evento, "cliente_afectado_id", None)
+        if cliente_id is None or cliente_id == evento.agente_id:
+            return
+        cambios = []
+        if evento.estado != evento.estado_anterior:
+            cambios.append(f"estado {evento.estado}")
+        if evento.urgencia != evento.urgencia_anterior:
+            cambios.append(f"urgencia {evento.urgencia}")
+        await self._escribir(
+            evento,
+            Aviso(
+                tipo="caso_actualizado",
+                titulo=f"Su caso {evento.numero} cambió",
+                mensaje="Ahora: " + ", ".join(cambios) + ".",
+                url="/casos/",
+                propietario_id=cliente_id,
+                contexto={
+                    "numero_caso": evento.numero,
+                    "estado": evento.estado,
+                    "urgencia": evento.urgencia,
+                },
+            ),
+            Destinatarios(ids=(cliente_id,)),
+        )

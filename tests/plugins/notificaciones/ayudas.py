@@ -1,0 +1,53 @@
+"""Helpers of the notification tests: create tickets and replies through the API."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.auth.models import Usuario
+    from core.testing import SoporteClient
+
+TICKET = {"asunto": "No puedo pagar", "descripcion": "Error al pagar", "categoria": "PAGOS"}
+BASE = "/api/soporte/notificaciones/"
+SOCKET = "/ws/soporte/notificaciones/"
+
+
+async def crear_ticket(soporte: SoporteClient, cliente: Usuario, **mas: Any) -> dict[str, Any]:
+    """A new ticket of ``cliente`` (201)."""
+    r = await soporte.post(
+        "/api/soporte/tickets/", json={**TICKET, **mas}, headers=soporte.auth(cliente)
+    )
+    assert r.status == 201, await r.text()
+    return await r.json()
+
+
+async def responder(soporte: SoporteClient, usuario: Usuario, ticket_id: int, texto: str) -> None:
+    """``usuario`` replies on the ticket (201)."""
+    r = await soporte.post(
+        f"/api/soporte/tickets/{ticket_id}/responder/",
+        json={"mensaje": texto},
+        headers=soporte.auth(usuario),
+    )
+    assert r.status == 201, await r.text()
+
+
+async def cambiar(soporte: SoporteClient, usuario: Usuario, ticket_id: int, **cambios: Any) -> None:
+    """``usuario`` PATCHes the ticket (200)."""
+    r = await soporte.patch(
+        f"/api/soporte/tickets/{ticket_id}/", json=cambios, headers=soporte.auth(usuario)
+    )
+    assert r.status == 200, await r.text()
+
+
+async def lista(soporte: SoporteClient, usuario: Usuario, **query: Any) -> dict[str, Any]:
+    """``usuario``'s page of notifications."""
+    r = await soporte.get(BASE, params=query, headers=soporte.auth(usuario))
+    assert r.status == 200, await r.text()
+    return await r.json()
+
+
+async def tipos(soporte: SoporteClient, usuario: Usuario) -> list[tuple[str, int | None]]:
+    """``(tipo, ticket_id)`` of ``usuario``'s notifications, oldest first."""
+    pagina = await lista(soporte, usuario, size=100)
+    return [(n["tipo"], n["ticket_id"]) for n in reversed(pagina["results"])]
