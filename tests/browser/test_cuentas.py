@@ -1,18 +1,20 @@
-"""End to end in Chromium: the forgotten-password flow (the mail is queued, its link is opened,
-the new password logs in) and the profile page."""
+"""End to end in Chromium: the forgotten-password flow through a real SMTP server (the mail
+arrives, its link is opened, the new password logs in) and the profile page."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
 
+import pytest
 from playwright.async_api import expect
 
-from core.mail import Mail
-from core.outbox_models import Envio
-from core.testing import TEST_PASSWORD
+from core.testing import TEST_PASSWORD, SmtpSink
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from core.settings import Settings
     from core.testing import SoporteClient
     from tests.browser.conftest import Navegador
 
@@ -26,8 +28,21 @@ def olvidar_los_400(navegador: Navegador) -> None:
     navegador.errores[:] = [e for e in navegador.errores if "status of 400" not in e]
 
 
+@pytest.fixture
+def buzon() -> Iterator[SmtpSink]:
+    """The SMTP server of this test (aiosmtpd on loopback)."""
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def soporte_settings(soporte_settings: Settings, buzon: SmtpSink) -> Settings:
+    """The kit's settings, mailing through :func:`buzon`."""
+    return soporte_settings.model_copy(update={"smtp_url": buzon.url})
+
+
 async def test_olvido_el_correo_llega_y_su_enlace_cambia_la_contrasena(
-    soporte: SoporteClient, navegador: Navegador
+    soporte: SoporteClient, navegador: Navegador, buzon: SmtpSink
 ) -> None:
     await soporte.usuario("ana", nombre="Ana Cliente")
     page = await navegador.pagina()
@@ -38,10 +53,12 @@ async def test_olvido_el_correo_llega_y_su_enlace_cambia_la_contrasena(
     await page.get_by_role("button", name="Enviar enlace").click()
     await expect(page.locator("#olvido-ok")).to_contain_text("te enviaremos un enlace")
 
-    [correo] = await Envio.filter(canal="mail")
-    mail = Mail.from_payload(correo.payload, correo.message_id)
-    assert mail.to == ("ana@example.test",)
-    match = _ENLACE.search(mail.text)
+    [recibido] = await buzon.wait_for(1)
+    assert recibido.rcpt_tos == ("ana@example.test",)
+    assert recibido.message["Subject"] == "Restablece tu contraseña de Centro de ayuda"
+    texto = recibido.message.get_body(("plain",))
+    assert texto is not None
+    match = _ENLACE.search(texto.get_content())
     assert match is not None
     enlace = match[0]
     assert enlace.startswith(navegador.base + "/restablecer/?token=")
