@@ -19,7 +19,7 @@ import jinja2
 from aiohttp import web
 
 from core import keys
-from core.api import system
+from core.api import envios, system
 from core.api.errors import NotFound, error_middleware
 from core.api.fields import MAX_ID
 from core.api.inbound import host_middleware
@@ -32,6 +32,7 @@ from core.db import Database, activate, database_ctx, db_middleware, tortoise_co
 from core.events import EventBus
 from core.keyring import LINKS, Keyring
 from core.mail_templates import setup_mail_templates
+from core.outbox import CORE_CHANNELS, Outbox, OutboxChannel
 from core.pages import setup_pages
 from core.plugin_contract import BackgroundContext as BackgroundContext  # its old home
 from core.plugin_contract import PluginError
@@ -223,6 +224,19 @@ def _password_hashing(settings: Settings) -> BackgroundContext:
     return password_hashing
 
 
+def _outbox(app: web.Application, host: PluginHost) -> Outbox:
+    """The app's outbox with the core's channels and those the plugins declare."""
+    channels: dict[str, tuple[str, OutboxChannel]] = {c.name: ("core", c) for c in CORE_CHANNELS}
+    for plugin, channel in host.outbox_channels(app):
+        if channel.name in channels:
+            raise PluginError(
+                f"plugin {plugin!r} declares the outbox channel {channel.name!r}, "
+                f"already declared by {channels[channel.name][0]!r}"
+            )
+        channels[channel.name] = (plugin, channel)
+    return Outbox(app, [c for _, c in channels.values()])
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -276,11 +290,14 @@ def create_app(
         settings.media_dir, keyring.verification_keys(LINKS), settings.link_ttl_seconds
     )
 
+    app[keys.OUTBOX] = outbox = _outbox(app, host)
+
     env = aiohttp_jinja2.setup(app, loader=_template_loader(host), autoescape=True)
     # Mails render through the same templates, with the override folder first.
     setup_mail_templates(app, env)
 
-    endpoints: list[tuple[str, Endpoint]] = [("core", e) for e in (*system.routes, *auth_routes)]
+    core_routes = (*system.routes, *auth_routes, *envios.routes)
+    endpoints: list[tuple[str, Endpoint]] = [("core", e) for e in core_routes]
     endpoints += host.routes(app)
     app[keys.ENDPOINTS] = endpoints
     cors = None
@@ -305,6 +322,8 @@ def create_app(
         app.cleanup_ctx.append(_with_database(database, channels_lifetime))
     # After the channel layer: the periodic check of the sockets' tokens (core.sessions).
     app.cleanup_ctx.append(_with_database(database, sessions.lifetime))
+    # The outbox's worker (core.outbox): every process delivers what is due.
+    app.cleanup_ctx.append(_with_database(database, outbox.lifetime))
     app.cleanup_ctx.extend(_with_database(database, bg) for bg in host.background(app))
 
     async def close_sockets(app: web.Application) -> None:

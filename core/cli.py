@@ -1,5 +1,5 @@
-"""The ``soporte`` command: run, migrate, createuser, demo, plugins, config — plus plugins'
-commands.
+"""The ``soporte`` command: run, migrate, createuser, demo, plugins, config, mail test — plus
+plugins' commands.
 
 Every command exits non-zero with a one-line reason when it cannot do its job.
 """
@@ -411,6 +411,45 @@ def derived_key_cmd(env: Env, purpose: str) -> None:
         click.echo(Keyring.from_settings(env.settings).key(purpose))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@cli.group()
+def mail() -> None:
+    """Mail: check the configured transport (``SOPORTE_SMTP_URL``)."""
+
+
+@mail.command("test")
+@click.argument("address")
+@pass_env
+def mail_test(env: Env, address: str) -> None:
+    """Send one mail to ADDRESS now, through the configured transport (not the outbox);
+    exit non-zero with the server's error if it fails. Without ``SOPORTE_SMTP_URL`` the mail
+    is written to the log."""
+    from core.mail import DeliveryError, Mail, domain_of, new_message_id, open_sender
+
+    settings = env.settings
+    mail = Mail(
+        to=(address,),
+        subject="Prueba de correo de soporte",
+        text="Este es un correo de prueba enviado con `soporte mail test`.\n",
+        message_id=new_message_id(domain_of(settings.mail_from)),
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+    async def send() -> str:
+        async with open_sender(settings) as sender:
+            await sender.send(mail)
+            return sender.kind
+
+    try:
+        mail.check()
+        kind = asyncio.run(send())
+    except (DeliveryError, ValueError) as exc:
+        raise click.ClickException(f"mail not sent: {exc}") from exc
+    if kind == "log":
+        click.echo(f"SOPORTE_SMTP_URL is not set: the mail to {address} was written to the log")
+    else:
+        click.echo(f"sent to {address} ({mail.message_id})")
 
 
 async def ensure_demo_users() -> dict[str, Usuario]:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
     from core.events import Listener
+    from core.outbox import OutboxChannel
     from core.pages import Page
     from core.plugin_contract import BackgroundContext
     from core.synthetic import SyntheticUsers
@@ -131,6 +132,26 @@ def register_background(app: web.Application) -> Iterable[BackgroundContext]:
     Returns: ``cleanup_ctx``-style callables: ``async def worker(app): start…; yield; stop…``.
     They run after the database is ready, with its context current, so tasks they start may use
     the ORM directly. Teardown runs in reverse order, before the database closes.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def register_outbox_channels(app: web.Application) -> Iterable[OutboxChannel]:
+    """Declare delivery channels of the durable outbox (webhooks, a chat integration…).
+
+    Fires: at build time, once per application.
+    ``app``: the application being built (read settings from it).
+    Returns: :class:`core.outbox.OutboxChannel` objects ``(name, deliver)``. Rows of the
+    outbox (``core_envio``) whose ``canal`` is ``name`` are handed, in batches claimed by one
+    process, to ``deliver(app, rows)``: an async generator yielding one
+    :class:`core.outbox.Outcome` per row as it is done (delivered, or failed with
+    ``permanent`` when no retry can help; raising fails the rows not yielded yet,
+    temporarily). Temporary failures are retried with backoff, the last one dead-letters
+    the row and emits ``core.outbox.EnvioFallido``. The core declares ``mail``; a name
+    declared twice stops the start-up with a :class:`core.plugin_contract.PluginError`.
+    Write the rows with ``Envio`` in your unit of work's transaction
+    (``core.events.current_connection()``).
     """
     raise NotImplementedError
 

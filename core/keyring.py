@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 LINKS = "download-links"
 #: Signatures of outgoing webhooks (the escalation plugin's, without a webhook secret of its own).
 WEBHOOKS = "webhooks"
-#: Password-reset tokens (reserved: defined now so that its key never changes meaning).
+#: Password-reset tokens (core.auth.tokens_cuenta keys their stored hashes with it).
 PASSWORD_RESET = "password-reset"
+#: E-mail verification tokens (likewise).
+EMAIL_VERIFICATION = "email-verification"
 #: The signature of per-ticket reply addresses (core/reply_address.py).
 REPLY_ADDRESS = "reply-address"
 

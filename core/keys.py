@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from core.db import Database
     from core.events import EventBus
     from core.keyring import Keyring
+    from core.outbox import Outbox
     from core.plugin_settings import PluginSettings
     from core.plugins import PluginHost
     from core.ratelimit import RateLimits
@@ -43,6 +44,8 @@ PASSWORDS: web.AppKey[PasswordHashing] = web.AppKey("soporte_passwords")
 SESSIONS: web.AppKey[SessionRegistry] = web.AppKey("soporte_sessions")
 #: The keys derived per purpose from the secret key (:func:`core.keyring.purpose_key`).
 KEYRING: web.AppKey[Keyring] = web.AppKey("soporte_keyring")
+#: The outbox of this app in this process: its delivery channels and worker (:mod:`core.outbox`).
+OUTBOX: web.AppKey[Outbox] = web.AppKey("soporte_outbox")
 #: Every endpoint of the app with the plugin that contributed it (``core`` for the core's own).
 ENDPOINTS: web.AppKey[list[tuple[str, Endpoint]]] = web.AppKey("soporte_endpoints")
 

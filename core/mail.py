@@ -1,22 +1,37 @@
-"""Mail: what a plugin hands to the outbox (:class:`Mail`, :func:`queue_mail`).
+"""Mail: what a plugin hands to the outbox (:class:`Mail`, :func:`queue_mail`), and the
+transport that sends it (SMTP through aiosmtplib, or the log when no server is configured).
 
 A mail is queued as one row of the outbox (:mod:`core.outbox_models`), written in the
 transaction of the current unit of work, so it goes out only if that transaction commits and
-is never lost once it has. The outbox's worker (:mod:`core.outbox`) sends it later.
+is never lost once it has. The outbox's worker (:mod:`core.outbox`) sends it later, through
+:func:`open_sender`, one connection per batch.
 """
 
 from __future__ import annotations
 
+import contextlib
+import email.policy
+import email.utils
+import logging
+import ssl
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
 
 from core.events import current_unit_of_work
 from core.outbox_models import Envio
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import AsyncIterator, Mapping
+
+    from core.settings import Settings
+
+log = logging.getLogger("soporte.mail")
 
 #: The outbox channel of mail.
 MAIL_CHANNEL = "mail"
@@ -128,3 +143,226 @@ async def queue_mail(mail: Mail, *, key: str | None = None) -> str:
     else:
         outbox.wake()
     return message_id
+
+
+# --- the transport ---------------------------------------------------------------------------
+
+
+class DeliveryError(Exception):
+    """A delivery failed. ``permanent``: no retry can help (the server refused the message
+    with a 5xx); otherwise (4xx, connection, timeout) a later attempt may succeed."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+StartTls = Literal["auto", "required", "off"]
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """``SOPORTE_SMTP_URL``, parsed (see :func:`parse_smtp_url`)."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    #: ``smtps://``: TLS from the first byte (port 465).
+    implicit_tls: bool = False
+    #: ``smtp://`` only: STARTTLS when offered (``auto``), always (``required``), never.
+    starttls: StartTls = "auto"
+    #: A CA bundle to trust instead of the system's (a private CA, a self-signed server).
+    cafile: str | None = None
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The TLS context of the connection: certificates and host name always verified."""
+        return ssl.create_default_context(cafile=self.cafile)
+
+
+def parse_smtp_url(url: str) -> SmtpConfig:
+    """``smtp://[user:password@]host[:port][?starttls=auto|required|off][&cafile=PATH]`` or
+    ``smtps://…`` (implicit TLS). User and password are percent-decoded. Raises
+    :class:`ValueError` naming what is wrong."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        # (Never the URL itself in a message: it may hold a password.)
+        raise ValueError("the SMTP URL must start with smtp:// or smtps://")
+    if not parts.hostname:
+        raise ValueError("the SMTP URL names no host")
+    query = parse_qs(parts.query, keep_blank_values=True)
+    unknown = sorted(set(query) - {"starttls", "cafile"})
+    if unknown:
+        raise ValueError(f"unknown SMTP URL parameter(s): {', '.join(unknown)}")
+    starttls = query.get("starttls", ["auto"])[-1]
+    if starttls not in ("auto", "required", "off"):
+        raise ValueError(f"starttls must be auto, required or off, not {starttls!r}")
+    implicit = parts.scheme == "smtps"
+    if implicit and "starttls" in query:
+        raise ValueError("smtps:// is TLS from the start: starttls= does not apply")
+    try:
+        port = parts.port or (465 if implicit else 25)
+    except ValueError as exc:
+        raise ValueError("the SMTP URL has a bad port") from exc
+    return SmtpConfig(
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        implicit_tls=implicit,
+        starttls="off" if implicit else starttls,  # type: ignore[arg-type]  # checked above
+        cafile=query.get("cafile", [None])[-1] or None,
+    )
+
+
+def build_message(mail: Mail, sender: str, date: datetime | None = None) -> EmailMessage:
+    """The RFC 5322 message of ``mail`` from ``sender`` (``SOPORTE_MAIL_FROM``): From, To, Date,
+    Message-ID, Subject (encoded words when not ASCII), threading and extra headers, a
+    text/plain part and, with ``html``, a text/html alternative."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = sender
+    message["To"] = ", ".join(mail.to)
+    message["Date"] = email.utils.format_datetime(date or datetime.now(UTC))
+    message["Message-ID"] = mail.message_id or new_message_id(domain_of(sender))
+    message["Subject"] = mail.subject
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
+    if mail.in_reply_to:
+        message["In-Reply-To"] = mail.in_reply_to
+    if mail.references:
+        message["References"] = " ".join(mail.references)
+    for name, value in mail.headers.items():
+        message[name] = value
+    message.set_content(mail.text)
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html")
+    return message
+
+
+def domain_of(address: str) -> str:
+    """The domain of an address (``Soporte <soporte@example.com>`` → ``example.com``)."""
+    _, addr = email.utils.parseaddr(address)
+    return addr.rpartition("@")[2] or FALLBACK_DOMAIN
+
+
+class Sender(Protocol):
+    """Sends mails over one open connection (see :func:`open_sender`)."""
+
+    #: ``"smtp"`` or ``"log"``: what :meth:`send` does.
+    kind: str
+
+    async def send(self, mail: Mail, date: datetime | None = None) -> None:
+        """Send one mail; :class:`DeliveryError` if it was not accepted."""
+
+
+class LogSender:
+    """No ``SOPORTE_SMTP_URL``: each mail is written to the log instead of being sent."""
+
+    kind = "log"
+
+    def __init__(self, sender: str) -> None:
+        self.sender = sender
+
+    async def send(self, mail: Mail, date: datetime | None = None) -> None:
+        """One INFO line (To, Subject, Message-ID), the text at DEBUG."""
+        log.info(
+            "correo registrado (sin SOPORTE_SMTP_URL): To=%s Subject=%r Message-ID=%s",
+            ", ".join(mail.to),
+            mail.subject,
+            mail.message_id,
+        )
+        log.debug("texto del correo %s:\n%s", mail.message_id, mail.text)
+
+
+def _smtp_error(exc: BaseException, *, per_message: bool) -> DeliveryError:
+    """A :class:`DeliveryError` for an SMTP failure. Only the server's 5xx answer about one
+    message is permanent; a connection, TLS or login failure is the server's or the
+    configuration's, not the message's, so it is retried (and may be fixed meanwhile)."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        text = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
+        return DeliveryError(text, permanent=per_message and all(500 <= c < 600 for c in codes))
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        text = f"{exc.code} {exc.message}"
+        return DeliveryError(text, permanent=per_message and 500 <= exc.code < 600)
+    return DeliveryError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
+
+class SmtpSender:
+    """One SMTP connection (:func:`open_sender`): login and TLS done, several mails over it."""
+
+    kind = "smtp"
+
+    def __init__(self, config: SmtpConfig, sender: str, timeout: float) -> None:
+        self.config, self.sender, self.timeout = config, sender, timeout
+        self._client: aiosmtplib.SMTP | None = None
+
+    def _new_client(self) -> aiosmtplib.SMTP:
+        c = self.config
+        return aiosmtplib.SMTP(
+            hostname=c.host,
+            port=c.port,
+            username=c.username,
+            password=c.password,
+            use_tls=c.implicit_tls,
+            start_tls={"auto": None, "required": True, "off": False}[c.starttls],
+            tls_context=c.tls_context(),
+            timeout=self.timeout,
+        )
+
+    async def connect(self) -> None:
+        """Open the connection (TLS, EHLO, AUTH); :class:`DeliveryError` (temporary) if not."""
+        client = self._new_client()
+        try:
+            await client.connect()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            with contextlib.suppress(Exception):
+                client.close()
+            raise _smtp_error(exc, per_message=False) from exc
+        self._client = client
+
+    async def send(self, mail: Mail, date: datetime | None = None) -> None:
+        """Send one mail over the connection, reconnecting once if the server dropped it."""
+        message = build_message(mail, self.sender, date)
+        envelope_from = email.utils.parseaddr(self.sender)[1]
+        for attempt in (1, 2):
+            if self._client is None or not self._client.is_connected:
+                await self.connect()
+            assert self._client is not None
+            try:
+                await self._client.send_message(
+                    message, sender=envelope_from, recipients=list(mail.to)
+                )
+                return
+            except aiosmtplib.SMTPServerDisconnected as exc:
+                self._client = None
+                if attempt == 2:
+                    raise _smtp_error(exc, per_message=False) from exc
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                raise _smtp_error(exc, per_message=True) from exc
+
+    async def close(self) -> None:
+        """QUIT, politely; a connection already gone is no error."""
+        client, self._client = self._client, None
+        if client is not None and client.is_connected:
+            try:
+                await client.quit()
+            except Exception:
+                client.close()
+
+
+@contextlib.asynccontextmanager
+async def open_sender(settings: Settings) -> AsyncIterator[Sender]:
+    """The transport of ``settings``, for one batch: an SMTP connection (opened here; a
+    :class:`DeliveryError` if that fails), or the log without ``SOPORTE_SMTP_URL``."""
+    if not settings.smtp_url:
+        yield LogSender(settings.mail_from)
+        return
+    smtp = SmtpSender(
+        parse_smtp_url(settings.smtp_url), settings.mail_from, settings.smtp_timeout_seconds
+    )
+    await smtp.connect()
+    try:
+        yield smtp
+    finally:
+        await smtp.close()

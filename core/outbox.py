@@ -1,23 +1,54 @@
 """The durable outbox: deliveries written in the causing transaction, sent by a worker.
 
 Rows live in ``core_envio`` (:class:`core.outbox_models.Envio`). Every process runs one worker
-per application; it claims due rows through the database, so exactly one process delivers
-each, and records the outcome. A delivery that fails for good is dead-lettered (``FALLIDO``)
-and the core event :class:`EnvioFallido` is emitted.
+per application (``create_app`` puts it in the app's ``cleanup_ctx``). The worker claims due
+rows **through the database** — one conditional ``UPDATE`` that sets a lease and a random claim
+token (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) — so exactly one process delivers each row; it
+hands them to their channel (``mail`` in the core, others from the hook
+``register_outbox_channels``) and records each outcome under that token. A process that dies
+mid-send leaves its lease, which expires: another worker then retries the row (at-least-once;
+a mail re-sent this way carries the same Message-ID).
+
+Temporary failures are retried with exponential backoff and jitter; a permanent one (an SMTP
+5xx about the message) or the last attempt dead-letters the row (``FALLIDO``) and emits the core
+event :class:`EnvioFallido`. A row queued in this process wakes the worker right after its
+commit, so an idle worker sends it within milliseconds; rows of other processes and retries are
+found by polling every ``outbox_poll_seconds``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
 import weakref
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tortoise.context import get_current_context
 
+from core import keys
+from core.db import placeholders
 from core.events import Event
+from core.mail import MAIL_CHANNEL, DeliveryError, Mail, domain_of, open_sender
+from core.outbox_models import Envio, EstadoEnvio
 
 if TYPE_CHECKING:
+    from aiohttp import web
+    from tortoise.backends.base.client import BaseDBAsyncClient
     from tortoise.context import TortoiseContext
+
+    from core.settings import Settings
+
+log = logging.getLogger("soporte.outbox")
+
+#: The longest wait between two attempts, whatever the base and the attempt number: a retry
+#: schedule is "over hours", never "next week".
+MAX_RETRY_DELAY = timedelta(hours=6)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,15 +62,226 @@ class EnvioFallido(Event):
     error: str
 
 
-class Outbox:
-    """One application's outbox in this process: the mail domain, the worker's wake-up."""
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one row handed to a channel. ``estado``: ``ENVIADO`` or ``REGISTRADO``
+    when it was delivered; ``error``: why not (``permanent``: dead-letter it now)."""
 
-    def __init__(self, mail_domain: str) -> None:
-        self.mail_domain = mail_domain
-        self._wake_callbacks: list[object] = []
+    envio: Envio
+    estado: EstadoEnvio = EstadoEnvio.ENVIADO
+    error: str | None = None
+    permanent: bool = False
+
+    @classmethod
+    def failed(cls, envio: Envio, exc: BaseException) -> Outcome:
+        """The outcome of a failure; a :class:`core.mail.DeliveryError` says if permanent."""
+        permanent = isinstance(exc, DeliveryError) and exc.permanent
+        text = str(exc) or type(exc).__name__
+        return cls(envio, EstadoEnvio.PENDIENTE, error=text, permanent=permanent)
+
+
+#: A channel's delivery: ``deliver(app, rows)`` yields one :class:`Outcome` per row, in any
+#: order, as each is done (so that one recorded before a crash is never sent twice). Rows it
+#: yields nothing for (it returned early or raised) count as a temporary failure.
+Deliver = Callable[["web.Application", Sequence[Envio]], AsyncIterator[Outcome]]
+
+
+@dataclass(frozen=True)
+class OutboxChannel:
+    """A delivery channel of the outbox (hook ``register_outbox_channels``): rows whose
+    ``canal`` is ``name`` are handed to ``deliver`` in batches."""
+
+    name: str
+    deliver: Deliver
+
+
+async def deliver_mail(app: web.Application, envios: Sequence[Envio]) -> AsyncIterator[Outcome]:
+    """The core's ``mail`` channel: one SMTP connection for the batch (or the log without
+    ``SOPORTE_SMTP_URL``), each mail sent with its stored Message-ID and queue-time Date."""
+    # A connection that cannot be opened raises DeliveryError out of here: the worker
+    # records a temporary failure for every row this generator yielded nothing for.
+    async with open_sender(app[keys.SETTINGS]) as sender:
+        estado = EstadoEnvio.REGISTRADO if sender.kind == "log" else EstadoEnvio.ENVIADO
+        for envio in envios:
+            mail = Mail.from_payload(envio.payload, envio.message_id)
+            try:
+                await sender.send(mail, envio.fecha_creacion)
+            except DeliveryError as exc:
+                yield Outcome.failed(envio, exc)
+            else:
+                yield Outcome(envio, estado)
+
+
+CORE_CHANNELS = (OutboxChannel(MAIL_CHANNEL, deliver_mail),)
+
+
+def retry_delay(settings: Settings, attempt: int, rng: random.Random | None = None) -> timedelta:
+    """The wait after failed attempt number ``attempt`` (1-based): the base, doubled per
+    attempt, at most :data:`MAX_RETRY_DELAY`, ±25 % jitter (so that the rows of one outage do
+    not all come back in the same second)."""
+    base = settings.outbox_retry_base_seconds * 2 ** max(0, attempt - 1)
+    seconds = min(base, MAX_RETRY_DELAY.total_seconds())
+    return timedelta(seconds=seconds * (rng or random).uniform(0.75, 1.25))
+
+
+class Outbox:
+    """One application's outbox in this process: its channels, its worker, its wake-up."""
+
+    def __init__(self, app: web.Application, channels: Sequence[OutboxChannel]) -> None:
+        self.app = app
+        self.settings: Settings = app[keys.SETTINGS]
+        self.mail_domain = domain_of(self.settings.mail_from)
+        self.channels = {c.name: c for c in channels}
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Ask the worker to look for due rows now (a row was just committed)."""
+        self._wakeup.set()
+
+    # --- claiming --------------------------------------------------------------------------
+
+    async def claim(self) -> tuple[str, list[Envio]]:
+        """Claim up to ``outbox_batch`` due rows for this process: ``(token, rows)``.
+
+        One ``UPDATE`` marks them with a fresh token and a lease (and counts the attempt), and
+        only rows still unclaimed (or whose lease ran out) match it, so two processes never
+        claim one row; PostgreSQL skips rows another claim has locked instead of waiting.
+        """
+        conn: BaseDBAsyncClient = Envio._meta.db
+        now = datetime.now(UTC)
+        token = uuid.uuid4().hex
+        lease = now + timedelta(seconds=self.settings.outbox_lease_seconds)
+        values: list[Any] = []
+
+        def bind(value: Any) -> str:
+            # Each value gets its own marker (asyncpg numbers them, SQLite's are positional).
+            values.append(value)
+            return placeholders(conn, 1, start=len(values))[0]
+
+        def due() -> str:
+            return (
+                f'"estado" = \'PENDIENTE\' AND "proximo_intento" <= {bind(now)} '
+                f'AND ("reclamado_hasta" IS NULL OR "reclamado_hasta" < {bind(now)})'
+            )
+
+        lock = " FOR UPDATE SKIP LOCKED" if conn.capabilities.dialect == "postgres" else ""
+        # (f-strings evaluate left to right: the markers are numbered in the order written.)
+        sql = (
+            f'UPDATE "core_envio" SET "reclamo" = {bind(token)}, '
+            f'"reclamado_hasta" = {bind(lease)}, "intentos" = "intentos" + 1 '
+            f'WHERE "id" IN (SELECT "id" FROM "core_envio" WHERE {due()} '
+            f'AND "canal" IN ({", ".join(bind(c) for c in sorted(self.channels))}) '
+            f'ORDER BY "proximo_intento", "id" LIMIT {bind(self.settings.outbox_batch)}{lock}) '
+            f'AND {due()} RETURNING "id"'
+        )
+        _, rows = await conn.execute_query(sql, values)
+        ids = [row["id"] for row in rows]
+        if not ids:
+            return token, []
+        claimed = await Envio.filter(id__in=ids, reclamo=token).order_by("proximo_intento", "id")
+        return token, list(claimed)
+
+    # --- recording -------------------------------------------------------------------------
+
+    async def record(self, token: str, outcome: Outcome) -> None:
+        """Store one outcome, only while this process's claim on the row holds."""
+        envio = outcome.envio
+        now = datetime.now(UTC)
+        rows = Envio.filter(id=envio.id, reclamo=token)
+        release: dict[str, Any] = {"reclamo": None, "reclamado_hasta": None}
+        if outcome.error is None:
+            await rows.update(estado=outcome.estado, fecha_envio=now, ultimo_error="", **release)
+            return
+        error = outcome.error[:2000]
+        last = envio.intentos >= self.settings.outbox_max_attempts
+        if not (outcome.permanent or last):
+            delay = retry_delay(self.settings, envio.intentos)
+            await rows.update(
+                estado=EstadoEnvio.PENDIENTE, proximo_intento=now + delay, ultimo_error=error,
+                **release,
+            )  # fmt: skip
+            log.warning(
+                "envio %s (%s → %s) falló, intento %s de %s, reintento en %.0f s: %s",
+                envio.id, envio.canal, envio.destino, envio.intentos,
+                self.settings.outbox_max_attempts, delay.total_seconds(), error,
+            )  # fmt: skip
+            return
+        changed = await rows.update(estado=EstadoEnvio.FALLIDO, ultimo_error=error, **release)
+        if not changed:
+            return  # the lease ran out and another process owns the row now
+        log.error(
+            "envio %s (%s → %s) descartado tras %s intento(s): %s",
+            envio.id, envio.canal, envio.destino, envio.intentos, error,
+        )  # fmt: skip
+        await self.app[keys.EVENTS].emit(
+            EnvioFallido(envio_id=envio.id, canal=envio.canal, destino=envio.destino, error=error)
+        )
+
+    # --- the worker --------------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Claim one batch and deliver it; how many rows it claimed."""
+        token, claimed = await self.claim()
+        by_channel: dict[str, list[Envio]] = {}
+        for envio in claimed:
+            by_channel.setdefault(envio.canal, []).append(envio)
+        for canal, envios in by_channel.items():
+            await self._deliver(token, self.channels[canal], envios)
+        return len(claimed)
+
+    async def _deliver(self, token: str, channel: OutboxChannel, envios: list[Envio]) -> None:
+        """Hand ``envios`` to ``channel``, recording each outcome as it comes."""
+        pending = {e.id: e for e in envios}
+        failure: BaseException | None = None
+        try:
+            async for outcome in channel.deliver(self.app, envios):
+                if pending.pop(outcome.envio.id, None) is not None:
+                    await self.record(token, outcome)
+        except asyncio.CancelledError:
+            raise  # shutting down: the leases expire and another run retries
+        except Exception as exc:
+            failure = exc
+            if not isinstance(exc, DeliveryError):
+                log.exception("the outbox channel %r failed", channel.name)
+        for envio in pending.values():
+            reason = failure or RuntimeError(f"the channel {channel.name!r} did not deliver it")
+            await self.record(token, Outcome.failed(envio, reason))
+
+    async def _loop(self) -> None:
+        """Deliver while rows are due; then sleep until woken or the next poll."""
+        poll = self.settings.outbox_poll_seconds
+        while True:
+            self._wakeup.clear()
+            try:
+                busy = await self.run_once() > 0
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The database away, say: try again at the next poll.
+                log.exception("the outbox worker failed; retrying in %s s", poll)
+                busy = False
+            if busy:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), poll)
+
+    async def lifetime(self, app: web.Application) -> AsyncIterator[None]:
+        """The ``cleanup_ctx`` of the worker: it runs while the app does (the database is
+        current in it, see ``core.app._with_database``)."""
+        ctx = get_current_context()
+        if ctx is not None:
+            _RUNNING[ctx] = self
+        self._task = asyncio.create_task(self._loop(), name="soporte-outbox")
+        try:
+            yield
+        finally:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+            if ctx is not None:
+                _RUNNING.pop(ctx, None)
 
 
 #: The running outbox of each ORM context (one per application), so that ``queue_mail`` —

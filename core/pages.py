@@ -119,6 +119,8 @@ class Site:
     fragments: dict[str, list[str]] = field(default_factory=dict)
     plugins: list[str] = field(default_factory=list)
     registro_abierto: bool = True
+    #: ``SOPORTE_EMAIL_VERIFICATION``, for the profile page's wording.
+    verificacion_email: str = "off"
 
     def nav(self, area: Area) -> list[NavEntry]:
         """The navigation of an area, ordered."""
@@ -135,10 +137,20 @@ class Site:
 
 SITE: web.AppKey[Site] = web.AppKey("soporte_site", Site)
 
-#: The core's own pages: the portal's home, the login page and the agent dashboard.
+#: The core's own pages: the portal's home, the login and account pages, the agent dashboard.
 CORE_PAGES = (
     Page(path="/", template="core/inicio.html", title="Inicio", nav="Inicio", order=0, login=False),
     Page(path=LOGIN_PATH, template="core/entrar.html", title="Iniciar sesión", login=False),
+    # The account pages (core.auth.cuentas): links mailed to the user, and their profile.
+    Page(path="/olvido/", template="core/olvido.html", title="Recuperar contraseña", login=False),
+    Page(
+        path="/restablecer/",
+        template="core/restablecer.html",
+        title="Restablecer contraseña",
+        login=False,
+    ),
+    Page(path="/verificar/", template="core/verificar.html", title="Verificar correo", login=False),
+    Page(path="/perfil/", template="core/perfil.html", title="Mi perfil"),
     Page(
         path=AGENT_PREFIX,
         template="core/panel.html",
@@ -194,6 +206,7 @@ def collect_site(host: PluginHost, app: web.Application, env: jinja2.Environment
         fragments=fragments,
         plugins=list(host.names),
         registro_abierto=app[keys.SETTINGS].signup_open,
+        verificacion_email=app[keys.SETTINGS].email_verification,
     )
 
 
@@ -209,6 +222,7 @@ def _page_handler(page: Page) -> Callable[[web.Request], Awaitable[web.StreamRes
             "plugins": site.plugins,
             "fragmentos": site.fragments,
             "registro_abierto": site.registro_abierto,
+            "verificacion_email": site.verificacion_email,
             "login_path": LOGIN_PATH,
         }
         response = aiohttp_jinja2.render_template(page.template, request, context)

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
     from core.events import Listener
+    from core.outbox import OutboxChannel
     from core.pages import Page
     from core.plugin_contract import BackgroundContext
     from core.settings import Settings
@@ -488,6 +489,14 @@ class PluginHost:
             listener
             for _, listeners in self._results("register_listeners", app=app)
             for listener in listeners or ()
+        ]
+
+    def outbox_channels(self, app: web.Application) -> list[tuple[str, OutboxChannel]]:
+        """Every outbox delivery channel declared, with its plugin."""
+        return [
+            (name, channel)
+            for name, channels in self._results("register_outbox_channels", app=app)
+            for channel in channels or ()
         ]
 
     def background(self, app: web.Application) -> list[BackgroundContext]:

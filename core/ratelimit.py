@@ -51,6 +51,15 @@ LIMITS: dict[str, tuple[str, str]] = {
     "chat_typing": ("rate_chat_typing", "avisos de escritura en este chat"),
     "socket_opens": ("rate_socket_opens", "conexiones de chat abiertas"),
     "socket_refusals": ("rate_socket_refusals", "conexiones rechazadas desde esta dirección"),
+    "password_reset_address": (
+        "rate_password_reset_address",
+        "solicitudes de restablecimiento de contraseña desde esta dirección",
+    ),
+    "password_reset_email": (
+        "rate_password_reset_email",
+        "solicitudes de restablecimiento de contraseña para este correo",
+    ),
+    "email_verification": ("rate_email_verification", "correos de verificación solicitados"),
 }
 
 _UNITS = {

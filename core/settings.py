@@ -18,7 +18,7 @@ import tomllib
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PrivateAttr, field_validator
 from pydantic.fields import FieldInfo
@@ -385,6 +385,34 @@ class Settings(BaseSettings):
         description="Shortest password accepted at sign-up and by `soporte createuser` (at "
         "least 8).",
     )
+    password_reset_ttl_seconds: int = Field(
+        3600,
+        ge=60,
+        description="How long a password-reset link stays valid, in seconds (single use).",
+    )
+    email_verification: Literal["off", "optional", "required"] = Field(
+        "off",
+        description="E-mail verification of sign-ups: `off`, `optional` (a link is mailed, the "
+        "account works) or `required` (no login until the address is confirmed).",
+    )
+    email_verification_ttl_hours: float = Field(
+        72, gt=0, description="How long an e-mail verification link stays valid, in hours."
+    )
+    rate_password_reset_address: str = Field(
+        "20/hour",
+        description="Password-reset requests per client address (limits' notation; `off` "
+        "disables).",
+    )
+    rate_password_reset_email: str = Field(
+        "5/hour",
+        description="Password-reset requests per e-mail address asked for (limits' notation; "
+        "`off` disables).",
+    )
+    rate_email_verification: str = Field(
+        "5/hour",
+        description="Verification mails re-sent per user, per e-mail address and per client "
+        "address (limits' notation; `off` disables).",
+    )
     site_name: str = Field(
         "Centro de ayuda",
         min_length=1,
@@ -437,6 +465,9 @@ class Settings(BaseSettings):
         "rate_chat_typing",
         "rate_socket_opens",
         "rate_socket_refusals",
+        "rate_password_reset_address",
+        "rate_password_reset_email",
+        "rate_email_verification",
     )
     @classmethod
     def _rate(cls, value: str) -> str:
@@ -451,6 +482,26 @@ class Settings(BaseSettings):
     def _networks(cls, value: list[str]) -> list[str]:
         for item in value:
             ipaddress.ip_network(item, strict=False)  # a ValueError names the bad entry
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        # Checked at start-up: a typo is a settings error, not a failure of every mail.
+        if not value:
+            return None
+        from core.mail import parse_smtp_url
+
+        parse_smtp_url(value)
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        if "\r" in value or "\n" in value or "@" not in parseaddr(value)[1]:
+            raise ValueError("must be an address: soporte@example.com or Soporte <soporte@…>")
         return value
 
     @field_validator("public_url")

@@ -557,7 +557,7 @@ class SmtpSink:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 if sink.delay:
                     await asyncio.sleep(sink.delay)  # a slow server, by design
-                return sink._arrived(session, envelope)
+                return sink._arrived(server, session, envelope)
 
         def authenticate(
             server: Any, session: Any, envelope: Any, mechanism: str, data: Any
@@ -604,12 +604,14 @@ class SmtpSink:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _arrived(self, session: Any, envelope: Any) -> str:
+    def _arrived(self, server: Any, session: Any, envelope: Any) -> str:
         """Keep one message (or answer with a reply queued by :meth:`reply_next`)."""
         with self._lock:
             if self._replies:
                 return self._replies.pop(0)
-            message = email.message_from_bytes(envelope.original_content, policy=email.policy.SMTP)
+            # As a mail client reads it: CRLF line ends become Python's "\n".
+            raw = envelope.original_content.replace(b"\r\n", b"\n")
+            message = email.message_from_bytes(raw, policy=email.policy.default)
             assert isinstance(message, EmailMessage)
             login = session.auth_data if isinstance(session.auth_data, str) else None
             self.received.append(
@@ -618,7 +620,7 @@ class SmtpSink:
                     rcpt_tos=tuple(envelope.rcpt_tos),
                     message=message,
                     login=login,
-                    tls=session.ssl is not None,
+                    tls=server.transport.get_extra_info("ssl_object") is not None,
                 )
             )
             count = len(self.received)

@@ -35,6 +35,9 @@ class Usuario(Model):
     email = fields.CharField(max_length=254, default="")
     rol = fields.CharEnumField(Rol, max_length=10, default=Rol.CLIENTE, db_index=True)
     activo = fields.BooleanField(default=True)
+    # Whether the owner of ``email`` confirmed it (core.auth.cuentas). True for accounts that
+    # never had to: staff, users from before verification existed, sign-ups with it off.
+    email_verificado = fields.BooleanField(default=True, db_default=True)
     fecha_creacion = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -69,4 +72,33 @@ class Token(Model):
         table = "core_token"
 
 
-__models__ = [Usuario, Token]
+class PropositoToken(StrEnum):
+    """What a single-use account token is for."""
+
+    RESTABLECER = "RESTABLECER"  # choose a new password (forgotten one)
+    VERIFICAR = "VERIFICAR"  # confirm an e-mail address
+
+
+class TokenCuenta(Model):
+    """A single-use token mailed to a user: a password reset or an e-mail verification.
+
+    Only a keyed hash of the random secret is stored (HMAC with the purpose's derived key), so
+    neither a copy of the table nor a row written into it yields a usable link.
+    """
+
+    id = fields.IntField(primary_key=True)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    proposito = fields.CharEnumField(PropositoToken, max_length=12)
+    usuario: fields.ForeignKeyRelation[Usuario] = fields.ForeignKeyField(
+        "core.Usuario", related_name="tokens_cuenta", on_delete=fields.CASCADE
+    )
+    # The address a verification token confirms (a later change of e-mail voids it).
+    email = fields.CharField(max_length=254, default="")
+    creado = fields.DatetimeField(auto_now_add=True)
+    expira = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "core_token_cuenta"
+
+
+__models__ = [Usuario, Token, TokenCuenta]

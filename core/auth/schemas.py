@@ -44,3 +44,57 @@ class RegistroIn(BaseModel):
     password: str = Field(min_length=8, max_length=1024)
     email: str = Field("", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
     nombre: str = Field("", max_length=200)
+
+
+#: An e-mail address as sign-up accepts it (non-empty here).
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class OlvidoIn(BaseModel):
+    """``POST /api/auth/password/olvido/``: the address of the forgotten account."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254, pattern=_EMAIL)
+
+
+class RestablecerIn(BaseModel):
+    """``POST /api/auth/password/restablecer/``: the link's token and the new password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=256)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class PerfilIn(BaseModel):
+    """``PATCH /api/auth/yo/``: what changes; ``password_actual`` for e-mail and password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nombre: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=254, pattern=_EMAIL)
+    password: str | None = Field(None, min_length=1, max_length=1024)
+    password_actual: str | None = Field(None, max_length=1024)
+
+
+class VerificarIn(BaseModel):
+    """``POST /api/auth/email/verificar/``: the verification link's token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=256)
+
+
+class ReenviarIn(BaseModel):
+    """``POST /api/auth/email/reenviar/``: without a session, the account's address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(None, max_length=254, pattern=_EMAIL)
+
+
+class AceptadoOut(BaseModel):
+    """A 202: the request was taken; what happens next is said in ``detail``."""
+
+    detail: str

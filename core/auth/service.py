@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from tortoise.exceptions import IntegrityError
 
-from core.api.errors import BadRequest, Unauthorized
+from core.api.errors import BadRequest, Forbidden, Unauthorized
 from core.auth.models import Rol, Token, Usuario
 from core.auth.names import impersonates_staff, normalize_name, skeleton
 from core.auth.password_policy import MIN_LENGTH_FLOOR, check_password, password_problems
@@ -24,6 +24,11 @@ _USERNAME_MAX, _NOMBRE_MAX = 150, 200
 
 #: The shortest password :func:`cambiar_password` accepts by default (the policy's floor).
 MIN_PASSWORD = MIN_LENGTH_FLOOR
+#: Why a correct login is refused while ``SOPORTE_EMAIL_VERIFICATION=required``.
+UNVERIFIED = (
+    "Antes de iniciar sesión confirma tu correo electrónico con el enlace que te enviamos "
+    "(si no lo encuentras, pide otro en /verificar/)."
+)
 
 
 async def crear_usuario(
@@ -36,6 +41,7 @@ async def crear_usuario(
     password_hash: str | None = None,
     hashing: PasswordHashing | None = None,
     password_min_length: int | None = None,
+    email_verificado: bool = True,
 ) -> Usuario:
     """Create a user, or a 400 listing every bad field (``username``, ``nombre``, ``password``).
 
@@ -49,6 +55,7 @@ async def crear_usuario(
     ``password_hash`` lets callers that create many users (tests, bulk demo data) reuse one
     precomputed hash instead of paying argon2 for each. The hash is computed on ``hashing``'s
     threads (the app's pool; by default the process's own), never on the event loop.
+    ``email_verificado=False``: a sign-up whose address is still to be confirmed.
     """
     username, nombre = normalize_name(username), normalize_name(nombre)
     errors = await _name_errors(username, nombre, rol)
@@ -70,6 +77,7 @@ async def crear_usuario(
             rol=rol,
             nombre=nombre,
             email=email,
+            email_verificado=email_verificado,
         )
     except IntegrityError as exc:
         raise BadRequest(
@@ -123,6 +131,8 @@ async def login(
     limits: RateLimits,
     hashing: PasswordHashing,
     ttl: timedelta,
+    *,
+    require_verified: bool = False,
 ) -> tuple[str, Token, Usuario]:
     """Check credentials and issue a token.
 
@@ -133,6 +143,8 @@ async def login(
     success clears the account-and-address count, so only failures add up there. Over any of
     them the answer is a 429 whose ``Retry-After`` says when the window has room. Unknown users
     and wrong passwords get the same answer after the same work (a dummy hash).
+    ``require_verified``: a correct login of an unconfirmed address is a 403 (only after the
+    password matched, so that the answer tells a guesser nothing).
     """
     # Normalised as at sign-up, so the name typed then (full-width, extra spaces) finds the
     # account, and its variants share one count.
@@ -148,6 +160,8 @@ async def login(
     if not ok or usuario is None or not usuario.activo:
         raise Unauthorized("Usuario o contraseña incorrectos.")
     await limits.clear("login", account, client)
+    if require_verified and not usuario.email_verificado:
+        raise Forbidden(UNVERIFIED)
     raw, token = await emitir_token(usuario, ttl)
     return raw, token, usuario
 

@@ -19,10 +19,12 @@ function pintarSesion(usuario) {
   const salir = document.getElementById("sesion-salir");
   const consola = document.getElementById("sesion-consola");
   const portal = document.getElementById("sesion-portal");
+  const perfil = document.getElementById("sesion-perfil");
   if (!nombre) return;
   nombre.textContent = usuario ? usuario.nombre || usuario.username : "";
   entrar.hidden = Boolean(usuario) || location.pathname === "/entrar/";
   salir.hidden = !usuario;
+  if (perfil) perfil.hidden = !usuario || location.pathname === "/perfil/";
   consola.hidden = !(esAgente(usuario) && cuerpo.dataset.area !== "agente");
   portal.hidden = cuerpo.dataset.area !== "agente";
   salir.addEventListener("click", async () => {

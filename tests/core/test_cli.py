@@ -451,3 +451,37 @@ def test_a_bad_value_under_an_old_name_is_reported_under_that_name(db: Path) -> 
     assert una_linea(r).startswith(
         "Error: invalid setting max_files (max_archivos in soporte.toml (deprecated)): "
     )
+
+
+def test_mail_test_sends_one_mail_through_the_configured_server(tmp_path: Path) -> None:
+    from core.testing import SmtpSink
+
+    with SmtpSink() as sink:
+        env = entorno(tmp_path / "x.db", SOPORTE_SMTP_URL=sink.url)
+        result = invocar(["mail", "test", "ana@example.test"], env)
+        assert result.exit_code == 0, result.output
+        [recibido] = sink.wait_for_sync(1)
+        assert recibido.rcpt_tos == ("ana@example.test",)
+        assert recibido.message["Message-ID"] in result.output
+        # The server refuses it: a one-line error naming the server's answer, non-zero exit.
+        sink.reply_next("550 5.7.1 No se admite")
+        result = invocar(["mail", "test", "ana@example.test"], env)
+    assert result.exit_code == 1
+    assert "550 5.7.1 No se admite" in una_linea(result)
+
+
+def test_mail_test_without_a_server_writes_to_the_log(tmp_path: Path) -> None:
+    result = invocar(["mail", "test", "ana@example.test"], entorno(tmp_path / "x.db"))
+    assert result.exit_code == 0, result.output
+    assert "written to the log" in result.output
+
+
+def test_mail_test_when_nothing_listens_fails_in_one_line(tmp_path: Path) -> None:
+    from core.testing import free_port
+
+    url = f"smtp://127.0.0.1:{free_port()}"
+    result = invocar(
+        ["mail", "test", "a@example.test"], entorno(tmp_path / "x.db", SOPORTE_SMTP_URL=url)
+    )
+    assert result.exit_code == 1
+    assert una_linea(result).startswith("Error: mail not sent:")

@@ -433,3 +433,76 @@ async def test_hook_generate_synthetic_data_runs_dependencies_first_with_one_rng
     assert answers == [("base", {"filas": 14}), ("a_dependiente", None)]
     expected = random.Random(5)
     assert calls == [("base", 7, expected.random()), ("a_dependiente", 7, expected.random())]
+
+
+# --- register_outbox_channels ----------------------------------------------------------------
+
+
+async def test_hook_register_outbox_channels_delivers_the_plugin_s_rows(
+    arrancar: Callable[..., Awaitable[SoporteClient]],
+) -> None:
+    """A plugin's channel gets the rows of its ``canal`` in batches; what it yields is
+    recorded (delivered, or a permanent failure dead-lettered), and the core's ``mail``
+    channel keeps working beside it."""
+    from datetime import UTC, datetime
+
+    from core.outbox import EnvioFallido, OutboxChannel, Outcome
+    from core.outbox_models import Envio, EstadoEnvio
+
+    recibidos: list[list[str]] = []
+
+    async def entregar(app: web.Application, envios: Any) -> AsyncIterator[Outcome]:
+        recibidos.append([e.destino for e in envios])
+        for envio in envios:
+            if envio.payload.get("roto"):
+                yield Outcome(envio, error="410 ya no existe", permanent=True)
+            else:
+                yield Outcome(envio)
+
+    class Ecos:
+        name = "ecos"
+
+        @hookimpl
+        def register_outbox_channels(self, app: web.Application) -> list[OutboxChannel]:
+            assert keys.SETTINGS in app
+            return [OutboxChannel("eco", entregar)]
+
+    api = await arrancar(extra=[Pruebas(), Ecos()], outbox_poll_seconds=0.02)
+    ahora = datetime.now(UTC)
+    await Envio.create(canal="eco", destino="a", payload={}, proximo_intento=ahora)
+    await Envio.create(canal="eco", destino="b", payload={"roto": True}, proximo_intento=ahora)
+    await Envio.create(canal="nadie", destino="c", payload={}, proximo_intento=ahora)
+    for _ in range(500):
+        if await Envio.filter(estado=EstadoEnvio.PENDIENTE).count() == 1:
+            break
+        await asyncio.sleep(0.01)
+    estados = dict(await Envio.all().values_list("destino", "estado"))
+    # A row of a channel nobody declares here waits (its plugin may be enabled elsewhere).
+    assert estados == {"a": EstadoEnvio.ENVIADO, "b": EstadoEnvio.FALLIDO, "c": "PENDIENTE"}
+    assert sorted(d for lote in recibidos for d in lote) == ["a", "b"]
+    for _ in range(100):
+        if any(isinstance(e, EnvioFallido) for e in api.events):
+            break
+        await asyncio.sleep(0.01)
+    [fallido] = [e for e in api.events if isinstance(e, EnvioFallido)]
+    assert (fallido.canal, fallido.destino, fallido.error) == ("eco", "b", "410 ya no existe")
+
+
+def test_hook_register_outbox_channels_a_name_twice_is_an_error_naming_the_plugin(
+    make_app: Callable[..., web.Application],
+) -> None:
+    from core.outbox import OutboxChannel
+
+    async def nada(app: web.Application, envios: Any) -> AsyncIterator[Any]:
+        return
+        yield
+
+    class Correo:
+        name = "correo"
+
+        @hookimpl
+        def register_outbox_channels(self, app: web.Application) -> list[OutboxChannel]:
+            return [OutboxChannel("mail", nada)]
+
+    with pytest.raises(PluginError, match=r"'correo'.*'mail'.*already declared by 'core'"):
+        make_app(plugins=[], extra=[Correo()])

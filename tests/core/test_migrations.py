@@ -131,6 +131,7 @@ def test_core_migrations_package_is_where_the_config_says() -> None:
         "0002_esqueleto_username",
         "0003_sin_login_fallido",
         "0004_salida",
+        "0005_cuentas",
     ]
 
 
@@ -162,5 +163,36 @@ async def test_the_skeleton_migration_fills_existing_users(tmp_path: Path) -> No
     try:
         filas = con.execute("SELECT username, username_skeleton FROM core_usuario ORDER BY id")
         assert filas.fetchall() == [("Admin", "admin"), ("ana", "ana")]
+    finally:
+        con.close()
+
+
+async def test_the_accounts_migration_counts_existing_users_as_verified(tmp_path: Path) -> None:
+    """Users made before ``core.0005`` never had to confirm their address: with
+    ``SOPORTE_EMAIL_VERIFICATION=required`` they must still be able to log in."""
+    from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
+
+    db = tmp_path / "x.db"
+    config = config_para(CORE_LABEL, f"sqlite://{db}")
+    ctx = await open_context(config)
+    try:
+        executor = MigrationExecutor(ctx.db("default"), config["apps"])
+        await executor.migrate([MigrationTarget(CORE_LABEL, "0004_salida")])
+    finally:
+        await ctx.close_connections()
+    con = sqlite3.connect(db)
+    try:
+        con.execute(
+            "INSERT INTO core_usuario (username, username_skeleton, password_hash, nombre, email, "
+            "rol, activo, fecha_creacion) VALUES ('ana', 'ana', 'x', '', 'a@x.test', 'CLIENTE', 1, "
+            "'2026-01-01')"
+        )
+        con.commit()
+    finally:
+        con.close()
+    await migrate(config)
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("SELECT email_verificado FROM core_usuario").fetchall() == [(1,)]
     finally:
         con.close()

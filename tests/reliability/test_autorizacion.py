@@ -29,6 +29,7 @@ from aiohttp import WSMsgType
 
 from core import keys
 from core.auth.models import Rol
+from core.outbox_models import Envio, EstadoEnvio
 from core.testing import TEST_PASSWORD, token_of
 from plugins.casos.models import Caso
 from plugins.escalamiento.models import Alerta, NivelAlerta
@@ -105,6 +106,21 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("POST", "/api/auth/registro/"): Fila((201,) * 5, cuerpo="registro"),
     ("GET", "/api/auth/yo/"): Fila(TOKEN_200),
     ("POST", "/api/auth/logout/"): Fila((401, 204, 204, 204, 204)),
+    ("PATCH", "/api/auth/yo/"): Fila(TOKEN_200, cuerpo={"nombre": "Nombre Nuevo"}),
+    # Account links: public, and the same answer whoever asks (an unknown address: 202; a
+    # token no link carries: 400).
+    ("POST", "/api/auth/password/olvido/"): Fila((202,) * 5, cuerpo={"email": "x@example.test"}),
+    ("POST", "/api/auth/password/restablecer/"): Fila(
+        (400,) * 5, cuerpo={"token": "desconocido", "password": "clave-larga-nueva"}
+    ),
+    ("POST", "/api/auth/email/verificar/"): Fila((400,) * 5, cuerpo={"token": "desconocido"}),
+    ("POST", "/api/auth/email/reenviar/"): Fila((202,) * 5, cuerpo={"email": "x@example.test"}),
+    # The outbox: addresses and mail text of everybody, so admins only.
+    ("GET", "/api/soporte/envios/"): Fila((*ADMIN, 200)),
+    ("GET", "/api/soporte/envios/{id}/"): Fila((*ADMIN, 200), NO_EXISTE_ADMIN, tipo="envio"),
+    ("POST", "/api/soporte/envios/{id}/reintentar/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="envio"
+    ),
     # --- tickets ---------------------------------------------------------------------------
     ("POST", "/api/soporte/tickets/"): Fila(TOKEN_201, cuerpo=TICKET),
     ("GET", "/api/soporte/mis-tickets/"): Fila(TOKEN_200),
@@ -245,6 +261,17 @@ class Mundo:
                 ticket_id=ticket["id"],
             )
             return str(alerta.id)
+        if tipo == "envio":
+            # A dead letter (so that the worker leaves it alone and an admin may retry it).
+            envio = await Envio.create(
+                canal="mail",
+                destino="cliente_a@example.test",
+                payload={"to": ["cliente_a@example.test"], "subject": "Hola", "text": "Texto"},
+                estado=EstadoEnvio.FALLIDO,
+                proximo_intento=datetime.now(UTC),
+                ultimo_error="550 5.1.1 no existe",
+            )
+            return str(envio.id)
         if tipo == "plantilla":
             return "respuesta_agente"
         if tipo == "notificacion":
@@ -355,7 +382,8 @@ async def test_matrix(mundo: Mundo, metodo: str, ruta: str) -> None:
 
 def test_the_table_names_only_known_callers_and_statuses() -> None:
     """Guard against typos in the table itself."""
-    validos = {101, 200, 201, 204, 401, 403, 404, 4401, 4404}
+    # 202: a mailed link was asked for; 400: a public route given a token no link carries.
+    validos = {101, 200, 201, 202, 204, 400, 401, 403, 404, 4401, 4404}
     for clave, fila in MATRIZ.items():
         assert len(fila.objeto) == len(ROLES), clave
         assert set(fila.objeto) <= validos, clave

@@ -218,3 +218,25 @@ async def test_cada_tipo_con_correo_tiene_sus_plantillas(soporte, tipo):
     vista = await r.json()
     assert vista["asunto"].startswith(("[TK-000123] ", "[CS-000042] "))
     assert "Hola, " in vista["texto"] and vista["html"]
+
+
+async def test_la_respuesta_llega_al_socket_y_al_buzon_del_cliente(soporte):
+    """The issue's "done when": an agent's reply reaches the customer's open socket (the bell
+    and the ticket page's ``ticket`` frame) and their mail, in the outbox, threaded."""
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    ticket = await crear_ticket(soporte, ana)
+    ws = await soporte.ws("/ws/soporte/notificaciones/", ana)
+    await soporte.recibir(ws, "sincronizado")
+    await responder(soporte, carla, ticket["id"], "Ya está solucionado")
+    nota = (await soporte.recibir(ws, "notificacion"))["notificacion"]
+    assert nota["tipo"] == "respuesta_agente" and "Ya está solucionado" in nota["mensaje"]
+    assert (await soporte.recibir(ws, "ticket"))["evento"] == "respuesta_creada"
+    recibo, respuesta = await correos("ana@example.test")
+    assert "Ya está solucionado" in respuesta["text"]
+    assert (
+        respuesta["references"]
+        == recibo["references"]
+        == [raiz_hilo(soporte.app, ticket["numero"])]
+    )
+    await ws.close()
