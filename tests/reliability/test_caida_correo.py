@@ -84,14 +84,16 @@ async def test_sigkill_mid_delivery_loses_no_mail(tmp_path: Path) -> None:
         servidor.arrancar()
         try:
             ana, eva = servidor.token("ana"), servidor.token("eva")
-            async with aiohttp.ClientSession() as session:
-                async with session.post(
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(
                     f"{servidor.url}/api/soporte/tickets/",
                     json={"asunto": "Caída", "categoria": "TECNICO", "descripcion": "Correo"},
                     headers={"Authorization": f"Bearer {ana}"},
-                ) as r:
-                    assert r.status == 201, await r.text()
-                    ticket_id = (await r.json())["id"]
+                ) as r,
+            ):
+                assert r.status == 201, await r.text()
+                ticket_id = (await r.json())["id"]
             assert await responder(servidor, eva, ticket_id) == RESPUESTAS
             await sink.wait_for(ANTES_DE_MATAR, espera=60)
             servidor.matar()
