@@ -270,8 +270,12 @@ class Outbox:
                 busy = False
             if busy:
                 continue
+            # asyncio.timeout, not wait_for: wait_for runs the wait in a task of its own, and
+            # a cancellation landing as that task is woken could leave the worker waiting for
+            # it forever (seen at shutdown on Python 3.11).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), poll)
+                async with asyncio.timeout(poll):
+                    await self._wakeup.wait()
 
     async def lifetime(self, app: web.Application) -> AsyncIterator[None]:
         """The ``cleanup_ctx`` of the worker: it runs while the app does (the database is
