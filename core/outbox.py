@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tortoise.context import get_current_context
+from tortoise.exceptions import DBConnectionError, OperationalError
 
 from core import keys
 from core.db import placeholders
@@ -258,14 +259,26 @@ class Outbox:
     async def _loop(self) -> None:
         """Deliver while rows are due; then sleep until woken or the next poll."""
         poll = self.settings.outbox_poll_seconds
+        failing = False
         while True:
             self._wakeup.clear()
             try:
                 busy = await self.run_once() > 0
+                failing = False
             except asyncio.CancelledError:
                 raise
+            except (OperationalError, DBConnectionError) as exc:
+                # The database away, or not migrated yet: one line per outage, not a
+                # traceback every poll; tried again at each poll.
+                if not failing:
+                    log.warning(
+                        "the outbox cannot reach core_envio (has `soporte migrate` been run?); "
+                        "retrying every %s s: %s",
+                        poll,
+                        exc,
+                    )
+                failing, busy = True, False
             except Exception:
-                # The database away, say: try again at the next poll.
                 log.exception("the outbox worker failed; retrying in %s s", poll)
                 busy = False
             if busy:
