@@ -341,6 +341,13 @@ class SmtpSender:
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 raise _smtp_error(exc, per_message=True) from exc
 
+    def abort(self) -> None:
+        """Drop the connection at once, without QUIT (the batch was cancelled or failed: a
+        polite QUIT could wait ``smtp_timeout_seconds`` on a server that stopped answering)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     async def close(self) -> None:
         """QUIT, politely; a connection already gone is no error."""
         client, self._client = self._client, None
@@ -364,5 +371,7 @@ async def open_sender(settings: Settings) -> AsyncIterator[Sender]:
     await smtp.connect()
     try:
         yield smtp
-    finally:
-        await smtp.close()
+    except BaseException:
+        smtp.abort()  # cancelled (shutting down) or failed: no QUIT to wait for
+        raise
+    await smtp.close()

@@ -24,12 +24,13 @@ import logging
 import random
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tortoise.context import get_current_context
+from tortoise.exceptions import DBConnectionError, OperationalError
 
 from core import keys
 from core.db import placeholders
@@ -83,7 +84,7 @@ class Outcome:
 #: A channel's delivery: ``deliver(app, rows)`` yields one :class:`Outcome` per row, in any
 #: order, as each is done (so that one recorded before a crash is never sent twice). Rows it
 #: yields nothing for (it returned early or raised) count as a temporary failure.
-Deliver = Callable[["web.Application", Sequence[Envio]], AsyncIterator[Outcome]]
+Deliver = Callable[["web.Application", Sequence[Envio]], AsyncGenerator[Outcome, None]]
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ class OutboxChannel:
     deliver: Deliver
 
 
-async def deliver_mail(app: web.Application, envios: Sequence[Envio]) -> AsyncIterator[Outcome]:
+async def deliver_mail(
+    app: web.Application, envios: Sequence[Envio]
+) -> AsyncGenerator[Outcome, None]:
     """The core's ``mail`` channel: one SMTP connection for the batch (or the log without
     ``SOPORTE_SMTP_URL``), each mail sent with its stored Message-ID and queue-time Date."""
     # A connection that cannot be opened raises DeliveryError out of here: the worker
@@ -175,7 +178,9 @@ class Outbox:
             f'ORDER BY "proximo_intento", "id" LIMIT {bind(self.settings.outbox_batch)}{lock}) '
             f'AND {due()} RETURNING "id"'
         )
-        _, rows = await conn.execute_query(sql, values)
+        # (execute_query_dict fetches: tortoise's execute_query drops an UPDATE's RETURNING
+        # rows on asyncpg.)
+        rows = await conn.execute_query_dict(sql, values)
         ids = [row["id"] for row in rows]
         if not ids:
             return token, []
@@ -235,9 +240,12 @@ class Outbox:
         pending = {e.id: e for e in envios}
         failure: BaseException | None = None
         try:
-            async for outcome in channel.deliver(self.app, envios):
-                if pending.pop(outcome.envio.id, None) is not None:
-                    await self.record(token, outcome)
+            # aclosing: a cancelled batch closes the channel's generator here, in this task
+            # (its connection with it), not later from the garbage collector.
+            async with contextlib.aclosing(channel.deliver(self.app, envios)) as outcomes:
+                async for outcome in outcomes:
+                    if pending.pop(outcome.envio.id, None) is not None:
+                        await self.record(token, outcome)
         except asyncio.CancelledError:
             raise  # shutting down: the leases expire and another run retries
         except Exception as exc:
@@ -251,20 +259,36 @@ class Outbox:
     async def _loop(self) -> None:
         """Deliver while rows are due; then sleep until woken or the next poll."""
         poll = self.settings.outbox_poll_seconds
+        failing = False
         while True:
             self._wakeup.clear()
             try:
                 busy = await self.run_once() > 0
+                failing = False
             except asyncio.CancelledError:
                 raise
+            except (OperationalError, DBConnectionError) as exc:
+                # The database away, or not migrated yet: one line per outage, not a
+                # traceback every poll; tried again at each poll.
+                if not failing:
+                    log.warning(
+                        "the outbox cannot reach core_envio (has `soporte migrate` been run?); "
+                        "retrying every %s s: %s",
+                        poll,
+                        exc,
+                    )
+                failing, busy = True, False
             except Exception:
-                # The database away, say: try again at the next poll.
                 log.exception("the outbox worker failed; retrying in %s s", poll)
                 busy = False
             if busy:
                 continue
+            # asyncio.timeout, not wait_for: wait_for runs the wait in a task of its own, and
+            # a cancellation landing as that task is woken could leave the worker waiting for
+            # it forever (seen at shutdown on Python 3.11).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), poll)
+                async with asyncio.timeout(poll):
+                    await self._wakeup.wait()
 
     async def lifetime(self, app: web.Application) -> AsyncIterator[None]:
         """The ``cleanup_ctx`` of the worker: it runs while the app does (the database is

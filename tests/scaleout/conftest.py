@@ -29,14 +29,19 @@ _NEEDS_BOTH = (
     "needs a Redis and a PostgreSQL: set SOPORTE_TEST_REDIS_URL and "
     "SOPORTE_TEST_DATABASE_URL=postgres://… (make test-scale starts both)"
 )
+_NEEDS_POSTGRES = (
+    "needs a PostgreSQL: set SOPORTE_TEST_DATABASE_URL=postgres://… (make test-scale starts one)"
+)
 _HERE = Path(__file__).parent
 
 
 def _missing(module: str) -> str | None:
     """Why the tests of ``module`` cannot run here (``None``: they run). Every module needs the
-    Redis; the two-process one a PostgreSQL too."""
+    Redis (the outbox one only a PostgreSQL); the two-process one a PostgreSQL too."""
     if module == "test_dos_procesos.py" and not (_REDIS and _POSTGRES):
         return _NEEDS_BOTH
+    if module == "test_outbox_postgres.py":
+        return None if _POSTGRES else _NEEDS_POSTGRES
     return None if _REDIS else _NEEDS_REDIS
 
 
