@@ -219,9 +219,9 @@ async def test_hostile_query_values_are_400_on_every_list(soporte: SoporteClient
                 assert campo in errores, (e.path, campo, errores)
 
 
-#: Free-text parameters (a search, a FAQ category, a policy name): any short text is a valid
-#: value, simply matching nothing. Every other parameter is an enum, a number or a date.
-TEXTO = {"q", "categoria", "politica"}
+#: Free-text parameters (a search, a FAQ category, a policy name, an outbox channel): any short
+#: text is a valid value, simply matching nothing. Every other parameter is an enum, a number or a date.
+TEXTO = {"q", "categoria", "politica", "canal"}
 
 
 def aceptable(campo: str, valor: str) -> bool:
@@ -229,7 +229,7 @@ def aceptable(campo: str, valor: str) -> bool:
     if campo in TEXTO:
         return len(valor) <= 100
     # ``0`` is a level, and "false" for the yes/no filters.
-    return valor == "0" and campo in {"nivel_escalamiento", "activa", "activas"}
+    return valor == "0" and campo in {"nivel_escalamiento", "activa", "activas", "no_leidas"}
 
 
 async def test_giant_request_lines_and_headers_are_400(soporte: SoporteClient) -> None:
