@@ -23,9 +23,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from core.events import current_unit_of_work
-from core.outbox_models import Envio
-
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
 
@@ -109,7 +106,7 @@ async def queue_mail(mail: Mail, *, key: str | None = None) -> str:
     it opens its own transaction. ``key``: optional idempotency key (a second queue_mail with the
     same key is a no-op). Returns the Message-ID. Delivery is done later by the outbox worker.
 
-    One ``INSERT`` (and, with a ``key``, one ``SELECT`` of the stored Message-ID). Raises
+    One ``INSERT`` (:func:`core.outbox.enqueue`; a repeated ``key`` adds a ``SELECT``). Raises
     :class:`ValueError` for a mail without recipients or with a line break in a header.
     """
     from core import outbox  # the worker's module imports this one
@@ -117,32 +114,13 @@ async def queue_mail(mail: Mail, *, key: str | None = None) -> str:
     mail.check()
     running = outbox.running_outbox()
     domain = running.mail_domain if running is not None else FALLBACK_DOMAIN
-    message_id = mail.message_id or new_message_id(domain)
-    now = datetime.now(UTC)
-    row = Envio(
-        canal=MAIL_CHANNEL,
-        destino=", ".join(mail.to)[:500],
-        payload=mail.to_payload(),
-        clave=key,
-        proximo_intento=now,
-        message_id=message_id,
-        fecha_creacion=now,
+    return await outbox.enqueue(
+        MAIL_CHANNEL,
+        ", ".join(mail.to),
+        mail.to_payload(),
+        key=key,
+        message_id=mail.message_id or new_message_id(domain),
     )
-    uow = current_unit_of_work()
-    conn = uow.connection if uow is not None else None
-    if key is None:
-        await row.save(using_db=conn)
-    else:
-        # INSERT … ON CONFLICT DO NOTHING: a duplicate never aborts the caller's transaction
-        # (PostgreSQL would abort it on a unique violation caught here).
-        await Envio.bulk_create([row], ignore_conflicts=True, using_db=conn)
-        stored = await Envio.filter(clave=key).using_db(conn).values_list("message_id", flat=True)
-        message_id = str(stored[0]) if stored else message_id
-    if uow is not None:
-        uow.on_commit(outbox.wake)
-    else:
-        outbox.wake()
-    return message_id
 
 
 # --- the transport ---------------------------------------------------------------------------

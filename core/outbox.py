@@ -34,7 +34,7 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 
 from core import keys
 from core.db import placeholders
-from core.events import Event
+from core.events import Event, current_unit_of_work
 from core.mail import MAIL_CHANNEL, DeliveryError, Mail, domain_of, open_sender
 from core.outbox_models import Envio, EstadoEnvio
 
@@ -317,6 +317,71 @@ def running_outbox() -> Outbox | None:
     """The outbox of the application whose database is current, if it runs in this process."""
     ctx = get_current_context()
     return _RUNNING.get(ctx) if ctx is not None else None
+
+
+#: The columns :func:`enqueue` writes, in its statement's order.
+_COLUMNS = (
+    "canal",
+    "destino",
+    "payload",
+    "clave",
+    "estado",
+    "intentos",
+    "proximo_intento",
+    "ultimo_error",
+    "message_id",
+    "fecha_creacion",
+)
+
+
+async def enqueue(
+    canal: str,
+    destino: str,
+    payload: dict[str, Any],
+    *,
+    key: str | None = None,
+    message_id: str = "",
+) -> str:
+    """Write one delivery for channel ``canal`` in the current unit of work's transaction (its
+    own transaction outside one), due now; the worker wakes after the commit. ``key``: an
+    idempotency key — a second row with it is never written. Returns the stored row's
+    ``message_id`` (the first row's, for a repeated key).
+
+    One hand-written ``INSERT … ON CONFLICT DO NOTHING RETURNING``: it runs inside every reply
+    that notifies by mail, and the ORM's save cost more than the statement; a duplicate key
+    never aborts the caller's transaction (PostgreSQL would, on a caught unique violation).
+    """
+    uow = current_unit_of_work()
+    conn = uow.connection if uow is not None and uow.connection is not None else Envio._meta.db
+    now = datetime.now(UTC)
+    fields_map = Envio._meta.fields_map
+    values = [
+        canal,
+        destino[:500],
+        fields_map["payload"].to_db_value(payload, Envio),
+        key,
+        EstadoEnvio.PENDIENTE.value,
+        0,
+        fields_map["proximo_intento"].to_db_value(now, Envio),
+        "",
+        message_id,
+        fields_map["fecha_creacion"].to_db_value(now, Envio),
+    ]
+    marks = ", ".join(placeholders(conn, len(_COLUMNS)))
+    names = ", ".join(f'"{c}"' for c in _COLUMNS)
+    sql = (
+        f'INSERT INTO "{Envio._meta.db_table}" ({names}) VALUES ({marks}) '
+        'ON CONFLICT ("clave") DO NOTHING RETURNING "message_id"'
+    )
+    rows = await conn.execute_query_dict(sql, values)
+    if not rows:  # the key was already queued: its row's Message-ID
+        stored = await Envio.filter(clave=key).using_db(conn).values_list("message_id", flat=True)
+        message_id = str(stored[0]) if stored else message_id
+    if uow is not None:
+        uow.on_commit(wake)
+    else:
+        wake()
+    return message_id
 
 
 def wake() -> None:
