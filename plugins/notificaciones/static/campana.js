@@ -7,7 +7,7 @@
 import { api } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { h, vaciar } from "/static/core/dom.js";
-import { clicModificado, elemento, haceCuanto } from "./comun.js";
+import { abrirNotificacion, elemento, haceCuanto } from "./comun.js";
 import { conectar } from "./conexion.js";
 
 /** How many notifications the dropdown lists (the page /notificaciones/ has them all). */
@@ -54,7 +54,7 @@ function pintarLista() {
     : null;
   vaciar(lista);
   const primeras = ordenadas().slice(0, EN_LISTA);
-  for (const n of primeras) lista.append(elemento(n, { alAbrir: abrirNotificacion }));
+  for (const n of primeras) lista.append(elemento(n, { alAbrir: abrirYMarcar }));
   vacia.hidden = primeras.length > 0;
   // Repainting must not throw the keyboard user out of the list.
   if (enfocada) lista.querySelector(`li[data-id="${enfocada}"] .notificacion-enlace`)?.focus();
@@ -71,29 +71,16 @@ function marcarLeidas(ids) {
   }
 }
 
-async function abrirNotificacion(n, evento) {
-  const modificado = clicModificado(evento);
-  if (!modificado) evento.preventDefault();
-  const peticion = n.leida
-    ? Promise.resolve()
-    : api(`/api/soporte/notificaciones/${n.id}/leer/`, { method: "POST" }).then(() => {
-        if (!n.leida) {
-          n.leida = true;
-          noLeidas = Math.max(0, noLeidas - 1);
-          pintar();
-        }
-      });
-  if (modificado) {
-    // A new tab: the browser navigates; this page just records the read.
-    peticion.catch(() => {});
-    return;
-  }
-  try {
-    await peticion;
-  } catch {
-    // Navigating matters more than the mark: the page of the notification still opens.
-  }
-  if (n.url) location.assign(n.url);
+function abrirYMarcar(n, evento) {
+  return abrirNotificacion(n, evento, () =>
+    api(`/api/soporte/notificaciones/${n.id}/leer/`, { method: "POST" }).then(() => {
+      if (!n.leida) {
+        n.leida = true;
+        noLeidas = Math.max(0, noLeidas - 1);
+        pintar();
+      }
+    }),
+  );
 }
 
 // --- frames ----------------------------------------------------------------------------------

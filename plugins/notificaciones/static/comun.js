@@ -69,3 +69,24 @@ export function elemento(n, { alAbrir } = {}) {
 export function clicModificado(evento) {
   return evento.button !== 0 || evento.metaKey || evento.ctrlKey || evento.shiftKey || evento.altKey;
 }
+
+/**
+ * Open notification `n` from a click: mark it read with `marcar(n)` (unless it is read), then
+ * go to its page. A modified click (new tab, window) lets the browser navigate and only
+ * records the read; a failed mark never keeps the notification's page from opening.
+ */
+export async function abrirNotificacion(n, evento, marcar) {
+  const modificado = clicModificado(evento);
+  if (!modificado) evento.preventDefault();
+  const peticion = n.leida ? Promise.resolve() : marcar(n);
+  if (modificado) {
+    peticion.catch(() => {});
+    return;
+  }
+  try {
+    await peticion;
+  } catch {
+    // Navigating matters more than the mark: the page of the notification still opens.
+  }
+  if (n.url) location.assign(n.url);
+}

@@ -3,7 +3,7 @@
 import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, h, mensajeError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
-import { clicModificado, elemento } from "./comun.js";
+import { abrirNotificacion, elemento } from "./comun.js";
 
 await sesion;
 const lista = document.getElementById("notificaciones");
@@ -28,20 +28,8 @@ async function marcar(n) {
   n.leida = true;
 }
 
-async function abrir(n, evento) {
-  const modificado = clicModificado(evento);
-  if (!modificado) evento.preventDefault();
-  const peticion = n.leida ? Promise.resolve() : marcar(n);
-  if (modificado) {
-    peticion.catch(() => {});
-    return;
-  }
-  try {
-    await peticion;
-  } catch {
-    // The notification's page opens anyway.
-  }
-  if (n.url) location.assign(n.url);
+function abrir(n, evento) {
+  return abrirNotificacion(n, evento, marcar);
 }
 
 function fila(n) {
