@@ -57,6 +57,21 @@ def url_ticket(ticket_id: int, *, agente: bool) -> str:
     return f"/agente/tickets/{ticket_id}/" if agente else f"/tickets/{ticket_id}/"
 
 
+def aviso_ticket(
+    ticket: tickets.TicketVista, *, agente: bool, sufijo: str = "", **campos: Any
+) -> Aviso:
+    """An :class:`Aviso` about ``ticket``: its page in the portal or the console (plus
+    ``sufijo``, an anchor), its number, and its customer as the owner the visibility rule
+    checks; ``campos``: the type, title, message and template context."""
+    return Aviso(
+        url=url_ticket(ticket.id, agente=agente) + sufijo,
+        ticket_id=ticket.id,
+        numero=ticket.numero,
+        propietario_id=ticket.cliente_id,
+        **campos,
+    )
+
+
 #: Every agent (admins included): ``Destinatarios(roles=AGENTES)``.
 AGENTES: Final = tuple(r.value for r in _ROLES_AGENTE)
 
@@ -94,14 +109,12 @@ class Reglas:
         if cliente is not None:
             await self._escribir(
                 evento,
-                Aviso(
+                aviso_ticket(
+                    ticket,
+                    agente=False,
                     tipo="ticket_recibido",
                     titulo=f"Hemos recibido su ticket {ticket.numero}",
                     mensaje=f"«{extracto(ticket.asunto)}»: le responderemos lo antes posible.",
-                    url=url_ticket(ticket.id, agente=False),
-                    ticket_id=ticket.id,
-                    numero=ticket.numero,
-                    propietario_id=ticket.cliente_id,
                     contexto={"asunto": ticket.asunto, "prioridad": str(ticket.prioridad)},
                 ),
                 Destinatarios(ids=(ticket.cliente_id,)),
@@ -110,14 +123,12 @@ class Reglas:
             quien = cliente.nombre_visible if cliente is not None else "Un cliente"
             await self._escribir(
                 evento,
-                Aviso(
+                aviso_ticket(
+                    ticket,
+                    agente=True,
                     tipo="ticket_nuevo",
                     titulo=f"Nuevo ticket {ticket.numero}",
                     mensaje=f"{quien}: «{extracto(ticket.asunto)}» (prioridad {ticket.prioridad}).",
-                    url=url_ticket(ticket.id, agente=True),
-                    ticket_id=ticket.id,
-                    numero=ticket.numero,
-                    propietario_id=ticket.cliente_id,
                     contexto={
                         "asunto": ticket.asunto,
                         "prioridad": str(ticket.prioridad),
@@ -145,28 +156,24 @@ class Reglas:
             if agente_id is None or agente_id == evento.autor_id:
                 return
             quienes = Destinatarios(ids=(agente_id,))
-            aviso = Aviso(
+            aviso = aviso_ticket(
+                ticket,
+                agente=True,
                 tipo="respuesta_cliente",
                 titulo=f"El cliente respondió en {ticket.numero}",
                 mensaje=f"{respuesta.autor_nombre}: {extracto(respuesta.mensaje)}",
-                url=url_ticket(ticket.id, agente=True),
-                ticket_id=ticket.id,
-                numero=ticket.numero,
-                propietario_id=ticket.cliente_id,
                 contexto=contexto,
             )
         else:
             if not es_publica(evento):
                 return
             quienes = Destinatarios(ids=(ticket.cliente_id,), excluir=(evento.autor_id,))
-            aviso = Aviso(
+            aviso = aviso_ticket(
+                ticket,
+                agente=False,
                 tipo="respuesta_agente",
                 titulo=f"Nueva respuesta en {ticket.numero}",
                 mensaje=f"{respuesta.autor_nombre}: {extracto(respuesta.mensaje)}",
-                url=url_ticket(ticket.id, agente=False),
-                ticket_id=ticket.id,
-                numero=ticket.numero,
-                propietario_id=ticket.cliente_id,
                 contexto=contexto,
             )
         await self._escribir(evento, aviso, quienes)
@@ -199,14 +206,13 @@ class Reglas:
                 mensaje += " Valore la atención recibida."
             await self._escribir(
                 evento,
-                Aviso(
+                aviso_ticket(
+                    ticket,
+                    agente=False,
+                    sufijo="#valorar" if resuelto else "",
                     tipo="estado_cambiado",
                     titulo=f"{ticket.numero}: {ESTADOS.get(despues, despues)}",
                     mensaje=mensaje,
-                    url=url_ticket(ticket.id, agente=False) + ("#valorar" if resuelto else ""),
-                    ticket_id=ticket.id,
-                    numero=ticket.numero,
-                    propietario_id=ticket.cliente_id,
                     contexto={
                         "asunto": ticket.asunto,
                         "antes": antes,
@@ -220,14 +226,12 @@ class Reglas:
         if nuevo_agente is not None:
             await self._escribir(
                 evento,
-                Aviso(
+                aviso_ticket(
+                    ticket,
+                    agente=True,
                     tipo="ticket_asignado",
                     titulo=f"Se le asignó {ticket.numero}",
                     mensaje=f"«{extracto(ticket.asunto)}» (prioridad {ticket.prioridad}).",
-                    url=url_ticket(ticket.id, agente=True),
-                    ticket_id=ticket.id,
-                    numero=ticket.numero,
-                    propietario_id=ticket.cliente_id,
                     contexto={"asunto": ticket.asunto, "prioridad": str(ticket.prioridad)},
                 ),
                 Destinatarios(ids=(int(nuevo_agente),)),
@@ -246,15 +250,13 @@ class Reglas:
         quienes = Destinatarios(ids=tuple(d.id for d in destinatarios))
         await self._escribir(
             evento,
-            Aviso(
+            aviso_ticket(
+                ticket,
+                agente=True,
                 tipo="ticket_escalado",
                 titulo=f"{ticket.numero} escalado a nivel {evento.nivel}",
                 mensaje=f"«{extracto(ticket.asunto)}» (prioridad {ticket.prioridad}) "
                 f"alcanzó el nivel {evento.nivel} de escalamiento.",
-                url=url_ticket(ticket.id, agente=True),
-                ticket_id=ticket.id,
-                numero=ticket.numero,
-                propietario_id=ticket.cliente_id,
                 contexto={
                     "asunto": ticket.asunto,
                     "prioridad": str(ticket.prioridad),
