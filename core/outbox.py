@@ -136,6 +136,8 @@ class Outbox:
         self.mail_domain = domain_of(self.settings.mail_from)
         self.channels = {c.name: c for c in channels}
         self._wakeup = asyncio.Event()
+        # Set at shutdown: the loop ends at its next turn even if a cancellation was lost.
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -260,7 +262,7 @@ class Outbox:
         """Deliver while rows are due; then sleep until woken or the next poll."""
         poll = self.settings.outbox_poll_seconds
         failing = False
-        while True:
+        while not self._stopping:
             self._wakeup.clear()
             try:
                 busy = await self.run_once() > 0
@@ -290,19 +292,35 @@ class Outbox:
                 async with asyncio.timeout(poll):
                     await self._wakeup.wait()
 
+    async def _stop(self, task: asyncio.Task[None]) -> None:
+        """End the worker, however deep in a batch it is.
+
+        One ``cancel()`` is not always enough: a library under the worker (a driver, the SMTP
+        client) may swallow a cancellation, and awaiting the task then waited forever at
+        shutdown (seen once in CI on PostgreSQL). So the loop also checks a stop flag, and the
+        task is cancelled again each second until it is done; leases left behind expire and
+        another run retries those rows.
+        """
+        self._stopping = True
+        while not task.done():
+            task.cancel()
+            self._wakeup.set()
+            await asyncio.wait({task}, timeout=1)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the outbox worker ended with an error", exc_info=task.exception())
+
     async def lifetime(self, app: web.Application) -> AsyncIterator[None]:
         """The ``cleanup_ctx`` of the worker: it runs while the app does (the database is
         current in it, see ``core.app._with_database``)."""
         ctx = get_current_context()
         if ctx is not None:
             _RUNNING[ctx] = self
-        self._task = asyncio.create_task(self._loop(), name="soporte-outbox")
+        self._stopping = False
+        self._task = task = asyncio.create_task(self._loop(), name="soporte-outbox")
         try:
             yield
         finally:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._stop(task)
             self._task = None
             if ctx is not None:
                 _RUNNING.pop(ctx, None)

@@ -7,6 +7,7 @@ so that backoff is observable in a test. Rows are found by their state in the da
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import statistics
 import time
@@ -25,7 +26,7 @@ from core.settings import Settings
 from core.testing import SmtpSink, self_signed_certificate
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable
     from pathlib import Path
 
     from core.testing import SoporteClient
@@ -446,3 +447,39 @@ async def test_two_apps_on_one_database_deliver_each_mail_once(
     ids = [r.message["Message-ID"] for r in smtp_sink.received]
     assert sorted(ids) == sorted(f"<m{n}@example.test>" for n in range(60))
     assert set(await Envio.all().values_list("intentos", flat=True)) == {1}
+
+
+async def test_shutdown_ends_a_worker_whose_channel_swallows_the_cancellation(
+    arrancar: Callable[..., Awaitable[SoporteClient]],
+) -> None:
+    """A library under the worker may swallow a cancellation (a batch then keeps going); the
+    app still shuts down, in seconds, instead of waiting for the worker forever."""
+    from aiohttp import web
+
+    from core import hookimpl
+    from core.outbox import OutboxChannel, Outcome
+    from tests.core.pruebas import Pruebas
+
+    entregando = asyncio.Event()
+
+    async def terco(app: web.Application, envios: Any) -> AsyncIterator[Outcome]:
+        entregando.set()
+        with contextlib.suppress(asyncio.CancelledError):  # as a misbehaving driver would
+            await asyncio.sleep(3600)
+        await asyncio.sleep(3600)
+        for envio in envios:
+            yield Outcome(envio)
+
+    class Terco:
+        name = "terco"
+
+        @hookimpl
+        def register_outbox_channels(self, app: web.Application) -> list[OutboxChannel]:
+            return [OutboxChannel("terco", terco)]
+
+    api = await arrancar(extra=[Pruebas(), Terco()], outbox_poll_seconds=0.02)
+    await Envio.create(canal="terco", destino="x", payload={}, proximo_intento=datetime.now(UTC))
+    await asyncio.wait_for(entregando.wait(), 5)
+    inicio = time.perf_counter()
+    await asyncio.wait_for(api.close(), 15)
+    assert time.perf_counter() - inicio < 10
