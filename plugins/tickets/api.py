@@ -193,8 +193,7 @@ async def respuesta_con_ticket(respuesta_id: int) -> tuple[TicketVista, Respuest
     One hand-written join: listeners run on every reply, and building the ORM's
     ``select_related`` query cost more than the query itself.
     """
-    from core.auth.models import Usuario
-    from core.db import placeholders
+    from core.auth.models import Usuario  # at run time here: the module imports it for types only
 
     conn = Respuesta._meta.db
     (marca,) = placeholders(conn, 1)
