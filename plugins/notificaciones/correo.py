@@ -15,23 +15,18 @@ preferences page (only with ``SOPORTE_PUBLIC_URL`` set: it must be an absolute U
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import TYPE_CHECKING, Any, Final
 
-from core.keyring import purpose_key
 from core.keys import SETTINGS
 from core.mail import Mail, queue_mail
 from core.mail_templates import render_mail
-from core.reply_address import from_parts, reply_address
+from core.reply_address import from_parts, reply_address, thread_root
 
 if TYPE_CHECKING:
     from aiohttp import web
 
     from plugins.notificaciones.service import Escrita
 
-#: The key purpose of the per-ticket thread roots (never the secret key itself).
-HILOS: Final = "notificaciones.hilos"
 #: The portal's preferences page (the pages plugin serves it), as ``List-Unsubscribe`` names it.
 PREFERENCIAS: Final = "/notificaciones/preferencias/"
 
@@ -42,10 +37,9 @@ def plantilla(tipo: str) -> str:
 
 
 def raiz_hilo(app: web.Application, numero: str) -> str:
-    """The stable root Message-ID of ticket (or case) ``numero``'s thread."""
-    _, dominio = from_parts(app)
-    firma = hmac.new(purpose_key(app, HILOS).encode(), numero.encode(), hashlib.sha256)
-    return f"<{numero}.{firma.hexdigest()[:16]}@{dominio}>"
+    """The stable root Message-ID of ticket (or case) ``numero``'s thread
+    (:func:`core.reply_address.thread_root`)."""
+    return thread_root(app, numero)
 
 
 def contexto(app: web.Application, escrita: Escrita) -> dict[str, Any]:
