@@ -72,3 +72,13 @@ def register_commands(cli: click.Group) -> None:
     from plugins.correo.comandos import grupo
 
     cli.add_command(grupo)
+
+
+@hookimpl
+async def mail_thread_references(numero: str) -> list[str]:
+    """The Message-IDs of the first and the last mail received for ticket ``numero`` (and
+    the one being processed, while its ticket's mails are composed), so that notifications —
+    the acknowledgement first — thread with the customer's own messages."""
+    from plugins.correo.hilos import referencias
+
+    return await referencias(numero)
