@@ -298,7 +298,7 @@ async def test_require_authentication(start_app) -> None:
         for n, v in (("a", falla), ("b", ninguno), ("c", bien))
     ]
     sin = await entregar(soporte, correo(asunto="d"))
-    assert [f.estado for f in filas + [sin]] == [
+    assert [f.estado for f in [*filas, sin]] == [
         EstadoMensaje.CUARENTENA,
         EstadoMensaje.CUARENTENA,
         EstadoMensaje.PROCESADO,
