@@ -47,7 +47,9 @@ def register_models() -> Iterable[str]:
 @hookimpl
 def register_routes(app: web.Application) -> Iterable[Endpoint]:
     """The raw inbound endpoint and the admins' view of stored messages."""
-    return []
+    from plugins.correo.routes import routes
+
+    return routes.endpoints
 
 
 @hookimpl
@@ -68,9 +70,11 @@ def register_background(app: web.Application) -> Iterable[BackgroundContext]:
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
-    """``soporte correo …``."""
+    """``soporte correo …`` (``token``: the inbound endpoint's credential)."""
     from plugins.correo.comandos import grupo
+    from plugins.correo.credencial import comando_token
 
+    grupo.add_command(comando_token)
     cli.add_command(grupo)
 
 
