@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from email.policy import EmailPolicy
+from types import MappingProxyType
 
 from core.storage import sanitize_filename
 from plugins.correo.citas import texto_nuevo as _texto_nuevo
@@ -625,7 +626,7 @@ def _analizar(crudo: bytes) -> Analizado:
         texto_nuevo=_texto_nuevo(texto) if texto else "",
         adjuntos=tuple(lector.adjuntos),
         automatico=_automatico(cabeceras, tipo, remitente),
-        autenticacion=_autenticacion(cabeceras.get("authentication-results", [])),
+        autenticacion=MappingProxyType(_autenticacion(cabeceras.get("authentication-results", []))),
         fecha=_fecha(cabeceras.get("date", [])),
     )
 
