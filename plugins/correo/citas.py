@@ -48,9 +48,32 @@ _MOVIL = re.compile(
     r"Descargar Outlook para )",
     re.IGNORECASE,
 )
-#: Lines examined by quotequail at most: past that the rest counts as quoted. Ample for any
-#: real reply, and it bounds the work on a huge body.
-_LIMITE_LINEAS = 5000
+#: Every quotequail pattern ends its (possibly two-line) match with one of these characters
+#: ("… wrote:", "… <a@b>", "-----Original Message-----", "________"): only a line that ends so,
+#: or whose next line does, can begin a quote. quotequail runs a few dozen regular expressions
+#: on every line it scans; asking it only about those lines keeps a long body cheap (the
+#: result is the same: the first line, top down, where one of its patterns begins).
+_FINALES = (":", ">", "-", "_")
+#: At most this many such lines are examined (a hostile body of nothing but "x:" lines stays
+#: cheap); a real reply's intro comes after a handful of them.
+_CANDIDATAS = 200
+
+
+def _inicio_cita(lineas: list[str]) -> int | None:
+    """Index of the line where quotequail sees a reply/forward intro begin, if any."""
+    finales = [linea.rstrip().endswith(_FINALES) for linea in lineas]
+    examinadas = 0
+    for n, linea in enumerate(lineas):
+        if not linea.strip() or not (finales[n] or (n + 1 < len(lineas) and finales[n + 1])):
+            continue
+        examinadas += 1
+        if examinadas > _CANDIDATAS:
+            return None
+        partes = quotequail.quote("\n".join(lineas[n : n + 2]), quote_intro_line=True)
+        # A pattern beginning on this very line leaves nothing before the quote.
+        if len(partes) > 1 and partes[0][1] == "":
+            return n
+    return None
 
 
 def _corte_outlook(lineas: list[str]) -> int | None:
@@ -77,13 +100,10 @@ def _sin_firma(lineas: list[str]) -> list[str]:
 
 def texto_nuevo(texto: str) -> str:
     """``texto`` without its quoted history and signature; ``texto`` itself if nothing is left."""
-    nuevo = texto
-    partes = quotequail.quote(texto, limit=_LIMITE_LINEAS, quote_intro_line=True)
-    if len(partes) > 1 and partes[0][0]:
-        cortado = partes[1][1].lstrip("\n").split("\n", 1)[0]
-        if not _REENVIO.match(cortado):
-            nuevo = partes[0][1]
-    lineas = nuevo.split("\n")
+    lineas = texto.split("\n")
+    inicio = _inicio_cita(lineas)
+    if inicio is not None and not _REENVIO.match(lineas[inicio]):
+        lineas = lineas[:inicio]
     corte = _corte_outlook(lineas)
     if corte is not None:
         lineas = lineas[:corte]

@@ -247,6 +247,15 @@ def test_texto_nuevo_falls_back_to_the_whole_text() -> None:
     assert analizar(mensaje(cuerpo=todo_citado)).texto_nuevo == todo_citado.strip()
 
 
+def test_texto_nuevo_examines_a_bounded_number_of_candidate_lines() -> None:
+    # Only lines that can end a quote intro (":", ">", "-", "_") are shown to quotequail, and
+    # at most 200 of them: a hostile body of "x:" lines costs little, a real one is unaffected.
+    cerca = "x:\n" * 150 + "On Mon, Dec 1, 2026 Ana <a@b.test> wrote:\n> cita\n"
+    assert texto_nuevo(cerca) == ("x:\n" * 150).strip()
+    lejos = "x:\n" * 250 + "On Mon, Dec 1, 2026 Ana <a@b.test> wrote:\n> cita\n"
+    assert texto_nuevo(lejos).endswith("wrote:")  # past the bound: only the trailing quote goes
+
+
 # -- HTML to text ---------------------------------------------------------------------------
 
 
@@ -530,6 +539,8 @@ def test_dataclasses_are_frozen() -> None:
     a = analizar(mensaje())
     with pytest.raises(AttributeError):
         a.asunto = "otro"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        a.autenticacion["spf"] = "pass"  # type: ignore[index]
     assert isinstance(AdjuntoCorreo("a", "b", b"", False, None), AdjuntoCorreo)
 
 
