@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import jinja2
 from tortoise.context import get_current_context
 from tortoise.exceptions import DBConnectionError, OperationalError
 
@@ -112,6 +113,15 @@ async def deliver_mail(
         estado = EstadoEnvio.REGISTRADO if sender.kind == "log" else EstadoEnvio.ENVIADO
         for envio in envios:
             mail = Mail.from_payload(envio.payload, envio.message_id)
+            try:
+                # (A mail queued with ``template`` is rendered here, off the transaction that
+                # queued it; a template that fails is a temporary failure: it may be fixed.)
+                mail = mail.rendered(app)
+            except jinja2.TemplateError as exc:
+                error = DeliveryError(f"the template {mail.template!r} failed to render: {exc}")
+                log.exception("envio %s: %s", envio.id, error)
+                yield Outcome.failed(envio, error)
+                continue
             try:
                 await sender.send(mail, envio.fecha_creacion)
             except DeliveryError as exc:

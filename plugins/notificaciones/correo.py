@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 from core.keyring import purpose_key
 from core.keys import SETTINGS
 from core.mail import Mail, queue_mail
-from core.mail_templates import render_mail
+from core.mail_templates import render_mail, render_mail_subject
 from core.reply_address import from_parts, reply_address
 
 if TYPE_CHECKING:
@@ -80,7 +80,8 @@ def cabeceras(app: web.Application, numero: str | None) -> tuple[dict[str, str],
 
 
 def componer(app: web.Application, escrita: Escrita) -> Mail:
-    """The mail of one notification (not queued)."""
+    """The mail of one notification, rendered (not queued; the preview shows it, and it is
+    what :func:`encolar`'s mail becomes when the outbox sends it)."""
     valores = contexto(app, escrita)
     partes = render_mail(app, plantilla(escrita.aviso.tipo), valores)
     extra, hilo = cabeceras(app, valores["numero"] or None)
@@ -96,8 +97,26 @@ def componer(app: web.Application, escrita: Escrita) -> Mail:
 
 async def encolar(app: web.Application, escrita: Escrita) -> str:
     """Queue the mail of ``escrita`` in the current transaction (idempotent per
-    notification); its Message-ID."""
-    return await queue_mail(componer(app, escrita), key=f"notificacion.{escrita.id}")
+    notification); its Message-ID.
+
+    Only the subject is rendered here (the outbox lists it); the text and HTML parts are
+    rendered by the outbox worker when it sends the mail (``Mail.template``), from the same
+    context — the reply's transaction, which runs on every reply, renders one template
+    instead of three. The headers (threading, Reply-To) are set now, as before.
+    """
+    valores = contexto(app, escrita)
+    nombre = plantilla(escrita.aviso.tipo)
+    extra, hilo = cabeceras(app, valores["numero"] or None)
+    correo = Mail(
+        to=(escrita.persona.email,),
+        subject=render_mail_subject(app, nombre, valores),
+        text="",
+        headers=extra,
+        template=nombre,
+        context=valores,
+        **hilo,
+    )
+    return await queue_mail(correo, key=f"notificacion.{escrita.id}")
 
 
 # --- the admins' preview ---------------------------------------------------------------------

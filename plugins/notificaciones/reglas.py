@@ -64,7 +64,9 @@ def aviso_ticket(
     """An :class:`Aviso` about ``ticket``: its page in the portal or the console (plus
     ``sufijo``, an anchor), its number, and its customer as the owner the visibility rule
     checks; ``campos``: the type, title, message and template context."""
-    return aviso_de(ticket.id, ticket.numero, ticket.cliente_id, agente=agente, sufijo=sufijo, **campos)
+    return aviso_de(
+        ticket.id, ticket.numero, ticket.cliente_id, agente=agente, sufijo=sufijo, **campos
+    )
 
 
 def aviso_de(

@@ -131,8 +131,8 @@ async def test_una_respuesta_lleva_en_su_evento_lo_que_la_regla_necesita(soporte
     """The reply's event carries its ticket's number, subject, customer, the author's name and
     the text: the rule writes from them and reads nothing (here the reply row is deleted
     before the event is emitted again, and the notification is still right)."""
-    from core.keys import EVENTS
     from core.events import Listener
+    from core.keys import EVENTS
     from plugins.tickets.events import RespuestaCreada
 
     ana = await soporte.usuario("ana")
