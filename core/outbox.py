@@ -335,6 +335,14 @@ class Outbox:
         if ctx is not None:
             _RUNNING[ctx] = self
         self._stopping = False
+        if not self.settings.outbox_worker:
+            # Queuing only (SOPORTE_OUTBOX_WORKER=false): other processes deliver.
+            try:
+                yield
+            finally:
+                if ctx is not None:
+                    _RUNNING.pop(ctx, None)
+            return
         self._task = task = asyncio.create_task(self._loop(), name="soporte-outbox")
         try:
             yield

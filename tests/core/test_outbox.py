@@ -535,3 +535,21 @@ async def test_a_template_that_fails_at_delivery_is_a_failed_attempt_retried(
     fallo = await estado()
     assert fallo.estado == EstadoEnvio.PENDIENTE and "no/existe" in fallo.ultimo_error
     assert smtp_sink.received == []
+
+
+async def test_a_process_without_a_worker_queues_and_never_delivers(
+    arrancar: Callable[..., Awaitable[SoporteClient]], smtp_sink: SmtpSink
+) -> None:
+    """``outbox_worker=False``: the mail is queued (the row is there, PENDIENTE), no task
+    delivers it; a process with a worker (here: one pass of this app's) does."""
+    from core.keys import OUTBOX
+
+    api = await arrancar(smtp_url=smtp_sink.url, outbox_worker=False)
+    outbox = api.app[OUTBOX]
+    assert outbox._task is None
+    await queue_mail(correo())
+    fila = await estado()
+    assert fila.estado == EstadoEnvio.PENDIENTE and fila.intentos == 0
+    assert await outbox.run_once() == 1
+    [recibido] = await smtp_sink.wait_for(1)
+    assert recibido.message["Subject"] == "Hola 0"
