@@ -12,8 +12,11 @@ a mail re-sent this way carries the same Message-ID).
 Temporary failures are retried with exponential backoff and jitter; a permanent one (an SMTP
 5xx about the message) or the last attempt dead-letters the row (``FALLIDO``) and emits the core
 event :class:`EnvioFallido`. A row queued in this process wakes the worker right after its
-commit, so an idle worker sends it within milliseconds; rows of other processes and retries are
-found by polling every ``outbox_poll_seconds``.
+commit, and the worker claims :data:`WAKE_GATHER_SECONDS` later (one claim for every row
+committed meanwhile), so an idle worker sends it within tens of milliseconds; rows of other
+processes and retries are found by polling every ``outbox_poll_seconds``. A process with
+``outbox_worker`` off only queues. A mail may leave its parts to be rendered here, at delivery
+(``Mail.template``).
 """
 
 from __future__ import annotations

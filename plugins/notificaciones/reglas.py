@@ -97,7 +97,7 @@ class DatosRespuesta:
 
 
 async def datos_respuesta(evento: RespuestaCreada) -> DatosRespuesta | None:
-    """From the event when it carries them (tickets 1.1 on), else read (one join; ``None``
+    """From the event when it carries them (tickets' own replies do), else read (one join; ``None``
     when the reply is gone) — so that a reply costs no read of the ticket."""
     if evento.numero and evento.cliente_id is not None:
         return DatosRespuesta(

@@ -46,9 +46,9 @@ class RespuestaCreada(Event):
     respuesta_id: int
     autor_id: int
     canal: str
-    # Since 1.1: what listeners of every reply need, as the reply's transaction left it, so
-    # that none of them reads the ticket again (notifications run on each reply). Defaults
-    # for producers of the first version: ``numero == ""`` means "not carried, read it".
+    # Added later (defaults keep events built the first way valid): what listeners of every
+    # reply need, as the reply's transaction left it, so that none of them reads the ticket
+    # again (notifications run on each reply). ``numero == ""`` means "not carried, read it".
     #: The ticket's customer.
     cliente_id: int | None = None
     #: The ticket's agent after the reply (``None``: unassigned).

@@ -162,8 +162,8 @@ async def test_una_respuesta_lleva_en_su_evento_lo_que_la_regla_necesita(soporte
     assert ultimas[1].mensaje == f"{carla.nombre_visible}: Ya está devuelto"
 
 
-async def test_un_evento_de_la_version_1_se_completa_leyendo_la_respuesta(soporte):
-    """An event without the new fields (another producer, the first version) still notifies:
+async def test_un_evento_sin_los_campos_nuevos_se_completa_leyendo_la_respuesta(soporte):
+    """An event without the new fields (another producer, older code) still notifies:
     the rule reads the reply and its ticket; a reply that is gone notifies nobody."""
     from core.keys import EVENTS
     from plugins.tickets.events import RespuestaCreada
@@ -175,12 +175,12 @@ async def test_un_evento_de_la_version_1_se_completa_leyendo_la_respuesta(soport
     await responder(soporte, carla, ticket["id"], "Primera")
     respuesta = await Respuesta.filter(ticket_id=ticket["id"]).order_by("-id").first()
     assert respuesta is not None
-    v1 = RespuestaCreada(
+    viejo = RespuestaCreada(
         ticket_id=ticket["id"], respuesta_id=respuesta.id, autor_id=carla.id, canal="TICKET"
     )
-    await soporte.app[EVENTS].emit(v1)
+    await soporte.app[EVENTS].emit(viejo)
     ultimas = await Notificacion.filter(usuario_id=ana.id, tipo="respuesta_agente").order_by("id")
     assert len(ultimas) == 2 and ultimas[1].mensaje == f"{carla.nombre_visible}: Primera"
     await respuesta.delete()
-    await soporte.app[EVENTS].emit(v1)
+    await soporte.app[EVENTS].emit(viejo)
     assert await Notificacion.filter(usuario_id=ana.id, tipo="respuesta_agente").count() == 2
