@@ -250,9 +250,16 @@ async def start_scaleout(
     # One after the other: two processes starting at once on a fresh database race at their
     # start-up's own DDL.
     sockets, base = spawn(env)
-    await wait_healthy(base, sockets)
-    replies, reply_base = spawn(env)
-    await wait_healthy(reply_base, replies)
+    started = [sockets]
+    try:
+        await wait_healthy(base, sockets)
+        replies, reply_base = spawn(env)
+        started.append(replies)
+        await wait_healthy(reply_base, replies)
+    except BaseException:
+        for proc in started:  # never leave a server behind
+            stop(proc)
+        raise
     return Server(
         name, sockets, base, tmp, agent, tokens,
         reply_base=reply_base, others=[replies], database=database,
@@ -620,6 +627,7 @@ async def run(args: argparse.Namespace) -> list[str]:
         for server in servers:
             for proc in (server.proc, *server.others):
                 stop(proc)
+        for server in servers:
             if server.database:
                 await drop_database(args, server.database)
             if not args.keep:
