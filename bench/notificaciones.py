@@ -2,9 +2,9 @@
 plugin adds to the cost of a reply.
 
     .venv/bin/python bench/notificaciones.py [--sockets 2000] [--rate 200] [--seconds 10]
-        [--runs 3] [--cost-replies 300]
+        [--runs 3] [--cost-replies 300] [--database-url postgres://… --redis-url redis://…]
 
-Two ``soporte run`` processes on fresh SQLite files, the same plugins but for one: **with**
+``soporte run`` processes on fresh SQLite files, the same plugins but for one: **with**
 (``tickets,chat,faq,casos,escalamiento,notificaciones``) and **without** (the same minus
 ``notificaciones``). Each gets one agent and ``--sockets`` customers with an e-mail address and
 one open ticket each (users and tokens written straight into the database; tickets created
@@ -28,6 +28,15 @@ steady case (the ticket already EN_PROGRESO). No SMTP server: mails go to the lo
    robin over the customers' tickets. Latency = from the moment the reply's request starts to
    the arrival of that customer's ``notificacion`` frame (``respuesta_agente``). Twice: every
    reply mailed, then mail held back. Target: p99 < 50 ms, nothing lost.
+
+3. **The reply's own cost**: a third server with the plugin but no outbox worker
+   (``SOPORTE_OUTBOX_WORKER=false``), every reply queuing its mail: CPU and p50 without the
+   mail's rendering and delivery (done by the worker after the response). And the server
+   **without** the plugin driven by the delivery's open loop (no sockets): the replies/s one
+   process achieves at all, the baseline of the delivery line.
+
+``--database-url``/``--redis-url``: the delivery only, on PostgreSQL + Redis, each setup as two
+processes (the sockets on one, the replies created through the other), throwaway databases.
 
 Medians over ``--runs``. The machine is shared (2 cores here, with other work): quote the
 medians and the ratios, and say how loaded the machine was (the load average is printed).
