@@ -10,6 +10,7 @@ is never lost once it has. The outbox's worker (:mod:`core.outbox`) sends it lat
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import email.policy
 import email.utils
 import logging
@@ -25,6 +26,8 @@ import aiosmtplib
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
+
+    from aiohttp import web
 
     from core.settings import Settings
 
@@ -55,6 +58,23 @@ class Mail:
     references: tuple[str, ...] = ()
     reply_to: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: Parts rendered at delivery: the mail template (:mod:`core.mail_templates`) whose text
+    #: and HTML parts the outbox worker renders with ``context`` (JSON values) when it sends
+    #: the mail, replacing ``text`` and ``html`` (give ``""`` and ``None``). The subject is
+    #: rendered by the caller (:func:`core.mail_templates.render_mail_subject`), so that the
+    #: outbox lists it. The transaction that queues the mail then renders one template, not
+    #: three; a template that fails at delivery is a failed attempt, retried.
+    template: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    def rendered(self, app: web.Application) -> Mail:
+        """This mail with its parts rendered (itself when it has no ``template``)."""
+        if self.template is None:
+            return self
+        from core.mail_templates import render_mail_body  # it imports aiohttp and jinja2
+
+        text, html = render_mail_body(app, self.template, self.context)
+        return dataclasses.replace(self, text=text, html=html, template=None, context={})
 
     def check(self) -> None:
         """Refuse what no SMTP message can carry: no recipient, a line break in a header."""
@@ -77,6 +97,7 @@ class Mail:
             "references": list(self.references),
             "reply_to": self.reply_to,
             "headers": dict(self.headers),
+            **({"template": self.template, "context": dict(self.context)} if self.template else {}),
         }
 
     @classmethod
@@ -92,6 +113,8 @@ class Mail:
             references=tuple(payload.get("references") or ()),
             reply_to=payload.get("reply_to"),
             headers=dict(payload.get("headers") or {}),
+            template=payload.get("template"),
+            context=dict(payload.get("context") or {}),
         )
 
 

@@ -78,6 +78,11 @@ def _one_line(subject: str) -> str:
     return " ".join(subject.split())
 
 
+def _values(app: web.Application, context: Mapping[str, Any]) -> dict[str, Any]:
+    settings = app[keys.SETTINGS]
+    return {"site_name": settings.site_name, "public_url": settings.public_url or "", **context}
+
+
 def render_mail(app: web.Application, name: str, context: Mapping[str, Any]) -> RenderedMail:
     """Render the mail ``name`` (``<name>.subject.txt``, ``<name>.txt``, ``<name>.html``).
 
@@ -86,19 +91,28 @@ def render_mail(app: web.Application, name: str, context: Mapping[str, Any]) -> 
     Raises :class:`jinja2.TemplateNotFound` when the subject or the text part is missing, and
     :class:`jinja2.UndefinedError` when a template uses a name the context lacks.
     """
+    text, html = render_mail_body(app, name, context)
+    return RenderedMail(subject=render_mail_subject(app, name, context), text=text, html=html)
+
+
+def render_mail_subject(app: web.Application, name: str, context: Mapping[str, Any]) -> str:
+    """The subject of mail ``name`` alone, on one line (:func:`render_mail`'s rules): what a
+    mail queued with its parts rendered at delivery (``Mail.template``) is stored with."""
+    subject = (
+        app[MAIL_ENVIRONMENT].get_template(f"{name}.subject.txt").render(_values(app, context))
+    )
+    return _one_line(subject)
+
+
+def render_mail_body(
+    app: web.Application, name: str, context: Mapping[str, Any]
+) -> tuple[str, str | None]:
+    """The text part and the HTML part (``None`` without ``<name>.html``) of mail ``name``."""
     env = app[MAIL_ENVIRONMENT]
-    settings = app[keys.SETTINGS]
-    values: dict[str, Any] = {
-        "site_name": settings.site_name,
-        "public_url": settings.public_url or "",
-        **context,
-    }
-    subject = env.get_template(f"{name}.subject.txt").render(values)
+    values = _values(app, context)
     text = env.get_template(f"{name}.txt").render(values)
     try:
         html_template = env.get_template(f"{name}.html")
     except jinja2.TemplateNotFound:
-        html = None
-    else:
-        html = html_template.render(values)
-    return RenderedMail(subject=_one_line(subject), text=text, html=html)
+        return text, None
+    return text, html_template.render(values)

@@ -12,14 +12,18 @@ a mail re-sent this way carries the same Message-ID).
 Temporary failures are retried with exponential backoff and jitter; a permanent one (an SMTP
 5xx about the message) or the last attempt dead-letters the row (``FALLIDO``) and emits the core
 event :class:`EnvioFallido`. A row queued in this process wakes the worker right after its
-commit, so an idle worker sends it within milliseconds; rows of other processes and retries are
-found by polling every ``outbox_poll_seconds``.
+commit, and the worker claims :data:`WAKE_GATHER_SECONDS` later (one claim for every row
+committed meanwhile), so an idle worker sends it within tens of milliseconds; rows of other
+processes and retries are found by polling every ``outbox_poll_seconds``. A process with
+``outbox_worker`` off only queues. A mail may leave its parts to be rendered here, at delivery
+(``Mail.template``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import uuid
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import jinja2
 from tortoise.context import get_current_context
 from tortoise.exceptions import DBConnectionError, OperationalError
 
@@ -46,6 +51,10 @@ if TYPE_CHECKING:
     from core.settings import Settings
 
 log = logging.getLogger("soporte.outbox")
+
+#: How long a woken worker waits before claiming, so that one claim takes every row committed
+#: meanwhile (see ``Outbox._loop``).
+WAKE_GATHER_SECONDS = 0.02
 
 #: The longest wait between two attempts, whatever the base and the attempt number: a retry
 #: schedule is "over hours", never "next week".
@@ -107,6 +116,15 @@ async def deliver_mail(
         estado = EstadoEnvio.REGISTRADO if sender.kind == "log" else EstadoEnvio.ENVIADO
         for envio in envios:
             mail = Mail.from_payload(envio.payload, envio.message_id)
+            try:
+                # (A mail queued with ``template`` is rendered here, off the transaction that
+                # queued it; a template that fails is a temporary failure: it may be fixed.)
+                mail = mail.rendered(app)
+            except jinja2.TemplateError as exc:
+                error = DeliveryError(f"the template {mail.template!r} failed to render: {exc}")
+                log.exception("envio %s: %s", envio.id, error)
+                yield Outcome.failed(envio, error)
+                continue
             try:
                 await sender.send(mail, envio.fecha_creacion)
             except DeliveryError as exc:
@@ -178,16 +196,15 @@ class Outbox:
             f'WHERE "id" IN (SELECT "id" FROM "core_envio" WHERE {due()} '
             f'AND "canal" IN ({", ".join(bind(c) for c in sorted(self.channels))}) '
             f'ORDER BY "proximo_intento", "id" LIMIT {bind(self.settings.outbox_batch)}{lock}) '
-            f'AND {due()} RETURNING "id"'
+            f"AND {due()} RETURNING {_all_columns()}"
         )
         # (execute_query_dict fetches: tortoise's execute_query drops an UPDATE's RETURNING
-        # rows on asyncpg.)
+        # rows on asyncpg.) The rows come back whole from the claim itself: a second query
+        # to read them cost as much as the claim, once per wake-up.
         rows = await conn.execute_query_dict(sql, values)
-        ids = [row["id"] for row in rows]
-        if not ids:
-            return token, []
-        claimed = await Envio.filter(id__in=ids, reclamo=token).order_by("proximo_intento", "id")
-        return token, list(claimed)
+        claimed = [Envio._init_from_db(**row) for row in rows]
+        claimed.sort(key=lambda e: (e.proximo_intento, e.id))
+        return token, claimed
 
     # --- recording -------------------------------------------------------------------------
 
@@ -195,11 +212,11 @@ class Outbox:
         """Store one outcome, only while this process's claim on the row holds."""
         envio = outcome.envio
         now = datetime.now(UTC)
+        if outcome.error is None:
+            await _record_delivered(envio.id, token, outcome.estado, now)
+            return
         rows = Envio.filter(id=envio.id, reclamo=token)
         release: dict[str, Any] = {"reclamo": None, "reclamado_hasta": None}
-        if outcome.error is None:
-            await rows.update(estado=outcome.estado, fecha_envio=now, ultimo_error="", **release)
-            return
         error = outcome.error[:2000]
         last = envio.intentos >= self.settings.outbox_max_attempts
         if not (outcome.permanent or last):
@@ -291,6 +308,11 @@ class Outbox:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(poll):
                     await self._wakeup.wait()
+            if self._wakeup.is_set() and not self._stopping:
+                # Woken by a commit: wait a moment so that the rows committed meanwhile are
+                # claimed with it — under load one claim then serves many rows instead of
+                # one claim per row (the mails are not late by anything a person notices).
+                await asyncio.sleep(WAKE_GATHER_SECONDS)
 
     async def _stop(self, task: asyncio.Task[None]) -> None:
         """End the worker, however deep in a batch it is.
@@ -316,6 +338,14 @@ class Outbox:
         if ctx is not None:
             _RUNNING[ctx] = self
         self._stopping = False
+        if not self.settings.outbox_worker:
+            # Queuing only (SOPORTE_OUTBOX_WORKER=false): other processes deliver.
+            try:
+                yield
+            finally:
+                if ctx is not None:
+                    _RUNNING.pop(ctx, None)
+            return
         self._task = task = asyncio.create_task(self._loop(), name="soporte-outbox")
         try:
             yield
@@ -324,6 +354,27 @@ class Outbox:
             self._task = None
             if ctx is not None:
                 _RUNNING.pop(ctx, None)
+
+
+@functools.cache
+def _all_columns() -> str:
+    """Every column of ``core_envio``, as the claim's ``RETURNING`` lists them (once the ORM
+    knows the model's fields)."""
+    return ", ".join(f'"{c}"' for c in Envio._meta.db_fields)
+
+
+async def _record_delivered(envio_id: int, token: str, estado: EstadoEnvio, now: datetime) -> None:
+    """Mark row ``envio_id`` delivered while ``token``'s claim holds: one hand-written
+    ``UPDATE`` (the worker runs it per mail; the ORM's cost more than the statement)."""
+    conn: BaseDBAsyncClient = Envio._meta.db
+    marks = placeholders(conn, 4)
+    fecha = Envio._meta.fields_map["fecha_envio"].to_db_value(now, Envio)
+    sql = (
+        f'UPDATE "{Envio._meta.db_table}" SET "estado" = {marks[0]}, "fecha_envio" = {marks[1]}, '
+        '"ultimo_error" = \'\', "reclamo" = NULL, "reclamado_hasta" = NULL '
+        f'WHERE "id" = {marks[2]} AND "reclamo" = {marks[3]}'
+    )
+    await conn.execute_query(sql, [estado.value, fecha, envio_id, token])
 
 
 #: The running outbox of each ORM context (one per application), so that ``queue_mail`` —

@@ -379,6 +379,11 @@ class Settings(BaseSettings):
     outbox_batch: int = Field(
         50, ge=1, description="Deliveries one process claims at once (one SMTP connection)."
     )
+    outbox_worker: bool = Field(
+        True,
+        description="Whether this process runs an outbox worker (false: it only queues; "
+        "other processes deliver).",
+    )
     password_min_length: int = Field(
         8,
         ge=8,

@@ -17,12 +17,11 @@ absolute URL).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any, Final
 
 from core.keys import PLUGINS, SETTINGS
 from core.mail import Mail, queue_mail
-from core.mail_templates import render_mail
+from core.mail_templates import render_mail, render_mail_subject
 from core.reply_address import from_parts, reply_address, thread_root
 
 if TYPE_CHECKING:
@@ -77,7 +76,8 @@ def cabeceras(app: web.Application, numero: str | None) -> tuple[dict[str, str],
 
 
 def componer(app: web.Application, escrita: Escrita) -> Mail:
-    """The mail of one notification (not queued)."""
+    """The mail of one notification, rendered (not queued; the preview shows it, and it is
+    what :func:`encolar`'s mail becomes when the outbox sends it)."""
     valores = contexto(app, escrita)
     partes = render_mail(app, plantilla(escrita.aviso.tipo), valores)
     extra, hilo = cabeceras(app, valores["numero"] or None)
@@ -93,17 +93,34 @@ def componer(app: web.Application, escrita: Escrita) -> Mail:
 
 async def encolar(app: web.Application, escrita: Escrita) -> str:
     """Queue the mail of ``escrita`` in the current transaction (idempotent per
-    notification); its Message-ID. A ticket's mail also answers the Message-IDs other plugins
-    name for it (hook ``mail_thread_references``: the ``correo`` plugin's inbound mails), so
-    it threads with the customer's own message: ``In-Reply-To`` the last of them,
-    ``References`` the root and them."""
-    correo = componer(app, escrita)
+    notification); its Message-ID.
+
+    Only the subject is rendered here (the outbox lists it); the text and HTML parts are
+    rendered by the outbox worker when it sends the mail (``Mail.template``), from the same
+    context — the reply's transaction, which runs on every reply, renders one template
+    instead of three. The headers (threading, Reply-To) are set now, as before. A ticket's
+    mail also answers the Message-IDs other plugins name for it (hook
+    ``mail_thread_references``: the ``correo`` plugin's inbound mails), so it threads with the
+    customer's own message: ``In-Reply-To`` the last of them, ``References`` the root and them.
+    """
+    valores = contexto(app, escrita)
+    nombre = plantilla(escrita.aviso.tipo)
+    extra, hilo = cabeceras(app, valores["numero"] or None)
     numero = escrita.aviso.numero
-    if numero and correo.in_reply_to is not None:
+    if numero and hilo.get("in_reply_to") is not None:
         previos = await app[PLUGINS].mail_thread_references(app, numero)
         if previos:
-            referencias = tuple(dict.fromkeys((*correo.references, *previos)))
-            correo = dataclasses.replace(correo, in_reply_to=previos[-1], references=referencias)
+            hilo["references"] = tuple(dict.fromkeys((*hilo["references"], *previos)))
+            hilo["in_reply_to"] = previos[-1]
+    correo = Mail(
+        to=(escrita.persona.email,),
+        subject=render_mail_subject(app, nombre, valores),
+        text="",
+        headers=extra,
+        template=nombre,
+        context=valores,
+        **hilo,
+    )
     return await queue_mail(correo, key=f"notificacion.{escrita.id}")
 
 

@@ -18,6 +18,7 @@ receipt, by e-mail only by default). The rules (docs/api.md, "Notificaciones"):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from core.auth.models import Rol, Usuario
@@ -63,12 +64,63 @@ def aviso_ticket(
     """An :class:`Aviso` about ``ticket``: its page in the portal or the console (plus
     ``sufijo``, an anchor), its number, and its customer as the owner the visibility rule
     checks; ``campos``: the type, title, message and template context."""
+    return aviso_de(
+        ticket.id, ticket.numero, ticket.cliente_id, agente=agente, sufijo=sufijo, **campos
+    )
+
+
+def aviso_de(
+    ticket_id: int, numero: str, cliente_id: int, *, agente: bool, sufijo: str = "", **campos: Any
+) -> Aviso:
+    """:func:`aviso_ticket` from the ticket's id, number and customer alone (what an event
+    carries, without reading the ticket)."""
     return Aviso(
-        url=url_ticket(ticket.id, agente=agente) + sufijo,
-        ticket_id=ticket.id,
-        numero=ticket.numero,
-        propietario_id=ticket.cliente_id,
+        url=url_ticket(ticket_id, agente=agente) + sufijo,
+        ticket_id=ticket_id,
+        numero=numero,
+        propietario_id=cliente_id,
         **campos,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DatosRespuesta:
+    """What the rules need of a reply and its ticket."""
+
+    ticket_id: int
+    numero: str
+    cliente_id: int
+    agente_asignado_id: int | None
+    asunto: str
+    autor_nombre: str
+    mensaje: str
+
+
+async def datos_respuesta(evento: RespuestaCreada) -> DatosRespuesta | None:
+    """From the event when it carries them (tickets' own replies do), else read (one join; ``None``
+    when the reply is gone) — so that a reply costs no read of the ticket."""
+    if evento.numero and evento.cliente_id is not None:
+        return DatosRespuesta(
+            evento.ticket_id,
+            evento.numero,
+            evento.cliente_id,
+            evento.agente_asignado_id,
+            evento.asunto,
+            evento.autor_nombre,
+            evento.mensaje,
+        )
+    par = await tickets.respuesta_con_ticket(evento.respuesta_id)
+    if par is None:
+        return None
+    ticket, respuesta = par
+    return DatosRespuesta(
+        ticket.id,
+        ticket.numero,
+        ticket.cliente_id,
+        ticket.agente_asignado_id,
+        ticket.asunto,
+        respuesta.autor_nombre,
+        respuesta.mensaje,
     )
 
 
@@ -141,39 +193,39 @@ class Reglas:
     async def respuesta_creada(self, evento: RespuestaCreada) -> None:
         """A public reply by someone else tells the customer; the customer's reply tells the
         assigned agent."""
-        par = await tickets.respuesta_con_ticket(evento.respuesta_id)
-        if par is None:
+        datos = await datos_respuesta(evento)
+        if datos is None:
             return
-        ticket, respuesta = par
-        self.pendientes.de(evento).cliente_id = ticket.cliente_id
-        contexto = {
-            "asunto": ticket.asunto,
-            "autor": respuesta.autor_nombre,
-            "respuesta": respuesta.mensaje,
-        }
-        if evento.autor_id == ticket.cliente_id:
-            agente_id = ticket.agente_asignado_id
+        self.pendientes.de(evento).cliente_id = datos.cliente_id
+        contexto = {"asunto": datos.asunto, "autor": datos.autor_nombre, "respuesta": datos.mensaje}
+        mensaje = f"{datos.autor_nombre}: {extracto(datos.mensaje)}"
+        if evento.autor_id == datos.cliente_id:
+            agente_id = datos.agente_asignado_id
             if agente_id is None or agente_id == evento.autor_id:
                 return
             quienes = Destinatarios(ids=(agente_id,))
-            aviso = aviso_ticket(
-                ticket,
+            aviso = aviso_de(
+                datos.ticket_id,
+                datos.numero,
+                datos.cliente_id,
                 agente=True,
                 tipo="respuesta_cliente",
-                titulo=f"El cliente respondió en {ticket.numero}",
-                mensaje=f"{respuesta.autor_nombre}: {extracto(respuesta.mensaje)}",
+                titulo=f"El cliente respondió en {datos.numero}",
+                mensaje=mensaje,
                 contexto=contexto,
             )
         else:
             if not es_publica(evento):
                 return
-            quienes = Destinatarios(ids=(ticket.cliente_id,), excluir=(evento.autor_id,))
-            aviso = aviso_ticket(
-                ticket,
+            quienes = Destinatarios(ids=(datos.cliente_id,), excluir=(evento.autor_id,))
+            aviso = aviso_de(
+                datos.ticket_id,
+                datos.numero,
+                datos.cliente_id,
                 agente=False,
                 tipo="respuesta_agente",
-                titulo=f"Nueva respuesta en {ticket.numero}",
-                mensaje=f"{respuesta.autor_nombre}: {extracto(respuesta.mensaje)}",
+                titulo=f"Nueva respuesta en {datos.numero}",
+                mensaje=mensaje,
                 contexto=contexto,
             )
         await self._escribir(evento, aviso, quienes)

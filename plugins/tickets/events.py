@@ -46,6 +46,23 @@ class RespuestaCreada(Event):
     respuesta_id: int
     autor_id: int
     canal: str
+    # Added later (defaults keep events built the first way valid): what listeners of every
+    # reply need, as the reply's transaction left it, so that none of them reads the ticket
+    # again (notifications run on each reply). ``numero == ""`` means "not carried, read it".
+    #: The ticket's customer.
+    cliente_id: int | None = None
+    #: The ticket's agent after the reply (``None``: unassigned).
+    agente_asignado_id: int | None = None
+    #: ``TK-000123``.
+    numero: str = ""
+    asunto: str = ""
+    #: The ticket's state after the reply (``EN_PROGRESO`` after an agent's first reply).
+    estado: str = ""
+    #: The author's role (``CLIENTE``, ``AGENTE``, ``ADMIN``) and the name others see.
+    autor_rol: str = ""
+    autor_nombre: str = ""
+    #: The reply's text.
+    mensaje: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

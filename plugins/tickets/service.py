@@ -644,6 +644,15 @@ async def responder(
                 respuesta_id=respuesta.id,
                 autor_id=autor.id,
                 canal=Canal(canal).value,
+                # What the listeners of every reply need, so that none reads it again.
+                cliente_id=actual.cliente_id,
+                agente_asignado_id=actual.agente_asignado_id,
+                numero=actual.numero,
+                asunto=actual.asunto,
+                estado=Estado(updates.get("estado", actual.estado)).value,
+                autor_rol=Rol(autor.rol).value,
+                autor_nombre=autor.nombre_visible,
+                mensaje=mensaje,
             )
         )
         if "estado" in updates:

@@ -483,3 +483,73 @@ async def test_shutdown_ends_a_worker_whose_channel_swallows_the_cancellation(
     inicio = time.perf_counter()
     await asyncio.wait_for(api.close(), 15)
     assert time.perf_counter() - inicio < 10
+
+
+# --- parts rendered at delivery ----------------------------------------------------------------
+
+#: The context of ``core/correo/verificar`` (a template every app has).
+VERIFICAR: dict[str, Any] = {
+    "nombre": "Ana",
+    "email": "ana@example.test",
+    "username": "ana",
+    "enlace": "https://x/verificar/?t=1",
+    "validez": "24 horas",
+}
+
+
+async def test_a_mail_with_a_template_is_stored_unrendered_and_sent_rendered(
+    arrancar: Callable[..., Awaitable[SoporteClient]], smtp_sink: SmtpSink
+) -> None:
+    """``Mail.template``: the row holds the template's name and context, not its parts (the
+    queuing transaction renders nothing); the worker renders them when it sends."""
+    await arrancar(smtp_url=smtp_sink.url)
+    await queue_mail(
+        Mail(
+            to=("ana@example.test",),
+            subject="Confirma tu correo",
+            text="",
+            template="core/correo/verificar",
+            context=VERIFICAR,
+        )
+    )
+    guardado = await estado()
+    assert guardado.payload["text"] == "" and guardado.payload["html"] is None
+    assert guardado.payload["template"] == "core/correo/verificar"
+    assert guardado.payload["context"] == VERIFICAR
+    [recibido] = await smtp_sink.wait_for(1)
+    texto, html = recibido.message.iter_parts()
+    assert "https://x/verificar/?t=1" in texto.get_content()
+    assert "ana@example.test" in texto.get_content()
+    assert "https://x/verificar/?t=1" in html.get_content()
+    assert recibido.message["Subject"] == "Confirma tu correo"
+
+
+async def test_a_template_that_fails_at_delivery_is_a_failed_attempt_retried(
+    arrancar: Callable[..., Awaitable[SoporteClient]], smtp_sink: SmtpSink
+) -> None:
+    await arrancar(smtp_url=smtp_sink.url, **RAPIDO)
+    await queue_mail(
+        Mail(to=("ana@example.test",), subject="S", text="", template="no/existe", context={})
+    )
+    await hasta(lambda: _intentos_al_menos(2))
+    fallo = await estado()
+    assert fallo.estado == EstadoEnvio.PENDIENTE and "no/existe" in fallo.ultimo_error
+    assert smtp_sink.received == []
+
+
+async def test_a_process_without_a_worker_queues_and_never_delivers(
+    arrancar: Callable[..., Awaitable[SoporteClient]], smtp_sink: SmtpSink
+) -> None:
+    """``outbox_worker=False``: the mail is queued (the row is there, PENDIENTE), no task
+    delivers it; a process with a worker (here: one pass of this app's) does."""
+    from core.keys import OUTBOX
+
+    api = await arrancar(smtp_url=smtp_sink.url, outbox_worker=False)
+    outbox = api.app[OUTBOX]
+    assert outbox._task is None
+    await queue_mail(correo())
+    fila = await estado()
+    assert fila.estado == EstadoEnvio.PENDIENTE and fila.intentos == 0
+    assert await outbox.run_once() == 1
+    [recibido] = await smtp_sink.wait_for(1)
+    assert recibido.message["Subject"] == "Hola 0"

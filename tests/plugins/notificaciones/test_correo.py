@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from core.auth.models import Rol
-from core.mail import MAIL_CHANNEL
+from core.mail import MAIL_CHANNEL, Mail
+from core.outbox import running_outbox
 from core.outbox_models import Envio
 from core.reply_address import parse_reply_address
 from plugins.notificaciones.correo import raiz_hilo
@@ -30,9 +31,16 @@ def make_app(make_app):
 
 
 async def correos(para: str | None = None) -> list[dict[str, Any]]:
-    """The queued mails (payload plus ``message_id``), oldest first, optionally to one address."""
+    """The queued mails as the outbox sends them (payload with its parts rendered, plus
+    ``message_id``), oldest first, optionally to one address."""
+    outbox = running_outbox()
+    assert outbox is not None
     filas = await Envio.filter(canal=MAIL_CHANNEL).order_by("id")
-    todos = [{**f.payload, "message_id": f.message_id} for f in filas]
+    todos = [
+        {**Mail.from_payload(f.payload, f.message_id).rendered(outbox.app).to_payload(),
+         "message_id": f.message_id}
+        for f in filas
+    ]  # fmt: skip
     return [c for c in todos if para is None or c["to"] == [para]]
 
 
@@ -240,3 +248,20 @@ async def test_la_respuesta_llega_al_socket_y_al_buzon_del_cliente(soporte):
         == [raiz_hilo(soporte.app, ticket["numero"])]
     )
     await ws.close()
+
+
+async def test_el_correo_se_encola_con_el_asunto_y_se_redacta_al_enviarlo(soporte):
+    """The reply's transaction renders the subject only; the row keeps the template's name
+    and its context, and the parts are rendered when the outbox sends it."""
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    ticket = await crear_ticket(soporte, ana, asunto="Cobro doble")
+    await responder(soporte, carla, ticket["id"], "Ya está devuelto")
+    fila = await Envio.filter(canal=MAIL_CHANNEL).order_by("-id").first()
+    assert fila is not None
+    assert fila.payload["subject"] == f"[{ticket['numero']}] Nueva respuesta: Cobro doble"
+    assert fila.payload["text"] == "" and fila.payload["html"] is None
+    assert fila.payload["template"] == "notificaciones/correo/respuesta_agente"
+    assert fila.payload["context"]["respuesta"] == "Ya está devuelto"
+    (enviado,) = [c for c in await correos("ana@example.test") if "Nueva" in c["subject"]]
+    assert "Ya está devuelto" in enviado["text"] and "Ya está devuelto" in enviado["html"]

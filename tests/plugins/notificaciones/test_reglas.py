@@ -125,3 +125,62 @@ async def test_un_rollback_no_escribe_nada(soporte):
     assert r.status == 500
     soporte.app[EVENTS].unsubscribe(veto)
     assert await Notificacion.all().count() == antes
+
+
+async def test_una_respuesta_lleva_en_su_evento_lo_que_la_regla_necesita(soporte):
+    """The reply's event carries its ticket's number, subject, customer, the author's name and
+    the text: the rule writes from them and reads nothing (here the reply row is deleted
+    before the event is emitted again, and the notification is still right)."""
+    from core.events import Listener
+    from core.keys import EVENTS
+    from plugins.tickets.events import RespuestaCreada
+
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    ticket = await crear_ticket(soporte, ana, asunto="Cobro doble")
+    vistos: list[RespuestaCreada] = []
+    oyente = Listener(RespuestaCreada, vistos.append)
+    soporte.app[EVENTS].subscribe(oyente)
+    await responder(soporte, carla, ticket["id"], "Ya está devuelto")
+    soporte.app[EVENTS].unsubscribe(oyente)
+    (evento,) = vistos
+    assert (evento.cliente_id, evento.numero, evento.asunto) == (
+        ana.id, ticket["numero"], "Cobro doble",
+    )  # fmt: skip
+    assert (evento.estado, evento.autor_rol, evento.mensaje) == (
+        "EN_PROGRESO", "AGENTE", "Ya está devuelto",
+    )  # fmt: skip
+    assert evento.autor_nombre == carla.nombre_visible and evento.agente_asignado_id is None
+    # The same event once more for a reply that no longer exists: written from the event.
+    from plugins.tickets.models import Respuesta
+
+    await Respuesta.filter(id=evento.respuesta_id).delete()
+    await soporte.app[EVENTS].emit(evento)
+    ultimas = await Notificacion.filter(usuario_id=ana.id, tipo="respuesta_agente").order_by("id")
+    assert len(ultimas) == 2
+    assert ultimas[1].titulo == f"Nueva respuesta en {ticket['numero']}"
+    assert ultimas[1].mensaje == f"{carla.nombre_visible}: Ya está devuelto"
+
+
+async def test_un_evento_sin_los_campos_nuevos_se_completa_leyendo_la_respuesta(soporte):
+    """An event without the new fields (another producer, older code) still notifies:
+    the rule reads the reply and its ticket; a reply that is gone notifies nobody."""
+    from core.keys import EVENTS
+    from plugins.tickets.events import RespuestaCreada
+    from plugins.tickets.models import Respuesta
+
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    ticket = await crear_ticket(soporte, ana, asunto="Cobro doble")
+    await responder(soporte, carla, ticket["id"], "Primera")
+    respuesta = await Respuesta.filter(ticket_id=ticket["id"]).order_by("-id").first()
+    assert respuesta is not None
+    viejo = RespuestaCreada(
+        ticket_id=ticket["id"], respuesta_id=respuesta.id, autor_id=carla.id, canal="TICKET"
+    )
+    await soporte.app[EVENTS].emit(viejo)
+    ultimas = await Notificacion.filter(usuario_id=ana.id, tipo="respuesta_agente").order_by("id")
+    assert len(ultimas) == 2 and ultimas[1].mensaje == f"{carla.nombre_visible}: Primera"
+    await respuesta.delete()
+    await soporte.app[EVENTS].emit(viejo)
+    assert await Notificacion.filter(usuario_id=ana.id, tipo="respuesta_agente").count() == 2
