@@ -20,7 +20,6 @@ checked per frame.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from core.auth.guards import session_from_token
 from core.auth.models import Token
 from core.auth.passwords import hash_token
+from core.background import stop_task
 from core.keys import SETTINGS
 from core.proxies import client_address
 from core.ratelimit import allow
@@ -212,9 +212,7 @@ class SessionRegistry:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_task(task)
             for socket in list(self._sessions):
                 self.detach(socket)
             if self._closing:

@@ -24,6 +24,7 @@ from pydantic import BeforeValidator, Field, PrivateAttr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
@@ -124,6 +125,24 @@ class _RenamedEnv(PydanticBaseSettingsSource):
         return data
 
 
+class _EnvSkipping(EnvSettingsSource):
+    """The environment, without the fields it may not provide (code-only ones).
+
+    Dropping them after the environment source has run is too late: pydantic-settings decodes
+    a complex field's variable first, so ``SOPORTE_PLUGIN_SETTINGS=`` (empty, or anything not
+    JSON) crashed start-up for a setting that is ignored anyway.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], skip: frozenset[str]) -> None:
+        super().__init__(settings_cls)
+        self._skip = skip
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        if field_name in self._skip:
+            return None, field_name, False
+        return super().get_field_value(field, field_name)
+
+
 def env_name(prefix: str, field: str) -> str:
     """The environment variable of a setting: ``SOPORTE_MAX_FILES``."""
     return f"{prefix}{field}".upper()
@@ -148,9 +167,10 @@ def renamed_sources(
 ) -> tuple[PydanticBaseSettingsSource, ...]:
     """Code, then the environment (new names, then old ones), then the TOML; with old names
     renamed (and warned about) in each, and ``code_only`` fields read from code alone."""
+    env = _EnvSkipping(settings_cls, code_only) if code_only else env_settings
     return (
         _Renaming(settings_cls, init_settings, renamed, lambda k: f"{k}="),
-        _Renaming(settings_cls, env_settings, {}, str, drop=code_only),
+        _Renaming(settings_cls, env, {}, str, drop=code_only),
         _RenamedEnv(settings_cls, prefix, renamed),
         _Renaming(settings_cls, toml, renamed, describe_key, drop=code_only),
     )

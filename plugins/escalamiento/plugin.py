@@ -6,9 +6,7 @@ through its entry point (enabled or not) imports nothing but this module.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
+import functools
 from typing import TYPE_CHECKING, Any
 
 from core import hookimpl, keys
@@ -33,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["name", "requires", "version"]
 
-log = logging.getLogger("soporte.escalamiento")
 
 #: Name of the scheduler's asyncio task (tests and operators can find it by name).
 NOMBRE_TAREA = "soporte-escalamiento"
@@ -133,28 +130,13 @@ def register_background(app: web.Application) -> Iterable[BackgroundContext]:
         return contextos
 
     async def programador(app: web.Application) -> AsyncIterator[None]:
+        from core.background import running
         from plugins.escalamiento.service import bucle
 
-        parar = asyncio.Event()
-        # Started here, the task inherits the context in which the database is current.
-        tarea = asyncio.create_task(
-            bucle(app[keys.EVENTS], registro, intervalo, parar), name=NOMBRE_TAREA
-        )
-        try:
+        trabajo = functools.partial(bucle, app[keys.EVENTS], registro, intervalo)
+        # Let a pass in progress finish its transaction; cancel a stuck one.
+        async with running(trabajo, name=NOMBRE_TAREA, grace=10):
             yield
-        finally:
-            parar.set()
-            try:
-                # Let a pass in progress finish its transaction; cancel a stuck one.
-                await asyncio.wait_for(tarea, timeout=10)
-            except TimeoutError:
-                log.warning("escalation pass still running at shutdown; cancelled")
-            except Exception:
-                log.exception("escalation scheduler ended with an error")
-            if not tarea.done():
-                tarea.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await tarea
 
     contextos.append(programador)
     return contextos

@@ -59,36 +59,23 @@ NOMBRE_BARRIDO = "soporte-barrido-adjuntos"
 
 async def _barrido(app: web.Application) -> AsyncIterator[None]:
     """The orphan-upload sweep (:mod:`plugins.tickets.limpieza`) for the life of the app."""
-    import asyncio
-    import contextlib
+    import functools
     from datetime import timedelta
 
     from core import keys
+    from core.background import running
     from plugins.tickets.limpieza import bucle
 
     settings = app[keys.SETTINGS]
-    parar = asyncio.Event()
-    # Started here, the task inherits the context in which the database is current.
-    tarea = asyncio.create_task(
-        bucle(
-            app[keys.STORAGE],
-            timedelta(hours=settings.upload_orphan_hours),
-            settings.upload_sweep_interval_seconds,
-            parar,
-        ),
-        name=NOMBRE_BARRIDO,
+    trabajo = functools.partial(
+        bucle,
+        app[keys.STORAGE],
+        timedelta(hours=settings.upload_orphan_hours),
+        settings.upload_sweep_interval_seconds,
     )
-    try:
+    # A batch is one short statement: let it finish, cancel a stuck one.
+    async with running(trabajo, name=NOMBRE_BARRIDO, grace=10):
         yield
-    finally:
-        parar.set()
-        try:
-            # A batch is one short statement: let it finish, cancel a stuck one.
-            await asyncio.wait_for(tarea, timeout=10)
-        except TimeoutError:
-            tarea.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await tarea
 
 
 @hookimpl

@@ -143,6 +143,17 @@ def test_plugin_settings_come_from_code_only(limpio: Path, monkeypatch: pytest.M
     }
 
 
+@pytest.mark.parametrize("valor", ["", "no es json", "[1, 2"])
+def test_a_code_only_variable_that_is_not_json_is_ignored_not_a_crash(
+    limpio: Path, monkeypatch: pytest.MonkeyPatch, valor: str
+) -> None:
+    monkeypatch.setenv("SOPORTE_PLUGIN_SETTINGS", valor)
+    monkeypatch.setenv("SOPORTE_MAX_FILES", "3")
+    settings = Settings()
+    assert settings.plugin_settings == {}
+    assert settings.max_files == 3  # the rest of the environment is still read
+
+
 def test_secret_key_is_generated_once_and_kept_beside_the_sqlite_database(limpio: Path) -> None:
     url = f"sqlite://{limpio}/datos/soporte.db"
     key = Settings(database_url=url).resolved_secret_key()
