@@ -5,7 +5,8 @@
 # system service is stopped and disabled, this script never uses /etc/dovecot). Everything lives
 # in one directory: the config, a self-signed certificate (cert.pem, to trust in an imaps
 # client), a passwd-file with two users (soporte/soporte and otro/otro), their maildirs and
-# the log (dovecot.log). Mail is owned by `nobody` (dovecot refuses to run mail processes as
+# the log (dovecot.log). `scripts/dovecot.sh restart` stops and starts the same server again,
+# keeping its mail (a reconnection test). Mail is owned by `nobody` (dovecot refuses to run mail processes as
 # root); the login processes run as dovecot's own `dovenull`.
 set -euo pipefail
 
@@ -40,7 +41,10 @@ urls() {
 }
 
 write_config() {
+  # dovecot reads the users (auth) and the mail as its own unprivileged users: the directory
+  # must be theirs to enter (as must its parents: e.g. under /tmp, not a private folder).
   mkdir -p "$DIR/run" "$DIR/state" "$DIR/mail"
+  chmod 755 "$DIR"
   # The certificate names 127.0.0.1 and localhost, so a verifying client that trusts cert.pem
   # accepts it.
   openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=localhost" \
@@ -48,6 +52,7 @@ write_config() {
     -keyout "$DIR/key.pem" -out "$DIR/cert.pem" >/dev/null 2>&1
   chmod 600 "$DIR/key.pem"
   printf 'soporte:{PLAIN}soporte::::::\notro:{PLAIN}otro::::::\n' >"$DIR/passwd"
+  chmod 644 "$DIR/passwd"
   chown "$MAIL_USER:$MAIL_GROUP" "$DIR/mail"
   local dh=""
   [ -f /usr/share/dovecot/dh.pem ] && dh="ssl_dh = </usr/share/dovecot/dh.pem"
@@ -101,6 +106,15 @@ service stats {
 EOF
 }
 
+# The master daemonizes, keeping whatever stdio it was given: never the caller's pipes (a
+# caller reading our output until EOF would wait for as long as dovecot runs).
+launch() {
+  if ! /usr/sbin/dovecot -c "$CONF" </dev/null >"$DIR/master.out" 2>&1; then
+    cat "$DIR/master.out" >&2
+    return 1
+  fi
+}
+
 wait_listening() {
   for _ in $(seq 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
@@ -118,13 +132,13 @@ start() {
   if ! running; then
     rm -rf "$DIR"
     write_config
-    /usr/sbin/dovecot -c "$CONF"
+    launch
     wait_listening
   fi
   urls
 }
 
-stop() {
+kill_server() {
   if running; then
     local pid
     pid="$(cat "$PIDFILE")"
@@ -135,11 +149,27 @@ stop() {
     done
     kill -9 "$pid" 2>/dev/null || true
   fi
+}
+
+stop() {
+  kill_server
   rm -rf "$DIR"
+}
+
+restart() {
+  if [ ! -f "$CONF" ]; then
+    start
+    return
+  fi
+  kill_server
+  launch
+  wait_listening
+  urls
 }
 
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  restart) restart ;;
+  *) echo "usage: $0 start|stop|restart" >&2; exit 2 ;;
 esac

@@ -103,7 +103,7 @@ class ImapConfig:
 
 def parse_imap_url(url: str) -> ImapConfig:
     """``imaps://user:password@host[:port]/FOLDER[?cafile=PATH]`` or
-    ``imap://…[?starttls=auto|required|off][&cafile=PATH]``. User, password and folder are
+    ``imap://…[?starttls=auto|required|off][&cafile=PATH]`` (``true``/``false``: ``required``/``off``). User, password and folder are
     percent-decoded. Raises :class:`ValueError` naming what is wrong (never the URL: it holds a
     password)."""
     parts = urlsplit(url)
@@ -118,6 +118,7 @@ def parse_imap_url(url: str) -> ImapConfig:
     if unknown:
         raise ValueError(f"parámetro(s) desconocido(s) en SOPORTE_CORREO_IMAP_URL: {unknown}")
     starttls = query.get("starttls", ["auto"])[-1]
+    starttls = {"true": "required", "false": "off"}.get(starttls, starttls)
     if starttls not in ("auto", "required", "off"):
         raise ValueError(f"starttls debe ser auto, required u off, no {starttls!r}")
     implicit = parts.scheme == "imaps"
