@@ -59,11 +59,9 @@ def smtpd(env: Env, listen: str | None) -> None:
         app = _app_con(env, listen)
     except PluginError as exc:
         raise click.ClickException(str(exc)) from exc
-    from plugins.correo.settings import CorreoSettings
+    from plugins.correo.plugin import ajustes
 
-    from core.plugin_settings import plugin_settings
-
-    configurado = plugin_settings(app, "correo", CorreoSettings).smtp_listen
+    configurado = ajustes(app).smtp_listen
     if not configurado:
         raise click.ClickException(
             "SOPORTE_CORREO_SMTP_LISTEN is empty: set it or pass --listen host:port"

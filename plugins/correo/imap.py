@@ -103,9 +103,9 @@ class ImapConfig:
 
 def parse_imap_url(url: str) -> ImapConfig:
     """``imaps://user:password@host[:port]/FOLDER[?cafile=PATH]`` or
-    ``imap://…[?starttls=auto|required|off][&cafile=PATH]`` (``true``/``false``: ``required``/``off``). User, password and folder are
-    percent-decoded. Raises :class:`ValueError` naming what is wrong (never the URL: it holds a
-    password)."""
+    ``imap://…[?starttls=auto|required|off][&cafile=PATH]`` (``true``/``false`` mean
+    ``required``/``off``). User, password and folder are percent-decoded. Raises
+    :class:`ValueError` naming what is wrong (never the URL: it holds a password)."""
     parts = urlsplit(url)
     if parts.scheme not in ("imap", "imaps"):
         raise ValueError("SOPORTE_CORREO_IMAP_URL debe empezar por imap:// o imaps://")
@@ -144,16 +144,14 @@ class Lector:
     """One app's IMAP reader: its connection (used from one thread only), its loop task."""
 
     def __init__(self, app: web.Application, config: ImapConfig) -> None:
-        from plugins.correo.settings import CorreoSettings
+        from plugins.correo.plugin import ajustes
 
-        from core.plugin_settings import plugin_settings
-
-        ajustes = plugin_settings(app, "correo", CorreoSettings)
+        propios = ajustes(app)
         self.app = app
         self.config = config
-        self.procesados = ajustes.imap_processed_folder
-        self.poll_seconds = float(ajustes.imap_poll_seconds)
-        self.max_bytes = ajustes.max_bytes
+        self.procesados = propios.imap_processed_folder
+        self.poll_seconds = float(propios.imap_poll_seconds)
+        self.max_bytes = propios.max_bytes
         self.ctx: TortoiseContext = app[keys.DB].ctx
         self._hilo = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="soporte-imap")
         self._cliente: IMAPClient | None = None
@@ -395,11 +393,9 @@ def lector_de(app: web.Application) -> Lector | None:
 async def lector(app: web.Application) -> AsyncIterator[None]:
     """The background context of the IMAP reader: reads ``imap_url`` while the app runs;
     nothing when the setting is empty. A bad URL stops start-up with its reason."""
-    from plugins.correo.settings import CorreoSettings
+    from plugins.correo.plugin import ajustes
 
-    from core.plugin_settings import plugin_settings
-
-    url = plugin_settings(app, "correo", CorreoSettings).imap_url
+    url = ajustes(app).imap_url
     if not url:
         yield
         return

@@ -107,14 +107,12 @@ class Receptor:
     en_curso: set[asyncio.Future[Any]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        from plugins.correo.settings import CorreoSettings
+        from plugins.correo.plugin import ajustes
 
-        from core.plugin_settings import plugin_settings
-
-        ajustes = plugin_settings(self.app, "correo", CorreoSettings)
+        propios = ajustes(self.app)
         settings = self.app[keys.SETTINGS]
-        support = ajustes.address or settings.mail_from
-        self.max_bytes = ajustes.max_bytes
+        support = propios.address or settings.mail_from
+        self.max_bytes = propios.max_bytes
         self.destinatarios = Destinatarios(support, settings.mail_from)
         self.nombre = Destinatarios._base(support) or ("soporte", "localhost")
         self.ctx: TortoiseContext = self.app[keys.DB].ctx
@@ -254,11 +252,9 @@ def receptor_de(app: web.Application) -> Receptor | None:
 async def receptor(app: web.Application) -> AsyncIterator[None]:
     """The background context of the SMTP receiver: listens on ``smtp_listen`` while the app
     runs; nothing when the setting is empty."""
-    from plugins.correo.settings import CorreoSettings
+    from plugins.correo.plugin import ajustes
 
-    from core.plugin_settings import plugin_settings
-
-    listen = plugin_settings(app, "correo", CorreoSettings).smtp_listen
+    listen = ajustes(app).smtp_listen
     if not listen:
         yield
         return

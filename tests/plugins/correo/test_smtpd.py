@@ -54,7 +54,7 @@ def enviar(puerto: int, mensaje: bytes, rcpt: str = SOPORTE, mail_from: str = "a
 
 
 async def test_a_message_is_stored_before_250(receptor: Any) -> None:
-    app, puerto = await receptor()
+    _app, puerto = await receptor()
     await asyncio.to_thread(enviar, puerto, crudo(), "Soporte+Pedidos@Example.com")
     # smtplib returned, so the server answered 250: the row is committed already.
     [fila] = await Mensaje.all()
