@@ -18,7 +18,9 @@ downloaded: it is flagged :data:`IMPORTADO` and :data:`RECHAZADO` and left where
 warning in the log, so it is not fetched forever and an admin can find it in the mailbox. A
 message that cannot be parsed is stored and quarantined by the pipeline, like any other. An
 error while storing (the database is down) ends the round: the message stays unflagged and
-is fetched again after the reconnection delay, so nothing is skipped.
+is fetched again after the reconnection delay, so nothing is skipped. A message the server
+refuses to hand over (``NO`` to its FETCH) is skipped until the next connection, so it never
+holds back the others.
 
 Then the reader waits: with IDLE when the server has it (renewed every :data:`IDLE_RENEW`
 seconds, below the 30 minutes after which servers may drop an idle client, RFC 2177), else it
@@ -162,6 +164,8 @@ class Lector:
         #: Messages stored by this reader, in all.
         self.importados = 0
         self._espera_error = BACKOFF_MIN
+        #: UIDs the server refused to hand over in this session (retried after reconnecting).
+        self._saltados: set[int] = set()
         self._cambio = asyncio.Condition()
 
     # --- the thread --------------------------------------------------------------------------
@@ -264,7 +268,16 @@ class Lector:
                 )
                 await self._imap(self._rechazar, cliente, uid)
                 continue
-            crudo = await self._imap(self._descargar, cliente, uid)
+            if uid in self._saltados:
+                continue
+            try:
+                crudo = await self._imap(self._descargar, cliente, uid)
+            except cliente.Error as exc:
+                # The server refused this one message (NO/BAD): skip it for this session, so
+                # that it does not hold back the others; the next connection tries it again.
+                log.warning("IMAP message UID %d could not be fetched: %s", uid, exc)
+                self._saltados.add(uid)
+                continue
             if crudo is None:
                 continue  # expunged meanwhile (another worker moved it)
             try:
@@ -321,6 +334,7 @@ class Lector:
         """One connection: rounds and waits until an error or the stop."""
         cliente = await self._imap(self._conectar)
         self._cliente = cliente
+        self._saltados = set()
         try:
             while not self._parar.is_set():
                 await self.ronda(cliente)
