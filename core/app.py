@@ -23,9 +23,16 @@ from core.api import envios, system
 from core.api.errors import NotFound, error_middleware
 from core.api.fields import MAX_ID
 from core.api.inbound import host_middleware
-from core.api.routing import Endpoint, parse_body, query_dict, render, validate_model
+from core.api.routing import (
+    INTEGRATION,
+    Endpoint,
+    parse_body,
+    query_dict,
+    render,
+    validate_model,
+)
 from core.auth.guards import enforce_access
-from core.auth.middleware import auth_middleware
+from core.auth.middleware import OWN_CREDENTIALS, auth_middleware
 from core.auth.passwords import PasswordHashing
 from core.auth.routes import routes as auth_routes
 from core.db import Database, activate, database_ctx, db_middleware, tortoise_config
@@ -126,6 +133,8 @@ def _handler_for(endpoint: Endpoint) -> Callable[[web.Request], Any]:
                 request.app[keys.STORAGE].delete(upload.key)
             raise
 
+    if endpoint.auth == INTEGRATION:
+        OWN_CREDENTIALS.add(handle)
     return handle
 
 

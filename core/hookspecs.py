@@ -26,7 +26,7 @@ import pluggy
 
 if TYPE_CHECKING:
     import random
-    from collections.abc import Awaitable, Iterable, Mapping
+    from collections.abc import Awaitable, Iterable, Mapping, Sequence
     from datetime import datetime
 
     import click
@@ -197,6 +197,22 @@ def dashboard_stats(
     ``usuario``: the agent asking. ``desde``: start of the period (``now - dias``), aware UTC.
     Returns: a dict merged into the answer (keys must be unique across plugins; numbers must be
     ``0`` rather than ``None`` on an empty database), or ``None`` to contribute nothing.
+    """
+
+
+@hookspec
+def mail_thread_references(
+    app: web.Application, numero: str
+) -> Sequence[str] | Awaitable[Sequence[str]] | None:
+    """Message-IDs a mail about ticket ``numero`` should answer, besides its thread root.
+
+    Fires: whenever a mail about a ticket is composed (the ``notificaciones`` plugin's, inside
+    the transaction of the change that causes it — keep it to one indexed query). May be async.
+    ``app``: the application. ``numero``: the ticket's number, ``TK-000123``.
+    Returns: Message-IDs (``<…>`` each), oldest first — e.g. the ``correo`` plugin's stored
+    inbound mails of that ticket, so that the acknowledgement threads with the customer's own
+    message — or ``None``. The caller sets ``In-Reply-To`` to the last id of all the answers
+    and ``References`` to the root followed by them (duplicates dropped).
     """
 
 

@@ -39,6 +39,9 @@ PASSWORD_RESET = "password-reset"
 EMAIL_VERIFICATION = "email-verification"
 #: The signature of per-ticket reply addresses (core/reply_address.py).
 REPLY_ADDRESS = "reply-address"
+#: The signature of per-ticket mail thread roots (core/reply_address.py). Named after the
+#: plugin that minted them first, so that roots already mailed stay valid.
+THREAD_ROOTS = "notificaciones.hilos"
 
 #: What a purpose name may look like: ``webhooks``, ``mi-plugin.enlaces``.
 _PURPOSE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

@@ -528,6 +528,16 @@ class PluginHost:
                 stats.update(contributed)
         return stats
 
+    async def mail_thread_references(self, app: web.Application, numero: str) -> list[str]:
+        """Every plugin's Message-IDs for a mail about ticket ``numero``, in pluggy's order,
+        duplicates dropped (hook ``mail_thread_references``)."""
+        answers = self._call("mail_thread_references", app=app, numero=numero)
+        ids: dict[str, None] = {}
+        async for _, contributed, _ in self._awaited("mail_thread_references", answers):
+            for message_id in contributed or ():
+                ids.setdefault(str(message_id), None)
+        return list(ids)
+
     async def load_demo_data(self, usuarios: dict[str, Usuario]) -> None:
         """Let every plugin load its demo data, one at a time, dependencies first.
 

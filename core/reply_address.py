@@ -16,7 +16,7 @@ import re
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Final
 
-from core.keyring import REPLY_ADDRESS, keyring
+from core.keyring import REPLY_ADDRESS, THREAD_ROOTS, keyring
 from core.keys import SETTINGS
 
 if TYPE_CHECKING:
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 #: Hex digits of the signature kept in the address.
 SIGNATURE_LENGTH: Final = 16
 _TAG = re.compile(rf"^(TK-\d{{6,}})-([0-9a-f]{{{SIGNATURE_LENGTH}}})$", re.IGNORECASE)
+#: A thread root: ``<TK-000123.<16 hex digits>@domain>`` (any number prefix, e.g. ``CS-``).
+_ROOT = re.compile(rf"^<([A-Z]{{2}}-\d{{6,}})\.([0-9a-f]{{{SIGNATURE_LENGTH}}})@([^<>@\s]+)>$")
 
 
 def _sign(key: str, numero: str) -> str:
@@ -59,5 +61,32 @@ def parse_reply_address(app: web.Application, address: str) -> str | None:
     numero, signature = match.group(1).upper(), match.group(2).lower()
     for key in keyring(app).verification_keys(REPLY_ADDRESS):
         if hmac.compare_digest(_sign(key, numero), signature):
+            return numero
+    return None
+
+
+def _root_signature(key: str, numero: str) -> str:
+    return hmac.new(key.encode(), numero.encode(), hashlib.sha256).hexdigest()[:SIGNATURE_LENGTH]
+
+
+def thread_root(app: web.Application, numero: str) -> str:
+    """The stable root Message-ID of ticket (or case) ``numero``'s thread:
+    ``<TK-000123.<signature>@domain>``, the domain of ``SOPORTE_MAIL_FROM``."""
+    _, domain = from_parts(app)
+    return f"<{numero}.{_root_signature(keyring(app).key(THREAD_ROOTS), numero)}@{domain}>"
+
+
+def parse_thread_root(app: web.Application, message_id: str) -> str | None:
+    """The number (``TK-000123``) a root made by :func:`thread_root` names, or ``None`` for
+    any other Message-ID, a bad signature, or another domain. Roots signed before a secret-key
+    rotation still verify."""
+    match = _ROOT.match(message_id.strip())
+    if match is None:
+        return None
+    numero, signature, domain = match.groups()
+    if domain.lower() != from_parts(app)[1].lower():
+        return None
+    for key in keyring(app).verification_keys(THREAD_ROOTS):
+        if hmac.compare_digest(_root_signature(key, numero), signature):
             return numero
     return None

@@ -12,9 +12,10 @@ from core.api.errors import (
     UnsupportedMediaType,
 )
 from core.api.pagination import Page, PageQuery, paginate
-from core.api.routing import PUBLIC, TOKEN, Endpoint, Result, Routes
+from core.api.routing import INTEGRATION, PUBLIC, TOKEN, Endpoint, Result, Routes
 
 __all__ = [
+    "INTEGRATION",
     "PUBLIC",
     "TOKEN",
     "BadRequest",

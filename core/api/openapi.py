@@ -221,7 +221,10 @@ def _operation(endpoint: Endpoint, schemas: _Schemas, plugin: str) -> dict[str, 
     has_body = endpoint.body is not None or endpoint.multipart
     if has_body or endpoint.query is not None:
         responses["400"] = _problem("Invalid input; every bad field is listed in `errors`.")
-    if not endpoint.websocket and endpoint.auth != "public":
+    if endpoint.auth == "integration":
+        op["security"] = [{"bearerAuth": []}]
+        responses["401"] = _problem("Missing or invalid integration token (no user token).")
+    elif not endpoint.websocket and endpoint.auth != "public":
         op["security"] = [{"bearerAuth": []}]
         responses["401"] = _problem("Missing, invalid or expired token.")
         if isinstance(endpoint.auth, Rol):

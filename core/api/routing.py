@@ -41,10 +41,15 @@ if TYPE_CHECKING:
 
     from core.storage import Upload
 
-#: Who may call an endpoint: anyone, anyone with a valid token, or a role (and those above it).
-Access = Literal["public", "token"] | Rol
+#: Who may call an endpoint: anyone, anyone with a valid token, or a role (and those above it);
+#: or ``integration``: a machine holding a credential of the endpoint's own (below).
+Access = Literal["public", "token", "integration"] | Rol
 PUBLIC: Access = "public"
 TOKEN: Access = "token"
+#: The endpoint verifies a credential of its own in ``Authorization`` (an integration's token,
+#: such as a mail provider's webhook): the auth middleware does not read that header as a user
+#: token there, no user is resolved, and the handler must check it (a 401 otherwise).
+INTEGRATION: Access = "integration"
 
 _PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 

@@ -127,9 +127,12 @@ def current_user(request: web.Request) -> Usuario:
 
 
 def enforce_access(request: web.Request, access: Access) -> Usuario | None:
-    """Apply an endpoint's guard: 401 without a valid token, 403 without the role."""
+    """Apply an endpoint's guard: 401 without a valid token, 403 without the role. An
+    ``integration`` endpoint checks its own credential: no user here."""
     if access == "public":
         return request.get(USUARIO)
+    if access == "integration":
+        return None
     usuario = current_user(request)
     if isinstance(access, Rol) and not has_role(usuario, access):
         raise Forbidden(f"Se requiere el rol {access.value}.")

@@ -28,6 +28,17 @@ T = TypeVar("T")
 _hasher = PasswordHasher()
 
 
+#: How an unusable password hash begins (a user created without a password: by e-mail, say).
+#: No argon2 hash begins so, and none verifies against any password.
+UNUSABLE_PREFIX = "!"
+
+
+def unusable_password_hash() -> str:
+    """The stored hash of "no password": nothing logs in with it until the user sets one (a
+    password reset, which proves they own the address)."""
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
+
+
 @cache
 def _dummy_hash() -> str:
     """Verified against when the username is unknown, so both failures cost the same time.
@@ -44,7 +55,12 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; ``password_hash=None`` costs the same time, then fails.
 
+    An unusable hash (:func:`unusable_password_hash`) costs the same time too, then fails: a
+    login does not tell which accounts have no password.
+
     Blocking: on the event loop use :meth:`PasswordHashing.verify`."""
+    if password_hash is not None and password_hash.startswith(UNUSABLE_PREFIX):
+        password_hash = None
     try:
         return (
             _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None

@@ -12,7 +12,13 @@ from core.api.errors import BadRequest, Forbidden, Unauthorized
 from core.auth.models import Rol, Token, Usuario
 from core.auth.names import impersonates_staff, normalize_name, skeleton
 from core.auth.password_policy import MIN_LENGTH_FLOOR, check_password, password_problems
-from core.auth.passwords import PasswordHashing, default_hashing, hash_token, new_token
+from core.auth.passwords import (
+    PasswordHashing,
+    default_hashing,
+    hash_token,
+    new_token,
+    unusable_password_hash,
+)
 
 if TYPE_CHECKING:
     from core.ratelimit import RateLimits
@@ -33,7 +39,7 @@ UNVERIFIED = (
 
 async def crear_usuario(
     username: str,
-    password: str,
+    password: str | None,
     rol: Rol = Rol.CLIENTE,
     *,
     nombre: str = "",
@@ -56,10 +62,12 @@ async def crear_usuario(
     precomputed hash instead of paying argon2 for each. The hash is computed on ``hashing``'s
     threads (the app's pool; by default the process's own), never on the event loop.
     ``email_verificado=False``: a sign-up whose address is still to be confirmed.
+    ``password=None`` (and no ``password_hash``): a user without a usable password (a customer
+    who wrote by e-mail) — nothing logs in as them until they set one by a password reset.
     """
     username, nombre = normalize_name(username), normalize_name(nombre)
     errors = await _name_errors(username, nombre, rol)
-    if password_min_length is not None:
+    if password_min_length is not None and password is not None:
         problems = password_problems(
             password, username=username, nombre=nombre, email=email, min_length=password_min_length
         )
@@ -68,7 +76,11 @@ async def crear_usuario(
     if errors:
         raise BadRequest("Datos inválidos.", errors=errors)
     if password_hash is None:
-        password_hash = await (hashing or default_hashing()).hash(password)
+        password_hash = (
+            unusable_password_hash()
+            if password is None
+            else await (hashing or default_hashing()).hash(password)
+        )
     try:
         return await Usuario.create(
             username=username,

@@ -47,7 +47,9 @@ def register_models() -> Iterable[str]:
 @hookimpl
 def register_routes(app: web.Application) -> Iterable[Endpoint]:
     """The raw inbound endpoint and the admins' view of stored messages."""
-    return []
+    from plugins.correo.routes import routes
+
+    return routes.endpoints
 
 
 @hookimpl
@@ -70,7 +72,19 @@ def register_background(app: web.Application) -> Iterable[BackgroundContext]:
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
-    """``soporte correo …``."""
+    """``soporte correo …`` (``token``: the inbound endpoint's credential)."""
     from plugins.correo.comandos import grupo
+    from plugins.correo.credencial import comando_token
 
+    grupo.add_command(comando_token)
     cli.add_command(grupo)
+
+
+@hookimpl
+async def mail_thread_references(numero: str) -> list[str]:
+    """The Message-IDs of the first and the last mail received for ticket ``numero`` (and
+    the one being processed, while its ticket's mails are composed), so that notifications —
+    the acknowledgement first — thread with the customer's own messages."""
+    from plugins.correo.hilos import referencias
+
+    return await referencias(numero)

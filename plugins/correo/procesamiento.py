@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -49,6 +49,19 @@ MAX_ATTEMPTS: Final = 5
 MAX_REASON: Final = 2000
 
 
+def motivo_de(exc: BaseException) -> str:
+    """A quarantine's reason from the error that caused it: its type and message, and a
+    problem's field errors (a refused ticket field names which)."""
+    from core.api.errors import Problem
+
+    texto = str(exc)
+    if isinstance(exc, Problem):
+        texto = f"{exc.status} {exc.detail or ''}".strip()
+        if exc.errors:
+            texto += " " + "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
+    return f"{type(exc).__name__}: {texto}" if texto else type(exc).__name__
+
+
 class _ClaimLost(Exception):
     """The row's claim is no longer ours (the lease ran out and another process took it)."""
 
@@ -63,6 +76,8 @@ class Procesador:
         self._stopping = False
         # Tasks started by programar() when no loop runs (a bare app, a CLI command).
         self._sueltas: set[asyncio.Task[int]] = set()
+        # Set (and replaced) each time this process records an outcome: esperar() awaits it.
+        self._hecho = asyncio.Event()
 
     # --- scheduling ----------------------------------------------------------------------------
 
@@ -117,10 +132,12 @@ class Procesador:
                 return total
             for mensaje_id in ids:
                 await self.procesar_uno(token, mensaje_id)
+                self._avisar()
             total += len(ids)
 
     async def procesar_uno(self, token: str, mensaje_id: int) -> None:
         """Process one claimed message in one transaction; on any error, quarantine it."""
+        from plugins.correo.adjuntos import borrar
         from plugins.correo.pipeline import procesar
 
         try:
@@ -136,6 +153,7 @@ class Procesador:
                 f"demasiados intentos ({mensaje.intentos - 1}) sin terminar su proceso",
             )
             return
+        escritos: list[str] = []
         try:
             async with UnitOfWork(self.app[keys.EVENTS]) as uow:
                 assert uow.connection is not None
@@ -147,7 +165,7 @@ class Procesador:
                         .using_db(uow.connection)
                         .values_list("id", flat=True)
                     )
-                resultado = await procesar(self.app, mensaje)
+                resultado = await procesar(self.app, mensaje, escritos)
                 cambiados = await self._terminar(
                     token,
                     mensaje_id,
@@ -162,13 +180,35 @@ class Procesador:
                 if not cambiados:
                     raise _ClaimLost
         except _ClaimLost:
+            borrar(self.app, escritos)
             log.warning("correo: mensaje %s reclamado por otro proceso; descartado", mensaje_id)
         except asyncio.CancelledError:
+            borrar(self.app, escritos)
             raise  # shutting down: the lease expires and another run retries it
         except Exception as exc:
+            borrar(self.app, escritos)
             log.exception("correo: el mensaje %s no se pudo procesar", mensaje_id)
-            motivo = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            await self._terminar(token, mensaje_id, EstadoMensaje.CUARENTENA, motivo)
+            await self._terminar(token, mensaje_id, EstadoMensaje.CUARENTENA, motivo_de(exc))
+
+    async def esperar(self, ids: Sequence[int], espera: float = 10.0) -> None:
+        """Wait until messages ``ids`` are no longer ``RECIBIDO`` (processed by this process or
+        another); a :class:`TimeoutError` after ``espera`` seconds. For tests and the CLI."""
+        async with asyncio.timeout(espera):
+            while True:
+                hecho = self._hecho
+                pendientes = await Mensaje.filter(
+                    id__in=list(ids), estado=EstadoMensaje.RECIBIDO
+                ).count()
+                if not pendientes:
+                    return
+                # Another process's outcome wakes nobody here: look again now and then.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.5):
+                        await hecho.wait()
+
+    def _avisar(self) -> None:
+        hecho, self._hecho = self._hecho, asyncio.Event()
+        hecho.set()
 
     async def _terminar(
         self,
@@ -184,7 +224,7 @@ class Procesador:
         filas = Mensaje.filter(id=mensaje_id, reclamo=token)
         if conn is not None:
             filas = filas.using_db(conn)
-        return await filas.update(
+        cambiados: int = await filas.update(
             estado=estado,
             motivo=motivo[:MAX_REASON],
             reclamo=None,
@@ -192,6 +232,7 @@ class Procesador:
             fecha_proceso=datetime.now(UTC),
             **campos,
         )
+        return cambiados
 
     # --- the loop ------------------------------------------------------------------------------
 
@@ -254,3 +295,26 @@ def programar(app: web.Application) -> None:
     proc = app.get(PROCESADOR)
     if proc is not None:
         proc.despertar()
+
+
+class NoReprocesable(Exception):
+    """The message was processed into a ticket or reply: reprocessing could make it twice."""
+
+
+async def reprocesar(app: web.Application, mensaje_id: int) -> Mensaje | None:
+    """Put a quarantined or ignored message back to ``RECIBIDO`` and schedule it; ``None`` if
+    there is no such message, :class:`NoReprocesable` if it is ``PROCESADO``. Idempotent: a
+    message already waiting stays as it is."""
+    cambiados = await Mensaje.filter(
+        id=mensaje_id, estado__in=[EstadoMensaje.CUARENTENA, EstadoMensaje.IGNORADO]
+    ).update(
+        estado=EstadoMensaje.RECIBIDO, motivo="", reclamo=None, reclamado_hasta=None, intentos=0
+    )
+    mensaje = await Mensaje.get_or_none(id=mensaje_id)
+    if mensaje is None:
+        return None
+    if mensaje.estado == EstadoMensaje.PROCESADO:
+        raise NoReprocesable(mensaje_id)
+    if cambiados:
+        programar(app)
+    return mensaje

@@ -8,30 +8,28 @@ own values (``asunto``, ``autor``, ``respuesta``, ``estado_texto``, ``valorar``â
 
 Headers: a fresh ``Message-ID``; ``In-Reply-To`` and ``References`` name a stable root id per
 ticket, ``<TK-000123.<hash>@domain>`` (derived, not stored: every mail of the ticket
-references the same root, so clients thread them); ``Reply-To`` the ticket's signed address
-(:mod:`core.reply_address`); ``Auto-Submitted: auto-generated``; ``List-Unsubscribe`` the
-preferences page (only with ``SOPORTE_PUBLIC_URL`` set: it must be an absolute URL).
+references the same root, so clients thread them; a ticket opened or answered by e-mail adds
+the ids of the hook ``mail_thread_references``, see :func:`encolar`); ``Reply-To`` the
+ticket's signed address (:mod:`core.reply_address`); ``Auto-Submitted: auto-generated``;
+``List-Unsubscribe`` the preferences page (only with ``SOPORTE_PUBLIC_URL`` set: it must be an
+absolute URL).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import dataclasses
 from typing import TYPE_CHECKING, Any, Final
 
-from core.keyring import purpose_key
-from core.keys import SETTINGS
+from core.keys import PLUGINS, SETTINGS
 from core.mail import Mail, queue_mail
 from core.mail_templates import render_mail
-from core.reply_address import from_parts, reply_address
+from core.reply_address import from_parts, reply_address, thread_root
 
 if TYPE_CHECKING:
     from aiohttp import web
 
     from plugins.notificaciones.service import Escrita
 
-#: The key purpose of the per-ticket thread roots (never the secret key itself).
-HILOS: Final = "notificaciones.hilos"
 #: The portal's preferences page (the pages plugin serves it), as ``List-Unsubscribe`` names it.
 PREFERENCIAS: Final = "/notificaciones/preferencias/"
 
@@ -42,10 +40,9 @@ def plantilla(tipo: str) -> str:
 
 
 def raiz_hilo(app: web.Application, numero: str) -> str:
-    """The stable root Message-ID of ticket (or case) ``numero``'s thread."""
-    _, dominio = from_parts(app)
-    firma = hmac.new(purpose_key(app, HILOS).encode(), numero.encode(), hashlib.sha256)
-    return f"<{numero}.{firma.hexdigest()[:16]}@{dominio}>"
+    """The stable root Message-ID of ticket (or case) ``numero``'s thread
+    (:func:`core.reply_address.thread_root`)."""
+    return thread_root(app, numero)
 
 
 def contexto(app: web.Application, escrita: Escrita) -> dict[str, Any]:
@@ -96,8 +93,18 @@ def componer(app: web.Application, escrita: Escrita) -> Mail:
 
 async def encolar(app: web.Application, escrita: Escrita) -> str:
     """Queue the mail of ``escrita`` in the current transaction (idempotent per
-    notification); its Message-ID."""
-    return await queue_mail(componer(app, escrita), key=f"notificacion.{escrita.id}")
+    notification); its Message-ID. A ticket's mail also answers the Message-IDs other plugins
+    name for it (hook ``mail_thread_references``: the ``correo`` plugin's inbound mails), so
+    it threads with the customer's own message: ``In-Reply-To`` the last of them,
+    ``References`` the root and them."""
+    correo = componer(app, escrita)
+    numero = escrita.aviso.numero
+    if numero and correo.in_reply_to is not None:
+        previos = await app[PLUGINS].mail_thread_references(app, numero)
+        if previos:
+            referencias = tuple(dict.fromkeys((*correo.references, *previos)))
+            correo = dataclasses.replace(correo, in_reply_to=previos[-1], references=referencias)
+    return await queue_mail(correo, key=f"notificacion.{escrita.id}")
 
 
 # --- the admins' preview ---------------------------------------------------------------------

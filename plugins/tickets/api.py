@@ -11,7 +11,8 @@ test_boundaries.py`` fails on such an import). Everything here is stable within 
 - **queries**: :func:`obtener_visible`, :func:`obtener`, :func:`leer`, :func:`historial`,
   :func:`cargar_respuesta`, :func:`respuesta_con_ticket`, :func:`candidatos` (by
   :class:`Criterios`, in batches), :func:`contar`, :func:`escalados`, :func:`ultimo_id`;
-- **commands**: :func:`responder` (a reply, with the state machine), :func:`subir_nivel` (an
+- **commands**: :func:`crear` (a new ticket, validated as the REST route validates it),
+  :func:`responder` (a reply, with the state machine), :func:`subir_nivel` (an
   escalation level, inside the caller's unit of work), :func:`fijar_niveles` (bulk synthetic
   data only).
 
@@ -55,6 +56,7 @@ __all__ = [
     "candidatos",
     "cargar_respuesta",
     "contar",
+    "crear",
     "escalados",
     "fijar_niveles",
     "formato_numero",
@@ -359,6 +361,60 @@ async def escalados(limite: int, *, desempate: str | None = None) -> list[Ticket
 
 
 # --- commands ----------------------------------------------------------------------------------
+
+
+async def crear(
+    bus: EventBus,
+    cliente: Usuario,
+    *,
+    asunto: str,
+    descripcion: str,
+    categoria: Categoria,
+    prioridad: Prioridad = Prioridad.MEDIA,
+    adjuntos: Sequence[Upload] = (),
+    max_archivos: int | None = None,
+) -> TicketVista:
+    """Open a ticket for ``cliente`` (ABIERTO, waiting clock running; emits ``TicketCreado``),
+    with the REST route's validations: ``asunto`` 1–200 and ``descripcion`` 1–10000
+    characters after trimming, a known ``categoria``/``prioridad`` (a 400 naming the field),
+    at most ``max_archivos`` files (a 413). ``adjuntos``: files already stored
+    (:class:`core.storage.Upload`), attached in the same transaction.
+
+    Inside the caller's unit of work when there is one (its transaction commits or rolls back
+    the ticket with the caller's own writes).
+    """
+    from pydantic import ValidationError
+
+    from core.api.errors import BadRequest, PayloadTooLarge
+    from plugins.tickets.schemas import TicketIn
+
+    try:
+        datos = TicketIn.model_validate(
+            {
+                "asunto": asunto,
+                "descripcion": descripcion,
+                "categoria": categoria,
+                "prioridad": prioridad,
+            }
+        )
+    except ValidationError as exc:
+        errores: dict[str, list[str]] = {}
+        for error in exc.errors():
+            campo = str(error["loc"][0]) if error["loc"] else "__root__"
+            errores.setdefault(campo, []).append(error["msg"])
+        raise BadRequest("Datos inválidos.", errors=errores) from exc
+    if max_archivos is not None and len(adjuntos) > max_archivos:
+        raise PayloadTooLarge(f"Se admiten como máximo {max_archivos} archivos por solicitud.")
+    ticket = await service.crear_ticket(
+        bus,
+        cliente,
+        asunto=datos.asunto,
+        descripcion=datos.descripcion,
+        categoria=datos.categoria,
+        prioridad=datos.prioridad,
+        adjuntos=list(adjuntos),
+    )
+    return TicketVista.de(ticket)
 
 
 async def responder(

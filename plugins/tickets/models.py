@@ -50,10 +50,12 @@ class Categoria(StrEnum):
 
 
 class Canal(StrEnum):
-    """Where a reply was written: ``/responder/`` (TICKET) or the WebSocket chat (CHAT)."""
+    """Where a reply was written: ``/responder/`` (TICKET), the WebSocket chat (CHAT), or an
+    e-mail to the ticket's thread (CORREO, the ``correo`` plugin)."""
 
     TICKET = "TICKET"
     CHAT = "CHAT"
+    CORREO = "CORREO"
 
 
 class Ticket(Model):

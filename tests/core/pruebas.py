@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from core import hookimpl, keys
 from core.api import (
+    INTEGRATION,
     PUBLIC,
     TOKEN,
     BadRequest,
@@ -25,6 +26,7 @@ from core.api import (
     PageQuery,
     Result,
     Routes,
+    Unauthorized,
     paginate,
 )
 from core.auth.guards import current_user, user_from_token
@@ -191,6 +193,18 @@ async def fallo(request: web.Request) -> Mensaje:
 async def con_token(request: web.Request) -> Mensaje:
     """Any valid token."""
     return Mensaje(mensaje=current_user(request).username)
+
+
+#: The credential of the ``integration`` endpoint below.
+CLAVE_INTEGRACION = "clave-de-integracion"
+
+
+@routes.post("/api/pruebas/integracion/", auth=INTEGRATION)
+async def integracion(request: web.Request) -> Mensaje:
+    """A machine's endpoint with a credential of its own in ``Authorization``."""
+    if request.headers.get("Authorization") != f"Bearer {CLAVE_INTEGRACION}":
+        raise Unauthorized("Credencial de integración inválida.")
+    return Mensaje(mensaje=f"usuario={request[keys.USUARIO]}")
 
 
 @routes.get("/api/pruebas/agente/", auth=Rol.AGENTE)

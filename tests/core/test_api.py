@@ -112,6 +112,26 @@ async def test_401_403_404_409_as_problem_json(api: SoporteClient) -> None:
     assert body["detail"] == "Transición de estado no permitida."
 
 
+async def test_integration_endpoints_read_their_own_authorization(api: SoporteClient) -> None:
+    """Access ``integration``: the auth middleware leaves ``Authorization`` to the handler (a
+    credential that is no user token gets through) and resolves no user from it (a valid user
+    token is just a wrong credential there)."""
+    from tests.core.pruebas import CLAVE_INTEGRACION
+
+    ruta = "/api/pruebas/integracion/"
+    r = await api.post(ruta, headers={"Authorization": f"Bearer {CLAVE_INTEGRACION}"})
+    assert r.status == 200 and (await r.json())["mensaje"] == "usuario=None"
+    ana = await api.usuario("ana")
+    for headers in ({}, api.auth(ana), {"Authorization": "Bearer null"}):
+        r = await api.post(ruta, headers=headers)
+        assert r.status == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
+    # Elsewhere the same header is still refused as an unknown user token.
+    r = await api.get(
+        "/api/pruebas/token/", headers={"Authorization": f"Bearer {CLAVE_INTEGRACION}"}
+    )
+    assert r.status == 401
+
+
 async def test_405_lists_the_allowed_methods(api: SoporteClient) -> None:
     r = await api.put("/api/pruebas/items/1/", json={})
     await problem(r, 405)

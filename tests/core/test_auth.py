@@ -95,6 +95,23 @@ async def test_inactive_user_cannot_log_in(api: SoporteClient) -> None:
     await problem(await api.get("/api/auth/yo/", headers=api.auth(ana)), 401)
 
 
+async def test_user_created_without_password_cannot_log_in_with_any(api: SoporteClient) -> None:
+    """``crear_usuario(password=None)`` (a customer who wrote by e-mail): an unusable hash that
+    no password verifies — not even an empty one, nor the hash's own text."""
+    from core.auth.passwords import UNUSABLE_PREFIX, verify_password
+    from core.auth.service import crear_usuario
+
+    usuario = await crear_usuario("correo.ana", None, email="ana@cliente.test")
+    assert usuario.password_hash.startswith(UNUSABLE_PREFIX)
+    assert not usuario.password_hash.startswith("$argon2")
+    for intento in ("", TEST_PASSWORD, usuario.password_hash, UNUSABLE_PREFIX):
+        r = await api.post("/api/auth/token/", json={"username": "correo.ana", "password": intento})
+        assert r.status in (400, 401)
+        assert not verify_password(usuario.password_hash, intento)
+    otro = await crear_usuario("correo.luis", None)
+    assert otro.password_hash != usuario.password_hash
+
+
 async def test_repeated_failures_are_throttled_with_retry_after(
     arrancar: Callable[..., Awaitable[SoporteClient]],
 ) -> None:

@@ -506,3 +506,41 @@ def test_hook_register_outbox_channels_a_name_twice_is_an_error_naming_the_plugi
 
     with pytest.raises(PluginError, match=r"'correo'.*'mail'.*already declared by 'core'"):
         make_app(plugins=[], extra=[Correo()])
+
+
+# --- mail_thread_references --------------------------------------------------------------------
+
+
+async def test_hook_mail_thread_references_merges_sync_and_async_answers_without_duplicates(
+    make_app: Callable[..., web.Application],
+) -> None:
+    class Pasarela:
+        name = "pasarela"
+
+        @hookimpl
+        async def mail_thread_references(self, app: web.Application, numero: str) -> list[str]:
+            assert keys.SETTINGS in app
+            return [f"<primero.{numero}@cliente.test>", "<ultimo@cliente.test>"]
+
+    class Otra:
+        name = "otra"
+
+        @hookimpl
+        def mail_thread_references(self, numero: str) -> list[str]:
+            return ["<ultimo@cliente.test>", f"<otra.{numero}@x.test>"]
+
+    class Nada:
+        name = "nada"
+
+        @hookimpl
+        def mail_thread_references(self) -> None:
+            return None
+
+    app = make_app([], mail_from="ayuda@soporte.example.com")
+    host = PluginHost.from_settings(Settings(plugins="none"), extra=[Pasarela(), Otra(), Nada()])
+    ids = await host.mail_thread_references(app, "TK-000001")
+    assert sorted(ids) == sorted(
+        ["<primero.TK-000001@cliente.test>", "<ultimo@cliente.test>", "<otra.TK-000001@x.test>"]
+    )
+    empty = PluginHost.from_settings(Settings(plugins="none"))
+    assert await empty.mail_thread_references(app, "TK-000001") == []

@@ -32,6 +32,8 @@ from core.auth.models import Rol
 from core.outbox_models import Envio, EstadoEnvio
 from core.testing import TEST_PASSWORD, token_of
 from plugins.casos.models import Caso
+from plugins.correo.models import EstadoMensaje
+from plugins.correo.models import Mensaje as MensajeCorreo
 from plugins.escalamiento.models import Alerta, NivelAlerta
 from plugins.notificaciones.models import Notificacion
 from plugins.tickets.models import Respuesta, Ticket
@@ -70,7 +72,7 @@ class Fila:
 
     ``tipo``: the kind of object the path names (``None``: none). ``cuerpo``: a valid body —
     a dict (JSON), ``"archivo"`` (a multipart upload) or ``"registro"`` (a new username per
-    call).
+    call) or ``"correo"`` (a raw ``message/rfc822`` message).
     """
 
     objeto: Estados
@@ -200,6 +202,16 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ),
     # 101 = joined (the replay's ``sincronizado`` received); every user has their own stream.
     ("GET", "/ws/soporte/notificaciones/"): Fila((4401, 101, 101, 101, 101)),
+    # --- correo: the raw endpoint takes its integration token only (every user's: 401);
+    # received messages carry other people's mail, so admins only.
+    ("POST", "/api/soporte/correo/entrante/"): Fila((401,) * 5, cuerpo="correo"),
+    ("GET", "/api/soporte/correo/mensajes/"): Fila((*ADMIN, 200)),
+    ("GET", "/api/soporte/correo/mensajes/{id}/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="mensaje_correo"
+    ),
+    ("POST", "/api/soporte/correo/mensajes/{id}/reprocesar/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="mensaje_correo"
+    ),
 }
 
 _PARAM = re.compile(r"\{\w+\}")
@@ -228,6 +240,7 @@ class Mundo:
     async def api(self, metodo: str, ruta: str, usuario: Usuario | None, **kw: Any) -> Any:
         """Call the API as ``usuario`` (no ``Authorization`` header for ``None``)."""
         headers = {"Authorization": f"Bearer {token_of(usuario)}"} if usuario else {}
+        headers.update(kw.pop("headers", {}))
         return await self.soporte.request(metodo, ruta, headers=headers, **kw)
 
     async def crear(self, metodo: str, ruta: str, usuario: Usuario | None, **kw: Any) -> Any:
@@ -274,6 +287,16 @@ class Mundo:
             return str(envio.id)
         if tipo == "plantilla":
             return "respuesta_agente"
+        if tipo == "mensaje_correo":
+            # A quarantined message (the processor leaves it alone; an admin may reprocess).
+            mensaje = await MensajeCorreo.create(
+                message_id=f"<m{next(self.contador)}@cliente.test>",
+                origen="SMTP",
+                crudo=b"Subject: sin remitente\r\n\r\nnada\r\n",
+                estado=EstadoMensaje.CUARENTENA,
+                motivo="sin remitente (From)",
+            )
+            return str(mensaje.id)
         if tipo == "notificacion":
             assert a is not None
             nota = await Notificacion.create(
@@ -295,6 +318,9 @@ class Mundo:
             return {}
         if fila.cuerpo == "archivo":
             return {"data": archivo()}
+        if fila.cuerpo == "correo":
+            crudo = b"From: ana@cliente.test\r\nSubject: hola\r\n\r\nHola\r\n"
+            return {"data": crudo, "headers": {"Content-Type": "message/rfc822"}}
         if fila.cuerpo == "registro":
             nuevo = f"nuevo{next(self.contador)}"
             return {"json": {"username": nuevo, "password": "una-clave-larga", "email": ""}}
