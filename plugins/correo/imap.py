@@ -161,7 +161,7 @@ class Lector:
         self._tarea: asyncio.Task[None] | None = None
         #: Rounds of import done (each after connecting and after each wake-up); for tests.
         self.rondas = 0
-        #: Messages stored by this reader, in all.
+        #: Messages stored, then moved or flagged, by this reader, in all.
         self.importados = 0
         self._espera_error = BACKOFF_MIN
         #: UIDs the server refused to hand over in this session (retried after reconnecting).
@@ -287,13 +287,15 @@ class Lector:
                 await self._imap(self._rechazar, cliente, uid)
                 continue
             guardados += 1
-            self.importados += 1
             try:
                 await self._imap(self._archivar, cliente, uid)
             except cliente.Error as exc:
                 # Stored already: a second worker moved it first, or the folder is gone. The
                 # message is imported either way; a later round re-stores it as a duplicate.
                 log.warning("IMAP message UID %d stored but not moved/flagged: %s", uid, exc)
+            async with self._cambio:
+                self.importados += 1
+                self._cambio.notify_all()
         async with self._cambio:
             self.rondas += 1
             self._cambio.notify_all()
@@ -374,9 +376,15 @@ class Lector:
                 self._espera_error = min(self._espera_error * 2, BACKOFF_MAX)
 
     async def esperar_rondas(self, n: int, espera: float = 10.0) -> None:
-        """Wait until :attr:`rondas` reaches ``n`` (for tests and the CLI)."""
+        """Wait until :attr:`rondas` reaches ``n`` (for tests)."""
         async with self._cambio:
             await asyncio.wait_for(self._cambio.wait_for(lambda: self.rondas >= n), espera)
+
+    async def esperar_importados(self, n: int, espera: float = 10.0) -> None:
+        """Wait until :attr:`importados` reaches ``n``: stored, then moved or flagged (for
+        tests)."""
+        async with self._cambio:
+            await asyncio.wait_for(self._cambio.wait_for(lambda: self.importados >= n), espera)
 
     def arrancar(self) -> None:
         """Start the reader's task."""

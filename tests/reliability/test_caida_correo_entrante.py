@@ -152,15 +152,17 @@ def test_sigkill_mid_burst_loses_no_acknowledged_message(tmp_path: Path) -> None
             servidor.parar()
         despues = {m: (estado, intentos, t) for m, estado, intentos, _, t in filas(database_url)}
         assert set(despues) == set(antes)  # the restart stored nothing twice, lost nothing
-        for message_id, (estado, intentos, _ticket) in despues.items():
+        for message_id, (estado, intentos, ticket) in despues.items():
             if message_id in reclamados:
                 # Claimed by the killed process: still there, retried once its lease expires.
                 assert estado == "RECIBIDO" and intentos == 1, (message_id, estado)
             else:
-                assert estado != "RECIBIDO" and intentos == 1, (message_id, estado, intentos)
+                # Processed once: each message (its own customer, no thread) opened a ticket.
+                assert (estado, intentos) == ("PROCESADO", 1), (message_id, estado, intentos)
+                assert ticket is not None, message_id
         # At most one ticket per message, and one for each message that made a ticket.
         por_asunto = tickets_por_asunto(database_url)
         assert all(n == 1 for n in por_asunto.values()), por_asunto
-        con_ticket = {t for estado, _, t in despues.values() if t is not None}
+        con_ticket = {t for _, _, t in despues.values() if t is not None}
         assert len(con_ticket) == sum(por_asunto.values())
         assert servidor.errores_del_servidor() == []

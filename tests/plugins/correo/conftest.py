@@ -9,6 +9,7 @@ files, and each test works in folders of its own.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import imaplib
 import os
@@ -22,13 +23,38 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from core import keys
+from core.events import Listener
 from core.testing import free_port
+from plugins.tickets.events import TicketCreado
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from aiohttp import web
+
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "dovecot.sh"
 USUARIO, CLAVE = "soporte", "soporte"
+
+
+class Tickets:
+    """The tickets an app opens from now on (``TicketCreado``, after commit), to wait for."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.ids: list[int] = []
+        self._cambio = asyncio.Condition()
+        app[keys.EVENTS].subscribe(Listener(TicketCreado, self._creado))
+
+    async def _creado(self, evento: TicketCreado) -> None:
+        async with self._cambio:
+            self.ids.append(evento.ticket_id)
+            self._cambio.notify_all()
+
+    async def esperar(self, n: int, espera: float = 10.0) -> list[int]:
+        """The ids, once ``n`` tickets were opened (within ``espera`` seconds)."""
+        async with self._cambio:
+            await asyncio.wait_for(self._cambio.wait_for(lambda: len(self.ids) >= n), espera)
+            return list(self.ids)
 
 
 @dataclass

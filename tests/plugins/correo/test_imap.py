@@ -11,6 +11,8 @@ import pytest
 
 from plugins.correo.imap import IMPORTADO, RECHAZADO, lector_de, parse_imap_url
 from plugins.correo.models import Mensaje, Origen
+from plugins.tickets import api as tickets_api
+from tests.plugins.correo.conftest import Tickets
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -46,11 +48,13 @@ def leer(
     return arrancar
 
 
-async def test_imported_messages_are_moved_after_storing(dovecot: Dovecot, leer: Any) -> None:
+async def test_imported_messages_become_tickets_and_are_moved(dovecot: Dovecot, leer: Any) -> None:
     carpeta = await asyncio.to_thread(dovecot.carpeta)
     hechos = f"{carpeta}-hechos"  # created by the reader
-    await asyncio.to_thread(dovecot.append, carpeta, crudo(1), crudo(2))
     lector = await leer(carpeta, tls="imaps", imap_processed_folder=hechos)
+    tickets = Tickets(lector.app)
+    await asyncio.to_thread(dovecot.append, carpeta, crudo(1), crudo(2))
+    await lector.esperar_importados(2, espera=20)
     filas = await Mensaje.all().order_by("id")
     assert [f.message_id for f in filas] == ["<imap-1@cliente.test>", "<imap-2@cliente.test>"]
     assert {f.origen for f in filas} == {Origen.IMAP}
@@ -59,6 +63,9 @@ async def test_imported_messages_are_moved_after_storing(dovecot: Dovecot, leer:
     movidos = await asyncio.to_thread(dovecot.mensajes, hechos)
     assert [m[1] for m in movidos] == [crudo(1), crudo(2)]
     assert lector.importados == 2
+    # Then the pipeline: each message opens its ticket.
+    ids = await tickets.esperar(2)
+    assert {t.asunto for t in await tickets_api.leer(ids)} == {"Consulta 1", "Consulta 2"}
 
 
 async def test_flagged_without_a_folder_and_never_fetched_twice(

@@ -14,6 +14,8 @@ from core.reply_address import reply_address
 from plugins.correo import smtpd
 from plugins.correo.models import Mensaje, Origen
 from plugins.correo.smtpd import Destinatarios, parse_listen, receptor_de
+from plugins.tickets import api as tickets_api
+from tests.plugins.correo.conftest import Tickets
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -53,8 +55,9 @@ def enviar(puerto: int, mensaje: bytes, rcpt: str = SOPORTE, mail_from: str = "a
         return cliente.sendmail(mail_from, [rcpt], mensaje)
 
 
-async def test_a_message_is_stored_before_250(receptor: Any) -> None:
-    _app, puerto = await receptor()
+async def test_a_message_is_stored_before_250_then_becomes_a_ticket(receptor: Any) -> None:
+    app, puerto = await receptor()
+    tickets = Tickets(app.app)
     await asyncio.to_thread(enviar, puerto, crudo(), "Soporte+Pedidos@Example.com")
     # smtplib returned, so the server answered 250: the row is committed already.
     [fila] = await Mensaje.all()
@@ -63,6 +66,12 @@ async def test_a_message_is_stored_before_250(receptor: Any) -> None:
     assert fila.sobre_remitente == "ana@cliente.test"
     assert fila.sobre_destinatarios == ["Soporte+Pedidos@Example.com"]
     assert fila.message_id == "<uno@cliente.test>"
+    # Then the pipeline, in the same process: the message opens a ticket.
+    [ticket_id] = await tickets.esperar(1)
+    ticket = await tickets_api.obtener(ticket_id)
+    assert ticket is not None and ticket.asunto == "No puedo entrar"
+    await fila.refresh_from_db()
+    assert fila.ticket_id == ticket_id
 
 
 async def test_the_same_message_twice_is_one_row(receptor: Any) -> None:
