@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 API_MD = ROOT / "docs" / "api.md"
 CHAT = ROOT / "plugins" / "chat"
-BUILT_IN = ("tickets", "chat", "faq", "casos", "escalamiento", "notificaciones")
+BUILT_IN = ("tickets", "chat", "faq", "casos", "escalamiento", "notificaciones", "correo")
 
 _METHODS = "GET|POST|PUT|PATCH|DELETE"
 #: ``### GET /api/soporte/tickets/{id}/`` — a route's section heading.

@@ -160,3 +160,37 @@ async def test_candidatos_y_subir_nivel_de_la_api(mundo):
     with pytest.raises(ValueError):
         async with UnitOfWork(bus) as uow:
             await api.subir_nivel(uow, ticket.id, 0)
+
+
+async def test_api_crear_validates_as_the_rest_route_and_attaches_uploads(soporte):
+    """``tickets.api.crear`` (the e-mail channel's way in): trimmed fields, the route's
+    lengths and enums (400 naming the field), the file count (413), files attached in the
+    same transaction; a frozen view back."""
+    from core.api import PayloadTooLarge
+    from core.storage import Upload
+    from plugins.tickets.models import Adjunto
+
+    ana = await soporte.usuario("ana")
+    bus = soporte.app[keys.EVENTS]
+    base = {"asunto": "  Pago  ", "descripcion": "No va", "categoria": Categoria.PAGOS}
+    storage = soporte.app[keys.STORAGE]
+    clave = storage.new_key()
+    storage.path(clave).parent.mkdir(parents=True, exist_ok=True)
+    storage.path(clave).write_bytes(b"%PDF")
+    subida = Upload("correo", clave, "factura.pdf", "application/pdf", 4)
+    vista = await api.crear(bus, ana, **base, adjuntos=[subida], max_archivos=1)
+    assert isinstance(vista, api.TicketVista)
+    assert (vista.asunto, vista.cliente_id, vista.estado) == ("Pago", ana.id, Estado.ABIERTO)
+    assert vista.prioridad == Prioridad.MEDIA
+    [adjunto] = await Adjunto.filter(ticket_id=vista.id)
+    assert adjunto.clave == clave and adjunto.subido_por_id == ana.id
+    for campo, valor in (("asunto", " "), ("asunto", "x" * 201), ("descripcion", "y" * 10_001)):
+        with pytest.raises(BadRequest) as exc:
+            await api.crear(bus, ana, **{**base, campo: valor})
+        assert campo in exc.value.errors
+    with pytest.raises(BadRequest) as exc:
+        await api.crear(bus, ana, **{**base, "categoria": "OTRA"})  # type: ignore[arg-type]
+    assert "categoria" in exc.value.errors
+    with pytest.raises(PayloadTooLarge):
+        await api.crear(bus, ana, **base, adjuntos=[subida, subida], max_archivos=1)
+    assert await Ticket.filter(cliente_id=ana.id).count() == 1
