@@ -94,6 +94,21 @@ async def test_idle_wakes_the_reader_at_once(dovecot: Dovecot, leer: Any) -> Non
     assert await Mensaje.filter(message_id="<imap-1@cliente.test>").exists()
 
 
+async def test_polls_a_server_without_idle(
+    dovecot: Dovecot, leer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imapclient import IMAPClient
+
+    tiene = IMAPClient.has_capability
+    # dovecot has IDLE: the reader is told it has not, so it polls.
+    monkeypatch.setattr(IMAPClient, "has_capability", lambda c, n: n != "IDLE" and tiene(c, n))
+    carpeta = await asyncio.to_thread(dovecot.carpeta)
+    lector = await leer(carpeta, imap_poll_seconds=0.2)
+    await asyncio.to_thread(dovecot.append, carpeta, crudo(1))
+    await lector.esperar_importados(1, espera=10)
+    assert lector.rondas >= 2  # found by a later poll, not the first round
+
+
 async def test_a_broken_or_too_large_message_does_not_block_the_next(
     dovecot: Dovecot, leer: Any
 ) -> None:
