@@ -165,7 +165,14 @@ async def recibir(
 
 async def procesar_pendientes(app: web.Application) -> int:
     """Process every stored, unprocessed message now (claimed in the database, so two
-    processes never process one twice); returns how many. For tests, the CLI and the sweep."""
+    processes never process one twice); returns how many. For tests, the CLI and the sweep.
+
+    Returns once this process is done with every message it holds — those its background loop
+    claimed meanwhile included — so that the stored messages are then processed, except any
+    another process is still working on."""
     from plugins.correo.procesamiento import procesador
 
-    return await procesador(app).procesar_pendientes()
+    proc = procesador(app)
+    hechos = await proc.procesar_pendientes()
+    await proc.quieto()
+    return hechos

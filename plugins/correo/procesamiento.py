@@ -78,6 +78,10 @@ class Procesador:
         self._sueltas: set[asyncio.Task[int]] = set()
         # Set (and replaced) each time this process records an outcome: esperar() awaits it.
         self._hecho = asyncio.Event()
+        # Messages being processed by this process now, and set while there are none.
+        self._activos = 0
+        self._quieto = asyncio.Event()
+        self._quieto.set()
 
     # --- scheduling ----------------------------------------------------------------------------
 
@@ -126,14 +130,22 @@ class Procesador:
     async def procesar_pendientes(self) -> int:
         """Claim and process batches until none is left; how many messages were processed."""
         total = 0
-        while True:
-            token, ids = await self.reclamar()
-            if not ids:
-                return total
-            for mensaje_id in ids:
-                await self.procesar_uno(token, mensaje_id)
-                self._avisar()
-            total += len(ids)
+        # Active from before the claim: a claim in flight holds rows too (see quieto()).
+        self._activos += 1
+        self._quieto.clear()
+        try:
+            while True:
+                token, ids = await self.reclamar()
+                if not ids:
+                    return total
+                for mensaje_id in ids:
+                    await self.procesar_uno(token, mensaje_id)
+                    self._avisar()
+                total += len(ids)
+        finally:
+            self._activos -= 1
+            if not self._activos:
+                self._quieto.set()
 
     async def procesar_uno(self, token: str, mensaje_id: int) -> None:
         """Process one claimed message in one transaction; on any error, quarantine it."""
@@ -189,6 +201,10 @@ class Procesador:
             borrar(self.app, escritos)
             log.exception("correo: el mensaje %s no se pudo procesar", mensaje_id)
             await self._terminar(token, mensaje_id, EstadoMensaje.CUARENTENA, motivo_de(exc))
+
+    async def quieto(self) -> None:
+        """Wait until this process is processing nothing (batches its loop claimed included)."""
+        await self._quieto.wait()
 
     async def esperar(self, ids: Sequence[int], espera: float = 10.0) -> None:
         """Wait until messages ``ids`` are no longer ``RECIBIDO`` (processed by this process or

@@ -51,7 +51,12 @@ class Categoria(StrEnum):
 
 class Canal(StrEnum):
     """Where a reply was written: ``/responder/`` (TICKET), the WebSocket chat (CHAT), or an
-    e-mail to the ticket's thread (CORREO, the ``correo`` plugin)."""
+    e-mail to the ticket's thread (CORREO, the ``correo`` plugin).
+
+    The column is a ``VARCHAR(8)`` with no constraint on its values: a new value needs no
+    migration. (The one ``makemigrations`` proposes only rewrites the column's description, and
+    on SQLite it rebuilds ``tickets_respuesta`` without its index: do not generate it.)
+    """
 
     TICKET = "TICKET"
     CHAT = "CHAT"

@@ -313,3 +313,30 @@ async def test_without_require_authentication_results_are_not_checked(start_app)
     falla = "mx.ayuda.example.com; spf=fail smtp.mailfrom=cliente.test"
     fila = await entregar(soporte, correo(cabeceras={"Authentication-Results": falla}))
     assert fila.estado == EstadoMensaje.PROCESADO
+
+
+async def test_later_mails_answer_the_first_and_the_last_inbound_message(
+    start_app, smtp_sink
+) -> None:
+    """Hook ``mail_thread_references``: an agent's reply (in the portal) is mailed as an answer
+    to the customer's last mail, referencing the root, their first and their last."""
+    soporte = await arrancar(start_app, smtp_sink)
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    primero = correo()
+    fila = await entregar(soporte, primero)
+    ticket = await Ticket.get(id=fila.ticket_id)
+    [recibo] = await smtp_sink.wait_for(1)
+    segundo = correo(cuerpo="Otro dato: uso Firefox.", para=recibo.message["Reply-To"])
+    assert (await entregar(soporte, segundo)).respuesta_id is not None
+    r = await soporte.post(
+        f"/api/soporte/tickets/{ticket.id}/responder/",
+        headers=soporte.auth(carla),
+        json={"mensaje": "Ya está arreglado."},
+    )
+    assert r.status == 201
+    recibidos = await smtp_sink.wait_for(2)
+    [respuesta] = [m for m in recibidos if "Nueva respuesta" in m.message["Subject"]]
+    ids = [message_id_de(primero), message_id_de(segundo)]
+    assert respuesta.message["In-Reply-To"] == ids[1]
+    raiz = thread_root(soporte.app, ticket.numero)
+    assert respuesta.message["References"].split() == [raiz, *ids]

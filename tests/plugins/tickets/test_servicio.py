@@ -42,7 +42,7 @@ def test_tabla_de_transiciones():
 
 
 def test_nombres_publicos():
-    assert [c.value for c in Canal] == ["TICKET", "CHAT"]
+    assert [c.value for c in Canal] == ["TICKET", "CHAT", "CORREO"]
     assert {e.value for e in Estado} == {"ABIERTO", "EN_PROGRESO", "RESUELTO", "CERRADO"}
     assert {p.value for p in Prioridad} == {"ALTA", "MEDIA", "BAJA"}
     assert {c.value for c in Categoria} == {"TECNICO", "RESERVAS", "PAGOS", "GENERAL"}
