@@ -47,7 +47,8 @@ guide-deps:
 ## Benchmarks (not part of `make test`): bench/api.py at 10,000 tickets against a bare aiohttp
 ## handler and a one-row insert, with the targets; `make bench TICKETS=1000000` adds a million
 ## (about 15 minutes); both end with bench/chat_fanout.py and bench/notificaciones.py (2,000
-## notification sockets, 200 replies/s: a few minutes). BENCH_ARGS passes more options
+## notification sockets, 200 replies/s: a few minutes); then bench/correo.py (mail in over SMTP
+## against a bare aiosmtpd sink, under a minute). BENCH_ARGS passes more options
 ## (e.g. --runs 5 --seconds 5 --no-chat --no-notificaciones).
 ## wrk is installed with apt when missing (else a built-in aiohttp load generator is used).
 TICKETS    ?=
@@ -57,6 +58,7 @@ bench: install
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq wrk >/dev/null 2>&1; } || \
 	  echo "wrk is not installed: using the built-in load generator"
 	$(BIN)/python bench/api.py $(if $(TICKETS),--tickets $(TICKETS)) $(BENCH_ARGS)
+	$(BIN)/python bench/correo.py
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -62,10 +62,12 @@ def register_listeners(app: web.Application) -> Iterable[Listener]:
 def register_background(app: web.Application) -> Iterable[BackgroundContext]:
     """Message processing (woken by each stored message, and a sweep every minute); the
     transports' receivers, each doing nothing when its setting is empty."""
+    from plugins.correo.imap import lector
     from plugins.correo.procesamiento import PROCESADOR, Procesador
+    from plugins.correo.smtpd import receptor
 
     app[PROCESADOR] = procesador = Procesador(app)
-    return [procesador.lifetime]
+    return [procesador.lifetime, receptor, lector]
 
 
 @hookimpl

@@ -413,8 +413,10 @@ async function main() {
 
   resultados.ids = ids;
   resultados.pedidos = pedidos;
-  process.stdout.write(JSON.stringify(resultados) + '\n');
-  process.exit(0); // the guide's timers (reconnects) must not keep the process alive
+  // Exit only once the output is flushed: to a pipe, write() is asynchronous, and exiting
+  // right after it cut the JSON at 64 KiB. Exit all the same: the guide's timers (reconnects)
+  // must not keep the process alive.
+  process.stdout.write(JSON.stringify(resultados) + '\n', () => process.exit(0));
 }
 
 main().catch((e) => {
