@@ -38,8 +38,6 @@ log = logging.getLogger("soporte.correo")
 
 #: Seconds between two sweeps for rows left unprocessed (by a process that died).
 SWEEP_SECONDS: Final = 60.0
-#: How long a claim holds: past it another process may take the row (its claimant died).
-LEASE: Final = timedelta(minutes=5)
 #: Rows claimed per statement.
 BATCH: Final = 20
 #: Attempts after which a message that never finishes (it kills its process each time) is
@@ -70,7 +68,10 @@ class Procesador:
     """One application's message processing in this process: its claims, loop and wake-up."""
 
     def __init__(self, app: web.Application) -> None:
+        from plugins.correo.plugin import ajustes
+
         self.app = app
+        self._lease_seconds = ajustes(app).processing_lease_seconds
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -103,6 +104,8 @@ class Procesador:
         conn: BaseDBAsyncClient = Mensaje._meta.db
         now = datetime.now(UTC)
         token = uuid.uuid4().hex
+        # Past the lease another process may take the row (its claimant died).
+        lease = timedelta(seconds=self._lease_seconds)
         values: list[Any] = []
 
         def bind(value: Any) -> str:
@@ -118,7 +121,7 @@ class Procesador:
         lock = " FOR UPDATE SKIP LOCKED" if conn.capabilities.dialect == "postgres" else ""
         sql = (
             f'UPDATE "correo_mensaje" SET "reclamo" = {bind(token)}, '
-            f'"reclamado_hasta" = {bind(now + LEASE)}, "intentos" = "intentos" + 1 '
+            f'"reclamado_hasta" = {bind(now + lease)}, "intentos" = "intentos" + 1 '
             f'WHERE "id" IN (SELECT "id" FROM "correo_mensaje" WHERE {libre()} '
             f'ORDER BY "id" LIMIT {bind(limite)}{lock}) AND {libre()} RETURNING "id"'
         )

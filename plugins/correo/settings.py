@@ -8,6 +8,8 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings
 
+from core.settings import CsvList
+
 
 class CorreoSettings(BaseSettings):
     """Where mail comes in (SMTP receiver, IMAP mailbox), and what a message may become."""
@@ -45,8 +47,8 @@ class CorreoSettings(BaseSettings):
     max_bytes: int = Field(
         26_214_400,
         gt=0,
-        description="Largest raw message accepted, in bytes (SMTP `SIZE`, 413 at the endpoint, "
-        "quarantine from IMAP).",
+        description="Largest raw message accepted, in bytes (SMTP `SIZE`, 413 at the endpoint; "
+        "from IMAP it is not downloaded, but flagged `$SoporteDemasiadoGrande` in the mailbox).",
     )
     unknown_senders: Literal["crear", "rechazar"] = Field(
         "crear",
@@ -63,6 +65,17 @@ class CorreoSettings(BaseSettings):
     )
     prioridad: Literal["ALTA", "MEDIA", "BAJA"] = Field(
         "MEDIA", description="Priority of tickets opened by mail."
+    )
+    aliases: CsvList = Field(
+        default_factory=list,
+        description="More addresses the SMTP receiver accepts as the support address "
+        "(comma-separated, each with any `+tag`), for an MTA that delivers aliases unchanged.",
+    )
+    processing_lease_seconds: float = Field(
+        300,
+        gt=0,
+        description="How long a process's claim on a stored message holds: a message claimed "
+        "by a process that died is processed by another one after this (seconds).",
     )
     sender_rate: str = Field(
         "20/hour",

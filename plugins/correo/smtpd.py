@@ -113,7 +113,7 @@ class Receptor:
         settings = self.app[keys.SETTINGS]
         support = propios.address or settings.mail_from
         self.max_bytes = propios.max_bytes
-        self.destinatarios = Destinatarios(support, settings.mail_from)
+        self.destinatarios = Destinatarios(support, settings.mail_from, *propios.aliases)
         self.nombre = Destinatarios._base(support) or ("soporte", "localhost")
         self.ctx: TortoiseContext = self.app[keys.DB].ctx
 

@@ -6,8 +6,9 @@ restart, once: at most one ticket per message. Messages the kill cut off got no 
 senders would retry them (here: they are simply not counted).
 
 Processing claims rows with a lease: a row the killed process had claimed (at most one batch)
-waits for its lease to run out before the restarted server takes it again, so it is checked to
-be stored, unprocessed and claimed — not lost — rather than waited for.
+waits for its lease to run out before the restarted server takes it again — here a short one
+(``SOPORTE_CORREO_PROCESSING_LEASE_SECONDS``), so those are waited for too: after the restart
+every acknowledged message is PROCESADO with its ticket.
 """
 
 from __future__ import annotations
@@ -119,6 +120,9 @@ def test_sigkill_mid_burst_loses_no_acknowledged_message(tmp_path: Path) -> None
                 "SOPORTE_CORREO_ADDRESS": SOPORTE,
                 "SOPORTE_CORREO_SMTP_LISTEN": f"127.0.0.1:{puerto}",
                 "SOPORTE_CORREO_SENDER_RATE": "off",
+                # Short, so the batch the killed process had claimed is taken again soon;
+                # long beside one message's processing, so a live claim never runs out.
+                "SOPORTE_CORREO_PROCESSING_LEASE_SECONDS": "4",
             },
         )
         servidor.directorio.mkdir(parents=True)
@@ -140,26 +144,21 @@ def test_sigkill_mid_burst_loses_no_acknowledged_message(tmp_path: Path) -> None
             assert len(reclamados) <= BATCH
 
             servidor.arrancar()
-            limite = time.monotonic() + 60
+            limite = time.monotonic() + 90
             while time.monotonic() < limite:
-                pendientes = [
-                    m for m, estado, _, _, _ in filas(database_url) if estado == "RECIBIDO"
-                ]
-                if set(pendientes) <= reclamados:
+                if all(estado != "RECIBIDO" for _, estado, _, _, _ in filas(database_url)):
                     break
-                time.sleep(0.1)
+                time.sleep(0.2)
         finally:
             servidor.parar()
         despues = {m: (estado, intentos, t) for m, estado, intentos, _, t in filas(database_url)}
         assert set(despues) == set(antes)  # the restart stored nothing twice, lost nothing
         for message_id, (estado, intentos, ticket) in despues.items():
-            if message_id in reclamados:
-                # Claimed by the killed process: still there, retried once its lease expires.
-                assert estado == "RECIBIDO" and intentos == 1, (message_id, estado)
-            else:
-                # Processed once: each message (its own customer, no thread) opened a ticket.
-                assert (estado, intentos) == ("PROCESADO", 1), (message_id, estado, intentos)
-                assert ticket is not None, message_id
+            # Processed once: each message (its own customer, no thread) opened a ticket; one
+            # the killed process had claimed was claimed again after its lease (two attempts).
+            veces = 2 if message_id in reclamados else 1
+            assert (estado, intentos) == ("PROCESADO", veces), (message_id, estado, intentos)
+            assert ticket is not None, message_id
         # At most one ticket per message, and one for each message that made a ticket.
         por_asunto = tickets_por_asunto(database_url)
         assert all(n == 1 for n in por_asunto.values()), por_asunto

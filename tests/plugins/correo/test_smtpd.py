@@ -146,6 +146,24 @@ async def test_only_soporte_recipients_are_accepted(receptor: Any) -> None:
     assert await Mensaje.all().count() == 0
 
 
+async def test_an_alias_is_accepted_as_the_support_address(receptor: Any) -> None:
+    _app, puerto = await receptor(aliases="ayuda@example.com, Help@Example.org")
+
+    def sesion() -> tuple[int, int, int]:
+        with smtplib.SMTP("127.0.0.1", puerto, timeout=30) as cliente:
+            cliente.ehlo()
+            cliente.mail("ana@cliente.test")
+            return (
+                cliente.rcpt("ayuda@example.com")[0],
+                cliente.rcpt("help+urgente@example.org")[0],
+                cliente.rcpt("ventas@example.com")[0],
+            )
+
+    assert await asyncio.to_thread(sesion) == (250, 250, 550)
+    await asyncio.to_thread(enviar, puerto, crudo(), "ayuda@example.com")
+    assert await Mensaje.all().count() == 1
+
+
 async def test_sessions_above_the_limit_get_421(
     receptor: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
