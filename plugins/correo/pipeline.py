@@ -9,6 +9,7 @@ row's ``PROCESADO`` commit together, or not at all.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -57,6 +58,10 @@ def texto_de(cuerpo: str, descartes: list[str], prefijo: str = "") -> str:
     return texto + nota
 
 
+#: Raw messages larger than this are parsed in a thread, not on the event loop (bytes).
+PARSE_IN_THREAD_BYTES: Final = 64 * 1024
+
+
 def asunto_de(analizado: Analizado) -> str:
     """The new ticket's asunto: the subject on one line, cut to the field's length."""
     asunto = " ".join(analizado.asunto.split()) or SIN_ASUNTO
@@ -72,8 +77,14 @@ async def procesar(app: web.Application, mensaje: Mensaje, escritos: list[str]) 
     from plugins.correo.plugin import ajustes
 
     propios = ajustes(app)
+    crudo = bytes(mensaje.crudo)
     try:
-        analizado = analizar(bytes(mensaje.crudo))
+        # Parsing is linear but not cheap (an HTML body costs about 1 µs a byte): a large
+        # message is read in a thread so that the event loop keeps serving everyone else.
+        if len(crudo) > PARSE_IN_THREAD_BYTES:
+            analizado = await asyncio.to_thread(analizar, crudo)
+        else:
+            analizado = analizar(crudo)
     except MensajeIlegible as exc:
         return Resultado(EstadoMensaje.CUARENTENA, f"ilegible: {exc}")
     de, asunto = analizado.remitente, analizado.asunto

@@ -340,3 +340,24 @@ async def test_later_mails_answer_the_first_and_the_last_inbound_message(
     assert respuesta.message["In-Reply-To"] == ids[1]
     raiz = thread_root(soporte.app, ticket.numero)
     assert respuesta.message["References"].split() == [raiz, *ids]
+
+
+async def test_a_large_message_is_parsed_off_the_event_loop(start_app, monkeypatch) -> None:
+    import threading
+
+    from plugins.correo import pipeline
+
+    soporte = await arrancar(start_app)
+    hilos_vistos: list[bool] = []
+    original = pipeline.analizar
+
+    def espia(crudo: bytes):  # type: ignore[no-untyped-def]
+        hilos_vistos.append(threading.current_thread() is threading.main_thread())
+        return original(crudo)
+
+    monkeypatch.setattr(pipeline, "analizar", espia)
+    pequeno = await entregar(soporte, correo(asunto="corto"))
+    grande = await entregar(soporte, correo(asunto="largo", cuerpo="línea de texto\n" * 10_000))
+    assert (pequeno.estado, grande.estado) == (EstadoMensaje.PROCESADO, EstadoMensaje.PROCESADO)
+    # The small one on the loop's thread, the large one (> 64 KiB) in a worker thread.
+    assert hilos_vistos == [True, False]
