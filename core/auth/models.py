@@ -101,4 +101,30 @@ class TokenCuenta(Model):
         table = "core_token_cuenta"
 
 
-__models__ = [Usuario, Token, TokenCuenta]
+class Equipo(Model):
+    """A team of agents: who answers which categories (issue 17).
+
+    Teams live in core, beside users and roles, because the one visibility module
+    (:mod:`core.auth.guards`) needs them and both tickets and cases carry a team.
+    """
+
+    id = fields.IntField(primary_key=True)
+    nombre = fields.CharField(max_length=100, unique=True)
+    descripcion = fields.TextField(default="")
+    #: Ticket categories (``Categoria`` values of the tickets plugin) the team serves: a new
+    #: ticket of one of them is routed to this team. Strings, so core knows no feature's enum.
+    categorias: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    activo = fields.BooleanField(default=True)
+    fecha_creacion = fields.DatetimeField(auto_now_add=True)
+    miembros: fields.ManyToManyRelation[Usuario] = fields.ManyToManyField(
+        "core.Usuario", related_name="equipos", through="core_equipo_miembro"
+    )
+
+    class Meta:
+        table = "core_equipo"
+
+    def __str__(self) -> str:
+        return self.nombre
+
+
+__models__ = [Usuario, Token, TokenCuenta, Equipo]

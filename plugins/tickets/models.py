@@ -20,7 +20,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
-    from core.auth.models import Usuario
+    from core.auth.models import Equipo, Usuario
 
 
 class Estado(StrEnum):
@@ -80,10 +80,15 @@ class Ticket(Model):
     agente_asignado: fields.ForeignKeyNullableRelation[Usuario] = fields.ForeignKeyField(
         "core.Usuario", related_name="tickets_asignados", null=True, on_delete=fields.SET_NULL
     )
+    #: The team that serves the ticket (routed by category on creation), or ``None``.
+    equipo: fields.ForeignKeyNullableRelation[Equipo] = fields.ForeignKeyField(
+        "core.Equipo", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
     # The FK id columns tortoise sets on every instance; annotated for type checkers only (a
     # bare annotation is no field: the schema does not change).
     cliente_id: int
     agente_asignado_id: int | None
+    equipo_id: int | None
     #: A booking id of the host platform (validated by the ``validate_reserva`` hook, if any).
     reserva_relacionada = fields.BigIntField(null=True)
     nivel_escalamiento = fields.IntField(default=0)
@@ -111,6 +116,8 @@ class Ticket(Model):
             ("estado", "esperando_desde"),
             # Open escalated tickets (dashboard count, escalation monitor) without reading rows.
             ("estado", "nivel_escalamiento"),
+            # The queue filtered by team, newest first.
+            ("equipo_id", "fecha_creacion"),
         )
 
     def __str__(self) -> str:
@@ -133,6 +140,9 @@ class Respuesta(Model):
     )
     mensaje = fields.TextField()
     canal = fields.CharEnumField(Canal, max_length=8, default=Canal.TICKET)
+    #: An internal note: agents only, never shown or sent to the customer (the rule lives in
+    #: core.auth.guards), and it does not stop the escalation clock.
+    interna = fields.BooleanField(default=False, db_default=False)
     fecha_creacion = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

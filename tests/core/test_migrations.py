@@ -132,6 +132,7 @@ def test_core_migrations_package_is_where_the_config_says() -> None:
         "0003_sin_login_fallido",
         "0004_salida",
         "0005_cuentas",
+        "0006_equipos",
     ]
 
 
