@@ -148,6 +148,8 @@ _MUESTRA_TICKET: Final = {
     "valorar": True,
     "nivel": 2,
     "alerta_nivel": "ADVERTENCIA",
+    "donde": "una nota interna",
+    "interna": True,
 }
 _MUESTRA_CASO: Final = {"numero_caso": "CS-000042", "urgencia": "ALTA", "estado": "RESUELTO"}
 
@@ -175,6 +177,8 @@ def vista_previa(app: web.Application, tipo: str) -> dict[str, Any]:
         ticket_id=None if es_caso else 123,
         numero=None if es_caso else "TK-000123",
         contexto=_MUESTRA_CASO if es_caso else _MUESTRA_TICKET,
+        # A mention may quote a note: its rule marks it so (no thread, no Reply-To).
+        interna=tipo == "mencion",
     )
     persona = Persona(1, "Carla Gómez" if agente else "Ana Pérez", "usuario@example.com", agente)
     correo = componer(app, Escrita(0, persona, aviso, True, True, datetime.now(UTC)))

@@ -139,9 +139,7 @@ async def test_el_detalle_del_cliente_no_contiene_notas(gente):
         ("Ok", False),
     ]
     for agente in (carla, diego):
-        r = await soporte.get(
-            f"/api/soporte/tickets/{ticket['id']}/", headers=soporte.auth(agente)
-        )
+        r = await soporte.get(f"/api/soporte/tickets/{ticket['id']}/", headers=soporte.auth(agente))
         detalle = await r.json()
         assert [(x["mensaje"], x["interna"]) for x in detalle["respuestas"]] == [
             ("Lo revisamos", False),
