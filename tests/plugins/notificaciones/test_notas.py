@@ -83,7 +83,7 @@ async def test_una_nota_no_avisa_al_cliente_ni_al_agente_asignado(gente):
 
 
 async def test_ni_el_correo_de_una_respuesta_posterior_cita_la_nota(gente):
-    soporte, ana, carla, _, _, ticket = gente
+    soporte, _ana, carla, _, _, ticket = gente
     await responder(soporte, carla, ticket["id"], "Lo estamos revisando")
     await nota(soporte, carla, ticket["id"])
     await responder(soporte, carla, ticket["id"], "Ya está resuelto")
@@ -148,7 +148,7 @@ async def test_las_preferencias_deciden_el_canal_de_la_mencion(gente):
 
 async def test_quien_puede_ser_mencionado(gente):
     """Only active agents and admins, by their exact username, never the author."""
-    soporte, ana, carla, dani, _, ticket = gente
+    soporte, _ana, carla, _dani, _, ticket = gente
     eva = await soporte.usuario("eva", Rol.AGENTE)
     eva.activo = False
     await eva.save()
@@ -177,7 +177,7 @@ def test_mencionados():
 async def test_un_aviso_de_nota_no_llega_a_un_cliente_aunque_lo_nombren(gente):
     """The guard in ``escribir`` itself: an ``Aviso`` about a note never reaches a customer,
     whatever recipients a (buggy or third-party) rule names."""
-    soporte, ana, _, dani, _, ticket = gente
+    _soporte, ana, _, dani, _, ticket = gente
     aviso = Aviso(
         tipo="mencion",
         titulo="t",
