@@ -453,3 +453,74 @@ async def test_foreign_ids_inside_bodies_are_refused(mundo: Mundo) -> None:
 
 
 MODELOS = {"Ticket": Ticket, "Respuesta": Respuesta, "Caso": Caso}
+
+
+# --- internal notes: the same route with ``interna: true``, and what a customer reads -----------
+
+#: ``POST …/responder/`` with ``interna: true``: agents only; the owner's is a 403 (visibility
+#: first: B, on A's ticket, gets the very 404 of an unknown id).
+NOTA_INTERNA = Fila(
+    (401, 403, 404, 201, 201),
+    NO_EXISTE_TOKEN,
+    tipo="ticket",
+    cuerpo={"mensaje": "Nota para el equipo", "interna": True},
+)
+
+
+async def test_internal_notes_by_every_caller(mundo: Mundo) -> None:
+    """The ``interna: true`` row of ``/responder/``, JSON as the matrix sends it; a refused
+    note stores nothing."""
+    ruta = "/api/soporte/tickets/{id}/responder/"
+    obtenido: dict[str, int] = {}
+    ajeno: tuple[int, str] | None = None
+    for rol in ROLES:
+        concreta = _PARAM.sub(await mundo.objeto("ticket"), ruta, count=1)
+        antes = await Respuesta.all().count()
+        resultado = await llamar(mundo, "POST", concreta, NOTA_INTERNA, rol)
+        obtenido[f"{rol} objeto"] = resultado[0]
+        if resultado[0] != 201:
+            assert await Respuesta.all().count() == antes, rol
+        if rol == "cliente_b":
+            ajeno = resultado
+    concreta = _PARAM.sub(str(DESCONOCIDO), ruta, count=1)
+    for rol in ROLES:
+        resultado = await llamar(mundo, "POST", concreta, NOTA_INTERNA, rol)
+        obtenido[f"{rol} desconocido"] = resultado[0]
+        if rol == "cliente_b":
+            assert ajeno == resultado, "B learns that A's ticket exists"
+    assert NOTA_INTERNA.desconocido is not None
+    assert obtenido == {
+        **{f"{r} objeto": e for r, e in zip(ROLES, NOTA_INTERNA.objeto, strict=True)},
+        **{f"{r} desconocido": e for r, e in zip(ROLES, NOTA_INTERNA.desconocido, strict=True)},
+    }
+
+
+async def test_a_customer_never_reads_a_note_of_their_ticket(mundo: Mundo) -> None:
+    """A's detail (REST) and A's chat replay of a ticket with notes by an agent and an admin
+    contain the public replies only; staff read the notes, marked ``interna``."""
+    a, agente, admin = (mundo.usuarios[n] for n in ("cliente_a", "agente", "admin"))
+    ticket = await mundo.objeto("ticket")
+    ruta = f"/api/soporte/tickets/{ticket}/responder/"
+    await mundo.crear("POST", ruta, agente, json={"mensaje": "Pública"})
+    for quien in (agente, admin):
+        await mundo.crear("POST", ruta, quien, json={"mensaje": "SECRETO", "interna": True})
+    r = await mundo.api("GET", f"/api/soporte/tickets/{ticket}/", a)
+    assert r.status == 200 and "SECRETO" not in await r.text()
+    assert [x["mensaje"] for x in (await r.json())["respuestas"]] == ["Pública"]
+    for quien in (agente, admin):
+        detalle = await mundo.crear("GET", f"/api/soporte/tickets/{ticket}/", quien)
+        assert [(x["mensaje"], x["interna"]) for x in detalle["respuestas"]] == [
+            ("Pública", False),
+            ("SECRETO", True),
+            ("SECRETO", True),
+        ]
+    ws = await mundo.soporte.ws(f"/ws/soporte/ticket/{ticket}/", a, historial="50")
+    try:
+        contenidos = []
+        await ws.send_json({"tipo": "ping"})
+        while (frame := await mundo.soporte.recibir(ws))["tipo"] != "pong":
+            if frame["tipo"] == "mensaje":
+                contenidos.append(frame["contenido"])
+        assert contenidos == ["Pública"]
+    finally:
+        await ws.close()
