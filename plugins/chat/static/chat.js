@@ -76,8 +76,15 @@ export function burbujaMensaje(m, usuario) {
   const propia = usuario && m.autor_id === usuario.id;
   return h(
     "div",
-    { class: `mensaje ${m.tipo}${propia ? " propia" : ""}`, dataset: { id: m.id } },
-    h("div", { class: "mensaje-header" }, h("strong", { text: m.autor }), h("span", { class: "timestamp", text: hora(m.timestamp) })),
+    { class: `mensaje ${m.tipo}${propia ? " propia" : ""}${m.interna ? " nota-interna" : ""}`, dataset: { id: m.id } },
+    h(
+      "div",
+      { class: "mensaje-header" },
+      h("strong", { text: m.autor }),
+      // Only staff sockets ever receive a note (issue 17): label it so it is not taken as public.
+      m.interna ? h("span", { class: "etiqueta-nota", text: "Nota interna" }) : null,
+      h("span", { class: "timestamp", text: hora(m.timestamp) }),
+    ),
     h("p", { text: m.contenido }),
   );
 }

@@ -13,6 +13,7 @@ import { api } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, fecha, h, insignia, mensajeError, mostrarError, retrasar, vaciar } from "/static/core/dom.js";
 import { CATEGORIAS, PRIORIDADES, adjuntos, estado, prioridad, subirArchivos } from "./comun.js";
+import { claseNota, etiquetaNota, esNota, marcarFormulario } from "./notas.js";
 
 const { usuario } = await sesion;
 const raiz = document.getElementById("ticket");
@@ -23,16 +24,16 @@ const vacia = document.getElementById("conversacion-vacia");
 const vistos = new Set();
 let ticket = null;
 
-function burbuja({ id: respuestaId, autor, autorId, rol, mensaje, cuando, canal, archivos }) {
+function burbuja({ id: respuestaId, autor, autorId, rol, mensaje, cuando, canal, archivos, interna }) {
   const propia = usuario && autorId === usuario.id;
-  const clases = ["respuesta", propia ? "propia" : "", rol && rol !== "CLIENTE" ? "agente" : ""];
+  const clases = ["respuesta", propia ? "propia" : "", rol && rol !== "CLIENTE" ? "agente" : "", claseNota(interna)];
   return h(
     "article",
     { class: clases.join(" ").trim(), dataset: { id: respuestaId } },
     h(
       "div",
       { class: "respuesta-header" },
-      h("strong", {}, autor, canal === "CHAT" ? h("span", { class: "canal", text: "chat" }) : null),
+      h("strong", {}, autor, canal === "CHAT" ? h("span", { class: "canal", text: "chat" }) : null, etiquetaNota(interna)),
       h("span", { class: "fecha", text: fecha(cuando) }),
     ),
     h("p", { text: mensaje }),
@@ -61,6 +62,7 @@ function agregarRespuesta(r) {
     cuando: r.fecha_creacion,
     canal: r.canal,
     archivos: r.archivos_adjuntos,
+    interna: r.interna,
   });
 }
 
@@ -163,7 +165,7 @@ async function cambiar(cambios, form = null) {
 const refrescar = retrasar(cargar, 400);
 document.addEventListener("soporte:mensaje", (evento) => {
   const m = evento.detail;
-  agregar({ id: m.id, autor: m.autor, autorId: m.autor_id, rol: m.rol, mensaje: m.contenido, cuando: m.timestamp, canal: "CHAT" });
+  agregar({ id: m.id, autor: m.autor, autorId: m.autor_id, rol: m.rol, mensaje: m.contenido, cuando: m.timestamp, canal: "CHAT", interna: m.interna });
   // A message may move the state (an agent's first answer, a customer reopening): refresh.
   refrescar();
 });
@@ -192,6 +194,7 @@ responder.addEventListener("submit", async (evento) => {
     // As the guide: multipart with `mensaje` and files archivo_0, archivo_1, …
     const form = new FormData();
     form.append("mensaje", mensaje);
+    marcarFormulario(form); // `interna` when the agent writes a note
     [...responder.elements.archivos.files].forEach((f, i) => form.append(`archivo_${i}`, f));
     const respuesta = await api(`/api/soporte/tickets/${id}/responder/`, { method: "POST", form });
     agregarRespuesta(respuesta);
@@ -201,7 +204,7 @@ responder.addEventListener("submit", async (evento) => {
     mostrarError(responder, error);
   } finally {
     boton.disabled = false;
-    boton.textContent = "Enviar Respuesta";
+    boton.textContent = esNota() ? "Guardar nota interna" : "Enviar Respuesta";
   }
 });
 
