@@ -16,13 +16,14 @@ from core import keys
 from core.api import (
     TOKEN,
     BadRequest,
+    Forbidden,
     Page,
     PayloadTooLarge,
     Result,
     Routes,
     paginate,
 )
-from core.auth.guards import current_user
+from core.auth.guards import can_see_notes, current_user
 from core.auth.models import Rol, Usuario
 from core.plugin_contract import await_me_maybe
 from core.ratelimit import hit
@@ -194,6 +195,11 @@ async def responder(
     `interna: true` makes it an internal note, seen by agents only (a customer's is a 403)."""
     usuario = current_user(request)
     ticket = await service.obtener_visible(usuario, id)
+    if body.interna and not can_see_notes(usuario):
+        # Refused before anything is recorded: the files already on disk go too.
+        for upload in files:
+            request.app[keys.STORAGE].delete(upload.key)
+        raise Forbidden("Solo los agentes pueden escribir notas internas.")
     _limite_archivos(request, len(set(body.archivos_adjuntos)) + len(files))
     respuesta = await service.responder(
         request.app[keys.EVENTS],

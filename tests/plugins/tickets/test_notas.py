@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from core import keys
 from core.auth.models import Rol
 from plugins.tickets.events import RespuestaCreada, TicketActualizado
 from plugins.tickets.models import Estado, Respuesta, Ticket
@@ -74,6 +75,8 @@ async def test_un_cliente_no_puede_escribir_notas(gente):
     )
     assert r.status == 403
     assert await Respuesta.filter(ticket_id=ticket["id"]).count() == 0
+    # The file the refused form carried is not left on disk.
+    assert not [p for p in soporte.app[keys.SETTINGS].media_dir.rglob("*") if p.is_file()]
     # Someone else's ticket stays a 404: existence does not leak through the 403.
     marta = await soporte.usuario("marta")
     assert (await nota_json(soporte, marta, ticket["id"])).status == 404
