@@ -199,6 +199,8 @@ async def responder(
         service.Canal.TICKET,
         adjuntos=[*body.archivos_adjuntos, *files],
         cuota=_cuota(request) if files else None,
+        ultima_respuesta_id=body.ultima_respuesta_id,
+        forzar=body.forzar,
     )
     vista = await service.cargar_respuesta(respuesta.id)
     return respuesta_out(vista, _enlaces(request))
