@@ -40,12 +40,14 @@ class MensajeEntrante(BaseModel):
 
 
 class TypingEntrante(BaseModel):
-    """``{"tipo": "typing", "escribiendo": true|false}``."""
+    """``{"tipo": "typing", "escribiendo": true|false, "interna": false}``; ``interna``: the
+    agent is writing an internal note (told to the staff only)."""
 
     model_config = ConfigDict(extra="ignore")
 
     tipo: Literal["typing"]
     escribiendo: bool = True
+    interna: bool = False
 
 
 class ChatQuery(BaseModel):
