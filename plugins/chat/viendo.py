@@ -27,6 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from core.auth.guards import can_see_notes
 from plugins.chat.service import usuario_frame
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ class Viendo:
 
     async def _enviar_a_personal(self, ticket_id: int) -> None:
         """Send the current ``viendo`` frame to this process's staff sockets on the ticket."""
-        destinos = [ws for ws, u in self._locales.get(ticket_id, {}).items() if u.es_agente]
+        destinos = [ws for ws, u in self._locales.get(ticket_id, {}).items() if can_see_notes(u)]
         if not destinos:
             return
         frame = viendo_frame(ticket_id, self.usuarios(ticket_id))

@@ -93,6 +93,8 @@ class RespuestaOut(BaseModel):
     fecha_creacion: Timestamp
     canal: Canal
     archivos_adjuntos: list[AdjuntoOut]
+    #: An internal note (only agents are ever sent one).
+    interna: bool = False
 
 
 class TicketDetalle(TicketOut):
@@ -154,6 +156,9 @@ class RespuestaIn(BaseModel):
         "someone else makes this a 409 unless `forzar`. Absent: nothing is checked.",
     )
     forzar: bool = Field(False, description="Send even if a newer public reply exists.")
+    interna: bool = Field(
+        False, description="An internal note, seen by agents only (a customer's is a 403)."
+    )
 
     _strip = field_validator("mensaje", mode="before")(_texto)
     _adjuntos = field_validator("archivos_adjuntos", mode="before")(_ids_de_adjuntos)
@@ -350,6 +355,7 @@ def respuesta_out(vista: RespuestaVista, url: UrlDe) -> RespuestaOut:
         fecha_creacion=r.fecha_creacion,
         canal=r.canal,
         archivos_adjuntos=[adjunto_out(a, url) for a in vista.adjuntos],
+        interna=r.interna,
     )
 
 
