@@ -146,3 +146,11 @@ async def test_dos_agentes_a_la_vez_solo_uno_pasa(gente):
         _responder(soporte, pedro, ticket_id, "Pedro", ultima_respuesta_id=vista),
     )
     assert sorted([a.status, b.status]) == [201, 409]
+
+
+async def test_una_nota_no_se_comprueba(gente):
+    """A note tells the customer nothing: sending one past a newer reply is never refused."""
+    soporte, lucia, carla, _, ticket_id = gente
+    await _id(await _responder(soporte, lucia, ticket_id, "¿Hay novedades?"))
+    r = await _responder(soporte, carla, ticket_id, "nota", ultima_respuesta_id=0, interna=True)
+    assert r.status == 201, await r.text()
