@@ -85,9 +85,10 @@ export function burbujaMensaje(m, usuario) {
 /**
  * Wire a chat panel (the markup of chat/_ticket.html, or one built by the widget) to a ticket.
  * `panel` holds .status, .chat-presencia, .typing-indicator, form.chat-input and .chat-error.
- * `alMensaje(frame)` receives every `mensaje` frame. Returns a function that disconnects.
+ * `alMensaje(frame)` receives every `mensaje` frame, `alFrame(frame)` every frame. Returns a
+ * function that disconnects; its `enviar(frame)` sends a frame (false when not connected).
  */
-export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaje }) {
+export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaje, alFrame = () => {} }) {
   const estado = panel.querySelector(".status");
   const presencia = panel.querySelector(".chat-presencia");
   const escribiendo = panel.querySelector(".typing-indicator");
@@ -129,6 +130,7 @@ export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaj
   const chat = new ChatSoporteWebSocket(
     ticketId,
     (data) => {
+      alFrame(data);
       switch (data.tipo) {
         case "connection_status":
           conectado = Boolean(data.conectado);
@@ -205,6 +207,7 @@ export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaj
   pintarEstado();
   chat.connect();
   const desconectar = () => chat.disconnect();
+  desconectar.enviar = (frame) => chat.send(frame);
   desconectar.bloquear = (valor, motivo = "") => {
     bloqueado = valor;
     campo.placeholder = valor ? motivo : "Escribe tu mensaje...";
