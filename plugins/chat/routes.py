@@ -121,9 +121,9 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
                 {"tipo": "presencia", "usuario": service.usuario_frame(usuario), "conectado": True},
                 exclude=ws,
             )
-        # After connection_status and the replay: staff sockets (this one too) are told who
-        # is viewing now, in every process.
-        await request.app[VIENDO].entrar(id, ws, usuario)
+        # After connection_status and the replay: staff sockets that asked (this one too) are
+        # told who is viewing now, in every process.
+        await request.app[VIENDO].entrar(id, ws, usuario, oye=query.viendo)
         await _conversar(request, ws, usuario, ticket.id)
     finally:
         request.app[VIENDO].salir(id, ws)  # synchronous: a cancelled handler still leaves

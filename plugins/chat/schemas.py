@@ -58,3 +58,6 @@ class ChatQuery(BaseModel):
     token: str | None = None
     desde: int | None = Field(None, ge=0, description="Replay only messages with id > desde.")
     historial: int = Field(50, ge=0, le=500, description="How many past messages to replay.")
+    viendo: bool = Field(
+        False, description="Agents and admins: also receive `viendo` frames (who is viewing)."
+    )

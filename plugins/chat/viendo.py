@@ -11,8 +11,8 @@ plane (:meth:`core.realtime.ChannelLayer.send_control`, Redis pub/sub across pro
 A process that is not heard from for three periods is forgotten — how a crashed or killed
 process's viewers disappear, and how a process that missed an announcement while Redis was
 away heals. When the merged list of a ticket changes, each process sends the new ``viendo``
-frame to its own staff sockets on that ticket only (never through a group: a customer's socket
-never receives it, and no frame is sent twice).
+frame to its own staff sockets on that ticket that asked for it (``?viendo=true``) — never
+through a group: a customer's socket never receives it, and no frame is sent twice.
 
 Nothing here touches the database: viewing is volatile and costs no query.
 """
@@ -70,6 +70,8 @@ class Viendo:
         # ticket → {socket: its user}; only sockets that were sent connection_status.
         self._locales: dict[int, dict[web.WebSocketResponse, Usuario]] = {}
         self._remotos: dict[str, _Remoto] = {}
+        # The local sockets sent ``viendo`` frames (staff sockets that asked for them).
+        self._oyentes: set[web.WebSocketResponse] = set()
         # Announcements of sockets that left, kept referenced until they are sent.
         self._tareas: set[asyncio.Task[None]] = set()
 
@@ -94,9 +96,17 @@ class Viendo:
 
     # --- this process's sockets ----------------------------------------------------------------
 
-    async def entrar(self, ticket_id: int, ws: web.WebSocketResponse, usuario: Usuario) -> None:
-        """A socket joined (after its ``connection_status``): tell everyone who is there now."""
+    async def entrar(
+        self, ticket_id: int, ws: web.WebSocketResponse, usuario: Usuario, *, oye: bool
+    ) -> None:
+        """A socket joined (after its ``connection_status``): tell everyone who is there now.
+
+        Every socket counts as viewing; only a staff socket that asked (``oye``: the console's
+        ``?viendo=true``) is sent ``viendo`` frames, so the guide's sockets get no new frame.
+        """
         self._locales.setdefault(ticket_id, {})[ws] = usuario
+        if oye and can_see_notes(usuario):
+            self._oyentes.add(ws)
         await self._cambio_local(ticket_id)
 
     def salir(self, ticket_id: int, ws: web.WebSocketResponse) -> None:
@@ -105,6 +115,7 @@ class Viendo:
         Synchronous, the telling done by a task of its own: the socket's handler calls it while
         being cancelled (aiohttp cancels it once the peer is gone), and must not lose it.
         """
+        self._oyentes.discard(ws)
         sala = self._locales.get(ticket_id)
         if sala is None or sala.pop(ws, None) is None:
             return
@@ -199,8 +210,9 @@ class Viendo:
                 await self._enviar_a_personal(ticket_id)
 
     async def _enviar_a_personal(self, ticket_id: int) -> None:
-        """Send the current ``viendo`` frame to this process's staff sockets on the ticket."""
-        destinos = [ws for ws, u in self._locales.get(ticket_id, {}).items() if can_see_notes(u)]
+        """Send the current ``viendo`` frame to this process's listening staff sockets on the
+        ticket."""
+        destinos = [ws for ws in self._locales.get(ticket_id, {}) if ws in self._oyentes]
         if not destinos:
             return
         frame = viendo_frame(ticket_id, self.usuarios(ticket_id))

@@ -3,8 +3,9 @@ who is viewing and who is writing a note, a customer's socket receives nothing â
 row of tests/reliability/test_autorizacion.py (who may join) does not change, what a joined
 socket is sent does.
 
-Every role joins the same ticket; then everyone else comes and goes and an agent types a note
-and a public reply. Each socket's frames are collected and checked against its role.
+Every role joins the same ticket, asking for ``viendo`` frames as the console does; then
+everyone else comes and goes and an agent types a note and a public reply. Each socket's
+frames are collected and checked against its role.
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ async def test_lo_que_recibe_cada_rol(soporte, rol):
     ruta = f"/ws/soporte/ticket/{ticket_id}/"
     observado = {Rol.CLIENTE: cliente, Rol.AGENTE: agente, Rol.ADMIN: admin}[rol]
     otros = [u for u in (cliente, agente, admin) if u is not observado]
-    ws = await soporte.ws(ruta, observado, historial="0")
+    ws = await soporte.ws(ruta, observado, historial="0", viendo="true")
     await soporte.recibir(ws, "connection_status")
     # Everyone else comes and goes; the staff member among them types a note, then a reply.
     escritor = next(u for u in otros if u.es_agente)
-    sockets = [await soporte.ws(ruta, u, historial="0") for u in otros]
+    sockets = [await soporte.ws(ruta, u, historial="0", viendo="true") for u in otros]
     for s in sockets:
         await soporte.recibir(s, "connection_status")
     ws_escritor = sockets[otros.index(escritor)]

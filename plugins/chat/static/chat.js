@@ -8,7 +8,8 @@ import { h, hora, vaciar } from "/static/core/dom.js";
 const SIN_REINTENTO = new Set([1000, 4401, 4404]);
 
 export class ChatSoporteWebSocket {
-  constructor(ticketId, onMessage, { desde = null, onClose = () => {} } = {}) {
+  constructor(ticketId, onMessage, { desde = null, onClose = () => {}, viendo = false } = {}) {
+    this.viendo = viendo;
     this.ticketId = ticketId;
     this.onMessage = onMessage;
     this.onClose = onClose;
@@ -23,6 +24,7 @@ export class ChatSoporteWebSocket {
   connect() {
     const parametros = { token: token() || "" };
     if (this.ultimoId !== null) parametros.desde = this.ultimoId;
+    if (this.viendo) parametros.viendo = "true"; // who is viewing (staff only, docs/api.md)
     this.socket = new WebSocket(urlSocket(`/ws/soporte/ticket/${this.ticketId}/`, parametros));
     this.socket.addEventListener("open", () => {
       this.reconnectAttempts = 0;
@@ -88,7 +90,7 @@ export function burbujaMensaje(m, usuario) {
  * `alMensaje(frame)` receives every `mensaje` frame, `alFrame(frame)` every frame. Returns a
  * function that disconnects; its `enviar(frame)` sends a frame (false when not connected).
  */
-export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaje, alFrame = () => {} }) {
+export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaje, alFrame = () => {}, viendo = false }) {
   const estado = panel.querySelector(".status");
   const presencia = panel.querySelector(".chat-presencia");
   const escribiendo = panel.querySelector(".typing-indicator");
@@ -170,6 +172,7 @@ export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaj
     },
     {
       desde,
+      viendo,
       onClose: (codigo) => {
         conectado = false;
         pintarEstado();

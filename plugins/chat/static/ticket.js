@@ -16,6 +16,7 @@ function alCargar(ticket, ultimaRespuesta) {
       ticketId: Number(raiz.dataset.ticketId),
       usuario,
       desde: ultimaRespuesta,
+      viendo: true, // the server sends who is viewing to staff sockets only
       alMensaje: (frame) => document.dispatchEvent(new CustomEvent("soporte:mensaje", { detail: frame })),
       // Every frame (who is viewing, who is typing) for the page's other modules.
       alFrame: (frame) => document.dispatchEvent(new CustomEvent("soporte:chat", { detail: frame })),
