@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 from core import hookimpl
 from core.events import Listener
 from core.keys import CHANNELS
+from core.plugin_settings import plugin_settings
 from plugins.chat import name, requires, version
-from plugins.chat.routes import SALAS, resincronizar, routes
+from plugins.chat.routes import SALAS, VIENDO, resincronizar, routes
 from plugins.chat.service import Salas, grupo, grupo_personal, mensaje_frame
+from plugins.chat.settings import ChatSettings
+from plugins.chat.viendo import Viendo
 from plugins.tickets import api as tickets
 from plugins.tickets.events import RespuestaCreada
 
@@ -20,8 +23,15 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from core.api.routing import Endpoint
+    from core.plugin_contract import BackgroundContext
 
 __all__ = ["name", "requires", "version"]
+
+
+@hookimpl
+def register_settings() -> type[ChatSettings]:
+    """``viewers_announce_seconds`` (``SOPORTE_CHAT_*``)."""
+    return ChatSettings
 
 
 @hookimpl
@@ -29,8 +39,17 @@ def register_routes(app: web.Application) -> Iterable[Endpoint]:
     """The chat socket; also gives the app its room registry (who is in which chat), and has
     the channel layer replay from the database what sockets missed while it had a gap."""
     app[SALAS] = salas = Salas()
+    ajustes = plugin_settings(app, name, ChatSettings)
+    app[VIENDO] = Viendo(app[CHANNELS], ajustes.viewers_announce_seconds)
     app[CHANNELS].on_gap(lost=salas.abrir_hueco, restored=functools.partial(resincronizar, salas))
     return routes
+
+
+@hookimpl
+def register_background(app: web.Application) -> Iterable[BackgroundContext]:
+    """Who is viewing: learnt from the other processes at start-up, then re-announced and
+    expired periodically (:mod:`plugins.chat.viendo`)."""
+    return [app[VIENDO].lifetime]
 
 
 @hookimpl

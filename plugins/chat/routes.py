@@ -22,6 +22,7 @@ from plugins.chat.schemas import (
     MensajeEntrante,
     TypingEntrante,
 )
+from plugins.chat.viendo import Viendo
 from plugins.tickets import api as tickets
 
 log = logging.getLogger("soporte.chat")
@@ -29,6 +30,8 @@ log = logging.getLogger("soporte.chat")
 routes = Routes(tag="chat")
 
 SALAS: web.AppKey[service.Salas] = web.AppKey("chat_salas")
+#: Who is viewing each ticket, over every process (``viendo`` frames to staff sockets).
+VIENDO: web.AppKey[Viendo] = web.AppKey("chat_viendo")
 
 #: Close codes browsers can read (an HTTP status of a failed upgrade is invisible to them).
 CIERRE_NO_AUTENTICADO = 4401
@@ -118,8 +121,12 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
                 {"tipo": "presencia", "usuario": service.usuario_frame(usuario), "conectado": True},
                 exclude=ws,
             )
+        # After connection_status and the replay: staff sockets that asked (this one too) are
+        # told who is viewing now, in every process.
+        await request.app[VIENDO].entrar(id, ws, usuario, oye=query.viendo)
         await _conversar(request, ws, usuario, ticket.id)
     finally:
+        request.app[VIENDO].salir(id, ws)  # synchronous: a cancelled handler still leaves
         sesiones.detach(ws)
         await channels.group_discard(grupo, ws)
         if personal is not None:
@@ -202,15 +209,23 @@ async def _conversar(
             except ValidationError:
                 await ws.send_json(service.error_frame("typing_invalido", "Falta 'escribiendo'."))
                 continue
+            if typing.interna and not can_see_notes(usuario):
+                await ws.send_json(
+                    service.error_frame("prohibido", "Solo el personal escribe notas internas.")
+                )
+                continue
             if not await allow(request.app, "chat_typing", usuario.id, ticket_id):
                 continue  # over the limit: not relayed, and nothing to answer
+            # Typing a note is told to the staff only: a customer never learns of it.
+            destino = service.grupo_personal if typing.interna else service.grupo
             await channels.group_send(
-                service.grupo(ticket_id),
+                destino(ticket_id),
                 {
                     "tipo": "typing",
                     "autor": usuario.nombre_visible,
                     "autor_id": usuario.id,
                     "escribiendo": typing.escribiendo,
+                    "interna": typing.interna,
                 },
                 exclude=ws,
             )

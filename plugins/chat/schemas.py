@@ -42,12 +42,14 @@ class MensajeEntrante(BaseModel):
 
 
 class TypingEntrante(BaseModel):
-    """``{"tipo": "typing", "escribiendo": true|false}``."""
+    """``{"tipo": "typing", "escribiendo": true|false, "interna": false}``; ``interna``: the
+    agent is writing an internal note (told to the staff only)."""
 
     model_config = ConfigDict(extra="ignore")
 
     tipo: Literal["typing"]
     escribiendo: bool = True
+    interna: bool = False
 
 
 class ChatQuery(BaseModel):
@@ -56,3 +58,6 @@ class ChatQuery(BaseModel):
     token: str | None = None
     desde: int | None = Field(None, ge=0, description="Replay only messages with id > desde.")
     historial: int = Field(50, ge=0, le=500, description="How many past messages to replay.")
+    viendo: bool = Field(
+        False, description="Agents and admins: also receive `viendo` frames (who is viewing)."
+    )

@@ -209,6 +209,8 @@ async def responder(
         service.Canal.TICKET,
         adjuntos=[*body.archivos_adjuntos, *files],
         cuota=_cuota(request) if files else None,
+        ultima_respuesta_id=body.ultima_respuesta_id,
+        forzar=body.forzar,
         interna=body.interna,
     )
     vista = await service.cargar_respuesta(respuesta.id)

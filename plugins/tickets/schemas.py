@@ -148,12 +148,26 @@ class RespuestaIn(BaseModel):
 
     mensaje: str = Field(min_length=1, max_length=10000)
     archivos_adjuntos: list[Id] = Field(default_factory=list, max_length=100)
+    ultima_respuesta_id: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_ID,
+        description="The newest reply the page had loaded (0: none); a newer public reply by "
+        "someone else makes this a 409 unless `forzar`. Absent: nothing is checked.",
+    )
+    forzar: bool = Field(False, description="Send even if a newer public reply exists.")
     interna: bool = Field(
         False, description="An internal note, seen by agents only (a customer's is a 403)."
     )
 
     _strip = field_validator("mensaje", mode="before")(_texto)
     _adjuntos = field_validator("archivos_adjuntos", mode="before")(_ids_de_adjuntos)
+
+    @field_validator("ultima_respuesta_id", mode="before")
+    @classmethod
+    def _vacio_es_ninguno(cls, value: Any) -> Any:
+        # A form field sent empty (a page without the id) means "not sent".
+        return None if value == "" else value
 
 
 class TicketPatch(BaseModel):

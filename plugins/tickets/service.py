@@ -611,6 +611,8 @@ async def responder(
     cuota: Cuota | None = None,
     *,
     interna: bool = False,
+    ultima_respuesta_id: int | None = None,
+    forzar: bool = False,
 ) -> Respuesta:
     """Store a reply and apply the state machine in one transaction.
 
@@ -626,6 +628,11 @@ async def responder(
     conversation but not of the ticket's life: it changes no field of the ticket (no state
     move, no escalation clock, no first answer, not even ``fecha_actualizacion``, which the
     customer sees), so it emits ``RespuestaCreada(interna=True)`` and nothing else.
+
+    ``ultima_respuesta_id``: the newest reply the author's page had loaded; when a newer public
+    reply by someone else exists the reply is refused (:class:`RespuestaDesactualizada`, 409)
+    unless ``forzar``. ``None`` checks nothing, and neither does a note (it tells the customer
+    nothing, so it cannot contradict what they were just told).
     """
     if interna and not can_see_notes(autor):
         raise Forbidden("Solo los agentes pueden escribir notas internas.")
@@ -636,6 +643,9 @@ async def responder(
         actual = await _bloquear(conn, ticket.id)
         if actual.estado == Estado.CERRADO:
             raise Conflict("El ticket está cerrado: no admite respuestas.")
+        if ultima_respuesta_id is not None and not forzar and not interna:
+            # Under the ticket's lock: two agents answering at once cannot both pass.
+            await _comprobar_vigente(conn, ticket.id, autor.id, ultima_respuesta_id)
         respuesta = await Respuesta.create(
             ticket_id=ticket.id,
             autor=autor,
@@ -694,6 +704,42 @@ async def responder(
     for campo, valor in updates.items():
         setattr(ticket, campo, valor)
     return respuesta
+
+
+class RespuestaDesactualizada(Conflict):
+    """409: a newer public reply by someone else arrived since the author's page loaded.
+
+    The problem carries the newest one's id as the extension member ``ultima_respuesta_id``.
+    """
+
+    def __init__(self, ultima_respuesta_id: int) -> None:
+        super().__init__(
+            "Hay una respuesta más reciente en el ticket que no ha leído: revísela y envíe "
+            "de nuevo con 'forzar' para responder de todos modos."
+        )
+        self.ultima_respuesta_id = ultima_respuesta_id
+
+    def to_dict(self) -> dict[str, Any]:
+        """The problem body with ``ultima_respuesta_id``."""
+        return {**super().to_dict(), "ultima_respuesta_id": self.ultima_respuesta_id}
+
+
+async def _comprobar_vigente(
+    conn: BaseDBAsyncClient | None, ticket_id: int, autor_id: int, ultima_respuesta_id: int
+) -> None:
+    """Raise :class:`RespuestaDesactualizada` when a public reply newer than
+    ``ultima_respuesta_id`` by another author exists (internal notes and one's own don't count:
+    neither changes what the customer has been told)."""
+    ids = (
+        await Respuesta.filter(ticket_id=ticket_id, id__gt=ultima_respuesta_id, interna=False)
+        .exclude(autor_id=autor_id)
+        .using_db(conn)
+        .order_by("-id")
+        .limit(1)
+        .values_list("id", flat=True)
+    )
+    if ids:
+        raise RespuestaDesactualizada(cast(int, ids[0]))
 
 
 async def valorar(

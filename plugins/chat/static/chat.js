@@ -8,7 +8,8 @@ import { h, hora, vaciar } from "/static/core/dom.js";
 const SIN_REINTENTO = new Set([1000, 4401, 4404]);
 
 export class ChatSoporteWebSocket {
-  constructor(ticketId, onMessage, { desde = null, onClose = () => {} } = {}) {
+  constructor(ticketId, onMessage, { desde = null, onClose = () => {}, viendo = false } = {}) {
+    this.viendo = viendo;
     this.ticketId = ticketId;
     this.onMessage = onMessage;
     this.onClose = onClose;
@@ -23,6 +24,7 @@ export class ChatSoporteWebSocket {
   connect() {
     const parametros = { token: token() || "" };
     if (this.ultimoId !== null) parametros.desde = this.ultimoId;
+    if (this.viendo) parametros.viendo = "true"; // who is viewing (staff only, docs/api.md)
     this.socket = new WebSocket(urlSocket(`/ws/soporte/ticket/${this.ticketId}/`, parametros));
     this.socket.addEventListener("open", () => {
       this.reconnectAttempts = 0;
@@ -92,9 +94,10 @@ export function burbujaMensaje(m, usuario) {
 /**
  * Wire a chat panel (the markup of chat/_ticket.html, or one built by the widget) to a ticket.
  * `panel` holds .status, .chat-presencia, .typing-indicator, form.chat-input and .chat-error.
- * `alMensaje(frame)` receives every `mensaje` frame. Returns a function that disconnects.
+ * `alMensaje(frame)` receives every `mensaje` frame, `alFrame(frame)` every frame. Returns a
+ * function that disconnects; its `enviar(frame)` sends a frame (false when not connected).
  */
-export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaje }) {
+export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaje, alFrame = () => {}, viendo = false }) {
   const estado = panel.querySelector(".status");
   const presencia = panel.querySelector(".chat-presencia");
   const escribiendo = panel.querySelector(".typing-indicator");
@@ -136,6 +139,7 @@ export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaj
   const chat = new ChatSoporteWebSocket(
     ticketId,
     (data) => {
+      alFrame(data);
       switch (data.tipo) {
         case "connection_status":
           conectado = Boolean(data.conectado);
@@ -175,6 +179,7 @@ export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaj
     },
     {
       desde,
+      viendo,
       onClose: (codigo) => {
         conectado = false;
         pintarEstado();
@@ -212,6 +217,7 @@ export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaj
   pintarEstado();
   chat.connect();
   const desconectar = () => chat.disconnect();
+  desconectar.enviar = (frame) => chat.send(frame);
   desconectar.bloquear = (valor, motivo = "") => {
     bloqueado = valor;
     campo.placeholder = valor ? motivo : "Escribe tu mensaje...";

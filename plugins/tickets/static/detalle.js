@@ -14,6 +14,7 @@ import { sesion } from "/static/core/app.js";
 import { avisar, fecha, h, insignia, mensajeError, mostrarError, retrasar, vaciar } from "/static/core/dom.js";
 import { CATEGORIAS, PRIORIDADES, adjuntos, estado, prioridad, subirArchivos } from "./comun.js";
 import { claseNota, etiquetaNota, esNota, marcarFormulario } from "./notas.js";
+import * as colision from "./colision.js";
 
 const { usuario } = await sesion;
 const raiz = document.getElementById("ticket");
@@ -195,13 +196,14 @@ responder.addEventListener("submit", async (evento) => {
     const form = new FormData();
     form.append("mensaje", mensaje);
     marcarFormulario(form); // `interna` when the agent writes a note
+    colision.alResponder(form, Math.max(0, ...vistos)); // a newer reply meanwhile: 409
     [...responder.elements.archivos.files].forEach((f, i) => form.append(`archivo_${i}`, f));
     const respuesta = await api(`/api/soporte/tickets/${id}/responder/`, { method: "POST", form });
     agregarRespuesta(respuesta);
     responder.reset();
     await cargar();
   } catch (error) {
-    mostrarError(responder, error);
+    if (!(await colision.desactualizada(error, cargar))) mostrarError(responder, error);
   } finally {
     boton.disabled = false;
     boton.textContent = esNota() ? "Guardar nota interna" : "Enviar Respuesta";
@@ -249,5 +251,6 @@ if (area === "agente") {
   });
 }
 
+colision.iniciar(usuario);
 await cargar();
 conversacion.scrollTop = conversacion.scrollHeight;

@@ -165,6 +165,7 @@ async def test_typing_is_relayed_to_the_others_only(soporte):
         "autor": "Lucía",
         "autor_id": cliente.id,
         "escribiendo": True,
+        "interna": False,
     }
     await nada_mas(ws_cliente)
 
