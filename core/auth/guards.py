@@ -3,6 +3,9 @@
 Rules of the contract: a ``CLIENTE`` sees only what is theirs; ``AGENTE`` and ``ADMIN`` see
 everything; anything not visible is a 404 (never a 403, so existence does not leak). Roles rank
 ``CLIENTE < AGENTE < ADMIN``; an endpoint that requires ``AGENTE`` admits admins too.
+
+Change history (:mod:`core.history`): agents see every entry; the customer who may see the
+object sees its *public* timeline only — see :func:`public_change` for which fields that is.
 """
 
 from __future__ import annotations
@@ -48,6 +51,22 @@ def visible_or_404(usuario: Usuario, obj: Any, campo: str = "cliente_id") -> Any
     if obj is None or not can_see(usuario, getattr(obj, campo)):
         raise NotFound()
     return obj
+
+
+#: The fields whose changes the customer's timeline shows: the creation, and what the
+#: customer's own view of the object already shows and cares about (the state, the priority or
+#: urgency, the category, who is handling it — agents' names already appear on their replies).
+#: Everything else is internal: teams (how support organises itself), escalation levels,
+#: links between cases, and any field not listed here (a new field starts internal).
+PUBLIC_HISTORY_FIELDS = frozenset(
+    {"creado", "estado", "prioridad", "urgencia", "categoria", "agente_asignado"}
+)
+
+
+def public_change(entidad: str, campo: str) -> bool:
+    """Whether a history entry about ``campo`` of an ``entidad`` (``ticket``, ``caso``) is
+    shown to the customer (see :data:`PUBLIC_HISTORY_FIELDS`); the same rule for both."""
+    return campo in PUBLIC_HISTORY_FIELDS
 
 
 async def user_from_token(token: str | None) -> Usuario | None:
