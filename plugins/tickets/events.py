@@ -13,11 +13,13 @@ from core.events import Event
 
 @dataclass(frozen=True, kw_only=True)
 class TicketCreado(Event):
-    """A customer opened a ticket."""
+    """A customer opened a ticket (``canal``: ``API``, or ``CORREO`` for a ticket opened by
+    e-mail — a :class:`core.history.Canal` value, for the history's creation entry)."""
 
     name: ClassVar[str] = "ticket_creado"
     ticket_id: int
     cliente_id: int
+    canal: str = "API"
 
 
 @dataclass(frozen=True, kw_only=True)
