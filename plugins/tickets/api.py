@@ -471,7 +471,8 @@ async def subir_nivel(
     (:data:`ESTADOS_ABIERTOS`) and ``comprobar(ticket)`` (sync or async, e.g. "still in the same
     clock period") holds; then raise the level with a conditional update — only if it is
     below ``nivel`` — and emit ``TicketActualizado`` ``{"nivel_escalamiento": [antes,
-    nivel]}`` into ``uow``. The level never goes down: at or above ``nivel`` nothing changes.
+    nivel]}`` (``canal`` ``SISTEMA``, no actor: the history records it so) into ``uow``.
+    The level never goes down: at or above ``nivel`` nothing changes.
 
     Anything the caller records in the same ``uow`` commits or rolls back with the change; the
     row lock held until then is what lets a caller make "each level exactly once" hold (as

@@ -496,6 +496,9 @@ async def crear_ticket(
     ``TicketCreado`` (nothing that could veto it), that ``INSERT`` is the whole work: it runs
     on its own, without ``BEGIN``/``COMMIT`` round trips — the writes of SQLite are
     serialised, and every round trip inside a transaction holds everyone else's queries up.
+    (The tickets plugin's own history listener, :mod:`plugins.tickets.historial`, listens in
+    the transaction, so in an app the creation always takes one: its entry must commit or roll
+    back with the ticket. Without it, a bare bus, the single ``INSERT`` remains.)
     """
     ahora = _ahora()
     valores: dict[str, Any] = {

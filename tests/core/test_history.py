@@ -76,3 +76,11 @@ def test_the_public_timeline_is_an_allow_list() -> None:
     assert not public_change("ticket", "equipo")
     assert not public_change("ticket", "nivel_escalamiento")
     assert not public_change("ticket", "un_campo_nuevo")
+
+
+async def test_the_writer_may_decide_what_is_public(api: SoporteClient) -> None:
+    await record(None, entidad="caso", entidad_id=2, cambios={"vinculo": [None, 5]},
+                 autor_id=None, canal=Canal.SISTEMA, publico=True)  # fmt: skip
+    await record(None, entidad="caso", entidad_id=2, cambios={"estado": ["A", "B"]},
+                 autor_id=None, canal=Canal.SISTEMA, publico=False)  # fmt: skip
+    assert [c.campo for c in await history("caso", 2, solo_publico=True)] == ["vinculo"]
