@@ -34,10 +34,11 @@ def register_models() -> Iterable[str]:
 
 @hookimpl
 def register_routes(app: web.Application) -> Iterable[Endpoint]:
-    """Create, list, urgent array, detail and agents' changes of cases."""
+    """Create, list, urgent array, detail and agents' changes of cases; their history."""
+    from plugins.casos import historial
     from plugins.casos.routes import routes
 
-    return routes.endpoints
+    return [*routes.endpoints, *historial.routes.endpoints]
 
 
 @hookimpl

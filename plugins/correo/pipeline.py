@@ -13,6 +13,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from core.history import Canal as HistoryCanal
 from core.keys import EVENTS
 from plugins.correo import adjuntos, hilos, remitentes, seguridad
 from plugins.correo.analisis import MensajeIlegible, analizar
@@ -129,6 +130,7 @@ async def procesar(app: web.Application, mensaje: Mensaje, escritos: list[str]) 
             categoria=tickets.Categoria(propios.categoria),
             prioridad=tickets.Prioridad(propios.prioridad),
             adjuntos=subidas,
+            canal=HistoryCanal.CORREO,
         )
         return Resultado(EstadoMensaje.PROCESADO, remitente=de, asunto=asunto, ticket_id=nuevo.id)
     finally:

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from core.db import placeholders
+from core.history import Canal as HistoryCanal
 from core.plugins import await_me_maybe
 from plugins.tickets import service
 from plugins.tickets.events import TicketActualizado
@@ -381,12 +382,15 @@ async def crear(
     prioridad: Prioridad = Prioridad.MEDIA,
     adjuntos: Sequence[Upload] = (),
     max_archivos: int | None = None,
+    canal: str = HistoryCanal.API,
 ) -> TicketVista:
     """Open a ticket for ``cliente`` (ABIERTO, waiting clock running; emits ``TicketCreado``),
     with the REST route's validations: ``asunto`` 1–200 and ``descripcion`` 1–10000
     characters after trimming, a known ``categoria``/``prioridad`` (a 400 naming the field),
     at most ``max_archivos`` files (a 413). ``adjuntos``: files already stored
-    (:class:`core.storage.Upload`), attached in the same transaction.
+    (:class:`core.storage.Upload`), attached in the same transaction. ``canal``: where the
+    ticket came from (a :class:`core.history.Canal` value: ``CORREO`` for a mail), for its
+    history.
 
     Inside the caller's unit of work when there is one (its transaction commits or rolls back
     the ticket with the caller's own writes).
@@ -421,6 +425,7 @@ async def crear(
         categoria=datos.categoria,
         prioridad=datos.prioridad,
         adjuntos=list(adjuntos),
+        canal=canal,
     )
     return TicketVista.de(ticket)
 
@@ -479,7 +484,8 @@ async def subir_nivel(
     (:data:`ESTADOS_ABIERTOS`) and ``comprobar(ticket)`` (sync or async, e.g. "still in the same
     clock period") holds; then raise the level with a conditional update — only if it is
     below ``nivel`` — and emit ``TicketActualizado`` ``{"nivel_escalamiento": [antes,
-    nivel]}`` into ``uow``. The level never goes down: at or above ``nivel`` nothing changes.
+    nivel]}`` (``canal`` ``SISTEMA``, no actor: the history records it so) into ``uow``.
+    The level never goes down: at or above ``nivel`` nothing changes.
 
     Anything the caller records in the same ``uow`` commits or rolls back with the change; the
     row lock held until then is what lets a caller make "each level exactly once" hold (as
@@ -510,7 +516,9 @@ async def subir_nivel(
             return NivelSubido(vista, nivel, nivel)
         await uow.emit(
             TicketActualizado(
-                ticket_id=ticket_id, cambios={"nivel_escalamiento": [anterior, nivel]}
+                ticket_id=ticket_id,
+                cambios={"nivel_escalamiento": [anterior, nivel]},
+                canal=HistoryCanal.SISTEMA,  # the escalation's own change: no actor
             )
         )
     return NivelSubido(vista, anterior, max(anterior, nivel))

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from core.api import Endpoint
     from core.auth.models import Usuario
+    from core.events import Listener
     from core.pages import Page
     from core.plugin_contract import BackgroundContext
     from core.synthetic import SyntheticUsers
@@ -40,9 +41,18 @@ def register_models() -> Iterable[str]:
 @hookimpl
 def register_routes(app: web.Application) -> Iterable[Endpoint]:
     """The tickets API of docs/api.md, "Tickets"."""
+    from plugins.tickets import historial
     from plugins.tickets.routes import routes
 
-    return routes.endpoints
+    return [*routes.endpoints, *historial.routes.endpoints]
+
+
+@hookimpl
+def register_listeners() -> Iterable[Listener]:
+    """The change history: every ticket change recorded in its own transaction."""
+    from plugins.tickets.historial import LISTENERS
+
+    return LISTENERS
 
 
 async def _totales(app: web.Application) -> AsyncIterator[None]:

@@ -48,6 +48,7 @@ from core.auth.guards import can_see_notes, visible_or_404, visible_replies, vis
 from core.auth.models import Rol, Usuario
 from core.db import placeholders
 from core.events import UnitOfWork, in_unit_of_work
+from core.history import Canal as HistoryCanal
 from core.storage import Upload
 from plugins.tickets import agregados
 from plugins.tickets.cuota import Cuota, comprobar_cuota
@@ -490,8 +491,10 @@ async def crear_ticket(
     reserva_relacionada: int | None = None,
     adjuntos: Iterable[int | Upload] = (),
     cuota: Cuota | None = None,
+    canal: str = HistoryCanal.API,
 ) -> Ticket:
-    """Open a ticket for ``cliente``: ABIERTO, waiting clock running; emits ``TicketCreado``.
+    """Open a ticket for ``cliente``: ABIERTO, waiting clock running; emits ``TicketCreado``
+    (``canal``: where it came from, a :class:`core.history.Canal` value).
 
     ``adjuntos``: ids of the customer's unattached uploads and/or files just stored (the
     latter count against ``cuota``). The
@@ -503,6 +506,9 @@ async def crear_ticket(
     ``TicketCreado`` (nothing that could veto it), that ``INSERT`` is the whole work: it runs
     on its own, without ``BEGIN``/``COMMIT`` round trips — the writes of SQLite are
     serialised, and every round trip inside a transaction holds everyone else's queries up.
+    (The tickets plugin's own history listener, :mod:`plugins.tickets.historial`, listens in
+    the transaction, so in an app the creation always takes one: its entry must commit or roll
+    back with the ticket. Without it, a bare bus, the single ``INSERT`` remains.)
     """
     ahora = _ahora()
     valores: dict[str, Any] = {
@@ -524,14 +530,14 @@ async def crear_ticket(
     archivos = list(adjuntos)
     if not archivos and not in_unit_of_work() and not bus.listens(TicketCreado, "in_transaction"):
         ticket = await _insertar_ticket(connections.get("default"), **valores)
-        await bus.publish(TicketCreado(ticket_id=ticket.id, cliente_id=cliente.id))
+        await bus.publish(TicketCreado(ticket_id=ticket.id, cliente_id=cliente.id, canal=canal))
         return ticket
     async with UnitOfWork(bus) as uow:
         conn = uow.connection
         assert conn is not None
         ticket = await _insertar_ticket(conn, **valores)
         await _vincular_adjuntos(conn, cliente, archivos, ticket.id, cuota=cuota)
-        await uow.emit(TicketCreado(ticket_id=ticket.id, cliente_id=cliente.id))
+        await uow.emit(TicketCreado(ticket_id=ticket.id, cliente_id=cliente.id, canal=canal))
     return ticket
 
 
@@ -594,11 +600,20 @@ async def actualizar(
             updates["fecha_actualizacion"] = _ahora()
             await Ticket.filter(id=ticket.id).using_db(conn).update(**updates)
             await uow.emit(
-                TicketActualizado(ticket_id=ticket.id, cambios=diff, actor_id=usuario.id)
+                TicketActualizado(
+                    ticket_id=ticket.id, cambios=diff, actor_id=usuario.id, canal=HistoryCanal.API
+                )
             )
     for campo, valor in updates.items():
         setattr(ticket, campo, valor)
     return ticket
+
+
+def _canal_de_historial(canal: Canal | str) -> str:
+    """The history's channel of a change a reply made: the reply's own (``TICKET``, the REST
+    ``/responder/``, is ``API``)."""
+    valor = Canal(canal)
+    return HistoryCanal.API.value if valor == Canal.TICKET else HistoryCanal(valor.value).value
 
 
 async def responder(
@@ -699,6 +714,7 @@ async def responder(
                     ticket_id=ticket.id,
                     cambios={"estado": [actual.estado.value, updates["estado"].value]},
                     actor_id=autor.id,
+                    canal=_canal_de_historial(canal),
                 )
             )
     for campo, valor in updates.items():

@@ -135,6 +135,10 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("PATCH", "/api/soporte/tickets/{id}/"): Fila(
         (401, 403, 404, 200, 200), NO_EXISTE_TOKEN, tipo="ticket", cuerpo={"prioridad": "ALTA"}
     ),
+    # The history: the owner (their public timeline) and agents; B as for an unknown id.
+    ("GET", "/api/soporte/tickets/{id}/historial/"): Fila(
+        (401, 200, 404, 200, 200), NO_EXISTE_TOKEN, tipo="ticket"
+    ),
     ("POST", "/api/soporte/tickets/{id}/responder/"): Fila(
         (401, 201, 404, 201, 201), NO_EXISTE_TOKEN, tipo="ticket", cuerpo={"mensaje": "Hola"}
     ),
@@ -152,6 +156,9 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("GET", "/api/soporte/casos/"): Fila(TOKEN_200),
     ("GET", "/api/soporte/casos/urgentes/"): Fila(AGENTE_200),
     ("GET", "/api/soporte/casos/{id}/"): Fila(
+        (401, 200, 404, 200, 200), NO_EXISTE_TOKEN, tipo="caso"
+    ),
+    ("GET", "/api/soporte/casos/{id}/historial/"): Fila(
         (401, 200, 404, 200, 200), NO_EXISTE_TOKEN, tipo="caso"
     ),
     # Visibility first (B: 404), then the role (A, the owner: 403).
