@@ -192,8 +192,8 @@ async def cargar_tickets(ids: Sequence[int], *, con_respuestas: bool = False) ->
     """Tickets ``ids`` in that order, with relations, in a constant number of queries.
 
     Three queries (tickets with ``cliente``, ``agente_asignado`` and ``equipo``, joined; their
-    attachments; their ratings), a fourth with ``con_respuestas`` (replies with their authors), whatever the number
-    of tickets, replies or files. Unknown ids are skipped.
+    attachments; their ratings), a fourth with ``con_respuestas`` (replies with their authors),
+    whatever the number of tickets, replies or files. Unknown ids are skipped.
     """
     if not ids:
         return []
@@ -654,7 +654,7 @@ async def _comprobar_equipo(
     active) goes into ``updates``/``diff``; then the assignee the ticket will have must be a
     member of the team it will have (400 naming the team), except when only the team moved,
     which unassigns an agent who is no member of the new team."""
-    equipo_id = cambios["equipo"] if "equipo" in cambios else actual.equipo_id
+    equipo_id = cambios.get("equipo", actual.equipo_id)
     if "equipo" in cambios and equipo_id != actual.equipo_id:
         updates["equipo_id"] = equipo_id
         diff["equipo"] = [actual.equipo_id, equipo_id]
