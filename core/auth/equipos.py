@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tortoise.connection import connections
+from tortoise.transactions import in_transaction
 
 from core.auth.models import Equipo, Rol, Usuario
 from core.db import placeholders
@@ -30,6 +31,9 @@ __all__ = [
     "equipos_por_usuario",
     "es_miembro",
     "miembros",
+    "miembros_por_equipo",
+    "nombres",
+    "poner_equipos_de",
     "sql_team_for_category",
 ]
 
@@ -130,3 +134,41 @@ async def nombres(equipo_ids: Sequence[int]) -> dict[int, str]:
         return {}
     filas = await Equipo.filter(id__in=list(set(equipo_ids))).values_list("id", "nombre")
     return {int(i): str(n) for i, n in filas}
+
+
+async def miembros_por_equipo(equipo_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Every member id (whatever their role or state) of each of ``equipo_ids``, in one
+    query: what the teams admin shows and edits."""
+    ids = sorted(set(equipo_ids))
+    resultado: dict[int, list[int]] = {i: [] for i in ids}
+    if not ids:
+        return resultado
+    tabla, col_usuario, col_equipo = _through()
+    conn = connections.get("default")
+    marcas = ", ".join(placeholders(conn, len(ids)))
+    filas = await conn.execute_query_dict(
+        f'SELECT "{col_equipo}" AS e, "{col_usuario}" AS u FROM "{tabla}" '
+        f'WHERE "{col_equipo}" IN ({marcas}) ORDER BY "{col_usuario}"',
+        ids,
+    )
+    for fila in filas:
+        resultado[int(fila["e"])].append(int(fila["u"]))
+    return resultado
+
+
+async def poner_equipos_de(usuario_id: int, equipo_ids: Iterable[int]) -> None:
+    """Make ``equipo_ids`` (existing teams) the whole set of ``usuario_id``'s teams, in one
+    transaction: the users admin edits a user's teams from the user's side."""
+    tabla, col_usuario, col_equipo = _through()
+    ids = sorted(set(equipo_ids))
+    async with in_transaction() as conn:
+        [marca] = placeholders(conn, 1)
+        await conn.execute_query(
+            f'DELETE FROM "{tabla}" WHERE "{col_usuario}" = {marca}', [usuario_id]
+        )
+        for equipo_id in ids:
+            a, b = placeholders(conn, 2)
+            await conn.execute_query(
+                f'INSERT INTO "{tabla}" ("{col_usuario}", "{col_equipo}") VALUES ({a}, {b})',
+                [usuario_id, equipo_id],
+            )

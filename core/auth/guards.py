@@ -94,9 +94,12 @@ def visible_to(
     if campo_equipo is None or not team_limited(usuario):
         return queryset
     mios = Subquery(Equipo.filter(activo=True, miembros__id=usuario.id).values("id"))
-    condicion = Q(**{f"{campo_equipo}__isnull": True}) | Q(**{f"{campo_equipo}__in": mios})
+    sin_equipo: dict[str, Any] = {f"{campo_equipo}__isnull": True}
+    de_los_mios: dict[str, Any] = {f"{campo_equipo}__in": mios}
+    condicion = Q(**sin_equipo) | Q(**de_los_mios)
     if campo_agente is not None:
-        condicion |= Q(**{campo_agente: usuario.id})
+        suyo: dict[str, Any] = {campo_agente: usuario.id}
+        condicion |= Q(**suyo)
     return queryset.filter(condicion)
 
 

@@ -174,3 +174,13 @@ async def test_list_reads_teams_without_extra_queries(soporte):
     assert sum(t["equipo"] is not None for t in (await r.json())["results"]) == 5
     assert await consultas() == sin_equipos
     assert pagos.id
+
+
+async def test_deleting_a_team_leaves_its_tickets_without_one(soporte):
+    lucia = await soporte.usuario("lucia")
+    jefa = await soporte.usuario("jefa", Rol.ADMIN)
+    pagos = await Equipo.create(nombre="Pagos", categorias=["PAGOS"])
+    ticket = await crear(soporte, lucia, categoria="PAGOS")
+    r = await soporte.delete(f"/api/soporte/equipos/{pagos.id}/", headers=soporte.auth(jefa))
+    assert r.status == 204
+    assert (await Ticket.get(id=ticket["id"])).equipo_id is None
