@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from tests.browser.conftest import Navegador
 
 
-async def test_equipos_usuarios_cola_y_detalle(soporte: SoporteClient, navegador: Navegador) -> None:
+async def test_equipos_usuarios_cola_y_detalle(
+    soporte: SoporteClient, navegador: Navegador
+) -> None:
     lucia = await soporte.usuario("lucia", Rol.CLIENTE, nombre="Lucía Cliente")
     await soporte.usuario("ana", Rol.AGENTE, nombre="Ana Agente")
     await soporte.usuario("luis", Rol.AGENTE, nombre="Luis Agente")
