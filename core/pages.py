@@ -137,7 +137,8 @@ class Site:
 
 SITE: web.AppKey[Site] = web.AppKey("soporte_site", Site)
 
-#: The core's own pages: the portal's home, the login and account pages, the agent dashboard.
+#: The core's own pages: the portal's home, the login and account pages, the agent dashboard,
+#: the admins' teams and users.
 CORE_PAGES = (
     Page(path="/", template="core/inicio.html", title="Inicio", nav="Inicio", order=0, login=False),
     Page(path=LOGIN_PATH, template="core/entrar.html", title="Iniciar sesión", login=False),
@@ -158,6 +159,25 @@ CORE_PAGES = (
         area="agente",
         nav="Dashboard",
         order=0,
+    ),
+    # Teams and users (core.auth.equipos_routes, core.auth.usuarios_routes): admins only.
+    Page(
+        path="/agente/equipos/",
+        template="core/equipos.html",
+        title="Equipos",
+        area="agente",
+        nav="Equipos",
+        order=80,
+        rol=Rol.ADMIN,
+    ),
+    Page(
+        path="/agente/usuarios/",
+        template="core/usuarios.html",
+        title="Usuarios",
+        area="agente",
+        nav="Usuarios",
+        order=85,
+        rol=Rol.ADMIN,
     ),
 )
 

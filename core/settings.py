@@ -245,6 +245,11 @@ class Settings(BaseSettings):
     signup_open: bool = Field(
         True, description="Whether `POST /api/auth/registro/` accepts new customers."
     )
+    team_visibility: bool = Field(
+        False,
+        description="Whether an AGENTE sees only the tickets of their teams, tickets with no "
+        "team and tickets assigned to them (admins see everything).",
+    )
     token_ttl_hours: float = Field(24 * 7, gt=0, description="Lifetime of an API token, in hours.")
     login_max_failures: int = Field(
         5, ge=1, description="Failed logins per username and client address before a 429."

@@ -138,6 +138,32 @@ async def pedir_restablecimiento(request: web.Request, email: str) -> None:
             await queue_mail(_mail(usuario.email, rendered))
 
 
+async def enviar_enlace_password(request: web.Request, usuario: Usuario) -> bool:
+    """Mail ``usuario`` a single-use link to choose their password (the reset mail): what a
+    user an admin created without a password receives. ``False`` when nothing was sent (no
+    address, or no trusted base for the link); no rate limit: only admins call it."""
+    base = link_base(request) if usuario.email else None
+    if base is None:
+        return False
+    app = request.app
+    ttl = timedelta(seconds=app[SETTINGS].password_reset_ttl_seconds)
+    raw, key_hash = new_secret(app[KEYRING], PropositoToken.RESTABLECER)
+    rendered = render_mail(
+        app,
+        RESET_MAIL,
+        {
+            "nombre": usuario.nombre_visible,
+            "username": usuario.username,
+            "enlace": _link(base, RESET_PAGE, raw),
+            "validez": duracion(ttl.total_seconds()),
+        },
+    )
+    async with UnitOfWork(app[EVENTS]) as uow:
+        await store(usuario, PropositoToken.RESTABLECER, key_hash, ttl, using_db=uow.connection)
+        await queue_mail(_mail(usuario.email, rendered))
+    return True
+
+
 async def restablecer_password(request: web.Request, raw: str, password: str) -> None:
     """``POST /api/auth/password/restablecer/``: a reset link's token and the new password.
 

@@ -9,20 +9,35 @@ Internal notes (replies with ``interna=True``) are staff-only: :func:`can_see_no
 
 Change history (:mod:`core.history`): agents see every entry; the customer who may see the
 object sees its *public* timeline only — see :func:`public_change` for which fields that is.
+
+Team visibility (``SOPORTE_TEAM_VISIBILITY``, off by default): an ``AGENTE`` then sees only
+objects of their active teams, objects with no team and objects assigned to them; admins still
+see everything. Objects that carry a team (tickets, cases) ask for it by naming their team and
+assignee fields (``campo_equipo``, ``campo_agente``) in :func:`visible_to` and
+:func:`visible_in_teams_or_404`. The setting reaches this module through a context variable
+that the auth middleware sets for each request and socket (:func:`team_visibility`), so that
+no caller has to thread it through, and with it off nothing here queries anything.
 """
 
 from __future__ import annotations
 
+import contextlib
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from tortoise.expressions import Q, Subquery
+
 from core.api.errors import Forbidden, NotFound, Unauthorized
-from core.auth.models import Rol, Token, Usuario
+from core.auth.equipos import es_miembro
+from core.auth.models import Equipo, Rol, Token, Usuario
 from core.auth.passwords import hash_token
 from core.db import placeholders, reader
 from core.keys import USUARIO
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from aiohttp import web
     from tortoise.models import Model
     from tortoise.queryset import QuerySet
@@ -44,9 +59,54 @@ def can_see(usuario: Usuario, propietario_id: int | None) -> bool:
     return usuario.es_agente or (propietario_id is not None and propietario_id == usuario.id)
 
 
-def visible_to(usuario: Usuario, queryset: QuerySet[M], campo: str = "cliente_id") -> QuerySet[M]:
-    """Restrict ``queryset`` to what ``usuario`` may see (``campo`` holds the owner's id)."""
-    return queryset if usuario.es_agente else queryset.filter(**{campo: usuario.id})
+#: Whether ``SOPORTE_TEAM_VISIBILITY`` is on for the request (or socket) being served.
+_TEAM_VISIBILITY: ContextVar[bool] = ContextVar("soporte_team_visibility", default=False)
+
+
+@contextlib.contextmanager
+def team_visibility(enabled: bool) -> Iterator[None]:
+    """Apply (or not) team visibility to every check made inside the block: the auth
+    middleware wraps each request in it with the app's setting."""
+    marca = _TEAM_VISIBILITY.set(enabled)
+    try:
+        yield
+    finally:
+        _TEAM_VISIBILITY.reset(marca)
+
+
+def team_limited(usuario: Usuario) -> bool:
+    """Whether team visibility narrows what ``usuario`` sees: an ``AGENTE`` while it is on
+    (admins always see everything, customers only their own anyway). Lists use it to leave
+    maintained totals aside, which count every ticket."""
+    return _TEAM_VISIBILITY.get() and usuario.rol == Rol.AGENTE
+
+
+def visible_to(
+    usuario: Usuario,
+    queryset: QuerySet[M],
+    campo: str = "cliente_id",
+    *,
+    campo_equipo: str | None = None,
+    campo_agente: str | None = None,
+) -> QuerySet[M]:
+    """Restrict ``queryset`` to what ``usuario`` may see (``campo`` holds the owner's id).
+
+    ``campo_equipo`` (and ``campo_agente``): the fields of the object's team and assignee, for
+    objects that team visibility applies to. The user's teams are a sub-select of the same
+    query, so narrowing costs no query of its own.
+    """
+    if not usuario.es_agente:
+        return queryset.filter(**{campo: usuario.id})
+    if campo_equipo is None or not team_limited(usuario):
+        return queryset
+    mios = Subquery(Equipo.filter(activo=True, miembros__id=usuario.id).values("id"))
+    sin_equipo: dict[str, Any] = {f"{campo_equipo}__isnull": True}
+    de_los_mios: dict[str, Any] = {f"{campo_equipo}__in": mios}
+    condicion = Q(**sin_equipo) | Q(**de_los_mios)
+    if campo_agente is not None:
+        suyo: dict[str, Any] = {campo_agente: usuario.id}
+        condicion |= Q(**suyo)
+    return queryset.filter(condicion)
 
 
 def visible_or_404(usuario: Usuario, obj: Any, campo: str = "cliente_id") -> Any:
@@ -87,6 +147,30 @@ def public_change(entidad: str, campo: str) -> bool:
     """Whether a history entry about ``campo`` of an ``entidad`` (``ticket``, ``caso``) is
     shown to the customer (see :data:`PUBLIC_HISTORY_FIELDS`); the same rule for both."""
     return campo in PUBLIC_HISTORY_FIELDS
+
+
+async def visible_in_teams_or_404(
+    usuario: Usuario,
+    obj: Any,
+    campo: str = "cliente_id",
+    *,
+    campo_equipo: str = "equipo_id",
+    campo_agente: str | None = "agente_asignado_id",
+) -> Any:
+    """:func:`visible_or_404` plus team visibility, for an object with a team.
+
+    A query only when it can matter: team visibility on, an ``AGENTE``, an object of a team
+    and not assigned to them (then: are they a member of that active team?).
+    """
+    visible_or_404(usuario, obj, campo)
+    if not team_limited(usuario):
+        return obj
+    equipo_id = getattr(obj, campo_equipo)
+    if equipo_id is None or (campo_agente is not None and getattr(obj, campo_agente) == usuario.id):
+        return obj
+    if not await es_miembro(usuario.id, equipo_id):
+        raise NotFound()
+    return obj
 
 
 async def user_from_token(token: str | None) -> Usuario | None:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from core.api.errors import Unauthorized
-from core.auth.guards import token_from_header, user_from_token
-from core.keys import USUARIO
+from core.auth.guards import team_visibility, token_from_header, user_from_token
+from core.keys import SETTINGS, USUARIO
 
 if TYPE_CHECKING:
     from aiohttp.typedefs import Handler
@@ -29,6 +29,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     endpoint, as Django REST Framework does, so a client never mistakes a dead session for an
     anonymous one. CORS preflights carry no credentials and are never challenged; endpoints
     with their own credential (access ``integration``) read the header themselves.
+
+    The handler runs with the app's ``team_visibility`` applied (:mod:`core.auth.guards`).
     """
     request[USUARIO] = None
     header = request.headers.get("Authorization")
@@ -41,4 +43,6 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if usuario is None:
             raise Unauthorized("Token inválido o caducado.")
         request[USUARIO] = usuario
-    return await handler(request)
+    # Visibility checks anywhere below (REST handlers, a socket's whole life) read the setting.
+    with team_visibility(request.app[SETTINGS].team_visibility):
+        return await handler(request)

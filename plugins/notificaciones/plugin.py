@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from core import hookimpl
 from core.events import Listener
-from core.keys import CHANNELS, PLUGINS
+from core.keys import CHANNELS, PLUGINS, SETTINGS
 from plugins.notificaciones import name, requires, version
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ def register_listeners(app: web.Application) -> Iterable[Listener]:
         coalescer=timedelta(minutes=propios.mail_coalesce_minutes),
         nuevos_a_agentes=propios.new_ticket_recipients == "todos",
         correo=functools.partial(encolar, app),
+        por_equipo=app[SETTINGS].team_visibility,
     )
     habilitados = set(app[PLUGINS].names)
 

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 
+from core.auth import equipos
 from core.auth.models import Rol, Usuario
 from core.outbox import EnvioFallido
 from plugins.notificaciones.service import Aviso, Destinatarios, Escrita, escribir, extracto
@@ -162,10 +163,14 @@ class Reglas:
         coalescer: timedelta,
         nuevos_a_agentes: bool,
         correo: Callable[[Escrita], Any] | None = None,
+        por_equipo: bool = False,
     ) -> None:
         self.pendientes = pendientes
         self.coalescer = coalescer
         self.nuevos_a_agentes = nuevos_a_agentes
+        #: ``SOPORTE_TEAM_VISIBILITY``: a new team ticket is told to its team and the admins
+        #: only, as only they may see it.
+        self.por_equipo = por_equipo
         self.correo = correo
 
     async def _escribir(self, evento: Event, aviso: Aviso, quienes: Destinatarios) -> None:
@@ -211,8 +216,18 @@ class Reglas:
                         "cliente": quien,
                     },
                 ),
-                Destinatarios(roles=AGENTES, excluir=(ticket.cliente_id,)),
+                await self._agentes_del_ticket(ticket.equipo_id, excluir=(ticket.cliente_id,)),
             )
+
+    async def _agentes_del_ticket(
+        self, equipo_id: int | None, excluir: tuple[int, ...]
+    ) -> Destinatarios:
+        """Every agent, or — with team visibility on and a ticket of a team — the team's
+        members and every admin (the agents who may see the ticket)."""
+        if not self.por_equipo or equipo_id is None:
+            return Destinatarios(roles=AGENTES, excluir=excluir)
+        ids = tuple(await equipos.miembros(equipo_id))
+        return Destinatarios(ids=ids, roles=(Rol.ADMIN.value,), excluir=excluir)
 
     async def respuesta_creada(self, evento: RespuestaCreada) -> None:
         """A public reply by someone else tells the customer; the customer's reply tells the

@@ -99,6 +99,8 @@ class TicketVista:
     primera_respuesta_agente: datetime | None
     fecha_creacion: datetime
     fecha_actualizacion: datetime
+    #: The team the ticket belongs to (``core.auth.equipos``), or ``None``.
+    equipo_id: int | None = None
 
     @classmethod
     def de(cls, ticket: Ticket) -> TicketVista:
@@ -117,6 +119,7 @@ class TicketVista:
             primera_respuesta_agente=ticket.primera_respuesta_agente,
             fecha_creacion=ticket.fecha_creacion,
             fecha_actualizacion=ticket.fecha_actualizacion,
+            equipo_id=ticket.equipo_id,
         )
 
 
@@ -157,7 +160,8 @@ class RespuestaVista:
 
 
 async def obtener_visible(usuario: Usuario, ticket_id: int) -> TicketVista:
-    """The ticket ``ticket_id`` if ``usuario`` may see it (its owner or an agent).
+    """The ticket ``ticket_id`` if ``usuario`` may see it (its owner or an agent; with team
+    visibility on, an AGENTE only if :mod:`core.auth.guards` lets them).
 
     Otherwise a 404 (:class:`~core.api.NotFound`): existence never leaks.
     """

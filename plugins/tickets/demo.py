@@ -271,8 +271,37 @@ _TICKETS: tuple[_Demo, ...] = (
 )
 
 
+#: The demo teams: name → the ticket categories they serve (the demo agent and admin in each).
+EQUIPOS_DEMO: Final = {
+    "Pagos": [Categoria.PAGOS.value],
+    "Técnico": [Categoria.TECNICO.value, Categoria.RESERVAS.value],
+}
+
+
+async def equipos_demo(usuarios: dict[str, Usuario]) -> dict[str, int]:
+    """The demo teams (created if missing, idempotent) with the demo staff as members;
+    ``{categoria: equipo id}`` for routing the demo tickets as new tickets are."""
+    from core.auth.models import Equipo
+
+    por_categoria: dict[str, int] = {}
+    staff = [u for u in usuarios.values() if u.es_agente]
+    for nombre, categorias in EQUIPOS_DEMO.items():
+        equipo = await Equipo.get_or_none(nombre=nombre)
+        if equipo is None:
+            equipo = await Equipo.create(
+                nombre=nombre,
+                descripcion=f"Equipo de demostración: {nombre}",
+                categorias=categorias,
+            )
+            await equipo.miembros.add(*staff)
+        for categoria in categorias:
+            por_categoria[categoria] = equipo.id
+    return por_categoria
+
+
 async def cargar_demo(usuarios: dict[str, Usuario]) -> None:
-    """Create the demo tickets unless the demo customer already has some."""
+    """Create the demo teams, and the demo tickets unless the demo customer already has some."""
+    por_categoria = await equipos_demo(usuarios)
     if await Ticket.filter(cliente_id=usuarios["cliente"].id).exists():
         return
     agente = usuarios["agente"]
@@ -290,6 +319,7 @@ async def cargar_demo(usuarios: dict[str, Usuario]) -> None:
                 estado=demo.estado,
                 cliente=cliente,
                 agente_asignado=agente if demo.conversacion else None,
+                equipo_id=por_categoria.get(Categoria(demo.categoria).value),
                 reserva_relacionada=demo.reserva,
                 using_db=conn,
             )

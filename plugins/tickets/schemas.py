@@ -39,6 +39,13 @@ class UsuarioRef(BaseModel):
     nombre: str
 
 
+class EquipoRef(BaseModel):
+    """The team of a ticket: ``{id, nombre}``."""
+
+    id: int
+    nombre: str
+
+
 class AutorOut(BaseModel):
     """The author of a reply: ``{id, nombre, rol}``."""
 
@@ -79,6 +86,9 @@ class TicketOut(BaseModel):
     reserva_relacionada: Referencia | None
     cliente: UsuarioRef
     agente_asignado: UsuarioRef | None
+    equipo: EquipoRef | None = Field(
+        description="The team the ticket is routed to (by its category when created)."
+    )
     nivel_escalamiento: int
     archivos_adjuntos: list[AdjuntoOut]
     valoracion: ValoracionOut | None
@@ -184,6 +194,9 @@ class TicketPatch(BaseModel):
     agente_asignado: int | None = Field(
         None, ge=1, le=MAX_ID, description="An AGENTE/ADMIN user id."
     )
+    equipo: int | None = Field(
+        None, ge=1, le=MAX_ID, description="An active team's id (`null`: no team)."
+    )
 
     def cambios(self) -> dict[str, Any]:
         """The fields the client sent, with their values."""
@@ -270,6 +283,7 @@ class TicketsQuery(MisTicketsQuery):
         None, ge=1, le=MAX_ID, description="Assigned agent's user id."
     )
     cliente: int | None = Field(None, ge=1, le=MAX_ID, description="Customer's user id.")
+    equipo: int | None = Field(None, ge=1, le=MAX_ID, description="Team id.")
     nivel_escalamiento: int | None = Field(None, ge=0, le=MAX_ID)
     ordering: list[str] = Field(
         default_factory=list,
@@ -291,6 +305,7 @@ class TicketsQuery(MisTicketsQuery):
             "cliente_id": self.cliente,
             "agente_asignado_id": self.agente_asignado,
             "nivel_escalamiento": self.nivel_escalamiento,
+            "equipo_id": self.equipo,
         }
 
 
@@ -311,6 +326,7 @@ def adjunto_out(adjunto: Adjunto, url: UrlDe) -> AdjuntoOut:
 def _ticket_campos(vista: TicketVista, url: UrlDe) -> dict[str, Any]:
     t = vista.ticket
     agente = t.agente_asignado
+    equipo = t.equipo
     return {
         "id": t.id,
         "numero": t.numero,
@@ -328,6 +344,7 @@ def _ticket_campos(vista: TicketVista, url: UrlDe) -> dict[str, Any]:
         "agente_asignado": (
             UsuarioRef(id=agente.id, nombre=agente.nombre_visible) if agente else None
         ),
+        "equipo": EquipoRef(id=equipo.id, nombre=equipo.nombre) if equipo else None,
         "nivel_escalamiento": t.nivel_escalamiento,
         "archivos_adjuntos": [adjunto_out(a, url) for a in vista.adjuntos],
         "valoracion": (

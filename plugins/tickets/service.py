@@ -44,8 +44,15 @@ from tortoise.transactions import in_transaction
 
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.api.fields import MAX_ID
-from core.auth.guards import can_see_notes, visible_or_404, visible_replies, visible_to
-from core.auth.models import Rol, Usuario
+from core.auth.equipos import es_miembro, sql_team_for_category
+from core.auth.guards import (
+    can_see_notes,
+    team_limited,
+    visible_in_teams_or_404,
+    visible_replies,
+    visible_to,
+)
+from core.auth.models import Equipo, Rol, Usuario
 from core.db import placeholders
 from core.events import UnitOfWork, in_unit_of_work
 from core.history import Canal as HistoryCanal
@@ -158,10 +165,15 @@ async def obtener_visible(usuario: Usuario, ticket_id: int) -> Ticket:
     """The ticket ``ticket_id`` with ``cliente`` and ``agente_asignado`` loaded.
 
     A 404 (:class:`~core.api.NotFound`) unless it exists and ``usuario`` is its owner or an
-    agent — the same rule for REST and WebSocket (existence never leaks).
+    agent who may see it (team visibility: :mod:`core.auth.guards`) — the same rule for REST
+    and WebSocket (existence never leaks).
     """
     ticket = await Ticket.filter(id=ticket_id).select_related("cliente", "agente_asignado").first()
-    return visible_or_404(usuario, ticket)
+    return cast("Ticket", await visible_in_teams_or_404(usuario, ticket, **CAMPOS_VISIBILIDAD))
+
+
+#: The fields team visibility reads on a ticket (:func:`core.auth.guards.visible_to`).
+CAMPOS_VISIBILIDAD: Final = {"campo_equipo": "equipo_id", "campo_agente": "agente_asignado_id"}
 
 
 @dataclass
@@ -188,15 +200,15 @@ async def cargar_tickets(
 ) -> list[TicketVista]:
     """Tickets ``ids`` in that order, with relations, in a constant number of queries.
 
-    Three queries (tickets with ``cliente`` and ``agente_asignado``; their attachments; their
-    ratings), a fourth with ``con_respuestas`` (replies with their authors), whatever the number
-    of tickets, replies or files. Unknown ids are skipped. ``para``: the user the replies are
-    shown to (a customer's never include internal notes: ``visible_replies``); ``None`` loads
-    them all, for staff and background use.
+    Three queries (tickets with ``cliente``, ``agente_asignado`` and ``equipo``, joined; their
+    attachments; their ratings), a fourth with ``con_respuestas`` (replies with their authors),
+    whatever the number of tickets, replies or files. Unknown ids are skipped. ``para``: the
+    user the replies are shown to (a customer's never include internal notes:
+    ``visible_replies``); ``None`` loads them all, for staff and background use.
     """
     if not ids:
         return []
-    tickets = await Ticket.filter(id__in=ids).select_related("cliente", "agente_asignado")
+    tickets = await Ticket.filter(id__in=ids).select_related("cliente", "agente_asignado", "equipo")
     adjuntos_q = Adjunto.filter(ticket_id__in=ids)
     if not con_respuestas:
         adjuntos_q = adjuntos_q.filter(respuesta_id=None)
@@ -277,11 +289,16 @@ class Filtros:
     cliente_id: int | None = None
     agente_asignado_id: int | None = None
     nivel_escalamiento: int | None = None
+    equipo_id: int | None = None
 
 
 def filtrar(usuario: Usuario, filtros: Filtros, *, propios: bool = False) -> QuerySet[Ticket]:
     """The tickets ``usuario`` may see, filtered; ``propios`` keeps only the caller's own."""
-    qs = Ticket.filter(cliente_id=usuario.id) if propios else visible_to(usuario, Ticket.all())
+    qs = (
+        Ticket.filter(cliente_id=usuario.id)
+        if propios
+        else visible_to(usuario, Ticket.all(), **CAMPOS_VISIBILIDAD)
+    )
     exactos = {
         "estado": filtros.estado,
         "categoria": filtros.categoria,
@@ -289,6 +306,7 @@ def filtrar(usuario: Usuario, filtros: Filtros, *, propios: bool = False) -> Que
         "cliente_id": filtros.cliente_id,
         "agente_asignado_id": filtros.agente_asignado_id,
         "nivel_escalamiento": filtros.nivel_escalamiento,
+        "equipo_id": filtros.equipo_id,
     }
     qs = qs.filter(**{k: v for k, v in exactos.items() if v is not None})
     if filtros.creado_desde is not None:
@@ -444,26 +462,37 @@ _COLUMNAS_NUEVO: Final = (
 
 
 def _sql_insertar(conn: BaseDBAsyncClient) -> str:
-    """``INSERT`` of one ticket whose id and ``TK-…`` number the database assigns together.
+    """``INSERT`` of one ticket whose id and ``TK-…`` number the database assigns together,
+    routed to its team in the same statement.
+
+    The last parameter is the category again: ``equipo_id`` is the routing sub-select of
+    :func:`core.auth.equipos.sql_team_for_category`, so routing costs no round trip and sees
+    the teams as the creating transaction does. ``RETURNING`` gives the team's name too.
 
     SQLite runs one writer at a time, so the next id is computed as ``AUTOINCREMENT`` does
     (past the largest id ever handed out); PostgreSQL takes it from the id sequence.
     """
     tabla = Ticket._meta.db_table
-    marcas = ", ".join(placeholders(conn, len(_COLUMNAS_NUEVO)))
-    columnas = ", ".join(f'"{c}"' for c in ("id", "numero", *_COLUMNAS_NUEVO))
+    todas = placeholders(conn, len(_COLUMNAS_NUEVO) + 1)
+    marcas = ", ".join([*todas[:-1], sql_team_for_category(conn, todas[-1])])
+    columnas = ", ".join(f'"{c}"' for c in ("id", "numero", *_COLUMNAS_NUEVO, "equipo_id"))
+    equipos = Equipo._meta.db_table
+    devuelve = (
+        f'RETURNING id, equipo_id, (SELECT q.nombre FROM "{equipos}" q '
+        f'WHERE q.id = "{tabla}".equipo_id) AS equipo_nombre'
+    )
     if conn.capabilities.dialect == "sqlite":
         return (
             f'INSERT INTO "{tabla}" ({columnas}) '
             f"SELECT n.id, 'TK-' || printf('%06d', n.id), {marcas} FROM (SELECT MAX("
             f"COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{tabla}'), 0), "
-            f'COALESCE((SELECT MAX(id) FROM "{tabla}"), 0)) + 1 AS id) AS n RETURNING id'
+            f'COALESCE((SELECT MAX(id) FROM "{tabla}"), 0)) + 1 AS id) AS n {devuelve}'
         )
     return (
         f"WITH n AS (SELECT nextval(pg_get_serial_sequence('\"{tabla}\"', 'id')) AS id) "
         f'INSERT INTO "{tabla}" ({columnas}) '
         "SELECT n.id, 'TK-' || CASE WHEN n.id < 1000000 THEN lpad(n.id::text, 6, '0') "
-        f"ELSE n.id::text END, {marcas} FROM n RETURNING id"
+        f"ELSE n.id::text END, {marcas} FROM n {devuelve}"
     )
 
 
@@ -474,8 +503,18 @@ async def _insertar_ticket(conn: BaseDBAsyncClient, **valores: Any) -> Ticket:
         valores[c] if c.endswith("_id") else campos[c].to_db_value(valores[c], Ticket)
         for c in _COLUMNAS_NUEVO
     ]
+    parametros.append(str(valores["categoria"]))  # the routing sub-select's category
     filas = await conn.execute_query_dict(_sql_insertar(conn), parametros)
-    ticket = Ticket(id=filas[0]["id"], numero=formato_numero(filas[0]["id"]), **valores)
+    fila = filas[0]
+    ticket = Ticket(
+        id=fila["id"], numero=formato_numero(fila["id"]), equipo_id=fila["equipo_id"], **valores
+    )
+    # The answer shows the team: the name came back with the row (no query to load it).
+    ticket.equipo = (
+        None
+        if fila["equipo_id"] is None
+        else Equipo(id=fila["equipo_id"], nombre=fila["equipo_nombre"])
+    )
     ticket._saved_in_db = True
     return ticket
 
@@ -541,7 +580,9 @@ async def crear_ticket(
     return ticket
 
 
-_CAMPOS_EDITABLES: Final = frozenset({"estado", "prioridad", "categoria", "agente_asignado"})
+_CAMPOS_EDITABLES: Final = frozenset(
+    {"estado", "prioridad", "categoria", "agente_asignado", "equipo"}
+)
 
 
 async def actualizar(
@@ -549,10 +590,15 @@ async def actualizar(
 ) -> Ticket:
     """Apply a PATCH by ``usuario`` to a ticket they can see; emits ``TicketActualizado``.
 
-    ``cambios`` holds only the fields sent (``agente_asignado``: a user id or ``None``). Agents
-    may change every editable field; the owner may only set ``estado`` to CERRADO (else 403).
-    ``agente_asignado`` must be an active AGENTE/ADMIN (else 400). Illegal moves are 409.
-    Returns ``ticket`` updated in place.
+    ``cambios`` holds only the fields sent (``agente_asignado``: a user id or ``None``;
+    ``equipo``: a team id or ``None``). Agents may change every editable field; the owner may
+    only set ``estado`` to CERRADO (else 403). ``agente_asignado`` must be an active
+    AGENTE/ADMIN (else 400) and, on a ticket with a team, a member of that team (else 400
+    naming it); ``equipo`` must be an active team (else 400). Moving the ticket to another team
+    unassigns it when its agent is no member of the new team (the hand-over to that team),
+    unless the same PATCH names a member. A change of ``categoria`` leaves the team as it is:
+    routing applies to new tickets only. Illegal moves are 409. Returns ``ticket`` updated in
+    place.
     """
     desconocidos = set(cambios) - _CAMPOS_EDITABLES
     if desconocidos:
@@ -575,11 +621,21 @@ async def actualizar(
             "Datos inválidos.",
             errors={"agente_asignado": [f"El usuario {agente_id} no es un agente activo."]},
         )
+    equipo_id = cambios.get("equipo")
+    equipo = None
+    if equipo_id is not None:
+        equipo = await Equipo.filter(id=equipo_id, activo=True).first()
+        if equipo is None:
+            raise BadRequest(
+                "Datos inválidos.",
+                errors={"equipo": [f"El equipo {equipo_id} no existe o está inactivo."]},
+            )
     async with UnitOfWork(bus) as uow:
         conn = uow.connection
         actual = await _bloquear(conn, ticket.id)
         updates: dict[str, Any] = {}
         diff: dict[str, Any] = {}
+        await _comprobar_equipo(actual, cambios, equipo, updates, diff)
         if "estado" in cambios and cambios["estado"] != actual.estado:
             nuevo = Estado(cambios["estado"])
             if not puede_transitar(actual.estado, nuevo):
@@ -596,6 +652,8 @@ async def actualizar(
         if "agente_asignado" in cambios and agente_id != anterior:
             updates["agente_asignado_id"] = agente_id
             diff["agente_asignado"] = [anterior, agente_id]
+        elif "agente_asignado_id" in updates:  # unassigned by the move to another team
+            diff["agente_asignado"] = [anterior, None]
         if updates:
             updates["fecha_actualizacion"] = _ahora()
             await Ticket.filter(id=ticket.id).using_db(conn).update(**updates)
@@ -614,6 +672,43 @@ def _canal_de_historial(canal: Canal | str) -> str:
     ``/responder/``, is ``API``)."""
     valor = Canal(canal)
     return HistoryCanal.API.value if valor == Canal.TICKET else HistoryCanal(valor.value).value
+
+
+async def _comprobar_equipo(
+    actual: Ticket,
+    cambios: Mapping[str, Any],
+    equipo: Equipo | None,
+    updates: dict[str, Any],
+    diff: dict[str, Any],
+) -> None:
+    """The team part of a PATCH, on the locked row ``actual``: a new team (``equipo``, checked
+    active) goes into ``updates``/``diff``; then the assignee the ticket will have must be a
+    member of the team it will have (400 naming the team), except when only the team moved,
+    which unassigns an agent who is no member of the new team."""
+    equipo_id = cambios.get("equipo", actual.equipo_id)
+    if "equipo" in cambios and equipo_id != actual.equipo_id:
+        updates["equipo_id"] = equipo_id
+        diff["equipo"] = [actual.equipo_id, equipo_id]
+    if equipo_id is None:
+        return
+    agente_id = cambios.get("agente_asignado", actual.agente_asignado_id)
+    if agente_id is None or await es_miembro(agente_id, equipo_id):
+        return
+    if "agente_asignado" not in cambios:
+        if "equipo_id" in updates:
+            updates["agente_asignado_id"] = None
+        return
+    if equipo is None:
+        equipo = await Equipo.filter(id=equipo_id).first()
+    if equipo is None or not equipo.activo:
+        return  # an inactive team has no members to choose from: it constrains nobody
+    nombre = equipo.nombre
+    raise BadRequest(
+        "Datos inválidos.",
+        errors={
+            "agente_asignado": [f"El usuario {agente_id} no es miembro del equipo «{nombre}»."]
+        },
+    )
 
 
 async def responder(
@@ -819,12 +914,14 @@ async def estadisticas(desde: datetime) -> dict[str, int | float]:
 def contador(usuario: Usuario, filtros: Filtros) -> Callable[[], Awaitable[int]] | None:
     """A fast count of :func:`filtrar` (agents, filtered by ``estado``/``categoria``/
     ``prioridad`` at most) from the maintained totals, or ``None`` when a plain ``COUNT``
-    is needed (a customer's own tickets, other filters: those are served by their indexes)."""
+    is needed (a customer's own tickets, other filters, an agent narrowed by team
+    visibility: those are served by their indexes)."""
     otros = (
         filtros.creado_desde, filtros.creado_antes, filtros.q, filtros.cliente_id,
-        filtros.agente_asignado_id, filtros.nivel_escalamiento,
+        filtros.agente_asignado_id, filtros.nivel_escalamiento, filtros.equipo_id,
     )  # fmt: skip
-    if not usuario.es_agente or any(v is not None for v in otros):
+    # The totals count every ticket: an agent narrowed to their teams gets a real COUNT.
+    if not usuario.es_agente or team_limited(usuario) or any(v is not None for v in otros):
         return None
 
     def uno(valor: Any) -> list[Any] | None:

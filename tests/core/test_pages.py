@@ -99,10 +99,11 @@ async def test_hook_register_pages_adds_pages_and_navigation(
     assert "Eco admin" not in await (await cliente.get("/")).text()
 
     site = cliente.app[SITE]
-    assert [(e.href, e.label) for e in site.nav("agente")] == [
-        ("/agente/", "Dashboard"),
-        ("/agente/eco/", "Eco admin"),
-    ]
+    # The core's admin pages (teams, users) are there too, the plugin's after them by order.
+    entradas = [(e.href, e.label) for e in site.nav("agente")]
+    assert entradas[0] == ("/agente/", "Dashboard")
+    assert ("/agente/eco/", "Eco admin") in entradas
+    assert {("/agente/equipos/", "Equipos"), ("/agente/usuarios/", "Usuarios")} <= set(entradas)
 
 
 async def test_hook_register_pages_pages_answer_without_their_slash(
@@ -290,6 +291,8 @@ async def test_with_every_plugin_the_menus_follow_the_guide(soporte: SoporteClie
         ("Escalamiento", Rol.AGENTE),
         ("Reglas", Rol.ADMIN),
         ("FAQ", Rol.ADMIN),
+        ("Equipos", Rol.ADMIN),
+        ("Usuarios", Rol.ADMIN),
     ]
     inicio = await (await soporte.get("/")).text()
     vistas = re.findall(r'data-vista="([^"]+)"', inicio)

@@ -28,7 +28,7 @@ import pytest
 from aiohttp import WSMsgType
 
 from core import keys
-from core.auth.models import Rol
+from core.auth.models import Equipo, Rol
 from core.outbox_models import Envio, EstadoEnvio
 from core.testing import TEST_PASSWORD, token_of
 from plugins.casos.models import Caso
@@ -72,7 +72,8 @@ class Fila:
 
     ``tipo``: the kind of object the path names (``None``: none). ``cuerpo``: a valid body —
     a dict (JSON), ``"archivo"`` (a multipart upload) or ``"registro"`` (a new username per
-    call) or ``"correo"`` (a raw ``message/rfc822`` message).
+    call) or ``"correo"`` (a raw ``message/rfc822`` message) or ``"usuario"``/``"equipo"`` (a
+    new user or team, with a fresh name per call).
     """
 
     objeto: Estados
@@ -151,6 +152,20 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("GET", "/ws/soporte/ticket/{id}/"): Fila(
         (4401, 101, 4404, 101, 101), (4401, 4404, 4404, 4404, 4404), tipo="ticket"
     ),
+    # --- users and teams: agents search users; admins administer them -------------------
+    ("GET", "/api/soporte/usuarios/"): Fila(AGENTE_200),
+    ("POST", "/api/soporte/usuarios/"): Fila((*ADMIN, 201), cuerpo="usuario"),
+    ("GET", "/api/soporte/usuarios/{id}/"): Fila((*ADMIN, 200), NO_EXISTE_ADMIN, tipo="usuario"),
+    ("PATCH", "/api/soporte/usuarios/{id}/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="usuario", cuerpo={"nombre": "Otro Nombre"}
+    ),
+    ("GET", "/api/soporte/equipos/"): Fila(AGENTE_200),
+    ("POST", "/api/soporte/equipos/"): Fila((*ADMIN, 201), cuerpo="equipo"),
+    ("GET", "/api/soporte/equipos/{id}/"): Fila(AGENTE_200, NO_EXISTE_AGENTE, tipo="equipo"),
+    ("PATCH", "/api/soporte/equipos/{id}/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="equipo", cuerpo={"descripcion": "Otra"}
+    ),
+    ("DELETE", "/api/soporte/equipos/{id}/"): Fila((*ADMIN, 204), NO_EXISTE_ADMIN, tipo="equipo"),
     # --- casos -----------------------------------------------------------------------------
     ("POST", "/api/soporte/casos/"): Fila(TOKEN_201, cuerpo=CASO),
     ("GET", "/api/soporte/casos/"): Fila(TOKEN_200),
@@ -292,6 +307,12 @@ class Mundo:
                 ultimo_error="550 5.1.1 no existe",
             )
             return str(envio.id)
+        if tipo == "usuario":
+            nuevo = await self.soporte.usuario(f"otro{next(self.contador)}")
+            return str(nuevo.id)
+        if tipo == "equipo":
+            equipo = await Equipo.create(nombre=f"Equipo {next(self.contador)}")
+            return str(equipo.id)
         if tipo == "plantilla":
             return "respuesta_agente"
         if tipo == "mensaje_correo":
@@ -328,6 +349,11 @@ class Mundo:
         if fila.cuerpo == "correo":
             crudo = b"From: ana@cliente.test\r\nSubject: hola\r\n\r\nHola\r\n"
             return {"data": crudo, "headers": {"Content-Type": "message/rfc822"}}
+        if fila.cuerpo == "usuario":
+            nuevo = f"creado{next(self.contador)}"
+            return {"json": {"username": nuevo, "password": "una-clave-larga-9", "rol": "AGENTE"}}
+        if fila.cuerpo == "equipo":
+            return {"json": {"nombre": f"Nuevo {next(self.contador)}", "categorias": ["PAGOS"]}}
         if fila.cuerpo == "registro":
             nuevo = f"nuevo{next(self.contador)}"
             return {"json": {"username": nuevo, "password": "una-clave-larga", "email": ""}}

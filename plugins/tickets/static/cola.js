@@ -6,6 +6,7 @@ import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, dia, h, insignia, mensajeError, opciones, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { ESTADOS, filtrosDe, prioridad } from "./comun.js";
+import { celda as celdaEquipo, llenarFiltro as llenarEquipos } from "./equipos.js";
 
 const { usuario } = await sesion;
 const form = document.getElementById("filtros");
@@ -58,6 +59,7 @@ function fila(t) {
     h("td", {}, selectorEstado),
     h("td", {}, prioridad(t.prioridad)),
     h("td", {}, agente),
+    celdaEquipo(t),
     h("td", {}, t.nivel_escalamiento > 0 ? insignia("nivel", "nivel", String(t.nivel_escalamiento)) : "0"),
     h("td", { text: dia(t.fecha_creacion) }),
   );
@@ -74,7 +76,7 @@ async function cargar({ vivo = false } = {}) {
     const foco = focoEnTabla();
     vaciar(cuerpo);
     if (!datos.results.length) {
-      cuerpo.append(h("tr", {}, h("td", { colspan: 8, class: "vacio", text: "No hay tickets con estos filtros." })));
+      cuerpo.append(h("tr", {}, h("td", { colspan: 9, class: "vacio", text: "No hay tickets con estos filtros." })));
     }
     for (const t of datos.results) cuerpo.append(fila(t));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
@@ -84,7 +86,7 @@ async function cargar({ vivo = false } = {}) {
       anunciar(datos.results);
     }
   } catch (error) {
-    vaciar(cuerpo).append(h("tr", {}, h("td", { colspan: 8, class: "form-error", text: mensajeError(error) })));
+    vaciar(cuerpo).append(h("tr", {}, h("td", { colspan: 9, class: "form-error", text: mensajeError(error) })));
   }
 }
 
@@ -128,4 +130,5 @@ const recargar = () => { pagina = 1; cargar(); };
 form.addEventListener("change", recargar);
 form.addEventListener("input", retrasar(recargar, 300));
 form.addEventListener("submit", (evento) => { evento.preventDefault(); recargar(); });
+llenarEquipos(form.elements.equipo);
 cargar();

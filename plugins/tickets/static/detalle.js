@@ -91,6 +91,7 @@ function pintar(t, anterior = null) {
     ...(t.reserva_relacionada ? dato("Reserva relacionada", `#${t.reserva_relacionada.id}`) : []),
     ...(area === "agente" ? dato("Cliente", t.cliente.nombre) : []),
     ...dato("Agente asignado", t.agente_asignado ? t.agente_asignado.nombre : "Sin asignar"),
+    ...(area === "agente" ? dato("Equipo", t.equipo ? t.equipo.nombre : "Sin equipo") : []),
     ...(t.valoracion ? dato("Valoración", `${t.valoracion.puntuacion} de 5`) : []),
   );
   for (const r of t.respuestas || []) agregarRespuesta(r);
@@ -164,6 +165,8 @@ async function cambiar(cambios, form = null) {
 
 // --- live messages from the chat plugin ----------------------------------------------------
 const refrescar = retrasar(cargar, 400);
+// Other modules of the page (equipos.js) changed the ticket: show it.
+document.addEventListener("soporte:recargar", () => cargar());
 document.addEventListener("soporte:mensaje", (evento) => {
   const m = evento.detail;
   agregar({ id: m.id, autor: m.autor, autorId: m.autor_id, rol: m.rol, mensaje: m.contenido, cuando: m.timestamp, canal: "CHAT", interna: m.interna });

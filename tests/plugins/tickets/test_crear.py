@@ -30,6 +30,7 @@ CAMPOS_TICKET = {
     "reserva_relacionada",
     "cliente",
     "agente_asignado",
+    "equipo",
     "nivel_escalamiento",
     "archivos_adjuntos",
     "valoracion",

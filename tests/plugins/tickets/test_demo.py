@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core import keys
+from core.auth import equipos
+from core.auth.models import Equipo
 from core.cli import ensure_demo_users
 from plugins.tickets.service import Estado, Respuesta, Ticket, Valoracion
 
@@ -33,9 +35,18 @@ async def test_datos_de_demo(soporte):
             ultima is None or not ultima.autor.es_agente
         )
         assert (ticket.esperando_desde is not None) == espera, ticket.asunto
+    # Two teams with the demo staff; the tickets of their categories are theirs.
+    pagos, tecnico = await Equipo.get(nombre="Pagos"), await Equipo.get(nombre="Técnico")
+    assert (pagos.categorias, tecnico.categorias) == (["PAGOS"], ["TECNICO", "RESERVAS"])
+    staff = {usuarios["agente"].id, usuarios["admin"].id}
+    assert set(await equipos.miembros(pagos.id)) == staff
+    for ticket in await Ticket.all():
+        esperado = {"PAGOS": pagos.id, "TECNICO": tecnico.id, "RESERVAS": tecnico.id}
+        assert ticket.equipo_id == esperado.get(ticket.categoria), ticket.asunto
     # Idempotent.
     await host.load_demo_data(await ensure_demo_users())
     assert await Ticket.all().count() == total
+    assert await Equipo.all().count() == 2
 
 
 async def test_la_guia_funciona_con_la_demo(soporte):
