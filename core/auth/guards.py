@@ -3,6 +3,9 @@
 Rules of the contract: a ``CLIENTE`` sees only what is theirs; ``AGENTE`` and ``ADMIN`` see
 everything; anything not visible is a 404 (never a 403, so existence does not leak). Roles rank
 ``CLIENTE < AGENTE < ADMIN``; an endpoint that requires ``AGENTE`` admits admins too.
+
+Internal notes (replies with ``interna=True``) are staff-only: :func:`can_see_notes` and
+:func:`visible_replies` are the one rule every place that shows or sends a reply applies.
 """
 
 from __future__ import annotations
@@ -48,6 +51,23 @@ def visible_or_404(usuario: Usuario, obj: Any, campo: str = "cliente_id") -> Any
     if obj is None or not can_see(usuario, getattr(obj, campo)):
         raise NotFound()
     return obj
+
+
+def can_see_notes(usuario: Usuario) -> bool:
+    """Whether ``usuario`` may read and write internal notes (agents and admins)."""
+    return usuario.es_agente
+
+
+def visible_replies(usuario: Usuario, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Restrict a queryset of replies (``Respuesta``) to those ``usuario`` may see: a customer's
+    never contains internal notes (``interna=True``); staff see them all."""
+    return queryset if can_see_notes(usuario) else queryset.filter(interna=False)
+
+
+def reply_visible(usuario: Usuario, interna: bool) -> bool:
+    """Whether ``usuario`` may be shown one reply whose ``interna`` flag is given — the
+    in-memory form of :func:`visible_replies`, for replies already loaded or in events."""
+    return not interna or can_see_notes(usuario)
 
 
 async def user_from_token(token: str | None) -> Usuario | None:

@@ -10,7 +10,7 @@ from core.events import Listener
 from core.keys import CHANNELS
 from plugins.chat import name, requires, version
 from plugins.chat.routes import SALAS, resincronizar, routes
-from plugins.chat.service import Salas, grupo, mensaje_frame
+from plugins.chat.service import Salas, grupo, grupo_personal, mensaje_frame
 from plugins.tickets import api as tickets
 from plugins.tickets.events import RespuestaCreada
 
@@ -39,6 +39,8 @@ def register_listeners(app: web.Application) -> Iterable[Listener]:
 
     async def difundir(evento: RespuestaCreada) -> None:
         respuesta = await tickets.cargar_respuesta(evento.respuesta_id)
-        await app[CHANNELS].group_send(grupo(evento.ticket_id), mensaje_frame(respuesta))
+        # An internal note goes to the staff group only: no customer socket is in it.
+        destino = grupo_personal if respuesta.interna else grupo
+        await app[CHANNELS].group_send(destino(evento.ticket_id), mensaje_frame(respuesta))
 
     return [Listener(RespuestaCreada, difundir)]

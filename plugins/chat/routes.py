@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from core.api.errors import Conflict, NotFound
 from core.api.routing import Routes, validation_errors
+from core.auth.guards import can_see_notes, reply_visible
 from core.auth.models import Usuario
 from core.keys import CHANNELS, EVENTS, SESSIONS, SETTINGS
 from core.ratelimit import allow, describe_limit
@@ -82,6 +83,10 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
     # arrives both live and in the replay is sent once (the socket's ``Entregas`` filter).
     entregas = salas.entrar(id, ws, usuario)
     await channels.group_add(grupo, ws, accept=entregas.aceptar)
+    # Staff sockets also hear the ticket's internal notes, which go to this group only.
+    personal = service.grupo_personal(id) if can_see_notes(usuario) else None
+    if personal is not None:
+        await channels.group_add(personal, ws, accept=entregas.aceptar)
     try:
         await ws.send_json(
             {
@@ -93,9 +98,9 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
             }
         )
         if query.desde is not None:  # a reconnect: everything after the last id it saw
-            replay = await tickets.historial(id, query.desde, MAX_REPLAY)
+            replay = await tickets.historial(id, query.desde, MAX_REPLAY, para=usuario)
         elif query.historial:
-            replay = await tickets.historial(id, None, query.historial)
+            replay = await tickets.historial(id, None, query.historial, para=usuario)
         else:
             replay = []
         for respuesta in replay:
@@ -103,7 +108,7 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
                 await ws.send_json(service.mensaje_frame(respuesta))
         if not replay:
             # Where a replay after a channel-layer gap would start: the ticket's latest reply.
-            ultimas = await tickets.historial(id, query.desde, 1)
+            ultimas = await tickets.historial(id, query.desde, 1, para=usuario)
             entregas.ultimo = max(entregas.ultimo, query.desde or 0, *(r.id for r in ultimas))
         if not channels.subscribed:  # joined while other processes cannot be heard
             entregas.abrir_hueco()
@@ -117,6 +122,8 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
     finally:
         sesiones.detach(ws)
         await channels.group_discard(grupo, ws)
+        if personal is not None:
+            await channels.group_discard(personal, ws)
         salas.salir(id, ws)
         if salas.sockets_de(id, usuario.id) == 0:
             await channels.group_send(
@@ -158,6 +165,13 @@ async def _conversar(
                     )
                 )
                 continue
+            if entrante.interna and not can_see_notes(usuario):
+                await ws.send_json(
+                    service.error_frame(
+                        "prohibido", "Solo los agentes pueden escribir notas internas."
+                    )
+                )
+                continue
             texto = entrante.mensaje.strip()
             if not texto:
                 await ws.send_json(service.error_frame("mensaje_vacio", "El mensaje está vacío."))
@@ -170,7 +184,14 @@ async def _conversar(
                 )
                 continue
             try:
-                await tickets.responder(bus, usuario, ticket_id, texto, canal=tickets.Canal.CHAT)
+                await tickets.responder(
+                    bus,
+                    usuario,
+                    ticket_id,
+                    texto,
+                    canal=tickets.Canal.CHAT,
+                    interna=entrante.interna,
+                )
             except Conflict as exc:
                 await ws.send_json(service.error_frame("ticket_cerrado", exc.detail))
             except NotFound:
@@ -215,7 +236,11 @@ async def resincronizar(salas: service.Salas) -> None:
         for ws, entregas in destinos:
             inicio = entregas.hueco_desde or 0
             entregas.hueco_desde = None
+            usuario = salas.usuario_de(ticket_id, ws)
             for respuesta in replay:
+                # The replay is read once for every socket: each gets only what it may see.
+                if usuario is None or not reply_visible(usuario, respuesta.interna):
+                    continue
                 if respuesta.id > inicio and entregas.registrar(respuesta.id) and not ws.closed:
                     try:
                         await ws.send_json(service.mensaje_frame(respuesta))

@@ -29,6 +29,8 @@ class MensajeEntrante(BaseModel):
     tipo: Literal["mensaje"]
     mensaje: str = Field(max_length=MAX_CARACTERES)
     timestamp: str | None = None
+    #: An internal note (agents only; a customer's gets an error frame, nothing is stored).
+    interna: bool = False
 
     @field_validator("mensaje")
     @classmethod

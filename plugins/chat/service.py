@@ -26,6 +26,12 @@ def grupo(ticket_id: int) -> str:
     return f"ticket.{ticket_id}"
 
 
+def grupo_personal(ticket_id: int) -> str:
+    """The staff-only group of a ticket: every agent/admin socket on the ticket joins it, and
+    internal notes are sent to it only (a customer's socket is never in it)."""
+    return f"ticket.{ticket_id}.personal"
+
+
 def usuario_frame(usuario: Usuario) -> dict[str, Any]:
     """How a participant is shown in frames."""
     return {"id": usuario.id, "nombre": usuario.nombre_visible, "rol": str(usuario.rol)}
@@ -43,6 +49,7 @@ def mensaje_frame(respuesta: RespuestaVista) -> dict[str, Any]:
         "contenido": respuesta.mensaje,
         "canal": str(respuesta.canal),
         "timestamp": respuesta.fecha_creacion.isoformat(),
+        "interna": respuesta.interna,
     }
 
 
@@ -133,6 +140,10 @@ class Salas:
                     del self._por_usuario[usuario.id]
             if not sala:
                 del self._por_ticket[ticket_id]
+
+    def usuario_de(self, ticket_id: int, ws: web.WebSocketResponse) -> Usuario | None:
+        """The user of one socket in a ticket's room (``None`` once it left)."""
+        return self._por_ticket.get(ticket_id, {}).get(ws)
 
     def abiertos_de(self, usuario_id: int) -> int:
         """How many sockets one user holds open in this process, over every ticket."""

@@ -75,12 +75,21 @@ def cabeceras(app: web.Application, numero: str | None) -> tuple[dict[str, str],
     return extra, hilo
 
 
+def _hilo(escrita: Escrita, valores: dict[str, Any]) -> str | None:
+    """The number whose thread the mail joins — none for a mail about an internal note: with
+    the ticket's Reply-To and threading, an agent answering it by mail would post a *public*
+    reply to the customer, quoting the note."""
+    if escrita.aviso.interna:
+        return None
+    return valores["numero"] or None
+
+
 def componer(app: web.Application, escrita: Escrita) -> Mail:
     """The mail of one notification, rendered (not queued; the preview shows it, and it is
     what :func:`encolar`'s mail becomes when the outbox sends it)."""
     valores = contexto(app, escrita)
     partes = render_mail(app, plantilla(escrita.aviso.tipo), valores)
-    extra, hilo = cabeceras(app, valores["numero"] or None)
+    extra, hilo = cabeceras(app, _hilo(escrita, valores))
     return Mail(
         to=(escrita.persona.email,),
         subject=partes.subject,
@@ -105,7 +114,7 @@ async def encolar(app: web.Application, escrita: Escrita) -> str:
     """
     valores = contexto(app, escrita)
     nombre = plantilla(escrita.aviso.tipo)
-    extra, hilo = cabeceras(app, valores["numero"] or None)
+    extra, hilo = cabeceras(app, _hilo(escrita, valores))
     numero = escrita.aviso.numero
     if numero and hilo.get("in_reply_to") is not None:
         previos = await app[PLUGINS].mail_thread_references(app, numero)

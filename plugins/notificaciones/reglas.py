@@ -10,7 +10,11 @@ receipt, by e-mail only by default). The rules (docs/api.md, "Notificaciones"):
   the automatic ABIERTO → EN_PROGRESO of an agent's reply, which ``respuesta_agente`` tells);
 - agents: ``ticket_nuevo`` (setting ``new_ticket_recipients``), ``respuesta_cliente`` (to the
   assigned agent), ``ticket_asignado`` (to the new assignee, unless they assigned themself),
-  ``ticket_escalado`` (escalamiento's level recipients, when escalamiento is enabled);
+  ``ticket_escalado`` (escalamiento's level recipients, when escalamiento is enabled),
+  ``mencion`` (an active agent/admin named ``@username`` in a note or a public reply written by
+  staff, but its author; a customer's ``@`` names nobody);
+- internal notes (``RespuestaCreada.interna``) tell nobody but the agents they mention: never
+  the customer (not even the live ``ticket`` frame), nor the assigned agent;
 - casos, when enabled: ``caso_nuevo`` (agents but its creator), ``caso_actualizado`` (its
   customer, unless they made the change);
 - admins: ``envio_fallido`` (a dead-lettered delivery of the outbox).
@@ -18,8 +22,9 @@ receipt, by e-mail only by default). The rules (docs/api.md, "Notificaciones"):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from core.auth.models import Rol, Usuario
 from core.outbox import EnvioFallido
@@ -45,12 +50,26 @@ _ROLES_AGENTE: Final = (Rol.AGENTE, Rol.ADMIN)
 
 
 def es_publica(evento: RespuestaCreada) -> bool:
-    """Whether the customer may read this reply — the one rule of "public replies only".
+    """Whether the customer may read this reply — the one rule of "public replies only": every
+    channel's reply but an internal note (``core.auth.guards.reply_visible``'s flag)."""
+    return not evento.interna
 
-    Every reply is public today (ticket and chat alike); issue 17's internal notes will be
-    the replies this answers ``False`` for.
-    """
-    return evento.canal in (tickets.Canal.TICKET.value, tickets.Canal.CHAT.value)
+
+#: ``@username`` in a text: not inside a word or an e-mail address (``ana@example.com``).
+_MENCION: Final = re.compile(r"(?<![\w.@+-])@([\w.+-]{1,150})")
+
+
+def mencionados(texto: str) -> tuple[str, ...]:
+    """The usernames ``texto`` mentions, in order and once each; a trailing ``.``/``-`` (the
+    end of a sentence) is tried both ways, since usernames may contain them."""
+    nombres: dict[str, None] = {}
+    for m in _MENCION.finditer(texto):
+        nombre = m.group(1)
+        nombres[nombre] = None
+        recortado = nombre.rstrip(".-+")
+        if recortado:
+            nombres[recortado] = None
+    return tuple(nombres)
 
 
 def url_ticket(ticket_id: int, *, agente: bool) -> str:
@@ -94,6 +113,8 @@ class DatosRespuesta:
     asunto: str
     autor_nombre: str
     mensaje: str
+    #: An internal note (staff only).
+    interna: bool = False
 
 
 async def datos_respuesta(evento: RespuestaCreada) -> DatosRespuesta | None:
@@ -108,6 +129,7 @@ async def datos_respuesta(evento: RespuestaCreada) -> DatosRespuesta | None:
             evento.asunto,
             evento.autor_nombre,
             evento.mensaje,
+            evento.interna,
         )
     par = await tickets.respuesta_con_ticket(evento.respuesta_id)
     if par is None:
@@ -121,6 +143,8 @@ async def datos_respuesta(evento: RespuestaCreada) -> DatosRespuesta | None:
         ticket.asunto,
         respuesta.autor_nombre,
         respuesta.mensaje,
+        # The stored row decides too: an event built without the flag never unmasks a note.
+        evento.interna or respuesta.interna,
     )
 
 
@@ -192,13 +216,21 @@ class Reglas:
 
     async def respuesta_creada(self, evento: RespuestaCreada) -> None:
         """A public reply by someone else tells the customer; the customer's reply tells the
-        assigned agent."""
+        assigned agent; a note tells only the agents it mentions (as staff replies do)."""
         datos = await datos_respuesta(evento)
         if datos is None:
             return
-        self.pendientes.de(evento).cliente_id = datos.cliente_id
+        pendiente = self.pendientes.de(evento)
+        if not datos.interna:
+            # The live ``ticket`` frame to the customer too: never for a note (it would tell
+            # them something happened on their ticket).
+            pendiente.cliente_id = datos.cliente_id
         contexto = {"asunto": datos.asunto, "autor": datos.autor_nombre, "respuesta": datos.mensaje}
         mensaje = f"{datos.autor_nombre}: {extracto(datos.mensaje)}"
+        if datos.interna or evento.autor_rol in AGENTES:  # a note is always by staff
+            await self._menciones(evento, datos, contexto, mensaje)
+        if datos.interna:
+            return
         if evento.autor_id == datos.cliente_id:
             agente_id = datos.agente_asignado_id
             if agente_id is None or agente_id == evento.autor_id:
@@ -229,6 +261,46 @@ class Reglas:
                 contexto=contexto,
             )
         await self._escribir(evento, aviso, quienes)
+
+    async def _menciones(
+        self,
+        evento: RespuestaCreada,
+        datos: DatosRespuesta,
+        contexto: dict[str, Any],
+        mensaje: str,
+    ) -> None:
+        """``mencion`` to each active agent/admin a staff reply or note names ``@username``
+        (its author aside). No query unless the text has an ``@``: this runs on every reply."""
+        if "@" not in datos.mensaje:
+            return
+        nombres = mencionados(datos.mensaje)
+        if not nombres:
+            return
+        # tortoise types every values_list() as tuples; flat=True returns the bare ids.
+        ids = cast(
+            "list[int]",
+            await Usuario.filter(
+                username__in=list(nombres), activo=True, rol__in=list(_ROLES_AGENTE)
+            ).values_list("id", flat=True),
+        )
+        if not ids:
+            return
+        donde = "una nota interna" if datos.interna else "una respuesta"
+        await self._escribir(
+            evento,
+            aviso_de(
+                datos.ticket_id,
+                datos.numero,
+                datos.cliente_id,
+                agente=True,
+                tipo="mencion",
+                titulo=f"{datos.autor_nombre} le mencionó en {datos.numero}",
+                mensaje=mensaje,
+                contexto={**contexto, "interna": datos.interna, "donde": donde},
+                interna=True,
+            ),
+            Destinatarios(ids=tuple(ids), excluir=(evento.autor_id,)),
+        )
 
     async def ticket_actualizado(self, evento: TicketActualizado) -> None:
         """A state change by someone else tells the customer; an assignment tells the new

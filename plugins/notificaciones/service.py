@@ -15,7 +15,8 @@ hold back the first answer, nor an answer the "resolved" mail with its rating li
 in-app notification is written every time.
 
 **Visibility**: nobody is told about what they cannot see — every recipient passes
-:func:`core.auth.guards.can_see` against the owner of the object (the ticket's customer).
+:func:`core.auth.guards.can_see` against the owner of the object (the ticket's customer), and
+an :class:`Aviso` about an internal note (``interna``) :func:`core.auth.guards.reply_visible`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from tortoise.transactions import in_transaction
 
-from core.auth.guards import can_see
+from core.auth.guards import can_see, reply_visible
 from core.auth.models import Rol, Usuario
 from core.db import placeholders
 from core.events import EventBus, UnitOfWork
@@ -93,6 +94,9 @@ class Aviso:
     propietario_id: int | None = None
     #: Extra values for the e-mail templates (the reply's text, the new state…).
     contexto: Mapping[str, Any] = field(default_factory=dict)
+    #: About an internal note (or quoting one): staff only, whatever the recipients say
+    #: (``core.auth.guards.reply_visible``).
+    interna: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,8 @@ async def escribir(
     for c in await _candidatos(conn, aviso, quienes, desde):
         if not can_see_persona(c.persona, aviso.propietario_id):
             continue
+        if not reply_visible(cast("Usuario", c.persona), aviso.interna):
+            continue  # a note's text never reaches a customer, even if a rule named one
         app, email = canales(tipo, c.guardada)
         email = email and bool(c.persona.email) and correo is not None and not c.reciente
         if app or email:

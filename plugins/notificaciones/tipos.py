@@ -1,11 +1,11 @@
 """The notification types: who may receive each, and the default preferences.
 
 Defaults (docs/api.md, "Notificaciones"): customers are mailed about everything of theirs;
-agents are mailed when a ticket is assigned to them, escalates to their level, or its customer
-replies — not for every new ticket or case (the bell is enough there). ``ticket_recibido`` is
-the receipt of the customer's own action, so by e-mail only: the actor is never told in the
-page what they just did. ``envio_fallido`` is in-app only (a mail about mail failing would
-likely fail too).
+agents are mailed when a ticket is assigned to them, escalates to their level, its customer
+replies, or someone mentions them (``@username``: ``mencion``) — not for every new ticket or
+case (the bell is enough there). ``ticket_recibido`` is the receipt of the customer's own
+action, so by e-mail only: the actor is never told in the page what they just did.
+``envio_fallido`` is in-app only (a mail about mail failing would likely fail too).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ TIPOS: Final[dict[str, Tipo]] = {
         Tipo("respuesta_cliente", Rol.AGENTE, app=True, email=True),
         Tipo("ticket_asignado", Rol.AGENTE, app=True, email=True),
         Tipo("ticket_escalado", Rol.AGENTE, app=True, email=True, plugin="escalamiento"),
+        Tipo("mencion", Rol.AGENTE, app=True, email=True),
         Tipo("caso_nuevo", Rol.AGENTE, app=True, email=False, plugin="casos"),
         Tipo("caso_actualizado", Rol.CLIENTE, app=True, email=True, plugin="casos"),
         Tipo("envio_fallido", Rol.ADMIN, app=True, email=False, con_email=False),

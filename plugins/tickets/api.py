@@ -132,6 +132,8 @@ class RespuestaVista:
     autor_nombre: str
     #: The author's role as a string (``CLIENTE``, ``AGENTE``, ``ADMIN``).
     autor_rol: str
+    #: An internal note: staff only (``core.auth.guards.reply_visible`` decides who sees it).
+    interna: bool = False
 
     @classmethod
     def de(cls, respuesta: Respuesta, autor: Usuario | None = None) -> RespuestaVista:
@@ -146,6 +148,7 @@ class RespuestaVista:
             autor_id=autor.id,
             autor_nombre=autor.nombre_visible,
             autor_rol=str(autor.rol),
+            interna=bool(respuesta.interna),
         )
 
 
@@ -174,13 +177,18 @@ async def leer(ids: Sequence[int]) -> list[TicketVista]:
     return [TicketVista.de(por_id[i]) for i in ids if i in por_id]
 
 
-async def historial(ticket_id: int, desde_id: int | None, limite: int) -> list[RespuestaVista]:
+async def historial(
+    ticket_id: int, desde_id: int | None, limite: int, *, para: Usuario | None = None
+) -> list[RespuestaVista]:
     """A ticket's messages (both channels), oldest first, in one query.
 
     With ``desde_id``, only those with ``id > desde_id`` (a reconnecting chat replays nothing
-    twice); in either case at most the last ``limite`` of them.
+    twice); in either case at most the last ``limite`` of them. ``para``: the user they are
+    shown to — a customer's never include internal notes (``core.auth.guards.
+    visible_replies``); ``None`` returns every message, notes included (staff, background).
     """
-    return [RespuestaVista.de(r) for r in await service.historial(ticket_id, desde_id, limite)]
+    filas = await service.historial(ticket_id, desde_id, limite, para)
+    return [RespuestaVista.de(r) for r in filas]
 
 
 async def cargar_respuesta(respuesta_id: int) -> RespuestaVista:
@@ -424,15 +432,20 @@ async def responder(
     mensaje: str,
     canal: Canal = Canal.TICKET,
     adjuntos: Iterable[int | Upload] = (),
+    *,
+    interna: bool = False,
 ) -> RespuestaVista:
     """``usuario`` replies on ticket ``ticket_id``, with tickets' state machine and events.
 
     A 404 unless ``usuario`` may see the ticket, a 400 for a blank ``mensaje``, a 409 on a
     CERRADO ticket. Emits ``RespuestaCreada`` (and ``TicketActualizado`` when the state
-    changed); see :mod:`plugins.tickets.service` for the automatic moves.
+    changed); see :mod:`plugins.tickets.service` for the automatic moves. ``interna``: an
+    internal note (agents only, else a 403): no state move, no clock, only ``RespuestaCreada``.
     """
     ticket = await service.obtener_visible(usuario, ticket_id)
-    respuesta = await service.responder(bus, ticket, usuario, mensaje, canal, adjuntos)
+    respuesta = await service.responder(
+        bus, ticket, usuario, mensaje, canal, adjuntos, interna=interna
+    )
     return RespuestaVista.de(respuesta, usuario)
 
 

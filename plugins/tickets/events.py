@@ -63,6 +63,9 @@ class RespuestaCreada(Event):
     autor_nombre: str = ""
     #: The reply's text.
     mensaje: str = ""
+    #: An internal note (staff only): a listener that tells a customer anything about a reply
+    #: skips it (``core.auth.guards.reply_visible``); a note changes no ticket field.
+    interna: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

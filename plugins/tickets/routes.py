@@ -88,7 +88,9 @@ async def _validar_reserva(request: web.Request, reserva_id: int, usuario: Usuar
 
 
 async def _detalle(request: web.Request, ticket_id: int) -> TicketDetalle:
-    [vista] = await service.cargar_tickets([ticket_id], con_respuestas=True)
+    # The caller's view of the conversation: a customer's has no internal notes.
+    para = current_user(request)
+    [vista] = await service.cargar_tickets([ticket_id], con_respuestas=True, para=para)
     return ticket_detalle(vista, _enlaces(request))
 
 
@@ -182,12 +184,14 @@ async def actualizar_ticket(request: web.Request, id: int, body: TicketPatch) ->
     auth=TOKEN,
     status=201,
     multipart=True,
-    errors=(409, 429),
+    errors=(403, 409, 429),
 )
 async def responder(
     request: web.Request, id: int, body: RespuestaIn, files: list[Upload]
 ) -> RespuestaOut:
-    """Reply to a ticket: form data (`mensaje`, `archivo_0`…) as the guide sends, or JSON."""
+    """Reply to a ticket: form data (`mensaje`, `archivo_0`…) as the guide sends, or JSON.
+
+    `interna: true` makes it an internal note, seen by agents only (a customer's is a 403)."""
     usuario = current_user(request)
     ticket = await service.obtener_visible(usuario, id)
     _limite_archivos(request, len(set(body.archivos_adjuntos)) + len(files))
@@ -199,6 +203,7 @@ async def responder(
         service.Canal.TICKET,
         adjuntos=[*body.archivos_adjuntos, *files],
         cuota=_cuota(request) if files else None,
+        interna=body.interna,
     )
     vista = await service.cargar_respuesta(respuesta.id)
     return respuesta_out(vista, _enlaces(request))

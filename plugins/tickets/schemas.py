@@ -93,6 +93,8 @@ class RespuestaOut(BaseModel):
     fecha_creacion: Timestamp
     canal: Canal
     archivos_adjuntos: list[AdjuntoOut]
+    #: An internal note (only agents are ever sent one).
+    interna: bool = False
 
 
 class TicketDetalle(TicketOut):
@@ -146,6 +148,9 @@ class RespuestaIn(BaseModel):
 
     mensaje: str = Field(min_length=1, max_length=10000)
     archivos_adjuntos: list[Id] = Field(default_factory=list, max_length=100)
+    interna: bool = Field(
+        False, description="An internal note, seen by agents only (a customer's is a 403)."
+    )
 
     _strip = field_validator("mensaje", mode="before")(_texto)
     _adjuntos = field_validator("archivos_adjuntos", mode="before")(_ids_de_adjuntos)
@@ -336,6 +341,7 @@ def respuesta_out(vista: RespuestaVista, url: UrlDe) -> RespuestaOut:
         fecha_creacion=r.fecha_creacion,
         canal=r.canal,
         archivos_adjuntos=[adjunto_out(a, url) for a in vista.adjuntos],
+        interna=r.interna,
     )
 
 

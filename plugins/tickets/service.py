@@ -44,7 +44,7 @@ from tortoise.transactions import in_transaction
 
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.api.fields import MAX_ID
-from core.auth.guards import visible_or_404, visible_to
+from core.auth.guards import can_see_notes, visible_or_404, visible_replies, visible_to
 from core.auth.models import Rol, Usuario
 from core.db import placeholders
 from core.events import UnitOfWork, in_unit_of_work
@@ -182,12 +182,16 @@ class TicketVista:
     respuestas: list[RespuestaVista] = field(default_factory=list)
 
 
-async def cargar_tickets(ids: Sequence[int], *, con_respuestas: bool = False) -> list[TicketVista]:
+async def cargar_tickets(
+    ids: Sequence[int], *, con_respuestas: bool = False, para: Usuario | None = None
+) -> list[TicketVista]:
     """Tickets ``ids`` in that order, with relations, in a constant number of queries.
 
     Three queries (tickets with ``cliente`` and ``agente_asignado``; their attachments; their
     ratings), a fourth with ``con_respuestas`` (replies with their authors), whatever the number
-    of tickets, replies or files. Unknown ids are skipped.
+    of tickets, replies or files. Unknown ids are skipped. ``para``: the user the replies are
+    shown to (a customer's never include internal notes: ``visible_replies``); ``None`` loads
+    them all, for staff and background use.
     """
     if not ids:
         return []
@@ -207,9 +211,10 @@ async def cargar_tickets(ids: Sequence[int], *, con_respuestas: bool = False) ->
         else:
             por_respuesta.setdefault(respuesta_id, []).append(adjunto)
     if con_respuestas:
-        respuestas = (
-            await Respuesta.filter(ticket_id__in=ids).select_related("autor").order_by("id")
-        )
+        qs = Respuesta.filter(ticket_id__in=ids)
+        if para is not None:
+            qs = visible_replies(para, qs)
+        respuestas = await qs.select_related("autor").order_by("id")
         for respuesta in respuestas:
             vistas[respuesta.ticket_id].respuestas.append(
                 RespuestaVista(respuesta, por_respuesta.get(respuesta.id, []))
@@ -231,15 +236,20 @@ async def cargar_respuesta(respuesta_id: int) -> RespuestaVista:
     return RespuestaVista(respuesta, list(adjuntos))
 
 
-async def historial(ticket_id: int, desde_id: int | None, limite: int) -> list[Respuesta]:
+async def historial(
+    ticket_id: int, desde_id: int | None, limite: int, para: Usuario | None = None
+) -> list[Respuesta]:
     """A ticket's replies (both channels), oldest first, with ``autor`` loaded.
 
     With ``desde_id``, only those with ``id > desde_id`` (a reconnecting chat replays nothing
-    twice); in either case at most the last ``limite`` of them.
+    twice); in either case at most the last ``limite`` of them. ``para``: the user they are
+    shown to (a customer's never include internal notes); ``None``: all of them.
     """
     if limite <= 0 or (desde_id is not None and desde_id >= MAX_ID):
         return []
     qs = Respuesta.filter(ticket_id=ticket_id)
+    if para is not None:
+        qs = visible_replies(para, qs)
     if desde_id is not None and desde_id > 0:
         qs = qs.filter(id__gt=desde_id)
     ultimas = await qs.order_by("-id").limit(limite).select_related("autor")
@@ -599,6 +609,8 @@ async def responder(
     canal: Canal = Canal.TICKET,
     adjuntos: Iterable[int | Upload] = (),
     cuota: Cuota | None = None,
+    *,
+    interna: bool = False,
 ) -> Respuesta:
     """Store a reply and apply the state machine in one transaction.
 
@@ -609,7 +621,14 @@ async def responder(
     author's unattached uploads and/or files just stored (the latter count against
     ``cuota``). Emits ``RespuestaCreada`` and, when
     the state changed, ``TicketActualizado``. The returned reply has ``autor`` set.
+
+    ``interna``: an internal note, staff only (a customer's is a 403). A note is part of the
+    conversation but not of the ticket's life: it changes no field of the ticket (no state
+    move, no escalation clock, no first answer, not even ``fecha_actualizacion``, which the
+    customer sees), so it emits ``RespuestaCreada(interna=True)`` and nothing else.
     """
+    if interna and not can_see_notes(autor):
+        raise Forbidden("Solo los agentes pueden escribir notas internas.")
     if not mensaje or not mensaje.strip():
         raise BadRequest("Datos inválidos.", errors={"mensaje": ["El mensaje está vacío."]})
     async with UnitOfWork(bus) as uow:
@@ -618,12 +637,19 @@ async def responder(
         if actual.estado == Estado.CERRADO:
             raise Conflict("El ticket está cerrado: no admite respuestas.")
         respuesta = await Respuesta.create(
-            ticket_id=ticket.id, autor=autor, mensaje=mensaje, canal=canal, using_db=conn
+            ticket_id=ticket.id,
+            autor=autor,
+            mensaje=mensaje,
+            canal=canal,
+            interna=interna,
+            using_db=conn,
         )
         await _vincular_adjuntos(conn, autor, adjuntos, ticket.id, respuesta.id, cuota)
         ahora = respuesta.fecha_creacion or _ahora()
-        updates: dict[str, Any] = {"fecha_actualizacion": ahora}
-        if autor.es_agente:
+        updates: dict[str, Any] = {} if interna else {"fecha_actualizacion": ahora}
+        if interna:
+            pass  # a note touches no field of the ticket (see the docstring)
+        elif autor.es_agente:
             if actual.primera_respuesta_agente is None:
                 updates["primera_respuesta_agente"] = ahora
                 updates["segundos_primera_respuesta"] = max(
@@ -637,7 +663,8 @@ async def responder(
                 updates["esperando_desde"] = ahora
             if actual.estado == Estado.RESUELTO:
                 updates["estado"] = Estado.EN_PROGRESO
-        await Ticket.filter(id=ticket.id).using_db(conn).update(**updates)
+        if updates:
+            await Ticket.filter(id=ticket.id).using_db(conn).update(**updates)
         await uow.emit(
             RespuestaCreada(
                 ticket_id=ticket.id,
@@ -653,6 +680,7 @@ async def responder(
                 autor_rol=Rol(autor.rol).value,
                 autor_nombre=autor.nombre_visible,
                 mensaje=mensaje,
+                interna=interna,
             )
         )
         if "estado" in updates:

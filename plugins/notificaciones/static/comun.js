@@ -11,6 +11,7 @@ export const TIPOS = {
   respuesta_cliente: "El cliente respondió a un ticket asignado a mí",
   ticket_asignado: "Me asignaron un ticket",
   ticket_escalado: "Un ticket escaló a mi nivel",
+  mencion: "Alguien me mencionó (@usuario)",
   caso_nuevo: "Caso nuevo",
   caso_actualizado: "Cambió un caso tuyo",
   envio_fallido: "Un envío falló definitivamente",

@@ -148,6 +148,7 @@ async def test_preferencias_por_rol_con_sus_valores_por_defecto(soporte):
         "ticket_nuevo": {"app": True, "email": False},
         "respuesta_cliente": {"app": True, "email": True},
         "ticket_asignado": {"app": True, "email": True},
+        "mencion": {"app": True, "email": True},
         "envio_fallido": {"app": True, "email": False},
     }
     for cuerpo in (

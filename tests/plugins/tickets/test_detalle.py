@@ -48,6 +48,7 @@ async def test_detalle_como_la_guia(gente):
         "fecha_creacion",
         "canal",
         "archivos_adjuntos",
+        "interna",
     }
     r = await soporte.get(url(ticket).rstrip("/"), headers=soporte.auth(carla))
     assert r.status == 200 and (await r.json())["id"] == ticket["id"]
