@@ -6,6 +6,8 @@ everything; anything not visible is a 404 (never a 403, so existence does not le
 
 Internal notes (replies with ``interna=True``) are staff-only: :func:`can_see_notes` and
 :func:`visible_replies` are the one rule every place that shows or sends a reply applies.
+Change history (:mod:`core.history`): agents see every entry; the customer who may see the
+object sees its *public* timeline only — see :func:`public_change` for which fields that is.
 """
 
 from __future__ import annotations
@@ -68,6 +70,22 @@ def reply_visible(usuario: Usuario, interna: bool) -> bool:
     """Whether ``usuario`` may be shown one reply whose ``interna`` flag is given — the
     in-memory form of :func:`visible_replies`, for replies already loaded or in events."""
     return not interna or can_see_notes(usuario)
+
+
+#: The fields whose changes the customer's timeline shows: the creation, and what the
+#: customer's own view of the object already shows and cares about (the state, the priority or
+#: urgency, the category, who is handling it — agents' names already appear on their replies).
+#: Everything else is internal: teams (how support organises itself), escalation levels,
+#: links between cases, and any field not listed here (a new field starts internal).
+PUBLIC_HISTORY_FIELDS = frozenset(
+    {"creado", "estado", "prioridad", "urgencia", "categoria", "agente_asignado"}
+)
+
+
+def public_change(entidad: str, campo: str) -> bool:
+    """Whether a history entry about ``campo`` of an ``entidad`` (``ticket``, ``caso``) is
+    shown to the customer (see :data:`PUBLIC_HISTORY_FIELDS`); the same rule for both."""
+    return campo in PUBLIC_HISTORY_FIELDS
 
 
 async def user_from_token(token: str | None) -> Usuario | None:

@@ -29,12 +29,16 @@ class TicketActualizado(Event):
     ``actor_id``: who made the change (the PATCH's caller, the reply's author); ``None`` for
     the system's own changes (an escalation level) — so that listeners never tell the actor
     about what they did themself.
+    ``canal``: where the change came from, a :class:`core.history.Canal` value — ``API`` (a
+    PATCH, a reply through ``/responder/``), ``CHAT``, ``CORREO`` (a reply by e-mail),
+    ``SISTEMA`` (escalation, assignment policies).
     """
 
     name: ClassVar[str] = "ticket_actualizado"
     ticket_id: int
     cambios: dict[str, Any] = field(default_factory=dict)
     actor_id: int | None = None
+    canal: str = "API"
 
 
 @dataclass(frozen=True, kw_only=True)

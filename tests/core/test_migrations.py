@@ -133,6 +133,7 @@ def test_core_migrations_package_is_where_the_config_says() -> None:
         "0004_salida",
         "0005_cuentas",
         "0006_equipos",
+        "0007_historial",
     ]
 
 
