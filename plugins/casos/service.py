@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.api.fields import MAX_ID
-from core.auth.guards import visible_or_404, visible_to
+from core.auth.equipos import es_miembro
+from core.auth.guards import can_see_notes, visible_or_404, visible_replies, visible_to
 from core.auth.models import Equipo, Usuario
 from core.events import EventBus, UnitOfWork
-from plugins.casos import vecinos
+from core.history import CREADO, Canal, record
 from plugins.casos.cuota import Cuota, comprobar_cuota
 from plugins.casos.events import CasoActualizado, CasoCreado, RespuestaCasoCreada
 from plugins.casos.models import (
@@ -55,8 +56,6 @@ MAX_RESERVAS = 50
 MAX_TICKETS = 50
 #: The history's entity name of a case (``core.history``).
 ENTIDAD = "caso"
-#: Fields whose changes the customer's public timeline shows; the rest are staff-only.
-CAMPOS_PUBLICOS = frozenset({"estado", "urgencia", "reservas_relacionadas"})
 #: The related rows every case read loads (one query with joins).
 RELACIONES = ("cliente_afectado", "creado_por", "agente_asignado", "equipo")
 
@@ -149,6 +148,14 @@ async def crear_caso(
         )
         caso.numero = numero_de(caso.id)
         await Caso.filter(id=caso.id).using_db(uow.connection).update(numero=caso.numero)
+        await record(
+            uow.connection,
+            entidad=ENTIDAD,
+            entidad_id=caso.id,
+            cambios={CREADO: [None, EstadoCaso.ABIERTO.value]},
+            autor_id=usuario.id,
+            canal=Canal.API,
+        )
         await uow.emit(
             CasoCreado(
                 caso_id=caso.id,
@@ -250,7 +257,7 @@ async def _validar_asignacion(
         ("agente_asignado" in cambios or "equipo" in cambios)
         and agente_id is not None
         and equipo_id is not None
-        and not await vecinos.es_miembro(agente_id, equipo_id)
+        and not await es_miembro(agente_id, equipo_id)
     ):
         errores["agente_asignado"] = [
             f"El agente {agente_id} no es miembro del equipo {equipo_id} del caso."
@@ -365,18 +372,15 @@ async def actualizar_caso(
         )
         if not cambiados:
             raise Conflict("El caso cambió mientras tanto; recárguelo y vuelva a intentarlo.")
-        for publico in (True, False):
-            grupo = {c: v for c, v in diferencias.items() if (c in CAMPOS_PUBLICOS) == publico}
-            if grupo:
-                await vecinos.record(
-                    uow.connection,
-                    entidad=ENTIDAD,
-                    entidad_id=caso.id,
-                    cambios=grupo,
-                    autor_id=agente.id,
-                    canal="API",
-                    publico=publico,
-                )
+        # Which rows the customer's timeline shows is core.auth.guards.public_change's call.
+        await record(
+            uow.connection,
+            entidad=ENTIDAD,
+            entidad_id=caso.id,
+            cambios=diferencias,
+            autor_id=agente.id,
+            canal=Canal.API,
+        )
         # The event tells the customer about estado/urgencia (notificaciones' rule words it
         # so); assignment and links are staff matters, kept in the history only.
         if {"estado", "urgencia"} & diferencias.keys():
@@ -426,7 +430,7 @@ async def conversacion(usuario: Usuario, caso_id: int) -> list[RespuestaConArchi
     """The replies of a case ``usuario`` may see (no internal note for a customer), oldest
     first, with their files (two queries)."""
     respuestas = await (
-        vecinos.visible_replies(usuario, RespuestaCaso.filter(caso_id=caso_id))
+        visible_replies(usuario, RespuestaCaso.filter(caso_id=caso_id))
         .select_related("autor")
         .order_by("id")
     )
@@ -457,7 +461,7 @@ async def responder(
     its transaction and counted against ``cuota`` (429 past it; the request's files are then
     removed by the routing layer). Callers check visibility first (:func:`obtener_caso`).
     """
-    if interna and not vecinos.can_see_notes(autor):
+    if interna and not can_see_notes(autor):
         raise Forbidden("Solo el personal de soporte puede escribir notas internas.")
     if caso.estado == EstadoCaso.CERRADO:
         raise Conflict("El caso está CERRADO y ya no admite mensajes.")

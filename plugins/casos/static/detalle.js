@@ -126,19 +126,11 @@ async function cargarHistorial() {
   } catch {
     cambios = [];
   }
-  const valor = (v) => (v === null || v === undefined || (Array.isArray(v) && !v.length) ? "—" : Array.isArray(v) ? v.join(", ") : String(v));
+  const valor = (v, nombre) => nombre || (v === null || v === undefined || (Array.isArray(v) && !v.length) ? "—" : Array.isArray(v) ? v.join(", ") : ESTADOS[v] || URGENCIAS[v] || String(v));
   for (const c of cambios) {
-    const autor = c.autor && typeof c.autor === "object" ? c.autor.nombre : c.autor || "Sistema";
-    lista.append(
-      h(
-        "li",
-        {},
-        h("span", { class: "fecha", text: fecha(c.fecha) }),
-        " ",
-        h("strong", { text: autor }),
-        `: ${CAMPOS[c.campo] || c.campo} ${valor(c.anterior)} → ${valor(c.nuevo)}`,
-      ),
-    );
+    const autor = c.autor ? c.autor.nombre : "Sistema";
+    const texto = c.campo === "creado" ? ": abrió el caso" : `: ${CAMPOS[c.campo] || c.campo} ${valor(c.anterior, c.anterior_nombre)} → ${valor(c.nuevo, c.nuevo_nombre)}`;
+    lista.append(h("li", {}, h("span", { class: "fecha", text: fecha(c.fecha) }), " ", h("strong", { text: autor }), texto));
   }
   $("caso-historial-vacio").hidden = cambios.length > 0;
 }

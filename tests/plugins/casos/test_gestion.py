@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from core.auth.models import Equipo, Rol
+from core.history import CREADO, history
+from core.history_models import Cambio
 from core.testing import started_app
-from plugins.casos import vecinos
+from plugins.casos import service
 from plugins.casos.events import CasoActualizado
 from plugins.casos.models import Caso
 from tests.plugins.casos.ayudas import URL, crear
@@ -22,22 +24,23 @@ async def _patch(soporte, usuario, caso_id, **cuerpo):
     return await soporte.patch(f"{URL}{caso_id}/", json=cuerpo, headers=soporte.auth(usuario))
 
 
-@pytest.fixture
-def historial(monkeypatch) -> list[dict[str, Any]]:
-    """Every call to the history interface (``core.history.record``), as it was made."""
-    llamadas: list[dict[str, Any]] = []
-    anterior = vecinos.record
+async def historial(caso_id: int, *, solo_publico: bool = False) -> list[dict[str, Any]]:
+    """The case's history rows after creation, as ``core.history`` stored them."""
+    return [
+        {
+            "campo": c.campo,
+            "anterior": c.anterior,
+            "nuevo": c.nuevo,
+            "autor_id": c.autor_id,
+            "canal": c.canal,
+            "publico": c.publico,
+        }
+        for c in await history("caso", caso_id, solo_publico=solo_publico)
+        if c.campo != CREADO
+    ]
 
-    async def record(conn, **datos):
-        assert conn is not None  # inside the PATCH's own transaction
-        llamadas.append(datos)
-        await anterior(conn, **datos)
 
-    monkeypatch.setattr(vecinos, "record", record)
-    return llamadas
-
-
-async def test_asignar_agente_y_equipo_y_desasignar(soporte, historial):
+async def test_asignar_agente_y_equipo_y_desasignar(soporte):
     lucia = await soporte.usuario("lucia")
     ana = await soporte.usuario("ana", Rol.AGENTE, nombre="Ana Soporte")
     beto = await soporte.usuario("beto", Rol.AGENTE)
@@ -51,15 +54,16 @@ async def test_asignar_agente_y_equipo_y_desasignar(soporte, historial):
     detalle = await r.json()
     assert detalle["agente_asignado"] == {"id": ana.id, "nombre": "Ana Soporte"}
     assert detalle["equipo"] == {"id": equipo.id, "nombre": "Pagos"}
-    assert historial == [
+    assert await historial(caso["id"]) == [
         {
-            "entidad": "caso",
-            "entidad_id": caso["id"],
-            "cambios": {"agente_asignado": [None, ana.id], "equipo": [None, equipo.id]},
+            "campo": c,
+            "anterior": None,
+            "nuevo": v,
             "autor_id": beto.id,
             "canal": "API",
-            "publico": False,
+            "publico": p,
         }
+        for c, v, p in (("agente_asignado", ana.id, True), ("equipo", equipo.id, False))
     ]
     # Assignment alone tells the customer nothing (no CasoActualizado).
     assert not [e for e in soporte.events if isinstance(e, CasoActualizado)]
@@ -74,13 +78,13 @@ async def test_asignar_agente_y_equipo_y_desasignar(soporte, historial):
     assert r.status == 200
     detalle = await r.json()
     assert detalle["agente_asignado"] is None and detalle["equipo"] is None
-    assert historial[-1]["cambios"] == {
-        "agente_asignado": [ana.id, None],
-        "equipo": [equipo.id, None],
-    }
+    assert [(h["campo"], h["anterior"], h["nuevo"]) for h in await historial(caso["id"])][2:] == [
+        ("agente_asignado", ana.id, None),
+        ("equipo", equipo.id, None),
+    ]
 
 
-async def test_asignacion_invalida_es_400_y_no_cambia_nada(soporte, historial):
+async def test_asignacion_invalida_es_400_y_no_cambia_nada(soporte):
     lucia = await soporte.usuario("lucia")
     ana = await soporte.usuario("ana", Rol.AGENTE)
     beto = await soporte.usuario("beto", Rol.AGENTE)
@@ -109,7 +113,7 @@ async def test_asignacion_invalida_es_400_y_no_cambia_nada(soporte, historial):
         assert campo in (await r.json())["errors"], cuerpo
     fila = await Caso.get(id=caso["id"])
     assert (fila.agente_asignado_id, fila.equipo_id) == (None, None)
-    assert historial == []
+    assert await historial(caso["id"]) == []
 
     # A team first, then an assignee outside it: refused; a member: accepted.
     r = await _patch(soporte, ana, caso["id"], equipo=equipo.id)
@@ -129,7 +133,7 @@ async def test_un_cliente_no_asigna(soporte):
     assert (await Caso.get(id=caso["id"])).agente_asignado_id is None
 
 
-async def test_estado_se_registra_como_publico_y_el_resto_como_interno(soporte, historial):
+async def test_cada_cambio_queda_en_el_historial(soporte):
     lucia = await soporte.usuario("lucia")
     ana = await soporte.usuario("ana", Rol.AGENTE)
     caso = await crear(soporte, lucia)
@@ -137,10 +141,14 @@ async def test_estado_se_registra_como_publico_y_el_resto_como_interno(soporte, 
         soporte, ana, caso["id"], estado="EN_INVESTIGACION", agente_asignado=ana.id, urgencia="ALTA"
     )
     assert r.status == 200
-    assert [(h["publico"], h["cambios"]) for h in historial] == [
-        (True, {"estado": ["ABIERTO", "EN_INVESTIGACION"], "urgencia": ["MEDIA", "ALTA"]}),
-        (False, {"agente_asignado": [None, ana.id]}),
+    assert sorted((h["campo"], h["anterior"], h["nuevo"]) for h in await historial(caso["id"])) == [
+        ("agente_asignado", None, ana.id),
+        ("estado", "ABIERTO", "EN_INVESTIGACION"),
+        ("urgencia", "MEDIA", "ALTA"),
     ]
+    # The customer's timeline: what core.auth.guards.public_change lets through.
+    publico = await historial(caso["id"], solo_publico=True)
+    assert {h["campo"] for h in publico} == {"agente_asignado", "estado", "urgencia"}
     [evento] = [e for e in soporte.events if isinstance(e, CasoActualizado)]
     assert evento.agente_asignado_id == ana.id
     assert evento.campos == ("agente_asignado", "estado", "urgencia")
@@ -151,18 +159,22 @@ async def test_el_historial_va_en_la_misma_transaccion(soporte, monkeypatch):
     lucia = await soporte.usuario("lucia")
     ana = await soporte.usuario("ana", Rol.AGENTE)
     caso = await crear(soporte, lucia)
+    assert [c.campo for c in await history("caso", caso["id"], solo_publico=False)] == [CREADO]
+    real = service.record
 
-    async def falla(conn, **datos):
-        raise RuntimeError("historial caído")
+    async def registra_y_falla(conn, **datos):
+        await real(conn, **datos)
+        raise RuntimeError("fallo después de escribir el historial")
 
-    monkeypatch.setattr(vecinos, "record", falla)
+    monkeypatch.setattr(service, "record", registra_y_falla)
     r = await _patch(soporte, ana, caso["id"], estado="RESUELTO")
     assert r.status == 500
-    fila = await Caso.get(id=caso["id"])
-    assert fila.estado == "ABIERTO"
+    # Both roll back together: the case and its history rows.
+    assert (await Caso.get(id=caso["id"])).estado == "ABIERTO"
+    assert await Cambio.filter(entidad="caso", entidad_id=caso["id"]).count() == 1
 
 
-async def test_tickets_relacionados(make_app, historial):
+async def test_tickets_relacionados(make_app):
     async with started_app(make_app(["casos", "tickets"])) as soporte:
         lucia = await soporte.usuario("lucia")
         martin = await soporte.usuario("martin")
@@ -199,7 +211,13 @@ async def test_tickets_relacionados(make_app, historial):
                 "estado": "ABIERTO",
             },
         ]
-        assert historial[-1]["cambios"] == {"tickets_relacionados": [[], [ids[1], ids[0]]]}
+        [cambio] = await historial(caso["id"])
+        assert (cambio["campo"], cambio["anterior"], cambio["nuevo"]) == (
+            "tickets_relacionados",
+            [],
+            [ids[1], ids[0]],
+        )
+        assert cambio["publico"] is False
         # The customer sees her own linked ticket only, never another customer's subject.
         r = await soporte.get(f"{URL}{caso['id']}/", headers=soporte.auth(lucia))
         assert [t["id"] for t in (await r.json())["tickets_relacionados"]] == [ids[0]]
@@ -222,7 +240,7 @@ async def test_tickets_relacionados_sin_el_plugin_tickets(soporte):
     assert (await r.json())["tickets_relacionados"] == []
 
 
-async def test_reservas_relacionadas_por_el_hook(make_app, historial):
+async def test_reservas_relacionadas_por_el_hook(make_app):
     reservas = ReservasDePrueba()
     async with started_app(make_app(["casos", "tickets"], extra=[reservas])) as soporte:
         lucia = await soporte.usuario("lucia")
@@ -239,14 +257,14 @@ async def test_reservas_relacionadas_por_el_hook(make_app, historial):
         r = await _patch(soporte, ana, caso["id"], reservas_relacionadas=[1, 13])
         assert r.status == 200
         assert (await r.json())["reservas_relacionadas"] == [1, 13]
-        assert historial == [
+        assert await historial(caso["id"]) == [
             {
-                "entidad": "caso",
-                "entidad_id": caso["id"],
-                "cambios": {"reservas_relacionadas": [[1], [1, 13]]},
+                "campo": "reservas_relacionadas",
+                "anterior": [1],
+                "nuevo": [1, 13],
                 "autor_id": ana.id,
                 "canal": "API",
-                "publico": True,
+                "publico": False,
             }
         ]
 
