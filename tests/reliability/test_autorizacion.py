@@ -481,7 +481,7 @@ VARIANTES_CASOS: dict[str, tuple[str, str, Fila]] = {
             (401, 403, 404, 200, 200),
             NO_EXISTE_TOKEN,
             tipo="caso",
-            cuerpo={"agente_asignado": None, "equipo": None, "tickets_relacionados": [1]},
+            cuerpo={"agente_asignado": None, "equipo": None, "tickets_relacionados": []},
         ),
     ),
 }
