@@ -14,7 +14,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from core.auth.models import Usuario
+from core.auth.models import Equipo, Usuario
 
 
 class TipoCaso(StrEnum):
@@ -74,8 +74,25 @@ class Caso(Model):
     creado_por: fields.ForeignKeyRelation[Usuario] = fields.ForeignKeyField(
         "core.Usuario", related_name="casos_creados", on_delete=fields.RESTRICT
     )
+    #: The agent in charge (an active AGENTE/ADMIN, with a team one of its members), or ``None``.
+    agente_asignado: fields.ForeignKeyNullableRelation[Usuario] = fields.ForeignKeyField(
+        "core.Usuario", related_name="casos_asignados", null=True, on_delete=fields.SET_NULL
+    )
+    agente_asignado_id: int | None
+    #: The team that follows the case, or ``None``.
+    equipo: fields.ForeignKeyNullableRelation[Equipo] = fields.ForeignKeyField(
+        "core.Equipo", related_name="casos", null=True, on_delete=fields.SET_NULL
+    )
+    equipo_id: int | None
+    #: Ids of linked tickets (validated through ``plugins.tickets.api`` when tickets is on).
+    tickets_relacionados: fields.JSONField[list[int]] = fields.JSONField(
+        default=list, db_default="[]"
+    )
     fecha_creacion = fields.DatetimeField(auto_now_add=True)
     fecha_actualizacion = fields.DatetimeField(auto_now=True)
+
+    respuestas: fields.ReverseRelation[RespuestaCaso]
+    adjuntos: fields.ReverseRelation[AdjuntoCaso]
 
     class Meta:
         table = "casos_caso"
@@ -87,10 +104,73 @@ class Caso(Model):
             Index(fields=["urgencia", "estado", "fecha_creacion"]),
             Index(fields=["estado", "fecha_creacion"]),
             Index(fields=["tipo_caso", "fecha_creacion"]),
+            # "My cases" of an agent and a team's cases, newest first.
+            Index(fields=["agente_asignado_id", "fecha_creacion"]),
+            Index(fields=["equipo_id", "fecha_creacion"]),
         )
 
     def __str__(self) -> str:
         return f"{self.numero} {self.titulo}"
 
 
-__models__ = [Caso]
+class RespuestaCaso(Model):
+    """One message of a case's conversation: a reply, or an internal note (``interna``)."""
+
+    id = fields.IntField(primary_key=True)
+    caso: fields.ForeignKeyRelation[Caso] = fields.ForeignKeyField(
+        "casos.Caso", related_name="respuestas", on_delete=fields.CASCADE
+    )
+    caso_id: int
+    # Users are deactivated, not deleted: deleting one must not erase their answers silently.
+    autor: fields.ForeignKeyRelation[Usuario] = fields.ForeignKeyField(
+        "core.Usuario", related_name="respuestas_caso", on_delete=fields.RESTRICT
+    )
+    autor_id: int
+    mensaje = fields.TextField()
+    #: An internal note: staff only, never shown to the customer (core.auth.guards decides).
+    interna = fields.BooleanField(default=False)
+    fecha_creacion = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "casos_respuesta"
+        indexes = (Index(fields=["caso_id", "id"]),)
+
+
+class AdjuntoCaso(Model):
+    """A file of a case (``respuesta`` empty) or of one of its replies.
+
+    Stored through :mod:`core.storage` like the tickets' uploads (random key, signed links);
+    rows are created with their case in one transaction, so none is ever orphaned.
+    """
+
+    id = fields.IntField(primary_key=True)
+    #: The storage key (random), never the client's file name.
+    clave = fields.CharField(max_length=64, unique=True)
+    #: The client's file name, sanitised, for display only.
+    nombre = fields.CharField(max_length=255)
+    tipo = fields.CharField(max_length=100)
+    tamano = fields.BigIntField()
+    subido_por: fields.ForeignKeyRelation[Usuario] = fields.ForeignKeyField(
+        "core.Usuario", related_name="adjuntos_caso", on_delete=fields.CASCADE
+    )
+    subido_por_id: int
+    caso: fields.ForeignKeyRelation[Caso] = fields.ForeignKeyField(
+        "casos.Caso", related_name="adjuntos", on_delete=fields.CASCADE
+    )
+    caso_id: int
+    respuesta: fields.ForeignKeyNullableRelation[RespuestaCaso] = fields.ForeignKeyField(
+        "casos.RespuestaCaso", related_name="adjuntos", null=True, on_delete=fields.CASCADE
+    )
+    respuesta_id: int | None
+    fecha_creacion = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "casos_adjunto"
+        # (subido_por, fecha_creacion): the upload quota sums one user's recent uploads.
+        indexes = (
+            Index(fields=["caso_id", "id"]),
+            Index(fields=["subido_por_id", "fecha_creacion"]),
+        )
+
+
+__models__ = [Caso, RespuestaCaso, AdjuntoCaso]

@@ -69,7 +69,8 @@ async def generate_synthetic_data(
 
 @hookimpl
 def register_pages(app: web.Application) -> Iterable[Page]:
-    """The customer's cases and new-case form; the agents' cases with the urgent list."""
+    """The customer's cases, new-case form and case page; the agents' cases with the urgent
+    list and their case page."""
     from core.pages import Page
 
     return [
@@ -81,6 +82,7 @@ def register_pages(app: web.Application) -> Iterable[Page]:
             order=40,
         ),
         Page(path="/casos/nuevo/", template="casos/nuevo.html", title="Nuevo caso"),
+        Page(path=r"/casos/{id:\d+}/", template="casos/detalle.html", title="Caso"),
         Page(
             path="/agente/casos/",
             template="casos/agente.html",
@@ -88,5 +90,11 @@ def register_pages(app: web.Application) -> Iterable[Page]:
             area="agente",
             nav="Casos",
             order=30,
+        ),
+        Page(
+            path=r"/agente/casos/{id:\d+}/",
+            template="casos/agente_detalle.html",
+            title="Caso",
+            area="agente",
         ),
     ]

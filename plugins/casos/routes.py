@@ -13,15 +13,26 @@ from core.auth.guards import current_user, has_role
 from core.auth.models import Rol
 from core.plugin_contract import await_me_maybe
 from core.ratelimit import hit
-from core.storage import base_url
+from core.storage import Upload, base_url
 from plugins.casos import service
-from plugins.casos.schemas import CasoIn, CasoOut, CasoPatch, CasoQuery
+from plugins.casos.cuota import Cuota
+from plugins.casos.schemas import (
+    CasoDetalle,
+    CasoIn,
+    CasoOut,
+    CasoPatch,
+    CasoQuery,
+    RespuestaCasoIn,
+    RespuestaCasoOut,
+    TicketRelacionado,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
     from core.auth.models import Usuario
     from core.plugins import PluginHost
+    from plugins.casos.models import AdjuntoCaso, Caso
 
 routes = Routes(tag="casos")
 
@@ -42,6 +53,63 @@ def _validador(host: PluginHost) -> Callable[[int, Usuario], Awaitable[list[str]
         return errores
 
     return validar
+
+
+def _validador_tickets(host: PluginHost) -> Callable[[Sequence[int]], Awaitable[set[int]]] | None:
+    """Which of some ticket ids exist, through ``plugins.tickets.api`` when tickets is enabled
+    (casos does not require it); else ``None``: ids are stored as given."""
+    if not host.is_enabled("tickets"):
+        return None
+
+    async def existentes(ids: Sequence[int]) -> set[int]:
+        from plugins.tickets.api import leer
+
+        return {t.id for t in await leer(ids)}
+
+    return existentes
+
+
+async def _tickets(
+    host: PluginHost, usuario: Usuario, ids: Sequence[int]
+) -> list[TicketRelacionado]:
+    """The linked tickets as ``usuario`` may see them: staff all of them, a customer only their
+    own (another customer's ticket of the same case must not leak its subject)."""
+    if not ids:
+        return []
+    if not host.is_enabled("tickets"):
+        return [TicketRelacionado(id=i) for i in ids] if usuario.es_agente else []
+    from plugins.tickets.api import leer
+
+    por_id = {t.id: t for t in await leer(ids)}
+    resultado = []
+    for i in ids:
+        vista = por_id.get(i)
+        if vista is None:
+            if usuario.es_agente:
+                resultado.append(TicketRelacionado(id=i))
+        elif usuario.es_agente or vista.cliente_id == usuario.id:
+            resultado.append(
+                TicketRelacionado(
+                    id=i, numero=vista.numero, asunto=vista.asunto, estado=str(vista.estado)
+                )
+            )
+    return resultado
+
+
+def _enlaces(request: web.Request) -> Callable[[AdjuntoCaso], str]:
+    """Signs file links against the public base URL of this request."""
+    storage = request.app[keys.STORAGE]
+    base = base_url(request)
+    return lambda a: storage.url(base, a.clave, a.nombre, a.tipo)
+
+
+async def _detalle(request: web.Request, usuario: Usuario, caso: Caso) -> CasoDetalle:
+    """The detail of a case ``usuario`` may see (its relations loaded)."""
+    respuestas = await service.conversacion(usuario, caso.id)
+    tickets = await _tickets(
+        request.app[keys.PLUGINS], usuario, list(caso.tickets_relacionados or [])
+    )
+    return CasoDetalle.completo(caso, tickets, respuestas, _enlaces(request))
 
 
 async def _cargar(ids: Sequence[int]) -> list[CasoOut]:
@@ -89,20 +157,57 @@ async def urgentes(request: web.Request) -> list[CasoOut]:
 
 
 @routes.get(r"/api/soporte/casos/{id:\d+}/", auth=TOKEN)
-async def detalle(request: web.Request, id: int) -> CasoOut:
-    """One case (its owner or an agent; anyone else gets a 404)."""
-    return CasoOut.de(await service.obtener_caso(current_user(request), id))
+async def detalle(request: web.Request, id: int) -> CasoDetalle:
+    """One case with its conversation (notes for staff only) and links (its owner or an
+    agent; anyone else gets a 404)."""
+    usuario = current_user(request)
+    return await _detalle(request, usuario, await service.obtener_caso(usuario, id))
 
 
 @routes.patch(r"/api/soporte/casos/{id:\d+}/", auth=TOKEN, errors=(403, 409))
-async def modificar(request: web.Request, id: int, body: CasoPatch) -> CasoOut:
-    """Agents change ``estado`` (by the state machine; illegal moves are 409) and ``urgencia``."""
+async def modificar(request: web.Request, id: int, body: CasoPatch) -> CasoDetalle:
+    """Agents change ``estado`` (by the state machine; illegal moves are 409), ``urgencia``,
+    the assignment (``agente_asignado``, ``equipo``) and the linked tickets and bookings."""
     usuario = current_user(request)
     # Visibility first, so a customer learns nothing about cases that are not theirs.
     caso = await service.obtener_caso(usuario, id)
     if not has_role(usuario, Rol.AGENTE):
         raise Forbidden("Solo un agente puede modificar un caso.")
+    host = request.app[keys.PLUGINS]
     caso = await service.actualizar_caso(
-        request.app[keys.EVENTS], usuario, caso, estado=body.estado, urgencia=body.urgencia
+        request.app[keys.EVENTS],
+        usuario,
+        caso,
+        estado=body.estado,
+        urgencia=body.urgencia,
+        otros=body.otros(),
+        validar_reserva=_validador(host),
+        validar_ticket=_validador_tickets(host),
     )
-    return CasoOut.de(caso)
+    return await _detalle(request, usuario, caso)
+
+
+@routes.post(
+    r"/api/soporte/casos/{id:\d+}/responder/",
+    auth=TOKEN,
+    status=201,
+    multipart=True,
+    errors=(403, 409, 429),
+)
+async def responder(
+    request: web.Request, id: int, body: RespuestaCasoIn, files: list[Upload]
+) -> RespuestaCasoOut:
+    """Answer a case (its customer or an agent): JSON, or form data with files (any field
+    names); ``interna: true`` is an internal note (agents only); a CERRADO case is a 409."""
+    usuario = current_user(request)
+    caso = await service.obtener_caso(usuario, id)
+    vista = await service.responder(
+        request.app[keys.EVENTS],
+        caso,
+        usuario,
+        body.mensaje,
+        interna=body.interna,
+        archivos=files,
+        cuota=Cuota.de(request.app[keys.SETTINGS]) if files else None,
+    )
+    return RespuestaCasoOut.de(vista, _enlaces(request))

@@ -15,11 +15,14 @@ from pydantic import (
 from core.api import PageQuery
 from core.api.fields import MAX_ID, Timestamp
 from plugins.casos.models import EstadoCaso, Impacto, TipoCaso, Urgencia
-from plugins.casos.service import MAX_RESERVAS
+from plugins.casos.service import MAX_RESERVAS, MAX_TICKETS
 
 if TYPE_CHECKING:
-    from core.auth.models import Usuario
-    from plugins.casos.models import Caso
+    from collections.abc import Callable, Sequence
+
+    from core.auth.models import Equipo, Usuario
+    from plugins.casos.models import AdjuntoCaso, Caso
+    from plugins.casos.service import RespuestaConArchivos
 
 Titulo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Descripcion = Annotated[
@@ -28,6 +31,8 @@ Descripcion = Annotated[
 # Strict: JSON numbers only (no "5", no true); bounded so no id can overflow the database.
 UsuarioId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 ReservaId = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+Mensaje = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 
 
 class CasoIn(BaseModel):
@@ -65,8 +70,44 @@ class CasoPatch(BaseModel):
 
     estado: EstadoCaso | None = None
     urgencia: Urgencia | None = None
+    agente_asignado: Id | None = Field(
+        None, description="An active AGENTE/ADMIN (with a team: a member of it); null unassigns."
+    )
+    equipo: Id | None = Field(None, description="An active team id; null: no team.")
+    tickets_relacionados: list[Id] | None = Field(
+        None, max_length=MAX_TICKETS, description="Ticket ids (each must exist)."
+    )
+    reservas_relacionadas: list[ReservaId] | None = Field(
+        None,
+        max_length=MAX_RESERVAS,
+        description="Booking ids, each new one checked by the plugins' validate_reserva hook.",
+    )
 
-    _sin_nulos = field_validator("estado", "urgencia", mode="before")(_no_nulo)
+    _sin_nulos = field_validator(
+        "estado", "urgencia", "tickets_relacionados", "reservas_relacionadas", mode="before"
+    )(_no_nulo)
+
+    def otros(self) -> dict[str, Any]:
+        """The fields besides ``estado``/``urgencia`` the client sent (``null`` included)."""
+        return {
+            campo: getattr(self, campo)
+            for campo in (
+                "agente_asignado",
+                "equipo",
+                "tickets_relacionados",
+                "reservas_relacionadas",
+            )
+            if campo in self.model_fields_set
+        }
+
+
+class RespuestaCasoIn(BaseModel):
+    """``POST /api/soporte/casos/{id}/responder/``: JSON, or form data with files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mensaje: Mensaje
+    interna: bool = Field(False, description="An internal note (agents only; a customer: 403).")
 
 
 class CasoQuery(PageQuery):
@@ -91,6 +132,73 @@ class UsuarioCaso(BaseModel):
         return cls(id=usuario.id, nombre=usuario.nombre_visible)
 
 
+class EquipoCaso(BaseModel):
+    """A team as a case shows it."""
+
+    id: int
+    nombre: str
+
+    @classmethod
+    def de(cls, equipo: Equipo | None) -> EquipoCaso | None:
+        """``{id, nombre}`` of ``equipo``, or ``None``."""
+        return None if equipo is None else cls(id=equipo.id, nombre=equipo.nombre)
+
+
+class AutorCaso(BaseModel):
+    """The author of a case's reply."""
+
+    id: int
+    nombre: str
+    rol: str
+
+
+class AdjuntoCasoOut(BaseModel):
+    """A file; ``url`` is an absolute, signed, expiring download link."""
+
+    id: int
+    nombre: str
+    tipo: str
+    tamano: int
+    url: str
+
+
+class RespuestaCasoOut(BaseModel):
+    """One message of a case's conversation (``interna``: a note, staff only)."""
+
+    id: int
+    autor: AutorCaso
+    mensaje: str
+    interna: bool
+    fecha_creacion: Timestamp
+    archivos_adjuntos: list[AdjuntoCasoOut]
+
+    @classmethod
+    def de(cls, vista: RespuestaConArchivos, url: Callable[[AdjuntoCaso], str]) -> RespuestaCasoOut:
+        """Serialise a reply whose ``autor`` is loaded, signing its files with ``url``."""
+        r = vista.respuesta
+        return cls(
+            id=r.id,
+            autor=AutorCaso(id=r.autor.id, nombre=r.autor.nombre_visible, rol=str(r.autor.rol)),
+            mensaje=r.mensaje,
+            interna=r.interna,
+            fecha_creacion=r.fecha_creacion,
+            archivos_adjuntos=[
+                AdjuntoCasoOut(id=a.id, nombre=a.nombre, tipo=a.tipo, tamano=a.tamano, url=url(a))
+                for a in vista.adjuntos
+            ],
+        )
+
+
+class TicketRelacionado(BaseModel):
+    """A linked ticket; ``numero``/``asunto``/``estado`` are null when the tickets plugin is
+    off or the ticket is gone."""
+
+    id: int
+    numero: str | None = None
+    asunto: str | None = None
+    estado: str | None = None
+
+
 class CasoOut(BaseModel):
     """The case object of the contract (lists, urgent array and detail)."""
 
@@ -105,6 +213,8 @@ class CasoOut(BaseModel):
     impacto_estimado: Impacto
     estado: EstadoCaso
     creado_por: UsuarioCaso
+    agente_asignado: UsuarioCaso | None = None
+    equipo: EquipoCaso | None = None
     fecha_creacion: Timestamp
     fecha_actualizacion: Timestamp
 
@@ -125,6 +235,36 @@ class CasoOut(BaseModel):
             impacto_estimado=caso.impacto_estimado,
             estado=caso.estado,
             creado_por=creado_por,
+            agente_asignado=UsuarioCaso.de(caso.agente_asignado),
+            equipo=EquipoCaso.de(caso.equipo),
             fecha_creacion=caso.fecha_creacion,
             fecha_actualizacion=caso.fecha_actualizacion,
+        )
+
+
+class CasoDetalle(CasoOut):
+    """``GET``/``PATCH /api/soporte/casos/{id}/``: the case with its conversation and links."""
+
+    tickets_relacionados: list[TicketRelacionado]
+    respuestas: list[RespuestaCasoOut]
+    transiciones: list[EstadoCaso] = Field(
+        description="The states the case may move to now (the state machine; [] when CERRADO)."
+    )
+
+    @classmethod
+    def completo(
+        cls,
+        caso: Caso,
+        tickets: Sequence[TicketRelacionado],
+        respuestas: Sequence[RespuestaConArchivos],
+        url: Callable[[AdjuntoCaso], str],
+    ) -> CasoDetalle:
+        """The detail of ``caso`` (relations loaded) with its visible links and replies."""
+        from plugins.casos.service import TRANSICIONES
+
+        return cls(
+            **CasoOut.de(caso).model_dump(),
+            tickets_relacionados=list(tickets),
+            respuestas=[RespuestaCasoOut.de(r, url) for r in respuestas],
+            transiciones=[e for e in EstadoCaso if e in TRANSICIONES[EstadoCaso(caso.estado)]],
         )

@@ -12,21 +12,35 @@ cases about themself, so every case a customer created names them; ownership the
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from core.api.errors import BadRequest, Conflict, NotFound
+from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.api.fields import MAX_ID
-from core.auth.guards import visible_or_404, visible_to
-from core.auth.models import Usuario
+from core.auth.equipos import es_miembro
+from core.auth.guards import can_see_notes, visible_or_404, visible_replies, visible_to
+from core.auth.models import Equipo, Usuario
 from core.events import EventBus, UnitOfWork
-from plugins.casos.events import CasoActualizado, CasoCreado
-from plugins.casos.models import Caso, EstadoCaso, Impacto, TipoCaso, Urgencia
+from core.history import CREADO, Canal, record
+from plugins.casos.cuota import Cuota, comprobar_cuota
+from plugins.casos.events import CasoActualizado, CasoCreado, RespuestaCasoCreada
+from plugins.casos.models import (
+    AdjuntoCaso,
+    Caso,
+    EstadoCaso,
+    Impacto,
+    RespuestaCaso,
+    TipoCaso,
+    Urgencia,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
 
     from tortoise.queryset import QuerySet
+
+    from core.storage import Upload
 
 #: The column that decides who owns a case (see the module docstring).
 CAMPO_PROPIETARIO = "cliente_afectado_id"
@@ -38,6 +52,12 @@ URGENCIAS_URGENTES: tuple[Urgencia, ...] = (Urgencia.CRITICA, Urgencia.ALTA)
 MAX_URGENTES = 100
 #: At most this many booking ids on one case.
 MAX_RESERVAS = 50
+#: At most this many linked tickets on one case.
+MAX_TICKETS = 50
+#: The history's entity name of a case (``core.history``).
+ENTIDAD = "caso"
+#: The related rows every case read loads (one query with joins).
+RELACIONES = ("cliente_afectado", "creado_por", "agente_asignado", "equipo")
 
 #: Allowed moves of ``estado``. ``CERRADO`` is final.
 TRANSICIONES: dict[EstadoCaso, frozenset[EstadoCaso]] = {
@@ -128,6 +148,14 @@ async def crear_caso(
         )
         caso.numero = numero_de(caso.id)
         await Caso.filter(id=caso.id).using_db(uow.connection).update(numero=caso.numero)
+        await record(
+            uow.connection,
+            entidad=ENTIDAD,
+            entidad_id=caso.id,
+            cambios={CREADO: [None, EstadoCaso.ABIERTO.value]},
+            autor_id=usuario.id,
+            canal=Canal.API,
+        )
         await uow.emit(
             CasoCreado(
                 caso_id=caso.id,
@@ -165,7 +193,7 @@ def casos_visibles(
 
 async def cargar(ids: Sequence[int]) -> list[Caso]:
     """The cases ``ids`` with their users, in that order (one query)."""
-    found = await Caso.filter(id__in=list(ids)).select_related("cliente_afectado", "creado_por")
+    found = await Caso.filter(id__in=list(ids)).select_related(*RELACIONES)
     by_id = {caso.id: caso for caso in found}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -174,7 +202,7 @@ async def obtener_caso(usuario: Usuario, caso_id: int) -> Caso:
     """Case ``caso_id`` with its users if ``usuario`` may see it; otherwise a 404."""
     if not 0 < caso_id <= MAX_ID:
         raise NotFound()
-    caso = await Caso.filter(id=caso_id).select_related("cliente_afectado", "creado_por").first()
+    caso = await Caso.filter(id=caso_id).select_related(*RELACIONES).first()
     return visible_or_404(usuario, caso, CAMPO_PROPIETARIO)
 
 
@@ -187,7 +215,7 @@ async def casos_urgentes(limite: int = MAX_URGENTES) -> list[Caso]:
             break
         resultado += (
             await Caso.filter(urgencia=urgencia, estado__in=ABIERTOS)
-            .select_related("cliente_afectado", "creado_por")
+            .select_related(*RELACIONES)
             .order_by("fecha_creacion", "id")
             .limit(restantes)
         )
@@ -207,6 +235,51 @@ def transicion_permitida(desde: EstadoCaso, hacia: EstadoCaso) -> bool:
     return desde == hacia or hacia in TRANSICIONES[EstadoCaso(desde)]
 
 
+async def _validar_asignacion(
+    caso: Caso, cambios: Mapping[str, Any], errores: dict[str, list[str]]
+) -> None:
+    """The assignee is an active agent; the team exists and is active; with both, a member."""
+    agente_id = cambios.get("agente_asignado", caso.agente_asignado_id)
+    equipo_id = cambios.get("equipo", caso.equipo_id)
+    if "agente_asignado" in cambios and agente_id is not None:
+        agente = await Usuario.get_or_none(id=agente_id)
+        if agente is None or not agente.activo or not agente.es_agente:
+            errores["agente_asignado"] = [f"El usuario {agente_id} no es un agente activo."]
+            return
+    if (
+        "equipo" in cambios
+        and equipo_id is not None
+        and not await Equipo.exists(id=equipo_id, activo=True)
+    ):
+        errores["equipo"] = [f"No existe el equipo activo {equipo_id}."]
+        return
+    if (
+        ("agente_asignado" in cambios or "equipo" in cambios)
+        and agente_id is not None
+        and equipo_id is not None
+        and not await es_miembro(agente_id, equipo_id)
+    ):
+        errores["agente_asignado"] = [
+            f"El agente {agente_id} no es miembro del equipo {equipo_id} del caso."
+        ]
+
+
+async def _validar_tickets(
+    ids: Sequence[int],
+    validar_ticket: Callable[[Sequence[int]], Awaitable[set[int]]] | None,
+    errores: dict[str, list[str]],
+) -> list[int]:
+    """Distinct ids in order, at most :data:`MAX_TICKETS`, each an existing ticket."""
+    unicos = list(dict.fromkeys(ids))
+    if len(unicos) > MAX_TICKETS:
+        errores["tickets_relacionados"] = [f"Como máximo {MAX_TICKETS} tickets."]
+    elif validar_ticket is not None and unicos:
+        existentes = await validar_ticket(unicos)
+        if faltan := [i for i in unicos if i not in existentes]:
+            errores["tickets_relacionados"] = [f"No existe el ticket {i}." for i in faltan]
+    return unicos
+
+
 async def actualizar_caso(
     bus: EventBus,
     agente: Usuario,
@@ -214,18 +287,54 @@ async def actualizar_caso(
     *,
     estado: EstadoCaso | None = None,
     urgencia: Urgencia | None = None,
+    otros: Mapping[str, Any] | None = None,
+    validar_reserva: Callable[[int, Usuario], Awaitable[list[str]]] | None = None,
+    validar_ticket: Callable[[Sequence[int]], Awaitable[set[int]]] | None = None,
 ) -> Caso:
-    """An agent changes ``estado`` and/or ``urgencia``; publishes :class:`CasoActualizado`.
+    """An agent changes a case; every change is recorded in its history (``core.history``).
 
-    Moves outside :data:`TRANSICIONES`, and any change to a CERRADO case, are a 409. Nothing
-    changed: nothing written, no event. The update is conditional on the values just read, so
-    two agents racing on one case cannot both apply a move decided on a stale state (the loser
-    gets a 409 and may retry).
+    ``estado``/``urgencia``: moves outside :data:`TRANSICIONES`, and any change to a CERRADO
+    case, are a 409; they publish :class:`CasoActualizado`. ``otros``: any of
+    ``agente_asignado`` (an active agent; with a team, one of its members), ``equipo`` (an
+    active team), ``tickets_relacionados`` (existing tickets when ``validar_ticket`` is given)
+    and ``reservas_relacionadas`` (each checked by ``validar_reserva``); objections are 400s.
+    Nothing changed: nothing written, no event. The update is conditional on the scalar
+    values just read, so two agents racing on one case cannot both apply a change decided on a
+    stale state (the loser gets a 409 and may retry).
     """
+    otros = dict(otros or {})
     antes_estado, antes_urgencia = EstadoCaso(caso.estado), Urgencia(caso.urgencia)
     nuevo_estado = EstadoCaso(estado) if estado is not None else antes_estado
     nueva_urgencia = Urgencia(urgencia) if urgencia is not None else antes_urgencia
-    if (nuevo_estado, nueva_urgencia) == (antes_estado, antes_urgencia):
+    antes: dict[str, Any] = {
+        "estado": antes_estado.value,
+        "urgencia": antes_urgencia.value,
+        "agente_asignado": caso.agente_asignado_id,
+        "equipo": caso.equipo_id,
+        "tickets_relacionados": list(caso.tickets_relacionados or []),
+        "reservas_relacionadas": list(caso.reservas_relacionadas or []),
+    }
+    errores: dict[str, list[str]] = {}
+    if "tickets_relacionados" in otros:
+        otros["tickets_relacionados"] = await _validar_tickets(
+            otros["tickets_relacionados"], validar_ticket, errores
+        )
+    if "reservas_relacionadas" in otros:
+        reservas = list(dict.fromkeys(otros["reservas_relacionadas"]))
+        otros["reservas_relacionadas"] = reservas
+        nuevas = [r for r in reservas if r not in antes["reservas_relacionadas"]]
+        if validar_reserva is not None:
+            # Only new ids are asked about: a booking accepted once stays accepted.
+            for reserva_id in nuevas:
+                for mensaje in await validar_reserva(reserva_id, agente):
+                    errores.setdefault("reservas_relacionadas", []).append(
+                        f"Reserva {reserva_id}: {mensaje}"
+                    )
+    despues = {**antes, "estado": nuevo_estado.value, "urgencia": nueva_urgencia.value, **otros}
+    diferencias = {c: [antes[c], despues[c]] for c in antes if antes[c] != despues[c]}
+    if not diferencias:
+        if errores:
+            raise BadRequest("Datos inválidos.", errors=errores)
         return caso
     if antes_estado == EstadoCaso.CERRADO:
         raise Conflict("El caso está CERRADO y ya no admite cambios.")
@@ -234,26 +343,160 @@ async def actualizar_caso(
             f"Un caso {antes_estado.value} no puede pasar a {nuevo_estado.value}.",
             errors={"estado": [f"Transición no permitida: {antes_estado} → {nuevo_estado}."]},
         )
+    await _validar_asignacion(
+        caso, {c: despues[c] for c in ("agente_asignado", "equipo") if c in diferencias}, errores
+    )
+    if errores:
+        raise BadRequest("Datos inválidos.", errors=errores)
     ahora = datetime.now(UTC)
+    columnas: dict[str, Any] = {
+        "estado": nuevo_estado,
+        "urgencia": nueva_urgencia,
+        "agente_asignado_id": despues["agente_asignado"],
+        "equipo_id": despues["equipo"],
+        "tickets_relacionados": despues["tickets_relacionados"],
+        "reservas_relacionadas": despues["reservas_relacionadas"],
+        "fecha_actualizacion": ahora,
+    }
     async with UnitOfWork(bus) as uow:
         cambiados = (
-            await Caso.filter(id=caso.id, estado=antes_estado, urgencia=antes_urgencia)
+            await Caso.filter(
+                id=caso.id,
+                estado=antes_estado,
+                urgencia=antes_urgencia,
+                agente_asignado_id=antes["agente_asignado"],
+                equipo_id=antes["equipo"],
+            )
             .using_db(uow.connection)
-            .update(estado=nuevo_estado, urgencia=nueva_urgencia, fecha_actualizacion=ahora)
+            .update(**columnas)
         )
         if not cambiados:
             raise Conflict("El caso cambió mientras tanto; recárguelo y vuelva a intentarlo.")
+        # Which rows the customer's timeline shows is core.auth.guards.public_change's call.
+        await record(
+            uow.connection,
+            entidad=ENTIDAD,
+            entidad_id=caso.id,
+            cambios=diferencias,
+            autor_id=agente.id,
+            canal=Canal.API,
+        )
+        # The event tells the customer about estado/urgencia (notificaciones' rule words it
+        # so); assignment and links are staff matters, kept in the history only.
+        if {"estado", "urgencia"} & diferencias.keys():
+            await uow.emit(
+                CasoActualizado(
+                    caso_id=caso.id,
+                    numero=caso.numero,
+                    agente_id=agente.id,
+                    estado_anterior=antes_estado.value,
+                    estado=nuevo_estado.value,
+                    urgencia_anterior=antes_urgencia.value,
+                    urgencia=nueva_urgencia.value,
+                    cliente_afectado_id=caso.cliente_afectado_id,
+                    agente_asignado_id=despues["agente_asignado"],
+                    equipo_id=despues["equipo"],
+                    campos=tuple(sorted(diferencias)),
+                )
+            )
+    for campo, valor in columnas.items():
+        setattr(caso, campo, valor)
+    # The loaded relations must follow the ids just written (the answer shows them).
+    if "agente_asignado" in diferencias:
+        caso.agente_asignado = (
+            await Usuario.get(id=despues["agente_asignado"])
+            if despues["agente_asignado"] is not None
+            else None
+        )
+    if "equipo" in diferencias:
+        caso.equipo = (
+            await Equipo.get(id=despues["equipo"]) if despues["equipo"] is not None else None
+        )
+    return caso
+
+
+# --- the conversation ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RespuestaConArchivos:
+    """A reply of a case with its author loaded and its files."""
+
+    respuesta: RespuestaCaso
+    adjuntos: list[AdjuntoCaso]
+
+
+async def conversacion(usuario: Usuario, caso_id: int) -> list[RespuestaConArchivos]:
+    """The replies of a case ``usuario`` may see (no internal note for a customer), oldest
+    first, with their files (two queries)."""
+    respuestas = await (
+        visible_replies(usuario, RespuestaCaso.filter(caso_id=caso_id))
+        .select_related("autor")
+        .order_by("id")
+    )
+    if not respuestas:
+        return []
+    ids = [r.id for r in respuestas]
+    por_respuesta: dict[int, list[AdjuntoCaso]] = {}
+    for adjunto in await AdjuntoCaso.filter(respuesta_id__in=ids).order_by("id"):
+        por_respuesta.setdefault(adjunto.respuesta_id or 0, []).append(adjunto)
+    return [RespuestaConArchivos(r, por_respuesta.get(r.id, [])) for r in respuestas]
+
+
+async def responder(
+    bus: EventBus,
+    caso: Caso,
+    autor: Usuario,
+    mensaje: str,
+    *,
+    interna: bool = False,
+    archivos: Sequence[Upload] = (),
+    cuota: Cuota | None = None,
+) -> RespuestaConArchivos:
+    """``autor`` (an agent, or the case's customer) answers the case; publishes
+    :class:`RespuestaCasoCreada`.
+
+    ``interna``: an internal note, staff only (a customer: 403). A CERRADO case takes no more
+    messages (409). ``archivos``: files just stored by the request, recorded with the reply in
+    its transaction and counted against ``cuota`` (429 past it; the request's files are then
+    removed by the routing layer). Callers check visibility first (:func:`obtener_caso`).
+    """
+    if interna and not can_see_notes(autor):
+        raise Forbidden("Solo el personal de soporte puede escribir notas internas.")
+    if caso.estado == EstadoCaso.CERRADO:
+        raise Conflict("El caso está CERRADO y ya no admite mensajes.")
+    ahora = datetime.now(UTC)
+    async with UnitOfWork(bus) as uow:
+        conn = uow.connection
+        assert conn is not None  # a UnitOfWork inside its block always has its connection
+        respuesta = await RespuestaCaso.create(
+            caso_id=caso.id, autor_id=autor.id, mensaje=mensaje, interna=interna, using_db=conn
+        )
+        adjuntos = [
+            await AdjuntoCaso.create(
+                clave=archivo.key,
+                nombre=archivo.nombre,
+                tipo=archivo.tipo,
+                tamano=archivo.tamano,
+                subido_por_id=autor.id,
+                caso_id=caso.id,
+                respuesta_id=respuesta.id,
+                using_db=conn,
+            )
+            for archivo in archivos
+        ]
+        await comprobar_cuota(conn, autor.id, cuota, [a.id for a in adjuntos])
+        await Caso.filter(id=caso.id).using_db(conn).update(fecha_actualizacion=ahora)
         await uow.emit(
-            CasoActualizado(
+            RespuestaCasoCreada(
                 caso_id=caso.id,
                 numero=caso.numero,
-                agente_id=agente.id,
-                estado_anterior=antes_estado.value,
-                estado=nuevo_estado.value,
-                urgencia_anterior=antes_urgencia.value,
-                urgencia=nueva_urgencia.value,
+                respuesta_id=respuesta.id,
+                autor_id=autor.id,
+                interna=interna,
                 cliente_afectado_id=caso.cliente_afectado_id,
             )
         )
-    caso.estado, caso.urgencia, caso.fecha_actualizacion = nuevo_estado, nueva_urgencia, ahora
-    return caso
+    respuesta.autor = autor
+    caso.fecha_actualizacion = ahora
+    return RespuestaConArchivos(respuesta, adjuntos)

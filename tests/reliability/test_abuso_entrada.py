@@ -230,7 +230,13 @@ def aceptable(campo: str, valor: str) -> bool:
     if campo in TEXTO:
         return len(valor) <= 100
     # ``0`` is a level, and "false" for the yes/no filters.
-    return valor == "0" and campo in {"nivel_escalamiento", "activa", "activas", "activo", "no_leidas"}
+    return valor == "0" and campo in {
+        "nivel_escalamiento",
+        "activa",
+        "activas",
+        "activo",
+        "no_leidas",
+    }
 
 
 async def test_giant_request_lines_and_headers_are_400(soporte: SoporteClient) -> None:

@@ -180,6 +180,10 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("PATCH", "/api/soporte/casos/{id}/"): Fila(
         (401, 403, 404, 200, 200), NO_EXISTE_TOKEN, tipo="caso", cuerpo={"urgencia": "CRITICA"}
     ),
+    # The case's customer and staff answer it; another customer: 404.
+    ("POST", "/api/soporte/casos/{id}/responder/"): Fila(
+        (401, 201, 404, 201, 201), NO_EXISTE_TOKEN, tipo="caso", cuerpo={"mensaje": "Hola"}
+    ),
     # --- faq -------------------------------------------------------------------------------
     ("GET", "/api/soporte/faqs/"): Fila(PUBLICA),
     ("GET", "/api/soporte/faqs/categorias/"): Fila(PUBLICA),
@@ -557,3 +561,45 @@ async def test_a_customer_never_reads_a_note_of_their_ticket(mundo: Mundo) -> No
         assert contenidos == ["Pública"]
     finally:
         await ws.close()
+
+
+#: Variants of the case routes by body (the table above has one row per route): an internal
+#: note is staff-only, assignment and links are the agents'.
+VARIANTES_CASOS: dict[str, tuple[str, str, Fila]] = {
+    "nota interna": (
+        "POST",
+        "/api/soporte/casos/{id}/responder/",
+        Fila(
+            (401, 403, 404, 201, 201),
+            NO_EXISTE_TOKEN,
+            tipo="caso",
+            cuerpo={"mensaje": "Nota", "interna": True},
+        ),
+    ),
+    "asignación y enlaces": (
+        "PATCH",
+        "/api/soporte/casos/{id}/",
+        Fila(
+            (401, 403, 404, 200, 200),
+            NO_EXISTE_TOKEN,
+            tipo="caso",
+            cuerpo={"agente_asignado": None, "equipo": None, "tickets_relacionados": []},
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("variante", sorted(VARIANTES_CASOS))
+async def test_case_variants(mundo: Mundo, variante: str) -> None:
+    """The case routes with the bodies that need more than a token, each caller on A's case and
+    on an unknown id (B's answer on A's case is the unknown id's)."""
+    metodo, ruta, fila = VARIANTES_CASOS[variante]
+    for objeto, estados in ((True, fila.objeto), (False, fila.desconocido)):
+        assert estados is not None
+        obtenido = []
+        for rol in ROLES:
+            valor = await mundo.objeto("caso") if objeto else str(DESCONOCIDO)
+            obtenido.append(
+                await llamar(mundo, metodo, _PARAM.sub(valor, ruta, count=1), fila, rol)
+            )
+        assert tuple(status for status, _ in obtenido) == estados, (variante, objeto)

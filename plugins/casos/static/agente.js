@@ -2,6 +2,7 @@
 import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, dia, h, mensajeError, mostrarError, opciones, paginacion, vaciar } from "/static/core/dom.js";
+import { montarBuscador } from "./buscar-usuario.js";
 import { ESTADOS, IMPACTOS, TIPOS, URGENCIAS, crearCaso } from "./comun.js";
 import { pintarUrgentes } from "./urgentes.js";
 
@@ -29,8 +30,8 @@ function fila(caso) {
   return h(
     "tr",
     { dataset: { id: caso.id } },
-    h("td", { text: caso.numero }),
-    h("td", {}, h("strong", { text: caso.titulo }), h("div", { class: "ayuda", text: caso.descripcion.slice(0, 160) })),
+    h("td", {}, h("a", { href: `/agente/casos/${caso.id}/`, text: caso.numero })),
+    h("td", {}, h("a", { href: `/agente/casos/${caso.id}/` }, h("strong", { text: caso.titulo })), h("div", { class: "ayuda", text: caso.descripcion.slice(0, 160) })),
     h("td", { text: TIPOS[caso.tipo_caso] || caso.tipo_caso }),
     h("td", {}, selector(URGENCIAS, caso.urgencia, "urgencia", "Urgencia")),
     h("td", {}, selector(ESTADOS, caso.estado, "estado", "Estado")),
@@ -60,6 +61,7 @@ function recargarTodo() {
 }
 
 const form = document.getElementById("form-caso");
+const buscador = montarBuscador(form.querySelector(".buscar-usuario"));
 form.addEventListener("submit", async (evento) => {
   evento.preventDefault();
   mostrarError(form, null);
@@ -71,7 +73,9 @@ form.addEventListener("submit", async (evento) => {
     const caso = await crearCaso(form);
     avisar(`Caso ${caso.numero} creado.`);
     form.reset();
-    recargarTodo();
+    buscador.limpiar();
+    // The new case's own page: where it is answered, assigned and moved along.
+    location.assign(`/agente/casos/${caso.id}/`);
   } catch (error) {
     mostrarError(form, error);
   }

@@ -15,7 +15,7 @@ export function tarjeta(caso) {
   return h(
     "li",
     { class: "caso-card", dataset: { id: caso.id } },
-    h("div", { class: "ticket-header" }, h("h3", { text: `#${caso.numero} - ${caso.titulo}` }), h("span", { class: "acciones" }, urgencia(caso.urgencia), estado(caso.estado))),
+    h("div", { class: "ticket-header" }, h("h3", {}, h("a", { href: `/casos/${caso.id}/`, text: `#${caso.numero} - ${caso.titulo}` })), h("span", { class: "acciones" }, urgencia(caso.urgencia), estado(caso.estado))),
     h(
       "div",
       { class: "ticket-meta" },

@@ -56,3 +56,12 @@ async def fechar(caso_id: int, cuando: datetime) -> None:
 async def poner_estado(caso_id: int, estado: str) -> None:
     """Set a case's state directly (fixtures for lists and counts, not the state machine)."""
     await Caso.filter(id=caso_id).update(estado=estado)
+
+
+#: What the detail (GET/PATCH of one case) adds to the case object of lists and creation.
+SOLO_DETALLE = frozenset({"respuestas", "tickets_relacionados", "transiciones"})
+
+
+def objeto(detalle: dict[str, Any]) -> dict[str, Any]:
+    """The case object inside a detail (its list/creation fields)."""
+    return {k: v for k, v in detalle.items() if k not in SOLO_DETALLE}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.auth.models import Rol
-from tests.plugins.casos.ayudas import URL, crear, fechar, poner_estado
+from tests.plugins.casos.ayudas import URL, crear, fechar, objeto, poner_estado
 
 pytestmark = pytest.mark.plugins("casos")
 
@@ -120,7 +120,7 @@ async def test_detalle_propietario_agente_y_ajenos(soporte):
     for nombre in ("propio", "sobre_lucia"):
         r = await soporte.get(f"{URL}{casos[nombre]['id']}/", headers=soporte.auth(lucia))
         assert r.status == 200
-        assert await r.json() == casos[nombre]
+        assert objeto(await r.json()) == casos[nombre]
     # Not hers: 404, exactly like an id that does not exist.
     for caso_id in (casos["martin"]["id"], casos["interno"]["id"], 999_999, 10**30):
         r = await soporte.get(f"{URL}{caso_id}/", headers=soporte.auth(lucia))
