@@ -10,8 +10,10 @@ here is stable within Plugin API v1, and nothing here is an ORM class:
   :class:`~plugins.tickets.api.TicketVista` and :class:`AgenteVista` s;
 - **running it** (tests, commands): :data:`REGISTRO` (the app's registry), :data:`ASIGNADOR`
   (the app's :class:`Asignador`, present when a policy is configured: ``asignar_ticket``,
-  ``barrer``), :class:`Barrido` (what a sweep did), and :func:`marcar_presentes` (record
-  agents as seen, e.g. a plugin with a presence channel of its own).
+  ``barrer``), :class:`Barrido` (what a sweep did), :data:`LATIDO` (the app's presence
+  :class:`Latido`; ``await app[LATIDO].esperar()``: the socket changes so far are recorded),
+  and :func:`marcar_presentes` (record agents as seen, e.g. a plugin with a presence channel
+  of its own).
 """
 
 from __future__ import annotations
@@ -25,15 +27,24 @@ from plugins.asignacion.politicas import (
     Registro,
     RoundRobin,
 )
-from plugins.asignacion.service import ASIGNADOR, Asignador, Barrido, marcar_presentes
+from plugins.asignacion.service import (
+    ASIGNADOR,
+    LATIDO,
+    Asignador,
+    Barrido,
+    Latido,
+    marcar_presentes,
+)
 from plugins.tickets.api import TicketVista
 
 __all__ = [
     "ASIGNADOR",
+    "LATIDO",
     "REGISTRO",
     "AgenteVista",
     "Asignador",
     "Barrido",
+    "Latido",
     "MenosAbiertos",
     "Politica",
     "PoliticaBase",

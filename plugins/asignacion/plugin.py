@@ -135,13 +135,14 @@ def register_background(app: web.Application) -> Iterable[BackgroundContext]:
 
     async def presencia(app: web.Application) -> AsyncIterator[None]:
         from core.background import running
-        from plugins.asignacion.service import Latido
+        from plugins.asignacion.service import LATIDO, Latido
 
         latido = Latido(app[keys.SESSIONS], trabajo.ajustes.presence_seconds)
+        app[LATIDO] = latido
         app[keys.SESSIONS].on_presence(latido.cambio)
         async with running(latido.bucle, name=NOMBRE_LATIDO, grace=2):
             yield
-        await latido.cerrar()
+        await latido.esperar()
 
     contextos.append(presencia)
     if trabajo.ajustes.sweep_seconds > 0:

@@ -48,6 +48,8 @@ log = logging.getLogger("soporte.asignacion")
 
 #: The application's assigner (only when a policy is configured).
 ASIGNADOR: web.AppKey[Asignador] = web.AppKey("asignacion_asignador")
+#: The application's presence heartbeat (only when a policy is configured).
+LATIDO: web.AppKey[Latido] = web.AppKey("asignacion_latido")
 
 #: Assignments are made on behalf of the system (history's channel).
 CANAL = "SISTEMA"
@@ -327,7 +329,7 @@ class Latido:
             if ids := self.agentes():
                 await self._marcar(ids)
 
-    async def cerrar(self) -> None:
-        """Let the pending marks finish (at shutdown)."""
+    async def esperar(self) -> None:
+        """Wait for the marks scheduled so far (at shutdown; tests: "the socket is seen")."""
         if self._tareas:
-            await asyncio.wait(self._tareas, timeout=5)
+            await asyncio.wait(set(self._tareas), timeout=5)
