@@ -301,6 +301,7 @@ class Latido:
         self.sesiones = sesiones
         self.periodo = max(ventana / 3, 0.05)
         self._tareas: set[asyncio.Task[None]] = set()
+        self._latido = asyncio.Event()
 
     def cambio(self, usuario_id: int, rol: str, conectado: bool) -> None:
         """The registry's presence callback: mark an agent seen, in the background."""
@@ -328,6 +329,12 @@ class Latido:
                 await asyncio.wait_for(parar.wait(), self.periodo)
             if ids := self.agentes():
                 await self._marcar(ids)
+            latido, self._latido = self._latido, asyncio.Event()
+            latido.set()
+
+    async def siguiente(self) -> None:
+        """Wait until the next periodic beat has been written (tests, diagnostics)."""
+        await self._latido.wait()
 
     async def esperar(self) -> None:
         """Wait for the marks scheduled so far (at shutdown; tests: "the socket is seen")."""

@@ -19,12 +19,9 @@ from plugins.tickets.events import TicketActualizado
 from plugins.tickets.models import Ticket
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from core.auth.models import Usuario
     from core.testing import SoporteClient
 
-Arrancar = "Callable[..., Awaitable[SoporteClient]]"
 TICKET = {"asunto": "No puedo pagar", "descripcion": "La tarjeta falla", "categoria": "PAGOS"}
 
 
@@ -199,8 +196,8 @@ async def test_el_latido_refresca_la_presencia_mientras_el_socket_sigue_abierto(
     primero = (await Presencia.get(usuario_id=ana.id)).visto
     # The heartbeat (every 0.1 s here) moves `visto` while the socket stays open.
     async with asyncio.timeout(5):
-        while (await Presencia.get(usuario_id=ana.id)).visto <= primero:
-            await asyncio.sleep(0.05)
+        await s.app[LATIDO].siguiente()
+    assert (await Presencia.get(usuario_id=ana.id)).visto > primero
     await ws.close()
 
 
