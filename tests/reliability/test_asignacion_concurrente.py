@@ -21,6 +21,9 @@ from plugins.tickets.models import Ticket
 
 PLUGINS = ["tickets", "asignacion"]
 TICKETS = 1000
+#: On PostgreSQL (CI's second run) fewer: the 1,000 there are tests/scaleout's, with two real
+#: processes; this one keeps the suite's time in budget.
+TICKETS_POSTGRES = 300
 TICKET = {"asunto": "No puedo pagar", "descripcion": "La tarjeta falla", "categoria": "PAGOS"}
 
 
@@ -31,8 +34,10 @@ async def test_mil_tickets_en_dos_apps_se_asignan_una_vez_y_por_igual(
         "plugin_settings": {"asignacion": {"policy": "round_robin", "sweep_seconds": 0}},
         "rate_tickets": "100000/minute",
     }
+    total = TICKETS_POSTGRES
     if soporte_database_url.startswith("sqlite"):  # one file for both (memory is per app)
         ajustes["database_url"] = f"sqlite://{tmp_path / 'compartida.db'}"
+        total = TICKETS
     uno = await start_app(PLUGINS, **ajustes)
     dos = await start_app(PLUGINS, **ajustes)
     agentes = [await uno.usuario(n, Rol.AGENTE) for n in ("ana", "beto", "carla", "dario")]
@@ -56,11 +61,11 @@ async def test_mil_tickets_en_dos_apps_se_asignan_una_vez_y_por_igual(
                 hechos += (await app.app[ASIGNADOR].barrer()).asignados
         return hechos
 
-    *ids, _ = await asyncio.gather(*(crear(i) for i in range(TICKETS)), barrer())
+    *ids, _ = await asyncio.gather(*(crear(i) for i in range(total)), barrer())
     await asyncio.gather(uno.app[ASIGNADOR].barrer(), dos.app[ASIGNADOR].barrer())
 
     por_ticket = dict(await Ticket.filter(id__in=ids).values_list("id", "agente_asignado_id"))
-    assert len(por_ticket) == TICKETS and None not in por_ticket.values()
+    assert len(por_ticket) == total and None not in por_ticket.values()
     reparto = Counter(por_ticket.values())
     assert set(reparto) == {a.id for a in agentes}
     assert max(reparto.values()) - min(reparto.values()) <= 1, reparto
