@@ -24,7 +24,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aiohttp import web
 from tortoise.exceptions import IntegrityError
@@ -65,19 +65,26 @@ async def miembros_de(equipo_id: int) -> list[int]:
         equipo = await Equipo.get_or_none(id=equipo_id, activo=True)
         if equipo is None:
             return []
-        ids = await equipo.miembros.filter(
-            activo=True, rol__in=[Rol.AGENTE, Rol.ADMIN]
-        ).values_list("id", flat=True)
-        return sorted(int(i) for i in ids)
+        ids = cast(
+            "list[int]",
+            await equipo.miembros.filter(activo=True, rol__in=[Rol.AGENTE, Rol.ADMIN]).values_list(
+                "id", flat=True
+            ),
+        )
+        return sorted(ids)
     return list(await equipos.miembros(equipo_id))
 
 
 async def agentes_activos() -> list[int]:
     """Every active AGENTE/ADMIN, by id."""
-    ids = await Usuario.filter(activo=True, rol__in=[Rol.AGENTE, Rol.ADMIN]).values_list(
-        "id", flat=True
+    # tortoise types every values_list() as tuples; flat=True returns the bare ids.
+    ids = cast(
+        "list[int]",
+        await Usuario.filter(activo=True, rol__in=[Rol.AGENTE, Rol.ADMIN]).values_list(
+            "id", flat=True
+        ),
     )
-    return sorted(int(i) for i in ids)
+    return sorted(ids)
 
 
 def en_turno(horario: Any, ahora: datetime) -> bool:
@@ -96,10 +103,13 @@ async def presentes(ids: Iterable[int], ahora: datetime, ventana: timedelta) -> 
     lista = list(ids)
     if not lista:
         return set()
-    vistos = await Presencia.filter(usuario_id__in=lista, visto__gte=ahora - ventana).values_list(
-        "usuario_id", flat=True
+    vistos = cast(
+        "list[int]",
+        await Presencia.filter(usuario_id__in=lista, visto__gte=ahora - ventana).values_list(
+            "usuario_id", flat=True
+        ),
     )
-    return {int(i) for i in vistos}
+    return set(vistos)
 
 
 async def marcar_presentes(ids: Iterable[int], ahora: datetime | None = None) -> None:
@@ -272,7 +282,7 @@ class Asignador:
         if self.ajustes.reassign_off_shift:
             fuera = await self.fuera_de_turno(ahora)
             if fuera:
-                async for lote in tickets.candidatos(tickets.Criterios(agentes=fuera)):
+                async for lote in tickets.candidatos(tickets.Criterios(agentes=tuple(fuera))):
                     for ticket in lote:
                         anterior = ticket.agente_asignado_id
                         if await self._asignar(ticket, ahora, anterior=anterior) is not None:
