@@ -35,6 +35,7 @@ from core.auth.guards import enforce_access
 from core.auth.middleware import OWN_CREDENTIALS, auth_middleware
 from core.auth.passwords import PasswordHashing
 from core.auth.routes import routes as auth_routes
+from core.auth.usuarios_routes import routes as usuarios_routes
 from core.db import Database, activate, database_ctx, db_middleware, tortoise_config
 from core.events import EventBus
 from core.keyring import LINKS, Keyring
@@ -305,7 +306,7 @@ def create_app(
     # Mails render through the same templates, with the override folder first.
     setup_mail_templates(app, env)
 
-    core_routes = (*system.routes, *auth_routes, *envios.routes)
+    core_routes = (*system.routes, *auth_routes, *usuarios_routes, *envios.routes)
     endpoints: list[tuple[str, Endpoint]] = [("core", e) for e in core_routes]
     endpoints += host.routes(app)
     app[keys.ENDPOINTS] = endpoints

@@ -147,6 +147,8 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("GET", "/ws/soporte/ticket/{id}/"): Fila(
         (4401, 101, 4404, 101, 101), (4401, 4404, 4404, 4404, 4404), tipo="ticket"
     ),
+    # --- users and teams: agents search users; admins administer them -------------------
+    ("GET", "/api/soporte/usuarios/"): Fila(AGENTE_200),
     # --- casos -----------------------------------------------------------------------------
     ("POST", "/api/soporte/casos/"): Fila(TOKEN_201, cuerpo=CASO),
     ("GET", "/api/soporte/casos/"): Fila(TOKEN_200),
