@@ -30,6 +30,7 @@ from aiohttp import web
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
+from core.auth import equipos
 from core.auth.models import Rol, Usuario
 from core.events import UnitOfWork
 from core.plugin_contract import await_me_maybe
@@ -57,21 +58,6 @@ CANAL = "SISTEMA"
 
 async def miembros_de(equipo_id: int) -> list[int]:
     """The active AGENTE/ADMIN members of an active team (``core.auth.equipos.miembros``)."""
-    try:
-        from core.auth import equipos  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # before the teams module lands: the same query on the models
-        from core.auth.models import Equipo
-
-        equipo = await Equipo.get_or_none(id=equipo_id, activo=True)
-        if equipo is None:
-            return []
-        ids = cast(
-            "list[int]",
-            await equipo.miembros.filter(activo=True, rol__in=[Rol.AGENTE, Rol.ADMIN]).values_list(
-                "id", flat=True
-            ),
-        )
-        return sorted(ids)
     return list(await equipos.miembros(equipo_id))
 
 
