@@ -25,16 +25,16 @@ CONTADOR_ID = 1
 
 
 class AgenteAsignacion(Model):
-    """An agent's assignment settings and round-robin state (created on first need)."""
+    """Assignment settings and round-robin state of one agent (created on first need)."""
 
     id = fields.IntField(primary_key=True)
     usuario: Any = fields.OneToOneField(
         "core.Usuario", on_delete=fields.CASCADE, related_name=False
     )
     usuario_id: int
-    #: Most open tickets assigned automatically (``None``: the plugin's ``capacity``).
+    #: Most open tickets assigned automatically (``None``: the ``capacity`` setting).
     capacidad = fields.IntField(null=True)
-    #: The shift (:class:`plugins.asignacion.turnos.Turno` stored form); ``None``: always.
+    #: The shift (:class:`plugins.asignacion.turnos.Turno` stored form), ``None`` for always.
     horario: Any = fields.JSONField(null=True)
     #: ``False``: never assigned automatically.
     activo = fields.BooleanField(default=True)

@@ -41,14 +41,14 @@ class Migration(migrations.Migration):
                     "capacidad",
                     fields.IntField(
                         null=True,
-                        description="Most open tickets assigned automatically (``None``: the plugin's ``capacity``).",
+                        description="Most open tickets assigned automatically (``None``: the ``capacity`` setting).",
                     ),
                 ),
                 (
                     "horario",
                     fields.JSONField(
                         null=True,
-                        description="The shift (:class:`plugins.asignacion.turnos.Turno` stored form); ``None``: always.",
+                        description="The shift (:class:`plugins.asignacion.turnos.Turno` stored form), ``None`` for always.",
                         encoder=functools.partial(dumps, separators=(",", ":")),
                         decoder=loads,
                     ),
@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
                 "table": "asignacion_agente",
                 "app": "asignacion",
                 "pk_attr": "id",
-                "table_description": "An agent's assignment settings and round-robin state (created on first need).",
+                "table_description": "Assignment settings and round-robin state of one agent (created on first need).",
             },
             bases=["Model"],
         ),
