@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml $(wildcard examples/*/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,scale]' -e examples/soporte-politica-sin-asignar \
-		-e examples/soporte-escalamiento-vip
+		-e examples/soporte-escalamiento-vip -e examples/soporte-asignacion-especialistas
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -64,7 +64,8 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy core plugins examples/soporte-escalamiento-vip/soporte_escalamiento_vip \
-		examples/soporte-politica-sin-asignar/soporte_politica_sin_asignar
+		examples/soporte-politica-sin-asignar/soporte_politica_sin_asignar \
+		examples/soporte-asignacion-especialistas/soporte_asignacion_especialistas
 
 format: install
 	$(BIN)/ruff format .

@@ -15,12 +15,19 @@ registry acts on. Where no message reaches — a command run without Redis, a ro
 Redis away — each process checks its sockets' tokens every ``session_check_seconds`` with one
 query, and closes those whose token is gone, expired or whose user is inactive. Nothing is
 checked per frame.
+
+Presence: the registry also knows who has a socket open in this process. A plugin that needs it
+(``asignacion``: assign only to agents present) calls :meth:`SessionRegistry.on_presence` at
+start-up — its callback hears a user's first socket here open and their last one close — and
+reads :meth:`SessionRegistry.present` (user id → role) for a periodic heartbeat of its own;
+across processes it keeps its own record (a row per user, refreshed by each process).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -75,6 +82,12 @@ class _Session:
     token_hash: str
     expires: datetime
     timer: asyncio.TimerHandle | None = field(default=None, repr=False)
+    #: The user's role (``CLIENTE``, ``AGENTE``, ``ADMIN``) when known, for presence.
+    rol: str = ""
+
+
+#: A presence callback: ``(user_id, rol, conectado)``; sync, called on the event loop.
+PresenceCallback = Callable[[int, str, bool], None]
 
 
 async def _slow_down_refusals(request: web.Request) -> None:
@@ -102,6 +115,10 @@ class SessionRegistry:
         self.check_seconds = check_seconds
         self._sessions: dict[web.WebSocketResponse, _Session] = {}
         self._closing: set[asyncio.Task[None]] = set()
+        self._presence: list[PresenceCallback] = []
+        #: Open sockets per user in this process (presence), and each user's role.
+        self._per_user: dict[int, int] = {}
+        self._roles: dict[int, str] = {}
         channels.on_control(self._on_control)
         # Messages may have been lost while Redis was away: check the tokens once it is back.
         channels.on_gap(lost=lambda: None, restored=self.check)
@@ -121,26 +138,64 @@ class SessionRegistry:
             await socket.close(code=CLOSE_UNAUTHENTICATED, message=REASON_BAD_TOKEN)
             return None
         usuario, expires = found
-        self.attach(socket, usuario.id, hash_token(token), expires)
+        self.attach(socket, usuario.id, hash_token(token), expires, rol=str(usuario.rol))
         return usuario
 
     def attach(
-        self, socket: web.WebSocketResponse, user_id: int, token_hash: str, expires: datetime
+        self,
+        socket: web.WebSocketResponse,
+        user_id: int,
+        token_hash: str,
+        expires: datetime,
+        *,
+        rol: str = "",
     ) -> None:
         """Follow ``socket``'s session (for handlers that authenticate by themselves)."""
         self.detach(socket)
-        session = _Session(user_id, token_hash, expires)
+        session = _Session(user_id, token_hash, expires, rol=rol)
         delay = (expires - datetime.now(UTC)).total_seconds()
         loop = asyncio.get_running_loop()
         # A timer at the expiry, not a poll: the socket closes the moment its token dies.
         session.timer = loop.call_later(max(delay, 0.0), self._end_local, [socket])
         self._sessions[socket] = session
+        self._per_user[user_id] = self._per_user.get(user_id, 0) + 1
+        if self._per_user[user_id] == 1:
+            self._roles[user_id] = rol
+            self._tell_presence(user_id, rol, True)
 
     def detach(self, socket: web.WebSocketResponse) -> None:
         """Stop following ``socket`` (safe twice)."""
         session = self._sessions.pop(socket, None)
-        if session is not None and session.timer is not None:
+        if session is None:
+            return
+        if session.timer is not None:
             session.timer.cancel()
+        left = self._per_user.get(session.user_id, 1) - 1
+        if left > 0:
+            self._per_user[session.user_id] = left
+        else:
+            self._per_user.pop(session.user_id, None)
+            self._roles.pop(session.user_id, None)
+            self._tell_presence(session.user_id, session.rol, False)
+
+    # --- presence ------------------------------------------------------------------------------
+
+    def on_presence(self, callback: PresenceCallback) -> None:
+        """Call ``callback(user_id, rol, conectado)`` when a user's first socket in this process
+        opens (``True``) and their last one closes (``False``). Sync and quick: schedule any
+        I/O. A failing callback is logged."""
+        self._presence.append(callback)
+
+    def present(self) -> dict[int, str]:
+        """The users with a socket open in this process, with their role."""
+        return dict(self._roles)
+
+    def _tell_presence(self, user_id: int, rol: str, connected: bool) -> None:
+        for callback in self._presence:
+            try:
+                callback(user_id, rol, connected)
+            except Exception:
+                log.exception("presence callback %r failed", callback)
 
     def __len__(self) -> int:
         return len(self._sessions)

@@ -12,6 +12,7 @@ test_boundaries.py`` fails on such an import). Everything here is stable within 
   :func:`cargar_respuesta`, :func:`respuesta_con_ticket`, :func:`candidatos` (by
   :class:`Criterios`, in batches), :func:`contar`, :func:`escalados`, :func:`ultimo_id`;
 - **commands**: :func:`crear` (a new ticket, validated as the REST route validates it),
+  :func:`asignar` (automatic assignment, a conditional update),
   :func:`responder` (a reply, with the state machine), :func:`subir_nivel` (an
   escalation level, inside the caller's unit of work), :func:`fijar_niveles` (bulk synthetic
   data only).
@@ -27,6 +28,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
+
+from tortoise.functions import Count
 
 from core.db import placeholders
 from core.history import Canal as HistoryCanal
@@ -54,6 +57,8 @@ __all__ = [
     "Prioridad",
     "RespuestaVista",
     "TicketVista",
+    "abiertos_por_agente",
+    "asignar",
     "candidatos",
     "cargar_respuesta",
     "contar",
@@ -279,6 +284,8 @@ class Criterios:
     clientes: tuple[str, ...] | None = None
     #: Only tickets at this escalation level or above.
     nivel_minimo: int | None = None
+    #: Only tickets assigned to these agents (by id).
+    agentes: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         # Accept any iterable of values or enum members; store normalised tuples.
@@ -287,6 +294,7 @@ class Criterios:
             ("prioridades", Prioridad),
             ("categorias", Categoria),
             ("clientes", str),
+            ("agentes", int),
         ):
             object.__setattr__(self, nombre, _a_tupla(getattr(self, nombre), tipo))
 
@@ -334,6 +342,8 @@ def _consulta(criterios: Criterios) -> QuerySet[Ticket]:
         qs = qs.filter(cliente__username__in=list(criterios.clientes))
     if criterios.nivel_minimo is not None:
         qs = qs.filter(nivel_escalamiento__gte=criterios.nivel_minimo)
+    if criterios.agentes is not None:
+        qs = qs.filter(agente_asignado_id__in=list(criterios.agentes))
     return qs
 
 
@@ -359,6 +369,25 @@ async def candidatos(criterios: Criterios, lote: int = LOTE) -> AsyncIterator[li
 async def contar(criterios: Criterios) -> int:
     """How many tickets match ``criterios`` (one ``COUNT``, served by the criteria's index)."""
     return await _consulta(criterios).count()
+
+
+async def abiertos_por_agente(agentes: Sequence[int], *, conn: Any = None) -> dict[int, int]:
+    """How many open tickets each of ``agentes`` is assigned (every id present, ``0`` for
+    none), in one grouped query on ``conn`` (the caller's transaction, if given) — served by
+    the ``(agente_asignado_id, fecha_creacion)`` index."""
+    cuentas = dict.fromkeys(agentes, 0)
+    if not cuentas:
+        return cuentas
+    filas = (
+        await Ticket.filter(agente_asignado_id__in=list(cuentas), estado__in=list(ESTADOS_ABIERTOS))
+        .using_db(conn)
+        .group_by("agente_asignado_id")
+        .annotate(n=Count("id"))
+        .values_list("agente_asignado_id", "n")
+    )
+    for agente, n in filas:
+        cuentas[int(agente)] = int(n)
+    return cuentas
 
 
 async def escalados(limite: int, *, desempate: str | None = None) -> list[TicketVista]:
@@ -526,6 +555,61 @@ async def subir_nivel(
             )
         )
     return NivelSubido(vista, anterior, max(anterior, nivel))
+
+
+async def asignar(
+    app_or_bus: Any,
+    ticket_id: int,
+    agente_id: int,
+    *,
+    solo_si_libre: bool,
+    anterior: int | None = None,
+    canal: str = "SISTEMA",
+) -> bool:
+    """Assign open ticket ``ticket_id`` to ``agente_id`` on behalf of the system; whether it
+    changed. For automatic assignment (the ``asignacion`` plugin's policies), not for people
+    (they ``PATCH agente_asignado``, with its checks).
+
+    One conditional ``UPDATE`` in a unit of work — only an open ticket; with ``solo_si_libre``
+    only while nobody is assigned (``agente_asignado_id IS NULL``); with ``anterior`` only
+    while that agent still is — so that however many processes try at once, one wins and the
+    others get ``False``. Emits ``TicketActualizado`` ``{"agente_asignado": [antes, agente]}``
+    with ``actor_id=None`` (history and notifications see it). Inside the caller's unit of
+    work when there is one (a savepoint: its events wait for the caller's commit).
+    ``canal``: where the change came from, recorded in the history (``SISTEMA``).
+    """
+    from core import keys
+    from core.events import UnitOfWork
+
+    bus = app_or_bus[keys.EVENTS] if not hasattr(app_or_bus, "publish") else app_or_bus
+    async with UnitOfWork(bus) as uow:
+        filtro = Ticket.filter(id=ticket_id, estado__in=list(ESTADOS_ABIERTOS)).using_db(
+            uow.connection
+        )
+        if solo_si_libre:
+            antes: int | None = None
+            filtro = filtro.filter(agente_asignado_id=None)
+        elif anterior is not None:
+            antes = anterior
+            filtro = filtro.filter(agente_asignado_id=anterior)
+        else:
+            fila = await filtro.select_for_update().first()
+            if fila is None:
+                return False
+            antes = fila.agente_asignado_id
+        if antes == agente_id:
+            return False
+        cambiados = await filtro.update(
+            agente_asignado_id=agente_id, fecha_actualizacion=datetime.now(UTC)
+        )
+        if not cambiados:
+            return False
+        await uow.emit(
+            TicketActualizado(
+                ticket_id=ticket_id, cambios={"agente_asignado": [antes, agente_id]}, canal=canal
+            )
+        )
+    return True
 
 
 async def fijar_niveles(conn: Any, niveles: Iterable[tuple[int, int]]) -> None:

@@ -29,7 +29,16 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 API_MD = ROOT / "docs" / "api.md"
 CHAT = ROOT / "plugins" / "chat"
-BUILT_IN = ("tickets", "chat", "faq", "casos", "escalamiento", "notificaciones", "correo")
+BUILT_IN = (
+    "tickets",
+    "chat",
+    "faq",
+    "casos",
+    "escalamiento",
+    "notificaciones",
+    "correo",
+    "asignacion",
+)
 
 _METHODS = "GET|POST|PUT|PATCH|DELETE"
 #: ``### GET /api/soporte/tickets/{id}/`` — a route's section heading.

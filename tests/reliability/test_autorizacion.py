@@ -213,6 +213,14 @@ MATRIZ: dict[tuple[str, str], Fila] = {
         AGENTE_200, NO_EXISTE_AGENTE, tipo="alerta"
     ),
     ("GET", "/api/soporte/escalamiento/politicas/"): Fila(AGENTE_200),
+    # --- asignacion: per-agent settings are the admins'; the policy list, every agent's ----
+    ("GET", "/api/soporte/asignacion/agentes/{id}/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="agente"
+    ),
+    ("PATCH", "/api/soporte/asignacion/agentes/{id}/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="agente", cuerpo={"capacidad": 3}
+    ),
+    ("GET", "/api/soporte/asignacion/politicas/"): Fila(AGENTE_200),
     # --- notificaciones: a notification is its recipient's alone (agents included: 404) ---
     ("GET", "/api/soporte/notificaciones/"): Fila(TOKEN_200),
     ("POST", "/api/soporte/notificaciones/{id}/leer/"): Fila(
@@ -319,6 +327,9 @@ class Mundo:
             return str(equipo.id)
         if tipo == "plantilla":
             return "respuesta_agente"
+        if tipo == "agente":
+            assert agente is not None
+            return str(agente.id)
         if tipo == "mensaje_correo":
             # A quarantined message (the processor leaves it alone; an admin may reprocess).
             mensaje = await MensajeCorreo.create(

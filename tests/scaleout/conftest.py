@@ -37,8 +37,10 @@ _HERE = Path(__file__).parent
 
 def _missing(module: str) -> str | None:
     """Why the tests of ``module`` cannot run here (``None``: they run). Every module needs the
-    Redis (the outbox one only a PostgreSQL); the two-process one a PostgreSQL too."""
-    if module == "test_dos_procesos.py" and not (_REDIS and _POSTGRES):
+    Redis (the outbox one only a PostgreSQL); the two-process ones a PostgreSQL too."""
+    if module in ("test_dos_procesos.py", "test_asignacion_dos_procesos.py") and not (
+        _REDIS and _POSTGRES
+    ):
         return _NEEDS_BOTH
     if module == "test_outbox_postgres.py":
         return None if _POSTGRES else _NEEDS_POSTGRES
