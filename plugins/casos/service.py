@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.api.fields import MAX_ID
 from core.auth.equipos import es_miembro
-from core.auth.guards import can_see_notes, visible_or_404, visible_replies, visible_to
+from core.auth.guards import (
+    can_see_notes,
+    visible_in_teams_or_404,
+    visible_replies,
+    visible_to,
+)
 from core.auth.models import Equipo, Usuario
 from core.events import EventBus, UnitOfWork
 from core.history import CREADO, Canal, record
@@ -181,7 +186,13 @@ def casos_visibles(
     estado: EstadoCaso | None = None,
 ) -> QuerySet[Caso]:
     """The cases ``usuario`` may see, filtered, newest first (each filter ``None``: any)."""
-    qs = visible_to(usuario, Caso.all(), CAMPO_PROPIETARIO)
+    qs = visible_to(
+        usuario,
+        Caso.all(),
+        CAMPO_PROPIETARIO,
+        campo_equipo="equipo_id",
+        campo_agente="agente_asignado_id",
+    )
     if tipo_caso is not None:
         qs = qs.filter(tipo_caso=tipo_caso)
     if urgencia is not None:
@@ -203,7 +214,7 @@ async def obtener_caso(usuario: Usuario, caso_id: int) -> Caso:
     if not 0 < caso_id <= MAX_ID:
         raise NotFound()
     caso = await Caso.filter(id=caso_id).select_related(*RELACIONES).first()
-    return visible_or_404(usuario, caso, CAMPO_PROPIETARIO)
+    return await visible_in_teams_or_404(usuario, caso, CAMPO_PROPIETARIO)
 
 
 async def casos_urgentes(limite: int = MAX_URGENTES) -> list[Caso]:

@@ -39,15 +39,17 @@ async def test_a_recorded_case_change_is_served_by_the_endpoint(soporte: Soporte
     r = await soporte.get(url, headers=soporte.auth(ana))
     assert r.status == 200, await r.text()
     todo = (await r.json())["results"]
+    # The case's creation is recorded by the cases' service itself; then the change above.
     assert [(c["campo"], c["anterior"], c["nuevo"], c["canal"]) for c in todo] == [
+        ("creado", None, "ABIERTO", "API"),
         ("estado", "ABIERTO", "EN_INVESTIGACION", "API"),
         ("equipo", None, 3, "API"),
     ]
-    assert todo[0]["autor"] == {"id": ana.id, "nombre": "Ana Pérez"}
+    assert todo[1]["autor"] == {"id": ana.id, "nombre": "Ana Pérez"}
 
     r = await soporte.get(url, headers=soporte.auth(lucia))
     assert r.status == 200
-    assert [c["campo"] for c in (await r.json())["results"]] == ["estado"]
+    assert [c["campo"] for c in (await r.json())["results"]] == ["creado", "estado"]
 
     r = await soporte.get(url, headers=soporte.auth(martin))
     assert r.status == 404
