@@ -74,10 +74,13 @@ class ChannelLayer(Protocol):
         The in-memory layer never has a gap.
         """
 
-    async def send_control(self, message: dict[str, Any]) -> None:
+    async def send_control(self, message: dict[str, Any]) -> bool:
         """Hand ``message`` (JSON-serialisable) to the ``on_control`` handlers of every process,
         this one's included. Best effort across processes: with Redis away only this process
-        hears it, so what depends on it needs a fallback (sessions re-check the database)."""
+        hears it, so what depends on it needs a fallback (sessions re-check the database).
+
+        Returns whether the other processes were sent it (``False``: this process only), so
+        that a sender whose message must arrive eventually can send it again."""
 
     def on_control(self, handler: ControlHandler) -> None:
         """Register ``handler``, awaited with every control message from any process."""
@@ -159,9 +162,10 @@ class InMemoryChannelLayer:
         """Register a control-plane handler."""
         self._control_handlers.append(handler)
 
-    async def send_control(self, message: dict[str, Any]) -> None:
-        """One process: the message goes straight to this process's handlers."""
+    async def send_control(self, message: dict[str, Any]) -> bool:
+        """One process: the message goes straight to this process's handlers (always sent)."""
         await self.deliver_control(message)
+        return True
 
     async def deliver_control(self, message: dict[str, Any]) -> None:
         """Await every control handler with ``message``; one failing does not stop the others."""

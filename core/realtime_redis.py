@@ -124,8 +124,9 @@ class RedisChannelLayer(InMemoryChannelLayer):
         text = json_dumps(message)
         await asyncio.shield(self._send(group, text, exclude))
 
-    async def send_control(self, message: dict[str, Any]) -> None:
-        """Publish ``message`` to every process's control handlers (this one hears it back).
+    async def send_control(self, message: dict[str, Any]) -> bool:
+        """Publish ``message`` to every process's control handlers (this one hears it back);
+        whether Redis took it.
 
         When Redis cannot take it, or this process is not subscribed now, this process's
         handlers get it at once; other processes rely on their own fallback then.
@@ -134,6 +135,7 @@ class RedisChannelLayer(InMemoryChannelLayer):
         published = await asyncio.shield(self._publish(text, self.control_channel))
         if not published or not self._subscribed:
             await self.deliver_control(message)
+        return published
 
     # --- lifetime ------------------------------------------------------------------------------
 

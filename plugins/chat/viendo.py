@@ -9,8 +9,11 @@ plane (:meth:`core.realtime.ChannelLayer.send_control`, Redis pub/sub across pro
   fresh process does not wait a period to learn who is already there.
 
 A process that is not heard from for three periods is forgotten — how a crashed or killed
-process's viewers disappear, and how a process that missed an announcement while Redis was
-away heals. When the merged list of a ticket changes, each process sends the new ``viendo``
+process's viewers disappear. Lost announcements heal sooner: one Redis did not take is sent
+again (everything, ``completo``) within seconds, backing off while Redis stays away; and a
+process whose subscription comes back after a gap asks the others to announce, as at start-up.
+
+When the merged list of a ticket changes, each process sends the new ``viendo``
 frame to its own staff sockets on that ticket that asked for it (``?viendo=true``) — never
 through a group: a customer's socket never receives it, and no frame is sent twice.
 
@@ -45,6 +48,9 @@ ANUNCIO = "chat.viendo"
 PEDIDO = "chat.viendo.pedir"
 #: A process not heard from for this many announcement periods is forgotten.
 PERIODOS_DE_VIDA = 3
+#: Seconds before an announcement Redis did not take is sent again, doubling up to the last
+#: (or the announcement period, when shorter): a lost leave must not wait for the refresh.
+REINTENTO_PRIMERO, REINTENTO_MAXIMO = 0.25, 2.0
 
 
 def viendo_frame(ticket_id: int, usuarios: list[dict[str, Any]]) -> dict[str, Any]:
@@ -74,6 +80,8 @@ class Viendo:
         self._oyentes: set[web.WebSocketResponse] = set()
         # Announcements of sockets that left, kept referenced until they are sent.
         self._tareas: set[asyncio.Task[None]] = set()
+        # Sending everything again after an announcement was not published (one at a time).
+        self._reintento: asyncio.Task[None] | None = None
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -133,7 +141,10 @@ class Viendo:
 
     async def _anunciar(
         self, por_ticket: dict[int, list[dict[str, Any]]], *, completo: bool
-    ) -> None:
+    ) -> bool:
+        """Tell the other processes; whether they were sent it. When not, everything is sent
+        again soon (:meth:`_reintentar`): a partial announcement lost is a change nobody else
+        sees until the next refresh."""
         mensaje = {
             "type": ANUNCIO,
             "origen": self.origen,
@@ -142,13 +153,39 @@ class Viendo:
             "tickets": {str(t): usuarios for t, usuarios in por_ticket.items()},
         }
         try:
-            await self.channels.send_control(mensaje)
+            enviado = await self.channels.send_control(mensaje)
         except Exception:  # viewing is best effort: never fail a socket over it
             log.exception("could not announce the viewers of %d tickets", len(por_ticket))
+            enviado = False
+        if not enviado and (self._reintento is None or self._reintento.done()):
+            self._reintento = asyncio.create_task(self._reintentar(), name="chat-viendo-otra-vez")
+        return enviado
 
-    async def anunciar_todo(self) -> None:
-        """Announce every ticket this process has viewers on (the periodic refresh)."""
-        await self._anunciar({t: self.locales(t) for t in list(self._locales)}, completo=True)
+    async def anunciar_todo(self) -> bool:
+        """Announce every ticket this process has viewers on (the periodic refresh); whether
+        the other processes were sent it."""
+        return await self._anunciar(
+            {t: self.locales(t) for t in list(self._locales)}, completo=True
+        )
+
+    async def _reintentar(self) -> None:
+        """Send everything again until Redis takes it, backing off; a complete announcement
+        replaces what the others knew, so whatever partial ones were lost no longer matters."""
+        espera = REINTENTO_PRIMERO
+        while True:
+            await asyncio.sleep(espera)
+            try:
+                if await self.anunciar_todo():
+                    return
+            except Exception:  # keep trying: the next round may work
+                log.exception("announcing the viewers again failed")
+            espera = min(espera * 2, REINTENTO_MAXIMO, self.announce_seconds)
+
+    async def al_volver(self) -> None:
+        """The subscription is back after a gap: what the others announced meanwhile was
+        missed, so ask them all (as at start-up), and tell them ours."""
+        await self.channels.send_control({"type": PEDIDO, "origen": self.origen})
+        await self.anunciar_todo()
 
     async def al_control(self, mensaje: dict[str, Any]) -> None:
         """The control-plane handler: another process's announcement or request."""
@@ -228,6 +265,7 @@ class Viendo:
     async def lifetime(self, app: web.Application) -> AsyncIterator[None]:
         """``cleanup_ctx``: ask the others who is viewing, then refresh and expire periodically."""
         self.channels.on_control(self.al_control)
+        self.channels.on_gap(lost=lambda: None, restored=self.al_volver)
         await self.channels.send_control({"type": PEDIDO, "origen": self.origen})
         tarea = asyncio.create_task(self._refrescar(), name="chat-viendo")
         try:
@@ -238,6 +276,10 @@ class Viendo:
                 await tarea
             if self._tareas:  # the last leaves, told before the layer goes
                 await asyncio.gather(*self._tareas, return_exceptions=True)
+            if self._reintento is not None:  # after those: one of them may have started it
+                self._reintento.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._reintento
 
     async def _refrescar(self) -> None:
         while True:

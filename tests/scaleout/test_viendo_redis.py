@@ -10,6 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import redis.asyncio as aioredis
 
 from core.auth.models import Rol
 from core.realtime_redis import publish_control
@@ -96,6 +97,45 @@ async def test_los_que_miran_en_otro_proceso_aparecen_y_se_van(arrancar):
     assert "viendo" not in await tipos(ws_lucia)
     await ws_lucia.close()
     await viendo(uno, ws_carla, {carla.id})
+    await ws_carla.close()
+
+
+async def _dos_miran(arrancar: Callable[..., Awaitable[SoporteClient]]) -> tuple[Any, ...]:
+    """Carla on process one and Pedro on process two view one ticket, each told of the other."""
+    uno, dos = await arrancar(), await arrancar()
+    lucia = await uno.usuario("lucia")
+    carla = await uno.usuario("carla", Rol.AGENTE)
+    pedro = await uno.usuario("pedro", Rol.AGENTE)
+    ticket = await crear_ticket(uno, lucia)
+    ws_carla = await conectar(uno, ticket, carla, historial=0, viendo="true")
+    ws_pedro = await conectar(dos, ticket, pedro, historial=0, viendo="true")
+    await viendo(uno, ws_carla, {carla.id, pedro.id})
+    return uno, ws_carla, carla, ws_pedro
+
+
+async def test_una_salida_que_redis_no_acepto_se_anuncia_otra_vez(arrancar, redis_privado):
+    """Redis refuses writes (``CLIENT PAUSE … WRITE``: PUBLISH waits, the subscriptions stay
+    up) while Pedro leaves: his process's announcement times out, and is sent again once Redis
+    takes writes — long before the periodic refresh (``NUNCA``)."""
+    uno, ws_carla, carla, ws_pedro = await _dos_miran(arrancar)
+    admin = aioredis.Redis.from_url(redis_privado.url)
+    try:
+        await admin.execute_command("CLIENT", "PAUSE", "1500", "WRITE")
+        await ws_pedro.close()
+        await viendo(uno, ws_carla, {carla.id}, espera=8.0)
+    finally:
+        await admin.aclose()
+    await ws_carla.close()
+
+
+async def test_tras_reiniciar_redis_los_procesos_se_vuelven_a_contar(arrancar, redis_privado):
+    """Redis dies and comes back (same port) after Pedro left meanwhile: process one, whose
+    subscription returns, hears that he is gone."""
+    uno, ws_carla, carla, ws_pedro = await _dos_miran(arrancar)
+    redis_privado.parar()
+    await ws_pedro.close()
+    redis_privado.arrancar()
+    await viendo(uno, ws_carla, {carla.id}, espera=10.0)
     await ws_carla.close()
 
 
