@@ -30,7 +30,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("soporte.db")
 
 CORE_LABEL = "core"
-CORE_MODELS = ["core.auth.models", "core.outbox_models", "core.history_models"]
+CORE_MODELS = [
+    "core.auth.models",
+    "core.outbox_models",
+    "core.history_models",
+    "core.tags_models",
+]
 
 
 def placeholders(conn: BaseDBAsyncClient, n: int, start: int = 1) -> list[str]:

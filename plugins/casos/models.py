@@ -15,6 +15,7 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 from core.auth.models import Equipo, Usuario
+from core.tags_models import Etiqueta
 
 
 class TipoCaso(StrEnum):
@@ -90,6 +91,15 @@ class Caso(Model):
     )
     fecha_creacion = fields.DatetimeField(auto_now_add=True)
     fecha_actualizacion = fields.DatetimeField(auto_now=True)
+
+    #: Free tags (``core.Etiqueta``), shared with tickets.
+    etiquetas: fields.ManyToManyRelation[Etiqueta] = fields.ManyToManyField(
+        "core.Etiqueta",
+        related_name="casos",
+        through="casos_caso_etiqueta",
+        forward_key="etiqueta_id",
+        backward_key="caso_id",
+    )
 
     respuestas: fields.ReverseRelation[RespuestaCaso]
     adjuntos: fields.ReverseRelation[AdjuntoCaso]

@@ -24,10 +24,10 @@ ticket's row itself.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 from tortoise.functions import Count
 
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ESTADOS_ABIERTOS",
     "LOTE",
+    "AccionLote",
     "Canal",
     "Categoria",
     "Criterios",
@@ -58,6 +59,7 @@ __all__ = [
     "RespuestaVista",
     "TicketVista",
     "abiertos_por_agente",
+    "actualizar",
     "asignar",
     "candidatos",
     "cargar_respuesta",
@@ -78,6 +80,22 @@ __all__ = [
 
 #: Tickets read per query by :func:`candidatos`.
 LOTE: Final = 500
+
+
+class AccionLote(Protocol):
+    """A bulk action a plugin contributes (hook ``register_ticket_bulk_actions``).
+
+    Called once per selected ticket, inside a unit of work of its own (one ticket's failure
+    rolls back that ticket only), after tickets checked ``usuario`` may see it:
+    ``await accion(bus, usuario, ticket_id, valor)``. ``valor`` is the action's value from the
+    request body, as sent (the action validates it: a :class:`core.api.errors.ApiError` is that
+    ticket's result, e.g. a 400 or 409). Changes go through this module's commands
+    (:func:`actualizar`, :func:`responder`), so that each ticket gets the same rules, events and
+    history as one change by hand.
+    """
+
+    async def __call__(self, bus: EventBus, usuario: Usuario, ticket_id: int, valor: Any) -> None:
+        """Apply the action to one ticket."""
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -460,6 +478,24 @@ async def crear(
         adjuntos=list(adjuntos),
         canal=canal,
     )
+    return TicketVista.de(ticket)
+
+
+async def actualizar(
+    bus: EventBus, usuario: Usuario, ticket_id: int, cambios: Mapping[str, Any]
+) -> TicketVista:
+    """``usuario`` changes fields of ticket ``ticket_id``, as ``PATCH /api/soporte/tickets/{id}/``
+    does: the same checks (a 404 unless visible, 400/403/409), one ``TicketActualizado`` with
+    the diff, one history entry per field.
+
+    ``cambios``: any of ``estado``, ``prioridad``, ``categoria``, ``agente_asignado`` (a user
+    id or ``None``), ``equipo`` (a team id or ``None``), ``etiquetas`` (the whole set of tag
+    names), ``etiquetas_agregar`` / ``etiquetas_quitar`` (names to add / remove). Inside the
+    caller's unit of work when there is one (a macro replies and changes fields in one
+    transaction so).
+    """
+    ticket = await service.obtener_visible(usuario, ticket_id)
+    await service.actualizar(bus, ticket, usuario, cambios)
     return TicketVista.de(ticket)
 
 

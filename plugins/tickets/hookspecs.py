@@ -1,4 +1,5 @@
-"""The extension point of ``tickets``: checking the booking ids that tickets and cases refer to.
+"""The extension points of ``tickets``: checking the booking ids that tickets and cases refer
+to, and the actions of bulk changes.
 
 ``tickets`` adds these hookspecs to the application's plugin manager itself (core hook
 ``register_hookspecs``). The booking system belongs to the host platform, not to soporte, so a
@@ -14,9 +15,10 @@ from typing import TYPE_CHECKING
 from core.hookspecs import hookspec
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import Awaitable, Mapping
 
     from core.auth.models import Usuario
+    from plugins.tickets.api import AccionLote
 
 
 @hookspec
@@ -32,3 +34,16 @@ def validate_reserva(reserva_id: int, usuario: Usuario) -> str | Awaitable[str |
     Spanish; any message turns the request into a 400 listing it under the field. Without any
     implementation every id is accepted.
     """
+
+
+@hookspec
+def register_ticket_bulk_actions() -> Mapping[str, AccionLote]:
+    """Contribute actions to ``POST /api/soporte/tickets/lote/`` beyond tickets' own.
+
+    Fires: once, when the application starts (``tickets`` collects every plugin's answer).
+    Returns: a mapping of action name (a lower-case word, the body's key: ``macro``) to an
+    :class:`plugins.tickets.api.AccionLote`. A name tickets already has (``estado``,
+    ``prioridad``, ``equipo``, ``agente_asignado``, ``etiquetas_agregar``…) or another plugin
+    declared is an error at start-up.
+    """
+    raise NotImplementedError

@@ -21,6 +21,7 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:
     from core.auth.models import Equipo, Usuario
+    from core.tags_models import Etiqueta
 
 
 class Estado(StrEnum):
@@ -100,6 +101,15 @@ class Ticket(Model):
     esperando_desde = fields.DatetimeField(null=True)
     fecha_creacion = fields.DatetimeField(auto_now_add=True, db_index=True)
     fecha_actualizacion = fields.DatetimeField(auto_now=True, db_index=True)
+
+    #: Free tags (``core.Etiqueta``), read by the filter through ``(etiqueta_id, ticket_id)``.
+    etiquetas: fields.ManyToManyRelation[Etiqueta] = fields.ManyToManyField(
+        "core.Etiqueta",
+        related_name="tickets",
+        through="tickets_ticket_etiqueta",
+        forward_key="etiqueta_id",
+        backward_key="ticket_id",
+    )
 
     respuestas: fields.ReverseRelation[Respuesta]
     adjuntos: fields.ReverseRelation[Adjunto]

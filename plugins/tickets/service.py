@@ -42,6 +42,7 @@ from tortoise.connection import connections
 from tortoise.expressions import Case, Q, RawSQL, When
 from tortoise.transactions import in_transaction
 
+from core import tags
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.api.fields import MAX_ID
 from core.auth.equipos import es_miembro, sql_team_for_category
@@ -581,8 +582,20 @@ async def crear_ticket(
 
 
 _CAMPOS_EDITABLES: Final = frozenset(
-    {"estado", "prioridad", "categoria", "agente_asignado", "equipo"}
+    {
+        "estado",
+        "prioridad",
+        "categoria",
+        "agente_asignado",
+        "equipo",
+        "etiquetas",
+        "etiquetas_agregar",
+        "etiquetas_quitar",
+    }
 )
+
+#: The link table of tickets' tags (:mod:`core.tags`).
+ENLACE_ETIQUETAS: Final = tags.Enlace("tickets_ticket_etiqueta", "ticket_id")
 
 
 async def actualizar(
@@ -599,6 +612,11 @@ async def actualizar(
     unless the same PATCH names a member. A change of ``categoria`` leaves the team as it is:
     routing applies to new tickets only. Illegal moves are 409. Returns ``ticket`` updated in
     place.
+
+    Tags (agents only): ``etiquetas`` replaces the whole set; ``etiquetas_agregar`` and
+    ``etiquetas_quitar`` (lists of names; bulk actions and macros) add and remove. New names
+    create the tag; names compare by :func:`core.tags.clave`. The history gets one
+    ``etiquetas`` entry ``[before, after]`` (sorted names).
     """
     desconocidos = set(cambios) - _CAMPOS_EDITABLES
     if desconocidos:
@@ -621,6 +639,9 @@ async def actualizar(
             "Datos inválidos.",
             errors={"agente_asignado": [f"El usuario {agente_id} no es un agente activo."]},
         )
+    for campo in ("etiquetas", "etiquetas_agregar", "etiquetas_quitar"):
+        if campo in cambios:
+            tags.validar(cambios[campo], campo)  # a 400 before any lock is taken
     equipo_id = cambios.get("equipo")
     equipo = None
     if equipo_id is not None:
@@ -654,7 +675,18 @@ async def actualizar(
             diff["agente_asignado"] = [anterior, agente_id]
         elif "agente_asignado_id" in updates:  # unassigned by the move to another team
             diff["agente_asignado"] = [anterior, None]
-        if updates:
+        if {"etiquetas", "etiquetas_agregar", "etiquetas_quitar"} & set(cambios):
+            etiquetas = await tags.fijar(
+                cast("BaseDBAsyncClient", conn),
+                ENLACE_ETIQUETAS,
+                ticket.id,
+                poner=cambios.get("etiquetas"),
+                agregar=cambios.get("etiquetas_agregar", ()),
+                quitar=cambios.get("etiquetas_quitar", ()),
+            )
+            if etiquetas is not None:
+                diff["etiquetas"] = list(etiquetas)
+        if updates or diff:
             updates["fecha_actualizacion"] = _ahora()
             await Ticket.filter(id=ticket.id).using_db(conn).update(**updates)
             await uow.emit(
