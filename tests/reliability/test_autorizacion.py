@@ -57,6 +57,8 @@ CASO = {
     "descripcion": "Me cobraron dos veces",
 }
 FAQ = {"pregunta": "¿Cómo pago?", "respuesta": "Con tarjeta.", "categoria": "PAGOS"}
+#: A PERSONAL macro (whoever creates it owns it).
+MACRO = {"nombre": "Saludo", "mensaje": "Hola {{ cliente.nombre | default('cliente') }}"}
 REGLA = {
     "tiempo_respuesta_maximo": 4,
     "prioridades_escalamiento": ["ALTA"],
@@ -73,7 +75,8 @@ class Fila:
     ``tipo``: the kind of object the path names (``None``: none). ``cuerpo``: a valid body —
     a dict (JSON), ``"archivo"`` (a multipart upload) or ``"registro"`` (a new username per
     call) or ``"correo"`` (a raw ``message/rfc822`` message) or ``"usuario"``/``"equipo"`` (a
-    new user or team, with a fresh name per call).
+    new user or team, with a fresh name per call) or ``"ticket_de_la_macro"`` (``{ticket_id}``
+    of the ticket made with the last ``macro`` object).
     """
 
     objeto: Estados
@@ -196,6 +199,23 @@ MATRIZ: dict[tuple[str, str], Fila] = {
         (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="faq", cuerpo={"activa": False}
     ),
     ("DELETE", "/api/soporte/faqs/{id}/"): Fila((*ADMIN, 204), NO_EXISTE_ADMIN, tipo="faq"),
+    # --- macros: agents only (customers 403); the object is a GLOBAL macro (every agent sees
+    # it, only admins edit it); preview and apply name a fresh ticket of A's in the body.
+    ("GET", "/api/soporte/macros/"): Fila(AGENTE_200),
+    ("POST", "/api/soporte/macros/"): Fila((401, 403, 403, 201, 201), cuerpo=MACRO),
+    ("GET", "/api/soporte/macros/{id}/"): Fila(AGENTE_200, NO_EXISTE_AGENTE, tipo="macro"),
+    ("PATCH", "/api/soporte/macros/{id}/"): Fila(
+        (401, 403, 403, 403, 200), NO_EXISTE_AGENTE, tipo="macro", cuerpo={"activa": True}
+    ),
+    ("DELETE", "/api/soporte/macros/{id}/"): Fila(
+        (401, 403, 403, 403, 204), NO_EXISTE_AGENTE, tipo="macro"
+    ),
+    ("POST", "/api/soporte/macros/{id}/vista-previa/"): Fila(
+        AGENTE_200, NO_EXISTE_AGENTE, tipo="macro", cuerpo="ticket_de_la_macro"
+    ),
+    ("POST", "/api/soporte/macros/{id}/aplicar/"): Fila(
+        AGENTE_200, NO_EXISTE_AGENTE, tipo="macro", cuerpo="ticket_de_la_macro"
+    ),
     # --- escalamiento ----------------------------------------------------------------------
     ("POST", "/api/soporte/escalamiento/reglas/"): Fila((*ADMIN, 201), cuerpo=REGLA),
     ("GET", "/api/soporte/escalamiento/reglas/"): Fila((*ADMIN, 200)),
@@ -270,6 +290,8 @@ class Mundo:
     soporte: SoporteClient
     usuarios: dict[str, Usuario | None]
     contador: itertools.count[int] = field(default_factory=itertools.count)
+    #: The ticket made with the last ``macro`` object (the body of preview and apply).
+    ticket_de_la_macro: int = DESCONOCIDO
 
     async def api(self, metodo: str, ruta: str, usuario: Usuario | None, **kw: Any) -> Any:
         """Call the API as ``usuario`` (no ``Authorization`` header for ``None``)."""
@@ -296,6 +318,12 @@ class Mundo:
             return str((await self.crear("POST", "/api/soporte/casos/", a, json=CASO))["id"])
         if tipo == "faq":
             return str((await self.crear("POST", "/api/soporte/faqs/", admin, json=FAQ))["id"])
+        if tipo == "macro":
+            # A GLOBAL macro, and the fresh ticket of A's its preview or application names.
+            ticket = await self.crear("POST", "/api/soporte/tickets/", a, json=TICKET)
+            self.ticket_de_la_macro = int(ticket["id"])
+            cuerpo = {**MACRO, "ambito": "GLOBAL", "nombre": f"Global {next(self.contador)}"}
+            return str((await self.crear("POST", "/api/soporte/macros/", admin, json=cuerpo))["id"])
         if tipo == "regla":
             ruta = "/api/soporte/escalamiento/reglas/"
             return str((await self.crear("POST", ruta, admin, json=REGLA))["id"])
@@ -369,6 +397,8 @@ class Mundo:
             return {"json": {"username": nuevo, "password": "una-clave-larga-9", "rol": "AGENTE"}}
         if fila.cuerpo == "equipo":
             return {"json": {"nombre": f"Nuevo {next(self.contador)}", "categorias": ["PAGOS"]}}
+        if fila.cuerpo == "ticket_de_la_macro":
+            return {"json": {"ticket_id": self.ticket_de_la_macro}}
         if fila.cuerpo == "registro":
             nuevo = f"nuevo{next(self.contador)}"
             return {"json": {"username": nuevo, "password": "una-clave-larga", "email": ""}}
