@@ -54,8 +54,8 @@ class Acciones(BaseModel):
     agente_asignado: int | None = Field(
         None, ge=1, le=MAX_ID, description="An active AGENTE/ADMIN (`null`: unassign)."
     )
-    etiquetas_agregar: list[NombreEtiqueta] = Field(None, max_length=MAX_ETIQUETAS)  # type: ignore[assignment]  # absent, never null
-    etiquetas_quitar: list[NombreEtiqueta] = Field(None, max_length=MAX_ETIQUETAS)  # type: ignore[assignment]  # absent, never null
+    etiquetas_agregar: list[NombreEtiqueta] = Field(None, max_length=MAX_ETIQUETAS)  # type: ignore[arg-type]  # absent, never null
+    etiquetas_quitar: list[NombreEtiqueta] = Field(None, max_length=MAX_ETIQUETAS)  # type: ignore[arg-type]  # absent, never null
 
     def cambios(self) -> dict[str, Any]:
         """The fields sent, as JSON values (what the macro stores and ``actualizar`` takes)."""

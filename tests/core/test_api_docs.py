@@ -38,6 +38,7 @@ BUILT_IN = (
     "notificaciones",
     "correo",
     "asignacion",
+    "macros",
 )
 
 _METHODS = "GET|POST|PUT|PATCH|DELETE"
