@@ -155,6 +155,7 @@ async def test_every_page_of_every_plugin_has_the_strict_csp(soporte: SoporteCli
         "casos",
         "escalamiento",
         "notificaciones",
+        "macros",
     }
     for _plugin, page in [*pages, ("core", Page(path="/api/docs/", template="", title=""))]:
         r = await soporte.get(ruta_de(page))
@@ -290,6 +291,7 @@ async def test_with_every_plugin_the_menus_follow_the_guide(soporte: SoporteClie
         ("Casos", Rol.AGENTE),
         ("Escalamiento", Rol.AGENTE),
         ("Reglas", Rol.ADMIN),
+        ("Macros", Rol.AGENTE),
         ("FAQ", Rol.ADMIN),
         ("Equipos", Rol.ADMIN),
         ("Usuarios", Rol.ADMIN),
