@@ -2,11 +2,12 @@
 
 Templates are written by agents and rendered on the server, so they run in jinja2's
 :class:`~jinja2.sandbox.SandboxedEnvironment` and, beyond that, may only use what a canned
-reply needs: variables (``{{ cliente.nombre }}``), ``{% if %}``/``{% set %}``, comparisons,
-concatenation and a short list of filters (:data:`FILTROS`). Loops, macros, calls, imports,
-``*``/``**``/``%`` and every other filter are refused on save (a 400 naming the line): with
-them a single template could burn the CPU or build gigabytes (``"a" * 10**9``,
-``x.ljust(10**9)``, nested ``range`` loops) before any size check could look at the result.
+reply needs: variables (``{{ cliente.nombre }}``), ``{% if %}``, comparisons, concatenation
+and a short list of filters (:data:`FILTROS`). Loops, assignments (``set``, ``with``), macros,
+calls, imports, ``*``/``**``/``%`` and every other filter are refused on save (a 400 naming the
+line): with them a single template could burn the CPU or build gigabytes (``"a" * 10**9``,
+``x.ljust(10**9)``, ``{% set a = a ~ a %}`` forty times, nested ``range`` loops) before any
+size check could look at the result. Without them a render is linear in the template's size.
 The check runs again before each render, for templates stored before a rule existed.
 
 Undefined values render as nothing and chain (``{{ ticket.nada.mas }}`` is empty, not an
@@ -16,12 +17,13 @@ error); ``default`` (and ``d``) treats an empty value as missing too, so
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.filters import do_default
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -45,6 +47,11 @@ _PROHIBIDOS: Final[tuple[tuple[type[nodes.Node], str], ...]] = (
     (nodes.Include, "no se admite include"),
     (nodes.Import, "no se admite import"),
     (nodes.FromImport, "no se admite import"),
+    # Assigning lets a template double a text at each step (``{% set a = a ~ a %}``): without
+    # it every expression is at most as long as the template times the longest variable.
+    (nodes.Assign, "no se admite set"),
+    (nodes.AssignBlock, "no se admite set"),
+    (nodes.With, "no se admite with"),
     (nodes.Mul, "no se admite el operador *"),
     (nodes.Pow, "no se admite el operador **"),
     (nodes.Mod, "no se admite el operador %"),
@@ -109,6 +116,13 @@ def validar(plantilla: str) -> None:
             )
 
 
+@functools.lru_cache(maxsize=256)
+def _compilada(plantilla: str) -> Template:
+    """The checked, compiled template (a bulk action renders one macro for many tickets)."""
+    validar(plantilla)
+    return _ENTORNO.from_string(plantilla)
+
+
 def fecha_larga(momento: datetime) -> str:
     """``3 de diciembre de 2026``."""
     return f"{momento.day} de {_MESES[momento.month - 1]} de {momento.year}"
@@ -143,11 +157,11 @@ def renderizar(plantilla: str, contexto: Mapping[str, Any]) -> str:
 
     Rendering streams, so an over-long result stops as soon as it passes :data:`MAX_MENSAJE`.
     """
-    validar(plantilla)
+    compilada = _compilada(plantilla)
     partes: list[str] = []
     largo = 0
     try:
-        for parte in _ENTORNO.from_string(plantilla).generate(contexto):
+        for parte in compilada.generate(contexto):
             largo += len(parte)
             if largo > MAX_MENSAJE:
                 raise _error(f"el mensaje supera los {MAX_MENSAJE} caracteres")

@@ -210,6 +210,9 @@ async def test_a_template_with_a_syntax_error_is_a_400_naming_the_line(gente: Ge
         ("{{ cliente.nombre | center(1000000) }}", "center"),
         ("{% macro m() %}x{% endmacro %}", "macros"),
         ("{% include 'x.html' %}", "include"),
+        ("{% set a = cliente.nombre ~ cliente.nombre %}{{ a }}", "set"),
+        ("{% set a %}x{% endset %}", "set"),
+        ("{% with a = 'x' ~ 'x' %}{{ a }}{% endwith %}", "with"),
     ],
 )
 async def test_templates_may_not_loop_call_or_multiply(
