@@ -14,10 +14,12 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from core.api.routing import Endpoint
+    from core.auth.models import Usuario
     from core.pages import Page
     from plugins.tickets.api import AccionLote
 
 __all__ = [
+    "load_demo_data",
     "name",
     "register_models",
     "register_pages",
@@ -58,6 +60,15 @@ def register_ticket_bulk_actions() -> Mapping[str, AccionLote]:
     from plugins.macros.service import accion_lote
 
     return {"macro": accion_lote}
+
+
+@hookimpl
+async def load_demo_data(usuarios: dict[str, Usuario]) -> None:
+    """Three global macros (greeting, invoice resent, escalate to payments) and one personal
+    of the demo agent (idempotent)."""
+    from plugins.macros.demo import cargar_demo
+
+    await cargar_demo(usuarios)
 
 
 @hookimpl
