@@ -63,6 +63,11 @@ def configurar(zona: str) -> None:
     _ZONA = ZoneInfo(zona)
 
 
+def zona() -> ZoneInfo:
+    """The zone dates are rendered in now."""
+    return _ZONA
+
+
 def _agente(usuario: Usuario) -> None:
     if not usuario.es_agente:
         raise Forbidden("Se requiere el rol AGENTE.")

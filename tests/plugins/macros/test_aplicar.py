@@ -4,7 +4,7 @@ reply and the field changes (or nothing), internal notes, the bulk action."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -312,3 +312,14 @@ async def test_the_bulk_action_applies_a_visible_macro_to_one_ticket(gente: Gent
         with pytest.raises(BadRequest):
             await accion(bus, g.carla, uno["id"], valor)
     assert await Respuesta.filter(ticket_id=uno["id"]).count() == 1
+
+
+def test_the_timezone_setting_sets_the_zone_of_the_dates(make_app: Any) -> None:
+    from core.plugins import PluginError
+
+    make_app(["tickets", "macros"], plugin_settings={"macros": {"timezone": "America/Bogota"}})
+    assert service.zona() == ZoneInfo("America/Bogota")
+    with pytest.raises(PluginError, match="timezone"):
+        make_app(["tickets", "macros"], plugin_settings={"macros": {"timezone": "Marte/Olimpo"}})
+    make_app(["tickets", "macros"])  # back to the default for the tests that follow
+    assert service.zona() == ZoneInfo("UTC")
