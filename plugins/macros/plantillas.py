@@ -153,7 +153,7 @@ def variables(
 
 
 def renderizar(plantilla: str, contexto: Mapping[str, Any]) -> str:
-    """The message for ``contexto``; a 400 (never a 500) if it fails or is too long or empty.
+    """The message for ``contexto``; a 400 (never a 500) if it fails, is too long or is blank.
 
     Rendering streams, so an over-long result stops as soon as it passes :data:`MAX_MENSAJE`.
     """
@@ -171,4 +171,7 @@ def renderizar(plantilla: str, contexto: Mapping[str, Any]) -> str:
     except Exception as exc:  # any failure of an agent's template is theirs to fix: a 400
         linea = getattr(exc, "lineno", None)
         raise _error(f"no se pudo generar el mensaje: {exc}", linea) from exc
-    return "".join(partes)
+    texto = "".join(partes)
+    if not texto.strip():  # a reply needs text: say so before anything is written
+        raise _error("el mensaje queda vacío para este ticket")
+    return texto

@@ -83,8 +83,11 @@ def test_render_errors_and_oversized_messages_are_400s() -> None:
     with pytest.raises(BadRequest) as fallo:
         plantillas.renderizar("{{ ticket.asunto }}" * 51, largo)
     assert "10000" in fallo.value.errors["mensaje"][0]
+    with pytest.raises(BadRequest) as fallo:
+        plantillas.renderizar("{{ cliente.nombre }}  ", contexto)
+    assert "vacío" in fallo.value.errors["mensaje"][0]
     # The sandbox still guards what a template could reach: unsafe attributes are undefined.
-    assert plantillas.renderizar("{{ ticket.__class__.__mro__ }}", contexto) == ""
+    assert plantillas.renderizar("x{{ ticket.__class__.__mro__ }}", contexto) == "x"
 
 
 async def test_the_preview_renders_the_variables_for_the_ticket_and_writes_nothing(
