@@ -100,7 +100,7 @@ class EtiquetasQuery(PageQuery):
     )
 
 
-def _relaciones() -> list[ManyToManyFieldInstance]:
+def _relaciones() -> list[ManyToManyFieldInstance[Any]]:
     """The many-to-many relations of the enabled features onto ``Etiqueta``."""
     campos = Etiqueta._meta.fields_map
     return [

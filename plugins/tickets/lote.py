@@ -132,8 +132,8 @@ class AccionesPropias(BaseModel):
     prioridad: Prioridad = Field(None)  # type: ignore[assignment]  # absent, never null
     equipo: Id | None = None
     agente_asignado: Id | None = None
-    etiquetas_agregar: list[str] = Field(None, max_length=100)  # type: ignore[assignment]
-    etiquetas_quitar: list[str] = Field(None, max_length=100)  # type: ignore[assignment]
+    etiquetas_agregar: list[str] = Field(None, max_length=100)  # type: ignore[arg-type]  # never null
+    etiquetas_quitar: list[str] = Field(None, max_length=100)  # type: ignore[arg-type]  # never null
 
 
 class ResultadoLote(BaseModel):

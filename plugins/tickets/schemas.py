@@ -202,8 +202,8 @@ class TicketPatch(BaseModel):
     equipo: int | None = Field(
         None, ge=1, le=MAX_ID, description="An active team's id (`null`: no team)."
     )
-    etiquetas: list[str] = Field(  # type: ignore[assignment]  # absent, never null
-        None,
+    etiquetas: list[str] = Field(
+        None,  # type: ignore[arg-type]  # absent, never null
         max_length=100,
         description="The whole new set of tag names (agents; new names create the tag).",
     )
