@@ -47,7 +47,9 @@ async def test_etiquetas_y_lote(soporte: SoporteClient, navegador: Navegador) ->
     await campo.fill("VIP")
     await admin.locator("#ticket-etiquetas").get_by_role("button", name="Añadir").click()
     await expect(admin.locator("#ticket-etiquetas .chip")).to_have_count(2)
-    await expect(admin.locator("#historial")).to_contain_text("Etiquetas: Facturación → Facturación, VIP")
+    await expect(admin.locator("#historial")).to_contain_text(
+        "Etiquetas: Facturación → Facturación, VIP"
+    )
     await admin.get_by_role("button", name="Quitar la etiqueta VIP").click()
     await expect(admin.locator("#ticket-etiquetas .chip")).to_have_count(1)
 
