@@ -85,4 +85,20 @@ async def test_etiquetas_y_lote(soporte: SoporteClient, navegador: Navegador) ->
     await admin.get_by_role("button", name="Aplicar").click()
     await expect(admin.locator("#lote-resultado")).to_contain_text("3 de 3 tickets actualizados.")
     assert await Ticket.filter(estado="EN_PROGRESO").count() == 3
+
+    # A case: the same editor on its page, the chip in the agents' list.
+    r = await soporte.post(
+        "/api/soporte/casos/",
+        headers=soporte.auth(lucia),
+        json={"tipo_caso": "RECLAMO", "urgencia": "ALTA", "titulo": "Cobro", "descripcion": "x"},
+    )
+    caso = await r.json()
+    await admin.goto(f"/agente/casos/{caso['id']}/")
+    campo = admin.locator("#caso-etiquetas").get_by_label("Añadir etiqueta")
+    await campo.fill("Facturación")
+    await campo.press("Enter")
+    await expect(admin.locator("#caso-etiquetas .chip")).to_have_text("Facturación×")
+    await expect(admin.locator("#caso-historial")).to_contain_text("Etiquetas — → Facturación")
+    await admin.goto("/agente/casos/")
+    await expect(admin.locator(f'tr[data-id="{caso["id"]}"] .chip')).to_have_text("Facturación")
     assert navegador.errores == []
