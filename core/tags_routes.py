@@ -22,11 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tortoise.connection import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.fields.relational import ManyToManyFieldInstance
+from tortoise.transactions import in_transaction
 
 from core import tags
 from core.api import PageQuery
-from core.api.errors import Conflict, NotFound
-from core.api.fields import Timestamp
+from core.api.errors import BadRequest, Conflict, NotFound
+from core.api.fields import Id, Timestamp
 from core.api.pagination import Page, paginate
 from core.api.routing import Routes
 from core.auth.models import Rol
@@ -40,6 +41,7 @@ routes = Routes(tag="etiquetas")
 
 BASE = "/api/soporte/etiquetas/"
 DETALLE = r"/api/soporte/etiquetas/{id:\d+}/"
+FUSIONAR = r"/api/soporte/etiquetas/{id:\d+}/fusionar/"
 #: The usage counts the list reports, by the name of the relation on ``Etiqueta``.
 USOS: Final = ("tickets", "casos")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -88,6 +90,14 @@ class EtiquetaPatch(BaseModel):
     color: str | None = Field(None, max_length=7, description="`#RRGGBB`, or empty.")
 
     _color = field_validator("color", mode="before")(_color)
+
+
+class FusionIn(BaseModel):
+    """``POST /api/soporte/etiquetas/{id}/fusionar/`` (admins): the tag that stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    en: Id = Field(description="The tag the links move to (this one is then deleted).")
 
 
 class EtiquetasQuery(PageQuery):
@@ -214,3 +224,32 @@ async def borrar_etiqueta(request: web.Request, id: int) -> None:
     """Delete a tag (admins): it leaves every ticket and case (the links cascade)."""
     etiqueta = await _etiqueta(id)
     await etiqueta.delete()
+
+
+@routes.post(FUSIONAR, auth=Rol.ADMIN)
+async def fusionar_etiqueta(request: web.Request, id: int, body: FusionIn) -> EtiquetaOut:
+    """Merge a tag into another (admins): every ticket and case carrying it carries `en`
+    instead (once), then it is deleted. The answer is `en` with its new counts."""
+    origen = await _etiqueta(id)
+    if body.en == origen.id:
+        raise BadRequest(
+            "Datos inválidos.", errors={"en": ["Una etiqueta no se fusiona consigo misma."]}
+        )
+    destino = await Etiqueta.filter(id=body.en).first()
+    if destino is None:
+        raise BadRequest("Datos inválidos.", errors={"en": [f"No existe la etiqueta {body.en}."]})
+    async with in_transaction() as conn:
+        d, o, d2 = placeholders(conn, 3)  # in the order they appear in the statement
+        for relacion in _relaciones():
+            # Seen from Etiqueta, the backward key is etiqueta_id: the object is the forward one.
+            tabla, columna = relacion.through, relacion.forward_key
+            # Objects carrying both keep one link; the rest move; the origin's go with it.
+            await conn.execute_query(
+                f'INSERT INTO "{tabla}" ("{columna}", etiqueta_id) '
+                f'SELECT "{columna}", {d} FROM "{tabla}" WHERE etiqueta_id = {o} AND '
+                f'"{columna}" NOT IN (SELECT "{columna}" FROM "{tabla}" WHERE etiqueta_id = {d2})',
+                [destino.id, origen.id, destino.id],
+            )
+        await origen.delete(using_db=conn)
+    [out] = await cargar([destino.id])
+    return out

@@ -1,4 +1,4 @@
-// Tags (ADMIN): list with usage counts, create, rename, recolour, delete
+// Tags (ADMIN): list with usage counts, create, rename, recolour, merge, delete
 // (/api/soporte/etiquetas/). Agents create tags by using them; this page curates them.
 import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
@@ -43,6 +43,7 @@ function fila(e) {
         "div",
         { class: "acciones" },
         h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrirEditor(e) } }, "Editar"),
+        h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => fusionar(e) } }, "Fusionar…"),
         h("button", {
           type: "button",
           class: "boton boton-peligro boton-pequeno",
@@ -63,6 +64,26 @@ function fila(e) {
       ),
     ),
   );
+}
+
+/** Merge `e` into a tag the admin names (by key: "facturacion" finds "Facturación"). */
+async function fusionar(e) {
+  const nombre = window.prompt(`¿En qué etiqueta se fusiona «${e.nombre}»? Escribe su nombre:`);
+  if (!nombre || !nombre.trim()) return;
+  try {
+    const datos = await api(`/api/soporte/etiquetas/?${consulta({ q: nombre.trim(), size: 100 })}`);
+    const destino = datos.results.find((x) => clave(x.nombre) === clave(nombre));
+    if (!destino) {
+      avisar(`No existe la etiqueta «${nombre.trim()}».`, "error");
+      return;
+    }
+    if (!window.confirm(`Los tickets y casos con «${e.nombre}» pasarán a «${destino.nombre}» y «${e.nombre}» se eliminará. ¿Continuar?`)) return;
+    await api(`/api/soporte/etiquetas/${e.id}/fusionar/`, { method: "POST", body: { en: destino.id } });
+    avisar(`«${e.nombre}» fusionada en «${destino.nombre}».`);
+  } catch (error) {
+    avisar(mensajeError(error), "error");
+  }
+  cargar();
 }
 
 async function cargar() {

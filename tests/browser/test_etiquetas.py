@@ -13,6 +13,8 @@ from core.tags_models import Etiqueta
 from plugins.tickets.models import Ticket
 
 if TYPE_CHECKING:
+    from playwright.async_api import Dialog
+
     from core.testing import SoporteClient
     from tests.browser.conftest import Navegador
 
@@ -101,4 +103,19 @@ async def test_etiquetas_y_lote(soporte: SoporteClient, navegador: Navegador) ->
     await expect(admin.locator("#caso-historial")).to_contain_text("Etiquetas — → Facturación")
     await admin.goto("/agente/casos/")
     await expect(admin.locator(f'tr[data-id="{caso["id"]}"] .chip')).to_have_text("Facturación")
+
+    # Merging "Lote" into "Facturación" on the admin page (a prompt, then a confirmation).
+    async def responder(dialogo: Dialog) -> None:
+        await dialogo.accept("facturacion" if dialogo.type == "prompt" else None)
+
+    admin.on("dialog", responder)
+    await admin.goto("/agente/etiquetas/")
+    await (
+        admin.locator("#etiquetas-tabla tr", has_text="Lote")
+        .get_by_role("button", name="Fusionar…")
+        .click()
+    )
+    await expect(admin.locator("#etiquetas-tabla tr", has_text="Lote")).to_have_count(0)
+    await expect(admin.locator("#etiquetas-tabla tr", has_text="Facturación")).to_contain_text("3")
+    assert not await Etiqueta.exists(clave="lote")
     assert navegador.errores == []

@@ -180,6 +180,10 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("DELETE", "/api/soporte/etiquetas/{id}/"): Fila(
         (*ADMIN, 204), NO_EXISTE_ADMIN, tipo="etiqueta"
     ),
+    # Merging into the tag every world has (ETIQUETA_DESTINO): a fresh origin per call.
+    ("POST", "/api/soporte/etiquetas/{id}/fusionar/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="etiqueta", cuerpo={"en": 1_000_000}
+    ),
     # --- casos -----------------------------------------------------------------------------
     ("POST", "/api/soporte/casos/"): Fila(TOKEN_201, cuerpo=CASO),
     ("GET", "/api/soporte/casos/"): Fila(TOKEN_200),
@@ -411,6 +415,8 @@ async def mundo(soporte: SoporteClient) -> Mundo:
         "agente": await soporte.usuario("agente", Rol.AGENTE),
         "admin": await soporte.usuario("admin", Rol.ADMIN),
     }
+    # The target of the merge route's body (a fixed id, far above the ones tests create).
+    await Etiqueta.create(id=1_000_000, nombre="Destino", clave="destino")
     return Mundo(soporte, usuarios)
 
 

@@ -189,3 +189,41 @@ async def test_historial_de_etiquetas_solo_para_agentes(soporte, gente):
     campos = [c["campo"] for c in cliente["results"]]
     assert "prioridad" in campos
     assert "etiquetas" not in campos
+
+
+async def test_fusionar_mueve_los_enlaces_y_borra_el_origen(soporte, gente):
+    lucia, carla, jefa = gente
+    t1 = await crear(soporte, lucia)
+    t2 = await crear(soporte, lucia)
+    await _patch(soporte, carla, t1["id"], {"etiquetas": ["Factura", "Facturas"]})
+    await _patch(soporte, carla, t2["id"], {"etiquetas": ["Facturas"]})
+    caso = await _json(
+        await soporte.post("/api/soporte/casos/", headers=soporte.auth(carla), json=CASO), 201
+    )
+    r = await soporte.patch(
+        f"/api/soporte/casos/{caso['id']}/",
+        headers=soporte.auth(carla),
+        json={"etiquetas": ["Facturas"]},
+    )
+    assert r.status == 200
+    factura = await Etiqueta.get(clave="factura")
+    facturas = await Etiqueta.get(clave="facturas")
+    ruta = f"{BASE}{facturas.id}/fusionar/"
+    r = await soporte.post(ruta, headers=soporte.auth(carla), json={"en": factura.id})
+    assert r.status == 403
+    r = await soporte.post(ruta, headers=soporte.auth(jefa), json={"en": facturas.id})
+    assert "en" in (await _json(r, 400))["errors"]
+    r = await soporte.post(ruta, headers=soporte.auth(jefa), json={"en": 1_999_999})
+    assert (await _json(r, 400))["errors"]["en"] == ["No existe la etiqueta 1999999."]
+    destino = await _json(
+        await soporte.post(ruta, headers=soporte.auth(jefa), json={"en": factura.id}), 200
+    )
+    assert (destino["nombre"], destino["tickets"], destino["casos"]) == ("Factura", 2, 1)
+    assert not await Etiqueta.exists(id=facturas.id)
+    for t in (t1, t2):
+        r = await soporte.get(f"/api/soporte/tickets/{t['id']}/", headers=soporte.auth(carla))
+        assert (await _json(r, 200))["etiquetas"] == ["Factura"]  # once, on the ticket with both
+    r = await soporte.get(f"/api/soporte/casos/{caso['id']}/", headers=soporte.auth(carla))
+    assert (await _json(r, 200))["etiquetas"] == ["Factura"]
+    r = await soporte.post(ruta, headers=soporte.auth(jefa), json={"en": factura.id})
+    assert r.status == 404  # the origin is gone
