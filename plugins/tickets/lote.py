@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from core import keys, tags
 from core.api import BadRequest, Routes
@@ -119,7 +120,8 @@ class LoteIn(BaseModel):
     @model_validator(mode="after")
     def _una_seleccion(self) -> LoteIn:
         if (self.ids is None) == (self.filtro is None):
-            raise ValueError("Envíe exactamente uno de 'ids' o 'filtro'.")
+            # A custom error: its message as written, without pydantic's "Value error, ".
+            raise PydanticCustomError("seleccion", "Envíe exactamente uno de 'ids' o 'filtro'.")
         return self
 
 
@@ -175,7 +177,8 @@ def _separar(
     try:
         validas = AccionesPropias.model_validate(propias)
     except ValidationError as exc:
-        raise BadRequest("Datos inválidos.", errors=validation_errors(exc)) from exc
+        errores = {f"acciones.{k}": v for k, v in validation_errors(exc).items()}
+        raise BadRequest("Datos inválidos.", errors=errores) from exc
     cambios = {n: getattr(validas, n) for n in validas.model_fields_set}
     for campo in ("etiquetas_agregar", "etiquetas_quitar"):
         if campo in cambios:

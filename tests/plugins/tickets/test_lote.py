@@ -151,9 +151,9 @@ async def test_errores_antes_de_tocar_nada(mundo):
     base = {"ids": [t["id"]]}
     casos = [
         ({**base, "acciones": {"prioridad": "BAJA", "volar": 1}}, "acciones.volar"),
-        ({**base, "acciones": {"estado": "NO"}}, "estado"),
+        ({**base, "acciones": {"estado": "NO"}}, "acciones.estado"),
         ({**base, "acciones": {"etiquetas_agregar": [""]}}, "acciones.etiquetas_agregar"),
-        ({"acciones": {"prioridad": "BAJA"}}, None),
+        ({"acciones": {"prioridad": "BAJA"}}, "non_field_errors"),
         ({**base, "filtro": {}, "acciones": {"prioridad": "BAJA"}}, None),
         ({"filtro": {"estado": "NADA"}, "acciones": {"prioridad": "BAJA"}}, "filtro.estado"),
         ({"ids": list(range(1, 1002)), "acciones": {"prioridad": "BAJA"}}, "ids"),
@@ -163,6 +163,8 @@ async def test_errores_antes_de_tocar_nada(mundo):
         problema = await _lote(soporte, carla, body, 400)
         if campo is not None:
             assert campo in problema["errors"], (body, problema)
+    problema = await _lote(soporte, carla, {"acciones": {"prioridad": "BAJA"}}, 400)
+    assert problema["errors"]["non_field_errors"] == ["Envíe exactamente uno de 'ids' o 'filtro'."]
     assert (await Ticket.get(id=t["id"])).prioridad == "ALTA"
     # Customers: 403.
     await _lote(soporte, lucia, {**base, "acciones": {"prioridad": "BAJA"}}, 403)
