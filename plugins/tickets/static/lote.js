@@ -7,26 +7,64 @@
 // "soporte:cola-recargar"; this module knows nothing else of it.
 import { api } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
-import { avisar, h, mensajeError, vaciar } from "/static/core/dom.js";
+import { avisar, h, mensajeError, opciones, vaciar } from "/static/core/dom.js";
 import { autocompletar } from "/static/core/etiquetas.js";
 import { personal } from "/static/core/personal.js";
+import { ESTADOS, PRIORIDADES } from "./comun.js";
 import { equipos } from "./equipos.js";
 
 const barra = document.getElementById("barra-lote");
 const resultado = document.getElementById("lote-resultado");
-const cuenta = document.getElementById("lote-cuenta");
-const todos = document.getElementById("lote-todos");
-const todosTexto = document.getElementById("lote-todos-texto");
 const casillaPagina = document.getElementById("lote-pagina");
 const cuerpo = document.getElementById("cola");
+// The bar's controls, built by `montar` at the first selection.
+let cuenta = null;
+let todos = null;
+let todosTexto = null;
 
 /** Ids selected by hand, kept across reloads of the page (live changes, other pages). */
 const seleccion = new Set();
 /** The queue's current filter and its count (from cola.js). */
 let actual = { filtros: {}, total: 0 };
 
+/** Build the bar (once): the count, "all that match", the actions, "Aplicar". */
+function montar() {
+  if (todos) return;
+  const select = (nombre, etiqueta, primera, pares) =>
+    h("select", { name: nombre, "aria-label": etiqueta }, h("option", { value: "" }, primera), opciones(pares));
+  cuenta = h("strong", { id: "lote-cuenta" });
+  todos = h("input", { type: "checkbox", id: "lote-todos", on: { change: () => pintarBarra() } });
+  todosTexto = h("span", { id: "lote-todos-texto" });
+  const etiqueta = h("input", { name: "etiqueta", maxlength: 50, placeholder: "Añadir etiqueta", "aria-label": "Añadir etiqueta a los seleccionados" });
+  barra.append(
+    cuenta,
+    h("label", { class: "casilla" }, todos, " ", todosTexto),
+    select("estado", "Cambiar estado de los seleccionados", "Estado…", Object.entries(ESTADOS)),
+    select("prioridad", "Cambiar prioridad de los seleccionados", "Prioridad…", Object.entries(PRIORIDADES)),
+    select("equipo", "Mover los seleccionados a un equipo", "Equipo…", []),
+    select("agente_asignado", "Asignar los seleccionados", "Asignar…", [["yo", "A mí"]]),
+    etiqueta,
+    h("button", { type: "submit", class: "boton boton-pequeno", id: "lote-aplicar" }, "Aplicar"),
+    h("button", { type: "button", class: "boton boton-secundario boton-pequeno", id: "lote-limpiar", on: { click: limpiar } }, "Quitar selección"),
+  );
+  autocompletar(etiqueta);
+  llenarSelectores();
+}
+
+function limpiar() {
+  seleccion.clear();
+  todos.checked = false;
+  for (const c of cuerpo.querySelectorAll("input.lote-casilla")) c.checked = false;
+  resultado.hidden = true;
+  pintarBarra();
+}
+
 function pintarBarra() {
   if (!barra) return;
+  if (!todos) {
+    if (!seleccion.size) return;
+    montar();
+  }
   const n = todos.checked ? actual.total : seleccion.size;
   barra.hidden = n === 0 && !todos.checked;
   cuenta.textContent = todos.checked ? `${n} tickets que coinciden con el filtro` : `${n} seleccionado${n === 1 ? "" : "s"}`;
@@ -134,7 +172,7 @@ if (barra) {
   document.addEventListener("soporte:cola", (evento) => {
     const { filtros, total, vivo } = evento.detail;
     // A new filter (not a live refresh) starts a new selection of "all that match".
-    if (!vivo && JSON.stringify(filtros) !== JSON.stringify(actual.filtros)) todos.checked = false;
+    if (todos && !vivo && JSON.stringify(filtros) !== JSON.stringify(actual.filtros)) todos.checked = false;
     actual = { filtros, total };
     pintarBarra();
   });
@@ -145,18 +183,7 @@ if (barra) {
       if (c.checked) seleccion.add(ticketId);
       else seleccion.delete(ticketId);
     }
-    if (casillaPagina.checked) barra.hidden = false;
-    pintarBarra();
-  });
-  todos.addEventListener("change", pintarBarra);
-  document.getElementById("lote-limpiar").addEventListener("click", () => {
-    seleccion.clear();
-    todos.checked = false;
-    for (const c of cuerpo.querySelectorAll("input.lote-casilla")) c.checked = false;
-    resultado.hidden = true;
     pintarBarra();
   });
   barra.addEventListener("submit", aplicar);
-  autocompletar(barra.elements.etiqueta);
-  llenarSelectores();
 }
