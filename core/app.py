@@ -53,6 +53,7 @@ from core.realtime import ChannelLayer, InMemoryChannelLayer
 from core.sessions import SessionRegistry
 from core.settings import Settings
 from core.storage import Storage
+from core.tags_routes import routes as etiquetas_routes
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -307,7 +308,14 @@ def create_app(
     # Mails render through the same templates, with the override folder first.
     setup_mail_templates(app, env)
 
-    core_routes = (*system.routes, *auth_routes, *usuarios_routes, *equipos_routes, *envios.routes)
+    core_routes = (
+        *system.routes,
+        *auth_routes,
+        *usuarios_routes,
+        *equipos_routes,
+        *etiquetas_routes,
+        *envios.routes,
+    )
     endpoints: list[tuple[str, Endpoint]] = [("core", e) for e in core_routes]
     endpoints += host.routes(app)
     app[keys.ENDPOINTS] = endpoints

@@ -170,6 +170,16 @@ CORE_PAGES = (
         order=80,
         rol=Rol.ADMIN,
     ),
+    # The tag vocabulary (core.tags_routes): agents use tags, admins curate them.
+    Page(
+        path="/agente/etiquetas/",
+        template="core/etiquetas.html",
+        title="Etiquetas",
+        area="agente",
+        nav="Etiquetas",
+        order=82,
+        rol=Rol.ADMIN,
+    ),
     Page(
         path="/agente/usuarios/",
         template="core/usuarios.html",

@@ -109,11 +109,18 @@ async def _detalle(request: web.Request, usuario: Usuario, caso: Caso) -> CasoDe
     tickets = await _tickets(
         request.app[keys.PLUGINS], usuario, list(caso.tickets_relacionados or [])
     )
-    return CasoDetalle.completo(caso, tickets, respuestas, _enlaces(request))
+    # Tags are the agents' vocabulary: a customer's cases come without them.
+    etiquetas = (
+        (await service.etiquetas_de([caso.id])).get(caso.id, []) if usuario.es_agente else []
+    )
+    return CasoDetalle.completo(caso, tickets, respuestas, _enlaces(request), etiquetas)
 
 
-async def _cargar(ids: Sequence[int]) -> list[CasoOut]:
-    return [CasoOut.de(caso) for caso in await service.cargar(ids)]
+async def _cargar(ids: Sequence[int], con_etiquetas: bool = True) -> list[CasoOut]:
+    """The case objects of ``ids`` (with their tags, for staff), in two queries."""
+    casos = await service.cargar(ids)
+    etiquetas = await service.etiquetas_de([c.id for c in casos]) if con_etiquetas else {}
+    return [CasoOut.de(caso, etiquetas.get(caso.id, ())) for caso in casos]
 
 
 @routes.post("/api/soporte/casos/", auth=TOKEN, status=201, errors=(429,))
@@ -133,7 +140,7 @@ async def crear(request: web.Request, body: CasoIn) -> Result[CasoOut]:
         impacto_estimado=body.impacto_estimado,
         validar_reserva=_validador(request.app[keys.PLUGINS]),
     )
-    (creado,) = await _cargar([caso.id])
+    (creado,) = await _cargar([caso.id], con_etiquetas=usuario.es_agente)
     location = f"{base_url(request)}/api/soporte/casos/{caso.id}/"
     return Result(creado, headers={"Location": location})
 
@@ -141,19 +148,29 @@ async def crear(request: web.Request, body: CasoIn) -> Result[CasoOut]:
 @routes.get("/api/soporte/casos/", auth=TOKEN)
 async def listar(request: web.Request, query: CasoQuery) -> Page[CasoOut]:
     """Cases the caller may see (a customer: their own), newest first, filtered."""
+    usuario = current_user(request)
+    etiqueta = query.etiqueta.strip() if query.etiqueta and query.etiqueta.strip() else None
     qs = service.casos_visibles(
-        current_user(request),
+        usuario,
         tipo_caso=query.tipo_caso,
         urgencia=query.urgencia,
         estado=query.estado,
+        # A customer filtering by a tag learns nothing: tags are staff's (no filter for them).
+        etiqueta=etiqueta if usuario.es_agente else None,
     )
-    return await paginate(request, qs, query, _cargar, CasoOut)
+
+    async def cargar(ids: Sequence[int]) -> list[CasoOut]:
+        return await _cargar(ids, con_etiquetas=usuario.es_agente)
+
+    return await paginate(request, qs, query, cargar, CasoOut)
 
 
 @routes.get("/api/soporte/casos/urgentes/", auth=Rol.AGENTE)
 async def urgentes(request: web.Request) -> list[CasoOut]:
     """Array of open CRITICA then ALTA cases, oldest first within each (at most 100)."""
-    return [CasoOut.de(caso) for caso in await service.casos_urgentes()]
+    casos = await service.casos_urgentes()
+    etiquetas = await service.etiquetas_de([c.id for c in casos])
+    return [CasoOut.de(caso, etiquetas.get(caso.id, ())) for caso in casos]
 
 
 @routes.get(r"/api/soporte/casos/{id:\d+}/", auth=TOKEN)
@@ -167,7 +184,8 @@ async def detalle(request: web.Request, id: int) -> CasoDetalle:
 @routes.patch(r"/api/soporte/casos/{id:\d+}/", auth=TOKEN, errors=(403, 409))
 async def modificar(request: web.Request, id: int, body: CasoPatch) -> CasoDetalle:
     """Agents change ``estado`` (by the state machine; illegal moves are 409), ``urgencia``,
-    the assignment (``agente_asignado``, ``equipo``) and the linked tickets and bookings."""
+    the assignment (``agente_asignado``, ``equipo``), the linked tickets and bookings and the
+    tags (``etiquetas``, the whole set)."""
     usuario = current_user(request)
     # Visibility first, so a customer learns nothing about cases that are not theirs.
     caso = await service.obtener_caso(usuario, id)

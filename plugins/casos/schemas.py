@@ -82,9 +82,19 @@ class CasoPatch(BaseModel):
         max_length=MAX_RESERVAS,
         description="Booking ids, each new one checked by the plugins' validate_reserva hook.",
     )
+    etiquetas: list[str] | None = Field(
+        None,
+        max_length=100,
+        description="The whole new set of tag names (new names create the tag).",
+    )
 
     _sin_nulos = field_validator(
-        "estado", "urgencia", "tickets_relacionados", "reservas_relacionadas", mode="before"
+        "estado",
+        "urgencia",
+        "tickets_relacionados",
+        "reservas_relacionadas",
+        "etiquetas",
+        mode="before",
     )(_no_nulo)
 
     def otros(self) -> dict[str, Any]:
@@ -96,6 +106,7 @@ class CasoPatch(BaseModel):
                 "equipo",
                 "tickets_relacionados",
                 "reservas_relacionadas",
+                "etiquetas",
             )
             if campo in self.model_fields_set
         }
@@ -116,6 +127,9 @@ class CasoQuery(PageQuery):
     tipo_caso: TipoCaso | None = None
     urgencia: Urgencia | None = None
     estado: EstadoCaso | None = None
+    etiqueta: str | None = Field(
+        None, max_length=50, description="A tag name (agents; case and accents ignored)."
+    )
 
 
 class UsuarioCaso(BaseModel):
@@ -217,10 +231,16 @@ class CasoOut(BaseModel):
     equipo: EquipoCaso | None = None
     fecha_creacion: Timestamp
     fecha_actualizacion: Timestamp
+    etiquetas: list[str] = Field(
+        default_factory=list,
+        description="Tag names sorted by key (agents; always `[]` for customers: tags are the "
+        "agents' internal vocabulary).",
+    )
 
     @classmethod
-    def de(cls, caso: Caso) -> CasoOut:
-        """Serialise a case whose ``cliente_afectado`` and ``creado_por`` are loaded."""
+    def de(cls, caso: Caso, etiquetas: Sequence[str] = ()) -> CasoOut:
+        """Serialise a case whose ``cliente_afectado`` and ``creado_por`` are loaded, with its
+        tag names (read in bulk by the caller)."""
         creado_por = UsuarioCaso.de(caso.creado_por)
         assert creado_por is not None  # a required foreign key
         return cls(
@@ -239,6 +259,7 @@ class CasoOut(BaseModel):
             equipo=EquipoCaso.de(caso.equipo),
             fecha_creacion=caso.fecha_creacion,
             fecha_actualizacion=caso.fecha_actualizacion,
+            etiquetas=list(etiquetas),
         )
 
 
@@ -258,12 +279,14 @@ class CasoDetalle(CasoOut):
         tickets: Sequence[TicketRelacionado],
         respuestas: Sequence[RespuestaConArchivos],
         url: Callable[[AdjuntoCaso], str],
+        etiquetas: Sequence[str] = (),
     ) -> CasoDetalle:
-        """The detail of ``caso`` (relations loaded) with its visible links and replies."""
+        """The detail of ``caso`` (relations loaded) with its visible links, replies and
+        tags."""
         from plugins.casos.service import TRANSICIONES
 
         return cls(
-            **CasoOut.de(caso).model_dump(),
+            **CasoOut.de(caso, etiquetas).model_dump(),
             tickets_relacionados=list(tickets),
             respuestas=[RespuestaCasoOut.de(r, url) for r in respuestas],
             transiciones=[e for e in EstadoCaso if e in TRANSICIONES[EstadoCaso(caso.estado)]],

@@ -14,8 +14,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from tortoise.connection import connections
+
+from core import tags
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.api.fields import MAX_ID
 from core.auth.equipos import es_miembro
@@ -26,8 +29,10 @@ from core.auth.guards import (
     visible_to,
 )
 from core.auth.models import Equipo, Usuario
+from core.db import placeholders
 from core.events import EventBus, UnitOfWork
 from core.history import CREADO, Canal, record
+from core.tags_models import Etiqueta
 from plugins.casos.cuota import Cuota, comprobar_cuota
 from plugins.casos.events import CasoActualizado, CasoCreado, RespuestaCasoCreada
 from plugins.casos.models import (
@@ -43,6 +48,7 @@ from plugins.casos.models import (
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
 
+    from tortoise.backends.base.client import BaseDBAsyncClient
     from tortoise.queryset import QuerySet
 
     from core.storage import Upload
@@ -61,6 +67,8 @@ MAX_RESERVAS = 50
 MAX_TICKETS = 50
 #: The history's entity name of a case (``core.history``).
 ENTIDAD = "caso"
+#: The link table of cases' tags (:mod:`core.tags`).
+ENLACE_ETIQUETAS = tags.Enlace("casos_caso_etiqueta", "caso_id")
 #: The related rows every case read loads (one query with joins).
 RELACIONES = ("cliente_afectado", "creado_por", "agente_asignado", "equipo")
 
@@ -184,8 +192,10 @@ def casos_visibles(
     tipo_caso: TipoCaso | None = None,
     urgencia: Urgencia | None = None,
     estado: EstadoCaso | None = None,
+    etiqueta: str | None = None,
 ) -> QuerySet[Caso]:
-    """The cases ``usuario`` may see, filtered, newest first (each filter ``None``: any)."""
+    """The cases ``usuario`` may see, filtered, newest first (each filter ``None``: any;
+    ``etiqueta``: a tag name, compared by :func:`core.tags.clave`)."""
     qs = visible_to(
         usuario,
         Caso.all(),
@@ -199,6 +209,9 @@ def casos_visibles(
         qs = qs.filter(urgencia=urgencia)
     if estado is not None:
         qs = qs.filter(estado=estado)
+    if etiqueta is not None:
+        # Through the link table, unique per case and tag: no duplicate rows.
+        qs = qs.filter(etiquetas__clave=tags.clave(etiqueta))
     return qs.order_by("-fecha_creacion", "-id")
 
 
@@ -207,6 +220,25 @@ async def cargar(ids: Sequence[int]) -> list[Caso]:
     found = await Caso.filter(id__in=list(ids)).select_related(*RELACIONES)
     by_id = {caso.id: caso for caso in found}
     return [by_id[i] for i in ids if i in by_id]
+
+
+async def etiquetas_de(ids: Sequence[int]) -> dict[int, list[str]]:
+    """The tag names of cases ``ids`` (sorted by key), in one query; cases without tags are
+    absent."""
+    if not ids:
+        return {}
+    conn = connections.get("default")
+    marcas = ", ".join(placeholders(conn, len(ids)))
+    _, filas = await conn.execute_query(
+        f'SELECT l.caso_id, e.nombre FROM "{ENLACE_ETIQUETAS.tabla}" l '
+        f'JOIN "{Etiqueta._meta.db_table}" e ON e.id = l.etiqueta_id '
+        f"WHERE l.caso_id IN ({marcas}) ORDER BY l.caso_id, e.clave",
+        list(ids),
+    )
+    resultado: dict[int, list[str]] = {}
+    for fila in filas:
+        resultado.setdefault(fila["caso_id"], []).append(fila["nombre"])
+    return resultado
 
 
 async def obtener_caso(usuario: Usuario, caso_id: int) -> Caso:
@@ -307,13 +339,16 @@ async def actualizar_caso(
     ``estado``/``urgencia``: moves outside :data:`TRANSICIONES`, and any change to a CERRADO
     case, are a 409; they publish :class:`CasoActualizado`. ``otros``: any of
     ``agente_asignado`` (an active agent; with a team, one of its members), ``equipo`` (an
-    active team), ``tickets_relacionados`` (existing tickets when ``validar_ticket`` is given)
-    and ``reservas_relacionadas`` (each checked by ``validar_reserva``); objections are 400s.
+    active team), ``tickets_relacionados`` (existing tickets when ``validar_ticket`` is given),
+    ``reservas_relacionadas`` (each checked by ``validar_reserva``) and ``etiquetas`` (the
+    whole new set of tag names, :func:`core.tags.fijar` in the same transaction; one history
+    entry ``etiquetas: [before, after]``); objections are 400s.
     Nothing changed: nothing written, no event. The update is conditional on the scalar
     values just read, so two agents racing on one case cannot both apply a change decided on a
     stale state (the loser gets a 409 and may retry).
     """
     otros = dict(otros or {})
+    etiquetas = await _etiquetas_pedidas(caso.id, otros.pop("etiquetas", None))
     antes_estado, antes_urgencia = EstadoCaso(caso.estado), Urgencia(caso.urgencia)
     nuevo_estado = EstadoCaso(estado) if estado is not None else antes_estado
     nueva_urgencia = Urgencia(urgencia) if urgencia is not None else antes_urgencia
@@ -343,7 +378,7 @@ async def actualizar_caso(
                     )
     despues = {**antes, "estado": nuevo_estado.value, "urgencia": nueva_urgencia.value, **otros}
     diferencias = {c: [antes[c], despues[c]] for c in antes if antes[c] != despues[c]}
-    if not diferencias:
+    if not diferencias and etiquetas is None:
         if errores:
             raise BadRequest("Datos inválidos.", errors=errores)
         return caso
@@ -383,6 +418,16 @@ async def actualizar_caso(
         )
         if not cambiados:
             raise Conflict("El caso cambió mientras tanto; recárguelo y vuelva a intentarlo.")
+        if etiquetas is not None:
+            # After the UPDATE: its row lock serialises two tag changes of one case.
+            cambio = await tags.fijar(
+                cast("BaseDBAsyncClient", uow.connection),
+                ENLACE_ETIQUETAS,
+                caso.id,
+                poner=etiquetas,
+            )
+            if cambio is not None:
+                diferencias["etiquetas"] = list(cambio)
         # Which rows the customer's timeline shows is core.auth.guards.public_change's call.
         await record(
             uow.connection,
@@ -424,6 +469,18 @@ async def actualizar_caso(
             await Equipo.get(id=despues["equipo"]) if despues["equipo"] is not None else None
         )
     return caso
+
+
+async def _etiquetas_pedidas(caso_id: int, pedidas: Sequence[str] | None) -> list[str] | None:
+    """The tag names a PATCH asks for, validated (400), or ``None`` when absent or the same
+    set the case has (by key): then they are no change, not even on a CERRADO case."""
+    if pedidas is None:
+        return None
+    nombres = tags.validar(pedidas)
+    actuales = await tags.de(connections.get("default"), ENLACE_ETIQUETAS, caso_id)
+    if {tags.clave(n) for n in nombres} == {e.clave for e in actuales}:
+        return None
+    return nombres
 
 
 # --- the conversation ------------------------------------------------------------------------

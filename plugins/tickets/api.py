@@ -88,7 +88,7 @@ class AccionLote(Protocol):
     Called once per selected ticket, inside a unit of work of its own (one ticket's failure
     rolls back that ticket only), after tickets checked ``usuario`` may see it:
     ``await accion(bus, usuario, ticket_id, valor)``. ``valor`` is the action's value from the
-    request body, as sent (the action validates it: a :class:`core.api.errors.ApiError` is that
+    request body, as sent (the action validates it: a :class:`core.api.errors.Problem` is that
     ticket's result, e.g. a 400 or 409). Changes go through this module's commands
     (:func:`actualizar`, :func:`responder`), so that each ticket gets the same rules, events and
     history as one change by hand.

@@ -22,14 +22,32 @@ if TYPE_CHECKING:
     from core.pages import Page
     from core.plugin_contract import BackgroundContext
     from core.synthetic import SyntheticUsers
+    from plugins.tickets.settings import TicketsSettings
 
 __all__ = ["name", "requires", "version"]
 
 
 @hookimpl
 def register_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
-    """Declare ``validate_reserva`` for the host platform's booking plugin."""
+    """Declare ``validate_reserva`` for the host platform's booking plugin and
+    ``register_ticket_bulk_actions`` for plugins contributing bulk actions."""
     plugin_manager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def register_settings() -> type[TicketsSettings]:
+    """``lote_maximo`` (``SOPORTE_TICKETS_LOTE_MAXIMO``)."""
+    from plugins.tickets.settings import TicketsSettings
+
+    return TicketsSettings
+
+
+def ajustes(app: web.Application) -> TicketsSettings:
+    """This plugin's settings on ``app``."""
+    from core.plugin_settings import plugin_settings
+    from plugins.tickets.settings import TicketsSettings
+
+    return plugin_settings(app, name, TicketsSettings)
 
 
 @hookimpl
@@ -40,11 +58,16 @@ def register_models() -> Iterable[str]:
 
 @hookimpl
 def register_routes(app: web.Application) -> Iterable[Endpoint]:
-    """The tickets API of docs/api.md, "Tickets"."""
-    from plugins.tickets import historial
+    """The tickets API of docs/api.md, "Tickets"; collects the bulk actions other plugins
+    contribute (hook ``register_ticket_bulk_actions``) once, failing the start-up on a
+    duplicate name."""
+    from core import keys
+    from plugins.tickets import historial, lote
     from plugins.tickets.routes import routes
 
-    return [*routes.endpoints, *historial.routes.endpoints]
+    if lote.ACCIONES not in app:
+        app[lote.ACCIONES] = lote.cargar_acciones(app[keys.PLUGINS])
+    return [*routes.endpoints, *lote.routes.endpoints, *historial.routes.endpoints]
 
 
 @hookimpl

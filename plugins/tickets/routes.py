@@ -91,16 +91,21 @@ async def _validar_reserva(request: web.Request, reserva_id: int, usuario: Usuar
 async def _detalle(request: web.Request, ticket_id: int) -> TicketDetalle:
     # The caller's view of the conversation: a customer's has no internal notes.
     para = current_user(request)
-    [vista] = await service.cargar_tickets([ticket_id], con_respuestas=True, para=para)
+    [vista] = await service.cargar_tickets(
+        [ticket_id], con_respuestas=True, para=para, con_etiquetas=para.es_agente
+    )
     return ticket_detalle(vista, _enlaces(request))
 
 
 def _cargador(request: web.Request) -> Callable[[Sequence[int]], Awaitable[list[TicketOut]]]:
     """The ``load(ids)`` of :func:`core.api.paginate`: a page of ticket objects."""
     url = _enlaces(request)
+    # Tags are the agents' vocabulary: a customer's tickets come without them.
+    con_etiquetas = current_user(request).es_agente
 
     async def load(ids: Sequence[int]) -> list[TicketOut]:
-        return [ticket_out(v, url) for v in await service.cargar_tickets(ids)]
+        vistas = await service.cargar_tickets(ids, con_etiquetas=con_etiquetas)
+        return [ticket_out(v, url) for v in vistas]
 
     return load
 
@@ -173,7 +178,8 @@ async def detalle_ticket(request: web.Request, id: int) -> TicketDetalle:
 
 @routes.patch(r"/api/soporte/tickets/{id:\d+}/", auth=TOKEN, errors=(403, 409))
 async def actualizar_ticket(request: web.Request, id: int, body: TicketPatch) -> TicketDetalle:
-    """Change estado, prioridad, categoria, agente_asignado (agents); the owner may only close."""
+    """Change estado, prioridad, categoria, agente_asignado, equipo, etiquetas (agents); the
+    owner may only close."""
     usuario = current_user(request)
     ticket = await service.obtener_visible(usuario, id)
     await service.actualizar(request.app[keys.EVENTS], ticket, usuario, body.cambios())

@@ -92,6 +92,11 @@ class TicketOut(BaseModel):
     nivel_escalamiento: int
     archivos_adjuntos: list[AdjuntoOut]
     valoracion: ValoracionOut | None
+    etiquetas: list[str] = Field(
+        default_factory=list,
+        description="Tag names sorted by key (agents; always `[]` for customers: tags are the "
+        "agents' internal vocabulary).",
+    )
 
 
 class RespuestaOut(BaseModel):
@@ -197,6 +202,11 @@ class TicketPatch(BaseModel):
     equipo: int | None = Field(
         None, ge=1, le=MAX_ID, description="An active team's id (`null`: no team)."
     )
+    etiquetas: list[str] = Field(
+        None,  # type: ignore[arg-type]  # absent, never null
+        max_length=100,
+        description="The whole new set of tag names (agents; new names create the tag).",
+    )
 
     def cambios(self) -> dict[str, Any]:
         """The fields the client sent, with their values."""
@@ -285,6 +295,9 @@ class TicketsQuery(MisTicketsQuery):
     cliente: int | None = Field(None, ge=1, le=MAX_ID, description="Customer's user id.")
     equipo: int | None = Field(None, ge=1, le=MAX_ID, description="Team id.")
     nivel_escalamiento: int | None = Field(None, ge=0, le=MAX_ID)
+    etiqueta: str | None = Field(
+        None, max_length=50, description="A tag name (case and accents ignored)."
+    )
     ordering: list[str] = Field(
         default_factory=list,
         description="Comma-separated fields, `-` for descending: " + ", ".join(ORDENES),
@@ -306,6 +319,7 @@ class TicketsQuery(MisTicketsQuery):
             "agente_asignado_id": self.agente_asignado,
             "nivel_escalamiento": self.nivel_escalamiento,
             "equipo_id": self.equipo,
+            "etiqueta": self.etiqueta.strip() if self.etiqueta and self.etiqueta.strip() else None,
         }
 
 
@@ -354,6 +368,7 @@ def _ticket_campos(vista: TicketVista, url: UrlDe) -> dict[str, Any]:
             if vista.valoracion
             else None
         ),
+        "etiquetas": list(vista.etiquetas),
     }
 
 

@@ -58,6 +58,7 @@ from core.db import placeholders
 from core.events import UnitOfWork, in_unit_of_work
 from core.history import Canal as HistoryCanal
 from core.storage import Upload
+from core.tags_models import Etiqueta
 from plugins.tickets import agregados
 from plugins.tickets.cuota import Cuota, comprobar_cuota
 from plugins.tickets.events import (
@@ -106,6 +107,7 @@ __all__ = [
     "contador",
     "crear_ticket",
     "estadisticas",
+    "etiquetas_de",
     "filtrar",
     "formato_numero",
     "guardar_adjuntos",
@@ -194,10 +196,16 @@ class TicketVista:
     valoracion: Valoracion | None = None
     #: Oldest first; only filled by ``cargar_tickets(..., con_respuestas=True)``.
     respuestas: list[RespuestaVista] = field(default_factory=list)
+    #: Tag names sorted by key; only filled by ``cargar_tickets(..., con_etiquetas=True)``.
+    etiquetas: list[str] = field(default_factory=list)
 
 
 async def cargar_tickets(
-    ids: Sequence[int], *, con_respuestas: bool = False, para: Usuario | None = None
+    ids: Sequence[int],
+    *,
+    con_respuestas: bool = False,
+    para: Usuario | None = None,
+    con_etiquetas: bool = False,
 ) -> list[TicketVista]:
     """Tickets ``ids`` in that order, with relations, in a constant number of queries.
 
@@ -206,6 +214,8 @@ async def cargar_tickets(
     whatever the number of tickets, replies or files. Unknown ids are skipped. ``para``: the
     user the replies are shown to (a customer's never include internal notes:
     ``visible_replies``); ``None`` loads them all, for staff and background use.
+    ``con_etiquetas``: one more query, the tags of every ticket (staff only: tags are the
+    agents' internal vocabulary, never shown to customers).
     """
     if not ids:
         return []
@@ -233,7 +243,30 @@ async def cargar_tickets(
             vistas[respuesta.ticket_id].respuestas.append(
                 RespuestaVista(respuesta, por_respuesta.get(respuesta.id, []))
             )
+    if con_etiquetas:
+        for ticket_id, nombres in (await etiquetas_de(list(vistas))).items():
+            vistas[ticket_id].etiquetas = nombres
     return [vistas[i] for i in ids if i in vistas]
+
+
+async def etiquetas_de(ids: Sequence[int]) -> dict[int, list[str]]:
+    """The tag names of tickets ``ids`` (sorted by key), in one query; tickets without tags
+    are absent."""
+    if not ids:
+        return {}
+    conn = connections.get("default")
+    marcas = ", ".join(placeholders(conn, len(ids)))
+    tabla = ENLACE_ETIQUETAS.tabla
+    _, filas = await conn.execute_query(
+        f'SELECT l.ticket_id, e.nombre FROM "{tabla}" l '
+        f'JOIN "{Etiqueta._meta.db_table}" e ON e.id = l.etiqueta_id '
+        f"WHERE l.ticket_id IN ({marcas}) ORDER BY l.ticket_id, e.clave",
+        list(ids),
+    )
+    resultado: dict[int, list[str]] = {}
+    for fila in filas:
+        resultado.setdefault(fila["ticket_id"], []).append(fila["nombre"])
+    return resultado
 
 
 async def adjuntos_de(ticket_id: int) -> list[Adjunto]:
@@ -279,6 +312,7 @@ class Filtros:
 
     ``creado_desde`` is inclusive and ``creado_antes`` exclusive (a whole day ``D`` is
     ``[D 00:00, D+1 00:00)`` in UTC). ``q`` looks in ``asunto``, ``descripcion`` and ``numero``.
+    ``etiqueta``: a tag name (compared by :func:`core.tags.clave`).
     """
 
     estado: Estado | None = None
@@ -291,6 +325,7 @@ class Filtros:
     agente_asignado_id: int | None = None
     nivel_escalamiento: int | None = None
     equipo_id: int | None = None
+    etiqueta: str | None = None
 
 
 def filtrar(usuario: Usuario, filtros: Filtros, *, propios: bool = False) -> QuerySet[Ticket]:
@@ -310,6 +345,10 @@ def filtrar(usuario: Usuario, filtros: Filtros, *, propios: bool = False) -> Que
         "equipo_id": filtros.equipo_id,
     }
     qs = qs.filter(**{k: v for k, v in exactos.items() if v is not None})
+    if filtros.etiqueta is not None:
+        # A join through the link table (unique per ticket and tag: no duplicate rows), served
+        # by the tag's key and the table's (etiqueta_id, ticket_id) key.
+        qs = qs.filter(etiquetas__clave=tags.clave(filtros.etiqueta))
     if filtros.creado_desde is not None:
         qs = qs.filter(fecha_creacion__gte=filtros.creado_desde)
     if filtros.creado_antes is not None:
@@ -951,6 +990,7 @@ def contador(usuario: Usuario, filtros: Filtros) -> Callable[[], Awaitable[int]]
     otros = (
         filtros.creado_desde, filtros.creado_antes, filtros.q, filtros.cliente_id,
         filtros.agente_asignado_id, filtros.nivel_escalamiento, filtros.equipo_id,
+        filtros.etiqueta,
     )  # fmt: skip
     # The totals count every ticket: an agent narrowed to their teams gets a real COUNT.
     if not usuario.es_agente or team_limited(usuario) or any(v is not None for v in otros):

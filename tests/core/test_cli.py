@@ -410,8 +410,14 @@ def test_config_shows_every_setting_with_its_source_and_masks_secrets(
     assert rows["plugin vip", "clientes"] == "ana, luis  ([plugins.vip] clientes in soporte.toml)"
     output = "\n".join(rows.values())
     assert "hunter2" not in output and "secreta" not in output
-    # Only the enabled plugins' settings are shown.
-    assert {section for section, _ in rows} == {"core", "plugin escalamiento", "plugin vip"}
+    assert rows["plugin tickets", "lote_maximo"] == "5000  (default)"
+    # Only the enabled plugins' settings are shown (escalamiento requires tickets).
+    assert {section for section, _ in rows} == {
+        "core",
+        "plugin escalamiento",
+        "plugin tickets",
+        "plugin vip",
+    }
 
 
 def test_config_names_code_as_the_source_of_values_given_in_code(

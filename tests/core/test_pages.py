@@ -294,6 +294,7 @@ async def test_with_every_plugin_the_menus_follow_the_guide(soporte: SoporteClie
         ("Macros", Rol.AGENTE),
         ("FAQ", Rol.ADMIN),
         ("Equipos", Rol.ADMIN),
+        ("Etiquetas", Rol.ADMIN),
         ("Usuarios", Rol.ADMIN),
     ]
     inicio = await (await soporte.get("/")).text()

@@ -219,10 +219,10 @@ async def test_hostile_query_values_are_400_on_every_list(soporte: SoporteClient
                 assert campo in errores, (e.path, campo, errores)
 
 
-#: Free-text parameters (a search, a FAQ category, a policy name, an outbox channel): any short
-#: text is a valid value, simply matching nothing. Every other parameter is an enum, a number
-#: or a date.
-TEXTO = {"q", "categoria", "politica", "canal"}
+#: Free-text parameters (a search, a FAQ category, a policy name, an outbox channel, a tag name):
+#: any short text is a valid value, simply matching nothing. Every other parameter is an enum, a
+#: number or a date.
+TEXTO = {"q", "categoria", "politica", "canal", "etiqueta"}
 
 
 def aceptable(campo: str, valor: str) -> bool:

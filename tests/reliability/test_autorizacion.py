@@ -30,6 +30,7 @@ from aiohttp import WSMsgType
 from core import keys
 from core.auth.models import Equipo, Rol
 from core.outbox_models import Envio, EstadoEnvio
+from core.tags_models import Etiqueta
 from core.testing import TEST_PASSWORD, token_of
 from plugins.casos.models import Caso
 from plugins.correo.models import EstadoMensaje
@@ -147,6 +148,10 @@ MATRIZ: dict[tuple[str, str], Fila] = {
         (401, 201, 404, 201, 201), NO_EXISTE_TOKEN, tipo="ticket", cuerpo={"mensaje": "Hola"}
     ),
     # Only the customer rates (agents: 403); the ticket is RESUELTO so that the owner may.
+    # Bulk changes: agents only (an unknown or foreign id is that ticket's 404 in the answer).
+    ("POST", "/api/soporte/tickets/lote/"): Fila(
+        AGENTE_200, cuerpo={"ids": [1], "acciones": {"prioridad": "BAJA"}}
+    ),
     ("POST", "/api/soporte/tickets/{id}/valorar/"): Fila(
         (401, 200, 404, 403, 403), NO_EXISTE_TOKEN, tipo="ticket_resuelto", cuerpo={"puntuacion": 5}
     ),
@@ -169,6 +174,19 @@ MATRIZ: dict[tuple[str, str], Fila] = {
         (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="equipo", cuerpo={"descripcion": "Otra"}
     ),
     ("DELETE", "/api/soporte/equipos/{id}/"): Fila((*ADMIN, 204), NO_EXISTE_ADMIN, tipo="equipo"),
+    # Tags: agents read the vocabulary, admins curate it; customers never see tags.
+    ("GET", "/api/soporte/etiquetas/"): Fila(AGENTE_200),
+    ("POST", "/api/soporte/etiquetas/"): Fila((*ADMIN, 201), cuerpo={"nombre": "Nueva"}),
+    ("PATCH", "/api/soporte/etiquetas/{id}/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="etiqueta", cuerpo={"color": "#123456"}
+    ),
+    ("DELETE", "/api/soporte/etiquetas/{id}/"): Fila(
+        (*ADMIN, 204), NO_EXISTE_ADMIN, tipo="etiqueta"
+    ),
+    # Merging into the tag every world has (ETIQUETA_DESTINO): a fresh origin per call.
+    ("POST", "/api/soporte/etiquetas/{id}/fusionar/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="etiqueta", cuerpo={"en": 1_000_000}
+    ),
     # --- casos -----------------------------------------------------------------------------
     ("POST", "/api/soporte/casos/"): Fila(TOKEN_201, cuerpo=CASO),
     ("GET", "/api/soporte/casos/"): Fila(TOKEN_200),
@@ -353,6 +371,9 @@ class Mundo:
         if tipo == "equipo":
             equipo = await Equipo.create(nombre=f"Equipo {next(self.contador)}")
             return str(equipo.id)
+        if tipo == "etiqueta":
+            n = next(self.contador)
+            return str((await Etiqueta.create(nombre=f"Etiqueta {n}", clave=f"etiqueta {n}")).id)
         if tipo == "plantilla":
             return "respuesta_agente"
         if tipo == "agente":
@@ -424,6 +445,8 @@ async def mundo(soporte: SoporteClient) -> Mundo:
         "agente": await soporte.usuario("agente", Rol.AGENTE),
         "admin": await soporte.usuario("admin", Rol.ADMIN),
     }
+    # The target of the merge route's body (a fixed id, far above the ones tests create).
+    await Etiqueta.create(id=1_000_000, nombre="Destino", clave="destino")
     return Mundo(soporte, usuarios)
 
 

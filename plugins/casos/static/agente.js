@@ -2,6 +2,7 @@
 import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, dia, h, mensajeError, mostrarError, opciones, paginacion, vaciar } from "/static/core/dom.js";
+import { autocompletar, chips } from "/static/core/etiquetas.js";
 import { montarBuscador } from "./buscar-usuario.js";
 import { ESTADOS, IMPACTOS, TIPOS, URGENCIAS, crearCaso } from "./comun.js";
 import { pintarUrgentes } from "./urgentes.js";
@@ -31,7 +32,7 @@ function fila(caso) {
     "tr",
     { dataset: { id: caso.id } },
     h("td", {}, h("a", { href: `/agente/casos/${caso.id}/`, text: caso.numero })),
-    h("td", {}, h("a", { href: `/agente/casos/${caso.id}/` }, h("strong", { text: caso.titulo })), h("div", { class: "ayuda", text: caso.descripcion.slice(0, 160) })),
+    h("td", {}, h("a", { href: `/agente/casos/${caso.id}/` }, h("strong", { text: caso.titulo })), chips(caso.etiquetas), h("div", { class: "ayuda", text: caso.descripcion.slice(0, 160) })),
     h("td", { text: TIPOS[caso.tipo_caso] || caso.tipo_caso }),
     h("td", {}, selector(URGENCIAS, caso.urgencia, "urgencia", "Urgencia")),
     h("td", {}, selector(ESTADOS, caso.estado, "estado", "Estado")),
@@ -81,4 +82,6 @@ form.addEventListener("submit", async (evento) => {
   }
 });
 filtros.addEventListener("change", () => { pagina = 1; cargar(); });
+if (filtros.elements.etiqueta) autocompletar(filtros.elements.etiqueta);
+filtros.addEventListener("submit", (evento) => { evento.preventDefault(); pagina = 1; cargar(); });
 recargarTodo();

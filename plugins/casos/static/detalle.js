@@ -6,6 +6,7 @@
 import { api, tieneRol } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, fecha, h, insignia, mensajeError, mostrarError, vaciar } from "/static/core/dom.js";
+import { editor as editorEtiquetas } from "/static/core/etiquetas.js";
 import { montarBuscador } from "./buscar-usuario.js";
 import { ESTADOS, IMPACTOS, TIPOS, URGENCIAS, estado, urgencia } from "./comun.js";
 
@@ -24,6 +25,7 @@ const CAMPOS = {
   equipo: "Equipo",
   tickets_relacionados: "Tickets relacionados",
   reservas_relacionadas: "Reservas relacionadas",
+  etiquetas: "Etiquetas",
 };
 /** The label of a state-move button. */
 const PASOS = { ABIERTO: "Reabrir", EN_INVESTIGACION: "Investigar", RESUELTO: "Marcar resuelto", CERRADO: "Cerrar caso" };
@@ -115,6 +117,7 @@ function pintarGestion(c) {
   const enlaces = $("caso-form-enlaces");
   enlaces.elements.tickets_relacionados.value = c.tickets_relacionados.map((t) => t.numero || t.id).join(", ");
   enlaces.elements.reservas_relacionadas.value = c.reservas_relacionadas.join(", ");
+  if (pintarEtiquetas) pintarEtiquetas(c.etiquetas || []);
 }
 
 async function cargarHistorial() {
@@ -190,7 +193,13 @@ responder.addEventListener("submit", async (evento) => {
   }
 });
 
-// --- agents: urgency, assignment, links ------------------------------------------------------
+// --- agents: urgency, assignment, links, tags ------------------------------------------------
+// The tags editor: each change is a PATCH of the whole set (a CERRADO case refuses it: 409).
+const pintarEtiquetas = agente && $("caso-etiquetas")
+  ? editorEtiquetas($("caso-etiquetas"), async (nombres) => {
+      if (!(await cambiar({ etiquetas: nombres })) && caso) pintarEtiquetas(caso.etiquetas || []);
+    })
+  : null;
 if (agente) {
   $("caso-urgencia-sel").addEventListener("change", (e) => cambiar({ urgencia: e.target.value }));
   $("caso-asignarme").addEventListener("click", () => cambiar({ agente_asignado: usuario.id }));

@@ -7,6 +7,8 @@ import { sesion } from "/static/core/app.js";
 import { avisar, dia, h, insignia, mensajeError, opciones, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { ESTADOS, filtrosDe, prioridad } from "./comun.js";
 import { celda as celdaEquipo, llenarFiltro as llenarEquipos } from "./equipos.js";
+import { autocompletar, chips } from "/static/core/etiquetas.js";
+import { celdaSeleccion } from "./lote.js";
 
 const { usuario } = await sesion;
 const form = document.getElementById("filtros");
@@ -53,8 +55,9 @@ function fila(t) {
   return h(
     "tr",
     { dataset: { id: t.id } },
+    celdaSeleccion(t),
     h("td", {}, h("a", { href: `/agente/tickets/${t.id}/` }, t.numero)),
-    h("td", { text: t.asunto }),
+    h("td", {}, t.asunto, chips(t.etiquetas)),
     h("td", { text: t.cliente.nombre }),
     h("td", {}, selectorEstado),
     h("td", {}, prioridad(t.prioridad)),
@@ -76,17 +79,19 @@ async function cargar({ vivo = false } = {}) {
     const foco = focoEnTabla();
     vaciar(cuerpo);
     if (!datos.results.length) {
-      cuerpo.append(h("tr", {}, h("td", { colspan: 9, class: "vacio", text: "No hay tickets con estos filtros." })));
+      cuerpo.append(h("tr", {}, h("td", { colspan: 10, class: "vacio", text: "No hay tickets con estos filtros." })));
     }
     for (const t of datos.results) cuerpo.append(fila(t));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
+    // lote.js: the filter of this page and how many tickets match it.
+    document.dispatchEvent(new CustomEvent("soporte:cola", { detail: { filtros, total: datos.count, vivo } }));
     if (vivo) {
       window.scrollTo(window.scrollX, desplazamiento);
       devolverFoco(foco);
       anunciar(datos.results);
     }
   } catch (error) {
-    vaciar(cuerpo).append(h("tr", {}, h("td", { colspan: 9, class: "form-error", text: mensajeError(error) })));
+    vaciar(cuerpo).append(h("tr", {}, h("td", { colspan: 10, class: "form-error", text: mensajeError(error) })));
   }
 }
 
@@ -131,4 +136,7 @@ form.addEventListener("change", recargar);
 form.addEventListener("input", retrasar(recargar, 300));
 form.addEventListener("submit", (evento) => { evento.preventDefault(); recargar(); });
 llenarEquipos(form.elements.equipo);
+autocompletar(form.elements.etiqueta);
+// A bulk change (lote.js) done: show the tickets as they are now.
+document.addEventListener("soporte:cola-recargar", () => cargar());
 cargar();

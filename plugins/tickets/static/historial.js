@@ -21,14 +21,17 @@ const CAMPOS = {
   agente_asignado: "Agente asignado",
   equipo: "Equipo",
   nivel_escalamiento: "Nivel de escalamiento",
+  etiquetas: "Etiquetas",
 };
 const VALORES = { estado: ESTADOS, prioridad: PRIORIDADES, categoria: CATEGORIAS };
 const CANALES = { API: "web", CHAT: "chat", CORREO: "correo", SISTEMA: "automático" };
-const VACIOS = { agente_asignado: "Sin asignar", equipo: "Sin equipo" };
+const VACIOS = { agente_asignado: "Sin asignar", equipo: "Sin equipo", etiquetas: "Sin etiquetas" };
 
 /** A value as people read it: its label, a person's or team's name, "Sin asignar" for none. */
 function valor(campo, v, nombre) {
   if (v === null || v === undefined) return VACIOS[campo] || "—";
+  // A list (the tags): its names, or the field's "none".
+  if (Array.isArray(v)) return v.length ? v.join(", ") : VACIOS[campo] || "—";
   if (nombre) return nombre;
   return (VALORES[campo] && VALORES[campo][v]) || String(v);
 }

@@ -33,6 +33,7 @@ CAMPOS = {
     "equipo",
     "fecha_creacion",
     "fecha_actualizacion",
+    "etiquetas",
 }
 
 

@@ -34,6 +34,7 @@ CAMPOS_TICKET = {
     "nivel_escalamiento",
     "archivos_adjuntos",
     "valoracion",
+    "etiquetas",
 }
 ISO_CON_DESFASE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
 
