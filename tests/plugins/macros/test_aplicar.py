@@ -326,3 +326,46 @@ def test_the_timezone_setting_sets_the_zone_of_the_dates(make_app: Any) -> None:
         make_app(["tickets", "macros"], plugin_settings={"macros": {"timezone": "Marte/Olimpo"}})
     make_app(["tickets", "macros"])  # back to the default for the tests that follow
     assert service.zona() == ZoneInfo("UTC")
+
+
+async def test_a_macro_through_the_bulk_endpoint(gente: Gente) -> None:
+    # End to end: POST /api/soporte/tickets/lote/ with {"macro": id} replies on each selected
+    # ticket with the macro rendered for it and applies its fields; a ticket the macro cannot
+    # apply to (closed) is that ticket's 409 and rolls back alone.
+    g = gente
+    uno, dos, cerrado = await g.ticket(), await g.ticket(), await g.ticket()
+    await g.ok(
+        "PATCH", f"/api/soporte/tickets/{cerrado['id']}/", g.carla, json={"estado": "CERRADO"}
+    )
+    macro = await g.macro(
+        mensaje="Hola {{ cliente.nombre }}, su {{ ticket.numero }}",
+        acciones={"etiquetas_agregar": ["Macro en lote"]},
+    )
+    body = await g.ok(
+        "POST",
+        "/api/soporte/tickets/lote/",
+        g.carla,
+        json={
+            "ids": [uno["id"], cerrado["id"], dos["id"]],
+            "acciones": {"prioridad": "BAJA", "macro": macro["id"]},
+        },
+    )
+    por_id = {r["id"]: r["estado"] for r in body["resultados"]}
+    assert por_id == {uno["id"]: 200, dos["id"]: 200, cerrado["id"]: 409}
+    for ticket in (uno, dos):
+        [respuesta] = await Respuesta.filter(ticket_id=ticket["id"])
+        assert respuesta.mensaje == f"Hola Ana Pérez, su {ticket['numero']}"
+        assert await etiquetas_de(ticket["id"]) == ["Macro en lote"]
+        assert (await Ticket.get(id=ticket["id"])).prioridad == "BAJA"
+    assert not await Respuesta.filter(ticket_id=cerrado["id"]).exists()
+    assert await etiquetas_de(cerrado["id"]) == []
+    assert (await Macro.get(id=macro["id"])).usos == 2
+    # A macro Luis cannot see is a 404 for each ticket, and nothing changes.
+    body = await g.ok(
+        "POST",
+        "/api/soporte/tickets/lote/",
+        g.luis,
+        json={"ids": [uno["id"]], "acciones": {"macro": macro["id"]}},
+    )
+    assert [r["estado"] for r in body["resultados"]] == [404]
+    assert await Respuesta.filter(ticket_id=uno["id"]).count() == 1
