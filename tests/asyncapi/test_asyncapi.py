@@ -209,6 +209,23 @@ async def test_the_document_has_the_query_parameters_close_codes_and_security(so
     assert {s["host"] for s in servidores.values()} == {"soporte.example:8443"}
 
 
+async def test_behind_a_tls_proxy_the_servers_are_its_host_wss_first(start_app):
+    soporte = await start_app([], [], trusted_proxies=["127.0.0.1"])
+    r = await soporte.get(
+        "/api/asyncapi.json",
+        headers={
+            "X-Forwarded-For": "203.0.113.5",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "ayuda.example",
+        },
+    )
+    servidores = (await r.json())["servers"]
+    assert [(s["protocol"], s["host"]) for s in servidores.values()] == [
+        ("wss", "ayuda.example"),
+        ("ws", "ayuda.example"),
+    ]
+
+
 async def test_a_third_party_plugin_socket_is_documented_too(start_app, tmp_path):
     class Eco(Frame):
         """The text sent, back."""
