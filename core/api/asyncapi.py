@@ -53,8 +53,9 @@ class _Schemas:
     def inline(self, model: type[BaseModel], mode: JsonSchemaMode, plugin: str) -> dict[str, Any]:
         """``model``'s schema itself (only the models it refers to become components)."""
         schema = model.model_json_schema(ref_template=REF, mode=mode)
-        renamed: dict[str, Any] = _renamed(schema, self._register(schema.pop("$defs", {}), plugin))
-        return renamed
+        renames = self._register(schema.pop("$defs", {}), plugin)
+        inlined: dict[str, Any] = _commonmark(_renamed(schema, renames))
+        return inlined
 
     def _register(self, defs: dict[str, Any], plugin: str) -> dict[str, str]:
         renames = {
@@ -63,8 +64,20 @@ class _Schemas:
             if self.components.get(name, sub) != sub
         }
         for name, sub in defs.items():
-            self.components[renames.get(name, name)] = _renamed(sub, renames)
+            self.components[renames.get(name, name)] = _commonmark(_renamed(sub, renames))
         return renames
+
+
+def _commonmark(schema: Any) -> Any:
+    """``schema`` with its descriptions (pydantic takes models' docstrings) as CommonMark."""
+    if isinstance(schema, dict):
+        return {
+            k: markdown(v) if k == "description" and isinstance(v, str) else _commonmark(v)
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_commonmark(v) for v in schema]
+    return schema
 
 
 def _renamed(schema: Any, renames: Mapping[str, str]) -> Any:
@@ -93,6 +106,16 @@ def frame_name(model: type[BaseModel]) -> str:
     return model.__name__
 
 
+def markdown(doc: str) -> str:
+    """A docstring as CommonMark, which AsyncAPI descriptions are: reST's ````x```` → ```x```."""
+    return doc.replace("``", "`")
+
+
+def summary_of(doc: str) -> str:
+    """A docstring's first paragraph on one line (a summary may wrap in the source)."""
+    return " ".join(markdown(doc).split("\n\n", 1)[0].split())
+
+
 def _doc(model: type[BaseModel]) -> str:
     return inspect.getdoc(model) or ""
 
@@ -107,9 +130,9 @@ def _message(model: type[BaseModel], schemas: _Schemas, plugin: str, sent: bool)
         "payload": schemas.of(model, "serialization" if sent else "validation", plugin),
     }
     if doc:
-        message["summary"] = doc.split("\n", 1)[0]
-        if "\n" in doc:
-            message["description"] = doc
+        message["summary"] = summary_of(doc)
+        if "\n\n" in doc:
+            message["description"] = markdown(doc)
     examples = (model.model_config.get("json_schema_extra") or {}).get("examples")  # type: ignore[union-attr]
     if isinstance(examples, list) and examples:
         message["examples"] = [{"payload": e} for e in examples]
@@ -154,7 +177,7 @@ def _channel(
     cid = channel_id(plugin, endpoint)
     protocol = endpoint.protocol
     codes = close_codes(endpoint)
-    prose = [endpoint.description or endpoint.summary]
+    prose = [markdown(endpoint.description or endpoint.summary)]
     if protocol is not None and protocol.description:
         prose.append(protocol.description)
     prose.append(
@@ -163,7 +186,7 @@ def _channel(
     )
     channel: dict[str, Any] = {
         "address": endpoint.openapi_path,
-        "title": endpoint.summary,
+        "title": summary_of(endpoint.description or endpoint.summary),
         "description": "\n\n".join(prose),
         "messages": {},
         "bindings": {

@@ -196,6 +196,10 @@ async def test_the_document_has_the_query_parameters_close_codes_and_security(so
     assert "parameters" not in avisos
     assert {"4401", "4429", "1001", "1009"} <= set(avisos["x-close-codes"])
     assert "4404" not in avisos["x-close-codes"]
+    # Descriptions are CommonMark (no reST literals), summaries whole first paragraphs.
+    assert "``" not in json.dumps(doc)
+    resumen = doc["channels"][NOTIFICACIONES]["messages"]["servidor.notificacion"]["summary"]
+    assert resumen.endswith("never twice.") and "\n" not in resumen
     esquema = doc["components"]["securitySchemes"]["token"]
     assert esquema == {**esquema, "type": "httpApiKey", "in": "query", "name": "token"}
     host = f"{soporte.client.host}:{soporte.client.port}"
