@@ -47,12 +47,16 @@ class Frame(BaseModel):
 class Ping(Frame):
     """An application-level keep-alive from the client; answered with ``pong``."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"tipo": "ping"}]})
+
     #: Required (no default): a frame without ``tipo`` is no ``ping``.
     tipo: Literal["ping"]
 
 
 class Pong(Frame):
     """The answer to ``ping``."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"tipo": "pong"}]})
 
     tipo: Literal["pong"] = "pong"
 

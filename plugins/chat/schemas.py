@@ -50,7 +50,18 @@ class MensajeEntrante(Frame):
     ``interna: true`` (agents only): an internal note, sent to staff sockets only.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "tipo": "mensaje",
+                    "mensaje": "Gracias, quedo atenta",
+                    "timestamp": "2026-11-26T10:00:00.000Z",
+                }
+            ]
+        },
+    )
 
     tipo: Literal["mensaje"]
     mensaje: str = Field(max_length=MAX_CARACTERES)
@@ -74,7 +85,10 @@ class TypingEntrante(Frame):
     rate limit it is dropped silently.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={"examples": [{"tipo": "typing", "escribiendo": True, "interna": False}]},
+    )
 
     tipo: Literal["typing"]
     escribiendo: bool = True
@@ -92,6 +106,23 @@ class Participante(BaseModel):
 class EstadoConexion(Frame):
     """The first frame after opening: the caller and who is connected (in this process)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "tipo": "connection_status",
+                    "conectado": True,
+                    "ticket_id": 12,
+                    "usuario": {"id": 3, "nombre": "Lucía Fernández", "rol": "CLIENTE"},
+                    "participantes": [
+                        {"id": 3, "nombre": "Lucía Fernández", "rol": "CLIENTE"},
+                        {"id": 2, "nombre": "Carla Ruiz", "rol": "AGENTE"},
+                    ],
+                }
+            ]
+        }
+    )
+
     tipo: Literal["connection_status"] = "connection_status"
     conectado: bool = True
     ticket_id: int
@@ -107,6 +138,25 @@ class MensajeSaliente(Frame):
     ``?desde=``; ``canal``: ``CHAT``, ``TICKET`` (``/responder/``) or ``CORREO`` (by e-mail);
     ``interna``: an internal note (only staff sockets ever receive one).
     """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "tipo": "mensaje",
+                    "id": 41,
+                    "ticket_id": 12,
+                    "autor": "Carla Ruiz",
+                    "autor_id": 2,
+                    "rol": "AGENTE",
+                    "contenido": "Hola Lucía, lo reviso ahora",
+                    "canal": "CHAT",
+                    "timestamp": "2026-11-26T10:00:00.123456+00:00",
+                    "interna": False,
+                }
+            ]
+        }
+    )
 
     tipo: Literal["mensaje"] = "mensaje"
     id: int
@@ -127,6 +177,20 @@ class TypingSaliente(Frame):
     Treat it as over when no ``typing`` frame of that author arrived for about 6 s.
     """
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "tipo": "typing",
+                    "autor": "Lucía Fernández",
+                    "autor_id": 3,
+                    "escribiendo": True,
+                    "interna": False,
+                }
+            ]
+        }
+    )
+
     tipo: Literal["typing"] = "typing"
     autor: str
     autor_id: int
@@ -139,6 +203,18 @@ class Presencia(Frame):
     """A user's first socket on the ticket opened (``conectado: true``) or their last one
     closed; not sent to the joining socket itself."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "tipo": "presencia",
+                    "usuario": {"id": 2, "nombre": "Carla Ruiz", "rol": "AGENTE"},
+                    "conectado": True,
+                }
+            ]
+        }
+    )
+
     tipo: Literal["presencia"] = "presencia"
     usuario: Participante
     conectado: bool
@@ -148,6 +224,21 @@ class ViendoSaliente(Frame):
     """Who is viewing the ticket now, in every server process: to staff sockets opened with
     ``?viendo=true`` only, after the replay and whenever the list changes."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "tipo": "viendo",
+                    "ticket_id": 12,
+                    "usuarios": [
+                        {"id": 3, "nombre": "Lucía Fernández", "rol": "CLIENTE"},
+                        {"id": 2, "nombre": "Carla Ruiz", "rol": "AGENTE"},
+                    ],
+                }
+            ]
+        }
+    )
+
     tipo: Literal["viendo"] = "viendo"
     ticket_id: int
     usuarios: list[Participante]
@@ -155,6 +246,14 @@ class ViendoSaliente(Frame):
 
 class ErrorChat(Frame):
     """A frame the server could not act on; the socket stays open."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"tipo": "error", "codigo": "mensaje_vacio", "detalle": "El mensaje está vacío."}
+            ]
+        }
+    )
 
     tipo: Literal["error"] = "error"
     codigo: CodigoError

@@ -92,12 +92,36 @@ class NotificacionFrame(Frame):
     """One notification: the replay of the unread ones on opening (oldest first, at most 50),
     then each new one; a notification is sent once to a socket, never twice."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "tipo": "notificacion",
+                    "notificacion": {
+                        "id": 7,
+                        "tipo": "respuesta_agente",
+                        "titulo": "Nueva respuesta en TK-000012",
+                        "mensaje": "Carla Ruiz: Hola Lucía, lo reviso ahora",
+                        "url": "/tickets/12/",
+                        "ticket_id": 12,
+                        "leida": False,
+                        "fecha_creacion": "2026-11-26T10:00:00.123456+00:00",
+                    },
+                }
+            ]
+        }
+    )
+
     tipo: Literal["notificacion"] = "notificacion"
     notificacion: NotificacionEnVivo
 
 
 class Sincronizado(Frame):
     """The replay is over (also after a lost Redis connection): how many are unread."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"tipo": "sincronizado", "no_leidas": 2}]}
+    )
 
     tipo: Literal["sincronizado"] = "sincronizado"
     no_leidas: int
@@ -106,6 +130,10 @@ class Sincronizado(Frame):
 class Leidas(Frame):
     """Notifications were read elsewhere (another tab, ``POST …/leer/``): their ids, or
     ``"todas"``, and how many are left unread."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"tipo": "leidas", "ids": [7, 8], "no_leidas": 0}]}
+    )
 
     tipo: Literal["leidas"] = "leidas"
     ids: list[int] | Literal["todas"]
@@ -118,6 +146,19 @@ class TicketFrame(Frame):
     ``respuesta_creada``; ``cambios``: ``{campo: [antes, despues]}`` as in
     ``TicketActualizado`` (``{}`` otherwise)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "tipo": "ticket",
+                    "evento": "ticket_actualizado",
+                    "ticket_id": 12,
+                    "cambios": {"estado": ["ABIERTO", "EN_PROGRESO"]},
+                }
+            ]
+        }
+    )
+
     tipo: Literal["ticket"] = "ticket"
     evento: str
     ticket_id: int | None
@@ -126,6 +167,18 @@ class TicketFrame(Frame):
 
 class ErrorNotificaciones(Frame):
     """A client frame other than ``ping``; the socket stays open."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "tipo": "error",
+                    "codigo": "tipo_desconocido",
+                    "detalle": "Este socket solo admite frames ping.",
+                }
+            ]
+        }
+    )
 
     tipo: Literal["error"] = "error"
     codigo: Literal["tipo_desconocido"]

@@ -422,6 +422,16 @@ async def test_every_notification_frame_a_live_socket_sends_matches_the_document
     assert grabadora.enviados == set(doc.mensajes(NOTIFICACIONES, "receive"))
 
 
+async def test_every_message_has_an_example_that_its_schema_accepts(soporte):
+    doc = await documento(soporte)
+    for canal in (CHAT, NOTIFICACIONES):
+        for sentido in ("send", "receive"):
+            for nombre, mensaje in doc.mensajes(canal, sentido).items():
+                assert mensaje.get("examples"), (canal, nombre)
+                for ejemplo in mensaje["examples"]:
+                    assert doc.comprobar(canal, sentido, ejemplo["payload"]) == nombre
+
+
 @pytest.mark.plugins("tickets", "chat")
 async def test_a_frame_outside_the_document_is_caught(soporte):
     """The check itself: a frame with a field the document does not list, or a wrong type,
