@@ -24,7 +24,7 @@ run: install
 	$(BIN)/soporte run --host $(HOST) --port $(PORT)
 
 ## The whole test suite (the browser tests need Debian's chromium: installed with apt if missing;
-## the guide-conformance suite needs Node.js 20+ and its pinned npm packages).
+## the guide-conformance suite and the AsyncAPI validation need Node.js 20+ and pinned npm packages).
 ## With SOPORTE_TEST_DATABASE_URL=postgres://… and SOPORTE_TEST_REDIS_URL=redis://… it runs on
 ## PostgreSQL with the Redis channel layer, plus tests/scaleout/ (two real server processes).
 test: install chromium guide-deps
@@ -40,7 +40,8 @@ test-scale: install
 chromium:
 	scripts/chromium.sh
 
-## Node.js and tests/guide's npm packages (React, Babel standalone; `npm ci` when missing).
+## Node.js and the npm packages of tests/guide (React, Babel standalone) and tests/asyncapi (the
+## official AsyncAPI parser); `npm ci` when missing.
 guide-deps:
 	scripts/guide-deps.sh
 

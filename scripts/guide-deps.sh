@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# npm packages of the guide-conformance suite (tests/guide): React 18 and Babel standalone, the
-# versions pinned in tests/guide/package-lock.json, installed with `npm ci` when missing or out of
-# date. Node.js 20+ runs the guide's client code (tests/guide/arnes.js); apt installs it if absent.
+# npm packages of the test suites that run Node.js: the guide-conformance suite (tests/guide:
+# React 18 and Babel standalone) and the AsyncAPI document's validation (tests/asyncapi: the
+# official @asyncapi/parser), the versions pinned in each folder's package-lock.json, installed
+# with `npm ci` when missing or out of date. Node.js 20+ runs the guide's client code
+# (tests/guide/arnes.js) and the parser (tests/asyncapi/validar.mjs); apt installs it if absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dir=tests/guide
+dirs=(tests/guide tests/asyncapi)
 need_node() {
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
     [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]
@@ -25,9 +27,11 @@ fi
 
 # npm ci records what it installed in node_modules/.package-lock.json: reinstall when the
 # project's lock file is newer, or when the tree is missing.
-installed="$dir/node_modules/.package-lock.json"
-if [ -f "$installed" ] && [ ! "$dir/package-lock.json" -nt "$installed" ]; then
-  exit 0
-fi
-echo "== npm ci --prefix $dir"
-npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error
+for dir in "${dirs[@]}"; do
+  installed="$dir/node_modules/.package-lock.json"
+  if [ -f "$installed" ] && [ ! "$dir/package-lock.json" -nt "$installed" ]; then
+    continue
+  fi
+  echo "== npm ci --prefix $dir"
+  npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error
+done

@@ -39,6 +39,7 @@ from core.keys import STORAGE
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Iterator
 
+    from core.api.sockets import SocketProtocol
     from core.storage import Upload
 
 #: Who may call an endpoint: anyone, anyone with a valid token, or a role (and those above it);
@@ -97,6 +98,8 @@ class Endpoint:
     #: a body or query, 401/403 for its guard, 404 for path ids, 413/415 for a body): they are
     #: documented in OpenAPI, e.g. ``(403, 409)`` for a state change only some callers may make.
     errors: tuple[int, ...] = ()
+    #: A WebSocket endpoint's frames, query string and close codes (``/api/asyncapi.json``).
+    protocol: SocketProtocol | None = None
 
     @property
     def openapi_path(self) -> str:
@@ -129,11 +132,12 @@ class Routes:
         json_body: bool = True,
         websocket: bool = False,
         errors: Iterable[int] = (),
+        protocol: SocketProtocol | None = None,
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         """Declare ``handler`` as the endpoint ``method path`` (see the module docstring).
 
         ``errors``: error statuses the handler raises that its declaration does not imply
-        (see :attr:`Endpoint.errors`).
+        (see :attr:`Endpoint.errors`); ``protocol``: a socket's frames (:attr:`Endpoint.protocol`).
         """
 
         def decorate(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -161,6 +165,7 @@ class Routes:
                     tag=self.tag,
                     name=handler.__name__,
                     errors=tuple(sorted(set(errors))),
+                    protocol=protocol,
                 )
             )
             return handler
@@ -188,10 +193,16 @@ class Routes:
         return self.route("DELETE", path, **kw)
 
     def websocket(
-        self, path: str, *, summary: str | None = None
+        self, path: str, *, summary: str | None = None, protocol: SocketProtocol | None = None
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Declare a WebSocket endpoint; the handler authenticates with ``?token=`` itself."""
-        return self.route("GET", path, auth=PUBLIC, summary=summary, websocket=True)
+        """Declare a WebSocket endpoint; the handler authenticates with ``?token=`` itself.
+
+        ``protocol``: its frames both ways, query string and close codes, documented in
+        ``/api/asyncapi.json`` (:class:`core.api.sockets.SocketProtocol`).
+        """
+        return self.route(
+            "GET", path, auth=PUBLIC, summary=summary, websocket=True, protocol=protocol
+        )
 
 
 # --- validation ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The core's own endpoints: health, OpenAPI and its docs page, downloads, the dashboard."""
+"""The core's own endpoints: health, OpenAPI, AsyncAPI and their docs page, downloads, the
+dashboard."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from core import __version__
+from core.api.asyncapi import build_asyncapi
 from core.api.errors import Problem
 from core.api.openapi import build_openapi
 from core.api.routing import PUBLIC, Routes
@@ -63,11 +65,32 @@ async def openapi(request: web.Request) -> dict[str, Any]:
     return openapi_document(request.app)
 
 
+def asyncapi_document(request: web.Request) -> dict[str, Any]:
+    """The app's AsyncAPI document (its WebSocket endpoints), with servers on the request's host."""
+    endpoints = request.app[ENDPOINTS]  # its own statement: mypy infers the key's type from context
+    return build_asyncapi(
+        endpoints,
+        title="soporte",
+        version=__version__,
+        host=request.host,
+        secure=request.secure,
+    )
+
+
+@routes.get("/api/asyncapi.json", auth=PUBLIC)
+async def asyncapi(request: web.Request) -> dict[str, Any]:
+    """This server's AsyncAPI 3.0 document: every WebSocket, its frames both ways, query
+    parameters and close codes, generated from the models the sockets validate frames with."""
+    return asyncapi_document(request)
+
+
 @routes.get("/api/docs/", auth=PUBLIC)
 async def docs(request: web.Request) -> web.Response:
-    """A readable page listing every endpoint of the OpenAPI document."""
+    """A readable page listing every endpoint of the OpenAPI document and every WebSocket
+    channel of the AsyncAPI document."""
     spec = openapi_document(request.app)
-    return aiohttp_jinja2.render_template("core/api_docs.html", request, {"spec": spec})
+    context = {"spec": spec, "asyncapi": asyncapi_document(request)}
+    return aiohttp_jinja2.render_template("core/api_docs.html", request, context)
 
 
 @routes.get("/api/descargas/{token}/", auth=PUBLIC, errors=(403,))

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from core.api.errors import Conflict, NotFound
 from core.api.routing import Routes, validation_errors
+from core.api.sockets import Ping, Pong, frame
 from core.auth.guards import can_see_notes, reply_visible
 from core.auth.models import Usuario
 from core.keys import CHANNELS, EVENTS, SESSIONS, SETTINGS
@@ -17,10 +18,14 @@ from core.ratelimit import allow, describe_limit
 from plugins.chat import service
 from plugins.chat.schemas import (
     MAX_CARACTERES,
+    PROTOCOLO,
     ChatQuery,
+    EstadoConexion,
     FrameEntrante,
     MensajeEntrante,
+    Presencia,
     TypingEntrante,
+    TypingSaliente,
 )
 from plugins.chat.viendo import Viendo
 from plugins.tickets import api as tickets
@@ -45,7 +50,7 @@ HEARTBEAT_SEGUNDOS = 30.0
 MAX_REPLAY = 500
 
 
-@routes.websocket(r"/ws/soporte/ticket/{id:\d+}/")
+@routes.websocket(r"/ws/soporte/ticket/{id:\d+}/", protocol=PROTOCOLO)
 async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
     """Join a ticket's chat: status, history replay, then messages, typing and presence."""
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SEGUNDOS, max_msg_size=64 * 1024, compress=False)
@@ -91,15 +96,14 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
     if personal is not None:
         await channels.group_add(personal, ws, accept=entregas.aceptar)
     try:
-        await ws.send_json(
+        estado = EstadoConexion.model_validate(
             {
-                "tipo": "connection_status",
-                "conectado": True,
                 "ticket_id": id,
                 "usuario": service.usuario_frame(usuario),
                 "participantes": salas.participantes(id),
             }
         )
+        await ws.send_json(frame(estado))
         if query.desde is not None:  # a reconnect: everything after the last id it saw
             replay = await tickets.historial(id, query.desde, MAX_REPLAY, para=usuario)
         elif query.historial:
@@ -116,11 +120,10 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
         if not channels.subscribed:  # joined while other processes cannot be heard
             entregas.abrir_hueco()
         if salas.sockets_de(id, usuario.id) == 1:
-            await channels.group_send(
-                grupo,
-                {"tipo": "presencia", "usuario": service.usuario_frame(usuario), "conectado": True},
-                exclude=ws,
+            llega = Presencia.model_validate(
+                {"usuario": service.usuario_frame(usuario), "conectado": True}
             )
+            await channels.group_send(grupo, frame(llega), exclude=ws)
         # After connection_status and the replay: staff sockets that asked (this one too) are
         # told who is viewing now, in every process.
         await request.app[VIENDO].entrar(id, ws, usuario, oye=query.viendo)
@@ -133,14 +136,10 @@ async def chat_ticket(request: web.Request, id: int) -> web.WebSocketResponse:
             await channels.group_discard(personal, ws)
         salas.salir(id, ws)
         if salas.sockets_de(id, usuario.id) == 0:
-            await channels.group_send(
-                grupo,
-                {
-                    "tipo": "presencia",
-                    "usuario": service.usuario_frame(usuario),
-                    "conectado": False,
-                },
+            sale = Presencia.model_validate(
+                {"usuario": service.usuario_frame(usuario), "conectado": False}
             )
+            await channels.group_send(grupo, frame(sale))
     return ws
 
 
@@ -157,11 +156,11 @@ async def _conversar(
             continue
         try:
             data = json.loads(msg.data)
-            frame = FrameEntrante.model_validate(data)
+            entrada = FrameEntrante.model_validate(data)
         except (ValueError, RecursionError, ValidationError):  # deep nesting: RecursionError
             await ws.send_json(service.error_frame("json_invalido", "El frame no es JSON válido."))
             continue
-        if frame.tipo == "mensaje":
+        if entrada.tipo == "mensaje":
             try:
                 entrante = MensajeEntrante.model_validate(data)
             except ValidationError:
@@ -203,7 +202,7 @@ async def _conversar(
                 await ws.send_json(service.error_frame("ticket_cerrado", exc.detail))
             except NotFound:
                 await ws.send_json(service.error_frame("no_encontrado", "El ticket ya no existe."))
-        elif frame.tipo == "typing":
+        elif entrada.tipo == "typing":
             try:
                 typing = TypingEntrante.model_validate(data)
             except ValidationError:
@@ -218,23 +217,20 @@ async def _conversar(
                 continue  # over the limit: not relayed, and nothing to answer
             # Typing a note is told to the staff only: a customer never learns of it.
             destino = service.grupo_personal if typing.interna else service.grupo
-            await channels.group_send(
-                destino(ticket_id),
-                {
-                    "tipo": "typing",
-                    "autor": usuario.nombre_visible,
-                    "autor_id": usuario.id,
-                    "escribiendo": typing.escribiendo,
-                    "interna": typing.interna,
-                },
-                exclude=ws,
+            aviso = TypingSaliente(
+                autor=usuario.nombre_visible,
+                autor_id=usuario.id,
+                escribiendo=typing.escribiendo,
+                interna=typing.interna,
             )
-        elif frame.tipo == "ping":
-            await ws.send_json({"tipo": "pong"})
+            await channels.group_send(destino(ticket_id), frame(aviso), exclude=ws)
+        elif entrada.tipo == "ping":
+            Ping.model_validate(data)  # nothing but ``tipo`` to check: documents the frame
+            await ws.send_json(frame(Pong()))
         else:
             await ws.send_json(
                 service.error_frame(
-                    "tipo_desconocido", f"Tipo de frame desconocido: {frame.tipo!r}."
+                    "tipo_desconocido", f"Tipo de frame desconocido: {entrada.tipo!r}."
                 )
             )
 

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from core.api.sockets import frame
+from core.auth.models import Rol
+from plugins.chat.schemas import CodigoError, ErrorChat, MensajeSaliente, Participante
+
 if TYPE_CHECKING:
     from aiohttp import web
 
@@ -33,29 +37,30 @@ def grupo_personal(ticket_id: int) -> str:
 
 
 def usuario_frame(usuario: Usuario) -> dict[str, Any]:
-    """How a participant is shown in frames."""
-    return {"id": usuario.id, "nombre": usuario.nombre_visible, "rol": str(usuario.rol)}
+    """How a participant is shown in frames (:class:`~plugins.chat.schemas.Participante`)."""
+    return frame(Participante(id=usuario.id, nombre=usuario.nombre_visible, rol=usuario.rol))
 
 
 def mensaje_frame(respuesta: RespuestaVista) -> dict[str, Any]:
     """A stored reply as a ``mensaje`` frame (``autor`` is a plain string here, by contract)."""
-    return {
-        "tipo": "mensaje",
-        "id": respuesta.id,
-        "ticket_id": respuesta.ticket_id,
-        "autor": respuesta.autor_nombre,
-        "autor_id": respuesta.autor_id,
-        "rol": respuesta.autor_rol,
-        "contenido": respuesta.mensaje,
-        "canal": str(respuesta.canal),
-        "timestamp": respuesta.fecha_creacion.isoformat(),
-        "interna": respuesta.interna,
-    }
+    return frame(
+        MensajeSaliente(
+            id=respuesta.id,
+            ticket_id=respuesta.ticket_id,
+            autor=respuesta.autor_nombre,
+            autor_id=respuesta.autor_id,
+            rol=Rol(respuesta.autor_rol),
+            contenido=respuesta.mensaje,
+            canal=respuesta.canal,
+            timestamp=respuesta.fecha_creacion.isoformat(),
+            interna=respuesta.interna,
+        )
+    )
 
 
-def error_frame(codigo: str, detalle: str) -> dict[str, Any]:
+def error_frame(codigo: CodigoError, detalle: str) -> dict[str, Any]:
     """An error answer; the socket stays open."""
-    return {"tipo": "error", "codigo": codigo, "detalle": detalle}
+    return frame(ErrorChat(codigo=codigo, detalle=detalle))
 
 
 #: The start of every ``mensaje`` frame as the channel layer serialises it (``tipo`` first).

@@ -30,7 +30,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from core.api.sockets import frame
 from core.auth.guards import can_see_notes
+from plugins.chat.schemas import ViendoSaliente
 from plugins.chat.service import usuario_frame
 
 if TYPE_CHECKING:
@@ -55,7 +57,7 @@ REINTENTO_PRIMERO, REINTENTO_MAXIMO = 0.25, 2.0
 
 def viendo_frame(ticket_id: int, usuarios: list[dict[str, Any]]) -> dict[str, Any]:
     """The frame staff sockets receive: every user viewing the ticket now, the caller too."""
-    return {"tipo": "viendo", "ticket_id": ticket_id, "usuarios": usuarios}
+    return frame(ViendoSaliente.model_validate({"ticket_id": ticket_id, "usuarios": usuarios}))
 
 
 @dataclass

@@ -14,6 +14,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from core.api.sockets import frame
+from plugins.notificaciones.schemas import NotificacionFrame
+
 if TYPE_CHECKING:
     from core.events import Event
     from core.realtime import ChannelLayer
@@ -32,8 +35,8 @@ def grupo_usuario(usuario_id: int) -> str:
 
 
 def notificacion_frame(notificacion: dict[str, Any]) -> dict[str, Any]:
-    """The socket frame of one notification."""
-    return {"tipo": "notificacion", "notificacion": notificacion}
+    """The socket frame of one notification (a :class:`NotificacionFrame`)."""
+    return frame(NotificacionFrame.model_validate({"notificacion": notificacion}))
 
 
 @dataclass

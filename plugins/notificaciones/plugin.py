@@ -62,11 +62,13 @@ def register_routes(app: web.Application) -> Iterable[Endpoint]:
 def register_listeners(app: web.Application) -> Iterable[Listener]:
     """Who hears what (:mod:`plugins.notificaciones.reglas`), written inside each change's
     transaction; pushed to the sockets after it commits."""
+    from core.api.sockets import frame
     from core.outbox import EnvioFallido
     from plugins.notificaciones.correo import encolar
     from plugins.notificaciones.difusion import Pendientes, enviar, grupo_usuario
     from plugins.notificaciones.events import NotificacionesLeidas
     from plugins.notificaciones.reglas import Reglas
+    from plugins.notificaciones.schemas import Leidas, TicketFrame
     from plugins.tickets.events import RespuestaCreada, TicketActualizado, TicketCreado
 
     propios = ajustes(app)
@@ -87,12 +89,13 @@ def register_listeners(app: web.Application) -> Iterable[Listener]:
                 return
             ticket = None
             if con_ticket:
-                ticket = {
-                    "tipo": "ticket",
-                    "evento": evento.name,
-                    "ticket_id": getattr(evento, "ticket_id", None),
-                    "cambios": getattr(evento, "cambios", {}) or {},
-                }
+                ticket = frame(
+                    TicketFrame(
+                        evento=evento.name,
+                        ticket_id=getattr(evento, "ticket_id", None),
+                        cambios=getattr(evento, "cambios", {}) or {},
+                    )
+                )
             await enviar(app[CHANNELS], pendiente, ticket)
 
         return enviar_pendiente
@@ -100,11 +103,12 @@ def register_listeners(app: web.Application) -> Iterable[Listener]:
     async def leidas(evento: NotificacionesLeidas) -> None:
         await app[CHANNELS].group_send(
             grupo_usuario(evento.usuario_id),
-            {
-                "tipo": "leidas",
-                "ids": evento.ids if evento.ids is not None else "todas",
-                "no_leidas": evento.no_leidas,
-            },
+            frame(
+                Leidas(
+                    ids=evento.ids if evento.ids is not None else "todas",
+                    no_leidas=evento.no_leidas,
+                )
+            ),
         )
 
     listeners = [

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from aiohttp import WSMsgType, web
+from pydantic import ValidationError
 
 from core.api import TOKEN, NotFound, Routes, paginate
+from core.api.sockets import Ping, Pong, frame
 from core.auth.guards import current_user
 from core.auth.models import Rol, Usuario
 from core.keys import CHANNELS, EVENTS, PLUGINS, SESSIONS, SETTINGS
@@ -20,11 +22,14 @@ from core.ratelimit import allow
 from plugins.notificaciones import service
 from plugins.notificaciones.difusion import GRUPO_AGENTES, grupo_usuario, notificacion_frame
 from plugins.notificaciones.schemas import (
+    PROTOCOLO,
+    ErrorNotificaciones,
     NotificacionesQuery,
     NotificacionOut,
     PaginaNotificaciones,
     PreferenciasIn,
     PreferenciasOut,
+    Sincronizado,
     VistaPreviaOut,
 )
 
@@ -182,10 +187,10 @@ async def reponer(ws: web.WebSocketResponse, usuario_id: int, vistas: set[int]) 
             vistas.add(n.id)
             await ws.send_json(notificacion_frame(service.como_dict(n)))
     no_leidas = await service.contar_no_leidas(usuario_id)
-    await ws.send_json({"tipo": "sincronizado", "no_leidas": no_leidas})
+    await ws.send_json(frame(Sincronizado(no_leidas=no_leidas)))
 
 
-@routes.websocket("/ws/soporte/notificaciones/")
+@routes.websocket("/ws/soporte/notificaciones/", protocol=PROTOCOLO)
 async def socket(request: web.Request) -> web.WebSocketResponse:
     """The caller's notifications live: replay of the unread ones, ``sincronizado``, then each
     new one, ``leidas`` when read elsewhere, and (customers: their tickets; agents: all)
@@ -223,19 +228,14 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
             if msg.type != WSMsgType.TEXT:
                 continue
             try:
-                tipo = json.loads(msg.data).get("tipo")
-            except (ValueError, AttributeError, RecursionError):
-                tipo = None
-            if tipo == "ping":
-                await ws.send_json({"tipo": "pong"})
-            else:
-                await ws.send_json(
-                    {
-                        "tipo": "error",
-                        "codigo": "tipo_desconocido",
-                        "detalle": "Este socket solo admite frames ping.",
-                    }
+                Ping.model_validate_json(msg.data)
+            except (ValidationError, RecursionError):
+                aviso = ErrorNotificaciones(
+                    codigo="tipo_desconocido", detalle="Este socket solo admite frames ping."
                 )
+                await ws.send_json(frame(aviso))
+            else:
+                await ws.send_json(frame(Pong()))
     finally:
         sesiones.detach(ws)
         for grupo in grupos:

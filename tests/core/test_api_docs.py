@@ -147,11 +147,27 @@ def chat_source() -> str:
     return "\n".join(p.read_text() for p in sorted(CHAT.glob("*.py")))
 
 
-def test_every_frame_type_the_server_sends_is_documented() -> None:
-    """Each ``"tipo": "…"`` the chat plugin builds is in the page's frame tables."""
-    tipos = set(re.findall(r'"tipo":\s*"(\w+)"', chat_source()))
-    assert {"connection_status", "mensaje", "typing", "presencia", "error", "pong"} <= tipos
-    missing = sorted(t for t in tipos if f"| `{t}` |" not in text())
+def test_every_frame_type_the_server_sends_is_documented(endpoints: list[Endpoint]) -> None:
+    """Each frame a socket declares (``SocketProtocol``, both directions: what the server
+    builds and validates) has a row in its route's section."""
+    from core.api.asyncapi import frame_name
+
+    found = sections()
+    sockets = [e for e in endpoints if e.websocket]
+    assert all(e.protocol is not None for e in sockets), "a built-in socket without protocol"
+    missing: list[str] = []
+    for endpoint in sockets:
+        assert endpoint.protocol is not None
+        section = found.get(route(endpoint), "")
+        models = endpoint.protocol.server_frames + endpoint.protocol.client_frames
+        names = {frame_name(m) for m in models}
+        if endpoint.openapi_path.startswith("/ws/soporte/ticket/"):
+            assert {"connection_status", "mensaje", "typing", "presencia", "error", "pong"} <= names
+        missing += [
+            f"{endpoint.openapi_path} {n}"
+            for n in sorted(names)
+            if f"| `{n}` |" not in section and f'{{"tipo": "{n}"' not in section
+        ]
     assert missing == [], f"frame tipos without a row in docs/api.md: {missing}"
 
 
@@ -163,9 +179,19 @@ def test_every_error_code_of_the_socket_is_documented() -> None:
     assert missing == [], f"error codigos without a row in docs/api.md: {missing}"
 
 
-def test_every_close_code_of_the_socket_is_documented() -> None:
-    """The custom close codes the chat socket uses (``CIERRE_*``) are in the close-code table."""
+def test_every_close_code_of_the_socket_is_documented(endpoints: list[Endpoint]) -> None:
+    """Every close code of every socket (its own and the core's, as ``/api/asyncapi.json``
+    lists them) is in its route's close-code table."""
+    from core.api.asyncapi import close_codes
+
     codes = set(re.findall(r"^CIERRE_\w+ = (\d+)", (CHAT / "routes.py").read_text(), re.MULTILINE))
     assert codes >= {"4401", "4404"}
-    missing = sorted(c for c in codes | {"1001"} if f"| {c} |" not in text())
+    found = sections()
+    missing = sorted(
+        f"{e.openapi_path} {code}"
+        for e in endpoints
+        if e.websocket
+        for code in {*close_codes(e), *(map(int, codes) if e.name == "chat_ticket" else ())}
+        if f"| {code} |" not in found.get(route(e), "")
+    )
     assert missing == []

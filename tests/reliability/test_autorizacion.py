@@ -103,6 +103,7 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("GET", "/readyz"): Fila(PUBLICA),
     ("GET", "/api/openapi.json"): Fila(PUBLICA),
     ("GET", "/api/docs/"): Fila(PUBLICA),
+    ("GET", "/api/asyncapi.json"): Fila(PUBLICA),
     # A download link is a capability: it works from a plain <a href> without a token, for
     # whoever holds it; a forged or unknown one is a 403 for everybody.
     ("GET", "/api/descargas/{token}/"): Fila(PUBLICA, (403,) * 5, tipo="descarga"),
