@@ -51,6 +51,21 @@ TOKEN: Access = "token"
 #: token there, no user is resolved, and the handler must check it (a 401 otherwise).
 INTEGRATION: Access = "integration"
 
+#: The scope of a route that API keys may not call at all: the caller's own session and
+#: account (``/api/auth/yo/``, logout), and the management of API keys themselves.
+SESSION_ONLY = "sesion"
+#: Methods that only read: their derived scope is ``<area>:read`` (every other is ``:write``).
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def default_scope(method: str, tag: str) -> str:
+    """The API-key scope a route needs unless it declares one: ``<area>:read`` for GET and
+    HEAD, ``<area>:write`` otherwise, the area being the route's tag (its plugin's name for
+    the built-in plugins; ``sistema`` for a route without a tag)."""
+    area = tag or "sistema"
+    return f"{area}:{'read' if method.upper() in _READ_METHODS else 'write'}"
+
+
 _PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 T = TypeVar("T")
@@ -97,6 +112,9 @@ class Endpoint:
     #: a body or query, 401/403 for its guard, 404 for path ids, 413/415 for a body): they are
     #: documented in OpenAPI, e.g. ``(403, 409)`` for a state change only some callers may make.
     errors: tuple[int, ...] = ()
+    #: The API-key scope the route needs (:func:`default_scope` unless declared with
+    #: ``scope=``; :data:`SESSION_ONLY`: keys are refused). Login tokens ignore it.
+    scope: str = ""
 
     @property
     def openapi_path(self) -> str:
@@ -129,11 +147,13 @@ class Routes:
         json_body: bool = True,
         websocket: bool = False,
         errors: Iterable[int] = (),
+        scope: str | None = None,
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         """Declare ``handler`` as the endpoint ``method path`` (see the module docstring).
 
         ``errors``: error statuses the handler raises that its declaration does not imply
-        (see :attr:`Endpoint.errors`).
+        (see :attr:`Endpoint.errors`). ``scope``: the API-key scope it needs, when not the
+        one :func:`default_scope` derives (see :attr:`Endpoint.scope`).
         """
 
         def decorate(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -161,6 +181,7 @@ class Routes:
                     tag=self.tag,
                     name=handler.__name__,
                     errors=tuple(sorted(set(errors))),
+                    scope=scope or default_scope(method, self.tag),
                 )
             )
             return handler
