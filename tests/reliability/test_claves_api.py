@@ -199,7 +199,9 @@ async def test_revoked_expired_and_orphaned_keys_are_401(soporte: SoporteClient)
 async def test_scope_changes_apply_at_once(soporte: SoporteClient) -> None:
     admin = await soporte.usuario("jefa", Rol.ADMIN)
     clave = await crear_clave(soporte, admin, ["tickets:read"])
-    assert (await soporte.get("/api/soporte/casos/", headers=bearer(clave["secreto"]))).status == 403
+    assert (
+        await soporte.get("/api/soporte/casos/", headers=bearer(clave["secreto"]))
+    ).status == 403
     r = await soporte.patch(
         f"{BASE}{clave['id']}/",
         headers=soporte.auth(admin),
@@ -207,7 +209,9 @@ async def test_scope_changes_apply_at_once(soporte: SoporteClient) -> None:
     )
     assert r.status == 200, await r.text()
     assert (await r.json())["alcances"] == ["casos:read"]
-    assert (await soporte.get("/api/soporte/casos/", headers=bearer(clave["secreto"]))).status == 200
+    assert (
+        await soporte.get("/api/soporte/casos/", headers=bearer(clave["secreto"]))
+    ).status == 200
     r = await soporte.get("/api/soporte/tickets/", headers=bearer(clave["secreto"]))
     assert r.status == 403
 
