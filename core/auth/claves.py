@@ -140,3 +140,23 @@ def known_scopes(route_scopes: Iterable[str]) -> set[str]:
     and ``<area>:*`` for each area (never :data:`SESSION_ONLY`)."""
     scopes = {s for s in route_scopes if s != SESSION_ONLY}
     return scopes | {f"{s.partition(':')[0]}:*" for s in scopes}
+
+
+async def integration_key(request: web.Request, needed: str) -> ClaveApi | None:
+    """For an ``integration`` endpoint (whose ``Authorization`` the middleware leaves alone):
+    the live API key in that header if it holds ``needed``, its use noted; else ``None`` (the
+    endpoint then checks its own credential). So an admin can hand a mail provider a key with
+    ``correo:entrante`` instead of the endpoint's own token."""
+    from core.auth.guards import token_from_header
+    from core.keys import KEYRING
+    from core.proxies import client_address
+
+    header = request.headers.get("Authorization")
+    token = token_from_header(header) if header else None
+    if token is None or not looks_like_key(token):
+        return None
+    clave = await key_from_secret(request.app[KEYRING], token)
+    if clave is None or not grants(clave.alcances, needed):
+        return None
+    await record_use(clave, client_address(request))
+    return clave

@@ -683,7 +683,8 @@ async def test_matrix_with_api_keys(mundo: Mundo, metodo: str, ruta: str) -> Non
     what the admin gets (on A's object and on an unknown id); holding another area's scope, or
     only ``read`` on a write route, a 403 naming the scope; revoked or expired, a 401. Routes
     for the login only (:data:`SESSION_ONLY`) refuse every key (403); sockets take login
-    tokens only (4401); the integration endpoint reads its own credential (the admin's 401)."""
+    tokens only (4401); the integration endpoint takes a key of its own scope only (any other
+    key: 401)."""
     admin = mundo.usuarios["admin"]
     assert admin is not None
     [endpoint] = [
@@ -697,7 +698,8 @@ async def test_matrix_with_api_keys(mundo: Mundo, metodo: str, ruta: str) -> Non
     if endpoint.websocket:
         con_alcance = otra = muerta = 4401
     elif endpoint.auth == INTEGRATION:
-        con_alcance = otra = muerta = 401
+        # Its own credential, or a key holding exactly its scope (correo:entrante).
+        con_alcance, otra, muerta = endpoint.status, 401, 401
     elif endpoint.scope == SESSION_ONLY:
         con_alcance, otra, muerta = 403, 403, 401
     else:
