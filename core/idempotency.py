@@ -13,7 +13,9 @@ keep it for), for :data:`TTL`:
   ``Idempotent-Replayed: true``, and nothing runs;
 - a retry while the first is still running is a 409 with ``Retry-After``;
 - the same key with another method, path or body is a 422;
-- a first request that fails (an error answer or a 5xx) releases the key: the retry runs.
+- a first request that fails (an error answer or a 5xx) releases the key: the retry runs;
+- an answer marked ``Cache-Control: no-store`` (it carries a secret: a new API key) is not
+  kept either: a retry runs again.
 
 The body's fingerprint is taken from what the endpoint validated (the parsed fields, so JSON
 whitespace or key order do not matter) plus each uploaded file's name, type and SHA-256. A
@@ -161,8 +163,9 @@ def replay(row: Idempotencia) -> web.Response:
 
 async def finish(claim: Claim, response: web.StreamResponse) -> None:
     """Store ``response`` as the key's answer for :data:`TTL` — or release the key if it is a
-    5xx or a streamed answer (nothing to replay)."""
-    if response.status >= 500 or not isinstance(response, web.Response):
+    5xx, a streamed answer (nothing to replay) or one marked ``Cache-Control: no-store``
+    (it carries a secret, such as a new API key's, that must not be kept in clear)."""
+    if response.status >= 500 or not isinstance(response, web.Response) or _secret(response):
         await release(claim)
         return
     body = response.body
@@ -177,6 +180,11 @@ async def finish(claim: Claim, response: web.StreamResponse) -> None:
         cuerpo=bytes(body or b""),
         expira=claim.row.creada + TTL,
     )
+
+
+def _secret(response: web.Response) -> bool:
+    """Whether ``response`` says it must not be stored (``Cache-Control: no-store``)."""
+    return "no-store" in response.headers.get("Cache-Control", "").lower()
 
 
 async def release(claim: Claim) -> None:

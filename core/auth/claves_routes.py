@@ -89,7 +89,8 @@ async def crear_clave(request: web.Request, body: ClaveIn) -> Result[ClaveCreada
     )
     creada = ClaveCreada(**ClaveOut.de(clave).model_dump(), secreto=raw)
     location = f"{base_url(request)}/api/auth/claves/{clave.id}/"
-    return Result(creada, headers={"Location": location})
+    # no-store: no cache keeps the secret, nor does core.idempotency (it is not replayed).
+    return Result(creada, headers={"Location": location, "Cache-Control": "no-store"})
 
 
 @routes.get(DETALLE, auth=Rol.ADMIN, scope=SESSION_ONLY)

@@ -262,3 +262,17 @@ async def test_a_retry_to_another_process_gets_the_first_answer(
     assert {r.status for r in respuestas} <= {201, 409}
     assert len({(await r.json())["id"] for r in respuestas if r.status == 201}) == 1
     assert await Ticket.all().count() == 2
+
+
+async def test_an_answer_with_a_secret_is_never_stored(soporte: SoporteClient) -> None:
+    """A new API key's secret must not sit in clear in the idempotency table: that answer
+    (``Cache-Control: no-store``) is not kept, and a retry makes another key."""
+    admin = await soporte.usuario("jefa", Rol.ADMIN)
+    headers = con_clave(soporte, admin, "clave-nueva")
+    cuerpo = {"nombre": "CRM", "alcances": ["tickets:read"]}
+    primera = await soporte.post("/api/auth/claves/", headers=headers, json=cuerpo)
+    assert primera.status == 201 and primera.headers["Cache-Control"] == "no-store"
+    secreto = (await primera.json())["secreto"]
+    assert await Idempotencia.all().count() == 0
+    segunda = await soporte.post("/api/auth/claves/", headers=headers, json=cuerpo)
+    assert segunda.status == 201 and (await segunda.json())["secreto"] != secreto
