@@ -94,7 +94,9 @@ def fingerprint(
     body and each file (its field, name, type and content digest)."""
     material = {
         "metodo": request.method,
-        "ruta": request.rel_url.path_qs,
+        # With or without the trailing slash, one route (core.app answers both).
+        "ruta": request.path.rstrip("/")
+        + ("?" + request.query_string if request.query_string else ""),
         "cuerpo": body.model_dump(mode="json") if body is not None else None,
         "archivos": [
             [u.field, u.nombre, u.tipo, u.tamano, _file_digest(storage, u)] for u in uploads

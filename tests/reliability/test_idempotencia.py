@@ -48,6 +48,9 @@ async def test_a_retry_returns_the_first_answer_and_creates_nothing(soporte: Sop
         assert otra.headers["Content-Type"].startswith("application/json")
         for cabecera in ("Location",):
             assert otra.headers.get(cabecera) == primera.headers.get(cabecera)
+    # The path without its trailing slash is the same route.
+    otra = await soporte.post(TICKETS.rstrip("/"), headers=headers, json=TICKET)
+    assert otra.status == 201 and await otra.json() == cuerpo
     assert await Ticket.all().count() == 1
     # Without the header, or with another key: a new ticket each time.
     assert (await soporte.post(TICKETS, headers=soporte.auth(ana), json=TICKET)).status == 201
