@@ -18,7 +18,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from core import keys
+from core import idempotency, keys
 from core.api import envios, system
 from core.api.errors import NotFound, error_middleware
 from core.api.fields import MAX_ID
@@ -31,6 +31,8 @@ from core.api.routing import (
     render,
     validate_model,
 )
+from core.auth.claves import enforce_scope, principal
+from core.auth.claves_routes import routes as claves_routes
 from core.auth.equipos_routes import routes as equipos_routes
 from core.auth.guards import enforce_access
 from core.auth.middleware import OWN_CREDENTIALS, auth_middleware
@@ -105,8 +107,11 @@ def _handler_for(endpoint: Endpoint) -> Callable[[web.Request], Any]:
 
         return websocket
 
+    idempotent = idempotency.applies(endpoint)
+
     async def handle(request: web.Request) -> web.StreamResponse:
         usuario = enforce_access(request, endpoint.auth)
+        enforce_scope(request, endpoint.scope)
         kwargs: dict[str, Any] = _path_args(endpoint, request)
         if endpoint.files and request.content_type == "multipart/form-data":
             # Counted before the body is read: past the limit nothing reaches the disk.
@@ -128,13 +133,36 @@ def _handler_for(endpoint: Endpoint) -> Callable[[web.Request], Any]:
                 for upload in parsed.files:
                     request.app[keys.STORAGE].delete(upload.key)
                 uploads = []
+        claim = None
+        if idempotent and (header := request.headers.get(idempotency.HEADER)) is not None:
+            quien = principal(request)
+            if quien is not None:
+                try:
+                    storage = request.app[keys.STORAGE]
+                    huella = idempotency.fingerprint(request, kwargs.get("body"), uploads, storage)
+                    claimed = await idempotency.begin(quien, header, huella)
+                except BaseException:
+                    for upload in uploads:
+                        request.app[keys.STORAGE].delete(upload.key)
+                    raise
+                if isinstance(claimed, web.Response):
+                    # A retry: the first answer, and this request's files are not kept.
+                    for upload in uploads:
+                        request.app[keys.STORAGE].delete(upload.key)
+                    return claimed
+                claim = claimed
         try:
-            return render(endpoint, await endpoint.handler(request, **kwargs))
+            response = render(endpoint, await endpoint.handler(request, **kwargs))
         except BaseException:
             # Files stored for a request that failed are never referenced: remove them.
             for upload in uploads:
                 request.app[keys.STORAGE].delete(upload.key)
+            if claim is not None:
+                await idempotency.release(claim)
             raise
+        if claim is not None:
+            await idempotency.finish(claim, response)
+        return response
 
     if endpoint.auth == INTEGRATION:
         OWN_CREDENTIALS.add(handle)
@@ -316,6 +344,7 @@ def create_app(
         *etiquetas_routes,
         *envios.routes,
     )
+    core_routes += (*claves_routes,)
     endpoints: list[tuple[str, Endpoint]] = [("core", e) for e in core_routes]
     endpoints += host.routes(app)
     app[keys.ENDPOINTS] = endpoints
@@ -343,6 +372,8 @@ def create_app(
     app.cleanup_ctx.append(_with_database(database, sessions.lifetime))
     # The outbox's worker (core.outbox): every process delivers what is due.
     app.cleanup_ctx.append(_with_database(database, outbox.lifetime))
+    # The sweep of expired Idempotency-Key answers (core.idempotency).
+    app.cleanup_ctx.append(_with_database(database, idempotency.lifetime))
     app.cleanup_ctx.extend(_with_database(database, bg) for bg in host.background(app))
 
     async def close_sockets(app: web.Application) -> None:

@@ -35,6 +35,7 @@ CORE_MODELS = [
     "core.outbox_models",
     "core.history_models",
     "core.tags_models",
+    "core.auth.claves_models",
 ]
 
 

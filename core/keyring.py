@@ -37,6 +37,8 @@ WEBHOOKS = "webhooks"
 PASSWORD_RESET = "password-reset"
 #: E-mail verification tokens (likewise).
 EMAIL_VERIFICATION = "email-verification"
+#: API keys for integrations (core.auth.claves keys their stored hashes with it).
+API_KEYS = "api-keys"
 #: The signature of per-ticket reply addresses (core/reply_address.py).
 REPLY_ADDRESS = "reply-address"
 #: The signature of per-ticket mail thread roots (core/reply_address.py). Named after the

@@ -12,6 +12,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from core.api.routing import Endpoint
+    from core.auth.claves_models import ClaveApi
     from core.auth.models import Usuario
     from core.auth.passwords import PasswordHashing
     from core.db import Database
@@ -51,3 +52,5 @@ ENDPOINTS: web.AppKey[list[tuple[str, Endpoint]]] = web.AppKey("soporte_endpoint
 
 #: The authenticated user of a request, or ``None`` when it sent no Authorization header.
 USUARIO: web.RequestKey[Usuario | None] = web.RequestKey("soporte_usuario")
+#: The API key a request authenticated with (``None``: a login token, or no credential).
+CLAVE_API: web.RequestKey[ClaveApi | None] = web.RequestKey("soporte_clave_api")

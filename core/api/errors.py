@@ -35,6 +35,7 @@ TITLES: dict[int, str] = {
     409: "Conflicto",
     413: "Contenido demasiado grande",
     415: "Tipo de contenido no soportado",
+    422: "Solicitud no procesable",
     429: "Demasiadas solicitudes",
     500: "Error interno",
     503: "Servicio no disponible",

@@ -14,6 +14,8 @@ from pydantic.json_schema import JsonSchemaMode
 
 from core.api.errors import TITLES
 from core.auth.models import Rol
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.idempotency import applies as applies_idempotency
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -138,6 +140,8 @@ def _operation(endpoint: Endpoint, schemas: _Schemas, plugin: str) -> dict[str, 
         "summary": endpoint.summary,
         "tags": [endpoint.tag or plugin],
         "x-plugin": plugin,
+        # The API-key scope the route needs (core.auth.claves); "sesion": keys refused.
+        "x-scope": endpoint.scope,
     }
     if endpoint.description and endpoint.description != endpoint.summary:
         op["description"] = endpoint.description
@@ -170,6 +174,16 @@ def _operation(endpoint: Endpoint, schemas: _Schemas, plugin: str) -> dict[str, 
                 "required": True,
                 "schema": {"type": "string"},
                 "description": "API token.",
+            }
+        )
+    if applies_idempotency(endpoint):
+        params.append(
+            {
+                "name": IDEMPOTENCY_HEADER,
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                "description": "Retry safely: the first answer is replayed for 24 h.",
             }
         )
     if params:
@@ -237,6 +251,9 @@ def _operation(endpoint: Endpoint, schemas: _Schemas, plugin: str) -> dict[str, 
     if has_body:
         responses["413"] = _problem("Body or file too large, or too many files.")
         responses["415"] = _problem("Unsupported content type.")
+    if applies_idempotency(endpoint):
+        responses["409"] = _problem("The first request with this Idempotency-Key still runs.")
+        responses["422"] = _problem("This Idempotency-Key was used for another request.")
     for status in endpoint.errors:
         responses.setdefault(str(status), _problem(TITLES.get(status, "Error") + "."))
     op["responses"] = {**dict(sorted(responses.items())), "default": _problem("Error.")}

@@ -52,6 +52,21 @@ TOKEN: Access = "token"
 #: token there, no user is resolved, and the handler must check it (a 401 otherwise).
 INTEGRATION: Access = "integration"
 
+#: The scope of a route that API keys may not call at all: the caller's own session and
+#: account (``/api/auth/yo/``, logout), and the management of API keys themselves.
+SESSION_ONLY = "sesion"
+#: Methods that only read: their derived scope is ``<area>:read`` (every other is ``:write``).
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def default_scope(method: str, tag: str) -> str:
+    """The API-key scope a route needs unless it declares one: ``<area>:read`` for GET and
+    HEAD, ``<area>:write`` otherwise, the area being the route's tag (its plugin's name for
+    the built-in plugins; ``sistema`` for a route without a tag)."""
+    area = tag or "sistema"
+    return f"{area}:{'read' if method.upper() in _READ_METHODS else 'write'}"
+
+
 _PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 T = TypeVar("T")
@@ -100,6 +115,9 @@ class Endpoint:
     errors: tuple[int, ...] = ()
     #: A WebSocket endpoint's frames, query string and close codes (``/api/asyncapi.json``).
     protocol: SocketProtocol | None = None
+    #: The API-key scope the route needs (:func:`default_scope` unless declared with
+    #: ``scope=``; :data:`SESSION_ONLY`: keys are refused). Login tokens ignore it.
+    scope: str = ""
 
     @property
     def openapi_path(self) -> str:
@@ -133,11 +151,14 @@ class Routes:
         websocket: bool = False,
         errors: Iterable[int] = (),
         protocol: SocketProtocol | None = None,
+        scope: str | None = None,
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         """Declare ``handler`` as the endpoint ``method path`` (see the module docstring).
 
         ``errors``: error statuses the handler raises that its declaration does not imply
         (see :attr:`Endpoint.errors`); ``protocol``: a socket's frames (:attr:`Endpoint.protocol`).
+        ``scope``: the API-key scope it needs, when not the one :func:`default_scope`
+        derives (see :attr:`Endpoint.scope`).
         """
 
         def decorate(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -166,6 +187,7 @@ class Routes:
                     name=handler.__name__,
                     errors=tuple(sorted(set(errors))),
                     protocol=protocol,
+                    scope=scope or default_scope(method, self.tag),
                 )
             )
             return handler

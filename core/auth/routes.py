@@ -8,7 +8,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from core.api.errors import BadRequest, Forbidden
-from core.api.routing import PUBLIC, TOKEN, Result, Routes
+from core.api.routing import PUBLIC, SESSION_ONLY, TOKEN, Result, Routes
 from core.auth import cuentas, service
 from core.auth.guards import current_user, token_from_header
 from core.auth.schemas import (
@@ -73,13 +73,13 @@ async def registro(request: web.Request, body: RegistroIn) -> UsuarioOut:
     return UsuarioOut.model_validate(usuario)
 
 
-@routes.get("/api/auth/yo/", auth=TOKEN)
+@routes.get("/api/auth/yo/", auth=TOKEN, scope=SESSION_ONLY)
 async def yo(request: web.Request) -> UsuarioOut:
     """The user behind the token."""
     return UsuarioOut.model_validate(current_user(request))
 
 
-@routes.patch("/api/auth/yo/", auth=TOKEN, errors=(429,))
+@routes.patch("/api/auth/yo/", auth=TOKEN, errors=(429,), scope=SESSION_ONLY)
 async def actualizar_yo(request: web.Request, body: PerfilIn) -> UsuarioOut:
     """Change one's own name, e-mail or password (the last two with ``password_actual``).
 
@@ -89,7 +89,7 @@ async def actualizar_yo(request: web.Request, body: PerfilIn) -> UsuarioOut:
     return UsuarioOut.model_validate(usuario)
 
 
-@routes.post("/api/auth/logout/", auth=TOKEN)
+@routes.post("/api/auth/logout/", auth=TOKEN, scope=SESSION_ONLY)
 async def logout(request: web.Request) -> None:
     """Revoke the token used for this call; it stops working at once, and the sockets
     opened with it are closed (4401) in every process."""

@@ -24,6 +24,7 @@ from core.api.errors import (
 from core.api.inbound import refuse_encoded_body
 from core.api.pagination import Page, paginate
 from core.api.routing import INTEGRATION, Routes
+from core.auth.claves import integration_key
 from core.auth.models import Rol
 from plugins.correo.api import MensajeDemasiadoGrande, recibir
 from plugins.correo.credencial import autorizado
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 routes = Routes(tag="correo")
 
 ENTRANTE: Final = "/api/soporte/correo/entrante/"
+#: The API-key scope that may post raw mail (instead of the endpoint's own token).
+ALCANCE_ENTRANTE: Final = "correo:entrante"
 MENSAJES: Final = "/api/soporte/correo/mensajes/"
 DETALLE: Final = r"/api/soporte/correo/mensajes/{id:\d+}/"
 #: The only body type of the inbound endpoint.
@@ -68,16 +71,24 @@ async def _leer(request: web.Request, maximo: int) -> bytes:
     return bytes(datos)
 
 
-@routes.post(ENTRANTE, auth=INTEGRATION, status=202, json_body=False, errors=(413, 415))
+@routes.post(
+    ENTRANTE,
+    auth=INTEGRATION,
+    status=202,
+    json_body=False,
+    errors=(413, 415),
+    scope=ALCANCE_ENTRANTE,
+)
 async def entrante(request: web.Request) -> RecibidoOut:
     """Store one raw message (`message/rfc822`) for processing; 202 `{id, duplicado}`.
 
-    `Authorization: Bearer <token>` with the token `soporte correo token` prints (a user's
-    token is refused: 401).
+    `Authorization: Bearer <token>` with the token `soporte correo token` prints, or an API key
+    with the scope `correo:entrante` (a user's token is refused: 401).
     """
     from plugins.correo.plugin import ajustes
 
-    if not autorizado(request.app, request.headers.get("Authorization")):
+    por_clave = await integration_key(request, ALCANCE_ENTRANTE) is not None
+    if not por_clave and not autorizado(request.app, request.headers.get("Authorization")):
         raise Unauthorized("Credencial de correo entrante ausente o inválida.")
     refuse_encoded_body(request)
     if request.content_type != RFC822:

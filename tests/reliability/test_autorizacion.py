@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -28,6 +28,9 @@ import pytest
 from aiohttp import WSMsgType
 
 from core import keys
+from core.api.routing import INTEGRATION, SESSION_ONLY
+from core.auth.claves import known_scopes, new_secret
+from core.auth.claves_models import ClaveApi
 from core.auth.models import Equipo, Rol
 from core.outbox_models import Envio, EstadoEnvio
 from core.tags_models import Etiqueta
@@ -285,6 +288,17 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("POST", "/api/soporte/correo/mensajes/{id}/reprocesar/"): Fila(
         (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="mensaje_correo"
     ),
+    # --- API keys: admins only (and never a key: see test_matrix_with_api_keys) ----------
+    ("GET", "/api/auth/claves/"): Fila((*ADMIN, 200)),
+    ("POST", "/api/auth/claves/"): Fila(
+        (*ADMIN, 201), cuerpo={"nombre": "CRM", "alcances": ["tickets:read"]}
+    ),
+    ("GET", "/api/auth/claves/{id}/"): Fila((*ADMIN, 200), NO_EXISTE_ADMIN, tipo="clave"),
+    ("PATCH", "/api/auth/claves/{id}/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="clave", cuerpo={"nombre": "Otro nombre"}
+    ),
+    ("DELETE", "/api/auth/claves/{id}/"): Fila((*ADMIN, 204), NO_EXISTE_ADMIN, tipo="clave"),
+    ("POST", "/api/auth/claves/{id}/revocar/"): Fila((*ADMIN, 200), NO_EXISTE_ADMIN, tipo="clave"),
 }
 
 _PARAM = re.compile(r"\{\w+\}")
@@ -400,6 +414,9 @@ class Mundo:
                 fecha_creacion=datetime.now(UTC),
             )
             return str(nota.id)
+        if tipo == "clave":
+            assert admin is not None
+            return str((await nueva_clave(self.soporte, admin, ["tickets:read"]))[0].id)
         if tipo == "descarga":
             [adjunto] = await self.crear("POST", "/api/soporte/adjuntos/", a, data=archivo())
             return str(adjunto["url"]).rstrip("/").rsplit("/", 1)[1]
@@ -668,3 +685,114 @@ async def test_case_variants(mundo: Mundo, variante: str) -> None:
                 await llamar(mundo, metodo, _PARAM.sub(valor, ruta, count=1), fila, rol)
             )
         assert tuple(status for status, _ in obtenido) == estados, (variante, objeto)
+
+
+# --- API keys: every route of the table, called with a key ------------------------------------
+
+
+async def nueva_clave(
+    soporte: SoporteClient, admin: Usuario, alcances: list[str], **campos: Any
+) -> tuple[ClaveApi, str]:
+    """A key of ``admin`` with ``alcances`` (as the admin route stores one) and its secret."""
+    raw, prefijo, key_hash = new_secret(soporte.app[keys.KEYRING])
+    clave = await ClaveApi.create(
+        nombre="Integración",
+        prefijo=prefijo,
+        key_hash=key_hash,
+        alcances=alcances,
+        creada_por_id=admin.id,
+        **campos,
+    )
+    return clave, raw
+
+
+async def llamar_con_clave(
+    mundo: Mundo, metodo: str, ruta: str, fila: Fila, secreto: str
+) -> tuple[int, str]:
+    """One call with the API key ``secreto``: its status (a socket's outcome) and detail."""
+    if ruta.startswith("/ws/"):
+        ws = await mundo.soporte.client.ws_connect(
+            ruta, params={"token": secreto, "historial": "0"}
+        )
+        try:
+            msg = await ws.receive(timeout=5)
+            if msg.type == WSMsgType.TEXT:
+                return 101, ""
+            return int(ws.close_code or 0), ""
+        finally:
+            await ws.close()
+    kw = mundo.cuerpo(fila)
+    headers = {"Authorization": f"Bearer {secreto}", **kw.pop("headers", {})}
+    r = await mundo.soporte.request(metodo, ruta, headers=headers, **kw)
+    detalle = ""
+    if r.status >= 400:
+        assert r.content_type == "application/problem+json", (ruta, r.status)
+        detalle = (await r.json())["detail"]
+    return r.status, detalle
+
+
+@pytest.mark.parametrize(("metodo", "ruta"), sorted(MATRIZ), ids=lambda v: str(v))
+async def test_matrix_with_api_keys(mundo: Mundo, metodo: str, ruta: str) -> None:
+    """Every route with a key of the admin: holding exactly the route's declared scope, it gets
+    what the admin gets (on A's object and on an unknown id); holding another area's scope, or
+    only ``read`` on a write route, a 403 naming the scope; revoked or expired, a 401. Routes
+    for the login only (:data:`SESSION_ONLY`) refuse every key (403); sockets take login
+    tokens only (4401); the integration endpoint takes a key of its own scope only (any other
+    key: 401)."""
+    admin = mundo.usuarios["admin"]
+    assert admin is not None
+    [endpoint] = [
+        e
+        for _, e in mundo.soporte.app[keys.ENDPOINTS]
+        if (e.method, e.openapi_path) == (metodo, ruta)
+    ]
+    fila = MATRIZ[(metodo, ruta)]
+    area, _, accion = endpoint.scope.partition(":")
+    todos = sorted(known_scopes(e.scope for _, e in mundo.soporte.app[keys.ENDPOINTS]))
+    if endpoint.websocket:
+        con_alcance = otra = muerta = 4401
+    elif endpoint.auth == INTEGRATION:
+        # Its own credential, or a key holding exactly its scope (correo:entrante).
+        con_alcance, otra, muerta = endpoint.status, 401, 401
+    elif endpoint.scope == SESSION_ONLY:
+        con_alcance, otra, muerta = 403, 403, 401
+    else:
+        con_alcance, otra, muerta = fila.objeto[ROLES.index("admin")], 403, 401
+    _, exacta = await nueva_clave(
+        mundo.soporte, admin, todos if endpoint.scope == SESSION_ONLY else [endpoint.scope]
+    )
+    ajena = ["faq:write"] if area != "faq" else ["tickets:write"]
+    if accion == "write":
+        ajena.append(f"{area}:read")  # a read key cannot write
+    _, sin_alcance = await nueva_clave(mundo.soporte, admin, ajena)
+    revocada, con_revocada = await nueva_clave(mundo.soporte, admin, [endpoint.scope])
+    await ClaveApi.filter(id=revocada.id).update(revocada=True)
+    _, caducada = await nueva_clave(
+        mundo.soporte, admin, [endpoint.scope], expira=datetime.now(UTC) - timedelta(seconds=1)
+    )
+
+    async def en(objeto: bool, secreto: str) -> tuple[int, str]:
+        concreta = ruta
+        if fila.tipo is not None:
+            valor = await mundo.objeto(fila.tipo) if objeto else str(DESCONOCIDO)
+            concreta = _PARAM.sub(valor, ruta, count=1)
+        return await llamar_con_clave(mundo, metodo, concreta, fila, secreto)
+
+    obtenido = {
+        "alcance exacto": (await en(True, exacta))[0],
+        "otro alcance": (await en(True, sin_alcance))[0],
+        "revocada": (await en(True, con_revocada))[0],
+        "caducada": (await en(True, caducada))[0],
+    }
+    esperado = {
+        "alcance exacto": con_alcance,
+        "otro alcance": otra,
+        "revocada": muerta,
+        "caducada": muerta,
+    }
+    if fila.desconocido is not None and con_alcance not in (403, 401, 4401):
+        obtenido["desconocido"] = (await en(False, exacta))[0]
+        esperado["desconocido"] = fila.desconocido[ROLES.index("admin")]
+    assert obtenido == esperado, endpoint.scope
+    if otra == 403 and endpoint.scope != SESSION_ONLY:
+        assert endpoint.scope in (await en(True, sin_alcance))[1]
