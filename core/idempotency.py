@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from core.api.errors import BadRequest, Conflict, Problem
 from core.auth.claves_models import Idempotencia
@@ -208,7 +208,11 @@ async def lifetime(app: web.Application) -> AsyncIterator[None]:
             try:
                 if n := await sweep():
                     log.info("idempotency: %d expired keys deleted", n)
-            except Exception:  # a database hiccup must not end the sweeps
+            except (OperationalError, DBConnectionError) as exc:
+                # The database away or not migrated yet (as the outbox says it): one line,
+                # no traceback; the next sweep tries again.
+                log.warning("idempotency sweep: cannot reach the database: %s", exc)
+            except Exception:  # a bug must not end the sweeps either
                 log.exception("idempotency sweep failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), SWEEP_EVERY)
