@@ -255,10 +255,11 @@ class Outbox:
                 estado=EstadoEnvio.PENDIENTE, proximo_intento=now + delay, ultimo_error=error,
                 **release,
             )  # fmt: skip
+            of = "?" if own_schedule else self.settings.outbox_max_attempts
             log.warning(
                 "envio %s (%s → %s) falló, intento %s de %s, reintento en %.0f s: %s",
-                envio.id, envio.canal, envio.destino, envio.intentos,
-                self.settings.outbox_max_attempts, delay.total_seconds(), error,
+                envio.id, envio.canal, envio.destino, envio.intentos, of,
+                delay.total_seconds(), error,
             )  # fmt: skip
             return
         changed = await rows.update(estado=EstadoEnvio.FALLIDO, ultimo_error=error, **release)

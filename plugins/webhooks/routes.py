@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from core.api import Conflict, Page, Result, Routes, paginate
+from core.api import Conflict, Page, PageQuery, Result, Routes, paginate
 from core.auth.models import Rol
 from core.storage import base_url
 from plugins.webhooks import entregas, service
@@ -25,7 +25,6 @@ from plugins.webhooks.schemas import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from core.api import PageQuery
     from plugins.webhooks.catalogo import TipoEvento
     from plugins.webhooks.settings import WebhooksSettings
 
