@@ -79,3 +79,10 @@ async def hasta(
         if time.monotonic() > limite:
             raise AssertionError("the condition did not hold in time")
         await asyncio.sleep(paso)
+
+
+async def sin_pendientes() -> bool:
+    """Whether no webhook delivery waits in the outbox."""
+    from core.outbox_models import Envio
+
+    return not await Envio.filter(canal="webhooks", estado="PENDIENTE").exists()

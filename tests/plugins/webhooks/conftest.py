@@ -46,7 +46,10 @@ class Kit:
     async def suscribir(self, url: str, eventos: list[str] | None = None) -> dict[str, Any]:
         """Create a subscription as the admin; its JSON (with the secret)."""
         r = await self.api(
-            "POST", "/api/soporte/webhooks/", self.admin, json={"url": url, "eventos": eventos or ["*"]}
+            "POST",
+            "/api/soporte/webhooks/",
+            self.admin,
+            json={"url": url, "eventos": eventos or ["*"]},
         )
         assert r.status == 201, await r.text()
         datos: dict[str, Any] = await r.json()

@@ -12,7 +12,7 @@ from plugins.webhooks.entregas import calendario, espera
 from plugins.webhooks.models import Entrega, EstadoEntrega, Suscripcion
 from plugins.webhooks.settings import WebhooksSettings
 from plugins.webhooks.verificador import firmar, verificar
-from tests.plugins.webhooks.ayudas import Receptor, Recibida, hasta
+from tests.plugins.webhooks.ayudas import Receptor, Recibida, hasta, sin_pendientes
 from tests.plugins.webhooks.conftest import Kit
 
 Arrancar = Callable[..., Awaitable[Kit]]
@@ -40,12 +40,8 @@ async def test_an_event_arrives_signed_and_the_verifier_accepts_it(
     assert not verificar(recibida.cuerpo + b" ", firma, suscripcion["secreto"])
     # Only the types asked for: the agent's reply is not sent to this subscription.
     await kit.responder(ticket_id, "Lo miramos")
-    await hasta(lambda: _estado_envios_terminado())
+    await hasta(sin_pendientes)
     assert len(receptor.recibidas) == 1
-
-
-async def _estado_envios_terminado() -> bool:
-    return not await Envio.filter(canal="webhooks", estado="PENDIENTE").exists()
 
 
 def test_the_verifier_refuses_old_timestamps_and_malformed_headers() -> None:
