@@ -24,7 +24,7 @@ from aiohttp.test_utils import TestServer
 from core.settings import sqlite_path
 from core.testing import fresh_database
 from plugins.webhooks.verificador import verificar
-from tests.reliability.servidor import CLAVE, Servidor
+from tests.reliability.servidor import Servidor
 
 if TYPE_CHECKING:
     from pathlib import Path
