@@ -38,6 +38,7 @@ BUILT_IN = (
     "notificaciones",
     "correo",
     "asignacion",
+    "webhooks",
 )
 
 _METHODS = "GET|POST|PUT|PATCH|DELETE"

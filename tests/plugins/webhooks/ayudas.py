@@ -16,11 +16,15 @@ RAPIDO: dict[str, Any] = {"outbox_poll_seconds": 0.05, "outbox_retry_base_second
 WEBHOOKS: dict[str, Any] = {"permitir_privadas": True, "reintento_base_segundos": 0.1}
 
 
-def ajustes(**webhooks: Any) -> dict[str, Any]:
-    """``start_app`` overrides: fast outbox, the given ``SOPORTE_WEBHOOKS_*`` values."""
+def ajustes(escalamiento: dict[str, Any] | None = None, **webhooks: Any) -> dict[str, Any]:
+    """``start_app`` overrides: fast outbox, the given ``SOPORTE_WEBHOOKS_*`` values (and
+    ``escalamiento``'s settings)."""
     return {
         **RAPIDO,
-        "plugin_settings": {"escalamiento": {"interval": 0}, "webhooks": {**WEBHOOKS, **webhooks}},
+        "plugin_settings": {
+            "escalamiento": escalamiento or {"interval": 0},
+            "webhooks": {**WEBHOOKS, **webhooks},
+        },
     }
 
 

@@ -230,3 +230,15 @@ async def test_escalations_flow_through_webhooks(arrancar: Arrancar, receptor: R
     recibida = receptor.ok[0]
     assert json.loads(recibida.cuerpo)["datos"]["nivel"] == 1
     assert verificar(recibida.cuerpo, recibida.cabeceras["Soporte-Firma"], suscripcion["secreto"])
+
+
+async def test_the_old_escalation_webhook_setting_is_deprecated(
+    arrancar: Arrancar, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``SOPORTE_ESCALAMIENTO_WEBHOOK_URL`` still works but warns, pointing at webhooks."""
+    with caplog.at_level("WARNING", logger="soporte.escalamiento"):
+        await arrancar(
+            ["tickets", "escalamiento", "webhooks"],
+            escalamiento={"interval": 0, "webhook_url": "https://example.test/esc"},
+        )
+    assert any("ticket_escalado" in r.getMessage() for r in caplog.records)
