@@ -47,22 +47,36 @@ def _subclases(base: type[Event]) -> Iterable[type[Event]]:
         yield from _subclases(sub)
 
 
-def catalogo(plugins: Iterable[str]) -> dict[str, TipoEvento]:
-    """The event types of the enabled ``plugins``, by name."""
-    habilitados = set(plugins)
-    for plugin in sorted(habilitados):
-        # A plugin without an events module has no events (ModuleNotFoundError only for it).
+def paquete(obj: Any) -> str | None:
+    """The package of a plugin's registered object (``plugins.tickets`` for the module
+    ``plugins.tickets.plugin``); ``None`` for an object that is no module (an ad-hoc plugin)."""
+    if not inspect.ismodule(obj):
+        return None
+    return obj.__package__ or obj.__name__.rpartition(".")[0] or obj.__name__
+
+
+def catalogo(plugins: Iterable[tuple[str, str | None]]) -> dict[str, TipoEvento]:
+    """The event types of the enabled plugins, by name: ``plugins`` gives each one's name and
+    package (:func:`paquete`); an event belongs to the plugin whose package defines it."""
+    paquetes: dict[str, str] = {}
+    for plugin, raiz in plugins:
+        if raiz is None:
+            continue
+        paquetes[raiz] = plugin
+        # A plugin without an events module declares its events elsewhere, or has none.
         with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(f"plugins.{plugin}.events")
+            importlib.import_module(f"{raiz}.events")
     tipos: dict[str, TipoEvento] = {}
     for cls in _subclases(Event):
-        partes = cls.__module__.split(".")
-        if len(partes) < 2 or partes[0] != "plugins" or partes[1] not in habilitados:
+        modulo = cls.__module__
+        dueno = next(
+            (n for r, n in paquetes.items() if modulo == r or modulo.startswith(f"{r}.")), None
+        )
+        if dueno is None:
             continue  # core machinery, tests' ad-hoc events, disabled plugins
         doc = inspect.getdoc(cls) or ""
-        tipos[cls.name] = TipoEvento(
-            cls.name, partes[1], doc.split("\n\n", 1)[0].replace("\n", " ")
-        )
+        descripcion = doc.split("\n\n", 1)[0].replace("\n", " ")
+        tipos[cls.name] = TipoEvento(cls.name, dueno, descripcion)
     return dict(sorted(tipos.items()))
 
 

@@ -48,11 +48,11 @@ def ajustes(app: web.Application) -> WebhooksSettings:
 
 def _catalogo(app: web.Application) -> frozenset[str]:
     """The event types of the app's enabled plugins (collected once, kept on the app)."""
-    from plugins.webhooks.catalogo import catalogo
+    from plugins.webhooks.catalogo import catalogo, paquete
     from plugins.webhooks.routes import CATALOGO
 
     if CATALOGO not in app:
-        app[CATALOGO] = catalogo(app[keys.PLUGINS].names)
+        app[CATALOGO] = catalogo((i.name, paquete(i.obj)) for i in app[keys.PLUGINS].plugins)
     tipos: dict[str, TipoEvento] = app[CATALOGO]
     return frozenset(tipos)
 
