@@ -254,6 +254,11 @@ async def _una(ctx: _Contexto, envio: Envio, entrega: Entrega) -> Outcome:
     """Deliver one row (or defer it, or find it already done)."""
     suscripcion: Suscripcion = entrega.suscripcion
     ahora = datetime.now(UTC)
+    if entrega.estado == EstadoEntrega.FALLIDA and entrega.envio_clave == envio.clave:
+        # Its dead outbox row is being tried again: an admin's ``POST /api/soporte/envios/
+        # {id}/reintentar/``. One more attempt, as a redelivery through this API would make.
+        entrega.estado = EstadoEntrega.PENDIENTE
+        await entrega.save(update_fields=["estado"])
     if entrega.estado != EstadoEntrega.PENDIENTE or entrega.envio_clave != envio.clave:
         # Done already (its lease ran out after it was recorded here), or a stale row of a
         # delivery sent again since: nothing to send.

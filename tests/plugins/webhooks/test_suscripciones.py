@@ -252,3 +252,23 @@ async def test_the_old_escalation_webhook_setting_is_deprecated(
             escalamiento={"interval": 0, "webhook_url": "https://example.test/esc"},
         )
     assert any("ticket_escalado" in r.getMessage() for r in caplog.records)
+
+
+async def test_retrying_the_dead_outbox_row_sends_the_delivery_again(
+    arrancar: Arrancar, receptor: Receptor
+) -> None:
+    """The outbox's own admin retry (``POST /api/soporte/envios/{id}/reintentar/``) of a dead
+    webhook row makes one more attempt, like ``reenviar``."""
+    receptor.responder = lambda _: 500
+    kit = await arrancar(ventana_reintentos_horas=0.1 / 3600)
+    await kit.suscribir(receptor.url, ["ticket_creado"])
+    await kit.ticket()
+    await hasta(lambda: Entrega.filter(estado=EstadoEntrega.FALLIDA).exists())
+    envio = await Envio.get(canal="webhooks")
+    await hasta(lambda: Envio.filter(id=envio.id, estado=EstadoEnvio.FALLIDO).exists())
+    antes = len(receptor.recibidas)
+    receptor.responder = lambda _: 200
+    r = await kit.api("POST", f"/api/soporte/envios/{envio.id}/reintentar/", kit.admin)
+    assert r.status == 200, await r.text()
+    await hasta(lambda: Entrega.filter(estado=EstadoEntrega.ENTREGADA).exists())
+    assert len(receptor.recibidas) == antes + 1 and len(receptor.ok) == 1
