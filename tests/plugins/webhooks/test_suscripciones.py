@@ -272,3 +272,37 @@ async def test_retrying_the_dead_outbox_row_sends_the_delivery_again(
     assert r.status == 200, await r.text()
     await hasta(lambda: Entrega.filter(estado=EstadoEntrega.ENTREGADA).exists())
     assert len(receptor.recibidas) == antes + 1 and len(receptor.ok) == 1
+
+
+def test_a_third_party_plugins_events_are_in_the_catalogue() -> None:
+    """A plugin installed under any import name: the events its own package defines."""
+    import sys
+    import types
+    from dataclasses import dataclass
+    from typing import ClassVar
+
+    from core.events import Event
+    from plugins.webhooks.catalogo import catalogo, paquete
+
+    raiz = types.ModuleType("soporte_reservas_prueba")
+    raiz.__package__ = "soporte_reservas_prueba"
+    eventos = types.ModuleType("soporte_reservas_prueba.events")
+    sys.modules.update({raiz.__name__: raiz, eventos.__name__: eventos})
+    try:
+
+        @dataclass(frozen=True, kw_only=True)
+        class ReservaCancelada(Event):
+            """A booking was cancelled.
+
+            More details that are not the description."""
+
+            name: ClassVar[str] = "reserva_cancelada"
+            ticket_id: int
+
+        ReservaCancelada.__module__ = eventos.__name__
+        tipos = catalogo([("reservas", paquete(raiz)), ("ad_hoc", paquete(object()))])
+        assert tipos["reserva_cancelada"].plugin == "reservas"
+        assert tipos["reserva_cancelada"].descripcion == "A booking was cancelled."
+        assert "ticket_creado" not in tipos  # tickets is not among these plugins
+    finally:
+        del sys.modules[raiz.__name__], sys.modules[eventos.__name__]
