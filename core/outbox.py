@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import jinja2
 from tortoise.context import get_current_context
 from tortoise.exceptions import DBConnectionError, OperationalError
+from tortoise.expressions import F
 
 from core import keys
 from core.db import placeholders
@@ -81,6 +82,14 @@ class Outcome:
     estado: EstadoEnvio = EstadoEnvio.ENVIADO
     error: str | None = None
     permanent: bool = False
+    #: A channel with a retry schedule of its own (webhooks retry over a day): when the next
+    #: attempt is due. Set with ``error``, the row waits until then and the core's
+    #: ``outbox_max_attempts`` does not apply (the channel says ``permanent`` when it is done).
+    retry_at: datetime | None = None
+    #: Not an attempt at all: the channel chose not to send the row yet (it waits for an
+    #: earlier delivery of the same ordering key). The row goes back to the queue, due at
+    #: ``retry_at``, and the claim's attempt is not counted.
+    deferred: bool = False
 
     @classmethod
     def failed(cls, envio: Envio, exc: BaseException) -> Outcome:
@@ -88,6 +97,16 @@ class Outcome:
         permanent = isinstance(exc, DeliveryError) and exc.permanent
         text = str(exc) or type(exc).__name__
         return cls(envio, EstadoEnvio.PENDIENTE, error=text, permanent=permanent)
+
+    @classmethod
+    def retry(cls, envio: Envio, error: str, at: datetime) -> Outcome:
+        """A temporary failure retried at ``at`` (the channel's own schedule)."""
+        return cls(envio, EstadoEnvio.PENDIENTE, error=error, retry_at=at)
+
+    @classmethod
+    def defer(cls, envio: Envio, until: datetime) -> Outcome:
+        """Not sent, on purpose: back in the queue, due at ``until``, the attempt uncounted."""
+        return cls(envio, EstadoEnvio.PENDIENTE, error="", retry_at=until, deferred=True)
 
 
 #: A channel's delivery: ``deliver(app, rows)`` yields one :class:`Outcome` per row, in any
@@ -217,18 +236,30 @@ class Outbox:
             return
         rows = Envio.filter(id=envio.id, reclamo=token)
         release: dict[str, Any] = {"reclamo": None, "reclamado_hasta": None}
+        if outcome.deferred:
+            # (The claim counted an attempt that was never made: give it back.)
+            await rows.update(
+                estado=EstadoEnvio.PENDIENTE, proximo_intento=outcome.retry_at or now,
+                intentos=F("intentos") - 1, **release,
+            )  # fmt: skip
+            return
         error = outcome.error[:2000]
-        last = envio.intentos >= self.settings.outbox_max_attempts
+        own_schedule = outcome.retry_at is not None
+        last = not own_schedule and envio.intentos >= self.settings.outbox_max_attempts
         if not (outcome.permanent or last):
-            delay = retry_delay(self.settings, envio.intentos)
+            if outcome.retry_at is not None:
+                delay = max(outcome.retry_at - now, timedelta(0))
+            else:
+                delay = retry_delay(self.settings, envio.intentos)
             await rows.update(
                 estado=EstadoEnvio.PENDIENTE, proximo_intento=now + delay, ultimo_error=error,
                 **release,
             )  # fmt: skip
+            of = "?" if own_schedule else self.settings.outbox_max_attempts
             log.warning(
                 "envio %s (%s → %s) falló, intento %s de %s, reintento en %.0f s: %s",
-                envio.id, envio.canal, envio.destino, envio.intentos,
-                self.settings.outbox_max_attempts, delay.total_seconds(), error,
+                envio.id, envio.canal, envio.destino, envio.intentos, of,
+                delay.total_seconds(), error,
             )  # fmt: skip
             return
         changed = await rows.update(estado=EstadoEnvio.FALLIDO, ultimo_error=error, **release)

@@ -100,6 +100,16 @@ def register_notifiers(app: web.Application) -> Iterable[Any]:
     propios = ajustes(app)
     url = propios.webhook_url
     secreto = (propios.webhook_secret or purpose_key(app, WEBHOOKS)) if url else None
+    if url:
+        # Escalations are domain events (``ticket_escalado``): with the webhooks plugin they
+        # go out signed, logged, retried for a day and ordered per ticket. The old notifier
+        # keeps working meanwhile, but is deprecated.
+        import logging
+
+        logging.getLogger("soporte.escalamiento").warning(
+            "SOPORTE_ESCALAMIENTO_WEBHOOK_URL está obsoleto: suscribe esa URL al evento "
+            "ticket_escalado (POST /api/soporte/webhooks/, plugin webhooks) y quita el ajuste"
+        )
     try:
         return notificadores_integrados(url, secreto)
     except ValueError as exc:

@@ -39,6 +39,7 @@ BUILT_IN = (
     "correo",
     "asignacion",
     "macros",
+    "webhooks",
 )
 
 _METHODS = "GET|POST|PUT|PATCH|DELETE"

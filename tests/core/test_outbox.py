@@ -485,6 +485,57 @@ async def test_shutdown_ends_a_worker_whose_channel_swallows_the_cancellation(
     assert time.perf_counter() - inicio < 10
 
 
+async def test_a_channel_may_defer_a_row_uncounted_or_retry_it_on_its_own_schedule(
+    arrancar: Callable[..., Awaitable[SoporteClient]],
+) -> None:
+    """``Outcome.defer``: back in the queue at the given instant, the attempt given back;
+    ``Outcome.retry``: due at the channel's instant, past ``outbox_max_attempts``."""
+    from aiohttp import web
+
+    from core import hookimpl
+    from core.outbox import OutboxChannel, Outcome
+    from tests.core.pruebas import Pruebas
+
+    lejos = datetime.now(UTC) + timedelta(hours=3)
+
+    async def propio(app: web.Application, envios: Any) -> AsyncIterator[Outcome]:
+        for envio in envios:
+            if envio.payload["modo"] == "aplazar":
+                yield Outcome.defer(envio, lejos)
+            else:
+                yield Outcome.retry(envio, "sigue fallando", lejos)
+
+    class Propio:
+        name = "propio"
+
+        @hookimpl
+        def register_outbox_channels(self, app: web.Application) -> list[OutboxChannel]:
+            return [OutboxChannel("propio", propio)]
+
+    await arrancar(extra=[Pruebas(), Propio()], outbox_poll_seconds=0.02, outbox_max_attempts=1)
+    ahora = datetime.now(UTC)
+    aplazada = await Envio.create(
+        canal="propio", destino="x", payload={"modo": "aplazar"}, proximo_intento=ahora
+    )
+    reintentada = await Envio.create(
+        canal="propio", destino="x", payload={"modo": "reintentar"}, proximo_intento=ahora
+    )
+    await hasta(lambda: _sin_reclamo(aplazada.id, reintentada.id))
+    aplazada = await Envio.get(id=aplazada.id)
+    reintentada = await Envio.get(id=reintentada.id)
+    assert aplazada.estado == EstadoEnvio.PENDIENTE and aplazada.intentos == 0
+    assert abs(aplazada.proximo_intento - lejos) < timedelta(seconds=1)
+    # One attempt made, with max_attempts 1: still pending, due when the channel said.
+    assert reintentada.estado == EstadoEnvio.PENDIENTE and reintentada.intentos == 1
+    assert reintentada.ultimo_error == "sigue fallando"
+    assert abs(reintentada.proximo_intento - lejos) < timedelta(seconds=1)
+
+
+async def _sin_reclamo(*ids: int) -> bool:
+    filas = await Envio.filter(id__in=list(ids))
+    return all(f.proximo_intento > datetime.now(UTC) and f.reclamo is None for f in filas)
+
+
 # --- parts rendered at delivery ----------------------------------------------------------------
 
 #: The context of ``core/correo/verificar`` (a template every app has).

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,8 @@ from plugins.correo.models import Mensaje as MensajeCorreo
 from plugins.escalamiento.models import Alerta, NivelAlerta
 from plugins.notificaciones.models import Notificacion
 from plugins.tickets.models import Respuesta, Ticket
+from plugins.webhooks.models import Entrega as EntregaWebhook
+from plugins.webhooks.models import EstadoEntrega
 
 if TYPE_CHECKING:
     from core.auth.models import Usuario
@@ -63,6 +66,9 @@ CASO = {
 FAQ = {"pregunta": "¿Cómo pago?", "respuesta": "Con tarjeta.", "categoria": "PAGOS"}
 #: A PERSONAL macro (whoever creates it owns it).
 MACRO = {"nombre": "Saludo", "mensaje": "Hola {{ cliente.nombre | default('cliente') }}"}
+#: A subscription to a name that does not resolve here: the SSRF guard lets it be saved (the
+#: check at delivery is the one that holds), and nothing is ever delivered to it.
+WEBHOOK = {"url": "https://receptor.example.test/hook", "eventos": ["ticket_creado"]}
 REGLA = {
     "tiempo_respuesta_maximo": 4,
     "prioridades_escalamiento": ["ALTA"],
@@ -299,6 +305,24 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ),
     ("DELETE", "/api/auth/claves/{id}/"): Fila((*ADMIN, 204), NO_EXISTE_ADMIN, tipo="clave"),
     ("POST", "/api/auth/claves/{id}/revocar/"): Fila((*ADMIN, 200), NO_EXISTE_ADMIN, tipo="clave"),
+    # --- webhooks: URLs and signing secrets of integrations, so admins only ---------------
+    ("POST", "/api/soporte/webhooks/"): Fila((*ADMIN, 201), cuerpo=WEBHOOK),
+    ("GET", "/api/soporte/webhooks/"): Fila((*ADMIN, 200)),
+    ("GET", "/api/soporte/webhooks/eventos/"): Fila((*ADMIN, 200)),
+    ("GET", "/api/soporte/webhooks/{id}/"): Fila((*ADMIN, 200), NO_EXISTE_ADMIN, tipo="webhook"),
+    ("PATCH", "/api/soporte/webhooks/{id}/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="webhook", cuerpo={"descripcion": "CRM"}
+    ),
+    ("DELETE", "/api/soporte/webhooks/{id}/"): Fila((*ADMIN, 204), NO_EXISTE_ADMIN, tipo="webhook"),
+    ("POST", "/api/soporte/webhooks/{id}/rotar-secreto/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="webhook"
+    ),
+    ("GET", "/api/soporte/webhooks/{id}/entregas/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="webhook"
+    ),
+    ("POST", "/api/soporte/webhooks/entregas/{id}/reenviar/"): Fila(
+        (*ADMIN, 200), NO_EXISTE_ADMIN, tipo="entrega_webhook"
+    ),
 }
 
 _PARAM = re.compile(r"\{\w+\}")
@@ -380,6 +404,20 @@ class Mundo:
                 ultimo_error="550 5.1.1 no existe",
             )
             return str(envio.id)
+        if tipo in ("webhook", "entrega_webhook"):
+            ruta = "/api/soporte/webhooks/"
+            webhook = await self.crear("POST", ruta, admin, json=WEBHOOK)
+            if tipo == "webhook":
+                return str(webhook["id"])
+            # A dead delivery (the worker leaves it alone; an admin may send it again).
+            entrega = await EntregaWebhook.create(
+                suscripcion_id=webhook["id"],
+                clave=uuid.uuid4().hex,
+                tipo="ticket_creado",
+                cuerpo="{}",
+                estado=EstadoEntrega.FALLIDA,
+            )
+            return str(entrega.id)
         if tipo == "usuario":
             nuevo = await self.soporte.usuario(f"otro{next(self.contador)}")
             return str(nuevo.id)
