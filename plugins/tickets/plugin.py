@@ -41,10 +41,10 @@ def register_models() -> Iterable[str]:
 @hookimpl
 def register_routes(app: web.Application) -> Iterable[Endpoint]:
     """The tickets API of docs/api.md, "Tickets"."""
-    from plugins.tickets import historial
+    from plugins.tickets import exportar, historial
     from plugins.tickets.routes import routes
 
-    return [*routes.endpoints, *historial.routes.endpoints]
+    return [*routes.endpoints, *historial.routes.endpoints, *exportar.routes.endpoints]
 
 
 @hookimpl
