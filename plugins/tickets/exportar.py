@@ -15,7 +15,7 @@ the user who asked. Internal notes are never read; the description is exported.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import Field
@@ -25,7 +25,7 @@ from core.api.csv_export import (
     EnlaceExportacion,
     enlace_firmado,
     etiquetas_por_objeto,
-    lotes,
+    lotes_valores,
     stream_csv,
     tamano_lote,
     verificar_enlace,
@@ -34,7 +34,7 @@ from core.api.routing import query_values, validate_model
 from core.auth.guards import current_user
 from core.auth.models import Rol, Usuario
 from plugins.tickets import service
-from plugins.tickets.models import Ticket, Valoracion
+from plugins.tickets.models import Valoracion
 from plugins.tickets.schemas import TicketsQuery
 
 routes = Routes(tag="tickets")
@@ -70,37 +70,62 @@ class TicketsExportQuery(TicketsQuery):
     )
 
 
+#: What one batch reads: the ticket's columns and its people's and team's names, joined.
+_CAMPOS = (
+    "id",
+    "numero",
+    "asunto",
+    "descripcion",
+    "estado",
+    "prioridad",
+    "categoria",
+    "cliente__nombre",
+    "cliente__username",
+    "cliente__email",
+    "agente_asignado__nombre",
+    "agente_asignado__username",
+    "equipo__nombre",
+    "fecha_creacion",
+    "fecha_actualizacion",
+    "segundos_primera_respuesta",
+    "nivel_escalamiento",
+)
+
+
+def _nombre(fila: dict[str, Any], persona: str) -> str | None:
+    """``Usuario.nombre_visible`` from a joined row: the name, or the username when blank."""
+    return fila[f"{persona}__nombre"] or fila[f"{persona}__username"]
+
+
 async def _filas(
     usuario: Usuario, query: TicketsExportQuery, tamano: int
 ) -> AsyncIterator[list[Sequence[object]]]:
     """The export's rows, one batch (one keyset page and its names) at a time."""
     qs = service.ordenar(service.filtrar(usuario, query.filtros()), query.ordering)
-    qs = qs.select_related("cliente", "agente_asignado", "equipo")
-    lote: list[Ticket]
-    async for lote in lotes(qs, tamano):
-        ids = [t.id for t in lote]
+    async for lote in lotes_valores(qs, tamano, _CAMPOS):
+        ids = [t["id"] for t in lote]
         etiquetas = await etiquetas_por_objeto(service.ENLACE_ETIQUETAS, ids)
         puntuaciones = dict(
             await Valoracion.filter(ticket_id__in=ids).values_list("ticket_id", "puntuacion")
         )
         yield [
             (
-                t.numero,
-                t.asunto,
-                t.descripcion,
-                t.estado,
-                t.prioridad,
-                t.categoria,
-                t.cliente.nombre_visible,
-                t.cliente.email,
-                t.agente_asignado.nombre_visible if t.agente_asignado else None,
-                t.equipo.nombre if t.equipo else None,
-                etiquetas.get(t.id, ""),
-                t.fecha_creacion,
-                t.fecha_actualizacion,
-                t.segundos_primera_respuesta,
-                t.nivel_escalamiento,
-                puntuaciones.get(t.id),
+                t["numero"],
+                t["asunto"],
+                t["descripcion"],
+                t["estado"],
+                t["prioridad"],
+                t["categoria"],
+                _nombre(t, "cliente"),
+                t["cliente__email"],
+                _nombre(t, "agente_asignado"),
+                t["equipo__nombre"],
+                etiquetas.get(t["id"], ""),
+                t["fecha_creacion"],
+                t["fecha_actualizacion"],
+                t["segundos_primera_respuesta"],
+                t["nivel_escalamiento"],
+                puntuaciones.get(t["id"]),
             )
             for t in lote
         ]
