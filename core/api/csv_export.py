@@ -47,8 +47,9 @@ from tortoise.expressions import Q
 
 from core.api.errors import REQUEST_ID, Forbidden
 from core.api.urls import base_url
-from core.auth.guards import has_role
-from core.auth.models import Rol, Usuario
+from core.auth.guards import has_role, token_from_header
+from core.auth.models import Rol, Token, Usuario
+from core.auth.passwords import hash_token
 from core.db import placeholders
 from core.keyring import EXPORTS
 from core.keys import KEYRING, SETTINGS
@@ -199,15 +200,20 @@ async def stream_csv(
     writer.writerow(cabecera)
     enviadas = 0
     try:
+        # The first batch is read before anything is sent: a failing query is then still an
+        # ordinary problem+json answer, not a file cut short.
+        lote: Iterable[Sequence[object]] | None = await anext(filas, None)
         await respuesta.prepare(request)
-        await respuesta.write(buffer.getvalue().encode())
-        async for lote in filas:
-            buffer.seek(0)
-            buffer.truncate()
+        while lote is not None:
             for fila in lote:
                 writer.writerow([celda(v) for v in fila])
                 enviadas += 1
             await respuesta.write(buffer.getvalue().encode())
+            buffer.seek(0)
+            buffer.truncate()
+            lote = await anext(filas, None)
+        if resto := buffer.getvalue():  # the header alone: nothing matched
+            await respuesta.write(resto.encode())
         await respuesta.write_eof()
     except ConnectionError:
         # The client closed the download, seen at our next write. Not an error of ours (it
@@ -233,11 +239,16 @@ def _serializador(app: web.Application) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(app[KEYRING].verification_keys(EXPORTS), salt=_SALT)
 
 
-def enlace_firmado(request: web.Request, usuario: Usuario, ruta: str) -> dict[str, Any]:
+async def enlace_firmado(request: web.Request, usuario: Usuario, ruta: str) -> dict[str, Any]:
     """``{url, expira}``: a link to ``ruta`` + ``{token}/`` that exports as ``usuario`` with this
-    request's query string, for ``SOPORTE_EXPORT_LINK_TTL_SECONDS``."""
+    request's query string, for ``SOPORTE_EXPORT_LINK_TTL_SECONDS`` and while the bearer token
+    of this request lives."""
     consulta = [[k, v] for k, v in request.query.items()]
-    token = _serializador(request.app).dumps({"u": usuario.id, "r": ruta, "q": consulta})
+    # The session that asked: logging out (or its expiry) ends the link with it.
+    sesion = token_from_header(request.headers.get("Authorization", ""))
+    fila = await Token.filter(key_hash=hash_token(sesion or "")).first()
+    datos = {"u": usuario.id, "t": fila.id if fila else 0, "r": ruta, "q": consulta}
+    token = _serializador(request.app).dumps(datos)
     ttl = request.app[SETTINGS].export_link_ttl_seconds
     expira = datetime.now(UTC).timestamp() + ttl
     return {
@@ -250,8 +261,8 @@ async def verificar_enlace(
     request: web.Request, token: str, ruta: str
 ) -> tuple[Usuario, MultiMapping[str]]:
     """The user and query string of a link :func:`enlace_firmado` made for ``ruta``; a 403 when
-    it was tampered with, expired, made for another export, or its user is no longer an
-    active agent."""
+    it was tampered with, expired, made for another export, its user is no longer an active
+    agent, or the session that asked for it has ended (logout, expiry)."""
     ttl = request.app[SETTINGS].export_link_ttl_seconds
     try:
         datos = _serializador(request.app).loads(token, max_age=ttl)
@@ -264,6 +275,9 @@ async def verificar_enlace(
     usuario = await Usuario.filter(id=int(datos.get("u", 0))).first()
     if usuario is None or not usuario.activo or not has_role(usuario, Rol.AGENTE):
         raise Forbidden("El enlace de exportación no es válido.")
+    sesion = Token.filter(id=int(datos.get("t", 0)), usuario_id=usuario.id)
+    if not await sesion.filter(expira__gt=datetime.now(UTC)).exists():
+        raise Forbidden("El enlace de exportación no es válido: la sesión que lo pidió terminó.")
     consulta: MultiDict[str] = MultiDict((str(k), str(v)) for k, v in datos.get("q", []))
     return usuario, MultiDictProxy(consulta)
 

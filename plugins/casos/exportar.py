@@ -129,7 +129,7 @@ async def exportar_casos(request: web.Request, query: CasosExportQuery) -> web.S
 async def enlace_exportar_casos(request: web.Request, query: CasosExportQuery) -> EnlaceExportacion:
     """A signed link (valid `SOPORTE_EXPORT_LINK_TTL_SECONDS`) to this export, for a browser
     download without a bearer token: the query string is the export's."""
-    return EnlaceExportacion(**enlace_firmado(request, current_user(request), RUTA))
+    return EnlaceExportacion(**await enlace_firmado(request, current_user(request), RUTA))
 
 
 @routes.get(RUTA + "{token}/", auth=PUBLIC, errors=(403,))

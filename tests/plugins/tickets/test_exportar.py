@@ -335,6 +335,17 @@ async def test_signed_link_exports_without_a_token(
     assert (await soporte.post(URL + "enlace/", headers=soporte.auth(lucia))).status == 403
     r = await soporte.post(URL + "enlace/", headers=soporte.auth(agente), params={"estado": "X"})
     assert r.status == 400
+    # Logging out ends the links that session asked for.
+    assert (await soporte.post("/api/auth/logout/", headers=soporte.auth(agente))).status == 204
+    r = await soporte.get(ruta(enlace["url"]))
+    assert r.status == 403
+    assert "sesión" in (await r.json())["detail"]
+
+
+async def test_an_empty_export_is_the_header(
+    soporte: SoporteClient, gente: dict[str, Usuario]
+) -> None:
+    assert await exportar(soporte, gente["agente"]) == []
 
 
 async def test_signed_link_refusals(start_app: Any) -> None:
