@@ -14,6 +14,7 @@ and the server must still answer and export.
 
     .venv/bin/python bench/export.py                         # 10,000 and 1,000,000 tickets
     .venv/bin/python bench/export.py --tickets 10000 100000  # quicker
+    .venv/bin/python bench/export.py --postgres postgres://postgres@127.0.0.1:54344/postgres
 
 The machine is shared: seconds and MB/s vary with its load; the memory figures do not.
 """
@@ -112,6 +113,17 @@ async def disconnect(base: str, token: str) -> bool:
             return r.status == 200 and (await r.read()).startswith("\ufeff".encode())
 
 
+async def _pg(url: str, sql: str) -> object:
+    """One statement on a PostgreSQL server (its first value)."""
+    import asyncpg  # only with --postgres (the `scale` extra)
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()
+
+
 def measure(tickets: int, args: argparse.Namespace) -> Result:
     """Generate, serve and export one scale."""
     result = Result(tickets)
@@ -119,14 +131,24 @@ def measure(tickets: int, args: argparse.Namespace) -> Result:
     db = tmp / "bench.db"
     env = run_env(db, tmp / "media")
     env["SOPORTE_EXPORT_BATCH_SIZE"] = str(args.batch)
+    pg = None
+    if args.postgres:
+        # A database of its own per scale on that server (dropped afterwards unless --keep).
+        pg = f"{args.postgres.rsplit('/', 1)[0]}/soporte_export_{tickets}"
+        asyncio.run(_pg(args.postgres, f"DROP DATABASE IF EXISTS soporte_export_{tickets}"))
+        asyncio.run(_pg(args.postgres, f"CREATE DATABASE soporte_export_{tickets}"))
+        env["SOPORTE_DATABASE_URL"] = pg
     print(f"\n== {tickets:,} tickets: generating…", flush=True)
-    result.generation_s = prepare_database(tickets, db, env, args.cache)
-    con = sqlite3.connect(db)
-    try:
-        # The demo adds its handful of named tickets to the N generated ones.
-        (result.expected,) = con.execute("SELECT COUNT(*) FROM tickets_ticket").fetchone()
-    finally:
-        con.close()
+    result.generation_s = prepare_database(tickets, db, env, None if pg else args.cache)
+    # The demo adds its handful of named tickets to the N generated ones.
+    if pg:
+        result.expected = int(asyncio.run(_pg(pg, "SELECT COUNT(*) FROM tickets_ticket")))
+    else:
+        con = sqlite3.connect(db)
+        try:
+            (result.expected,) = con.execute("SELECT COUNT(*) FROM tickets_ticket").fetchone()
+        finally:
+            con.close()
     print(f"   generated in {result.generation_s:.1f} s", flush=True)
     port = free_port()
     proc = subprocess.Popen(
@@ -148,6 +170,8 @@ def measure(tickets: int, args: argparse.Namespace) -> Result:
         stop(proc)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
+            if pg:
+                asyncio.run(_pg(args.postgres, f"DROP DATABASE soporte_export_{tickets}"))
     print(
         f"   {result.rows:,} rows, {result.bytes / 1e6:,.1f} MB in {result.seconds:.1f} s "
         f"({result.mb_s:.1f} MB/s); server RSS {result.rss_before_mib:.1f} MiB before, "
@@ -189,6 +213,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--batch", type=int, default=1000, help="SOPORTE_EXPORT_BATCH_SIZE.")
     parser.add_argument("--max-growth-mib", type=float, default=MAX_GROWTH_MIB)
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        help="A PostgreSQL URL (postgres://user@host:port/db): each scale gets a database of "
+        "its own on that server instead of a SQLite file.",
+    )
     parser.add_argument("--cache", type=Path, default=None, help="Reuse generated databases.")
     parser.add_argument("--tmp", default=None, help="Where temporary databases go.")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary databases.")
