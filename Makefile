@@ -49,7 +49,8 @@ guide-deps:
 ## handler and a one-row insert, with the targets; `make bench TICKETS=1000000` adds a million
 ## (about 15 minutes); both end with bench/chat_fanout.py and bench/notificaciones.py (2,000
 ## notification sockets, 200 replies/s: a few minutes); then bench/correo.py (mail in over SMTP
-## against a bare aiosmtpd sink, under a minute). BENCH_ARGS passes more options
+## against a bare aiosmtpd sink, under a minute); then bench/export.py (the CSV export of every
+## ticket with the server's peak RSS, at 10,000 and TICKETS or 100,000). BENCH_ARGS passes more options
 ## (e.g. --runs 5 --seconds 5 --no-chat --no-notificaciones).
 ## wrk is installed with apt when missing (else a built-in aiohttp load generator is used).
 TICKETS    ?=
@@ -60,6 +61,7 @@ bench: install
 	  echo "wrk is not installed: using the built-in load generator"
 	$(BIN)/python bench/api.py $(if $(TICKETS),--tickets $(TICKETS)) $(BENCH_ARGS)
 	$(BIN)/python bench/correo.py
+	$(BIN)/python bench/export.py --tickets 10000 $(if $(TICKETS),$(TICKETS),100000)
 
 lint: install
 	$(BIN)/ruff format --check .

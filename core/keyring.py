@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 #: Signed, expiring download links of attachments (core/storage.py).
 LINKS = "download-links"
+#: Signed, short-lived CSV export links (core/api/csv_export.py): the console's download button.
+EXPORTS = "export-links"
 #: Signatures of outgoing webhooks (the escalation plugin's, without a webhook secret of its own).
 WEBHOOKS = "webhooks"
 #: Password-reset tokens (core.auth.tokens_cuenta keys their stored hashes with it).

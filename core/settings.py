@@ -359,6 +359,19 @@ class Settings(BaseSettings):
     link_ttl_seconds: int = Field(
         3600, ge=1, description="How long a signed attachment link stays valid, in seconds."
     )
+    export_batch_size: int = Field(
+        1000,
+        ge=1,
+        le=10000,
+        description="Rows a CSV export reads per query (keyset pages); memory stays flat "
+        "whatever the export's size.",
+    )
+    export_link_ttl_seconds: int = Field(
+        60,
+        ge=1,
+        description="How long a signed CSV-export link (the console's download button) stays "
+        "valid, in seconds.",
+    )
     session_check_seconds: float = Field(
         60,
         gt=0,

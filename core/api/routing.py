@@ -39,6 +39,8 @@ from core.keys import STORAGE
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Iterator
 
+    from multidict import MultiMapping
+
     from core.api.sockets import SocketProtocol
     from core.storage import Upload
 
@@ -295,9 +297,14 @@ def validate_model(model: type[BaseModel], data: Any, *, where: str = "body") ->
 
 def query_dict(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:
     """The query string as a dict: empty values dropped, repeated keys kept for list fields."""
+    return query_values(request.query, model)
+
+
+def query_values(query: MultiMapping[str], model: type[BaseModel]) -> dict[str, Any]:
+    """:func:`query_dict` of any query string (one a signed link carried, say)."""
     data: dict[str, Any] = {}
-    for key in request.query:
-        values = [v for v in request.query.getall(key) if v != ""]
+    for key in query:
+        values = [v for v in query.getall(key) if v != ""]
         if not values:
             continue  # the guide sends ``estado=`` to mean "no filter"
         annotation = model.model_fields[key].annotation if key in model.model_fields else None

@@ -35,10 +35,10 @@ def register_models() -> Iterable[str]:
 @hookimpl
 def register_routes(app: web.Application) -> Iterable[Endpoint]:
     """Create, list, urgent array, detail and agents' changes of cases; their history."""
-    from plugins.casos import historial
+    from plugins.casos import exportar, historial
     from plugins.casos.routes import routes
 
-    return [*routes.endpoints, *historial.routes.endpoints]
+    return [*routes.endpoints, *historial.routes.endpoints, *exportar.routes.endpoints]
 
 
 @hookimpl

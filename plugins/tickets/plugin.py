@@ -62,12 +62,17 @@ def register_routes(app: web.Application) -> Iterable[Endpoint]:
     contribute (hook ``register_ticket_bulk_actions``) once, failing the start-up on a
     duplicate name."""
     from core import keys
-    from plugins.tickets import historial, lote
+    from plugins.tickets import exportar, historial, lote
     from plugins.tickets.routes import routes
 
     if lote.ACCIONES not in app:
         app[lote.ACCIONES] = lote.cargar_acciones(app[keys.PLUGINS])
-    return [*routes.endpoints, *lote.routes.endpoints, *historial.routes.endpoints]
+    return [
+        *routes.endpoints,
+        *lote.routes.endpoints,
+        *historial.routes.endpoints,
+        *exportar.routes.endpoints,
+    ]
 
 
 @hookimpl

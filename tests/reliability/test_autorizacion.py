@@ -142,6 +142,13 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("POST", "/api/soporte/tickets/"): Fila(TOKEN_201, cuerpo=TICKET),
     ("GET", "/api/soporte/mis-tickets/"): Fila(TOKEN_200),
     ("GET", "/api/soporte/tickets/"): Fila(AGENTE_200),
+    # CSV exports are the agents' lists; their signed link is a capability like a download
+    # link (minted by an agent, a 403 for everybody when forged).
+    ("GET", "/api/soporte/tickets/exportar/"): Fila(AGENTE_200),
+    ("POST", "/api/soporte/tickets/exportar/enlace/"): Fila(AGENTE_200),
+    ("GET", "/api/soporte/tickets/exportar/{token}/"): Fila(
+        PUBLICA, (403,) * 5, tipo="exportacion_tickets"
+    ),
     ("GET", "/api/soporte/tickets/recientes/"): Fila(TOKEN_200),
     ("GET", "/api/soporte/tickets/{id}/"): Fila(
         (401, 200, 404, 200, 200), NO_EXISTE_TOKEN, tipo="ticket"
@@ -200,6 +207,11 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     # --- casos -----------------------------------------------------------------------------
     ("POST", "/api/soporte/casos/"): Fila(TOKEN_201, cuerpo=CASO),
     ("GET", "/api/soporte/casos/"): Fila(TOKEN_200),
+    ("GET", "/api/soporte/casos/exportar/"): Fila(AGENTE_200),
+    ("POST", "/api/soporte/casos/exportar/enlace/"): Fila(AGENTE_200),
+    ("GET", "/api/soporte/casos/exportar/{token}/"): Fila(
+        PUBLICA, (403,) * 5, tipo="exportacion_casos"
+    ),
     ("GET", "/api/soporte/casos/urgentes/"): Fila(AGENTE_200),
     ("GET", "/api/soporte/casos/{id}/"): Fila(
         (401, 200, 404, 200, 200), NO_EXISTE_TOKEN, tipo="caso"
@@ -455,6 +467,11 @@ class Mundo:
         if tipo == "clave":
             assert admin is not None
             return str((await nueva_clave(self.soporte, admin, ["tickets:read"]))[0].id)
+        if tipo in ("exportacion_tickets", "exportacion_casos"):
+            recurso = tipo.removeprefix("exportacion_")
+            ruta = f"/api/soporte/{recurso}/exportar/enlace/"
+            enlace = await self.crear("POST", ruta, agente)
+            return str(enlace["url"]).rstrip("/").rsplit("/", 1)[1]
         if tipo == "descarga":
             [adjunto] = await self.crear("POST", "/api/soporte/adjuntos/", a, data=archivo())
             return str(adjunto["url"]).rstrip("/").rsplit("/", 1)[1]

@@ -6,6 +6,7 @@ import { autocompletar, chips } from "/static/core/etiquetas.js";
 import { montarBuscador } from "./buscar-usuario.js";
 import { ESTADOS, IMPACTOS, TIPOS, URGENCIAS, crearCaso } from "./comun.js";
 import { pintarUrgentes } from "./urgentes.js";
+import { descargarCsv } from "/static/core/exportar.js";
 
 await sesion;
 const filtros = document.getElementById("filtros");
@@ -42,10 +43,15 @@ function fila(caso) {
   );
 }
 
+/** The list's filters as the API's query (the list and its CSV export share them). */
+function filtrosDeLaLista() {
+  return Object.fromEntries(new FormData(filtros));
+}
+
 async function cargar() {
   try {
     const vigente = turno();
-    const datos = await api(`/api/soporte/casos/?${consulta({ page: pagina, size: 20, ...Object.fromEntries(new FormData(filtros)) })}`);
+    const datos = await api(`/api/soporte/casos/?${consulta({ page: pagina, size: 20, ...filtrosDeLaLista() })}`);
     if (!vigente()) return;
     vaciar(tabla);
     if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 8, class: "vacio", text: "No hay casos con estos filtros." })));
@@ -84,4 +90,6 @@ form.addEventListener("submit", async (evento) => {
 filtros.addEventListener("change", () => { pagina = 1; cargar(); });
 if (filtros.elements.etiqueta) autocompletar(filtros.elements.etiqueta);
 filtros.addEventListener("submit", (evento) => { evento.preventDefault(); pagina = 1; cargar(); });
+const exportar = document.getElementById("exportar-csv");
+exportar.addEventListener("click", () => descargarCsv("/api/soporte/casos/exportar/", filtrosDeLaLista(), exportar));
 recargarTodo();

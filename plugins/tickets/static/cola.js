@@ -9,6 +9,7 @@ import { ESTADOS, filtrosDe, prioridad } from "./comun.js";
 import { celda as celdaEquipo, llenarFiltro as llenarEquipos } from "./equipos.js";
 import { autocompletar, chips } from "/static/core/etiquetas.js";
 import { celdaSeleccion } from "./lote.js";
+import { descargarCsv } from "/static/core/exportar.js";
 
 const { usuario } = await sesion;
 const form = document.getElementById("filtros");
@@ -68,9 +69,15 @@ function fila(t) {
   );
 }
 
-async function cargar({ vivo = false } = {}) {
+/** The queue's filters as the API's query (the list and its CSV export share them). */
+function filtrosDeLaCola() {
   const { asignacion, ...filtros } = filtrosDe(form);
   filtros.agente_asignado = asignacion === "mios" ? usuario.id : "";
+  return filtros;
+}
+
+async function cargar({ vivo = false } = {}) {
+  const filtros = filtrosDeLaCola();
   try {
     const vigente = turno();
     const datos = await api(`/api/soporte/tickets/?${consulta({ page: pagina, size: 20, ...filtros })}`);
@@ -135,6 +142,8 @@ const recargar = () => { pagina = 1; cargar(); };
 form.addEventListener("change", recargar);
 form.addEventListener("input", retrasar(recargar, 300));
 form.addEventListener("submit", (evento) => { evento.preventDefault(); recargar(); });
+const exportar = document.getElementById("exportar-csv");
+exportar.addEventListener("click", () => descargarCsv("/api/soporte/tickets/exportar/", filtrosDeLaCola(), exportar));
 llenarEquipos(form.elements.equipo);
 autocompletar(form.elements.etiqueta);
 // A bulk change (lote.js) done: show the tickets as they are now.
