@@ -210,7 +210,7 @@ def fragmento(texto: str, terminos: Sequence[str], palabras: int = 24) -> str | 
     return "".join(salida).strip()
 
 
-class _CriterioSql(Criterion):  # type: ignore[misc]  # pypika's classes are untyped
+class _CriterioSql(Criterion):
     """A raw SQL condition whose ``{}`` markers become bound parameters of the query."""
 
     def __init__(self, plantilla: str, valores: Sequence[Any]) -> None:
@@ -244,13 +244,14 @@ class CondicionSql(Q):
 
 
 def sql_de(queryset: QuerySet[Any], *campos: str) -> tuple[str, list[Any]]:
-    """The SQL and bound parameters of ``queryset.values_list(*campos)``, to embed as a
-    sub-select of a search query (``FROM indice JOIN (<this>) AS t ON …``).
+    """The SQL and bound parameters of ``queryset.values(*campos)`` (columns named after the
+    fields), to embed as a sub-select of a search query (``FROM indice JOIN (<this>) AS t ON
+    t.id = …``).
 
     The queryset must carry no ``order_by``/``limit`` of its own (the caller orders by rank).
     tortoise has no public call returning both; this uses the query it would execute.
     """
-    valores = queryset.values_list(*campos)
+    valores = queryset.values(*campos)
     valores._choose_db_if_not_chosen()
     valores._make_query()
     sql, parametros = valores.query.get_parameterized_sql()

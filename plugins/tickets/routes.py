@@ -28,7 +28,7 @@ from core.auth.models import Rol, Usuario
 from core.plugin_contract import await_me_maybe
 from core.ratelimit import hit
 from core.storage import Upload, base_url
-from plugins.tickets import service
+from plugins.tickets import busqueda, service
 from plugins.tickets.cuota import Cuota
 from plugins.tickets.schemas import (
     AdjuntoOut,
@@ -95,14 +95,62 @@ async def _detalle(request: web.Request, ticket_id: int) -> TicketDetalle:
     return ticket_detalle(vista, _enlaces(request))
 
 
-def _cargador(request: web.Request) -> Callable[[Sequence[int]], Awaitable[list[TicketOut]]]:
-    """The ``load(ids)`` of :func:`core.api.paginate`: a page of ticket objects."""
+def _cargador(
+    request: web.Request, terminos: Sequence[str] = ()
+) -> Callable[[Sequence[int]], Awaitable[list[TicketOut]]]:
+    """The ``load(ids)`` of :func:`core.api.paginate`: a page of ticket objects (with their
+    highlighted ``fragmento`` when the list was searched for ``terminos``)."""
     url = _enlaces(request)
 
     async def load(ids: Sequence[int]) -> list[TicketOut]:
-        return [ticket_out(v, url) for v in await service.cargar_tickets(ids)]
+        vistas = await service.cargar_tickets(ids)
+        salida = [ticket_out(v, url) for v in vistas]
+        if terminos:
+            trozos = await busqueda.fragmentos(
+                current_user(request),
+                [(v.ticket.id, v.ticket.asunto, v.ticket.descripcion) for v in vistas],
+                terminos,
+            )
+            for ticket in salida:
+                ticket.fragmento = trozos.get(ticket.id)
+        return salida
 
     return load
+
+
+async def _lista(
+    request: web.Request,
+    query: MisTicketsQuery,
+    filtros: service.Filtros,
+    *,
+    propios: bool,
+    ordering: Sequence[str] = (),
+) -> Page[TicketOut]:
+    """A page of a ticket list: ranked by relevance when ``q`` has words and no ``ordering``
+    was asked for (the index drives the query), else in ``ordering``."""
+    usuario = current_user(request)
+    consulta = busqueda.interpretar(filtros.q, usuario) if filtros.q else None
+    if consulta is not None:
+        await busqueda.comprobar(consulta)
+    terminos = consulta.terminos if consulta is not None else []
+    qs = service.filtrar(usuario, filtros, propios=propios)
+    ids = None
+    if terminos and not ordering:
+        base = service.filtrar(usuario, filtros, propios=propios, texto=False)
+
+        async def ids(offset: int, limit: int) -> list[int]:
+            return await busqueda.pagina(usuario, base, terminos, offset, limit)
+
+    contar = None if propios else service.contador(usuario, filtros)
+    return await paginate(
+        request,
+        service.ordenar(qs, ordering),
+        query,
+        _cargador(request, terminos),
+        TicketOut,
+        count=contar,
+        ids=ids,
+    )
 
 
 @routes.post("/api/soporte/tickets/", auth=TOKEN, status=201, multipart=True, errors=(429,))
@@ -138,20 +186,15 @@ async def crear_ticket(
 
 @routes.get("/api/soporte/mis-tickets/", auth=TOKEN)
 async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Page[TicketOut]:
-    """The caller's own tickets, newest first, filtered."""
-    usuario = current_user(request)
-    qs = service.ordenar(service.filtrar(usuario, query.filtros(), propios=True))
-    return await paginate(request, qs, query, _cargador(request), TicketOut)
+    """The caller's own tickets, newest first (by relevance when searched), filtered."""
+    return await _lista(request, query, query.filtros(), propios=True)
 
 
 @routes.get("/api/soporte/tickets/", auth=Rol.AGENTE)
 async def listar_tickets(request: web.Request, query: TicketsQuery) -> Page[TicketOut]:
-    """Every ticket (agents), filtered and ordered (`ordering`; newest first by default)."""
-    usuario = current_user(request)
-    filtros = query.filtros()
-    qs = service.ordenar(service.filtrar(usuario, filtros), query.ordering)
-    contar = service.contador(usuario, filtros)
-    return await paginate(request, qs, query, _cargador(request), TicketOut, count=contar)
+    """Every ticket (agents), filtered and ordered (`ordering`; newest first by default, by
+    relevance when `q` has words)."""
+    return await _lista(request, query, query.filtros(), propios=False, ordering=query.ordering)
 
 
 @routes.get("/api/soporte/tickets/recientes/", auth=TOKEN)

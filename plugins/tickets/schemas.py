@@ -92,6 +92,14 @@ class TicketOut(BaseModel):
     nivel_escalamiento: int
     archivos_adjuntos: list[AdjuntoOut]
     valoracion: ValoracionOut | None
+    fragmento: str | None = Field(
+        None,
+        description=(
+            "Lists searched with words in `q` only: an HTML excerpt of the matching text "
+            "(subject, description or a reply the caller may see), escaped, matches in "
+            "`<mark>`; `null` otherwise."
+        ),
+    )
 
 
 class RespuestaOut(BaseModel):
@@ -244,7 +252,15 @@ class MisTicketsQuery(PageQuery):
     fecha_hasta: date | datetime | None = Field(
         None, description="Created on or before: a day `YYYY-MM-DD` (inclusive) or a datetime."
     )
-    q: str | None = Field(None, max_length=200, description="Text in asunto, descripcion, numero.")
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description=(
+            "Search: words (full text of subject, description, replies; internal notes for "
+            "agents) and qualifiers `estado:`, `prioridad:`, `categoria:`, `#TK-000123` "
+            "(agents also `cliente:`, `equipo:`, `etiqueta:`). Ranked unless `ordering`."
+        ),
+    )
 
     _fechas = field_validator("fecha_desde", "fecha_hasta", mode="before")(_fecha)
 

@@ -1,0 +1,424 @@
+"""Full-text search over tickets: the index, written in the transaction of every write, and the
+``q`` grammar of the ticket lists (docs/api.md, "Searching tickets").
+
+The engine is :mod:`core.search` (the FAQ's too); this module holds the tickets' index:
+
+* **SQLite**: an FTS5 table ``tickets_busqueda`` (rowid = ticket id) with columns ``asunto``,
+  ``descripcion``, ``respuestas`` (public replies, appended) and ``notas`` (internal notes),
+  tokenizer ``unicode61 remove_diacritics 2``. A customer's query is confined to the first three
+  columns (``{asunto descripcion respuestas} : …``), so a note's words never find a ticket for
+  them. Ranking: ``bm25`` with weights asunto 10, descripcion 4, replies and notes 1.
+* **PostgreSQL**: a table ``tickets_busqueda (ticket_id, publico, notas)`` of ``tsvector`` in the
+  shared ``unaccent`` + Spanish configuration, with GIN indexes on ``publico`` (customers) and on
+  ``publico || notas`` (agents); a reply appends ``publico = publico || to_tsvector(…)``.
+  Ranking: ``ts_rank`` with asunto weight A, descripcion B, replies C, notes D.
+
+Only two things write text to a ticket: its creation and a reply (or note). Both emit an event
+(:class:`~plugins.tickets.events.TicketCreado`, :class:`~plugins.tickets.events.RespuestaCreada`)
+whose ``in_transaction`` listeners here write the index on the transaction's connection — a
+write that rolls back leaves nothing in the index, a committed one is searchable at once, and
+the index never needs rebuilding. The demo's bulk loader writes rows without the service and
+calls :func:`reconstruir` once at the end (one ``INSERT … SELECT``).
+
+Like the FAQ's index, this one is not a model (``generate_schemas`` builds tests' databases from
+models only): :func:`preparar` creates it at start-up, idempotently, and rebuilds it when its
+row count differs from the tickets'. It also creates the tags' reverse indexes
+(``tickets_ticket_etiqueta (etiqueta_id, ticket_id)`` and the cases' equivalent) that the
+``etiqueta:`` qualifier reads: a migration cannot hold them (``tests/core/test_migrations.py``
+compares migrations with ``generate_schemas``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from tortoise.connection import connections
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from core import search, tags
+from core.api.errors import BadRequest
+from core.auth.guards import can_see_notes
+from core.auth.models import Equipo
+from core.events import Listener, current_connection
+from plugins.tickets.events import RespuestaCreada, TicketCreado
+from plugins.tickets.models import Categoria, Estado, Prioridad, Respuesta, Ticket
+
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
+    from tortoise.queryset import QuerySet
+
+    from core.auth.models import Usuario
+
+log = logging.getLogger("soporte.tickets")
+
+TABLA: Final = "tickets_busqueda"
+
+#: The SQLite table's exact definition; a stored table that differs is dropped and rebuilt.
+DEFINICION_SQLITE: Final = (
+    f"CREATE VIRTUAL TABLE {TABLA} USING fts5("
+    "asunto, descripcion, respuestas, notas, tokenize = 'unicode61 remove_diacritics 2')"
+)
+#: The columns a customer's words may match (never ``notas``).
+COLUMNAS_PUBLICAS: Final = ("asunto", "descripcion", "respuestas")
+#: bm25 weights of asunto, descripcion, respuestas, notas: a subject match ranks first.
+PESOS_BM25: Final = "10.0, 4.0, 1.0, 1.0"
+
+_CFG = search.CONFIGURACION
+_PUBLICO_PG = (
+    f"setweight(to_tsvector('{_CFG}', coalesce({{t}}.asunto, '')), 'A') || "
+    f"setweight(to_tsvector('{_CFG}', coalesce({{t}}.descripcion, '')), 'B')"
+)
+
+
+def _conexion() -> BaseDBAsyncClient:
+    """The tickets' connection in the current context (the transaction's, inside one)."""
+    return connections.get(Ticket._meta.default_connection or "default")
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+
+async def preparar(conn: BaseDBAsyncClient | None = None, *, reparar: bool = True) -> None:
+    """Create the index (and the tags' reverse indexes) if missing, and (``reparar``) rebuild
+    the index when it does not hold one row per ticket. Idempotent; run at start-up and after
+    demo loads."""
+    conn = conn or _conexion()
+    if search.dialecto(conn) == "sqlite":
+        filas = await conn.execute_query_dict(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [TABLA]
+        )
+        if filas and filas[0]["sql"] != DEFINICION_SQLITE:
+            log.info("replacing the ticket search index: its definition changed")
+            await conn.execute_script(f"DROP TABLE {TABLA}")
+            filas = []
+        if not filas:
+            await conn.execute_script(DEFINICION_SQLITE)
+        existentes = {
+            f["name"]
+            for f in await conn.execute_query_dict(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name IN ('tickets_ticket_etiqueta', 'casos_caso_etiqueta')"
+            )
+        }
+    else:
+        await search.preparar_pg(conn)
+        async with in_transaction(conn.connection_name) as tx:
+            await tx.execute_query(
+                "SELECT pg_advisory_xact_lock(hashtext('soporte_tickets_busqueda'))"
+            )
+            await tx.execute_script(_PG_DDL)
+            existentes = {
+                f["name"]
+                for f in await tx.execute_query_dict(
+                    "SELECT c.relname AS name FROM pg_class c "
+                    "WHERE c.relname IN ('tickets_ticket_etiqueta', 'casos_caso_etiqueta') "
+                    "AND pg_table_is_visible(c.oid)"
+                )
+            }
+    for tabla, columna in (
+        ("tickets_ticket_etiqueta", "ticket_id"),
+        ("casos_caso_etiqueta", "caso_id"),
+    ):
+        if tabla in existentes:
+            await conn.execute_script(
+                f"CREATE INDEX IF NOT EXISTS idx_{tabla}_etiqueta "
+                f"ON {tabla} (etiqueta_id, {columna})"
+            )
+    if not reparar:
+        return
+    filas = await conn.execute_query_dict(
+        f"SELECT (SELECT COUNT(*) FROM tickets_ticket) AS tickets, "
+        f"(SELECT COUNT(*) FROM {TABLA}) AS indexados"
+    )
+    if filas[0]["tickets"] != filas[0]["indexados"]:
+        log.info(
+            "rebuilding the ticket search index (%s tickets, %s indexed)",
+            filas[0]["tickets"],
+            filas[0]["indexados"],
+        )
+        await reconstruir(conn)
+
+
+async def reconstruir(conn: BaseDBAsyncClient | None = None) -> None:
+    """Refill the index from the tickets and their replies: one ``INSERT … SELECT``, the
+    replies of each ticket concatenated in order (public ones and notes apart)."""
+    conn = conn or _conexion()
+    async with in_transaction(conn.connection_name) as tx:
+        if search.dialecto(tx) == "sqlite":
+            await tx.execute_script(
+                f"DELETE FROM {TABLA}; "
+                f"INSERT INTO {TABLA} (rowid, asunto, descripcion, respuestas, notas) "
+                "SELECT t.id, t.asunto, t.descripcion, "
+                "coalesce((SELECT group_concat(r.mensaje, ' ') FROM tickets_respuesta r "
+                "WHERE r.ticket_id = t.id AND NOT r.interna), ''), "
+                "coalesce((SELECT group_concat(r.mensaje, ' ') FROM tickets_respuesta r "
+                "WHERE r.ticket_id = t.id AND r.interna), '') "
+                "FROM tickets_ticket t"
+            )
+        else:
+            publico = _PUBLICO_PG.format(t="t")
+            await tx.execute_script(
+                f"DELETE FROM {TABLA}; "
+                f"INSERT INTO {TABLA} (ticket_id, publico, notas) "
+                f"SELECT t.id, {publico} || setweight(to_tsvector('{_CFG}', coalesce(("
+                "SELECT string_agg(r.mensaje, ' ' ORDER BY r.id) FROM tickets_respuesta r "
+                "WHERE r.ticket_id = t.id AND NOT r.interna), '')), 'C'), "
+                f"setweight(to_tsvector('{_CFG}', coalesce(("
+                "SELECT string_agg(r.mensaje, ' ' ORDER BY r.id) FROM tickets_respuesta r "
+                "WHERE r.ticket_id = t.id AND r.interna), '')), 'D') "
+                "FROM tickets_ticket t"
+            )
+
+
+async def ticket_creado(evento: TicketCreado) -> None:
+    """Index a new ticket's subject and description, read back from its row (the event does
+    not carry the text) in the creating transaction."""
+    conn = current_connection() or _conexion()
+    ph = search.marcador(conn, 1)
+    if search.dialecto(conn) == "sqlite":
+        await conn.execute_query(
+            f"INSERT OR REPLACE INTO {TABLA} (rowid, asunto, descripcion, respuestas, notas) "
+            f"SELECT id, asunto, descripcion, '', '' FROM tickets_ticket WHERE id = {ph}",
+            [evento.ticket_id],
+        )
+    else:
+        await conn.execute_query(
+            f"INSERT INTO {TABLA} (ticket_id, publico, notas) "
+            f"SELECT t.id, {_PUBLICO_PG.format(t='t')}, ''::tsvector "
+            f"FROM tickets_ticket t WHERE t.id = {ph} "
+            "ON CONFLICT (ticket_id) DO UPDATE SET publico = excluded.publico",
+            [evento.ticket_id],
+        )
+
+
+async def respuesta_creada(evento: RespuestaCreada) -> None:
+    """Append a reply's text to the ticket's public replies, or a note's to its notes."""
+    if not evento.mensaje:
+        return
+    conn = current_connection() or _conexion()
+    ph1, ph2 = search.marcador(conn, 1), search.marcador(conn, 2)
+    if search.dialecto(conn) == "sqlite":
+        columna = "notas" if evento.interna else "respuestas"
+        await conn.execute_query(
+            f"UPDATE {TABLA} SET {columna} = {columna} || ' ' || {ph1} WHERE rowid = {ph2}",
+            [evento.mensaje, evento.ticket_id],
+        )
+    else:
+        columna, peso = ("notas", "D") if evento.interna else ("publico", "C")
+        await conn.execute_query(
+            f"UPDATE {TABLA} SET {columna} = {columna} || "
+            f"setweight(to_tsvector('{_CFG}', {ph1}), '{peso}') WHERE ticket_id = {ph2}",
+            [evento.mensaje, evento.ticket_id],
+        )
+
+
+#: What ``register_listeners`` subscribes (with the history's).
+LISTENERS: Final = [
+    Listener(TicketCreado, ticket_creado, "in_transaction"),
+    Listener(RespuestaCreada, respuesta_creada, "in_transaction"),
+]
+
+
+# --- the q grammar -----------------------------------------------------------------------------
+
+_CALIFICADOR = re.compile(
+    r"(?<!\S)(?P<clave>[A-Za-z]+):(?:\"(?P<citado>[^\"]*)\"|(?P<valor>\S+))"
+    r"|(?<!\S)#?(?P<numero>[Tt][Kk]-?\d{1,12})(?!\S)"
+)
+#: Qualifiers only agents may use (they name people, teams and internal tags).
+SOLO_AGENTES: Final = frozenset({"cliente", "equipo", "etiqueta"})
+CALIFICADORES: Final = frozenset({"estado", "prioridad", "categoria", *SOLO_AGENTES})
+_ENUMS: Final[dict[str, tuple[str, type[Estado] | type[Prioridad] | type[Categoria]]]] = {
+    "estado": ("Estado", Estado),
+    "prioridad": ("Prioridad", Prioridad),
+    "categoria": ("Categoría", Categoria),
+}
+
+
+@dataclass(frozen=True)
+class Consulta:
+    """A parsed ``q``: its search terms and the filters of its qualifiers."""
+
+    terminos: list[str] = field(default_factory=list)
+    exactos: dict[str, Any] = field(default_factory=dict)
+    condiciones: list[Q] = field(default_factory=list)
+    #: The team names of ``equipo:`` qualifiers (for :func:`comprobar`).
+    equipos: list[str] = field(default_factory=list)
+
+    def calificar(self, qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        """``qs`` restricted by the qualifiers (not by the words)."""
+        if self.exactos:
+            qs = qs.filter(**self.exactos)
+        for condicion in self.condiciones:
+            qs = qs.filter(condicion)
+        return qs
+
+
+def _error(mensaje: str) -> BadRequest:
+    return BadRequest("Datos inválidos.", errors={"q": [mensaje]})
+
+
+def interpretar(q: str, usuario: Usuario) -> Consulta:
+    """Split ``q`` into qualifiers (``estado:abierto``, ``#TK-000123``…) and search terms.
+
+    A qualifier's value is checked: an unknown state, priority or category is a 400 naming the
+    allowed values (teams: :func:`comprobar`); ``cliente:``, ``equipo:`` and ``etiqueta:`` are
+    for agents only (a customer's is a 400). Words that are not qualifiers (``http://…``
+    included) are text. Several qualifiers all apply (AND).
+    """
+    exactos: dict[str, Any] = {}
+    condiciones: list[Q] = []
+    equipos: list[str] = []
+    resto: list[str] = []
+    posicion = 0
+    for m in _CALIFICADOR.finditer(q):
+        clave = (m.group("clave") or "").lower()
+        if m.group("numero") is None and clave not in CALIFICADORES:
+            continue
+        resto.append(q[posicion : m.start()])
+        posicion = m.end()
+        if m.group("numero") is not None:
+            numero = int(re.sub(r"\D", "", m.group("numero")))
+            exactos["id"] = numero
+            continue
+        valor = (m.group("citado") if m.group("citado") is not None else m.group("valor")).strip()
+        if clave in SOLO_AGENTES and not usuario.es_agente:
+            raise _error(f"El calificador {clave}: es solo para agentes.")
+        if clave in _ENUMS:
+            nombre, enum = _ENUMS[clave]
+            clave_enum = re.sub(r"[\s-]+", "_", search.normalizar(valor)).upper()
+            permitidos = ", ".join(e.value.lower() for e in enum)
+            if clave_enum not in {e.value for e in enum}:
+                raise _error(f"{nombre} desconocido: {valor}. Valores: {permitidos}.")
+            exactos[clave] = enum(clave_enum)
+        elif clave == "cliente":
+            condiciones.append(
+                Q(cliente__nombre__icontains=valor)
+                | Q(cliente__username__icontains=valor)
+                | Q(cliente__email__icontains=valor)
+            )
+        elif clave == "equipo":
+            # Checked against the teams by :func:`comprobar` (a query; this parse is pure).
+            equipos.append(valor)
+            condiciones.append(Q(equipo__nombre__iexact=valor))
+        else:  # etiqueta
+            condiciones.append(
+                search.CondicionSql(
+                    '"tickets_ticket"."id" IN (SELECT te.ticket_id FROM tickets_ticket_etiqueta '
+                    "te JOIN core_etiqueta e ON e.id = te.etiqueta_id WHERE e.clave = {})",
+                    tags.clave(valor),
+                )
+            )
+    resto.append(q[posicion:])
+    return Consulta(search.terminos(" ".join(resto)), exactos, condiciones, equipos)
+
+
+async def comprobar(consulta: Consulta) -> None:
+    """A 400 naming the active teams when an ``equipo:`` qualifier names no team."""
+    for nombre in consulta.equipos:
+        if not await Equipo.filter(nombre__iexact=nombre).exists():
+            nombres = (
+                await Equipo.filter(activo=True).order_by("nombre").values_list("nombre", flat=True)
+            )
+            lista = ", ".join(str(n) for n in nombres) or "(ninguno)"
+            raise _error(f"Equipo desconocido: {nombre}. Valores: {lista}.")
+
+
+# --- searching ---------------------------------------------------------------------------------
+
+
+def _con_notas(usuario: Usuario) -> bool:
+    return can_see_notes(usuario)
+
+
+def condicion(usuario: Usuario, terminos: Sequence[str]) -> Q:
+    """The ``Q`` of tickets whose text matches every term, for ``usuario`` (notes included for
+    agents only), to filter any queryset of tickets."""
+    conn = _conexion()
+    if search.dialecto(conn) == "sqlite":
+        columnas = () if _con_notas(usuario) else COLUMNAS_PUBLICAS
+        return search.CondicionSql(
+            f'"tickets_ticket"."id" IN (SELECT rowid FROM {TABLA} WHERE {TABLA} MATCH {{}})',
+            search.consulta_fts5(terminos, columnas),
+        )
+    vector = "(publico || notas)" if _con_notas(usuario) else "publico"
+    config = search.configuracion_pg(terminos)
+    return search.CondicionSql(
+        f'"tickets_ticket"."id" IN (SELECT ticket_id FROM {TABLA} '
+        f"WHERE {vector} @@ to_tsquery('{config}', {{}}))",
+        search.consulta_tsquery(terminos),
+    )
+
+
+async def pagina(
+    usuario: Usuario, qs: QuerySet[Ticket], terminos: Sequence[str], offset: int, limit: int
+) -> list[int]:
+    """The ids of one page of ``qs`` (filtered, unordered) matching ``terminos``, best first
+    (ties: newest first). The index drives the query; ``qs`` is its join."""
+    conn = _conexion()
+    sub, params = search.sql_de(qs, "id")
+    n = len(params)
+    ph = [search.marcador(conn, n + k) for k in (1, 2, 3)]
+    if search.dialecto(conn) == "sqlite":
+        columnas = () if _con_notas(usuario) else COLUMNAS_PUBLICAS
+        sql = (
+            f"SELECT {TABLA}.rowid AS id FROM {TABLA} JOIN ({sub}) AS t "
+            f"ON t.id = {TABLA}.rowid WHERE {TABLA} MATCH {ph[0]} "
+            f"ORDER BY bm25({TABLA}, {PESOS_BM25}), {TABLA}.rowid DESC "
+            f"LIMIT {ph[1]} OFFSET {ph[2]}"
+        )
+        consulta = search.consulta_fts5(terminos, columnas)
+    else:
+        vector = "(b.publico || b.notas)" if _con_notas(usuario) else "b.publico"
+        config = search.configuracion_pg(terminos)
+        sql = (
+            f"SELECT b.ticket_id AS id FROM {TABLA} b JOIN ({sub}) AS t ON t.id = b.ticket_id "
+            f"CROSS JOIN to_tsquery('{config}', {ph[0]}) AS q WHERE {vector} @@ q "
+            f"ORDER BY ts_rank({vector}, q) DESC, b.ticket_id DESC "
+            f"LIMIT {ph[1]} OFFSET {ph[2]}"
+        )
+        consulta = search.consulta_tsquery(terminos)
+    filas = await conn.execute_query_dict(sql, [*params, consulta, limit, offset])
+    return [int(f["id"]) for f in filas]
+
+
+async def fragmentos(
+    usuario: Usuario, tickets: Sequence[tuple[int, str, str]], terminos: Sequence[str]
+) -> dict[int, str]:
+    """A highlighted snippet (:func:`core.search.fragmento`) per ticket of ``(id, asunto,
+    descripcion)``: from the subject if it matches, else the description, else the first
+    matching reply the caller may see (notes for agents only)."""
+    salida: dict[int, str] = {}
+    faltan: list[int] = []
+    for ticket_id, asunto, descripcion in tickets:
+        trozo = search.fragmento(asunto, terminos) or search.fragmento(descripcion, terminos)
+        if trozo is not None:
+            salida[ticket_id] = trozo
+        else:
+            faltan.append(ticket_id)
+    if faltan:
+        respuestas = Respuesta.filter(ticket_id__in=faltan)
+        if not _con_notas(usuario):
+            respuestas = respuestas.filter(interna=False)
+        filas = await respuestas.order_by("interna", "id").values_list("ticket_id", "mensaje")
+        for ticket_id, mensaje in filas:
+            if ticket_id not in salida and (trozo := search.fragmento(mensaje, terminos)):
+                salida[ticket_id] = trozo
+    return salida
+
+
+# Idempotent DDL for PostgreSQL; no user input, no bound parameters.
+_PG_DDL = f"""
+CREATE TABLE IF NOT EXISTS {TABLA} (
+    ticket_id integer PRIMARY KEY REFERENCES tickets_ticket (id) ON DELETE CASCADE,
+    publico tsvector NOT NULL DEFAULT ''::tsvector,
+    notas tsvector NOT NULL DEFAULT ''::tsvector
+);
+CREATE INDEX IF NOT EXISTS {TABLA}_publico_gin ON {TABLA} USING GIN (publico);
+CREATE INDEX IF NOT EXISTS {TABLA}_todo_gin ON {TABLA} USING GIN ((publico || notas));
+"""
