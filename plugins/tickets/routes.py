@@ -36,6 +36,7 @@ from plugins.tickets.schemas import (
     RespuestaIn,
     RespuestaOut,
     TicketDetalle,
+    TicketEnLista,
     TicketIn,
     TicketOut,
     TicketPatch,
@@ -46,6 +47,7 @@ from plugins.tickets.schemas import (
     adjunto_out,
     respuesta_out,
     ticket_detalle,
+    ticket_en_lista,
     ticket_out,
 )
 
@@ -97,23 +99,21 @@ async def _detalle(request: web.Request, ticket_id: int) -> TicketDetalle:
 
 def _cargador(
     request: web.Request, terminos: Sequence[str] = ()
-) -> Callable[[Sequence[int]], Awaitable[list[TicketOut]]]:
+) -> Callable[[Sequence[int]], Awaitable[list[TicketEnLista]]]:
     """The ``load(ids)`` of :func:`core.api.paginate`: a page of ticket objects (with their
     highlighted ``fragmento`` when the list was searched for ``terminos``)."""
     url = _enlaces(request)
 
-    async def load(ids: Sequence[int]) -> list[TicketOut]:
+    async def load(ids: Sequence[int]) -> list[TicketEnLista]:
         vistas = await service.cargar_tickets(ids)
-        salida = [ticket_out(v, url) for v in vistas]
+        trozos: dict[int, str] = {}
         if terminos:
             trozos = await busqueda.fragmentos(
                 current_user(request),
                 [(v.ticket.id, v.ticket.asunto, v.ticket.descripcion) for v in vistas],
                 terminos,
             )
-            for ticket in salida:
-                ticket.fragmento = trozos.get(ticket.id)
-        return salida
+        return [ticket_en_lista(v, url, trozos.get(v.ticket.id)) for v in vistas]
 
     return load
 
@@ -125,7 +125,7 @@ async def _lista(
     *,
     propios: bool,
     ordering: Sequence[str] = (),
-) -> Page[TicketOut]:
+) -> Page[TicketEnLista]:
     """A page of a ticket list: ranked by relevance when ``q`` has words and no ``ordering``
     was asked for (the index drives the query), else in ``ordering``."""
     usuario = current_user(request)
@@ -147,7 +147,7 @@ async def _lista(
         service.ordenar(qs, ordering),
         query,
         _cargador(request, terminos),
-        TicketOut,
+        TicketEnLista,
         count=contar,
         ids=ids,
     )
@@ -185,13 +185,13 @@ async def crear_ticket(
 
 
 @routes.get("/api/soporte/mis-tickets/", auth=TOKEN)
-async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Page[TicketOut]:
+async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Page[TicketEnLista]:
     """The caller's own tickets, newest first (by relevance when searched), filtered."""
     return await _lista(request, query, query.filtros(), propios=True)
 
 
 @routes.get("/api/soporte/tickets/", auth=Rol.AGENTE)
-async def listar_tickets(request: web.Request, query: TicketsQuery) -> Page[TicketOut]:
+async def listar_tickets(request: web.Request, query: TicketsQuery) -> Page[TicketEnLista]:
     """Every ticket (agents), filtered and ordered (`ordering`; newest first by default, by
     relevance when `q` has words)."""
     return await _lista(request, query, query.filtros(), propios=False, ordering=query.ordering)
@@ -204,7 +204,8 @@ async def recientes(request: web.Request) -> list[TicketOut]:
     qs = service.ordenar(service.filtrar(usuario, service.Filtros()))
     # tortoise types every values_list() as tuples; flat=True returns the bare ids.
     ids = cast("list[int]", await qs.limit(RECIENTES).values_list("id", flat=True))
-    return list(await _cargador(request)(ids))
+    url = _enlaces(request)
+    return [ticket_out(v, url) for v in await service.cargar_tickets(ids)]
 
 
 @routes.get(r"/api/soporte/tickets/{id:\d+}/", auth=TOKEN)

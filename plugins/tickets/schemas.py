@@ -92,6 +92,12 @@ class TicketOut(BaseModel):
     nivel_escalamiento: int
     archivos_adjuntos: list[AdjuntoOut]
     valoracion: ValoracionOut | None
+
+
+class TicketEnLista(TicketOut):
+    """A ticket of the lists (mis-tickets, tickets): the ticket object and, when searched, the
+    excerpt that matched."""
+
     fragmento: str | None = Field(
         None,
         description=(
@@ -376,6 +382,11 @@ def _ticket_campos(vista: TicketVista, url: UrlDe) -> dict[str, Any]:
 def ticket_out(vista: TicketVista, url: UrlDe) -> TicketOut:
     """The ticket object of a loaded ticket."""
     return TicketOut(**_ticket_campos(vista, url))
+
+
+def ticket_en_lista(vista: TicketVista, url: UrlDe, fragmento: str | None = None) -> TicketEnLista:
+    """The list object of a loaded ticket (``fragmento``: the search's excerpt)."""
+    return TicketEnLista(**_ticket_campos(vista, url), fragmento=fragmento)
 
 
 def respuesta_out(vista: RespuestaVista, url: UrlDe) -> RespuestaOut:
