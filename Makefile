@@ -48,17 +48,21 @@ guide-deps:
 ## handler and a one-row insert, with the targets; `make bench TICKETS=1000000` adds a million
 ## (about 15 minutes); both end with bench/chat_fanout.py and bench/notificaciones.py (2,000
 ## notification sockets, 200 replies/s: a few minutes); then bench/correo.py (mail in over SMTP
-## against a bare aiosmtpd sink, under a minute). BENCH_ARGS passes more options
+## against a bare aiosmtpd sink, under a minute); then bench/ticket_search.py (a two-word ticket
+## search at 10,000 and, with TICKETS=1000000, a million tickets; SEARCH_ARGS passes options
+## such as --database-url). BENCH_ARGS passes more options
 ## (e.g. --runs 5 --seconds 5 --no-chat --no-notificaciones).
 ## wrk is installed with apt when missing (else a built-in aiohttp load generator is used).
 TICKETS    ?=
 BENCH_ARGS ?=
+SEARCH_ARGS ?=
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq wrk >/dev/null 2>&1; } || \
 	  echo "wrk is not installed: using the built-in load generator"
 	$(BIN)/python bench/api.py $(if $(TICKETS),--tickets $(TICKETS)) $(BENCH_ARGS)
 	$(BIN)/python bench/correo.py
+	$(BIN)/python bench/ticket_search.py --tickets 10000 $(TICKETS) $(SEARCH_ARGS)
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -243,7 +243,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Measure every scale, smallest first, and print the report."""
     args = parse_args()
-    escalas = [escala(n, args) for n in sorted(args.tickets)]
+    escalas = [escala(n, args) for n in sorted(set(args.tickets))]
     informe(escalas, args)
 
 

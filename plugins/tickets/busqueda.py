@@ -227,9 +227,11 @@ LISTENERS: Final = [
 # --- the q grammar -----------------------------------------------------------------------------
 
 _CALIFICADOR = re.compile(
-    r"(?<!\S)(?P<clave>[A-Za-z]+):(?:\"(?P<citado>[^\"]*)\"|(?P<valor>\S+))"
+    r"(?<!\S)(?P<clave>[^\W\d_]+):(?:\"(?P<citado>[^\"]*)\"|(?P<valor>\S+))"
     r"|(?<!\S)#?(?P<numero>[Tt][Kk]-?\d{1,12})(?!\S)"
 )
+#: The largest ticket id (``tickets_ticket.id`` is a 32-bit integer on PostgreSQL).
+_MAX_NUMERO: Final = 2**31 - 1
 #: Qualifiers only agents may use (they name people, teams and internal tags).
 SOLO_AGENTES: Final = frozenset({"cliente", "equipo", "etiqueta"})
 CALIFICADORES: Final = frozenset({"estado", "prioridad", "categoria", *SOLO_AGENTES})
@@ -277,14 +279,16 @@ def interpretar(q: str, usuario: Usuario) -> Consulta:
     resto: list[str] = []
     posicion = 0
     for m in _CALIFICADOR.finditer(q):
-        clave = (m.group("clave") or "").lower()
+        clave = search.normalizar(m.group("clave") or "")
         if m.group("numero") is None and clave not in CALIFICADORES:
             continue
         resto.append(q[posicion : m.start()])
         posicion = m.end()
         if m.group("numero") is not None:
             numero = int(re.sub(r"\D", "", m.group("numero")))
-            exactos["id"] = numero
+            # Past the largest id no ticket has that number (and the database's integer
+            # column must not see it): id 0 matches nothing.
+            exactos["id"] = numero if numero <= _MAX_NUMERO else 0
             continue
         valor = (m.group("citado") if m.group("citado") is not None else m.group("valor")).strip()
         if clave in SOLO_AGENTES and not usuario.es_agente:

@@ -157,6 +157,9 @@ async def test_calificadores(escenario):
         ("cliente:mart", [t["ajeno"]["id"]]),
         ("cliente:lucia estado:abierto", [t["hotel"]["id"], t["factura"]["id"]]),
         ("cliente:nadie", []),
+        ("Categoría:Reservas", [t["hotel"]["id"]]),
+        ("TK-99999999999", []),
+        ("http://ejemplo.es/factura descargar", []),  # not a qualifier: words
     ]
     for q, esperados in casos:
         pagina = await listar(soporte, carla, TODOS, q=q, ordering="-id")
