@@ -7,6 +7,7 @@ relations in a constant number of queries.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from typing import cast
 
@@ -23,7 +24,7 @@ from core.api import (
     Routes,
     paginate,
 )
-from core.auth.guards import can_see_notes, current_user
+from core.auth.guards import can_see_notes, current_user, team_limited
 from core.auth.models import Rol, Usuario
 from core.plugin_contract import await_me_maybe
 from core.ratelimit import hit
@@ -134,14 +135,20 @@ async def _lista(
         await busqueda.comprobar(consulta)
     terminos = consulta.terminos if consulta is not None else []
     qs = service.filtrar(usuario, filtros, propios=propios)
+    contar = None if propios else service.contador(usuario, filtros)
     ids = None
     if terminos and not ordering:
+        # Ranked: the index drives the query; the rest of the list's filters are its join.
         base = service.filtrar(usuario, filtros, propios=propios, texto=False)
-
-        async def ids(offset: int, limit: int) -> list[int]:
-            return await busqueda.pagina(usuario, base, terminos, offset, limit)
-
-    contar = None if propios else service.contador(usuario, filtros)
+        otros = dataclasses.replace(filtros, q=None)
+        filtrado = (
+            propios
+            or team_limited(usuario)
+            or otros != service.Filtros()
+            or bool(consulta and (consulta.exactos or consulta.condiciones))
+        )
+        buscada = busqueda.Busqueda(usuario, base, terminos, filtrado=filtrado)
+        contar, ids = buscada.contar, buscada.pagina
     return await paginate(
         request,
         service.ordenar(qs, ordering),
