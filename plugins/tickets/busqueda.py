@@ -61,12 +61,13 @@ TABLA: Final = "tickets_busqueda"
 #: The SQLite table's exact definition; a stored table that differs is dropped and rebuilt.
 DEFINICION_SQLITE: Final = (
     f"CREATE VIRTUAL TABLE {TABLA} USING fts5("
-    "asunto, descripcion, respuestas, notas, tokenize = 'unicode61 remove_diacritics 2')"
+    "asunto, descripcion, respuestas, notas, filtros, "
+    "tokenize = 'unicode61 remove_diacritics 2')"
 )
 #: The columns a customer's words may match (never ``notas``).
 COLUMNAS_PUBLICAS: Final = ("asunto", "descripcion", "respuestas")
-#: bm25 weights of asunto, descripcion, respuestas, notas: a subject match ranks first.
-PESOS_BM25: Final = "10.0, 4.0, 1.0, 1.0"
+#: The columns an agent's words may match (``filtros`` holds tokens, never words).
+COLUMNAS_AGENTE: Final = (*COLUMNAS_PUBLICAS, "notas")
 
 _CFG = search.CONFIGURACION
 _PUBLICO_PG = (
@@ -152,12 +153,13 @@ async def reconstruir(conn: BaseDBAsyncClient | None = None) -> None:
         if search.dialecto(tx) == "sqlite":
             await tx.execute_script(
                 f"DELETE FROM {TABLA}; "
-                f"INSERT INTO {TABLA} (rowid, asunto, descripcion, respuestas, notas) "
+                f"INSERT INTO {TABLA} (rowid, asunto, descripcion, respuestas, notas, filtros) "
                 "SELECT t.id, t.asunto, t.descripcion, "
                 "coalesce((SELECT group_concat(r.mensaje, ' ') FROM tickets_respuesta r "
                 "WHERE r.ticket_id = t.id AND NOT r.interna), ''), "
                 "coalesce((SELECT group_concat(r.mensaje, ' ') FROM tickets_respuesta r "
-                "WHERE r.ticket_id = t.id AND r.interna), '') "
+                "WHERE r.ticket_id = t.id AND r.interna), ''), "
+                "'c' || t.cliente_id "
                 "FROM tickets_ticket t"
             )
         else:
@@ -182,8 +184,10 @@ async def ticket_creado(evento: TicketCreado) -> None:
     ph = search.marcador(conn, 1)
     if search.dialecto(conn) == "sqlite":
         await conn.execute_query(
-            f"INSERT OR REPLACE INTO {TABLA} (rowid, asunto, descripcion, respuestas, notas) "
-            f"SELECT id, asunto, descripcion, '', '' FROM tickets_ticket WHERE id = {ph}",
+            f"INSERT OR REPLACE INTO {TABLA} "
+            "(rowid, asunto, descripcion, respuestas, notas, filtros) "
+            f"SELECT id, asunto, descripcion, '', '', 'c' || cliente_id "
+            f"FROM tickets_ticket WHERE id = {ph}",
             [evento.ticket_id],
         )
     else:
@@ -354,17 +358,29 @@ class _Tramo:
         )
 
 
-def _tramos(usuario: Usuario, terminos: Sequence[str]) -> tuple[_Tramo, _Tramo, _Tramo]:
+def _tramos(
+    usuario: Usuario, terminos: Sequence[str], cliente_id: int | None = None
+) -> tuple[_Tramo, _Tramo, _Tramo]:
     """The index conditions of: every match, the subject matches (ranked first), the others.
 
     Every term must match; the last as a prefix (the word being typed), the others exactly
     (SQLite: with their plurals; PostgreSQL: after stemming). A customer's never reach notes.
+    ``cliente_id`` (SQLite only): only that customer's tickets, by the ``filtros`` token
+    ``c<id>`` of each row — the index alone answers a customer's search, without reading the
+    customer's tickets (joining 10,000 matches to them cost ~40 ms at a million tickets).
     """
     conn = _conexion()
     if search.dialecto(conn) == "sqlite":
-        columnas = () if _con_notas(usuario) else COLUMNAS_PUBLICAS
+        columnas = COLUMNAS_AGENTE if _con_notas(usuario) else COLUMNAS_PUBLICAS
         todo = search.consulta_fts5(terminos, columnas, prefijo_solo_ultimo=True)
         asunto = search.consulta_fts5(terminos, ("asunto",), prefijo_solo_ultimo=True)
+        if cliente_id is not None:
+            suyo = f' AND filtros : "c{int(cliente_id)}"'
+            return (
+                _Tramo(f"{TABLA} MATCH {{}}", (f"({todo}){suyo}",)),
+                _Tramo(f"{TABLA} MATCH {{}}", (f"({asunto}){suyo}",)),
+                _Tramo(f"{TABLA} MATCH {{}}", (f"(({todo}) NOT ({asunto})){suyo}",)),
+            )
         coincide = f"{TABLA} MATCH {{}}"
         return (
             _Tramo(coincide, (todo,)),
@@ -415,11 +431,21 @@ class Busqueda:
     """
 
     def __init__(
-        self, usuario: Usuario, qs: QuerySet[Ticket], terminos: Sequence[str], *, filtrado: bool
+        self,
+        usuario: Usuario,
+        qs: QuerySet[Ticket],
+        terminos: Sequence[str],
+        *,
+        filtrado: bool,
+        solo_propios: bool = False,
     ) -> None:
         self.qs = qs
-        self.filtrado = filtrado
-        self.todo, self.asunto, self.resto = _tramos(usuario, terminos)
+        # A customer's own tickets and nothing else: on SQLite the index itself restricts them.
+        propios = solo_propios and search.dialecto(_conexion()) == "sqlite"
+        self.filtrado = filtrado and not propios
+        self.todo, self.asunto, self.resto = _tramos(
+            usuario, terminos, usuario.id if propios else None
+        )
         self._en_asunto: int | None = None
 
     async def _contar(self, tramo: _Tramo) -> int:
@@ -454,9 +480,16 @@ class Busqueda:
 
     async def pagina(self, offset: int, limit: int) -> list[int]:
         """The ids of one page, subject matches first, each tier newest first."""
+        ids: list[int] = []
+        if offset == 0:
+            # The first page needs no count of the first tier: a short first tier is all of it.
+            ids = await self._ids(self.asunto, 0, limit)
+            if len(ids) < limit:
+                self._en_asunto = len(ids)
         if self._en_asunto is None:
             self._en_asunto = await self._contar(self.asunto)
-        ids = await self._ids(self.asunto, offset, limit) if offset < self._en_asunto else []
+        if offset > 0 and offset < self._en_asunto:
+            ids = await self._ids(self.asunto, offset, limit)
         ids += await self._ids(self.resto, max(0, offset - self._en_asunto), limit - len(ids))
         return ids
 

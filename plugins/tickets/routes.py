@@ -140,14 +140,16 @@ async def _lista(
     if terminos and not ordering:
         # Ranked: the index drives the query; the rest of the list's filters are its join.
         base = service.filtrar(usuario, filtros, propios=propios, texto=False)
-        otros = dataclasses.replace(filtros, q=None)
-        filtrado = (
-            propios
-            or team_limited(usuario)
-            or otros != service.Filtros()
-            or bool(consulta and (consulta.exactos or consulta.condiciones))
+        otros = dataclasses.replace(filtros, q=None) != service.Filtros() or bool(
+            consulta and (consulta.exactos or consulta.condiciones)
         )
-        buscada = busqueda.Busqueda(usuario, base, terminos, filtrado=filtrado)
+        buscada = busqueda.Busqueda(
+            usuario,
+            base,
+            terminos,
+            filtrado=propios or team_limited(usuario) or otros,
+            solo_propios=propios and not otros,
+        )
         contar, ids = buscada.contar, buscada.pagina
     return await paginate(
         request,
