@@ -4,14 +4,16 @@
 The engine is :mod:`core.search` (the FAQ's too); this module holds the tickets' index:
 
 * **SQLite**: an FTS5 table ``tickets_busqueda`` (rowid = ticket id) with columns ``asunto``,
-  ``descripcion``, ``respuestas`` (public replies, appended) and ``notas`` (internal notes),
-  tokenizer ``unicode61 remove_diacritics 2``. A customer's query is confined to the first three
-  columns (``{asunto descripcion respuestas} : …``), so a note's words never find a ticket for
-  them. Ranking: ``bm25`` with weights asunto 10, descripcion 4, replies and notes 1.
+  ``descripcion``, ``respuestas`` (public replies, appended), ``notas`` (internal notes) and
+  ``filtros`` (the token ``c<customer id>``), tokenizer ``unicode61 remove_diacritics 2``. A
+  customer's query is confined to the first three columns (``{asunto descripcion respuestas} :
+  …``), so a note's words never find a ticket for them, and to their token.
 * **PostgreSQL**: a table ``tickets_busqueda (ticket_id, publico, notas)`` of ``tsvector`` in the
-  shared ``unaccent`` + Spanish configuration, with GIN indexes on ``publico`` (customers) and on
-  ``publico || notas`` (agents); a reply appends ``publico = publico || to_tsvector(…)``.
-  Ranking: ``ts_rank`` with asunto weight A, descripcion B, replies C, notes D.
+  shared ``unaccent`` + Spanish configuration (asunto weight A, descripcion B, replies C, notes
+  D), with GIN indexes on ``publico`` (customers) and on ``publico || notas`` (agents); a reply
+  appends ``publico = publico || to_tsvector(…)``.
+
+Ranking is by tiers (:class:`Busqueda`): subject matches first, then the rest, newest first.
 
 Only two things write text to a ticket: its creation and a reply (or note). Both emit an event
 (:class:`~plugins.tickets.events.TicketCreado`, :class:`~plugins.tickets.events.RespuestaCreada`)
