@@ -36,7 +36,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from tortoise.connection import connections
 from tortoise.expressions import Q
@@ -464,7 +464,8 @@ class Busqueda:
             return []
         if self.filtrado:
             qs = self.qs.filter(_en_indice(tramo)).order_by("-id").offset(offset).limit(limit)
-            return [int(i) for i in await qs.values_list("id", flat=True)]
+            # tortoise types every values_list() as tuples; flat=True returns the bare ids.
+            return cast("list[int]", list(await qs.values_list("id", flat=True)))
         conn = _conexion()
         columna = _columna_id(conn)
         n = len(tramo.valores)
