@@ -468,10 +468,14 @@ class Busqueda:
             return cast("list[int]", list(await qs.values_list("id", flat=True)))
         conn = _conexion()
         columna = _columna_id(conn)
+        # PostgreSQL would walk the primary key backwards and test every row when few match
+        # (0.1 s at 100,000 tickets for an empty tier); ordering by an expression makes it take
+        # the matches from the GIN index and sort them. FTS5 yields rowids in order anyway.
+        orden = columna if search.dialecto(conn) == "sqlite" else f"{columna} + 0"
         n = len(tramo.valores)
         filas = await conn.execute_query_dict(
             f"SELECT {columna} AS id FROM {TABLA} WHERE {tramo.en(conn)} "
-            f"ORDER BY {columna} DESC LIMIT {search.marcador(conn, n + 1)} "
+            f"ORDER BY {orden} DESC LIMIT {search.marcador(conn, n + 1)} "
             f"OFFSET {search.marcador(conn, n + 2)}",
             [*tramo.valores, limit, offset],
         )
