@@ -450,34 +450,52 @@ class Busqueda:
         )
         self._en_asunto: int | None = None
 
-    async def _contar(self, tramo: _Tramo) -> int:
-        if self.filtrado:
-            return await self.qs.filter(_en_indice(tramo)).count()
-        conn = _conexion()
-        filas = await conn.execute_query_dict(
-            f"SELECT COUNT(*) AS n FROM {TABLA} WHERE {tramo.en(conn)}", list(tramo.valores)
+    def _pg_unido(self, conn: BaseDBAsyncClient, tramo: _Tramo) -> tuple[str, list[Any]]:
+        """PostgreSQL, filtered: ``FROM`` the index joined to ``qs`` (the matches from the GIN
+        index, then the tickets by primary key), and the parameters so far."""
+        sub, params = search.sql_de(self.qs, "id")
+        return (
+            f"FROM {TABLA} JOIN ({sub}) AS t ON t.id = {TABLA}.ticket_id "
+            f"WHERE {tramo.en(conn, len(params) + 1)}",
+            [*params, *tramo.valores],
         )
+
+    async def _contar(self, tramo: _Tramo) -> int:
+        conn = _conexion()
+        sqlite = search.dialecto(conn) == "sqlite"
+        if self.filtrado and sqlite:
+            return await self.qs.filter(_en_indice(tramo)).count()
+        if self.filtrado:
+            desde, params = self._pg_unido(conn, tramo)
+        else:
+            desde, params = f"FROM {TABLA} WHERE {tramo.en(conn)}", list(tramo.valores)
+        filas = await conn.execute_query_dict(f"SELECT COUNT(*) AS n {desde}", params)
         return int(filas[0]["n"])
 
     async def _ids(self, tramo: _Tramo, offset: int, limit: int) -> list[int]:
         if limit <= 0:
             return []
-        if self.filtrado:
+        conn = _conexion()
+        sqlite = search.dialecto(conn) == "sqlite"
+        if self.filtrado and sqlite:
             qs = self.qs.filter(_en_indice(tramo)).order_by("-id").offset(offset).limit(limit)
             # tortoise types every values_list() as tuples; flat=True returns the bare ids.
             return cast("list[int]", list(await qs.values_list("id", flat=True)))
-        conn = _conexion()
-        columna = _columna_id(conn)
+        columna = f"{TABLA}.{_columna_id(conn)}"
         # PostgreSQL would walk the primary key backwards and test every row when few match
         # (0.1 s at 100,000 tickets for an empty tier); ordering by an expression makes it take
         # the matches from the GIN index and sort them. FTS5 yields rowids in order anyway.
-        orden = columna if search.dialecto(conn) == "sqlite" else f"{columna} + 0"
-        n = len(tramo.valores)
+        orden = columna if sqlite else f"{columna} + 0"
+        if self.filtrado:
+            desde, params = self._pg_unido(conn, tramo)
+        else:
+            desde, params = f"FROM {TABLA} WHERE {tramo.en(conn)}", list(tramo.valores)
+        n = len(params)
         filas = await conn.execute_query_dict(
-            f"SELECT {columna} AS id FROM {TABLA} WHERE {tramo.en(conn)} "
+            f"SELECT {columna} AS id {desde} "
             f"ORDER BY {orden} DESC LIMIT {search.marcador(conn, n + 1)} "
             f"OFFSET {search.marcador(conn, n + 2)}",
-            [*tramo.valores, limit, offset],
+            [*params, limit, offset],
         )
         return [int(f["id"]) for f in filas]
 
