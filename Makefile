@@ -50,11 +50,14 @@ guide-deps:
 ## (about 15 minutes); both end with bench/chat_fanout.py and bench/notificaciones.py (2,000
 ## notification sockets, 200 replies/s: a few minutes); then bench/correo.py (mail in over SMTP
 ## against a bare aiosmtpd sink, under a minute); then bench/export.py (the CSV export of every
-## ticket with the server's peak RSS, at 10,000 and TICKETS or 100,000). BENCH_ARGS passes more options
+## ticket with the server's peak RSS, at 10,000 and TICKETS or 100,000); then
+## bench/ticket_search.py (a two-word ticket search at 10,000 and, with TICKETS=1000000, a
+## million tickets; SEARCH_ARGS passes options such as --database-url). BENCH_ARGS passes more options
 ## (e.g. --runs 5 --seconds 5 --no-chat --no-notificaciones).
 ## wrk is installed with apt when missing (else a built-in aiohttp load generator is used).
 TICKETS    ?=
 BENCH_ARGS ?=
+SEARCH_ARGS ?=
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq wrk >/dev/null 2>&1; } || \
@@ -62,6 +65,7 @@ bench: install
 	$(BIN)/python bench/api.py $(if $(TICKETS),--tickets $(TICKETS)) $(BENCH_ARGS)
 	$(BIN)/python bench/correo.py
 	$(BIN)/python bench/export.py --tickets 10000 $(if $(TICKETS),$(TICKETS),100000)
+	$(BIN)/python bench/ticket_search.py --tickets 10000 $(TICKETS) $(SEARCH_ARGS)
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -62,23 +62,28 @@ async def paginate(
     item: type[T],
     *,
     count: Callable[[], Awaitable[int]] | None = None,
+    ids: Callable[[int, int], Awaitable[Sequence[int]]] | None = None,
 ) -> Page[T]:
     """One page of ``queryset`` (already filtered and ordered).
 
     ``load(ids)`` turns the page's ids into result items in that order (it may prefetch
     relations in a constant number of queries); ``item`` is the result model. ``count``, when
     given, answers how many rows ``queryset`` has without a ``COUNT(*)`` (which walks a whole
-    index: tens of milliseconds at a million rows) — e.g. from a maintained total.
+    index: tens of milliseconds at a million rows) — e.g. from a maintained total. ``ids``,
+    when given, answers ``(offset, limit)`` with the page's ids in their order instead of
+    ``queryset`` (e.g. a search ranked by relevance, which ``queryset`` cannot order by).
     """
     total = await count() if count is not None else await queryset.count()
     offset = (query.page - 1) * query.size
-    ids: list[int] = []
-    if offset < total:
+    pagina: list[int] = []
+    if offset < total and ids is not None:
+        pagina = list(await ids(offset, query.size))
+    elif offset < total:
         # tortoise types every values_list() as tuples; flat=True returns the bare ids.
         page = queryset.offset(offset).limit(query.size).values_list("id", flat=True)
-        ids = cast("list[int]", list(await page))
+        pagina = cast("list[int]", list(await page))
     nxt, prev = page_links(request, query, total)
-    results = list(await load(ids)) if ids else []
+    results = list(await load(pagina)) if pagina else []
     # pydantic parametrises Page at run time with the endpoint's result model (its schema names
     # it); mypy accepts only a type expression between the brackets, not a variable holding one.
     model: type[Page[T]] = Page[item]  # type: ignore[valid-type]  # run-time parametrisation

@@ -22,18 +22,21 @@ it also rebuilds the SQLite index if it has fallen out of step with ``faq_faq`` 
 written by a process that predates the index).
 
 User input never reaches SQL text: the search string is reduced to letter/digit tokens
-(:func:`terminos`) which are passed as bound parameters, quoted for the engine's query syntax.
+(:func:`core.search.terminos`) which are passed as bound parameters, quoted for the engine's
+query syntax. The generic parts (terms, query text, the PostgreSQL text search configuration)
+are :mod:`core.search`'s, shared with the tickets' search; this module holds the FAQ's index.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tortoise.transactions import in_transaction
+
+from core import search
+from core.search import MAX_TERMINOS, STOPWORDS, marcador, normalizar, terminos
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -44,60 +47,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("soporte.faq")
 
-#: At most this many search terms are used (a pasted paragraph must not cost more).
-MAX_TERMINOS = 12
-
-# Spanish function words that carry no meaning in a question ("¿cómo cancelo mi reserva?").
-# Every term must match (AND), so keeping them would hide FAQs that phrase things differently.
-# Compared after accents are removed.
-STOPWORDS = frozenset(
-    """a al algo como con contra cual cuales cuando de del desde donde e el ella ellos en entre
-    era es esa ese esta este esto estos fue ha hay la las le les lo los me mi mis muy nos o os
-    para pero por porque que se sea si sin sobre son su sus te ti tu tus u un una unas unos y ya
-    yo""".split()  # noqa: SIM905 - a word list reads better as text
-)
-
-_TOKEN = re.compile(r"[^\W_]+")
-
-
-def normalizar(texto: str) -> str:
-    """Lower case without diacritics (``Crédito Ñandú`` → ``credito nandu``)."""
-    descompuesto = unicodedata.normalize("NFKD", texto.casefold())
-    return "".join(c for c in descompuesto if not unicodedata.combining(c))
-
-
-def _singular(token: str) -> str:
-    """A light Spanish plural stripper, so ``reembolsos`` also finds ``reembolso``.
-
-    Terms are matched as prefixes, so dropping a plural ending only ever widens a match
-    (``reembolso*`` still matches ``reembolsos``). Only endings that are safe to drop are
-    handled; PostgreSQL stems properly on top of this.
-    """
-    if len(token) < 5 or not token.endswith("s"):
-        return token
-    for plural, singular in (("ciones", "cion"), ("siones", "sion"), ("les", "l"), ("des", "d")):
-        if token.endswith(plural) and len(token) - len(plural) >= 3:
-            return token[: -len(plural)] + singular
-    return token[:-1]
-
-
-def terminos(q: str | None) -> list[str]:
-    """The search terms of a user's query: normalised words, function words dropped.
-
-    Only letters and digits survive, so no query syntax of any engine can be injected. If every
-    word is a function word they are all kept (the user may be typing the first letters of a
-    longer word). An empty list means "no text filter".
-    """
-    if not q:
-        return []
-    palabras = _TOKEN.findall(normalizar(q))
-    utiles = [p for p in palabras if p not in STOPWORDS] or palabras
-    vistos: list[str] = []
-    for palabra in utiles:
-        termino = _singular(palabra)
-        if termino not in vistos:
-            vistos.append(termino)
-    return vistos[:MAX_TERMINOS]
+__all__ = [
+    "MAX_TERMINOS",
+    "STOPWORDS",
+    "Filtros",
+    "MotorBusqueda",
+    "MotorPostgres",
+    "MotorSqlite",
+    "marcador",
+    "motor",
+    "normalizar",
+    "terminos",
+]
 
 
 @dataclass(frozen=True)
@@ -106,16 +67,6 @@ class Filtros:
 
     categoria: str | None = None
     solo_activas: bool = True
-
-
-def marcador(conn: BaseDBAsyncClient, n: int) -> str:
-    """The placeholder of the ``n``-th (1-based) bound parameter of a raw query on ``conn``.
-
-    ``?`` on SQLite, ``$n`` for asyncpg, ``%s`` for psycopg.
-    """
-    if conn.capabilities.dialect == "sqlite":
-        return "?"
-    return "%s" if "psycopg" in type(conn).__module__ else f"${n}"
 
 
 class MotorBusqueda:
@@ -182,7 +133,7 @@ class MotorSqlite(MotorBusqueda):
     def consulta_fts(terminos: Sequence[str], filtros: Filtros) -> str:
         """The FTS5 query: every term quoted and matched as a prefix in the text, all of them
         required, and the list's filters as tokens of the ``filtros`` column."""
-        consulta = "{pregunta respuesta}: (" + " AND ".join(f'"{t}"*' for t in terminos) + ")"
+        consulta = search.consulta_fts5(terminos, ("pregunta", "respuesta"))
         if filtros.solo_activas:
             consulta += ' AND filtros: "a1"'
         if filtros.categoria is not None:
@@ -262,29 +213,22 @@ class MotorPostgres(MotorBusqueda):
     """Spanish text search after ``unaccent`` over a generated, GIN-indexed ``tsvector``."""
 
     dialecto = "postgres"
-    CONFIGURACION = "faq_es"
+    CONFIGURACION = search.CONFIGURACION
 
     async def preparar(self) -> None:
-        """Create ``unaccent`` (if allowed), the ``faq_es`` configuration, column and index.
+        """Create the shared configuration (:func:`core.search.preparar_pg`), then the FAQ's
+        generated column and GIN index.
 
         Runs in one transaction under an advisory lock, so several processes starting at once
-        do not race on the DDL. Without permission to create ``unaccent`` the configuration
-        falls back to plain Spanish stemming (accent-sensitive) and says so in the log.
+        do not race on the DDL. Without ``unaccent`` the configuration is plain Spanish
+        stemming (accent-sensitive); ``core.search`` says so in the log.
         """
+        await search.preparar_pg(self.conn)
         async with in_transaction(self.conn.connection_name) as conn:
             await conn.execute_query(
                 "SELECT pg_advisory_xact_lock(hashtext('soporte_faq_busqueda'))"
             )
             await conn.execute_script(_PG_PREPARAR)
-            filas = await conn.execute_query_dict(
-                "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'unaccent') AS ok"
-            )
-        if not filas[0]["ok"]:
-            log.warning(
-                "PostgreSQL extension 'unaccent' unavailable (install postgresql-contrib, or "
-                "CREATE EXTENSION unaccent as a superuser, then restart): FAQ search is "
-                "accent-sensitive until then"
-            )
 
     async def indexar(self, faq: FAQ) -> None:
         """Nothing to do: the generated column follows every write."""
@@ -310,10 +254,10 @@ class MotorPostgres(MotorBusqueda):
         self, terminos: Sequence[str], filtros: Filtros, offset: int, limit: int
     ) -> tuple[int, list[int]]:
         """Count, then the page of ids by ``ts_rank`` (ties: ``id``)."""
-        consulta = " & ".join(f"'{t}':*" for t in terminos)
+        consulta = search.consulta_tsquery(terminos)
         # Function words are removed by the Spanish configuration; when the query is nothing
         # but function words (someone typing "de…"), match them as plain prefixes instead.
-        config = "simple" if all(t in STOPWORDS for t in terminos) else self.CONFIGURACION
+        config = search.configuracion_pg(terminos)
         params: list[Any] = [consulta]
         desde = (
             f"FROM faq_faq AS f CROSS JOIN to_tsquery('{config}', {self.ph(1)}) AS q "
@@ -336,59 +280,18 @@ class MotorPostgres(MotorBusqueda):
 
 # Idempotent DDL for PostgreSQL; no user input, no bound parameters. Every object is looked up
 # before it is created, so a start-up against a ready database takes no table lock.
-_PG_PREPARAR = """
+_PG_PREPARAR = f"""
 DO $faq$
-DECLARE
-    esquema_unaccent text;
 BEGIN
-    -- In ``public`` when it exists: the extension is per database, and a schema that is
-    -- dropped later (one per test) must not take it away from the others.
-    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'unaccent') THEN
-        BEGIN
-            IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') THEN
-                CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
-            ELSE
-                CREATE EXTENSION IF NOT EXISTS unaccent;
-            END IF;
-        EXCEPTION WHEN OTHERS THEN
-            RAISE NOTICE 'soporte faq: cannot create extension unaccent: %', SQLERRM;
-        END;
-    END IF;
-    SELECT n.nspname INTO esquema_unaccent
-      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-     WHERE e.extname = 'unaccent';
-    IF NOT EXISTS (
-        SELECT 1 FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
-         WHERE c.cfgname = 'faq_es' AND n.nspname = current_schema()
-    ) THEN
-        CREATE TEXT SEARCH CONFIGURATION faq_es (COPY = pg_catalog.spanish);
-    END IF;
-    IF esquema_unaccent IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM pg_ts_config_map m
-          JOIN pg_ts_config c ON c.oid = m.mapcfg
-          JOIN pg_namespace n ON n.oid = c.cfgnamespace
-          JOIN pg_ts_dict d ON d.oid = m.mapdict
-         WHERE c.cfgname = 'faq_es' AND n.nspname = current_schema() AND d.dictname = 'unaccent'
-    ) THEN
-        EXECUTE format(
-            'ALTER TEXT SEARCH CONFIGURATION faq_es '
-            'ALTER MAPPING FOR hword, hword_part, word WITH %I.unaccent, spanish_stem',
-            esquema_unaccent);
-        -- Accents are folded from now on: recompute vectors stored without it (if any).
-        IF EXISTS (
-            SELECT 1 FROM pg_attribute
-             WHERE attrelid = 'faq_faq'::regclass AND attname = 'busqueda' AND NOT attisdropped
-        ) THEN
-            UPDATE faq_faq SET pregunta = pregunta;
-        END IF;
-    END IF;
     IF NOT EXISTS (
         SELECT 1 FROM pg_attribute
          WHERE attrelid = 'faq_faq'::regclass AND attname = 'busqueda' AND NOT attisdropped
     ) THEN
         ALTER TABLE faq_faq ADD COLUMN busqueda tsvector GENERATED ALWAYS AS (
-            setweight(to_tsvector('faq_es'::regconfig, coalesce(pregunta, '')), 'A') ||
-            setweight(to_tsvector('faq_es'::regconfig, coalesce(respuesta, '')), 'B')
+            setweight(to_tsvector('{search.CONFIGURACION}'::regconfig, coalesce(pregunta, '')),
+                      'A') ||
+            setweight(to_tsvector('{search.CONFIGURACION}'::regconfig, coalesce(respuesta, '')),
+                      'B')
         ) STORED;
     END IF;
     IF to_regclass('faq_faq_busqueda_gin') IS NULL THEN

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from tortoise.transactions import in_transaction
 
 from core.synthetic import SPAN, connection, insert_rows, next_id, sync_sequence
-from plugins.tickets import agregados
+from plugins.tickets import agregados, busqueda
 from plugins.tickets.models import (
     Canal,
     Categoria,
@@ -358,6 +358,8 @@ async def cargar_demo(usuarios: dict[str, Usuario]) -> None:
                 await Valoracion.create(
                     ticket=ticket, puntuacion=puntuacion, comentario=comentario, using_db=conn
                 )
+    # Written without the service (back-dated): the index learns them by its repair.
+    await busqueda.preparar()
 
 
 # --- bulk synthetic data (benchmarks) ----------------------------------------------------------
@@ -621,4 +623,7 @@ async def generar_sinteticos(
         await sync_sequence(conn, modelo._meta.db_table)
     # The maintained totals: kept by their triggers if they already existed, else built now.
     await agregados.preparar()
+    # The rows above bypassed the service (and so the index's listeners): rebuild it at once.
+    await busqueda.preparar(reparar=False)
+    await busqueda.reconstruir()
     return totales

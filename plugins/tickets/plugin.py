@@ -77,17 +77,20 @@ def register_routes(app: web.Application) -> Iterable[Endpoint]:
 
 @hookimpl
 def register_listeners() -> Iterable[Listener]:
-    """The change history: every ticket change recorded in its own transaction."""
+    """The change history and the search index: both written in the change's transaction."""
+    from plugins.tickets import busqueda
     from plugins.tickets.historial import LISTENERS
 
-    return LISTENERS
+    return [*LISTENERS, *busqueda.LISTENERS]
 
 
 async def _totales(app: web.Application) -> AsyncIterator[None]:
-    """Create (or repair) the maintained totals at start-up (:mod:`plugins.tickets.agregados`)."""
-    from plugins.tickets.agregados import preparar
+    """Create (or repair) the maintained totals (:mod:`plugins.tickets.agregados`) and the search
+    index (:mod:`plugins.tickets.busqueda`) at start-up."""
+    from plugins.tickets import agregados, busqueda
 
-    await preparar()
+    await agregados.preparar()
+    await busqueda.preparar()
     yield
 
 
@@ -118,7 +121,8 @@ async def _barrido(app: web.Application) -> AsyncIterator[None]:
 
 @hookimpl
 def register_background(app: web.Application) -> Iterable[BackgroundContext]:
-    """The start-up step that prepares the totals the dashboard and the agents' list read;
+    """The start-up step that prepares the totals the dashboard and the agents' list read and
+    the search index;
     and the orphan-upload sweep every ``SOPORTE_UPLOAD_SWEEP_INTERVAL_SECONDS`` (0: none)."""
     from core import keys
 

@@ -7,6 +7,7 @@ relations in a constant number of queries.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from typing import cast
 
@@ -23,12 +24,12 @@ from core.api import (
     Routes,
     paginate,
 )
-from core.auth.guards import can_see_notes, current_user
+from core.auth.guards import can_see_notes, current_user, team_limited
 from core.auth.models import Rol, Usuario
 from core.plugin_contract import await_me_maybe
 from core.ratelimit import hit
 from core.storage import Upload, base_url
-from plugins.tickets import service
+from plugins.tickets import busqueda, service
 from plugins.tickets.cuota import Cuota
 from plugins.tickets.schemas import (
     AdjuntoOut,
@@ -36,6 +37,7 @@ from plugins.tickets.schemas import (
     RespuestaIn,
     RespuestaOut,
     TicketDetalle,
+    TicketEnLista,
     TicketIn,
     TicketOut,
     TicketPatch,
@@ -46,6 +48,7 @@ from plugins.tickets.schemas import (
     adjunto_out,
     respuesta_out,
     ticket_detalle,
+    ticket_en_lista,
     ticket_out,
 )
 
@@ -97,17 +100,70 @@ async def _detalle(request: web.Request, ticket_id: int) -> TicketDetalle:
     return ticket_detalle(vista, _enlaces(request))
 
 
-def _cargador(request: web.Request) -> Callable[[Sequence[int]], Awaitable[list[TicketOut]]]:
-    """The ``load(ids)`` of :func:`core.api.paginate`: a page of ticket objects."""
+def _cargador(
+    request: web.Request, terminos: Sequence[str] = ()
+) -> Callable[[Sequence[int]], Awaitable[list[TicketEnLista]]]:
+    """The ``load(ids)`` of :func:`core.api.paginate`: a page of ticket objects (with their
+    highlighted ``fragmento`` when the list was searched for ``terminos``)."""
     url = _enlaces(request)
     # Tags are the agents' vocabulary: a customer's tickets come without them.
     con_etiquetas = current_user(request).es_agente
 
-    async def load(ids: Sequence[int]) -> list[TicketOut]:
+    async def load(ids: Sequence[int]) -> list[TicketEnLista]:
         vistas = await service.cargar_tickets(ids, con_etiquetas=con_etiquetas)
-        return [ticket_out(v, url) for v in vistas]
+        trozos: dict[int, str] = {}
+        if terminos:
+            trozos = await busqueda.fragmentos(
+                current_user(request),
+                [(v.ticket.id, v.ticket.asunto, v.ticket.descripcion) for v in vistas],
+                terminos,
+            )
+        return [ticket_en_lista(v, url, trozos.get(v.ticket.id)) for v in vistas]
 
     return load
+
+
+async def _lista(
+    request: web.Request,
+    query: MisTicketsQuery,
+    filtros: service.Filtros,
+    *,
+    propios: bool,
+    ordering: Sequence[str] = (),
+) -> Page[TicketEnLista]:
+    """A page of a ticket list: ranked by relevance when ``q`` has words and no ``ordering``
+    was asked for (the index drives the query), else in ``ordering``."""
+    usuario = current_user(request)
+    consulta = busqueda.interpretar(filtros.q, usuario) if filtros.q else None
+    if consulta is not None:
+        await busqueda.comprobar(consulta)
+    terminos = consulta.terminos if consulta is not None else []
+    qs = service.filtrar(usuario, filtros, propios=propios)
+    contar = None if propios else service.contador(usuario, filtros)
+    ids = None
+    if terminos and not ordering:
+        # Ranked: the index drives the query; the rest of the list's filters are its join.
+        base = service.filtrar(usuario, filtros, propios=propios, texto=False)
+        otros = dataclasses.replace(filtros, q=None) != service.Filtros() or bool(
+            consulta and (consulta.exactos or consulta.condiciones)
+        )
+        buscada = busqueda.Busqueda(
+            usuario,
+            base,
+            terminos,
+            filtrado=propios or team_limited(usuario) or otros,
+            solo_propios=propios and not otros,
+        )
+        contar, ids = buscada.contar, buscada.pagina
+    return await paginate(
+        request,
+        service.ordenar(qs, ordering),
+        query,
+        _cargador(request, terminos),
+        TicketEnLista,
+        count=contar,
+        ids=ids,
+    )
 
 
 @routes.post("/api/soporte/tickets/", auth=TOKEN, status=201, multipart=True, errors=(429,))
@@ -142,21 +198,16 @@ async def crear_ticket(
 
 
 @routes.get("/api/soporte/mis-tickets/", auth=TOKEN)
-async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Page[TicketOut]:
-    """The caller's own tickets, newest first, filtered."""
-    usuario = current_user(request)
-    qs = service.ordenar(service.filtrar(usuario, query.filtros(), propios=True))
-    return await paginate(request, qs, query, _cargador(request), TicketOut)
+async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Page[TicketEnLista]:
+    """The caller's own tickets, newest first (by relevance when searched), filtered."""
+    return await _lista(request, query, query.filtros(), propios=True)
 
 
 @routes.get("/api/soporte/tickets/", auth=Rol.AGENTE)
-async def listar_tickets(request: web.Request, query: TicketsQuery) -> Page[TicketOut]:
-    """Every ticket (agents), filtered and ordered (`ordering`; newest first by default)."""
-    usuario = current_user(request)
-    filtros = query.filtros()
-    qs = service.ordenar(service.filtrar(usuario, filtros), query.ordering)
-    contar = service.contador(usuario, filtros)
-    return await paginate(request, qs, query, _cargador(request), TicketOut, count=contar)
+async def listar_tickets(request: web.Request, query: TicketsQuery) -> Page[TicketEnLista]:
+    """Every ticket (agents), filtered and ordered (`ordering`; newest first by default, by
+    relevance when `q` has words)."""
+    return await _lista(request, query, query.filtros(), propios=False, ordering=query.ordering)
 
 
 @routes.get("/api/soporte/tickets/recientes/", auth=TOKEN)
@@ -166,7 +217,8 @@ async def recientes(request: web.Request) -> list[TicketOut]:
     qs = service.ordenar(service.filtrar(usuario, service.Filtros()))
     # tortoise types every values_list() as tuples; flat=True returns the bare ids.
     ids = cast("list[int]", await qs.limit(RECIENTES).values_list("id", flat=True))
-    return list(await _cargador(request)(ids))
+    url = _enlaces(request)
+    return [ticket_out(v, url) for v in await service.cargar_tickets(ids)]
 
 
 @routes.get(r"/api/soporte/tickets/{id:\d+}/", auth=TOKEN)

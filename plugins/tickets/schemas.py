@@ -99,6 +99,20 @@ class TicketOut(BaseModel):
     )
 
 
+class TicketEnLista(TicketOut):
+    """A ticket of the lists (mis-tickets, tickets): the ticket object and, when searched, the
+    excerpt that matched."""
+
+    fragmento: str | None = Field(
+        None,
+        description=(
+            "Lists searched with words in `q` only: an HTML excerpt of the matching text "
+            "(subject, description or a reply the caller may see), escaped, matches in "
+            "`<mark>`; `null` otherwise."
+        ),
+    )
+
+
 class RespuestaOut(BaseModel):
     """One message of the conversation (``canal``: TICKET from /responder/, CHAT from chat)."""
 
@@ -254,7 +268,15 @@ class MisTicketsQuery(PageQuery):
     fecha_hasta: date | datetime | None = Field(
         None, description="Created on or before: a day `YYYY-MM-DD` (inclusive) or a datetime."
     )
-    q: str | None = Field(None, max_length=200, description="Text in asunto, descripcion, numero.")
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description=(
+            "Search: words (full text of subject, description, replies; internal notes for "
+            "agents) and qualifiers `estado:`, `prioridad:`, `categoria:`, `#TK-000123` "
+            "(agents also `cliente:`, `equipo:`, `etiqueta:`). Ranked unless `ordering`."
+        ),
+    )
 
     _fechas = field_validator("fecha_desde", "fecha_hasta", mode="before")(_fecha)
 
@@ -375,6 +397,11 @@ def _ticket_campos(vista: TicketVista, url: UrlDe) -> dict[str, Any]:
 def ticket_out(vista: TicketVista, url: UrlDe) -> TicketOut:
     """The ticket object of a loaded ticket."""
     return TicketOut(**_ticket_campos(vista, url))
+
+
+def ticket_en_lista(vista: TicketVista, url: UrlDe, fragmento: str | None = None) -> TicketEnLista:
+    """The list object of a loaded ticket (``fragmento``: the search's excerpt)."""
+    return TicketEnLista(**_ticket_campos(vista, url), fragmento=fragmento)
 
 
 def respuesta_out(vista: RespuestaVista, url: UrlDe) -> RespuestaOut:

@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from tortoise.connection import connections
-from tortoise.expressions import Case, Q, RawSQL, When
+from tortoise.expressions import Case, RawSQL, When
 from tortoise.transactions import in_transaction
 
 from core import tags
@@ -59,7 +59,7 @@ from core.events import UnitOfWork, in_unit_of_work
 from core.history import Canal as HistoryCanal
 from core.storage import Upload
 from core.tags_models import Etiqueta
-from plugins.tickets import agregados
+from plugins.tickets import agregados, busqueda
 from plugins.tickets.cuota import Cuota, comprobar_cuota
 from plugins.tickets.events import (
     RespuestaCreada,
@@ -311,7 +311,9 @@ class Filtros:
     """The filters of the ticket lists; ``None`` means "no filter".
 
     ``creado_desde`` is inclusive and ``creado_antes`` exclusive (a whole day ``D`` is
-    ``[D 00:00, D+1 00:00)`` in UTC). ``q`` looks in ``asunto``, ``descripcion`` and ``numero``.
+    ``[D 00:00, D+1 00:00)`` in UTC). ``q`` is a search (:mod:`plugins.tickets.busqueda`):
+    qualifiers (``estado:abierto``, ``#TK-000123``…) and words matched by the full-text index
+    (subject, description, replies, and internal notes for agents).
     ``etiqueta``: a tag name (compared by :func:`core.tags.clave`).
     """
 
@@ -328,8 +330,14 @@ class Filtros:
     etiqueta: str | None = None
 
 
-def filtrar(usuario: Usuario, filtros: Filtros, *, propios: bool = False) -> QuerySet[Ticket]:
-    """The tickets ``usuario`` may see, filtered; ``propios`` keeps only the caller's own."""
+def filtrar(
+    usuario: Usuario, filtros: Filtros, *, propios: bool = False, texto: bool = True
+) -> QuerySet[Ticket]:
+    """The tickets ``usuario`` may see, filtered; ``propios`` keeps only the caller's own.
+
+    ``texto=False`` applies ``q``'s qualifiers but not its words (the ranked search joins the
+    index itself: :func:`plugins.tickets.busqueda.pagina`). A bad qualifier is a 400.
+    """
     qs = (
         Ticket.filter(cliente_id=usuario.id)
         if propios
@@ -354,10 +362,10 @@ def filtrar(usuario: Usuario, filtros: Filtros, *, propios: bool = False) -> Que
     if filtros.creado_antes is not None:
         qs = qs.filter(fecha_creacion__lt=filtros.creado_antes)
     if filtros.q:
-        q = filtros.q.strip()
-        qs = qs.filter(
-            Q(asunto__icontains=q) | Q(descripcion__icontains=q) | Q(numero__icontains=q)
-        )
+        consulta = busqueda.interpretar(filtros.q, usuario)
+        qs = consulta.calificar(qs)
+        if consulta.terminos and texto:
+            qs = qs.filter(busqueda.condicion(usuario, consulta.terminos))
     return qs
 
 

@@ -119,7 +119,8 @@ async def test_paginas(soporte):
         ({"q": "mirador"}, ["fechas"]),  # in the description, any case
         ({"q": "APP"}, ["app"]),
         ({"q": "nada de esto"}, []),
-        ({"q": "%"}, []),  # LIKE wildcards are searched for literally
+        # Punctuation is no search term (no engine syntax gets through): no text filter.
+        ({"q": "% * \"'"}, ["app", "fechas", "pago"]),
     ],
 )
 async def test_filtros(escenario, url, filtro, esperados):

@@ -1,0 +1,303 @@
+"""Ticket search (``q=``): the full-text index written with every write, qualifiers, ranking,
+snippets, visibility and counts — on SQLite, and on PostgreSQL with SOPORTE_TEST_DATABASE_URL."""
+
+from __future__ import annotations
+
+import pytest
+from tortoise.connection import connections
+
+from core import keys
+from core.auth.models import Equipo, Rol
+from plugins.tickets import api, busqueda
+from tests.plugins.tickets.conftest import crear
+
+pytestmark = pytest.mark.plugins("tickets")
+
+MIS = "/api/soporte/mis-tickets/"
+TODOS = "/api/soporte/tickets/"
+
+
+def ids(pagina: dict) -> list[int]:
+    return [t["id"] for t in pagina["results"]]
+
+
+async def listar(soporte, usuario, url, **params) -> dict:
+    r = await soporte.get(url, headers=soporte.auth(usuario), params=params)
+    assert r.status == 200, await r.text()
+    return await r.json()
+
+
+async def nota(soporte, agente, ticket_id: int, mensaje: str, interna: bool = True) -> None:
+    r = await soporte.post(
+        f"/api/soporte/tickets/{ticket_id}/responder/",
+        headers=soporte.auth(agente),
+        json={"mensaje": mensaje, "interna": interna},
+    )
+    assert r.status == 201, await r.text()
+
+
+@pytest.fixture
+async def escenario(soporte):
+    """Two customers, an agent, and tickets whose words are in different places."""
+    lucia = await soporte.usuario("lucia")
+    martin = await soporte.usuario("martin")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    t = {
+        "factura": await crear(
+            soporte,
+            lucia,
+            asunto="No puedo descargar la factura",
+            descripcion="Desde la web sale un error",
+            categoria="PAGOS",
+            prioridad="ALTA",
+        ),
+        "transaccion": await crear(
+            soporte,
+            lucia,
+            asunto="Cobro raro",
+            descripcion="Me sale «Transacción rechazada» al pagar",
+            categoria="PAGOS",
+            prioridad="MEDIA",
+        ),
+        "hotel": await crear(
+            soporte,
+            lucia,
+            asunto="Cambio de fechas",
+            descripcion="Quiero mover la estancia",
+            categoria="RESERVAS",
+            prioridad="BAJA",
+        ),
+        "ajeno": await crear(
+            soporte,
+            martin,
+            asunto="Factura duplicada al descargar",
+            descripcion="El pago salió dos veces",
+            categoria="PAGOS",
+            prioridad="ALTA",
+        ),
+    }
+    return soporte, lucia, martin, carla, t
+
+
+async def test_palabras_en_cualquier_orden_y_prefijo(escenario):
+    soporte, lucia, _, carla, t = escenario
+    assert ids(await listar(soporte, lucia, MIS, q="factura descargar")) == [t["factura"]["id"]]
+    assert ids(await listar(soporte, lucia, MIS, q="DESCARGAR Factura")) == [t["factura"]["id"]]
+    # The last word is a prefix: typing "descar" already finds it; plurals find the singular.
+    assert ids(await listar(soporte, lucia, MIS, q="facturas descar")) == [t["factura"]["id"]]
+    # The agent sees every customer's: the other ticket matches too (count exact).
+    pagina = await listar(soporte, carla, TODOS, q="factura descargar")
+    assert sorted(ids(pagina)) == sorted([t["factura"]["id"], t["ajeno"]["id"]])
+    assert pagina["count"] == 2
+
+
+async def test_sin_acentos_ni_mayusculas(escenario):
+    soporte, lucia, _, carla, t = escenario
+    for q in ("transaccion", "TRANSACCIÓN", "transacción rechazada"):
+        assert ids(await listar(soporte, lucia, MIS, q=q)) == [t["transaccion"]["id"]], q
+        assert ids(await listar(soporte, carla, TODOS, q=q)) == [t["transaccion"]["id"]], q
+
+
+async def test_una_palabra_solo_en_una_respuesta(escenario):
+    soporte, lucia, _, carla, t = escenario
+    await nota(soporte, carla, t["hotel"]["id"], "Hemos contactado con el alojamiento", False)
+    r = await soporte.post(
+        f"/api/soporte/tickets/{t['hotel']['id']}/responder/",
+        headers=soporte.auth(lucia),
+        json={"mensaje": "Gracias, espero el localizador"},
+    )
+    assert r.status == 201
+    for usuario, url in ((lucia, MIS), (carla, TODOS)):
+        assert ids(await listar(soporte, usuario, url, q="alojamiento")) == [t["hotel"]["id"]]
+        assert ids(await listar(soporte, usuario, url, q="localizador")) == [t["hotel"]["id"]]
+
+
+async def test_una_nota_interna_nunca_encuentra_para_el_cliente(escenario):
+    soporte, lucia, _, carla, t = escenario
+    await nota(soporte, carla, t["hotel"]["id"], "Sospecha de fraude: revisar tarjeta")
+    # The agent finds the ticket by the note's words (alone and with the ticket's own words).
+    assert ids(await listar(soporte, carla, TODOS, q="fraude")) == [t["hotel"]["id"]]
+    assert ids(await listar(soporte, carla, TODOS, q="fraude estancia")) == [t["hotel"]["id"]]
+    # The customer never: not with the note's words, not mixed with the ticket's.
+    for q in ("fraude", "sospecha", "fraude estancia", "revisar tarjeta"):
+        pagina = await listar(soporte, lucia, MIS, q=q)
+        assert pagina["count"] == 0 and pagina["results"] == [], q
+    # Nor does the snippet of a match by other words show the note.
+    pagina = await listar(soporte, lucia, MIS, q="fechas")
+    assert ids(pagina) == [t["hotel"]["id"]]
+    assert "fraude" not in (pagina["results"][0]["fragmento"] or "")
+
+
+async def test_un_cliente_nunca_encuentra_tickets_ajenos(escenario):
+    soporte, lucia, martin, _, t = escenario
+    assert ids(await listar(soporte, lucia, MIS, q="duplicada")) == []
+    assert ids(await listar(soporte, martin, MIS, q="factura")) == [t["ajeno"]["id"]]
+    assert ids(await listar(soporte, martin, MIS, q=t["factura"]["numero"])) == []
+    # The agents' list is not for customers.
+    r = await soporte.get(TODOS, headers=soporte.auth(lucia), params={"q": "factura"})
+    assert r.status == 403
+
+
+async def test_calificadores(escenario):
+    soporte, lucia, martin, carla, t = escenario
+    await soporte.patch(
+        f"/api/soporte/tickets/{t['transaccion']['id']}/",
+        headers=soporte.auth(carla),
+        json={"estado": "EN_PROGRESO"},
+    )
+    casos = [
+        ("estado:abierto pago", [t["ajeno"]["id"]]),  # "pago" in its description
+        ("estado:en_progreso", [t["transaccion"]["id"]]),
+        ("estado:EN_PROGRESO rechazada", [t["transaccion"]["id"]]),
+        ("prioridad:alta", [t["ajeno"]["id"], t["factura"]["id"]]),
+        ("categoria:reservas", [t["hotel"]["id"]]),
+        ("prioridad:alta categoria:pagos factura", [t["ajeno"]["id"], t["factura"]["id"]]),
+        (f"#{t['hotel']['numero']}", [t["hotel"]["id"]]),
+        (t["hotel"]["numero"].lower(), [t["hotel"]["id"]]),
+        ("cliente:mart", [t["ajeno"]["id"]]),
+        ("cliente:lucia estado:abierto", [t["hotel"]["id"], t["factura"]["id"]]),
+        ("cliente:nadie", []),
+        ("Categoría:Reservas", [t["hotel"]["id"]]),
+        ("TK-99999999999", []),
+        ("http://ejemplo.es/factura descargar", []),  # not a qualifier: words
+    ]
+    for q, esperados in casos:
+        pagina = await listar(soporte, carla, TODOS, q=q, ordering="-id")
+        assert ids(pagina) == sorted(esperados, reverse=True), q
+        assert pagina["count"] == len(esperados), q
+    # Customers qualify their own tickets the same way.
+    assert ids(await listar(soporte, lucia, MIS, q="categoria:reservas")) == [t["hotel"]["id"]]
+    assert ids(await listar(soporte, martin, MIS, q="prioridad:baja")) == []
+
+
+async def test_calificador_equipo_y_etiqueta(escenario):
+    soporte, _, _, carla, t = escenario
+    equipo = await Equipo.create(nombre="Facturación")
+    # Through the tickets' public command (the PATCH body gains tags in another change).
+    await api.actualizar(
+        soporte.app[keys.EVENTS],
+        carla,
+        t["factura"]["id"],
+        {"equipo": equipo.id, "etiquetas": ["Urgente VIP"]},
+    )
+    esperado = [t["factura"]["id"]]
+    assert ids(await listar(soporte, carla, TODOS, q="equipo:facturación")) == esperado
+    assert ids(await listar(soporte, carla, TODOS, q='equipo:"Facturación" factura')) == esperado
+    assert ids(await listar(soporte, carla, TODOS, q='etiqueta:"urgente vip"')) == esperado
+    assert ids(await listar(soporte, carla, TODOS, q="etiqueta:otra")) == []
+
+
+@pytest.mark.parametrize(
+    ("q", "mensaje"),
+    [
+        (
+            "estado:fuego",
+            "Estado desconocido: fuego. Valores: abierto, en_progreso, resuelto, cerrado.",
+        ),
+        ("prioridad:maxima pago", "Prioridad desconocido: maxima. Valores: alta, media, baja."),
+        (
+            "categoria:x",
+            "Categoría desconocido: x. Valores: tecnico, reservas, pagos, general.",
+        ),
+        ("equipo:nadie", "Equipo desconocido: nadie. Valores: (ninguno)."),
+    ],
+)
+async def test_calificador_desconocido_es_400(escenario, q, mensaje):
+    soporte, _, _, carla, _ = escenario
+    r = await soporte.get(TODOS, headers=soporte.auth(carla), params={"q": q})
+    assert r.status == 400
+    assert (await r.json())["errors"]["q"] == [mensaje]
+
+
+async def test_calificadores_de_agentes_no_son_para_clientes(escenario):
+    soporte, lucia, _, _, _ = escenario
+    for q in ("cliente:ana", "equipo:x", "etiqueta:vip"):
+        r = await soporte.get(MIS, headers=soporte.auth(lucia), params={"q": q})
+        assert r.status == 400, q
+        assert "solo para agentes" in (await r.json())["errors"]["q"][0]
+
+
+async def test_relevancia_asunto_antes_que_respuesta(soporte):
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    en_asunto = await crear(soporte, ana, asunto="Reembolso pendiente", descripcion="Nada más")
+    en_respuesta = await crear(soporte, ana, asunto="Otra consulta", descripcion="Sin más")
+    await nota(soporte, carla, en_respuesta["id"], "El reembolso se tramita", False)
+    # Newest first would put en_respuesta first; relevance puts the subject match first.
+    for usuario, url in ((ana, MIS), (carla, TODOS)):
+        pagina = await listar(soporte, usuario, url, q="reembolso")
+        assert ids(pagina) == [en_asunto["id"], en_respuesta["id"]]
+        assert pagina["count"] == 2
+    # An explicit ordering wins over relevance.
+    pagina = await listar(soporte, carla, TODOS, q="reembolso", ordering="-id")
+    assert ids(pagina) == [en_respuesta["id"], en_asunto["id"]]
+
+
+async def test_paginas_de_una_busqueda(soporte):
+    ana = await soporte.usuario("ana")
+    creados = [await crear(soporte, ana, asunto=f"Equipaje perdido {i}") for i in range(7)]
+    await crear(soporte, ana, asunto="Otra cosa")
+    vistos: list[int] = []
+    for pagina in (1, 2, 3):
+        r = await listar(soporte, ana, MIS, q="equipaje", size=3, page=pagina)
+        assert r["count"] == 7
+        vistos += ids(r)
+    assert sorted(vistos) == sorted(c["id"] for c in creados)
+
+
+async def test_fragmento_resaltado_y_escapado(soporte):
+    ana = await soporte.usuario("ana")
+    ticket = await crear(
+        soporte, ana, asunto="<script>alert(1)</script> factura", descripcion="Nada"
+    )
+    pagina = await listar(soporte, ana, MIS, q="factura")
+    [resultado] = pagina["results"]
+    assert resultado["id"] == ticket["id"]
+    fragmento = resultado["fragmento"]
+    assert "<script>" not in fragmento
+    assert "&lt;script&gt;" in fragmento
+    assert "<mark>factura</mark>" in fragmento
+    # Accents do not stop the highlight; no q, no fragmento.
+    otro = await crear(soporte, ana, asunto="Transacción fallida", descripcion="x")
+    [resultado] = (await listar(soporte, ana, MIS, q="transaccion"))["results"]
+    assert resultado["id"] == otro["id"]
+    assert resultado["fragmento"] == "<mark>Transacción</mark> fallida"
+    assert all(t["fragmento"] is None for t in (await listar(soporte, ana, MIS))["results"])
+
+
+async def test_fragmento_de_una_respuesta(soporte):
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    ticket = await crear(soporte, ana, asunto="Consulta", descripcion="Hola")
+    await nota(soporte, carla, ticket["id"], "Tu localizador es ABC123", False)
+    [resultado] = (await listar(soporte, ana, MIS, q="localizador"))["results"]
+    assert resultado["fragmento"] == "Tu <mark>localizador</mark> es ABC123"
+
+
+async def test_combinado_con_filtros_y_visibilidad_por_equipo(soporte, monkeypatch):
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    pagos = await crear(soporte, ana, asunto="Factura de enero", categoria="PAGOS")
+    reservas = await crear(soporte, ana, asunto="Factura de la reserva", categoria="RESERVAS")
+    pagina = await listar(soporte, carla, TODOS, q="factura", categoria="PAGOS")
+    assert ids(pagina) == [pagos["id"]] and pagina["count"] == 1
+    pagina = await listar(soporte, ana, MIS, q="factura", categoria="RESERVAS")
+    assert ids(pagina) == [reservas["id"]] and pagina["count"] == 1
+    pagina = await listar(soporte, carla, TODOS, q="factura", cliente=ana.id, estado="CERRADO")
+    assert pagina["count"] == 0
+
+
+async def test_el_indice_se_escribe_en_la_transaccion_y_se_reconstruye(escenario):
+    soporte, _, _, carla, t = escenario
+    conn = connections.get("default")
+    filas = await conn.execute_query_dict(f"SELECT COUNT(*) AS n FROM {busqueda.TABLA}")
+    assert filas[0]["n"] == 4  # one row per ticket, written by the creations themselves
+    await conn.execute_script(f"DELETE FROM {busqueda.TABLA}")
+    assert ids(await listar(soporte, carla, TODOS, q="factura")) == []
+    await busqueda.preparar()  # the start-up repair: counts differ, so it rebuilds
+    assert sorted(ids(await listar(soporte, carla, TODOS, q="factura"))) == sorted(
+        [t["factura"]["id"], t["ajeno"]["id"]]
+    )
+    await busqueda.preparar()  # idempotent
+    await busqueda.reconstruir()
+    assert (await listar(soporte, carla, TODOS, q="transaccion"))["count"] == 1
