@@ -97,6 +97,19 @@ class Endpoint:
     #: a body or query, 401/403 for its guard, 404 for path ids, 413/415 for a body): they are
     #: documented in OpenAPI, e.g. ``(403, 409)`` for a state change only some callers may make.
     errors: tuple[int, ...] = ()
+    #: Headers the success answer carries beyond ``X-Request-Id`` (every answer has it), named
+    #: as in :data:`core.api.openapi.HEADERS`: e.g. ``("Location",)`` for a created resource.
+    headers: tuple[str, ...] = ()
+    #: The media type of an answer the handler builds itself (a ``web.Response`` or
+    #: ``FileResponse``): ``application/octet-stream`` (a download) unless said.
+    media_type: str = ""
+    #: The media type of a raw body the handler reads itself (no model): e.g. ``message/rfc822``.
+    raw_body: str = ""
+    #: The description of the endpoint's tag (see :class:`Routes`).
+    tag_description: str = ""
+    #: For an answer whose keys depend on the app (the dashboard's, from its plugins): a function
+    #: of the application giving the annotation OpenAPI documents instead of ``response``.
+    documented_response: Callable[[web.Application], Any] | None = None
 
     @property
     def openapi_path(self) -> str:
@@ -107,8 +120,11 @@ class Endpoint:
 class Routes:
     """An ordered collection of endpoints, filled by decorators."""
 
-    def __init__(self, tag: str = "") -> None:
+    def __init__(self, tag: str = "", description: str = "") -> None:
+        """``tag`` groups the endpoints in OpenAPI; ``description`` says what the group is for
+        (the document's top-level ``tags``; one of the tag's ``Routes`` giving it is enough)."""
         self.tag = tag
+        self.description = description
         self.endpoints: list[Endpoint] = []
 
     def __iter__(self) -> Iterator[Endpoint]:
@@ -129,11 +145,17 @@ class Routes:
         json_body: bool = True,
         websocket: bool = False,
         errors: Iterable[int] = (),
+        headers: Iterable[str] = (),
+        media_type: str = "",
+        raw_body: str = "",
+        documented_response: Callable[[web.Application], Any] | None = None,
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         """Declare ``handler`` as the endpoint ``method path`` (see the module docstring).
 
         ``errors``: error statuses the handler raises that its declaration does not imply
-        (see :attr:`Endpoint.errors`).
+        (see :attr:`Endpoint.errors`). ``headers``, ``media_type``, ``raw_body`` and
+        ``documented_response``: what OpenAPI cannot read from the annotations (see
+        :class:`Endpoint`).
         """
 
         def decorate(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -161,6 +183,11 @@ class Routes:
                     tag=self.tag,
                     name=handler.__name__,
                     errors=tuple(sorted(set(errors))),
+                    headers=tuple(headers),
+                    media_type=media_type,
+                    raw_body=raw_body,
+                    tag_description=self.description,
+                    documented_response=documented_response,
                 )
             )
             return handler

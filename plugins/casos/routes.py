@@ -116,7 +116,7 @@ async def _cargar(ids: Sequence[int]) -> list[CasoOut]:
     return [CasoOut.de(caso) for caso in await service.cargar(ids)]
 
 
-@routes.post("/api/soporte/casos/", auth=TOKEN, status=201, errors=(429,))
+@routes.post("/api/soporte/casos/", auth=TOKEN, status=201, errors=(429,), headers=("Location",))
 async def crear(request: web.Request, body: CasoIn) -> Result[CasoOut]:
     """Open a support case (a customer's case is always about themself)."""
     usuario = current_user(request)

@@ -268,3 +268,12 @@ class CasoDetalle(CasoOut):
             respuestas=[RespuestaCasoOut.de(r, url) for r in respuestas],
             transiciones=[e for e in EstadoCaso if e in TRANSICIONES[EstadoCaso(caso.estado)]],
         )
+
+
+class EstadisticasCasos(BaseModel):
+    """The cases' key of ``GET /api/soporte/dashboard/stats/``."""
+
+    casos_criticos: int = Field(
+        description="Open (ABIERTO, EN_INVESTIGACION) CRITICA cases, whatever their age.",
+        examples=[2],
+    )

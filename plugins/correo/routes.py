@@ -68,7 +68,14 @@ async def _leer(request: web.Request, maximo: int) -> bytes:
     return bytes(datos)
 
 
-@routes.post(ENTRANTE, auth=INTEGRATION, status=202, json_body=False, errors=(413, 415))
+@routes.post(
+    ENTRANTE,
+    auth=INTEGRATION,
+    status=202,
+    json_body=False,
+    raw_body="message/rfc822",
+    errors=(413, 415),
+)
 async def entrante(request: web.Request) -> RecibidoOut:
     """Store one raw message (`message/rfc822`) for processing; 202 `{id, duplicado}`.
 

@@ -77,7 +77,7 @@ async def valorar(request: web.Request, id: int, body: ValorarIn) -> FAQOut:
     return _out(faq)
 
 
-@routes.post(BASE, auth=Rol.ADMIN, status=201)
+@routes.post(BASE, auth=Rol.ADMIN, status=201, headers=("Location",))
 async def crear(request: web.Request, body: FAQIn) -> Result[FAQOut]:
     """Create a FAQ (ADMIN)."""
     faq = await service.crear(

@@ -105,7 +105,14 @@ def _cargador(request: web.Request) -> Callable[[Sequence[int]], Awaitable[list[
     return load
 
 
-@routes.post("/api/soporte/tickets/", auth=TOKEN, status=201, multipart=True, errors=(429,))
+@routes.post(
+    "/api/soporte/tickets/",
+    auth=TOKEN,
+    status=201,
+    multipart=True,
+    errors=(429,),
+    headers=("Location",),
+)
 async def crear_ticket(
     request: web.Request, body: TicketIn, files: list[Upload]
 ) -> Result[TicketOut]:

@@ -382,3 +382,19 @@ def ticket_detalle(vista: TicketVista, url: UrlDe) -> TicketDetalle:
         **_ticket_campos(vista, url),
         respuestas=[respuesta_out(r, url) for r in vista.respuestas],
     )
+
+
+class EstadisticasTickets(BaseModel):
+    """The tickets' keys of ``GET /api/soporte/dashboard/stats/`` (each ``0`` when empty)."""
+
+    tickets_abiertos: int = Field(
+        description="Open tickets (ABIERTO + EN_PROGRESO).", examples=[12]
+    )
+    tiempo_promedio_respuesta: float = Field(
+        description="Mean hours (one decimal) from creation to the first agent answer, over "
+        "the tickets created in the period.",
+        examples=[3.5],
+    )
+    satisfaccion_promedio: float = Field(
+        description="CSAT: the percentage (one decimal) of ratings of 4 or 5.", examples=[87.5]
+    )
