@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# npm packages of the guide-conformance suite (tests/guide): React 18 and Babel standalone, the
-# versions pinned in tests/guide/package-lock.json, installed with `npm ci` when missing or out of
-# date. Node.js 20+ runs the guide's client code (tests/guide/arnes.js); apt installs it if absent.
+# npm packages of a test suite, the versions pinned in its package-lock.json, installed with
+# `npm ci` when missing or out of date: tests/guide by default (the guide-conformance suite:
+# React 18 and Babel standalone), or the folder given (`scripts/guide-deps.sh tests/openapi`:
+# Redocly's OpenAPI linter). Node.js 20+ runs the guide's client code (tests/guide/arnes.js) and
+# the linter; apt installs it if absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dir=tests/guide
+dir=${1:-tests/guide}
 need_node() {
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
     [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]
