@@ -300,10 +300,13 @@ def _success(endpoint: Endpoint, schemas: _Schemas, annotation: Any) -> dict[str
         media = endpoint.media_type or "application/octet-stream"
         if issubclass(annotation, FileResponse) and "Content-Disposition" not in headers:
             headers.append("Content-Disposition")
+        # Text is a string to generators (they decode it); anything else is bytes.
+        text = media.startswith("text/")
+        schema = {"type": "string"} if text else {"type": "string", "format": "binary"}
         return {
-            "description": "A file." if media == "application/octet-stream" else "A document.",
+            "description": "A document." if text else "A file.",
             "headers": _header_refs(*headers),
-            "content": {media: {"schema": {"type": "string", "format": "binary"}}},
+            "content": {media: {"schema": schema}},
         }
     return {
         "description": "OK",

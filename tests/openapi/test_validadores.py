@@ -78,7 +78,11 @@ def test_the_document_has_what_integrators_asked_for(
     crear = documento["paths"]["/api/soporte/tickets/"]["post"]
     form = crear["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
     archivos = esquemas[form.rsplit("/", 1)[1]]["properties"]["archivos"]
-    assert archivos == {**archivos, "type": "array", "items": {"type": "string", "format": "binary"}}
+    assert archivos == {
+        **archivos,
+        "type": "array",
+        "items": {"type": "string", "format": "binary"},
+    }
     assert "Location" in crear["responses"]["201"]["headers"]
     descarga = documento["paths"]["/api/descargas/{token}/"]["get"]["responses"]["200"]
     assert set(descarga["content"]) == {"application/octet-stream"}
