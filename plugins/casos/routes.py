@@ -34,7 +34,10 @@ if TYPE_CHECKING:
     from core.plugins import PluginHost
     from plugins.casos.models import AdjuntoCaso, Caso
 
-routes = Routes(tag="casos")
+routes = Routes(
+    tag="casos",
+    description="Support cases (claims, incidents…) with their conversation and history.",
+)
 
 
 def _validador(host: PluginHost) -> Callable[[int, Usuario], Awaitable[list[str]]] | None:

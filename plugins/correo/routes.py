@@ -39,7 +39,10 @@ from plugins.correo.schemas import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-routes = Routes(tag="correo")
+routes = Routes(
+    tag="correo",
+    description="Inbound mail: the raw endpoint for providers, the stored messages (admins).",
+)
 
 ENTRANTE: Final = "/api/soporte/correo/entrante/"
 MENSAJES: Final = "/api/soporte/correo/mensajes/"

@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 
     from core.api.routing import Endpoint
 
-routes = Routes(tag="escalamiento")
+routes = Routes(
+    tag="escalamiento",
+    description="Escalation rules, the escalation monitor and its alerts.",
+)
 
 _BASE = "/api/soporte/escalamiento"
 

@@ -17,7 +17,10 @@ from core.storage import base_url
 from plugins.faq import service
 from plugins.faq.schemas import CategoriaOut, FAQIn, FAQOut, FAQPatch, FAQQuery, ValorarIn
 
-routes = Routes(tag="faq")
+routes = Routes(
+    tag="faq",
+    description="The public, searchable FAQ: categories, votes, and admins' changes.",
+)
 
 BASE = "/api/soporte/faqs/"
 DETALLE = r"/api/soporte/faqs/{id:\d+}/"

@@ -49,7 +49,10 @@ from plugins.tickets.schemas import (
     ticket_out,
 )
 
-routes = Routes(tag="tickets")
+routes = Routes(
+    tag="tickets",
+    description="Tickets: create (with files), list, detail, reply, rate, change; history.",
+)
 
 #: How many tickets ``recientes`` returns.
 RECIENTES = 10

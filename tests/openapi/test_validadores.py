@@ -58,6 +58,8 @@ def test_the_document_has_what_integrators_asked_for(
     assert usados <= set(tags) and all(tags.values())
     esquemas = documento["components"]["schemas"]
     assert "PageTicketOut" in esquemas
+    for principal in ("LoginIn", "TokenOut", "TicketIn", "TicketOut", "TicketDetalle", "FAQOut"):
+        assert esquemas[principal]["examples"], principal  # checked against the schema by redocly
     titulos = [s["title"] for s in esquemas.values() if "title" in s]
     assert len(titulos) == len(set(titulos)), "two components share a title"
     # "Absent, never null": optional, no null default.
