@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 0.0.0.0
 PORT   ?= 8000
 
-.PHONY: install run test test-scale lint format bench clean chromium guide-deps
+.PHONY: install run test test-scale lint format bench clean chromium guide-deps openapi-deps
 
 $(STAMP): pyproject.toml $(wildcard examples/*/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,10 +24,11 @@ run: install
 	$(BIN)/soporte run --host $(HOST) --port $(PORT)
 
 ## The whole test suite (the browser tests need Debian's chromium: installed with apt if missing;
-## the guide-conformance suite and the AsyncAPI validation need Node.js 20+ and pinned npm packages).
+## the guide-conformance suite, the AsyncAPI validation and the OpenAPI lint need Node.js 20+ and
+## their pinned npm packages).
 ## With SOPORTE_TEST_DATABASE_URL=postgres://… and SOPORTE_TEST_REDIS_URL=redis://… it runs on
 ## PostgreSQL with the Redis channel layer, plus tests/scaleout/ (two real server processes).
-test: install chromium guide-deps
+test: install chromium guide-deps openapi-deps
 	$(BIN)/python -m pytest
 
 ## `make test` on a throwaway PostgreSQL and Redis (scripts/postgres.sh, scripts/redis.sh), as CI.
@@ -44,6 +45,10 @@ chromium:
 ## official AsyncAPI parser); `npm ci` when missing.
 guide-deps:
 	scripts/guide-deps.sh
+
+## Redocly's CLI for tests/openapi (the OpenAPI document linted with the recommended rules).
+openapi-deps:
+	scripts/guide-deps.sh tests/openapi
 
 ## Benchmarks (not part of `make test`): bench/api.py at 10,000 tickets against a bare aiohttp
 ## handler and a one-row insert, with the targets; `make bench TICKETS=1000000` adds a million

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     import click
     from aiohttp import web
+    from pydantic import BaseModel
     from pydantic_settings import BaseSettings
 
     from core.api.routing import Endpoint
@@ -197,6 +198,16 @@ def dashboard_stats(
     ``usuario``: the agent asking. ``desde``: start of the period (``now - dias``), aware UTC.
     Returns: a dict merged into the answer (keys must be unique across plugins; numbers must be
     ``0`` rather than ``None`` on an empty database), or ``None`` to contribute nothing.
+    """
+
+
+@hookspec
+def dashboard_stats_schema() -> type[BaseModel] | None:
+    """Declare the keys this plugin's ``dashboard_stats`` contributes, for the OpenAPI document.
+
+    Fires: whenever the OpenAPI document is built (``GET /api/openapi.json``, ``/api/docs/``).
+    Returns: a pydantic model whose fields are the keys (type, description, example), or
+    ``None``. Optional: a key nobody declares is still served, documented as a number.
     """
 
 

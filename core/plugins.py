@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     import click
     from aiohttp import web
+    from pydantic import BaseModel
 
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
@@ -527,6 +528,10 @@ class PluginHost:
             if contributed:
                 stats.update(contributed)
         return stats
+
+    def dashboard_stats_schemas(self) -> list[type[BaseModel]]:
+        """The models declaring the dashboard's keys, one per plugin that declares any."""
+        return [model for _, model in self._results("dashboard_stats_schema") if model]
 
     async def mail_thread_references(self, app: web.Application, numero: str) -> list[str]:
         """Every plugin's Message-IDs for a mail about ticket ``numero``, in pluggy's order,

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# npm packages of the test suites that run Node.js: the guide-conformance suite (tests/guide:
-# React 18 and Babel standalone) and the AsyncAPI document's validation (tests/asyncapi: the
-# official @asyncapi/parser), the versions pinned in each folder's package-lock.json, installed
-# with `npm ci` when missing or out of date. Node.js 20+ runs the guide's client code
-# (tests/guide/arnes.js) and the parser (tests/asyncapi/validar.mjs); apt installs it if absent.
+# npm packages of the test suites that run Node.js, the versions pinned in each folder's
+# package-lock.json, installed with `npm ci` when missing or out of date: by default the
+# guide-conformance suite (tests/guide: React 18 and Babel standalone) and the AsyncAPI
+# document's validation (tests/asyncapi: the official @asyncapi/parser); or the folders given
+# (`scripts/guide-deps.sh tests/openapi`: Redocly's OpenAPI linter). Node.js 20+ runs the
+# guide's client code (tests/guide/arnes.js), the parser and the linter; apt installs it if
+# absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dirs=(tests/guide tests/asyncapi)
+if [ "$#" -gt 0 ]; then dirs=("$@"); else dirs=(tests/guide tests/asyncapi); fi
 need_node() {
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
     [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]

@@ -21,7 +21,10 @@ from core.outbox_models import Envio, EstadoEnvio
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-routes = Routes(tag="envios")
+routes = Routes(
+    tag="envios",
+    description="The outbox (admins): deliveries, dead letters, a retry.",
+)
 
 BASE = "/api/soporte/envios/"
 DETALLE = r"/api/soporte/envios/{id:\d+}/"

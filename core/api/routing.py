@@ -120,6 +120,19 @@ class Endpoint:
     #: The API-key scope the route needs (:func:`default_scope` unless declared with
     #: ``scope=``; :data:`SESSION_ONLY`: keys are refused). Login tokens ignore it.
     scope: str = ""
+    #: Headers the success answer carries beyond ``X-Request-Id`` (every answer has it), named
+    #: as in :data:`core.api.openapi.HEADERS`: e.g. ``("Location",)`` for a created resource.
+    headers: tuple[str, ...] = ()
+    #: The media type of an answer the handler builds itself (a ``web.Response`` or
+    #: ``FileResponse``): ``application/octet-stream`` (a download) unless said.
+    media_type: str = ""
+    #: The media type of a raw body the handler reads itself (no model): e.g. ``message/rfc822``.
+    raw_body: str = ""
+    #: The description of the endpoint's tag (see :class:`Routes`).
+    tag_description: str = ""
+    #: For an answer whose keys depend on the app (the dashboard's, from its plugins): a function
+    #: of the application giving the annotation OpenAPI documents instead of ``response``.
+    documented_response: Callable[[web.Application], Any] | None = None
 
     @property
     def openapi_path(self) -> str:
@@ -130,8 +143,11 @@ class Endpoint:
 class Routes:
     """An ordered collection of endpoints, filled by decorators."""
 
-    def __init__(self, tag: str = "") -> None:
+    def __init__(self, tag: str = "", description: str = "") -> None:
+        """``tag`` groups the endpoints in OpenAPI; ``description`` says what the group is for
+        (the document's top-level ``tags``; one of the tag's ``Routes`` giving it is enough)."""
         self.tag = tag
+        self.description = description
         self.endpoints: list[Endpoint] = []
 
     def __iter__(self) -> Iterator[Endpoint]:
@@ -154,6 +170,10 @@ class Routes:
         errors: Iterable[int] = (),
         protocol: SocketProtocol | None = None,
         scope: str | None = None,
+        headers: Iterable[str] = (),
+        media_type: str = "",
+        raw_body: str = "",
+        documented_response: Callable[[web.Application], Any] | None = None,
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         """Declare ``handler`` as the endpoint ``method path`` (see the module docstring).
 
@@ -161,6 +181,8 @@ class Routes:
         (see :attr:`Endpoint.errors`); ``protocol``: a socket's frames (:attr:`Endpoint.protocol`).
         ``scope``: the API-key scope it needs, when not the one :func:`default_scope`
         derives (see :attr:`Endpoint.scope`).
+        ``headers``, ``media_type``, ``raw_body`` and ``documented_response``: what OpenAPI
+        cannot read from the annotations (see :class:`Endpoint`).
         """
 
         def decorate(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -190,6 +212,11 @@ class Routes:
                     errors=tuple(sorted(set(errors))),
                     protocol=protocol,
                     scope=scope or default_scope(method, self.tag),
+                    headers=tuple(headers),
+                    media_type=media_type,
+                    raw_body=raw_body,
+                    tag_description=self.description,
+                    documented_response=documented_response,
                 )
             )
             return handler

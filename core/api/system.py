@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from core import __version__
 from core.api.asyncapi import build_asyncapi
@@ -17,10 +17,13 @@ from core.api.openapi import build_openapi
 from core.api.routing import PUBLIC, Routes
 from core.auth.guards import current_user
 from core.auth.models import Rol
-from core.keys import DB, ENDPOINTS, PLUGINS, STORAGE
+from core.keys import DB, ENDPOINTS, PLUGINS, SETTINGS, STORAGE
 from core.storage import download_headers
 
-routes = Routes(tag="sistema")
+routes = Routes(
+    tag="sistema",
+    description="Health, this document and its page, signed downloads, the agents' dashboard.",
+)
 
 
 class Salud(BaseModel):
@@ -54,8 +57,18 @@ async def readyz(request: web.Request) -> Salud:
 def openapi_document(app: web.Application) -> dict[str, Any]:
     """The app's OpenAPI document (built from its route table)."""
     endpoints = app[ENDPOINTS]  # its own statement: mypy infers the key's type from context
+    documented = {
+        (e.method, e.openapi_path): e.documented_response(app)
+        for _, e in endpoints
+        if e.documented_response is not None
+    }
     return build_openapi(
-        endpoints, title="soporte", version=__version__, plugins=app[PLUGINS].names
+        endpoints,
+        title="soporte",
+        version=__version__,
+        plugins=app[PLUGINS].names,
+        server=app[SETTINGS].public_url or "/",
+        responses=documented,
     )
 
 
@@ -84,7 +97,7 @@ async def asyncapi(request: web.Request) -> dict[str, Any]:
     return asyncapi_document(request)
 
 
-@routes.get("/api/docs/", auth=PUBLIC)
+@routes.get("/api/docs/", auth=PUBLIC, media_type="text/html")
 async def docs(request: web.Request) -> web.Response:
     """A readable page listing every endpoint of the OpenAPI document and every WebSocket
     channel of the AsyncAPI document."""
@@ -104,7 +117,26 @@ async def descarga(request: web.Request, token: str) -> web.FileResponse:
     return web.FileResponse(path, headers=download_headers(data["n"], data["t"]))
 
 
-@routes.get("/api/soporte/dashboard/stats/", auth=Rol.AGENTE)
+def dashboard_model(app: web.Application) -> type[BaseModel]:
+    """The dashboard's answer as the enabled plugins declare it (``dashboard_stats_schema``):
+    their keys, typed and described; a key no plugin declares is still a number."""
+    fields: dict[str, Any] = {}
+    for declared in app[PLUGINS].dashboard_stats_schemas():
+        for name, info in declared.model_fields.items():
+            fields[name] = (info.annotation, info)
+    model: type[BaseModel] = create_model(
+        "DashboardStats",
+        __config__=ConfigDict(
+            extra="allow",
+            json_schema_extra={"additionalProperties": {"type": "number"}},
+        ),
+        __doc__="Support numbers, each key contributed by the plugin that owns it.",
+        **fields,
+    )
+    return model
+
+
+@routes.get("/api/soporte/dashboard/stats/", auth=Rol.AGENTE, documented_response=dashboard_model)
 async def dashboard_stats(request: web.Request, query: DashboardQuery) -> dict[str, float | int]:
     """Support numbers, each contributed by the plugin that owns it."""
     desde = datetime.now(UTC) - timedelta(days=query.dias)

@@ -24,7 +24,10 @@ from core.auth.names import normalize_name
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-routes = Routes(tag="equipos")
+routes = Routes(
+    tag="equipos",
+    description="Teams of agents and the ticket categories they serve (admins).",
+)
 
 BASE = "/api/soporte/equipos/"
 DETALLE = r"/api/soporte/equipos/{id:\d+}/"

@@ -27,7 +27,10 @@ from core.keys import PASSWORDS, RATE_LIMITS, SESSIONS, SETTINGS, USUARIO
 from core.proxies import client_address
 from core.ratelimit import hit
 
-routes = Routes(tag="auth")
+routes = Routes(
+    tag="auth",
+    description="Log in and out, sign up, the profile, password reset, e-mail verification.",
+)
 
 
 @routes.post("/api/auth/token/", auth=PUBLIC, errors=(401, 403, 429))

@@ -23,12 +23,34 @@ class UsuarioOut(BaseModel):
 class LoginIn(BaseModel):
     """Credentials for ``POST /api/auth/token/``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"username": "cliente", "password": "clave-de-lucia"}]}
+    )
+
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=1024)
 
 
 class TokenOut(BaseModel):
     """A new token, when it expires, and who it belongs to."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "3f9c1e…",
+                    "expira": "2026-06-08T09:30:00Z",
+                    "usuario": {
+                        "id": 3,
+                        "username": "cliente",
+                        "nombre": "Lucía Fernández",
+                        "email": "lucia@example.com",
+                        "rol": "CLIENTE",
+                    },
+                }
+            ]
+        }
+    )
 
     token: str
     expira: Timestamp

@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 
     from tortoise.queryset import QuerySet
 
-routes = Routes(tag="usuarios")
+routes = Routes(
+    tag="usuarios",
+    description="Finding users (agents) and administering accounts (admins).",
+)
 
 BASE = "/api/soporte/usuarios/"
 DETALLE = r"/api/soporte/usuarios/{id:\d+}/"

@@ -16,7 +16,10 @@ from plugins.asignacion.service import en_turno, presentes
 from plugins.asignacion.settings import AsignacionSettings
 from plugins.tickets import api as tickets
 
-routes = Routes(tag="asignacion")
+routes = Routes(
+    tag="asignacion",
+    description="Automatic assignment of tickets to agents: capacity, shifts, policies.",
+)
 
 _BASE = "/api/soporte/asignacion"
 

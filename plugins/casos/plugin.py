@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from aiohttp import web
+    from pydantic import BaseModel
 
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
@@ -39,6 +40,14 @@ def register_routes(app: web.Application) -> Iterable[Endpoint]:
     from plugins.casos.routes import routes
 
     return [*routes.endpoints, *historial.routes.endpoints, *exportar.routes.endpoints]
+
+
+@hookimpl
+def dashboard_stats_schema() -> type[BaseModel]:
+    """``casos_criticos``, an integer."""
+    from plugins.casos.schemas import EstadisticasCasos
+
+    return EstadisticasCasos
 
 
 @hookimpl

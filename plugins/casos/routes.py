@@ -34,7 +34,10 @@ if TYPE_CHECKING:
     from core.plugins import PluginHost
     from plugins.casos.models import AdjuntoCaso, Caso
 
-routes = Routes(tag="casos")
+routes = Routes(
+    tag="casos",
+    description="Support cases (claims, incidents…) with their conversation and history.",
+)
 
 
 def _validador(host: PluginHost) -> Callable[[int, Usuario], Awaitable[list[str]]] | None:
@@ -123,7 +126,7 @@ async def _cargar(ids: Sequence[int], con_etiquetas: bool = True) -> list[CasoOu
     return [CasoOut.de(caso, etiquetas.get(caso.id, ())) for caso in casos]
 
 
-@routes.post("/api/soporte/casos/", auth=TOKEN, status=201, errors=(429,))
+@routes.post("/api/soporte/casos/", auth=TOKEN, status=201, errors=(429,), headers=("Location",))
 async def crear(request: web.Request, body: CasoIn) -> Result[CasoOut]:
     """Open a support case (a customer's case is always about themself)."""
     usuario = current_user(request)

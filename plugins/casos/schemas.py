@@ -38,7 +38,20 @@ Mensaje = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 class CasoIn(BaseModel):
     """``POST /api/soporte/casos/``: the body as the guide's ``crearCasoSoporte`` sends it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "tipo_caso": "RECLAMO",
+                    "urgencia": "CRITICA",
+                    "titulo": "Cobro duplicado",
+                    "descripcion": "Me cobraron dos veces la reserva 48213.",
+                    "reservas_relacionadas": [48213],
+                }
+            ]
+        },
+    )
 
     tipo_caso: TipoCaso
     urgencia: Urgencia
@@ -291,3 +304,12 @@ class CasoDetalle(CasoOut):
             respuestas=[RespuestaCasoOut.de(r, url) for r in respuestas],
             transiciones=[e for e in EstadoCaso if e in TRANSICIONES[EstadoCaso(caso.estado)]],
         )
+
+
+class EstadisticasCasos(BaseModel):
+    """The cases' key of ``GET /api/soporte/dashboard/stats/``."""
+
+    casos_criticos: int = Field(
+        description="Open (ABIERTO, EN_INVESTIGACION) CRITICA cases, whatever their age.",
+        examples=[2],
+    )

@@ -32,7 +32,10 @@ from plugins.tickets import api as tickets
 
 log = logging.getLogger("soporte.chat")
 
-routes = Routes(tag="chat")
+routes = Routes(
+    tag="chat",
+    description="The real-time chat of a ticket (a WebSocket).",
+)
 
 SALAS: web.AppKey[service.Salas] = web.AppKey("chat_salas")
 #: Who is viewing each ticket, over every process (``viendo`` frames to staff sockets).

@@ -40,7 +40,10 @@ from plugins.correo.schemas import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-routes = Routes(tag="correo")
+routes = Routes(
+    tag="correo",
+    description="Inbound mail: the raw endpoint for providers, the stored messages (admins).",
+)
 
 ENTRANTE: Final = "/api/soporte/correo/entrante/"
 #: The API-key scope that may post raw mail (instead of the endpoint's own token).
@@ -76,6 +79,7 @@ async def _leer(request: web.Request, maximo: int) -> bytes:
     auth=INTEGRATION,
     status=202,
     json_body=False,
+    raw_body="message/rfc822",
     errors=(413, 415),
     scope=ALCANCE_ENTRANTE,
 )

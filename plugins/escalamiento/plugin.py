@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import click
     import pluggy
     from aiohttp import web
+    from pydantic import BaseModel
 
     from core.api.routing import Endpoint
     from core.app import BackgroundContext
@@ -158,6 +159,14 @@ def register_commands(cli: click.Group) -> None:
     from plugins.escalamiento.comandos import escalar
 
     cli.add_command(escalar)
+
+
+@hookimpl
+def dashboard_stats_schema() -> type[BaseModel]:
+    """``tickets_escalados``, an integer."""
+    from plugins.escalamiento.schemas import EstadisticasEscalamiento
+
+    return EstadisticasEscalamiento
 
 
 @hookimpl

@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 
     from core.api.routing import Endpoint
 
-routes = Routes(tag="escalamiento")
+routes = Routes(
+    tag="escalamiento",
+    description="Escalation rules, the escalation monitor and its alerts.",
+)
 
 _BASE = "/api/soporte/escalamiento"
 
@@ -41,7 +44,7 @@ async def _cargar(ids: Sequence[int]) -> list[ReglaOut]:
     return [ReglaOut.de(reglas[i]) for i in ids if i in reglas]
 
 
-@routes.post(f"{_BASE}/reglas/", auth=Rol.ADMIN, status=201)
+@routes.post(f"{_BASE}/reglas/", auth=Rol.ADMIN, status=201, headers=("Location",))
 async def crear_regla(request: web.Request, body: ReglaIn) -> Result[ReglaOut]:
     """Create an escalation rule (the guide's ``configurarEscalamiento``)."""
     regla = await service.crear_regla(body.a_datos())

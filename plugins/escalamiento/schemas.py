@@ -453,3 +453,11 @@ def ticket_escalado(
         tiempo_escalamiento=formato_duracion(ahora - fecha) if fecha else "",
         fecha_escalamiento=fecha,
     )
+
+
+class EstadisticasEscalamiento(BaseModel):
+    """The escalation key of ``GET /api/soporte/dashboard/stats/``."""
+
+    tickets_escalados: int = Field(
+        description="Open tickets with `nivel_escalamiento` above 0.", examples=[3]
+    )

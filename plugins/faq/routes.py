@@ -17,7 +17,10 @@ from core.storage import base_url
 from plugins.faq import service
 from plugins.faq.schemas import CategoriaOut, FAQIn, FAQOut, FAQPatch, FAQQuery, ValorarIn
 
-routes = Routes(tag="faq")
+routes = Routes(
+    tag="faq",
+    description="The public, searchable FAQ: categories, votes, and admins' changes.",
+)
 
 BASE = "/api/soporte/faqs/"
 DETALLE = r"/api/soporte/faqs/{id:\d+}/"
@@ -77,7 +80,7 @@ async def valorar(request: web.Request, id: int, body: ValorarIn) -> FAQOut:
     return _out(faq)
 
 
-@routes.post(BASE, auth=Rol.ADMIN, status=201)
+@routes.post(BASE, auth=Rol.ADMIN, status=201, headers=("Location",))
 async def crear(request: web.Request, body: FAQIn) -> Result[FAQOut]:
     """Create a FAQ (ADMIN)."""
     faq = await service.crear(

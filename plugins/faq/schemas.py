@@ -40,7 +40,23 @@ Orden = Annotated[int, Field(ge=-1_000_000, le=1_000_000, description="Display o
 class FAQOut(BaseModel):
     """A FAQ as the contract and the guide's FAQ component read it."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 5,
+                    "pregunta": "¿Puedo pagar mi reserva con tarjeta de crédito?",
+                    "respuesta": "Sí: aceptamos Visa y Mastercard.",
+                    "categoria": "Pagos",
+                    "valoraciones_positivas": 12,
+                    "valoraciones_negativas": 1,
+                    "activa": True,
+                    "fecha_actualizacion": "2026-05-20T08:00:00Z",
+                }
+            ]
+        },
+    )
 
     id: int
     pregunta: str
@@ -80,6 +96,18 @@ class FAQQuery(PageQuery):
 
 class FAQIn(BaseModel):
     """A new FAQ (ADMIN)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pregunta": "¿Puedo pagar mi reserva con tarjeta de crédito?",
+                    "respuesta": "Sí: aceptamos Visa y Mastercard.",
+                    "categoria": "Pagos",
+                }
+            ]
+        }
+    )
 
     pregunta: Pregunta
     respuesta: Respuesta

@@ -35,7 +35,10 @@ from plugins.notificaciones.schemas import (
 
 log = logging.getLogger("soporte.notificaciones")
 
-routes = Routes(tag="notificaciones")
+routes = Routes(
+    tag="notificaciones",
+    description="In-app notifications, their channels per type, and mail template previews.",
+)
 
 #: Too many sockets: opened too often, or too many open at once (the chat's code).
 CIERRE_DEMASIADAS = 4429

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     import pluggy
     from aiohttp import web
+    from pydantic import BaseModel
 
     from core.api import Endpoint
     from core.auth.models import Usuario
@@ -129,6 +130,14 @@ def register_background(app: web.Application) -> Iterable[BackgroundContext]:
     if app[keys.SETTINGS].upload_sweep_interval_seconds > 0:
         return [_totales, _barrido]
     return [_totales]
+
+
+@hookimpl
+def dashboard_stats_schema() -> type[BaseModel]:
+    """The keys of :func:`dashboard_stats`."""
+    from plugins.tickets.schemas import EstadisticasTickets
+
+    return EstadisticasTickets
 
 
 @hookimpl

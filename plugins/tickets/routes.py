@@ -52,7 +52,10 @@ from plugins.tickets.schemas import (
     ticket_out,
 )
 
-routes = Routes(tag="tickets")
+routes = Routes(
+    tag="tickets",
+    description="Tickets: create (with files), list, detail, reply, rate, change; history.",
+)
 
 #: How many tickets ``recientes`` returns.
 RECIENTES = 10
@@ -166,7 +169,14 @@ async def _lista(
     )
 
 
-@routes.post("/api/soporte/tickets/", auth=TOKEN, status=201, multipart=True, errors=(429,))
+@routes.post(
+    "/api/soporte/tickets/",
+    auth=TOKEN,
+    status=201,
+    multipart=True,
+    errors=(429,),
+    headers=("Location",),
+)
 async def crear_ticket(
     request: web.Request, body: TicketIn, files: list[Upload]
 ) -> Result[TicketOut]:

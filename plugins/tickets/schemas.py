@@ -71,8 +71,39 @@ class ValoracionOut(BaseModel):
     comentario: str
 
 
+#: The ticket of the document's examples (demo-like data).
+_EJEMPLO_TICKET: dict[str, Any] = {
+    "id": 42,
+    "numero": "TK-000042",
+    "asunto": "No puedo pagar mi reserva",
+    "descripcion": "El pago con tarjeta falla al confirmar la reserva 48213.",
+    "categoria": "PAGOS",
+    "prioridad": "ALTA",
+    "estado": "EN_PROGRESO",
+    "fecha_creacion": "2026-06-01T09:30:00Z",
+    "fecha_actualizacion": "2026-06-01T10:05:00Z",
+    "reserva_relacionada": {"id": 48213},
+    "cliente": {"id": 3, "nombre": "Lucía Fernández"},
+    "agente_asignado": {"id": 2, "nombre": "Carla Ruiz"},
+    "equipo": {"id": 1, "nombre": "Pagos"},
+    "nivel_escalamiento": 0,
+    "archivos_adjuntos": [
+        {
+            "id": 7,
+            "nombre": "captura.png",
+            "tipo": "image/png",
+            "tamano": 48213,
+            "url": "https://soporte.example.com/api/descargas/eyJrIjo…/",
+        }
+    ],
+    "valoracion": None,
+}
+
+
 class TicketOut(BaseModel):
     """The ticket object of lists and of the detail."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_EJEMPLO_TICKET]})
 
     id: int
     numero: str
@@ -129,6 +160,27 @@ class RespuestaOut(BaseModel):
 class TicketDetalle(TicketOut):
     """A ticket with its conversation, oldest first."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_EJEMPLO_TICKET,
+                    "respuestas": [
+                        {
+                            "id": 90,
+                            "autor": {"id": 2, "nombre": "Carla Ruiz", "rol": "AGENTE"},
+                            "mensaje": "Ya revisamos el cobro: se reintegrará en 48 horas.",
+                            "fecha_creacion": "2026-06-01T10:05:00Z",
+                            "canal": "TICKET",
+                            "archivos_adjuntos": [],
+                            "interna": False,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     respuestas: list[RespuestaOut]
 
 
@@ -150,6 +202,20 @@ def _texto(value: Any) -> Any:
 
 class TicketIn(BaseModel):
     """A new ticket, as the guide's ``crearTicket`` sends it (JSON or form data)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "asunto": "No puedo pagar mi reserva",
+                    "categoria": "PAGOS",
+                    "prioridad": "ALTA",
+                    "descripcion": "El pago con tarjeta falla al confirmar la reserva 48213.",
+                    "reserva_relacionada": 48213,
+                }
+            ]
+        }
+    )
 
     asunto: str = Field(min_length=1, max_length=200)
     categoria: Categoria
@@ -174,6 +240,14 @@ class TicketIn(BaseModel):
 
 class RespuestaIn(BaseModel):
     """A reply: form data as the guide's ``responderTicket`` sends it, or JSON."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"mensaje": "Ya revisamos el cobro: se reintegrará en 48 horas.", "interna": False}
+            ]
+        }
+    )
 
     mensaje: str = Field(min_length=1, max_length=10000)
     archivos_adjuntos: list[Id] = Field(default_factory=list, max_length=100)
@@ -423,4 +497,20 @@ def ticket_detalle(vista: TicketVista, url: UrlDe) -> TicketDetalle:
     return TicketDetalle(
         **_ticket_campos(vista, url),
         respuestas=[respuesta_out(r, url) for r in vista.respuestas],
+    )
+
+
+class EstadisticasTickets(BaseModel):
+    """The tickets' keys of ``GET /api/soporte/dashboard/stats/`` (each ``0`` when empty)."""
+
+    tickets_abiertos: int = Field(
+        description="Open tickets (ABIERTO + EN_PROGRESO).", examples=[12]
+    )
+    tiempo_promedio_respuesta: float = Field(
+        description="Mean hours (one decimal) from creation to the first agent answer, over "
+        "the tickets created in the period.",
+        examples=[3.5],
+    )
+    satisfaccion_promedio: float = Field(
+        description="CSAT: the percentage (one decimal) of ratings of 4 or 5.", examples=[87.5]
     )

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from pydantic import BaseModel, Field
 
 from core import hookimpl
 from core.auth.models import Rol, Usuario
@@ -122,3 +123,42 @@ async def test_with_no_plugin_the_dashboard_is_empty(
     for path in (URL, URL.rstrip("/")):
         r = await api.get(path, headers=api.auth(agente))
         assert r.status == 200 and await r.json() == {}
+
+
+class Declarado:
+    """A plugin that declares its key's schema (hook ``dashboard_stats_schema``)."""
+
+    name = "declarado"
+
+    @hookimpl
+    def dashboard_stats_schema(self) -> type[BaseModel]:
+        class EstadisticasDeclaradas(BaseModel):
+            usuarios_activos: int = Field(description="Active accounts.", examples=[7])
+
+        return EstadisticasDeclaradas
+
+    @hookimpl
+    def dashboard_stats(self) -> dict[str, Any]:
+        return {"usuarios_activos": 7}
+
+
+async def test_hook_dashboard_stats_schema_types_the_keys_in_openapi(
+    arrancar: Callable[..., Awaitable[SoporteClient]],
+) -> None:
+    """A declared key is documented with its type and description; a plugin that declares
+    nothing (``Asincrono``) still contributes, its keys documented as numbers."""
+    api = await arrancar(extra=[Declarado(), Asincrono()])
+    agente = await api.usuario("agente", Rol.AGENTE)
+    r = await api.get(URL, headers=api.auth(agente))
+    assert (await r.json())["usuarios_activos"] == 7
+    assert "usuarios" in await r.json()  # undeclared, served all the same
+    doc = await (await api.get("/api/openapi.json")).json()
+    ok = doc["paths"][URL]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    esquema = doc["components"]["schemas"][ok["$ref"].rsplit("/", 1)[1]]
+    assert esquema["properties"]["usuarios_activos"] == {
+        "type": "integer",
+        "title": "Usuarios Activos",
+        "description": "Active accounts.",
+        "examples": [7],
+    }
+    assert esquema["additionalProperties"] == {"type": "number"}
