@@ -67,6 +67,10 @@ log = logging.getLogger(__name__)
 
 #: The separators ``?separador=`` accepts.
 SEPARADORES = (",", ";")
+#: The media type of an export, and the headers :func:`stream_csv` sends beyond
+#: ``X-Request-Id``: what an export route declares (``media_type=``, ``headers=``) for OpenAPI.
+CSV = "text/csv"
+CABECERAS_CSV = ("Content-Disposition", "Cache-Control")
 #: What makes a spreadsheet read a cell as a formula (OWASP's list).
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _BOM = "\ufeff"
