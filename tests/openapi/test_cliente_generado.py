@@ -431,7 +431,7 @@ def test_a_generated_client_drives_every_operation(
         agente,
         body=m("MacroIn")(
             nombre="Cobro en revisión",
-            mensaje="Hola {{ cliente.nombre | default('cliente') }}, revisamos {{ ticket.numero }}.",
+            mensaje="Hola {{ cliente.nombre | default('cliente') }}: {{ ticket.numero }}.",
             interna=True,
             acciones=m("Acciones")(etiquetas_agregar=["Cobro revisado"]),
         ),
