@@ -8,7 +8,7 @@ by :mod:`core.api.csv_export`, with the names (customer, agent, team, tags, rati
 batch. ``page`` and ``size`` are accepted and ignored: an export is every matching row.
 
 The console cannot send a bearer token with a download, so ``POST …/exportar/enlace/`` (same
-query) returns a signed link valid for a minute, and ``GET …/exportar/{token}/`` serves it as
+query) returns a signed link valid for a minute, and ``GET …/exportar/enlace/{token}/`` serves it as
 the user who asked. Internal notes are never read; the description is exported.
 """
 
@@ -155,7 +155,9 @@ async def enlace_exportar_tickets(
     return EnlaceExportacion(**await enlace_firmado(request, current_user(request), RUTA))
 
 
-@routes.get(RUTA + "{token}/", auth=PUBLIC, errors=(403,), media_type=CSV, headers=CABECERAS_CSV)
+@routes.get(
+    RUTA + "enlace/{token}/", auth=PUBLIC, errors=(403,), media_type=CSV, headers=CABECERAS_CSV
+)
 async def exportar_tickets_enlace(request: web.Request, token: str) -> web.StreamResponse:
     """The export of a signed link, as the agent who asked for it (403: tampered, expired, or
     that user is no longer an active agent)."""

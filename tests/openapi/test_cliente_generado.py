@@ -457,11 +457,11 @@ def test_a_generated_client_drives_every_operation(
     )
     assert csv_tickets.startswith("\ufeffnumero;asunto;") and ticket.numero in csv_tickets
     enlace = e.llamar("tickets.enlace_exportar_tickets", agente, prioridad=m("Prioridad").ALTA)
-    token_enlace = enlace.url.split("/tickets/exportar/", 1)[1].strip("/")
+    token_enlace = enlace.url.split("/tickets/exportar/enlace/", 1)[1].strip("/")
     assert ticket.numero in e.llamar("tickets.exportar_tickets_enlace", e.anonimo, token_enlace)
     assert caso.numero in e.llamar("casos.exportar_casos", agente)
     enlace = e.llamar("casos.enlace_exportar_casos", agente)
-    token_enlace = enlace.url.split("/casos/exportar/", 1)[1].strip("/")
+    token_enlace = enlace.url.split("/casos/exportar/enlace/", 1)[1].strip("/")
     assert caso.numero in e.llamar("casos.exportar_casos_enlace", e.anonimo, token_enlace)
 
     # --- API keys: the secret works once, with the generated client, for a tickets:read call ----
