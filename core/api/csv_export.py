@@ -67,6 +67,10 @@ log = logging.getLogger(__name__)
 
 #: The separators ``?separador=`` accepts.
 SEPARADORES = (",", ";")
+#: The media type of an export, and the headers :func:`stream_csv` sends beyond
+#: ``X-Request-Id``: what an export route declares (``media_type=``, ``headers=``) for OpenAPI.
+CSV = "text/csv"
+CABECERAS_CSV = ("Content-Disposition", "Cache-Control")
 #: What makes a spreadsheet read a cell as a formula (OWASP's list).
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _BOM = "\ufeff"
@@ -240,9 +244,9 @@ def _serializador(app: web.Application) -> URLSafeTimedSerializer:
 
 
 async def enlace_firmado(request: web.Request, usuario: Usuario, ruta: str) -> dict[str, Any]:
-    """``{url, expira}``: a link to ``ruta`` + ``{token}/`` that exports as ``usuario`` with this
-    request's query string, for ``SOPORTE_EXPORT_LINK_TTL_SECONDS`` and while the bearer token
-    of this request lives."""
+    """``{url, expira}``: a link to ``ruta`` + ``enlace/{token}/`` that exports as ``usuario``
+    with this request's query string, for ``SOPORTE_EXPORT_LINK_TTL_SECONDS`` and while the
+    bearer token of this request lives."""
     consulta = [[k, v] for k, v in request.query.items()]
     # The session that asked: logging out (or its expiry) ends the link with it.
     sesion = token_from_header(request.headers.get("Authorization", ""))
@@ -252,7 +256,9 @@ async def enlace_firmado(request: web.Request, usuario: Usuario, ruta: str) -> d
     ttl = request.app[SETTINGS].export_link_ttl_seconds
     expira = datetime.now(UTC).timestamp() + ttl
     return {
-        "url": f"{base_url(request)}{ruta}{token}/",
+        # Under ``enlace/``, not beside ``{id}/responder/``: ``…/exportar/{token}/`` and
+        # ``…/{id}/responder/`` would be two templates one request path could match (OpenAPI).
+        "url": f"{base_url(request)}{ruta}enlace/{token}/",
         "expira": datetime.fromtimestamp(expira, UTC).isoformat(),
     }
 

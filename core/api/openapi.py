@@ -69,6 +69,16 @@ HEADERS: dict[str, dict[str, Any]] = {
         "description": "`attachment` with the file's name (a download, never shown inline).",
         "schema": {"type": "string"},
     },
+    "Cache-Control": {
+        "description": "`no-store` (the answer carries a secret, or another user's data): "
+        "no cache or proxy keeps it, and an Idempotency-Key retry never replays it.",
+        "schema": {"type": "string"},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` on the stored first answer to a retry with the same "
+        "Idempotency-Key: nothing was created this time.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
 }
 
 #: ``Page[TicketOut]``, ``dict[str, int]``: the characters that make no valid component name.
@@ -294,6 +304,8 @@ def _request_body(endpoint: Endpoint, schemas: _Schemas) -> dict[str, Any] | Non
 def _success(endpoint: Endpoint, schemas: _Schemas, annotation: Any) -> dict[str, Any]:
     """The success response, with the headers the handler declares it sends."""
     headers = ["X-Request-Id", *endpoint.headers]
+    if applies_idempotency(endpoint):
+        headers.append("Idempotent-Replayed")  # on a retry's replayed first answer
     if endpoint.websocket:
         return {"description": "WebSocket upgrade (the protocol: docs/api.md)."}
     if annotation in (None, type(None)):

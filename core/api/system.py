@@ -106,7 +106,7 @@ async def docs(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("core/api_docs.html", request, context)
 
 
-@routes.get("/api/descargas/{token}/", auth=PUBLIC, errors=(403,))
+@routes.get("/api/descargas/{token}/", auth=PUBLIC, errors=(403,), headers=("Cache-Control",))
 async def descarga(request: web.Request, token: str) -> web.FileResponse:
     """Download an attachment through a signed, expiring link (403 if tampered or expired)."""
     storage = request.app[STORAGE]

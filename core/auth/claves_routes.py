@@ -74,7 +74,9 @@ async def listar_claves(request: web.Request, query: PageQuery) -> Page[ClaveOut
     return await paginate(request, qs, query, _cargar, ClaveOut)
 
 
-@routes.post(BASE, auth=Rol.ADMIN, status=201, scope=SESSION_ONLY)
+@routes.post(
+    BASE, auth=Rol.ADMIN, status=201, scope=SESSION_ONLY, headers=("Location", "Cache-Control")
+)
 async def crear_clave(request: web.Request, body: ClaveIn) -> Result[ClaveCreada]:
     """Create an API key (ADMIN): the answer carries its secret, shown this once."""
     admin = current_user(request)

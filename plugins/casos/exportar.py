@@ -6,7 +6,7 @@
 order, newest first — read in keyset batches by :mod:`core.api.csv_export`, with the names of
 the people, the team and the tags fetched per batch. ``page`` and ``size`` are ignored.
 
-``POST …/exportar/enlace/`` and ``GET …/exportar/{token}/`` are the signed-link pair the
+``POST …/exportar/enlace/`` and ``GET …/exportar/enlace/{token}/`` are the signed-link pair the
 console's button uses (see :mod:`core.api.csv_export`). Replies and internal notes are never
 read; the description is exported.
 """
@@ -21,6 +21,8 @@ from pydantic import Field
 
 from core.api import PUBLIC, Routes
 from core.api.csv_export import (
+    CABECERAS_CSV,
+    CSV,
     EnlaceExportacion,
     enlace_firmado,
     etiquetas_por_objeto,
@@ -124,7 +126,7 @@ async def _exportar(
     return await stream_csv(request, "casos", COLUMNAS, filas, query.separador)
 
 
-@routes.get(RUTA, auth=Rol.AGENTE)
+@routes.get(RUTA, auth=Rol.AGENTE, media_type=CSV, headers=CABECERAS_CSV)
 async def exportar_casos(request: web.Request, query: CasosExportQuery) -> web.StreamResponse:
     """CSV of the cases list with its filters, newest first (streamed; every row)."""
     return await _exportar(request, current_user(request), query)
@@ -137,7 +139,9 @@ async def enlace_exportar_casos(request: web.Request, query: CasosExportQuery) -
     return EnlaceExportacion(**await enlace_firmado(request, current_user(request), RUTA))
 
 
-@routes.get(RUTA + "{token}/", auth=PUBLIC, errors=(403,))
+@routes.get(
+    RUTA + "enlace/{token}/", auth=PUBLIC, errors=(403,), media_type=CSV, headers=CABECERAS_CSV
+)
 async def exportar_casos_enlace(request: web.Request, token: str) -> web.StreamResponse:
     """The export of a signed link, as the agent who asked for it (403: tampered, expired, or
     that user is no longer an active agent)."""

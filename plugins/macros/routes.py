@@ -81,7 +81,7 @@ async def listar(request: web.Request, query: MacrosQuery) -> Page[MacroOut]:
     return await paginate(request, qs.order_by("nombre", "id"), query, cargar, MacroOut)
 
 
-@routes.post(BASE, auth=Rol.AGENTE, status=201)
+@routes.post(BASE, auth=Rol.AGENTE, status=201, headers=("Location",))
 async def crear(request: web.Request, body: MacroIn) -> Result[MacroOut]:
     """Create a macro: PERSONAL (the caller's), EQUIPO (``equipo``: a team of the caller's, or
     any for an admin) or GLOBAL (admins). The template is checked: a 400 naming the line."""

@@ -8,7 +8,7 @@ by :mod:`core.api.csv_export`, with the names (customer, agent, team, tags, rati
 batch. ``page`` and ``size`` are accepted and ignored: an export is every matching row.
 
 The console cannot send a bearer token with a download, so ``POST …/exportar/enlace/`` (same
-query) returns a signed link valid for a minute, and ``GET …/exportar/{token}/`` serves it as
+query) returns a signed link valid for a minute, and ``GET …/exportar/enlace/{token}/`` serves it as
 the user who asked. Internal notes are never read; the description is exported.
 """
 
@@ -22,6 +22,8 @@ from pydantic import Field
 
 from core.api import PUBLIC, Routes
 from core.api.csv_export import (
+    CABECERAS_CSV,
+    CSV,
     EnlaceExportacion,
     enlace_firmado,
     etiquetas_por_objeto,
@@ -138,7 +140,7 @@ async def _exportar(
     return await stream_csv(request, "tickets", COLUMNAS, filas, query.separador)
 
 
-@routes.get(RUTA, auth=Rol.AGENTE)
+@routes.get(RUTA, auth=Rol.AGENTE, media_type=CSV, headers=CABECERAS_CSV)
 async def exportar_tickets(request: web.Request, query: TicketsExportQuery) -> web.StreamResponse:
     """CSV of the agents' ticket list with its filters and order (streamed; every row)."""
     return await _exportar(request, current_user(request), query)
@@ -153,7 +155,9 @@ async def enlace_exportar_tickets(
     return EnlaceExportacion(**await enlace_firmado(request, current_user(request), RUTA))
 
 
-@routes.get(RUTA + "{token}/", auth=PUBLIC, errors=(403,))
+@routes.get(
+    RUTA + "enlace/{token}/", auth=PUBLIC, errors=(403,), media_type=CSV, headers=CABECERAS_CSV
+)
 async def exportar_tickets_enlace(request: web.Request, token: str) -> web.StreamResponse:
     """The export of a signed link, as the agent who asked for it (403: tampered, expired, or
     that user is no longer an active agent)."""

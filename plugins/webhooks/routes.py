@@ -53,7 +53,7 @@ async def _entregas(ids: Sequence[int]) -> list[EntregaOut]:
     return [EntregaOut.de(filas[i]) for i in ids if i in filas]
 
 
-@routes.post(f"{_BASE}/", auth=Rol.ADMIN, status=201)
+@routes.post(f"{_BASE}/", auth=Rol.ADMIN, status=201, headers=("Location", "Cache-Control"))
 async def crear(request: web.Request, body: SuscripcionIn) -> Result[SuscripcionCreada]:
     """Subscribe a URL to event types; the answer carries the signing secret, shown once."""
     ajustes = request.app[AJUSTES]
@@ -112,7 +112,7 @@ async def borrar(request: web.Request, id: int) -> None:
     await (await service.obtener(id)).delete()
 
 
-@routes.post(rf"{_BASE}/{{id:\d+}}/rotar-secreto/", auth=Rol.ADMIN)
+@routes.post(rf"{_BASE}/{{id:\d+}}/rotar-secreto/", auth=Rol.ADMIN, headers=("Cache-Control",))
 async def rotar_secreto(request: web.Request, id: int) -> Result[SecretoRotado]:
     """A new signing secret, shown once; the previous one still signs (a second ``v1=``)
     for ``SOPORTE_WEBHOOKS_GRACIA_ROTACION_HORAS``."""

@@ -98,6 +98,8 @@ def servidor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servidor]:
             SOPORTE_LOG_LEVEL="WARNING",
             # Sign-ups get a verification link (read back from the outbox by the scenario).
             SOPORTE_EMAIL_VERIFICATION="optional",
+            # The scenario's webhook receiver listens on a loopback port (the SSRF guard).
+            SOPORTE_WEBHOOKS_PERMITIR_PRIVADAS="true",
         )
         puerto = free_port()
         servidor = Servidor(f"http://127.0.0.1:{puerto}", carpeta, env)

@@ -6,27 +6,32 @@ read an operation: two bodies with one title, a ``*/*`` download…); then one s
 generated operation at least once with a valid request — login, a ticket with two files in one
 multipart request, list, detail, reply, download, FAQ list and vote, cases, dashboard… — and
 checks the status is the documented success. Every response's headers among those the document
-describes (``Location``, ``Retry-After``, ``WWW-Authenticate``, ``X-Request-Id``) must be
+describes (``core.api.openapi.HEADERS``: ``Location``, ``Retry-After``, ``WWW-Authenticate``,
+``X-Request-Id``, ``Content-Disposition``, ``Cache-Control``, ``Idempotent-Replayed``) must be
 documented for that operation and status. WebSocket upgrades are left to the AsyncAPI tests.
 """
 
 from __future__ import annotations
 
+import http.server
 import importlib
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from core.api.openapi import HEADERS
 from tests.openapi.conftest import CLIENTE, PERSONAL
 
 if TYPE_CHECKING:
     from tests.openapi.conftest import Generado, Servidor
 
-#: The headers whose documentation is checked against what the server sends.
-VIGILADAS = ("location", "retry-after", "www-authenticate", "x-request-id")
+#: The headers whose documentation is checked against what the server sends: every header the
+#: document can describe (``core.api.openapi.HEADERS``).
+VIGILADAS = tuple(nombre.lower() for nombre in HEADERS)
 
 
 def _operaciones(documento: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
@@ -68,6 +73,8 @@ class Escenario:
         self.llamadas: dict[str, list[int]] = {}
         self.sin_documentar: list[str] = []
         self.actual = ""
+        #: The generated client's last ``Response`` (status, headers, parsed body).
+        self.ultima: Any = None
         cliente = importlib.import_module(f"{self.pkg}.client")
         self._Client = cliente.Client
         self._Auth = cliente.AuthenticatedClient
@@ -103,6 +110,7 @@ class Escenario:
         ).sync_detailed
         self.actual = oid
         respuesta = fn(*args, client=cliente, **kw)
+        self.ultima = respuesta
         _, _, op = self.ops[oid]
         exito = esperado or (int(next(s for s in op["responses"] if s.startswith("2"))),)
         assert respuesta.status_code in exito, (oid, respuesta.status_code, respuesta.content)
@@ -115,6 +123,43 @@ class Escenario:
         out = self.llamar("core.obtener_token", self.anonimo, body=login)
         self.servidor.ids[usuario] = out.usuario.id
         return self._cliente(out.token)
+
+
+class _Receptor:
+    """A webhook receiver on a loopback port: answers 204 and keeps each ``Soporte-Entrega``."""
+
+    def __init__(self) -> None:
+        recibidas: list[str] = []
+
+        class Manejador(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                recibidas.append(self.headers.get("Soporte-Entrega", ""))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.recibidas = recibidas
+        self._http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Manejador)
+        self.url = f"http://127.0.0.1:{self._http.server_address[1]}/soporte/"
+        self._hilo = threading.Thread(target=self._http.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Receptor:
+        self._hilo.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
+    def esperar(self, n: int) -> None:
+        """Wait until ``n`` requests have arrived."""
+        limite = time.monotonic() + 20
+        while len(self.recibidas) < n:
+            assert time.monotonic() < limite, f"the receiver got {self.recibidas}, not {n}"
+            time.sleep(0.1)
 
 
 def _enlace(texto: str, pagina: str) -> str:
@@ -353,6 +398,117 @@ def test_a_generated_client_drives_every_operation(
     e.llamar("correo.reprocesar", admin, mensajes.results[0].id, esperado=(200, 409))
     envios = e.llamar("core.listar", admin)
     e.llamar("core.reintentar", admin, envios.results[0].id, esperado=(200, 409))
+
+    # --- the AsyncAPI document -------------------------------------------------------------------
+    e.llamar("core.asyncapi", e.anonimo)
+
+    # --- tags (admins curate, agents list); a replayed creation ---------------------------------
+    crear = m("EtiquetaIn")(nombre="Facturación", color="#1A7F37")
+    etiqueta = e.llamar("core.crear_etiqueta", admin, body=crear, idempotency_key="etq-1")
+    # The same Idempotency-Key and body: the first answer again (Idempotent-Replayed), no tag.
+    assert e.llamar("core.crear_etiqueta", admin, body=crear, idempotency_key="etq-1").id == (
+        etiqueta.id
+    )
+    assert e.ultima.headers.get("Idempotent-Replayed") == "true"
+    assert etiqueta.color == "#1a7f37"
+    cobros = e.llamar("core.crear_etiqueta", admin, body=m("EtiquetaIn")(nombre="Cobros"))
+    e.llamar("core.listar_etiquetas", agente, q="fact")
+    e.llamar("core.actualizar_etiqueta", admin, cobros.id, body=m("EtiquetaPatch")(color="#cf222e"))
+
+    # --- bulk changes ------------------------------------------------------------------------
+    acciones = m("LoteInAcciones").from_dict({"etiquetas_agregar": ["Cobros"]})
+    lote = e.llamar("tickets.lote", agente, body=m("LoteIn")(acciones=acciones, ids=[ticket.id]))
+    assert (lote.total, lote.correctos) == (1, 1), lote
+    fusionada = e.llamar(
+        "core.fusionar_etiqueta", admin, cobros.id, body=m("FusionIn")(en=etiqueta.id)
+    )
+    assert fusionada.tickets == 1
+    e.llamar("core.borrar_etiqueta", admin, etiqueta.id)
+
+    # --- macros ---------------------------------------------------------------------------------
+    macro = e.llamar(
+        "macros.crear",
+        agente,
+        body=m("MacroIn")(
+            nombre="Cobro en revisión",
+            mensaje="Hola {{ cliente.nombre | default('cliente') }}: {{ ticket.numero }}.",
+            interna=True,
+            acciones=m("Acciones")(etiquetas_agregar=["Cobro revisado"]),
+        ),
+    )
+    assert e.llamar("macros.listar", agente, q="cobro").count == 1
+    e.llamar("macros.detalle", agente, macro.id)
+    e.llamar(
+        "macros.actualizar", agente, macro.id, body=m("MacroPatch")(descripcion="Nota interna")
+    )
+    previa = e.llamar(
+        "macros.vista_previa", agente, macro.id, body=m("TicketIdIn")(ticket_id=ticket.id)
+    )
+    assert ticket.numero in previa.mensaje
+    aplicada = e.llamar(
+        "macros.aplicar", agente, macro.id, body=m("TicketIdIn")(ticket_id=ticket.id)
+    )
+    assert aplicada.respuesta.interna is True
+    e.llamar("macros.eliminar", agente, macro.id)
+
+    # --- CSV exports: a direct download and a signed link, for tickets and cases ---------------
+    csv_tickets = e.llamar(
+        "tickets.exportar_tickets", agente, separador=m("TicketsExportarTicketsSeparador")(";")
+    )
+    assert csv_tickets.startswith("\ufeffnumero;asunto;") and ticket.numero in csv_tickets
+    enlace = e.llamar("tickets.enlace_exportar_tickets", agente, prioridad=m("Prioridad").ALTA)
+    token_enlace = enlace.url.split("/tickets/exportar/enlace/", 1)[1].strip("/")
+    assert ticket.numero in e.llamar("tickets.exportar_tickets_enlace", e.anonimo, token_enlace)
+    assert caso.numero in e.llamar("casos.exportar_casos", agente)
+    enlace = e.llamar("casos.enlace_exportar_casos", agente)
+    token_enlace = enlace.url.split("/casos/exportar/enlace/", 1)[1].strip("/")
+    assert caso.numero in e.llamar("casos.exportar_casos_enlace", e.anonimo, token_enlace)
+
+    # --- API keys: the secret works once, with the generated client, for a tickets:read call ----
+    creada = e.llamar(
+        "core.crear_clave",
+        admin,
+        body=m("ClaveIn")(nombre="Informes", alcances=["tickets:read"]),
+    )
+    assert creada.secreto.startswith("sk_")
+    con_clave = e._cliente(creada.secreto)
+    assert e.llamar("tickets.listar_tickets", con_clave).count >= 1
+    e.llamar("core.listar_claves", admin)
+    e.llamar("core.detalle_clave", admin, creada.id)
+    e.llamar("core.cambiar_clave", admin, creada.id, body=m("ClavePatch")(nombre="Informes BI"))
+    assert e.llamar("core.revocar_clave", admin, creada.id).revocada is True
+    e.llamar("tickets.listar_tickets", con_clave, esperado=(401,))
+    e.llamar("core.borrar_clave", admin, creada.id)
+
+    # --- webhooks: a loopback receiver gets a ticket_creado, which is then redelivered ----------
+    with _Receptor() as receptor:
+        eventos = e.llamar("webhooks.eventos", admin)
+        assert "ticket_creado" in {x.tipo for x in eventos}
+        suscripcion = e.llamar(
+            "webhooks.crear",
+            admin,
+            body=m("SuscripcionIn")(url=receptor.url, eventos=["ticket_creado"]),
+        )
+        assert suscripcion.secreto.startswith("whsec_")
+        e.llamar("webhooks.listar", admin)
+        e.llamar("webhooks.detalle", admin, suscripcion.id)
+        e.llamar(
+            "webhooks.modificar",
+            admin,
+            suscripcion.id,
+            body=m("SuscripcionPatch")(descripcion="Receptor de la suite"),
+        )
+        e.llamar("webhooks.rotar_secreto", admin, suscripcion.id)
+        aviso = m("TicketIn")(
+            asunto="Factura pendiente", descripcion="¿Y la factura?", categoria=m("Categoria").PAGOS
+        )
+        e.llamar("tickets.crear_ticket", cliente, body=aviso)
+        receptor.esperar(1)
+        entregas = e.llamar("webhooks.listar_entregas", admin, suscripcion.id)
+        e.llamar("webhooks.reenviar", admin, entregas.results[0].id)
+        receptor.esperar(2)
+        assert receptor.recibidas[0] == receptor.recibidas[1]  # same Soporte-Entrega
+        e.llamar("webhooks.borrar", admin, suscripcion.id)
 
     e.llamar("core.logout", cliente)
 

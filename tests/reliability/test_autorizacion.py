@@ -146,7 +146,7 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     # link (minted by an agent, a 403 for everybody when forged).
     ("GET", "/api/soporte/tickets/exportar/"): Fila(AGENTE_200),
     ("POST", "/api/soporte/tickets/exportar/enlace/"): Fila(AGENTE_200),
-    ("GET", "/api/soporte/tickets/exportar/{token}/"): Fila(
+    ("GET", "/api/soporte/tickets/exportar/enlace/{token}/"): Fila(
         PUBLICA, (403,) * 5, tipo="exportacion_tickets"
     ),
     ("GET", "/api/soporte/tickets/recientes/"): Fila(TOKEN_200),
@@ -209,7 +209,7 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("GET", "/api/soporte/casos/"): Fila(TOKEN_200),
     ("GET", "/api/soporte/casos/exportar/"): Fila(AGENTE_200),
     ("POST", "/api/soporte/casos/exportar/enlace/"): Fila(AGENTE_200),
-    ("GET", "/api/soporte/casos/exportar/{token}/"): Fila(
+    ("GET", "/api/soporte/casos/exportar/enlace/{token}/"): Fila(
         PUBLICA, (403,) * 5, tipo="exportacion_casos"
     ),
     ("GET", "/api/soporte/casos/urgentes/"): Fila(AGENTE_200),

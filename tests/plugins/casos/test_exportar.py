@@ -167,5 +167,5 @@ async def test_batches_and_signed_link(start_app: Any) -> None:
     assert r.status == 200
     assert len(leer(await r.read())) == 3
     token = url.rstrip("/").rsplit("/", 1)[1]
-    r = await soporte.get(f"/api/soporte/tickets/exportar/{token}/")
+    r = await soporte.get(f"/api/soporte/tickets/exportar/enlace/{token}/")
     assert r.status in (403, 404)  # another export's link (tickets is not even enabled here)

@@ -356,7 +356,7 @@ async def test_signed_link_refusals(start_app: Any) -> None:
     token = url.rstrip("/").rsplit("/", 1)[1]
     # Tampered, or a tickets link used for cases: 403.
     assert (await soporte.get(url[:-3] + "x" + url[-2:])).status == 403
-    assert (await soporte.get(f"/api/soporte/casos/exportar/{token}/")).status == 403
+    assert (await soporte.get(f"/api/soporte/casos/exportar/enlace/{token}/")).status == 403
     assert (await soporte.get(url)).status == 200
     # Its agent demoted: the link dies with the role.
     await Usuario.filter(id=agente.id).update(rol=Rol.CLIENTE)
