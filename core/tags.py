@@ -29,6 +29,7 @@ __all__ = [
     "de",
     "fijar",
     "limpiar",
+    "nombres_de",
     "resolver",
     "validar",
 ]
@@ -116,6 +117,28 @@ async def de(conn: BaseDBAsyncClient, enlace: Enlace, objeto_id: int) -> list[Et
     if not ids:
         return []
     return await Etiqueta.filter(id__in=ids).using_db(conn).order_by("clave")
+
+
+async def nombres_de(enlace: Enlace, ids: Sequence[int]) -> dict[int, list[str]]:
+    """The tag names of each object of ``ids`` (sorted by key), in one query on the default
+    connection: what a page of tickets or cases, or an export's batch, shows. Objects without
+    tags are absent."""
+    if not ids:
+        return {}
+    from tortoise.connection import connections
+
+    conn = connections.get("default")
+    marcas = ", ".join(placeholders(conn, len(ids)))
+    _, filas = await conn.execute_query(
+        f'SELECT l."{enlace.columna}" AS objeto, e.nombre AS nombre FROM "{enlace.tabla}" l '
+        f'JOIN "{Etiqueta._meta.db_table}" e ON e.id = l.etiqueta_id '
+        f'WHERE l."{enlace.columna}" IN ({marcas}) ORDER BY l."{enlace.columna}", e.clave',
+        list(ids),
+    )
+    resultado: dict[int, list[str]] = {}
+    for fila in filas:
+        resultado.setdefault(int(fila["objeto"]), []).append(str(fila["nombre"]))
+    return resultado
 
 
 async def fijar(

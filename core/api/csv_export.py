@@ -42,15 +42,14 @@ from aiohttp import web
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from multidict import MultiDict, MultiDictProxy
 from pydantic import BaseModel, Field
-from tortoise.connection import connections
 from tortoise.expressions import Q
 
+from core import tags
 from core.api.errors import REQUEST_ID, Forbidden
 from core.api.urls import base_url
 from core.auth.guards import has_role, token_from_header
 from core.auth.models import Rol, Token, Usuario
 from core.auth.passwords import hash_token
-from core.db import placeholders
 from core.keyring import EXPORTS
 from core.keys import KEYRING, SETTINGS
 
@@ -300,17 +299,5 @@ class EnlaceExportacion(BaseModel):
 
 async def etiquetas_por_objeto(enlace: Enlace, ids: Sequence[int]) -> dict[int, str]:
     """The tag names of each of ``ids`` (one query), ordered by key, joined by ``", "``."""
-    if not ids:
-        return {}
-    conn = connections.get("default")
-    marcas = placeholders(conn, len(ids))
-    _, filas = await conn.execute_query(
-        f'SELECT l."{enlace.columna}" AS objeto, e.nombre AS nombre '
-        f'FROM "{enlace.tabla}" l JOIN core_etiqueta e ON e.id = l.etiqueta_id '
-        f'WHERE l."{enlace.columna}" IN ({", ".join(marcas)}) ORDER BY e.clave',
-        list(ids),
-    )
-    nombres: dict[int, list[str]] = {}
-    for fila in filas:
-        nombres.setdefault(int(fila["objeto"]), []).append(str(fila["nombre"]))
+    nombres = await tags.nombres_de(enlace, ids)
     return {objeto: ", ".join(lista) for objeto, lista in nombres.items()}

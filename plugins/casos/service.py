@@ -29,10 +29,8 @@ from core.auth.guards import (
     visible_to,
 )
 from core.auth.models import Equipo, Usuario
-from core.db import placeholders
 from core.events import EventBus, UnitOfWork
 from core.history import CREADO, Canal, record
-from core.tags_models import Etiqueta
 from plugins.casos.cuota import Cuota, comprobar_cuota
 from plugins.casos.events import CasoActualizado, CasoCreado, RespuestaCasoCreada
 from plugins.casos.models import (
@@ -225,20 +223,7 @@ async def cargar(ids: Sequence[int]) -> list[Caso]:
 async def etiquetas_de(ids: Sequence[int]) -> dict[int, list[str]]:
     """The tag names of cases ``ids`` (sorted by key), in one query; cases without tags are
     absent."""
-    if not ids:
-        return {}
-    conn = connections.get("default")
-    marcas = ", ".join(placeholders(conn, len(ids)))
-    _, filas = await conn.execute_query(
-        f'SELECT l.caso_id, e.nombre FROM "{ENLACE_ETIQUETAS.tabla}" l '
-        f'JOIN "{Etiqueta._meta.db_table}" e ON e.id = l.etiqueta_id '
-        f"WHERE l.caso_id IN ({marcas}) ORDER BY l.caso_id, e.clave",
-        list(ids),
-    )
-    resultado: dict[int, list[str]] = {}
-    for fila in filas:
-        resultado.setdefault(fila["caso_id"], []).append(fila["nombre"])
-    return resultado
+    return await tags.nombres_de(ENLACE_ETIQUETAS, ids)
 
 
 async def obtener_caso(usuario: Usuario, caso_id: int) -> Caso:

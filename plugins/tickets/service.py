@@ -58,7 +58,6 @@ from core.db import placeholders
 from core.events import UnitOfWork, in_unit_of_work
 from core.history import Canal as HistoryCanal
 from core.storage import Upload
-from core.tags_models import Etiqueta
 from plugins.tickets import agregados, busqueda
 from plugins.tickets.cuota import Cuota, comprobar_cuota
 from plugins.tickets.events import (
@@ -252,21 +251,7 @@ async def cargar_tickets(
 async def etiquetas_de(ids: Sequence[int]) -> dict[int, list[str]]:
     """The tag names of tickets ``ids`` (sorted by key), in one query; tickets without tags
     are absent."""
-    if not ids:
-        return {}
-    conn = connections.get("default")
-    marcas = ", ".join(placeholders(conn, len(ids)))
-    tabla = ENLACE_ETIQUETAS.tabla
-    _, filas = await conn.execute_query(
-        f'SELECT l.ticket_id, e.nombre FROM "{tabla}" l '
-        f'JOIN "{Etiqueta._meta.db_table}" e ON e.id = l.etiqueta_id '
-        f"WHERE l.ticket_id IN ({marcas}) ORDER BY l.ticket_id, e.clave",
-        list(ids),
-    )
-    resultado: dict[int, list[str]] = {}
-    for fila in filas:
-        resultado.setdefault(fila["ticket_id"], []).append(fila["nombre"])
-    return resultado
+    return await tags.nombres_de(ENLACE_ETIQUETAS, ids)
 
 
 async def adjuntos_de(ticket_id: int) -> list[Adjunto]:
