@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
+from core.api.openapi import renamed_refs
 from core.api.sockets import CORE_CLOSE_CODES, PATH_NOT_FOUND
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
     from core.api.routing import Endpoint
 
@@ -54,7 +55,7 @@ class _Schemas:
         """``model``'s schema itself (only the models it refers to become components)."""
         schema = model.model_json_schema(ref_template=REF, mode=mode)
         renames = self._register(schema.pop("$defs", {}), plugin)
-        inlined: dict[str, Any] = _commonmark(_renamed(schema, renames))
+        inlined: dict[str, Any] = _commonmark(renamed_refs(schema, renames))
         return inlined
 
     def _register(self, defs: dict[str, Any], plugin: str) -> dict[str, str]:
@@ -64,7 +65,7 @@ class _Schemas:
             if self.components.get(name, sub) != sub
         }
         for name, sub in defs.items():
-            self.components[renames.get(name, name)] = _commonmark(_renamed(sub, renames))
+            self.components[renames.get(name, name)] = _commonmark(renamed_refs(sub, renames))
         return renames
 
 
@@ -77,22 +78,6 @@ def _commonmark(schema: Any) -> Any:
         }
     if isinstance(schema, list):
         return [_commonmark(v) for v in schema]
-    return schema
-
-
-def _renamed(schema: Any, renames: Mapping[str, str]) -> Any:
-    """``schema`` with its ``$ref``\\ s to renamed components pointing at the new names."""
-    if not renames:
-        return schema
-    if isinstance(schema, dict):
-        out = {k: _renamed(v, renames) for k, v in schema.items()}
-        ref = out.get("$ref")
-        prefix = REF.format(model="")
-        if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :] in renames:
-            out["$ref"] = REF.format(model=renames[ref[len(prefix) :]])
-        return out
-    if isinstance(schema, list):
-        return [_renamed(v, renames) for v in schema]
     return schema
 
 

@@ -163,7 +163,7 @@ class _Schemas:
             name = component_name(title)
             defs[name] = schema
             return {"$ref": REF.format(model=self._register(defs).get(name, name))}
-        renamed: dict[str, Any] = _renamed(schema, self._register(defs))  # a dict stays a dict
+        renamed: dict[str, Any] = renamed_refs(schema, self._register(defs))  # a dict stays a dict
         return renamed
 
     def named(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +178,7 @@ class _Schemas:
             # A component's title is its name: unique, so that no generator drops a model
             # whose title another one has (two bodies titled ``ValorarIn``).
             final = {
-                renames.get(n, n): _titled(_renamed(d, renames), renames.get(n, n))
+                renames.get(n, n): _titled(renamed_refs(d, renames), renames.get(n, n))
                 for n, d in defs.items()
             }
             clashes = [
@@ -197,7 +197,7 @@ class _Schemas:
                 i = 2
                 while (twin := f"{name}{i}") in self.components and self.components[
                     twin
-                ] != _titled(_renamed(defs[name], renames), twin):
+                ] != _titled(renamed_refs(defs[name], renames), twin):
                     i += 1
                 renames[name] = twin
         raise RuntimeError(f"cannot name OpenAPI components {sorted(defs)}")  # pragma: no cover
@@ -223,19 +223,20 @@ def _refs(schema: Any) -> set[str]:
     return set()
 
 
-def _renamed(schema: Any, renames: dict[str, str]) -> Any:
-    """``schema`` with every ``$ref`` to a renamed component pointing at its new name."""
+def renamed_refs(schema: Any, renames: Mapping[str, str]) -> Any:
+    """``schema`` with every ``$ref`` to a renamed component pointing at its new name (the
+    AsyncAPI document renames its components by the same rule)."""
     if not renames:
         return schema
     if isinstance(schema, dict):
-        out = {k: _renamed(v, renames) for k, v in schema.items()}
+        out = {k: renamed_refs(v, renames) for k, v in schema.items()}
         ref = out.get("$ref")
         prefix = REF.format(model="")
         if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :] in renames:
             out["$ref"] = REF.format(model=renames[ref[len(prefix) :]])
         return out
     if isinstance(schema, list):
-        return [_renamed(v, renames) for v in schema]
+        return [renamed_refs(v, renames) for v in schema]
     return schema
 
 
