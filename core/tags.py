@@ -85,13 +85,13 @@ async def resolver(conn: BaseDBAsyncClient, nombres: Sequence[str]) -> list[Etiq
         return []
     claves = [clave(n) for n in nombres]
     tabla = Etiqueta._meta.db_table
-    for nombre, k in zip(nombres, claves, strict=True):
-        a, b = placeholders(conn, 2)
-        await conn.execute_query(
-            f'INSERT INTO "{tabla}" (nombre, clave, color, fecha_creacion) '
-            f"VALUES ({a}, {b}, '', CURRENT_TIMESTAMP) ON CONFLICT (clave) DO NOTHING",
-            [nombre, k],
-        )
+    a, b = placeholders(conn, 2)
+    # One statement for every name (a macro or a bulk change may add several at once).
+    await conn.execute_many(
+        f'INSERT INTO "{tabla}" (nombre, clave, color, fecha_creacion) '
+        f"VALUES ({a}, {b}, '', CURRENT_TIMESTAMP) ON CONFLICT (clave) DO NOTHING",
+        [[nombre, k] for nombre, k in zip(nombres, claves, strict=True)],
+    )
     filas = await Etiqueta.filter(clave__in=claves).using_db(conn)
     por_clave = {e.clave: e for e in filas}
     return [por_clave[k] for k in claves]
