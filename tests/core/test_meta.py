@@ -223,3 +223,23 @@ def test_every_module_imports_on_its_own_in_a_fresh_interpreter() -> None:
     report = "\n".join(f"--- {name} ---\n{tb}" for name, tb in sorted(failures.items()))
     if failures:  # pytest.fail: the tracebacks once, not again in an assertion's repr
         pytest.fail(f"{len(failures)} module(s) fail to import on their own:\n{report}", False)
+
+
+@pytest.mark.parametrize(
+    "proyecto",
+    [CORE.parent / "pyproject.toml", *sorted((CORE.parent / "examples").glob("*/pyproject.toml"))],
+    ids=lambda p: p.parent.name,
+)
+def test_packaging_metadata_uses_no_deprecated_form(proyecto: Path) -> None:
+    """setuptools warns on every install about a ``project.license`` table (deprecated, removed
+    in 2027): an SPDX expression, its files listed in ``license-files`` that exist, and a
+    setuptools that reads them (77+)."""
+    import tomllib
+
+    datos = tomllib.loads(proyecto.read_text())
+    assert isinstance(datos["project"]["license"], str), proyecto
+    assert "setuptools>=77" in datos["build-system"]["requires"], proyecto
+    for patron in datos["project"].get("license-files", []):
+        assert list(proyecto.parent.glob(patron)), (proyecto, patron)
+    if proyecto.parent == CORE.parent:
+        assert datos["project"]["license-files"] == ["LICENSE"]
