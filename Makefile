@@ -17,7 +17,11 @@ $(STAMP): pyproject.toml $(wildcard examples/*/pyproject.toml)
 
 install: $(STAMP)
 
-## Migrate the SQLite database, load demo data (idempotent), print the demo logins, serve on :8000.
+## Migrate the SQLite database, load demo data (idempotent), serve on :8000 and print the
+## portal, console and API docs addresses and the demo logins once start-up is over.
+## The built-in plugins only (SOPORTE_PLUGINS=builtin): the example plugins `make install` adds
+## for the tests stay disabled; `make run SOPORTE_PLUGINS=builtin,vip` enables one of them.
+run: export SOPORTE_PLUGINS ?= builtin
 run: install
 	$(BIN)/soporte migrate
 	$(BIN)/soporte demo

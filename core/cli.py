@@ -154,7 +154,7 @@ def cli(ctx: click.Context) -> None:
 def run(env: Env, host: str, port: int, workers: int) -> None:
     """Serve the API (and pages) over HTTP and WebSocket."""
     from core.app import create_app
-    from core.server import run_app
+    from core.server import run_app, when_quiet
 
     try:
         # Built here even with several workers: a plugin or setting error stops start-up in
@@ -165,14 +165,79 @@ def run(env: Env, host: str, port: int, workers: int) -> None:
     if workers > 1:
         _serve_workers(env.settings, host, port, workers)
         return
+    lines = [*_addresses(env.settings, host, port), *_demo_login_lines(env)]
+
+    async def announce(_site: str) -> None:
+        await when_quiet(quiet=1.0, limit=15.0)
+        click.echo("\n".join(lines))
+
     try:
         run_app(
-            app, host=host, port=port, access_log=None, keepalive_timeout=75.0, print=click.echo
+            app,
+            host=host,
+            port=port,
+            access_log=None,
+            keepalive_timeout=75.0,
+            print=click.echo,
+            announce=announce,
         )
     except OSError as exc:  # the port is taken, or the address is not ours
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
     except (DBConnectionError, OperationalError) as exc:
         raise click.ClickException(f"database unavailable: {exc}") from exc
+
+
+def _addresses(settings: Settings, host: str, port: int) -> list[str]:
+    """Where a person goes once the server is up: the portal, the console, the API docs."""
+    if settings.public_url:
+        base = settings.public_url
+    else:
+        shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+        base = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+    return [
+        f"soporte sirve en {base}/ (Ctrl+C para terminar)",
+        f"  Portal de clientes:       {base}/",
+        f"  Consola de agentes:       {base}/agente/",
+        f"  Documentación de la API:  {base}/api/docs/",
+    ]
+
+
+def _demo_login_lines(env: Env) -> list[str]:
+    """The demo accounts' logins, when ``soporte demo`` made them and they still work (an
+    account whose password was changed is not shown); nothing on a database without them."""
+    from core.auth.models import Usuario
+    from core.auth.passwords import verify_password
+
+    async def working() -> list[str]:
+        found = {
+            u.username: u
+            for u in await Usuario.filter(username__in=list(DEMO_USERS), activo=True)
+            if u.email == _demo_email(u.username)
+        }
+        return [
+            name
+            for name, (password, _, _) in DEMO_USERS.items()
+            if name in found and verify_password(found[name].password_hash, password)
+        ]
+
+    try:
+        names = env.run_with_db(working)
+    except click.ClickException:  # never migrated: the server says so on its own
+        return []
+    return ["Accesos de prueba:", *_login_lines(names)] if names else []
+
+
+def _demo_email(username: str) -> str:
+    return f"{username}@demo.soporte.test"
+
+
+def _login_lines(names: list[str]) -> list[str]:
+    """One line per demo account: role, username, password, display name."""
+    return [
+        f"  {DEMO_USERS[n][1].value:<8} usuario: {n:<9} contraseña: {DEMO_USERS[n][0]}   "
+        f"({DEMO_USERS[n][2]})"
+        for n in names
+    ]
 
 
 def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -273,16 +338,25 @@ def makemigrations_cmd(env: Env, name: str | None) -> None:
 
 @cli.command()
 @click.option("--username", required=True)
-@click.option("--password", required=True)
+@click.option(
+    "--password",
+    default=None,
+    help="The password. Omitted, it is asked for, hidden and twice (never in the shell history).",
+)
 @click.option(
     "--rol", type=click.Choice([r.value for r in Rol]), default=Rol.CLIENTE.value, show_default=True
 )
 @click.option("--nombre", default="")
 @click.option("--email", default="")
 @pass_env
-def createuser(env: Env, username: str, password: str, rol: str, nombre: str, email: str) -> None:
-    """Create a user with a role."""
+def createuser(
+    env: Env, username: str, password: str | None, rol: str, nombre: str, email: str
+) -> None:
+    """Create a user with a role (the password is prompted for when not given)."""
     from core.auth.service import crear_usuario
+
+    if password is None:
+        password = _read_password(from_stdin=False)
 
     # The sign-up rules apply (password policy, names); a refusal is one line naming the field.
     minimum = env.settings.password_min_length
@@ -461,7 +535,7 @@ async def ensure_demo_users() -> dict[str, Usuario]:
     for username, (password, rol, nombre) in DEMO_USERS.items():
         found = await Usuario.get_or_none(username=username)
         usuarios[username] = found or await crear_usuario(
-            username, password, rol, nombre=nombre, email=f"{username}@demo.soporte.test"
+            username, password, rol, nombre=nombre, email=_demo_email(username)
         )
     return usuarios
 
@@ -524,8 +598,7 @@ def demo(env: Env, tickets: int, usuarios: int | None, seed: int) -> None:
             "'sint-*': sintetico123"
         )
     click.echo("datos de demostración cargados. Accesos de prueba:")
-    for username, (password, rol, nombre) in DEMO_USERS.items():
-        click.echo(f"  {rol.value:<8} usuario: {username:<9} contraseña: {password}   ({nombre})")
+    click.echo("\n".join(_login_lines(list(DEMO_USERS))))
 
 
 @cli.command()

@@ -62,6 +62,11 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "soporte.plugins"
+#: In ``SOPORTE_PLUGINS``, every plugin that ships with soporte itself (its own distribution,
+#: :data:`CORE_DISTRIBUTION`): ``builtin`` alone leaves out installed third-party plugins, such
+#: as the examples ``make install`` installs for the tests; ``builtin,vip`` adds one.
+BUILTIN = "builtin"
+CORE_DISTRIBUTION = "soporte"
 #: The environment variable that turns on the tracing of hook calls (modelled on datasette's
 #: ``DATASETTE_TRACE_PLUGINS``).
 TRACE_ENV = "SOPORTE_TRACE_PLUGINS"
@@ -150,6 +155,22 @@ def _order_by_requirements(plugins: dict[str, PluginInfo]) -> list[PluginInfo]:
     return ordered
 
 
+def _distribution(item: PluginInfo | EntryPoint) -> str | None:
+    """The distribution that installed a plugin, without importing it."""
+    if isinstance(item, PluginInfo):
+        return item.distribution
+    return item.dist.metadata["Name"] if item.dist is not None else None
+
+
+def expand_builtin(
+    installed: Mapping[str, PluginInfo | EntryPoint], wanted: Sequence[str]
+) -> list[str]:
+    """``wanted`` with :data:`BUILTIN` replaced by the built-in plugins' names (repeats dropped)."""
+    builtin = sorted(n for n, item in installed.items() if _distribution(item) == CORE_DISTRIBUTION)
+    names = [n for name in wanted for n in (builtin if name == BUILTIN else [name])]
+    return list(dict.fromkeys(names))
+
+
 def select_plugins(
     installed: Mapping[str, PluginInfo | EntryPoint],
     wanted: Sequence[str] | None,
@@ -159,13 +180,15 @@ def select_plugins(
 
     ``installed`` maps names to plugins or to entry points not imported yet: only the chosen
     ones are imported, so a broken plugin that is not enabled cannot stop the app.
-    ``wanted`` is the ``SOPORTE_PLUGINS`` list (``None``: all installed). ``extra`` plugins
+    ``wanted`` is the ``SOPORTE_PLUGINS`` list (``None``: all installed; :data:`BUILTIN`
+    stands for the built-in ones). ``extra`` plugins
     (ad-hoc, e.g. from tests) are always enabled.
     Raises :class:`PluginError` naming any unknown or missing plugin.
     """
     if wanted is None:
         chosen = {name: _loaded(item) for name, item in installed.items()}
     else:
+        wanted = expand_builtin(installed, wanted)
         unknown = [name for name in wanted if name not in installed]
         if unknown:
             raise PluginError(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -23,7 +24,7 @@ from aiohttp.web_runner import GracefulExit
 from core.api.errors import Problem, problem_response
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Coroutine
 
     from aiohttp.web_request import BaseRequest
 
@@ -83,27 +84,72 @@ class ProblemAppRunner(web.AppRunner):
         return server
 
 
+class _LastRecord(logging.Handler):
+    """Remembers when the last log record was emitted (anywhere: it sits on the root logger)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at = time.monotonic()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.at = time.monotonic()
+
+
+async def when_quiet(quiet: float, limit: float) -> None:
+    """Return once nothing has been logged for ``quiet`` seconds, or after ``limit`` seconds.
+
+    What a server logs right after it starts — the first pass of its background jobs (the
+    escalation scheduler's warnings about overdue tickets, the mails they queue) — would
+    otherwise scroll away the few lines a person starting it needs: where to go, how to log in.
+    """
+    handler = _LastRecord()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        end = time.monotonic() + limit
+        while True:
+            now = time.monotonic()
+            # Until ``quiet`` seconds after the last record, or the limit, whichever is first.
+            wait = min(quiet - (now - handler.at), end - now)
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+    finally:
+        root.removeHandler(handler)
+
+
 def run_app(
     app: web.Application,
     *,
     host: str,
     port: int,
     print: Callable[..., None] = print,  # aiohttp's name for it
+    announce: Callable[[str], Coroutine[Any, Any, None]] | None = None,
     **runner_args: Any,
 ) -> None:
     """Serve ``app`` until SIGINT/SIGTERM, as ``aiohttp.web.run_app`` does (same shutdown:
     the runner's clean-up closes sockets and waits for handlers), through
-    :class:`ProblemAppRunner`."""
+    :class:`ProblemAppRunner`.
+
+    Once serving, ``announce(site_url)`` runs as a task (say, to print the addresses when the
+    start-up chatter is over); without it aiohttp's "Running on" line is printed.
+    """
 
     async def serve() -> None:
         runner = ProblemAppRunner(app, handle_signals=True, **runner_args)
         await runner.setup()
+        announcing: asyncio.Task[None] | None = None
         try:
             site = web.TCPSite(runner, host, port)
             await site.start()
-            print(f"======== Running on {site.name} ========\n(Press CTRL+C to quit)")
+            if announce is None:
+                print(f"======== Running on {site.name} ========\n(Press CTRL+C to quit)")
+            else:
+                announcing = asyncio.create_task(announce(site.name), name="soporte-announce")
             await asyncio.Event().wait()  # until a signal raises GracefulExit
         finally:
+            if announcing is not None:
+                announcing.cancel()
             await runner.cleanup()
 
     loop = asyncio.new_event_loop()

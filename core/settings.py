@@ -217,7 +217,7 @@ class Settings(BaseSettings):
     plugins: Annotated[list[str] | None, NoDecode] = Field(
         None,
         description="Comma-separated plugins to enable; unset means all installed, "
-        f"`{NO_PLUGINS}` means none.",
+        f"`{NO_PLUGINS}` means none, `builtin` stands for those that ship with soporte.",
     )
     plugin_settings: dict[str, dict[str, Any]] = Field(
         default_factory=dict,

@@ -134,6 +134,30 @@ def test_createuser_then_a_duplicate_fails_in_one_line(db: Path) -> None:
     assert filas(db, "core_usuario") == 1
 
 
+def test_createuser_without_password_asks_for_it_hidden_and_twice(db: Path) -> None:
+    """Not in the shell history: prompted for (getpass, no echo), confirmed."""
+    from argon2 import PasswordHasher
+
+    env = entorno(db, SOPORTE_PLUGINS="none")
+    assert invocar(["migrate"], env).exit_code == 0
+    args = ["createuser", "--username", "ana", "--rol", "ADMIN"]
+    r = CliRunner().invoke(cli, args, obj=Env(), env=dict(env), input="clave-larga\notra-cosa\n")
+    assert r.exit_code != 0 and filas(db, "core_usuario") == 0  # the two did not match
+    assert "clave-larga" not in r.output
+    entrada = "clave-larga\nclave-larga\n"
+    r = CliRunner().invoke(cli, args, obj=Env(), env=dict(env), input=entrada)
+    assert r.exit_code == 0, r.output
+    assert "Nueva contraseña" in r.output and "Repita la contraseña" in r.output
+    assert "clave-larga" not in r.output  # hidden: never echoed
+    assert r.output.rstrip().endswith("usuario creado: ana (ADMIN, id 1)")
+    con = sqlite3.connect(db)
+    try:
+        (hash_,) = con.execute("SELECT password_hash FROM core_usuario").fetchone()
+    finally:
+        con.close()
+    assert PasswordHasher().verify(hash_, "clave-larga")
+
+
 def test_createuser_refuses_a_short_password(db: Path) -> None:
     env = entorno(db, SOPORTE_PLUGINS="none")
     assert invocar(["migrate"], env).exit_code == 0
@@ -277,6 +301,81 @@ def test_run_serves_until_interrupted(tmp_path: Path) -> None:
         _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_run_prints_the_addresses_and_demo_logins_after_the_start_up_warnings(
+    tmp_path: Path,
+) -> None:
+    """``make run``'s last lines: portal, console and API docs, then the demo logins — after
+    the first escalation pass has warned about the demo's overdue tickets, not buried by it."""
+    port = _puerto_libre()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
+    env.update(
+        SOPORTE_PLUGINS="tickets,escalamiento",
+        SOPORTE_DATABASE_URL=f"sqlite:///{tmp_path}/x.db",
+        SOPORTE_MEDIA_DIR=str(tmp_path / "media"),
+    )
+    for paso in (["migrate"], ["demo"]):
+        p = subprocess.run(
+            [str(SOPORTE), *paso], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert p.returncode == 0, p.stderr
+    proc = subprocess.Popen(
+        [str(SOPORTE), "run", "--host", "0.0.0.0", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lineas: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            linea = proc.stdout.readline()
+            assert linea, "soporte run ended:\n" + "".join(lineas)
+            lineas.append(linea)
+            if "usuario: admin" in linea:
+                break
+    finally:
+        proc.send_signal(2)
+        proc.communicate(timeout=20)
+    salida = "".join(lineas)
+    base = f"http://localhost:{port}"
+    for esperado in (f"{base}/\n", f"{base}/agente/\n", f"{base}/api/docs/\n"):
+        assert esperado in salida, salida
+    avisos = [i for i, linea in enumerate(lineas) if "escalado a nivel" in linea]
+    assert avisos, salida  # the demo's overdue tickets escalate at start-up
+    portal = next(i for i, linea in enumerate(lineas) if "Portal de clientes" in linea)
+    assert max(avisos) < portal, salida
+    logins = [linea.split()[2] for linea in lineas[portal:] if "usuario:" in linea]
+    assert logins == list(DEMO_USERS), salida
+
+
+def test_run_shows_no_demo_login_that_does_not_work(db: Path) -> None:
+    """A demo account whose password was changed is not advertised."""
+    from core.cli import _demo_login_lines
+
+    env = entorno(db, SOPORTE_PLUGINS="none")
+    assert invocar(["migrate"], env).exit_code == 0
+    assert invocar(["demo"], env).exit_code == 0
+    r = CliRunner().invoke(
+        cli,
+        ["changepassword", "admin", "--password-stdin"],
+        obj=Env(),
+        env=env,
+        input="otra-clave-9\n",
+    )
+    assert r.exit_code == 0, r.output
+    with pytest.MonkeyPatch.context() as mp:
+        for clave, valor in env.items():
+            if valor is None:
+                mp.delenv(clave, raising=False)
+            else:
+                mp.setenv(clave, valor)
+        lineas = _demo_login_lines(Env())
+    assert [linea.split()[2] for linea in lineas[1:]] == ["cliente", "cliente2", "agente"]
 
 
 def test_run_on_a_taken_port_fails_in_one_line(tmp_path: Path) -> None:

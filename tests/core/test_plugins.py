@@ -128,6 +128,25 @@ def test_unset_soporte_plugins_enables_every_installed_plugin() -> None:
     assert [i.name for i in select_plugins(installed, None)] == ["faq", "terceros"]
 
 
+def test_builtin_enables_the_plugins_of_soporte_itself_and_no_third_party_one() -> None:
+    """``make run`` serves with ``SOPORTE_PLUGINS=builtin``: the examples ``make install``
+    installs for the tests stay disabled; ``builtin,vip`` adds one of them."""
+    builtin = {
+        name for name, ep in installed_entry_points().items() if ep.value.startswith("plugins.")
+    }
+    assert {"tickets", "chat", "faq", "casos", "escalamiento"} <= builtin
+    host = PluginHost.from_settings(Settings(plugins="builtin"))
+    assert set(host.names) == builtin
+    assert "vip" in installed_entry_points()  # installed, not enabled
+    host = PluginHost.from_settings(Settings(plugins="builtin,vip"))
+    assert set(host.names) == builtin | {"vip"}
+    installed = {
+        "faq": plugin_info(Simple("faq"), distribution="soporte"),
+        "terceros": plugin_info(Simple("terceros"), distribution="soporte-terceros"),
+    }
+    assert [i.name for i in select_plugins(installed, ["builtin", "faq"])] == ["faq"]
+
+
 def test_chat_without_tickets_is_an_error_naming_tickets() -> None:
     with pytest.raises(PluginError) as err:
         PluginHost.from_settings(Settings(plugins="chat"))
