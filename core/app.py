@@ -28,6 +28,7 @@ from core.api.routing import (
     Endpoint,
     parse_body,
     query_dict,
+    refuse_unknown_parameters,
     render,
     validate_model,
 )
@@ -118,6 +119,7 @@ def _handler_for(endpoint: Endpoint) -> Callable[[web.Request], Any]:
             who = usuario.id if usuario is not None else client_address(request)
             await hit(request.app, "uploads", who)
         if endpoint.query is not None:
+            refuse_unknown_parameters(request.query, endpoint.query)
             kwargs["query"] = validate_model(
                 endpoint.query, query_dict(request, endpoint.query), where="query"
             )

@@ -339,6 +339,33 @@ def query_values(query: MultiMapping[str], model: type[BaseModel]) -> dict[str, 
     return data
 
 
+def query_names(model: type[BaseModel]) -> list[str]:
+    """The query parameters ``model`` reads: each field's alias, or its name."""
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def refuse_unknown_parameters(query: MultiMapping[str], model: type[BaseModel]) -> None:
+    """A 400 naming every query parameter ``model`` does not read, and the ones it does.
+
+    Ignoring them would hide a client's mistake (``page_size=50`` reads as the default size,
+    and was even copied into ``next``), so a list endpoint answers what it understood or
+    nothing. A model that allows extra keys reads them all.
+    """
+    if model.model_config.get("extra") == "allow":
+        return
+    allowed = query_names(model)
+    unknown = [key for key in dict.fromkeys(query) if key not in allowed]
+    if not unknown:
+        return
+    names = ", ".join(unknown)
+    raise BadRequest(
+        f"Parámetro de consulta desconocido: {names}. Se admiten: {', '.join(allowed)}.",
+        errors={
+            key: [f"Parámetro desconocido; se admiten: {', '.join(allowed)}."] for key in unknown
+        },
+    )
+
+
 _SEQUENCES = (list, set, frozenset, tuple)
 
 
@@ -399,6 +426,20 @@ def _nullable(annotation: Any) -> bool:
     return annotation is None or type(None) in typing.get_args(annotation)
 
 
+async def refuse_json_as_form(request: web.Request) -> None:
+    """A 415 for a JSON object sent as a form: what ``curl -d '{…}'`` does without ``-H
+    'Content-Type: application/json'``. Read as a form it is one field named by the whole text,
+    and every real field would be reported missing — a puzzle instead of the actual mistake.
+    (aiohttp keeps the body read here for the form parser.)"""
+    raw = await request.read()
+    if raw.lstrip()[:1] in (b"{", b"["):
+        raise UnsupportedMediaType(
+            "El cuerpo es JSON pero se envió como application/x-www-form-urlencoded; "
+            "envíe la cabecera Content-Type: application/json "
+            "(o un formulario multipart/form-data)."
+        )
+
+
 @dataclass
 class ParsedBody:
     """A validated body and, for multipart requests, the uploaded files."""
@@ -414,6 +455,8 @@ async def parse_body(request: web.Request, endpoint: Endpoint) -> ParsedBody:
     refuse_encoded_body(request)  # before a byte of the body is read
     ctype = _content_type(request)
     if endpoint.multipart and ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        if ctype == "application/x-www-form-urlencoded" and endpoint.json_body:
+            await refuse_json_as_form(request)
         fields, files = await read_multipart(request)
         try:
             data = form_to_data(endpoint.body, fields) if endpoint.body else {}

@@ -156,6 +156,22 @@ async def test_415_unsupported_media_type(api: SoporteClient) -> None:
     await problem(await api.post("/api/pruebas/adjuntos/", json={}), 415)
 
 
+async def test_415_json_sent_as_a_form_names_the_content_type(api: SoporteClient) -> None:
+    """``curl -d '{…}'`` without ``-H 'Content-Type: application/json'`` sends the JSON as a
+    form: a 415 saying so, not every field "missing" (the form parser's one field is the text)."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for ruta in ("/api/pruebas/formulario/", "/api/pruebas/eco/"):
+        r = await api.post(ruta, data=b'{"titulo": "Hola"}', headers=form)
+        body = await problem(r, 415)
+        assert "application/json" in body["detail"], body
+        assert "errors" not in body, body
+    # A real form is still a form; and the same body with its content type is accepted.
+    r = await api.post("/api/pruebas/formulario/", data=b"titulo=Hola", headers=form)
+    assert r.status == 201, await r.text()
+    r = await api.post("/api/pruebas/formulario/", data=b'{"titulo": "Hola"}', headers=JSON)
+    assert r.status == 201, await r.text()
+
+
 async def test_429_with_retry_after(arrancar: Callable[..., Awaitable[SoporteClient]]) -> None:
     api = await arrancar(login_max_failures=1)
     mala = {"username": "x", "password": "y"}
@@ -238,6 +254,24 @@ async def test_query_values_are_validated_and_lists_repeat(api: SoporteClient) -
     assert (await r.json())["prioridad"] == ["ALTA"]
     body = await problem(await api.get("/api/pruebas/buscar/?prioridad=MEDIA"), 400)
     assert list(body["errors"]) == ["prioridad.0"]
+
+
+async def test_400_unknown_query_parameters_are_named_with_the_allowed_ones(
+    api: SoporteClient,
+) -> None:
+    """``page_size=50`` used to read as the default size and was copied into ``next``."""
+    await crear_usuarios(3)
+    body = await problem(await api.get("/api/pruebas/usuarios/?page_size=50&rol=CLIENTE"), 400)
+    assert list(body["errors"]) == ["page_size"], body
+    assert "page_size" in body["detail"]
+    for permitido in ("page", "size", "rol"):
+        assert permitido in body["detail"], body
+    body = await problem(await api.get("/api/pruebas/buscar/?estados=ABIERTO&x=&minimo=1"), 400)
+    assert sorted(body["errors"]) == ["estados", "x"], body
+    # Every parameter the model reads is still accepted, empty or not.
+    r = await api.get("/api/pruebas/usuarios/?page=1&size=2&rol=")
+    assert r.status == 200, await r.text()
+    assert "page_size" not in (await r.json())["next"]
 
 
 async def test_a_get_with_json_content_type_and_no_body_is_an_ordinary_get(
