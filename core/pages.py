@@ -32,6 +32,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from core import keys
+from core.api.errors import ERROR_PAGE, TITLES
 from core.auth.models import Rol
 from core.plugin_contract import PluginError
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
     import jinja2
 
+    from core.api.errors import Problem
     from core.plugins import PluginHost, PluginInfo
 
 Area = Literal["cliente", "agente"]
@@ -54,7 +56,7 @@ CONTENT_SECURITY_POLICY = (
 CORE_STATIC = Path(__file__).parent / "static"
 AGENT_PREFIX = "/agente/"
 #: Paths owned by the API, the sockets and the static files: no page may take them.
-RESERVED_PREFIXES = ("/api/", "/ws/", "/static/", "/healthz", "/readyz")
+RESERVED_PREFIXES = ("/api/", "/ws/", "/static/", "/healthz", "/readyz", "/favicon.ico")
 #: Where a page of the portal that needs a session sends an anonymous visitor.
 LOGIN_PATH = "/entrar/"
 
@@ -240,22 +242,26 @@ def collect_site(host: PluginHost, app: web.Application, env: jinja2.Environment
     )
 
 
+def _context(request: web.Request, page: Page) -> dict[str, Any]:
+    """What the layout of ``page`` renders with (see :class:`Page`)."""
+    site = request.app[SITE]
+    return {
+        "pagina": page,
+        "area": page.area,
+        "nav": site.nav(page.area),
+        "ruta": request.path,
+        "params": dict(request.match_info),
+        "plugins": site.plugins,
+        "fragmentos": site.fragments,
+        "registro_abierto": site.registro_abierto,
+        "verificacion_email": site.verificacion_email,
+        "login_path": LOGIN_PATH,
+    }
+
+
 def _page_handler(page: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handler(request: web.Request) -> web.StreamResponse:
-        site = request.app[SITE]
-        context: dict[str, Any] = {
-            "pagina": page,
-            "area": page.area,
-            "nav": site.nav(page.area),
-            "ruta": request.path,
-            "params": dict(request.match_info),
-            "plugins": site.plugins,
-            "fragmentos": site.fragments,
-            "registro_abierto": site.registro_abierto,
-            "verificacion_email": site.verificacion_email,
-            "login_path": LOGIN_PATH,
-        }
-        response = aiohttp_jinja2.render_template(page.template, request, context)
+        response = aiohttp_jinja2.render_template(page.template, request, _context(request, page))
         # Shells are cheap to render and hold no data; never serve a stale one.
         response.headers["Cache-Control"] = "no-cache"
         return response
@@ -269,6 +275,55 @@ async def _redirect_handler(request: web.Request) -> web.StreamResponse:
     if request.query_string:
         location += "?" + request.query_string
     raise web.HTTPPermanentRedirect(location)
+
+
+#: The errors a browser's page request is answered with as a page: a path that names nothing,
+#: and a link (a download) that is no longer valid. Other statuses stay problem+json.
+_ERROR_PAGES: dict[int, tuple[str, str]] = {
+    404: ("Página no encontrada", "La dirección que buscas no existe o ya no está disponible."),
+    403: ("Acceso denegado", "No tienes permiso para ver esta página."),
+}
+#: API paths a person opens in the browser: signed download links.
+_BROWSER_API_PATHS = ("/api/descargas/",)
+
+
+def wants_page(request: web.Request) -> bool:
+    """Whether ``request`` is a browser navigating to a page (``Accept: text/html``), not an
+    API call: the API (``/api/``, ``/ws/``) keeps problem+json, except the signed links people
+    open themselves. ``fetch`` sends ``application/json`` or ``*/*``, never ``text/html``."""
+    if request.method not in ("GET", "HEAD") or "text/html" not in request.headers.get(
+        "Accept", ""
+    ):
+        return False
+    path = request.path
+    return not path.startswith(("/api/", "/ws/")) or path.startswith(_BROWSER_API_PATHS)
+
+
+def error_page(
+    request: web.Request, problem: Problem, request_id: str
+) -> web.StreamResponse | None:
+    """A 404 or 403 for a page request (:func:`wants_page`), as a page of the layout — of the
+    console under ``/agente/``, else of the portal; ``None`` (problem+json) otherwise."""
+    if problem.status not in _ERROR_PAGES or not wants_page(request):
+        return None
+    title, generic = _ERROR_PAGES[problem.status]
+    area: Area = "agente" if request.path.startswith(AGENT_PREFIX) else "cliente"
+    page = Page(path=request.path, template="core/error.html", title=title, area=area, login=False)
+    context = _context(request, page)
+    # A handler's own sentence ("El enlace de descarga ha caducado.") says more than the title.
+    detail = problem.detail if problem.detail != TITLES.get(problem.status) else generic
+    context.update(estado=problem.status, detalle=detail)
+    response = aiohttp_jinja2.render_template(
+        "core/error.html", request, context, status=problem.status
+    )
+    response.headers["X-Request-Id"] = request_id
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+async def _favicon(request: web.Request) -> web.StreamResponse:
+    """``/favicon.ico``, where browsers look for it (every page also links it)."""
+    return web.FileResponse(CORE_STATIC / "favicon.ico", headers={"Cache-Control": "max-age=86400"})
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -286,6 +341,8 @@ def setup_pages(app: web.Application, host: PluginHost, env: jinja2.Environment)
     """
     site = collect_site(host, app, env)
     app[SITE] = site
+    app[ERROR_PAGE] = error_page
+    app.router.add_get("/favicon.ico", _favicon, allow_head=True)
     app.router.add_static("/static/core/", CORE_STATIC, name="static-core")
     for info in host.plugins:
         folder = plugin_folder(info, "static")

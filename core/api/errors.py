@@ -18,7 +18,7 @@ from aiohttp import web
 from tortoise.exceptions import DoesNotExist
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from aiohttp.typedefs import Handler
 
@@ -150,6 +150,12 @@ def problem_response(problem: Problem, request_id: str | None = None) -> web.Res
 
 REQUEST_ID = web.RequestKey("request_id", str)
 
+#: How an error is answered to a browser asking for a page, where the app has pages
+#: (:func:`core.pages.error_page`): an HTML response, or ``None`` for problem+json.
+ERROR_PAGE: web.AppKey[Callable[[web.Request, Problem, str], web.StreamResponse | None]] = (
+    web.AppKey("soporte_error_page")
+)
+
 #: A client's ``X-Request-Id`` kept as is: what a proxy generates (nginx's ``$request_id`` is
 #: 32 hex digits, a UUID fits too) and nothing that could break a log line or a header.
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -194,6 +200,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             # The answer has begun (a WebSocket's handshake, part of a file): an error answer
             # written now would corrupt that stream. Re-raised, aiohttp drops the connection.
             raise
-        return problem_response(problem, request_id)
+        page = request.app.get(ERROR_PAGE)
+        html = page(request, problem, request_id) if page is not None else None
+        return html if html is not None else problem_response(problem, request_id)
     response.headers.setdefault("X-Request-Id", request_id)
     return response

@@ -175,6 +175,57 @@ async def test_every_page_of_every_plugin_has_the_strict_csp(soporte: SoporteCli
     }
 
 
+#: What a browser sends when it navigates to an address (Chromium's Accept).
+NAVEGADOR = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+async def test_an_unknown_page_is_an_html_404_in_the_layout(soporte: SoporteClient) -> None:
+    """A browser gets a page of the portal (or console) with a way back; the API and a
+    ``fetch`` keep problem+json."""
+    r = await soporte.get("/no-existe/", headers=NAVEGADOR)
+    assert r.status == 404
+    assert r.content_type == "text/html"
+    assert r.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert r.headers["X-Request-Id"]
+    html = await r.text()
+    assert "Página no encontrada" in html and 'href="/"' in html
+    assert 'class="navegacion"' in html  # the portal's layout, navigation included
+    r = await soporte.get("/agente/no-existe/", headers=NAVEGADOR)
+    assert r.status == 404 and 'data-area="agente"' in await r.text()
+    for ruta, headers in (
+        ("/no-existe/", {"Accept": "application/json"}),
+        ("/no-existe/", {"Accept": "*/*"}),
+        ("/api/soporte/tickets/999/", NAVEGADOR),
+        ("/api/no-existe/", NAVEGADOR),
+    ):
+        r = await soporte.get(ruta, headers=headers)
+        assert r.status in (401, 404), ruta
+        assert r.content_type == "application/problem+json", (ruta, headers)
+    r = await soporte.post("/no-existe/", headers=NAVEGADOR)
+    assert r.content_type == "application/problem+json"
+
+
+async def test_a_bad_download_link_opened_in_a_browser_is_an_html_403(
+    soporte: SoporteClient,
+) -> None:
+    r = await soporte.get("/api/descargas/no-vale/", headers=NAVEGADOR)
+    assert r.status == 403 and r.content_type == "text/html"
+    html = await r.text()
+    assert "Acceso denegado" in html and "El enlace de descarga no es válido." in html
+    r = await soporte.get("/api/descargas/no-vale/")
+    assert r.status == 403 and r.content_type == "application/problem+json"
+
+
+async def test_the_favicon_is_an_icon_every_page_links(soporte: SoporteClient) -> None:
+    r = await soporte.get("/favicon.ico")
+    assert r.status == 200
+    assert (await r.read())[:4] == b"\x00\x00\x01\x00"  # the ICO signature
+    for ruta in ("/", "/agente/", "/faq/"):
+        assert 'rel="icon" href="/favicon.ico"' in await (await soporte.get(ruta)).text()
+    r = await soporte.get("/static/core/favicon.svg")
+    assert r.status == 200 and "<svg" in await r.text()
+
+
 def test_the_policy_forbids_inline_code_and_framing() -> None:
     """No 'unsafe-inline' anywhere; scripts and styles only from this origin; never framed."""
     directivas = dict(d.strip().split(" ", 1) for d in CONTENT_SECURITY_POLICY.split(";"))
