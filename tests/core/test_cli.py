@@ -52,12 +52,22 @@ def una_linea(result: Result | subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-def consola(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script."""
+def entorno_de_consola(**env: str) -> dict[str, str]:
+    """The environment without its ``SOPORTE_*`` variables, plus ``env``."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
     full.update(env)
+    return full
+
+
+def consola(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script."""
     return subprocess.run(
-        [str(SOPORTE), *args], cwd=cwd, env=full, capture_output=True, text=True, timeout=60
+        [str(SOPORTE), *args],
+        cwd=cwd,
+        env=entorno_de_consola(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -272,18 +282,25 @@ def _puerto_libre() -> int:
         return s.getsockname()[1]
 
 
-def test_run_serves_until_interrupted(tmp_path: Path) -> None:
-    port = _puerto_libre()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
-    env.update(SOPORTE_PLUGINS="none", SOPORTE_DATABASE_URL=f"sqlite:///{tmp_path}/x.db")
-    proc = subprocess.Popen(
-        [str(SOPORTE), "run", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
+def servir(
+    cwd: Path, host: str, port: int, stderr: int = subprocess.PIPE, **env: str
+) -> subprocess.Popen[str]:
+    """``soporte run`` in the background, with ``env`` over the environment's non-soporte
+    variables; its output readable as text."""
+    return subprocess.Popen(
+        [str(SOPORTE), "run", "--host", host, "--port", str(port)],
+        cwd=cwd,
+        env=entorno_de_consola(**env),
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
     )
+
+
+def test_run_serves_until_interrupted(tmp_path: Path) -> None:
+    port = _puerto_libre()
+    base = f"sqlite:///{tmp_path}/x.db"
+    proc = servir(tmp_path, "127.0.0.1", port, SOPORTE_PLUGINS="none", SOPORTE_DATABASE_URL=base)
     try:
         body = None
         deadline = time.monotonic() + 20
@@ -309,25 +326,15 @@ def test_run_prints_the_addresses_and_demo_logins_after_the_start_up_warnings(
     """``make run``'s last lines: portal, console and API docs, then the demo logins — after
     the first escalation pass has warned about the demo's overdue tickets, not buried by it."""
     port = _puerto_libre()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
-    env.update(
-        SOPORTE_PLUGINS="tickets,escalamiento",
-        SOPORTE_DATABASE_URL=f"sqlite:///{tmp_path}/x.db",
-        SOPORTE_MEDIA_DIR=str(tmp_path / "media"),
-    )
+    env = {
+        "SOPORTE_PLUGINS": "tickets,escalamiento",
+        "SOPORTE_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "SOPORTE_MEDIA_DIR": str(tmp_path / "media"),
+    }
     for paso in (["migrate"], ["demo"]):
-        p = subprocess.run(
-            [str(SOPORTE), *paso], cwd=tmp_path, env=env, capture_output=True, text=True
-        )
+        p = consola(paso, tmp_path, **env)
         assert p.returncode == 0, p.stderr
-    proc = subprocess.Popen(
-        [str(SOPORTE), "run", "--host", "0.0.0.0", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = servir(tmp_path, "0.0.0.0", port, stderr=subprocess.STDOUT, **env)
     lineas: list[str] = []
     try:
         assert proc.stdout is not None

@@ -7,6 +7,7 @@ import { montarBuscador } from "./buscar-usuario.js";
 import { ESTADOS, IMPACTOS, TIPOS, URGENCIAS, crearCaso } from "./comun.js";
 import { pintarUrgentes } from "./urgentes.js";
 import { descargarCsv } from "/static/core/exportar.js";
+import { enLaUrl } from "/static/core/estado-url.js";
 
 await sesion;
 const filtros = document.getElementById("filtros");
@@ -15,6 +16,8 @@ const paginas = document.getElementById("paginacion");
 const urgentes = document.getElementById("casos-urgentes");
 let pagina = 1;
 const turno = turnos();
+const url = enLaUrl(filtros, (n) => { pagina = n; cargar(); });
+pagina = url.leer();
 
 async function cambiar(caso, cambios) {
   try {
@@ -56,7 +59,7 @@ async function cargar() {
     vaciar(tabla);
     if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 8, class: "vacio", text: "No hay casos con estos filtros." })));
     for (const caso of datos.results) tabla.append(fila(caso));
-    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
+    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
   } catch (error) {
     vaciar(tabla).append(h("tr", {}, h("td", { colspan: 8, class: "form-error", text: mensajeError(error) })));
   }
@@ -87,9 +90,9 @@ form.addEventListener("submit", async (evento) => {
     mostrarError(form, error);
   }
 });
-filtros.addEventListener("change", () => { pagina = 1; cargar(); });
+filtros.addEventListener("change", () => { pagina = 1; url.guardar(pagina); cargar(); });
 if (filtros.elements.etiqueta) autocompletar(filtros.elements.etiqueta);
-filtros.addEventListener("submit", (evento) => { evento.preventDefault(); pagina = 1; cargar(); });
+filtros.addEventListener("submit", (evento) => { evento.preventDefault(); pagina = 1; url.guardar(pagina); cargar(); });
 const exportar = document.getElementById("exportar-csv");
 exportar.addEventListener("click", () => descargarCsv("/api/soporte/casos/exportar/", filtrosDeLaLista(), exportar));
 recargarTodo();

@@ -2,6 +2,7 @@
 import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { h, mensajeError, paginacion, vaciar } from "/static/core/dom.js";
+import { enLaUrl } from "/static/core/estado-url.js";
 import { tarjeta } from "./comun.js";
 
 await sesion;
@@ -10,6 +11,8 @@ const lista = document.getElementById("lista-casos");
 const paginas = document.getElementById("paginacion");
 let pagina = 1;
 const turno = turnos();
+const url = enLaUrl(form, (n) => { pagina = n; cargar(); });
+pagina = url.leer();
 
 async function cargar() {
   try {
@@ -20,11 +23,11 @@ async function cargar() {
     vaciar(lista);
     if (!datos.results.length) lista.append(h("p", { class: "vacio", text: "No tienes casos con estos filtros." }));
     else lista.append(h("ul", { class: "lista" }, datos.results.map(tarjeta)));
-    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
+    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
   } catch (error) {
     vaciar(lista).append(h("p", { class: "form-error", text: mensajeError(error) }));
   }
 }
 
-form.addEventListener("change", () => { pagina = 1; cargar(); });
+form.addEventListener("change", () => { pagina = 1; url.guardar(pagina); cargar(); });
 cargar();

@@ -11,7 +11,7 @@ export async function pintarUrgentes(caja) {
     for (const caso of casos) {
       caja.append(
         h("div", { class: "caso-item", dataset: { id: caso.id } },
-          h("span", { class: "titulo", text: `#${caso.numero} ${caso.titulo}` }),
+          h("a", { class: "titulo", href: `/agente/casos/${caso.id}/`, text: `#${caso.numero} ${caso.titulo}` }),
           urgencia(caso.urgencia)),
       );
     }

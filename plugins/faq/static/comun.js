@@ -58,3 +58,28 @@ export function item(faq, { usuario, prefijo = "faq" }) {
   });
   return h("div", { class: "faq-item", dataset: { id: faq.id } }, boton, respuesta);
 }
+
+/**
+ * A search-as-you-type box's results: the first `size` FAQs matching `campo` in `lista`, with a
+ * link to the FAQ page when there are more. Answers late for an older query are dropped.
+ * Shared by the widget's FAQ view and the portal's home.
+ */
+export function resultadosEnVivo(campo, lista, { usuario, prefijo, size = 5 }) {
+  let pedido = 0;
+  return async function cargar() {
+    const este = ++pedido;
+    const q = campo.value.trim();
+    try {
+      const datos = await buscar({ q, size });
+      if (este !== pedido) return; // an older answer arriving late must not win
+      lista.replaceChildren();
+      if (!datos.results.length) lista.append(h("p", { class: "vacio", text: "Sin resultados. Prueba otras palabras o crea un ticket." }));
+      for (const faq of datos.results) lista.append(item(faq, { usuario, prefijo }));
+      if (datos.count > datos.results.length) {
+        lista.append(h("p", {}, h("a", { href: `/faq/?${consulta({ q })}` }, `Ver las ${datos.count} respuestas →`)));
+      }
+    } catch (error) {
+      lista.replaceChildren(h("p", { class: "form-error", text: mensajeError(error) }));
+    }
+  };
+}

@@ -2,6 +2,7 @@ import { turnos } from "/static/core/api.js";
 // The FAQ page: full-text search, categories (with totals), expandable answers and votes.
 import { sesion } from "/static/core/app.js";
 import { h, mensajeError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
+import { enLaUrl } from "/static/core/estado-url.js";
 import { buscar, categorias, item } from "./comun.js";
 
 const { usuario } = await sesion;
@@ -12,10 +13,15 @@ const lista = document.getElementById("faq-lista");
 const paginas = document.getElementById("paginacion");
 let pagina = 1;
 const turno = turnos();
+const url = enLaUrl(form, (n) => { pagina = n; marcarChips(); cargar(); });
+
+function marcarChips() {
+  for (const chip of chips.querySelectorAll("button")) chip.setAttribute("aria-pressed", String(chip.dataset.valor === selector.value));
+}
 
 function elegirCategoria(valor) {
   selector.value = valor;
-  for (const chip of chips.querySelectorAll("button")) chip.setAttribute("aria-pressed", String(chip.dataset.valor === valor));
+  marcarChips();
   recargar();
 }
 
@@ -43,7 +49,7 @@ async function cargar() {
     vaciar(lista);
     if (!datos.results.length) lista.append(h("p", { class: "vacio", text: "No encontramos preguntas con esa búsqueda." }));
     for (const faq of datos.results) lista.append(item(faq, { usuario }));
-    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
+    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
   } catch (error) {
     vaciar(lista).append(h("p", { class: "form-error", text: mensajeError(error) }));
   } finally {
@@ -51,15 +57,17 @@ async function cargar() {
   }
 }
 
-function recargar() {
+function recargar({ reemplazar = false } = {}) {
   pagina = 1;
+  url.guardar(pagina, { reemplazar });
   cargar();
 }
 
 selector.addEventListener("change", () => elegirCategoria(selector.value));
-form.elements.q.addEventListener("input", retrasar(recargar, 250));
+form.elements.q.addEventListener("input", retrasar(() => recargar({ reemplazar: true }), 250));
 form.addEventListener("submit", (evento) => { evento.preventDefault(); recargar(); });
-const pedida = new URLSearchParams(location.search).get("q");
-if (pedida) form.elements.q.value = pedida;
+// The categories' options first, so that ?categoria=… from the address can be chosen.
 await cargarCategorias();
+pagina = url.leer();
+marcarChips();
 cargar();

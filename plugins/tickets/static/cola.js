@@ -10,6 +10,7 @@ import { celda as celdaEquipo, llenarFiltro as llenarEquipos } from "./equipos.j
 import { autocompletar, chips } from "/static/core/etiquetas.js";
 import { celdaSeleccion } from "./lote.js";
 import { descargarCsv } from "/static/core/exportar.js";
+import { enLaUrl } from "/static/core/estado-url.js";
 
 const { usuario } = await sesion;
 const form = document.getElementById("filtros");
@@ -18,6 +19,7 @@ const paginas = document.getElementById("paginacion");
 const anuncios = document.getElementById("cola-anuncios");
 let pagina = 1;
 const turno = turnos();
+const url = enLaUrl(form, (n) => { pagina = n; cargar(); });
 
 async function patch(ticket, cambios) {
   try {
@@ -89,7 +91,7 @@ async function cargar({ vivo = false } = {}) {
       cuerpo.append(h("tr", {}, h("td", { colspan: 10, class: "vacio", text: "No hay tickets con estos filtros." })));
     }
     for (const t of datos.results) cuerpo.append(fila(t));
-    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
+    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
     // lote.js: the filter of this page and how many tickets match it.
     document.dispatchEvent(new CustomEvent("soporte:cola", { detail: { filtros, total: datos.count, vivo } }));
     if (vivo) {
@@ -138,14 +140,16 @@ window.addEventListener("soporte:notificaciones", (evento) => {
   enVivo();
 });
 
-const recargar = () => { pagina = 1; cargar(); };
-form.addEventListener("change", recargar);
-form.addEventListener("input", retrasar(recargar, 300));
+const recargar = ({ reemplazar = false } = {}) => { pagina = 1; url.guardar(pagina, { reemplazar }); cargar(); };
+form.addEventListener("change", () => recargar());
+form.addEventListener("input", retrasar(() => recargar({ reemplazar: true }), 300));
 form.addEventListener("submit", (evento) => { evento.preventDefault(); recargar(); });
 const exportar = document.getElementById("exportar-csv");
 exportar.addEventListener("click", () => descargarCsv("/api/soporte/tickets/exportar/", filtrosDeLaCola(), exportar));
-llenarEquipos(form.elements.equipo);
 autocompletar(form.elements.etiqueta);
 // A bulk change (lote.js) done: show the tickets as they are now.
 document.addEventListener("soporte:cola-recargar", () => cargar());
+// The teams' options first, so that a team in the address can be chosen.
+await llenarEquipos(form.elements.equipo);
+pagina = url.leer();
 cargar();

@@ -5,6 +5,18 @@ import { dia, h, insignia } from "/static/core/dom.js";
 export const ESTADOS = { ABIERTO: "Abierto", EN_PROGRESO: "En progreso", RESUELTO: "Resuelto", CERRADO: "Cerrado" };
 export const CATEGORIAS = { TECNICO: "Técnico", RESERVAS: "Reservas", PAGOS: "Pagos", GENERAL: "General" };
 export const PRIORIDADES = { ALTA: "Alta", MEDIA: "Media", BAJA: "Baja" };
+/** What a new ticket starts with, in the "Nuevo ticket" page and in the widget alike. */
+export const POR_DEFECTO = { categoria: "GENERAL", prioridad: "MEDIA" };
+
+/** Preselect POR_DEFECTO in a ticket form's selects (also what form.reset() goes back to). */
+export function elegirPorDefecto(form) {
+  for (const [campo, valor] of Object.entries(POR_DEFECTO)) {
+    const select = form.elements[campo];
+    if (!select) continue;
+    for (const opcion of select.options) opcion.defaultSelected = opcion.value === valor;
+    select.value = valor;
+  }
+}
 
 export const estado = (valor) => insignia("estado", valor, ESTADOS[valor]);
 export const prioridad = (valor) => insignia("prioridad", valor, PRIORIDADES[valor]);
@@ -67,7 +79,7 @@ export async function crearTicket(form) {
     body: {
       asunto: String(datos.get("asunto") || "").trim(),
       categoria: datos.get("categoria"),
-      prioridad: datos.get("prioridad") || "MEDIA",
+      prioridad: datos.get("prioridad") || POR_DEFECTO.prioridad,
       descripcion: String(datos.get("descripcion") || "").trim(),
       archivos_adjuntos: ids,
       reserva_relacionada: reserva ? Number(reserva) : null,

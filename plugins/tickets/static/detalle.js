@@ -22,7 +22,11 @@ const id = Number(raiz.dataset.ticketId);
 const area = document.body.dataset.area;
 const conversacion = document.getElementById("conversacion");
 const vacia = document.getElementById("conversacion-vacia");
-const vistos = new Set();
+// Every reply shown, by id → whether it came from the REST API (with its channel and files)
+// rather than a socket frame (no files). The same reply often arrives both ways — the
+// "Responder" form's answer and the chat socket's frame of it, in either order: the richer one
+// wins, whichever came first.
+const vistos = new Map();
 let ticket = null;
 
 function burbuja({ id: respuestaId, autor, autorId, rol, mensaje, cuando, canal, archivos, interna }) {
@@ -42,9 +46,15 @@ function burbuja({ id: respuestaId, autor, autorId, rol, mensaje, cuando, canal,
   );
 }
 
-function agregar(datos) {
-  if (vistos.has(datos.id)) return;
-  vistos.add(datos.id);
+function agregar(datos, { completa = false } = {}) {
+  const previa = vistos.get(datos.id);
+  if (previa !== undefined && (previa || !completa)) return;
+  vistos.set(datos.id, completa);
+  const existente = [...conversacion.children].find((el) => Number(el.dataset.id) === datos.id);
+  if (existente) {
+    existente.replaceWith(burbuja(datos));
+    return;
+  }
   const alFinal = conversacion.scrollHeight - conversacion.scrollTop - conversacion.clientHeight < 40;
   // Keep the conversation in id order even if a live frame overtakes a reload.
   const siguiente = [...conversacion.children].find((el) => Number(el.dataset.id) > datos.id);
@@ -64,7 +74,7 @@ function agregarRespuesta(r) {
     canal: r.canal,
     archivos: r.archivos_adjuntos,
     interna: r.interna,
-  });
+  }, { completa: true });
 }
 
 function dato(etiqueta, valor) {
@@ -77,7 +87,8 @@ function pintar(t, anterior = null) {
   vaciar(document.getElementById("ticket-insignias")).append(
     estado(t.estado),
     prioridad(t.prioridad),
-    t.nivel_escalamiento > 0 ? insignia("nivel", "nivel", `Nivel ${t.nivel_escalamiento}`) : null,
+    // append() writes null as the text "null": a badge only when there is a level.
+    ...(t.nivel_escalamiento > 0 ? [insignia("nivel", "nivel", `Nivel ${t.nivel_escalamiento}`)] : []),
   );
   document.getElementById("ticket-descripcion").textContent = t.descripcion;
   const archivos = adjuntos(t.archivos_adjuntos);
@@ -144,7 +155,7 @@ async function cargar() {
     return;
   }
   pintar(ticket, anterior);
-  const ultimaRespuesta = Math.max(0, ...vistos);
+  const ultimaRespuesta = Math.max(0, ...vistos.keys());
   raiz.dataset.ultimaRespuesta = String(ultimaRespuesta);
   raiz.dataset.estado = ticket.estado;
   document.dispatchEvent(new CustomEvent("soporte:ticket", { detail: { ticket, ultimaRespuesta } }));
@@ -169,7 +180,7 @@ const refrescar = retrasar(cargar, 400);
 document.addEventListener("soporte:recargar", () => cargar());
 document.addEventListener("soporte:mensaje", (evento) => {
   const m = evento.detail;
-  agregar({ id: m.id, autor: m.autor, autorId: m.autor_id, rol: m.rol, mensaje: m.contenido, cuando: m.timestamp, canal: "CHAT", interna: m.interna });
+  agregar({ id: m.id, autor: m.autor, autorId: m.autor_id, rol: m.rol, mensaje: m.contenido, cuando: m.timestamp, canal: m.canal || "CHAT", interna: m.interna });
   // A message may move the state (an agent's first answer, a customer reopening): refresh.
   refrescar();
 });
@@ -199,7 +210,7 @@ responder.addEventListener("submit", async (evento) => {
     const form = new FormData();
     form.append("mensaje", mensaje);
     marcarFormulario(form); // `interna` when the agent writes a note
-    colision.alResponder(form, Math.max(0, ...vistos)); // a newer reply meanwhile: 409
+    colision.alResponder(form, Math.max(0, ...vistos.keys())); // a newer reply meanwhile: 409
     [...responder.elements.archivos.files].forEach((f, i) => form.append(`archivo_${i}`, f));
     const respuesta = await api(`/api/soporte/tickets/${id}/responder/`, { method: "POST", form });
     agregarRespuesta(respuesta);

@@ -4,6 +4,7 @@
 import { api, consulta, esAgente, turnos } from "/static/core/api.js";
 import { h, mensajeError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { sesion } from "/static/core/app.js";
+import { enLaUrl } from "/static/core/estado-url.js";
 import { filtrosDe, tarjeta } from "./comun.js";
 
 const { usuario } = await sesion;
@@ -12,6 +13,8 @@ const lista = document.getElementById("lista-tickets");
 const paginas = document.getElementById("paginacion");
 let pagina = 1;
 const turno = turnos();
+const url = enLaUrl(form, (n) => { pagina = n; cargar(); });
+pagina = url.leer();
 
 async function cargar() {
   lista.setAttribute("aria-busy", "true");
@@ -25,7 +28,7 @@ async function cargar() {
     } else {
       lista.append(h("ul", { class: "tickets-list" }, datos.results.map((t) => tarjeta(t, `/tickets/${t.id}/`))));
     }
-    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
+    vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
   } catch (error) {
     vaciar(lista).append(h("p", { class: "form-error", text: mensajeError(error) }));
   } finally {
@@ -43,8 +46,8 @@ window.addEventListener("soporte:notificaciones", (evento) => {
   if (!esAgente(usuario) || listado) enVivo();
 });
 
-const recargar = () => { pagina = 1; cargar(); };
-form.addEventListener("change", recargar);
-form.addEventListener("input", retrasar(recargar, 300));
+const recargar = ({ reemplazar = false } = {}) => { pagina = 1; url.guardar(pagina, { reemplazar }); cargar(); };
+form.addEventListener("change", () => recargar());
+form.addEventListener("input", retrasar(() => recargar({ reemplazar: true }), 300));
 form.addEventListener("submit", (evento) => { evento.preventDefault(); recargar(); });
 cargar();

@@ -1,10 +1,11 @@
 // "Nuevo ticket": files go first to POST /api/soporte/adjuntos/, then the ticket is created.
 import { sesion } from "/static/core/app.js";
 import { mostrarError } from "/static/core/dom.js";
-import { crearTicket } from "./comun.js";
+import { crearTicket, elegirPorDefecto } from "./comun.js";
 
-await sesion;
 const form = document.getElementById("form-ticket");
+elegirPorDefecto(form); // before anything is awaited: the user may already be choosing
+await sesion;
 form.addEventListener("submit", async (evento) => {
   evento.preventDefault();
   mostrarError(form, null);

@@ -1,15 +1,15 @@
 // The widget's ticket views (guide 6.2): "Crear Ticket" (a quick form) and "Mis Tickets".
 import { api, consulta } from "/static/core/api.js";
 import { h, mensajeError, mostrarError, opciones } from "/static/core/dom.js";
-import { CATEGORIAS, PRIORIDADES, crearTicket, estado } from "./comun.js";
+import { CATEGORIAS, POR_DEFECTO, PRIORIDADES, crearTicket, estado } from "./comun.js";
 
 function formularioRapido(contenedor) {
   const form = h(
     "form",
     { class: "formulario", novalidate: true },
     h("div", { class: "form-group" }, h("label", { for: "widget-asunto" }, "Asunto"), h("input", { id: "widget-asunto", name: "asunto", maxlength: 200, required: true })),
-    h("div", { class: "form-group" }, h("label", { for: "widget-categoria" }, "Categoría"), h("select", { id: "widget-categoria", name: "categoria" }, opciones(Object.entries(CATEGORIAS), "GENERAL"))),
-    h("div", { class: "form-group" }, h("label", { for: "widget-prioridad" }, "Prioridad"), h("select", { id: "widget-prioridad", name: "prioridad" }, opciones(Object.entries(PRIORIDADES), "MEDIA"))),
+    h("div", { class: "form-group" }, h("label", { for: "widget-categoria" }, "Categoría"), h("select", { id: "widget-categoria", name: "categoria" }, opciones(Object.entries(CATEGORIAS), POR_DEFECTO.categoria))),
+    h("div", { class: "form-group" }, h("label", { for: "widget-prioridad" }, "Prioridad"), h("select", { id: "widget-prioridad", name: "prioridad" }, opciones(Object.entries(PRIORIDADES), POR_DEFECTO.prioridad))),
     h("div", { class: "form-group" }, h("label", { for: "widget-descripcion" }, "Descripción"), h("textarea", { id: "widget-descripcion", name: "descripcion", rows: 3, required: true })),
     h("div", { class: "form-group" }, h("label", { for: "widget-archivos" }, "Archivos adjuntos"), h("input", { id: "widget-archivos", name: "archivos", type: "file", multiple: true })),
     h("p", { class: "form-error", role: "alert", hidden: true }),
