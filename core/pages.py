@@ -17,6 +17,9 @@ Three kinds of contribution, so that a disabled plugin's pages, links and panels
   of the ticket detail pages; ``cabecera``: an item of the header of every portal and console
   page, beside the session). Fragments are included in plugin order.
 
+A browser navigating to an address that names nothing (or to a download link no longer valid)
+gets a 404 (403) page of the layout (:func:`error_page`); the API keeps problem+json.
+
 Every HTML answer carries a strict Content-Security-Policy (no inline scripts, styles or event
 handlers anywhere), and every answer ``X-Content-Type-Options: nosniff``.
 """
