@@ -475,6 +475,11 @@ async def parse_body(request: web.Request, endpoint: Endpoint) -> ParsedBody:
     accepted = ["application/json"] if endpoint.json_body else []
     if endpoint.multipart:
         accepted.append("multipart/form-data")
+    if "Content-Type" not in request.headers:
+        # aiohttp reads a missing header as application/octet-stream: name what is missing.
+        raise UnsupportedMediaType(
+            f"Falta la cabecera Content-Type; envíe Content-Type: {' o '.join(accepted)}."
+        )
     raise UnsupportedMediaType(
         f"Tipo de contenido {ctype!r} no soportado; use {' o '.join(accepted)}."
     )

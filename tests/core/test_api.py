@@ -165,6 +165,12 @@ async def test_415_json_sent_as_a_form_names_the_content_type(api: SoporteClient
         body = await problem(r, 415)
         assert "application/json" in body["detail"], body
         assert "errors" not in body, body
+    # No Content-Type at all (aiohttp would call it application/octet-stream): said so.
+    for ruta in ("/api/pruebas/formulario/", "/api/pruebas/eco/"):
+        r = await api.post(ruta, data=b'{"titulo": "Hola"}', skip_auto_headers=["Content-Type"])
+        body = await problem(r, 415)
+        assert body["detail"].startswith("Falta la cabecera Content-Type"), body
+        assert "application/json" in body["detail"], body
     # A real form is still a form; and the same body with its content type is accepted.
     r = await api.post("/api/pruebas/formulario/", data=b"titulo=Hola", headers=form)
     assert r.status == 201, await r.text()
