@@ -11,7 +11,6 @@ or more, or a network failure) and no axe-core violation of impact serious or cr
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,60 +19,23 @@ import pytest
 from core.cli import DEMO_USERS
 from core.pages import SITE
 from tests.browser.accesibilidad import comprobar_accesibilidad
+from tests.browser.paginas import (
+    ANCHOS,
+    EJEMPLOS,
+    IDIOMAS,
+    PERFILES,
+    ejemplos,
+    paginas_de,
+    ruta_de,
+    segmento_de,
+)
 
 if TYPE_CHECKING:
     from playwright.async_api import Page as Pestaña
 
     from core.auth.models import Usuario
-    from core.pages import Page
     from core.testing import SoporteClient
     from tests.browser.conftest import Navegador
-
-ANCHOS = {"1280": (1280, 800), "390": (390, 844)}
-#: The browser's language (context locale → ``Accept-Language``).
-IDIOMAS = {"es": "es-ES", "en": "en-US"}
-#: Who walks which pages: visitors the pages open without a session, the demo customer the
-#: rest of the portal, the demo admin every page of the console (agents see a subset).
-PERFILES = ("anonimo", "cliente", "admin")
-_PARAMETRO = re.compile(r"\{(\w+)(?::[^}]*)?\}")
-
-
-def paginas_de(perfil: str, paginas: list[tuple[str, Page]]) -> list[Page]:
-    """The registered pages ``perfil`` walks."""
-    if perfil == "anonimo":
-        return [p for _, p in paginas if p.area == "cliente" and not p.login]
-    if perfil == "cliente":
-        return [p for _, p in paginas if p.area == "cliente" and (p.login or p.path == "/")]
-    return [p for _, p in paginas if p.area == "agente"]
-
-
-async def ejemplos(usuarios: dict[str, Usuario]) -> dict[str, int]:
-    """An id of the demo data for each kind of detail page: the demo customer's own."""
-    from plugins.casos.models import Caso
-    from plugins.tickets.models import Ticket
-
-    ticket = await Ticket.filter(cliente=usuarios["cliente"]).order_by("id").first()
-    caso = await Caso.filter(cliente_afectado=usuarios["cliente"]).order_by("id").first()
-    assert ticket is not None and caso is not None, "the demo data has no ticket or case"
-    return {"tickets": ticket.id, "casos": caso.id}
-
-
-#: Which example id fills a detail page's parameter: by the path's first segment (after
-#: ``/agente/``). A plugin adding a detail page adds its segment here.
-EJEMPLOS = ("tickets", "casos")
-
-
-def ruta_de(pagina: Page, ids: dict[str, int]) -> str:
-    """The page's path with its parameters filled by an example id."""
-    if not pagina.has_params:
-        return pagina.path
-    segmento = pagina.path.removeprefix("/agente/").strip("/").split("/")[0]
-    if segmento not in ids:
-        raise AssertionError(
-            f"the page {pagina.path} has parameters and no example id: add {segmento!r} to "
-            "EJEMPLOS and to ejemplos() in tests/browser/test_recorrido.py"
-        )
-    return _PARAMETRO.sub(str(ids[segmento]), pagina.path)
 
 
 @dataclass
@@ -162,7 +124,5 @@ def test_el_recorrido_cubre_cada_pagina_registrada(soporte: SoporteClient) -> No
     recorridas = {p.path for perfil in PERFILES for p in paginas_de(perfil, paginas)}
     faltan = {p.path for _, p in paginas} - recorridas
     assert not faltan, f"pages no profile walks: {sorted(faltan)}"
-    detalles = {
-        p.path.removeprefix("/agente/").strip("/").split("/")[0] for _, p in paginas if p.has_params
-    }
+    detalles = {segmento_de(p) for _, p in paginas if p.has_params}
     assert detalles <= set(EJEMPLOS), f"detail pages without an example id: {detalles}"

@@ -13,7 +13,7 @@ from playwright.async_api import expect
 from core.cli import DEMO_USERS
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
+    from playwright.async_api import Locator, Page
 
     from core.auth.models import Usuario
     from tests.browser.conftest import Navegador
@@ -78,6 +78,19 @@ async def saltar_al_contenido(page: Page) -> None:
     assert caja is not None and caja["x"] >= 0, "the skip link stays off screen when focused"
     await page.keyboard.press("Enter")
     await expect(page.locator("main#contenido")).to_be_focused()
+
+
+async def tab_a(page: Page, control: Locator) -> None:
+    """One Tab puts the focus on ``control`` (the next control in the page's order)."""
+    await page.keyboard.press("Tab")
+    await expect(control).to_be_focused()
+
+
+async def flecha_abajo_cambia(page: Page, select: Locator) -> None:
+    """ArrowDown on the focused ``select`` chooses another option (no mouse, no popup)."""
+    antes = await select.input_value()
+    await page.keyboard.press("ArrowDown")
+    assert await select.input_value() != antes, f"ArrowDown does not change {select}"
 
 
 async def test_la_cola_de_la_consola_con_el_teclado(
@@ -145,31 +158,20 @@ async def test_el_formulario_de_nuevo_ticket_con_el_teclado(
     # Anew, without the #contenido the skip link left in the address (Tab would start there).
     await page.goto("/tickets/nuevo/")
     await saltar_al_contenido(page)
-    await page.keyboard.press("Tab")
-    await expect(page.get_by_label("Asunto")).to_be_focused()
+    await tab_a(page, page.get_by_label("Asunto"))
     await page.keyboard.type("No llega el correo de confirmación")
-    await page.keyboard.press("Tab")
     categoria = page.get_by_label("Categoría")
-    await expect(categoria).to_be_focused()
-    inicial = await categoria.input_value()
-    await page.keyboard.press("ArrowDown")
-    assert await categoria.input_value() != inicial, "the arrow keys do not change the category"
+    await tab_a(page, categoria)
+    await flecha_abajo_cambia(page, categoria)
     elegida = await categoria.locator("option:checked").inner_text()
-    await page.keyboard.press("Tab")
     prioridad = page.get_by_label("Prioridad")
-    await expect(prioridad).to_be_focused()
-    antes = await prioridad.input_value()
-    await page.keyboard.press("ArrowDown")
-    assert await prioridad.input_value() != antes, "the arrow keys do not change the priority"
-    await page.keyboard.press("Tab")
-    await expect(page.get_by_label("Reserva relacionada (opcional)")).to_be_focused()
-    await page.keyboard.press("Tab")
-    await expect(page.get_by_label("Descripción")).to_be_focused()
+    await tab_a(page, prioridad)
+    await flecha_abajo_cambia(page, prioridad)
+    await tab_a(page, page.get_by_label("Reserva relacionada (opcional)"))
+    await tab_a(page, page.get_by_label("Descripción"))
     await page.keyboard.type("Reservé ayer y no recibí nada.")
-    await page.keyboard.press("Tab")
-    await expect(page.get_by_label("Archivos adjuntos")).to_be_focused()
-    await page.keyboard.press("Tab")
-    await expect(page.get_by_role("button", name="Crear ticket")).to_be_focused()
+    await tab_a(page, page.get_by_label("Archivos adjuntos"))
+    await tab_a(page, page.get_by_role("button", name="Crear ticket"))
     await page.keyboard.press("Enter")
 
     await page.wait_for_url(re.compile(r"/tickets/\d+/$"))
