@@ -45,8 +45,8 @@ test-scale: install
 chromium:
 	scripts/chromium.sh
 
-## Node.js and the npm packages of tests/guide (React, Babel standalone) and tests/asyncapi (the
-## official AsyncAPI parser); `npm ci` when missing.
+## Node.js and the npm packages of tests/guide (React, Babel standalone), tests/asyncapi (the
+## official AsyncAPI parser) and tests/browser (axe-core); `npm ci` when missing.
 guide-deps:
 	scripts/guide-deps.sh
 

@@ -2,14 +2,15 @@
 # npm packages of the test suites that run Node.js, the versions pinned in each folder's
 # package-lock.json, installed with `npm ci` when missing or out of date: by default the
 # guide-conformance suite (tests/guide: React 18 and Babel standalone) and the AsyncAPI
-# document's validation (tests/asyncapi: the official @asyncapi/parser); or the folders given
+# document's validation (tests/asyncapi: the official @asyncapi/parser) and the browser tests'
+# accessibility checks (tests/browser: axe-core, injected into each page); or the folders given
 # (`scripts/guide-deps.sh tests/openapi`: Redocly's OpenAPI linter). Node.js 20+ runs the
 # guide's client code (tests/guide/arnes.js), the parser and the linter; apt installs it if
 # absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$#" -gt 0 ]; then dirs=("$@"); else dirs=(tests/guide tests/asyncapi); fi
+if [ "$#" -gt 0 ]; then dirs=("$@"); else dirs=(tests/guide tests/asyncapi tests/browser); fi
 need_node() {
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
     [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]

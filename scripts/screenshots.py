@@ -3,8 +3,11 @@
     .venv/bin/python scripts/screenshots.py [--salida docs/screenshots]
 
 Starts the app on a loopback port with a throwaway SQLite database and the demo data
-(``soporte demo``), escalates the demo's overdue tickets, and photographs the main pages with
-Debian's Chromium (``scripts/chromium.sh``) at 1280×800 and 360×740. Nothing is downloaded.
+(``soporte demo``), escalates the demo's overdue tickets, and photographs with Debian's Chromium
+(``scripts/chromium.sh``): a few scenes (live chat, the widget, an FAQ open) at 1280×800 and
+390×844, then every page of the browser walk (``tests/browser/paginas.py``: every registered
+page, as the visitor, the customer or the admin opens it) at both widths, and writes their
+table into docs/ui.md between its ``capturas`` markers. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from core import keys
 from core.app import create_app
 from core.cli import DEMO_USERS, ensure_demo_users
 from core.db import activate
+from core.pages import SITE
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,13 +37,26 @@ ROOT = Path(__file__).resolve().parents[1]
 # The browser tests' launch settings, so the screenshots see exactly what the tests see.
 sys.path.insert(0, str(ROOT))
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser.paginas import (  # noqa: E402
+    ANCHOS,
+    PARAMETRO,
+    PERFILES,
+    ejemplos,
+    paginas_de,
+    ruta_de,
+)
 
 ESCRITORIO = {"width": 1280, "height": 800}
-MOVIL = {"width": 360, "height": 740}
+MOVIL = {"width": 390, "height": 844}
+UI_MD = ROOT / "docs" / "ui.md"
+#: docs/ui.md's generated table of every page sits between these two lines.
+INICIO_TABLA = "<!-- capturas: generado por scripts/screenshots.py -->"
+FIN_TABLA = "<!-- /capturas -->"
 
 
-async def preparar_datos(app: web.Application) -> None:
-    """Demo users and data through every plugin, then one escalation pass two days ahead."""
+async def preparar_datos(app: web.Application) -> dict[str, int]:
+    """Demo users and data through every plugin, then one escalation pass two days ahead;
+    the example ids of the detail pages."""
     with activate(app[keys.DB].ctx):
         usuarios = await ensure_demo_users()
         await app[keys.PLUGINS].load_demo_data(usuarios)
@@ -50,13 +67,18 @@ async def preparar_datos(app: web.Application) -> None:
             await service.escalar(
                 app[keys.EVENTS], app[REGISTRO], ahora=datetime.now(UTC) + timedelta(days=2)
             )
+        return await ejemplos(usuarios)
 
 
-async def entrar(browser: Browser, base: str, usuario: str, viewport: dict[str, int]) -> Page:
-    """A logged-in page of a fresh browser profile."""
+async def entrar(
+    browser: Browser, base: str, usuario: str | None, viewport: dict[str, int]
+) -> Page:
+    """A page of a fresh browser profile, logged in as ``usuario`` (``None``: a visitor)."""
     ctx = await browser.new_context(base_url=base, viewport=viewport, locale="es-ES")
     ctx.set_default_timeout(15_000)
     page = await ctx.new_page()
+    if usuario is None:
+        return page
     await page.goto("/entrar/")
     await page.get_by_label("Usuario", exact=True).first.fill(usuario)
     await page.get_by_label("Contraseña", exact=True).first.fill(DEMO_USERS[usuario][0])
@@ -75,8 +97,57 @@ async def foto(page: Page, salida: Path, nombre: str, ruta: str | None = None) -
     print(f"  {nombre}.png")
 
 
-async def fotografiar(base: str, salida: Path) -> None:
-    """Every screenshot of docs/ui.md."""
+def nombre_de(perfil: str, ruta: str, ancho: str) -> str:
+    """``<perfil>-<path, its parameters as "detalle">-<width>``: ``admin-agente-tickets-1280``."""
+    partes = PARAMETRO.sub("detalle", ruta).strip("/").replace("/", "-") or "inicio"
+    return f"{perfil}-{partes}-{ancho}"
+
+
+async def fotografiar_recorrido(
+    browser: Browser, base: str, app: web.Application, ids: dict[str, int], salida: Path
+) -> list[str]:
+    """Every page of the walk at both widths; the rows of docs/ui.md's table."""
+    filas: list[str] = []
+    usuarios = {"anonimo": None, "cliente": "cliente", "admin": "admin"}
+    for perfil in PERFILES:
+        paginas = paginas_de(perfil, app[SITE].pages)
+        pestañas = {
+            ancho: await entrar(browser, base, usuarios[perfil], {"width": w, "height": h})
+            for ancho, (w, h) in ANCHOS.items()
+        }
+        for pagina in paginas:
+            celdas = []
+            for ancho, pestaña in pestañas.items():
+                nombre = nombre_de(perfil, pagina.path, ancho)
+                await foto(pestaña, salida, nombre, ruta_de(pagina, ids))
+                celdas.append(
+                    f'<img src="screenshots/{nombre}.png" width="{min(320, int(ancho))}">'
+                )
+            filas.append(
+                f"| `{pagina.path}` {pagina.title} | {perfil} | " + " | ".join(celdas) + " |"
+            )
+    return filas
+
+
+def escribir_tabla(filas: list[str], ui_md: Path = UI_MD) -> None:
+    """Put the table of every page between docs/ui.md's markers (appended the first time)."""
+    cabecera = "| page | who | " + " | ".join(f"{a} px" for a in ANCHOS) + " |"
+    separador = "|---|---|" + "---|" * len(ANCHOS)
+    tabla = "\n".join([INICIO_TABLA, cabecera, separador, *filas, FIN_TABLA])
+    texto = ui_md.read_text(encoding="utf-8")
+    if INICIO_TABLA in texto and FIN_TABLA in texto:
+        antes, resto = texto.split(INICIO_TABLA, 1)
+        despues = resto.split(FIN_TABLA, 1)[1]
+        texto = antes + tabla + despues
+    else:
+        texto = texto.rstrip("\n") + "\n\n## Every page\n\n" + tabla + "\n"
+    ui_md.write_text(texto, encoding="utf-8")
+
+
+async def fotografiar(
+    base: str, salida: Path, app: web.Application, ids: dict[str, int]
+) -> list[str]:
+    """Every screenshot of docs/ui.md; the rows of its table of every page."""
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         cliente = await entrar(browser, base, "cliente", ESCRITORIO)
@@ -130,11 +201,13 @@ async def fotografiar(base: str, salida: Path) -> None:
         await foto(movil, salida, "movil-widget")
         movil_agente = await entrar(browser, base, "agente", MOVIL)
         await foto(movil_agente, salida, "movil-agente-dashboard", "/agente/")
+        filas = await fotografiar_recorrido(browser, base, app, ids, salida)
         await browser.close()
+    return filas
 
 
-async def main(salida: Path) -> None:
-    """Serve a demo app on a free loopback port, photograph it, stop it."""
+async def main(salida: Path) -> list[str]:
+    """Serve a demo app on a free loopback port, photograph it, stop it; the table's rows."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             database_url=f"sqlite://{tmp}/capturas.db",
@@ -152,9 +225,9 @@ async def main(salida: Path) -> None:
         await site.start()
         try:
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            await preparar_datos(app)
+            ids = await preparar_datos(app)
             print(f"capturas de http://127.0.0.1:{port} en {salida}")
-            await fotografiar(f"http://127.0.0.1:{port}", salida)
+            return await fotografiar(f"http://127.0.0.1:{port}", salida, app, ids)
         finally:
             await runner.cleanup()
 
@@ -164,4 +237,7 @@ if __name__ == "__main__":
     parser.add_argument("--salida", type=Path, default=ROOT / "docs" / "screenshots")
     salida = parser.parse_args().salida
     salida.mkdir(parents=True, exist_ok=True)
-    asyncio.run(main(salida))
+    filas = asyncio.run(main(salida))
+    # docs/ui.md links docs/screenshots: another folder (a preview) leaves it alone.
+    if salida.resolve() == (ROOT / "docs" / "screenshots").resolve():
+        escribir_tabla(filas)

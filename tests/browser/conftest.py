@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from core import keys
+from core.cli import ensure_demo_users
 from core.testing import TEST_PASSWORD
 
 if TYPE_CHECKING:
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 
     from playwright.async_api import Browser, BrowserContext, Page
 
+    from core.auth.models import Usuario
     from core.testing import SoporteClient
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,10 +48,13 @@ class Navegador:
     base: str
     errores: list[str] = field(default_factory=list)
 
-    async def contexto(self, ancho: int = 1280, alto: int = 800) -> BrowserContext:
-        """A fresh browser profile (its own localStorage: its own session)."""
+    async def contexto(
+        self, ancho: int = 1280, alto: int = 800, locale: str = "es-ES"
+    ) -> BrowserContext:
+        """A fresh browser profile (its own localStorage: its own session); ``locale`` is the
+        browser's language, sent as ``Accept-Language``."""
         ctx = await self.browser.new_context(
-            base_url=self.base, viewport={"width": ancho, "height": alto}, locale="es-ES"
+            base_url=self.base, viewport={"width": ancho, "height": alto}, locale=locale
         )
         ctx.set_default_timeout(ESPERA_MS)
         return ctx
@@ -91,3 +97,12 @@ async def navegador(soporte: SoporteClient) -> AsyncIterator[Navegador]:
         finally:
             await browser.close()
     assert not nav.errores, "errors in the browser:\n" + "\n".join(nav.errores)
+
+
+@pytest.fixture
+async def demo(soporte: SoporteClient) -> dict[str, Usuario]:
+    """The demo accounts (``core.cli.DEMO_USERS``, their own passwords) and every plugin's demo
+    data, as ``make run`` loads them: pages with realistic content to walk."""
+    usuarios = await ensure_demo_users()
+    await soporte.app[keys.PLUGINS].load_demo_data(usuarios)
+    return usuarios

@@ -10,12 +10,12 @@ export const IMPACTOS = { INDIVIDUAL: "Individual", MULTIPLE: "Múltiple", MASIV
 export const urgencia = (valor) => insignia("urgencia", valor, URGENCIAS[valor]);
 export const estado = (valor) => insignia("estado", valor, ESTADOS[valor]);
 
-/** A case card for the customer's list. */
+/** A case card for the customer's list (under the page's h1: its title is an h2). */
 export function tarjeta(caso) {
   return h(
     "li",
     { class: "caso-card", dataset: { id: caso.id } },
-    h("div", { class: "ticket-header" }, h("h3", {}, h("a", { href: `/casos/${caso.id}/`, text: `#${caso.numero} - ${caso.titulo}` })), h("span", { class: "acciones" }, urgencia(caso.urgencia), estado(caso.estado))),
+    h("div", { class: "ticket-header" }, h("h2", {}, h("a", { href: `/casos/${caso.id}/`, text: `#${caso.numero} - ${caso.titulo}` })), h("span", { class: "acciones" }, urgencia(caso.urgencia), estado(caso.estado))),
     h(
       "div",
       { class: "ticket-meta" },

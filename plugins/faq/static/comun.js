@@ -15,8 +15,9 @@ function contadores(faq) {
   return `Útil: ${faq.valoraciones_positivas} ✓ / ${faq.valoraciones_negativas} ✗`;
 }
 
-/** One FAQ: a button that expands its answer, with the counts and the vote buttons. */
-export function item(faq, { usuario, prefijo = "faq" }) {
+/** One FAQ: a heading (`nivel`: h3 under the widget's h2, h2 on the FAQ page) holding a button
+ * that expands its answer, with the counts and the vote buttons. */
+export function item(faq, { usuario, prefijo = "faq", nivel = "h3" }) {
   const idRespuesta = `${prefijo}-respuesta-${faq.id}`;
   const cuenta = h("span", { class: "faq-cuenta", text: contadores(faq) });
   const votar = async (esUtil) => {
@@ -44,10 +45,12 @@ export function item(faq, { usuario, prefijo = "faq" }) {
     h("div", { class: "faq-meta" }, h("span", { text: `Categoría: ${faq.categoria}` }), cuenta, votos),
   );
   const flecha = h("span", { class: "faq-toggle", "aria-hidden": "true", text: "▼" });
+  // The heading holds the button, not the other way round: a button's content is
+  // presentational, so a heading inside it is no heading for assistive technology.
   const boton = h(
     "button",
     { type: "button", class: "faq-pregunta", "aria-expanded": "false", "aria-controls": idRespuesta },
-    h("h3", { text: faq.pregunta }),
+    h("span", { class: "faq-pregunta-texto", text: faq.pregunta }),
     flecha,
   );
   boton.addEventListener("click", () => {
@@ -56,7 +59,7 @@ export function item(faq, { usuario, prefijo = "faq" }) {
     boton.setAttribute("aria-expanded", String(abierto));
     flecha.classList.toggle("expanded", abierto);
   });
-  return h("div", { class: "faq-item", dataset: { id: faq.id } }, boton, respuesta);
+  return h("div", { class: "faq-item", dataset: { id: faq.id } }, h(nivel, { class: "faq-titulo" }, boton), respuesta);
 }
 
 /**

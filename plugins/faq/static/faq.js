@@ -48,7 +48,7 @@ async function cargar() {
     if (!vigente()) return;
     vaciar(lista);
     if (!datos.results.length) lista.append(h("p", { class: "vacio", text: "No encontramos preguntas con esa búsqueda." }));
-    for (const faq of datos.results) lista.append(item(faq, { usuario }));
+    for (const faq of datos.results) lista.append(item(faq, { usuario, nivel: "h2" }));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
   } catch (error) {
     vaciar(lista).append(h("p", { class: "form-error", text: mensajeError(error) }));

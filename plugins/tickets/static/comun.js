@@ -33,15 +33,17 @@ export function adjuntos(lista) {
   );
 }
 
-/** The guide's ticket card (lists): number, subject, state, category, priority, date. */
-export function tarjeta(ticket, href) {
+/** The guide's ticket card (lists): number, subject, state, category, priority, date. Its
+ * title is an h3 (under a section's h2, as on the home page); `nivel` "h2" for a list right
+ * under the page's h1, so that no heading level is skipped. */
+export function tarjeta(ticket, href, { nivel = "h3" } = {}) {
   return h(
     "li",
     { class: "ticket-card", dataset: { id: ticket.id } },
     h(
       "div",
       { class: "ticket-header" },
-      h("h3", {}, h("a", { href }, `#${ticket.numero} - ${ticket.asunto}`)),
+      h(nivel, {}, h("a", { href }, `#${ticket.numero} - ${ticket.asunto}`)),
       estado(ticket.estado),
     ),
     h(

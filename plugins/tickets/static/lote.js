@@ -51,12 +51,25 @@ function montar() {
   llenarSelectores();
 }
 
+/** Whether the keyboard focus is in the bar (or on a control of it that was just disabled). */
+function focoEnBarra() {
+  return barra.contains(document.activeElement);
+}
+
+/** The bar hid with the focus in it: the focus goes to the page's checkbox, where a selection
+ * starts again, instead of falling to the page's body with the hidden control. */
+function devolverFoco(teniaFoco) {
+  if (teniaFoco && barra.hidden) casillaPagina?.focus();
+}
+
 function limpiar() {
+  const teniaFoco = focoEnBarra();
   seleccion.clear();
   todos.checked = false;
   for (const c of cuerpo.querySelectorAll("input.lote-casilla")) c.checked = false;
   resultado.hidden = true;
   pintarBarra();
+  devolverFoco(teniaFoco);
 }
 
 function pintarBarra() {
@@ -129,6 +142,7 @@ function resumir(datos) {
 
 async function aplicar(evento) {
   evento.preventDefault();
+  const teniaFoco = focoEnBarra();
   const cambios = await acciones();
   if (!Object.keys(cambios).length) {
     avisar("Elija al menos una acción.", "error");
@@ -152,6 +166,7 @@ async function aplicar(evento) {
     boton.disabled = false;
   }
   pintarBarra();
+  devolverFoco(teniaFoco);
   document.dispatchEvent(new CustomEvent("soporte:cola-recargar"));
 }
 

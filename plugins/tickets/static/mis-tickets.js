@@ -26,7 +26,7 @@ async function cargar() {
     if (!datos.results.length) {
       lista.append(h("p", { class: "vacio", text: "No tienes tickets con estos filtros." }));
     } else {
-      lista.append(h("ul", { class: "tickets-list" }, datos.results.map((t) => tarjeta(t, `/tickets/${t.id}/`))));
+      lista.append(h("ul", { class: "tickets-list" }, datos.results.map((t) => tarjeta(t, `/tickets/${t.id}/`, { nivel: "h2" }))));
     }
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
   } catch (error) {
