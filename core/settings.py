@@ -356,6 +356,23 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between two passes of the orphan-upload sweep (0: no sweep).",
     )
+    dashboard_timezone: str = Field(
+        "UTC",
+        description="IANA timezone whose days the dashboard's series count (e.g. Europe/Madrid).",
+    )
+
+    @field_validator("dashboard_timezone")
+    @classmethod
+    def _zona_valida(cls, valor: str) -> str:
+        """An IANA name the system knows."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(valor)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"zona horaria desconocida: {valor!r}") from exc
+        return valor
+
     link_ttl_seconds: int = Field(
         3600, ge=1, description="How long a signed attachment link stays valid, in seconds."
     )
