@@ -12,12 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
 from core.api.errors import Problem
+from core.db import placeholders
+
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
 
 #: The longest custom period, in days (a year, leap years included).
 MAX_DIAS: Final = 366
@@ -138,6 +142,36 @@ class Aporte(BaseModel):
 
     series: dict[str, Serie] = Field(default_factory=dict)
     tablas: dict[str, Tabla] = Field(default_factory=dict)
+
+
+#: The ``YYYY-MM-DD HH`` (UTC) of timestamp column ``{c}``, per dialect: SQLite keeps timestamps
+#: as UTC text (the hour is a prefix), PostgreSQL as ``timestamptz``.
+HORA_SQL: Final = {
+    "sqlite": "substr({c}, 1, 13)",
+    "postgres": "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')",
+}
+
+
+async def contar_por_dia(
+    conn: BaseDBAsyncClient, tabla: str, columna: str, periodo: Periodo
+) -> list[float | None]:
+    """How many rows of ``tabla`` have ``columna`` (a timestamp with an index) in each day of
+    ``periodo``: one grouped scan of the index over the period, by UTC hour, summed into the
+    business timezone's days."""
+    hora = HORA_SQL["sqlite" if conn.capabilities.dialect == "sqlite" else "postgres"]
+    expr = hora.format(c=columna)
+    m = placeholders(conn, 2)
+    filas = await conn.execute_query_dict(
+        f"SELECT {expr} AS hora, COUNT(*) AS n FROM {tabla} WHERE {columna} >= {m[0]} "
+        f"AND {columna} < {m[1]} GROUP BY {expr}",
+        [periodo.desde, periodo.hasta],
+    )
+    valores: list[float | None] = [0.0] * len(periodo.dias)
+    for fila in filas:
+        momento = datetime.strptime(fila["hora"], "%Y-%m-%d %H").replace(tzinfo=UTC)
+        if (i := periodo.dia_de(momento)) is not None:
+            valores[i] = (valores[i] or 0) + int(fila["n"])
+    return valores
 
 
 def media(suma: float, n: int, escala: float = 1.0, decimales: int = 1) -> float | None:

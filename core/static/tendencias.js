@@ -13,6 +13,7 @@ const GRAFICOS = {
   csat: ["Satisfacción (CSAT, %)", "line", false],
   sla: ["SLA cumplido e incumplido", "bar", true],
   backlog: ["Backlog por estado", "line", false],
+  casos: ["Casos creados", "bar", false],
 };
 const COLORES = ["#2563eb", "#16a34a", "#dc2626", "#d97706", "#7c3aed", "#0891b2"];
 const graficos = new Map(); // group → Chart

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
+from core.dashboard import HORA_SQL
 from core.db import placeholders
 from plugins.tickets.agregados import _conexion
 from plugins.tickets.models import Estado
@@ -88,7 +89,7 @@ class _Dialecto:
 
 # SQLite keeps timestamps as text in UTC (``YYYY-MM-DD HH:MM:SS…+00:00``): hours are prefixes.
 _SQLITE = _Dialecto(
-    hora="substr({c}, 1, 13)",
+    hora=HORA_SQL["sqlite"],
     dia="substr({c}, 1, 10)",
     ahora_hora="strftime('%Y-%m-%d %H', 'now')",
     ahora_dia="strftime('%Y-%m-%d', 'now')",
@@ -96,7 +97,7 @@ _SQLITE = _Dialecto(
     ahora="'now'",
 )
 _PG = _Dialecto(
-    hora="to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')",
+    hora=HORA_SQL["postgres"],
     dia="to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
     ahora_hora="to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')",
     ahora_dia="to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')",

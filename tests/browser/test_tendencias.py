@@ -21,7 +21,8 @@ async def _graficos_con_tamano(page: Page) -> set[str]:
     await expect(page.locator("#graficos")).to_have_attribute("aria-busy", "false")
     tamanos = await page.eval_on_selector_all(
         "#graficos canvas",
-        "cs => cs.map(c => [c.dataset.grafico, c.getBoundingClientRect().width, c.getBoundingClientRect().height])",
+        "cs => cs.map(c => [c.dataset.grafico, c.getBoundingClientRect().width,"
+        " c.getBoundingClientRect().height])",
     )
     return {g for g, ancho, alto in tamanos if ancho > 0 and alto > 0}
 
@@ -52,7 +53,9 @@ async def test_graficos_periodo_y_tablas(
 
     await page.get_by_role("button", name="7 días").click()
     await expect(page).to_have_url(re.compile(r"periodo=7d"))
-    await expect(page.get_by_role("button", name="7 días")).to_have_attribute("aria-pressed", "true")
+    await expect(page.get_by_role("button", name="7 días")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     await expect(page.locator("#periodo-estado")).to_contain_text("Del ")
     assert "periodo=7d" in pedidos[-1]
     assert await _graficos_con_tamano(page) == GRUPOS
@@ -65,7 +68,9 @@ async def test_graficos_periodo_y_tablas(
 
     await page.go_back()  # the back button: the 7 days again, refetched
     await expect(page).to_have_url(re.compile(r"periodo=7d"))
-    await expect(page.get_by_role("button", name="7 días")).to_have_attribute("aria-pressed", "true")
+    await expect(page.get_by_role("button", name="7 días")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     assert "periodo=7d" in pedidos[-1]
 
     # Tables: the agents' one lists the unassigned tickets, and scrolls within itself.
