@@ -9,6 +9,8 @@ tickets — counted in UTC days (the day rows' granularity).
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -83,8 +85,23 @@ async def alcance_de(usuario: Usuario) -> ap.Alcance | None:
     return ap.Alcance(equipos=(0, *(int(str(i)) for i in mios)), agente=usuario.id)
 
 
+#: One reading per request: ``tickets`` and ``escalamiento`` both need the period's totals,
+#: and the hooks of one request share its :class:`Periodo` object (weak keys: an entry lives
+#: as long as the request's period does).
+_LEIDOS: weakref.WeakKeyDictionary[Periodo, dict[int, asyncio.Future[Dias]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
-    """The period's totals per day, within what ``usuario`` may see."""
+    """The period's totals per day, within what ``usuario`` may see (read once per request)."""
+    del_periodo = _LEIDOS.setdefault(periodo, {})
+    if usuario.id not in del_periodo:
+        del_periodo[usuario.id] = asyncio.ensure_future(_leer_por_dia(usuario, periodo))
+    return await asyncio.shield(del_periodo[usuario.id])
+
+
+async def _leer_por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
     alcance = await alcance_de(usuario)
     antes, filas = await ap.filas(periodo.desde, periodo.hasta, alcance)
     dias: list[dict[str, int]] = [dict.fromkeys(ap.COLUMNAS, 0) for _ in periodo.dias]
@@ -118,10 +135,11 @@ def _backlog(d: Dias, estado: Estado) -> list[float | None]:
 
 
 async def _nombres(dimension: str, ids: Sequence[int]) -> dict[int, str]:
+    # Plain tuples, not models: hundreds of agents at a million tickets.
     if dimension == "agente_id":
-        usuarios = await Usuario.filter(id__in=ids)
-        return {u.id: u.nombre_visible for u in usuarios}
-    return dict(await Equipo.filter(id__in=ids).values_list("id", "nombre"))
+        filas = await Usuario.filter(id__in=ids).values_list("id", "nombre", "username")
+        return {int(i): str(nombre or usuario) for i, nombre, usuario in filas}
+    return {int(i): str(n) for i, n in await Equipo.filter(id__in=ids).values_list("id", "nombre")}
 
 
 _COLUMNAS_TABLA = [
@@ -133,11 +151,11 @@ _COLUMNAS_TABLA = [
 
 
 async def _tabla(
-    dimension: str, titulo: str, definicion: str, ninguno: str, periodo: Periodo, d: Dias
+    dimension: str, titulo: str, definicion: str, ninguno: str, celdas: Sequence[dict[str, int]]
 ) -> Tabla:
-    filas = await ap.por_dimension(dimension, periodo.desde, periodo.hasta, d.alcance)
+    filas = ap.agrupar(celdas, dimension)
     nombres = await _nombres(dimension, [f["id"] for f in filas if f["id"] > 0])
-    salida = [
+    salida: list[dict[str, Any]] = [
         {
             "id": f["id"] or None,
             "nombre": nombres.get(f["id"], ninguno) if f["id"] else ninguno,
@@ -157,6 +175,7 @@ async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
     """The tickets' series and tables (see :class:`SeriesTickets`)."""
     d = await por_dia(usuario, periodo)
     dias = d.dias
+    celdas = await ap.por_equipo_y_agente(periodo.desde, periodo.hasta, d.alcance)
     aporte = Aporte(
         series={
             "tickets_creados": _serie(
@@ -194,10 +213,8 @@ async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
             },
         },
         tablas={
-            "agentes": await _tabla(
-                "agente_id", "Por agente", D_AGENTES, "Sin asignar", periodo, d
-            ),
-            "equipos": await _tabla("equipo_id", "Por equipo", D_EQUIPOS, "Sin equipo", periodo, d),
+            "agentes": await _tabla("agente_id", "Por agente", D_AGENTES, "Sin asignar", celdas),
+            "equipos": await _tabla("equipo_id", "Por equipo", D_EQUIPOS, "Sin equipo", celdas),
         },
     )
     return aporte
