@@ -14,7 +14,7 @@ from core.auth.models import Rol
 from core.testing import SoporteClient
 from tests.browser.conftest import Navegador
 
-GRUPOS = {"volumen", "tiempos", "csat", "sla", "backlog"}
+GRUPOS = {"volumen", "tiempos", "csat", "sla", "backlog", "casos"}
 
 
 async def _graficos_con_tamano(page: Page) -> set[str]:
