@@ -6,7 +6,8 @@ history), starts ``soporte run`` on a loopback port and measures, with ``wrk`` (
 aiohttp load generator when wrk is missing):
 
 * the reads of the frontend guide: ``mis-tickets`` (a customer), the agents' ``tickets`` list
-  (page 1 and page 5,000), a ticket's detail (random tickets), dashboard stats, FAQ search, and
+  (page 1 and page 5,000), a ticket's detail (random tickets), dashboard stats and series (30
+  and 90 days: ``bench/dashboard_series.py`` measures them alone), FAQ search, and
   the rest of the agent dashboard (``recientes``, ``urgentes``, the escalation monitor);
 * ticket creation (``POST /tickets/`` as the guide sends it);
 * start-up time (process start → ``/healthz`` 200), idle and peak (loaded) memory;
@@ -97,6 +98,8 @@ CASES = [
     Case("tickets_p5000", "GET tickets page 5,000 (agent)"),
     Case("detalle", "GET tickets/{id} detail"),
     Case("dashboard", "GET dashboard/stats"),
+    Case("series_30", "GET dashboard/series 30 days"),
+    Case("series_90", "GET dashboard/series 90 days"),
     Case("faq", "GET faqs ?q= search"),
     Case("recientes", "GET tickets/recientes (info)", read=False),
     Case("urgentes", "GET casos/urgentes (info)", read=False),
@@ -220,6 +223,8 @@ def requests_for(cliente: str, agente: str, ids: list[int]) -> dict[str, Request
         "tickets_p5000": json_request(["/api/soporte/tickets/?page=5000&size=10"], agente),
         "detalle": json_request([f"/api/soporte/tickets/{i}/" for i in ids], agente),
         "dashboard": json_request(["/api/soporte/dashboard/stats/"], agente),
+        "series_30": json_request(["/api/soporte/dashboard/series/?periodo=30d"], agente),
+        "series_90": json_request(["/api/soporte/dashboard/series/?periodo=90d"], agente),
         "faq": json_request(faq),
         "recientes": json_request(["/api/soporte/tickets/recientes/"], agente),
         "urgentes": json_request(["/api/soporte/casos/urgentes/"], agente),

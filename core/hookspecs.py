@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
+    from core.dashboard import Aporte, Periodo
     from core.events import Listener
     from core.outbox import OutboxChannel
     from core.pages import Page
@@ -208,6 +209,33 @@ def dashboard_stats_schema() -> type[BaseModel] | None:
     Fires: whenever the OpenAPI document is built (``GET /api/openapi.json``, ``/api/docs/``).
     Returns: a pydantic model whose fields are the keys (type, description, example), or
     ``None``. Optional: a key nobody declares is still served, documented as a number.
+    """
+
+
+@hookspec
+def dashboard_series(
+    usuario: Usuario, periodo: Periodo
+) -> Aporte | dict[str, Any] | Awaitable[Aporte | dict[str, Any]] | None:
+    """Contribute trends and tables to ``GET /api/soporte/dashboard/series/``.
+
+    Fires: on every request of the series (an agent's). May be async.
+    ``usuario``: the agent asking (respect team visibility: :func:`core.auth.guards.team_limited`).
+    ``periodo``: the days asked for (:class:`core.dashboard.Periodo`: ``dias``, ``desde``,
+    ``hasta``, ``zona``).
+    Returns: a :class:`core.dashboard.Aporte` (or a dict of its shape): ``series``, each a
+    :class:`core.dashboard.Serie` with one value per day, and ``tablas``, each a
+    :class:`core.dashboard.Tabla`; names unique across plugins. Read maintained totals, not
+    raw rows: the target is p99 < 50 ms at a million tickets. ``None``: nothing.
+    """
+
+
+@hookspec
+def dashboard_series_schema() -> type[BaseModel] | None:
+    """Declare the series and tables this plugin's ``dashboard_series`` contributes.
+
+    Fires: whenever the OpenAPI document is built. Returns: a pydantic model whose fields are
+    the names, annotated :class:`core.dashboard.Serie` or :class:`core.dashboard.Tabla`, each
+    with the figure's definition as its description — or ``None``.
     """
 
 

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
+    from core.dashboard import Aporte, Periodo
     from core.events import Listener
     from core.outbox import OutboxChannel
     from core.pages import Page
@@ -555,6 +556,23 @@ class PluginHost:
     def dashboard_stats_schemas(self) -> list[type[BaseModel]]:
         """The models declaring the dashboard's keys, one per plugin that declares any."""
         return [model for _, model in self._results("dashboard_stats_schema") if model]
+
+    async def dashboard_series(self, usuario: Usuario, periodo: Periodo) -> Aporte:
+        """Merge every plugin's series and tables (hook ``dashboard_series``)."""
+        from core.dashboard import Aporte
+
+        answers = self._call("dashboard_series", usuario=usuario, periodo=periodo)
+        todo = Aporte()
+        async for _, contributed, _ in self._awaited("dashboard_series", answers):
+            if contributed:
+                aporte = Aporte.model_validate(contributed)
+                todo.series.update(aporte.series)
+                todo.tablas.update(aporte.tablas)
+        return todo
+
+    def dashboard_series_schemas(self) -> list[type[BaseModel]]:
+        """The models declaring the series' names, one per plugin that declares any."""
+        return [model for _, model in self._results("dashboard_series_schema") if model]
 
     async def mail_thread_references(self, app: web.Application, numero: str) -> list[str]:
         """Every plugin's Message-IDs for a mail about ticket ``numero``, in pluggy's order,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -174,6 +174,21 @@ def renamed_sources(
         _RenamedEnv(settings_cls, prefix, renamed),
         _Renaming(settings_cls, toml, renamed, describe_key, drop=code_only),
     )
+
+
+def zona_conocida(valor: str) -> str:
+    """``valor`` if it is an IANA time zone this system knows (a settings validator)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(valor)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {valor!r}") from exc
+    return valor
+
+
+#: A setting naming an IANA time zone, checked when the settings load.
+TimeZoneName = Annotated[str, AfterValidator(zona_conocida)]
 
 
 class Settings(BaseSettings):
@@ -356,6 +371,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between two passes of the orphan-upload sweep (0: no sweep).",
     )
+    dashboard_timezone: TimeZoneName = Field(
+        "UTC",
+        description="IANA timezone whose days the dashboard's series count (e.g. Europe/Madrid).",
+    )
+
     link_ttl_seconds: int = Field(
         3600, ge=1, description="How long a signed attachment link stays valid, in seconds."
     )

@@ -17,6 +17,7 @@ from core.api.openapi import build_openapi
 from core.api.routing import PUBLIC, Routes
 from core.auth.guards import current_user
 from core.auth.models import Rol
+from core.dashboard import Serie, SeriesQuery, Tabla, periodo_de
 from core.keys import DB, ENDPOINTS, PLUGINS, SETTINGS, STORAGE
 from core.storage import download_headers
 
@@ -141,3 +142,63 @@ async def dashboard_stats(request: web.Request, query: DashboardQuery) -> dict[s
     """Support numbers, each contributed by the plugin that owns it."""
     desde = datetime.now(UTC) - timedelta(days=query.dias)
     return await request.app[PLUGINS].dashboard_stats(current_user(request), desde)
+
+
+def _declarados(app: web.Application, tipo: type[BaseModel]) -> dict[str, Any]:
+    """The fields of type ``tipo`` the plugins' ``dashboard_series_schema`` models declare."""
+    fields: dict[str, Any] = {}
+    for declared in app[PLUGINS].dashboard_series_schemas():
+        for name, info in declared.model_fields.items():
+            if info.annotation is tipo:
+                fields[name] = (tipo | None, Field(None, description=info.description))
+    return fields
+
+
+def series_model(app: web.Application) -> type[BaseModel]:
+    """The series' answer as the enabled plugins declare it (``dashboard_series_schema``)."""
+    series: type[BaseModel] = create_model(
+        "DashboardSeriesSeries",
+        __config__=ConfigDict(extra="allow"),
+        __doc__="One value per day of each figure, each contributed by the plugin that owns it.",
+        **_declarados(app, Serie),
+    )
+    tablas: type[BaseModel] = create_model(
+        "DashboardSeriesTablas",
+        __config__=ConfigDict(extra="allow"),
+        __doc__="Figures per agent or team over the period.",
+        **_declarados(app, Tabla),
+    )
+    model: type[BaseModel] = create_model(
+        "DashboardSeries",
+        __doc__="The dashboard's trends over a period of whole days of the business timezone.",
+        zona=(str, Field(description="The timezone whose days these are (IANA name).")),
+        desde=(datetime, Field(description="Start of the first day (aware).")),
+        hasta=(datetime, Field(description="End of the last day, or now if earlier.")),
+        dias=(list[str], Field(description="The days, `YYYY-MM-DD`, oldest first.")),
+        series=(series, Field(description=series.__doc__)),
+        tablas=(tablas, Field(description=tablas.__doc__)),
+    )
+    return model
+
+
+@routes.get(
+    "/api/soporte/dashboard/series/",
+    auth=Rol.AGENTE,
+    errors=(400,),
+    documented_response=series_model,
+)
+async def dashboard_series(request: web.Request, query: SeriesQuery) -> dict[str, Any]:
+    """Trends per day (tickets created and resolved, times, CSAT, SLA, backlog) and tables per
+    agent and team over a period (``periodo`` or ``desde``/``hasta``); each figure is defined
+    in its ``definicion``."""
+    from zoneinfo import ZoneInfo
+
+    periodo = periodo_de(query, ZoneInfo(request.app[SETTINGS].dashboard_timezone))
+    aporte = await request.app[PLUGINS].dashboard_series(current_user(request), periodo)
+    return {
+        "zona": periodo.zona.key,
+        "desde": periodo.desde.isoformat(),
+        "hasta": periodo.hasta.isoformat(),
+        "dias": [d.isoformat() for d in periodo.dias],
+        **aporte.model_dump(),
+    }

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
+    from core.dashboard import Aporte, Periodo
     from core.pages import Page
     from core.synthetic import SyntheticUsers
 
@@ -56,6 +57,22 @@ async def dashboard_stats(usuario: Usuario, desde: datetime) -> dict[str, Any]:
     from plugins.casos.service import contar_criticos
 
     return {"casos_criticos": await contar_criticos()}
+
+
+@hookimpl
+def dashboard_series_schema() -> type[BaseModel]:
+    """``casos_abiertos``, per day."""
+    from plugins.casos.tablero import SeriesCasos
+
+    return SeriesCasos
+
+
+@hookimpl
+async def dashboard_series(usuario: Usuario, periodo: Periodo) -> Aporte:
+    """Cases opened each day."""
+    from plugins.casos.tablero import series
+
+    return await series(usuario, periodo)
 
 
 @hookimpl

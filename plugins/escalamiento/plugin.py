@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from core.api.routing import Endpoint
     from core.app import BackgroundContext
     from core.auth.models import Usuario
+    from core.dashboard import Aporte, Periodo
     from core.pages import Page
     from core.synthetic import SyntheticUsers
     from plugins.escalamiento.politicas import Registro
@@ -175,6 +176,23 @@ async def dashboard_stats(usuario: Usuario, desde: datetime) -> dict[str, Any]:
     from plugins.escalamiento.service import contar_escalados
 
     return {"tickets_escalados": await contar_escalados()}
+
+
+@hookimpl
+def dashboard_series_schema() -> type[BaseModel]:
+    """``sla_cumplido`` and ``sla_incumplido``, per day."""
+    from plugins.escalamiento.tablero import SeriesEscalamiento
+
+    return SeriesEscalamiento
+
+
+@hookimpl
+async def dashboard_series(usuario: Usuario, periodo: Periodo) -> Aporte:
+    """Tickets created each day that stayed within their escalation limits, and those that
+    did not."""
+    from plugins.escalamiento.tablero import series
+
+    return await series(usuario, periodo)
 
 
 @hookimpl

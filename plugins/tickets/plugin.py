@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from core.api import Endpoint
     from core.auth.models import Usuario
+    from core.dashboard import Aporte, Periodo
     from core.events import Listener
     from core.pages import Page
     from core.plugin_contract import BackgroundContext
@@ -88,9 +89,10 @@ def register_listeners() -> Iterable[Listener]:
 async def _totales(app: web.Application) -> AsyncIterator[None]:
     """Create (or repair) the maintained totals (:mod:`plugins.tickets.agregados`) and the search
     index (:mod:`plugins.tickets.busqueda`) at start-up."""
-    from plugins.tickets import agregados, busqueda
+    from plugins.tickets import agregados, agregados_periodo, busqueda
 
     await agregados.preparar()
+    await agregados_periodo.preparar()
     await busqueda.preparar()
     yield
 
@@ -146,6 +148,23 @@ async def dashboard_stats(usuario: Usuario, desde: datetime) -> dict[str, Any]:
     from plugins.tickets.service import estadisticas
 
     return await estadisticas(desde)
+
+
+@hookimpl
+def dashboard_series_schema() -> type[BaseModel]:
+    """The series and tables of :func:`dashboard_series`."""
+    from plugins.tickets.tablero import SeriesTickets
+
+    return SeriesTickets
+
+
+@hookimpl
+async def dashboard_series(usuario: Usuario, periodo: Periodo) -> Aporte:
+    """Tickets created and resolved, first-response and resolution times, CSAT and backlog
+    per day; tables per agent and per team."""
+    from plugins.tickets.tablero import series
+
+    return await series(usuario, periodo)
 
 
 @hookimpl

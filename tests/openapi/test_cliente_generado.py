@@ -368,6 +368,8 @@ def test_a_generated_client_drives_every_operation(
     e.llamar("escalamiento.borrar_regla", admin, regla.id)
     stats = e.llamar("core.dashboard_stats", agente)
     assert stats.tickets_abiertos >= 2 and stats.casos_criticos >= 0
+    series = e.llamar("core.dashboard_series", agente)
+    assert len(series.dias) == 30 and series.series.tickets_creados is not None
 
     notificaciones = e.llamar("notificaciones.lista", cliente)
     assert notificaciones.results, "the agent's reply notifies the customer"

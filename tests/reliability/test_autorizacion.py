@@ -117,6 +117,7 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     # whoever holds it; a forged or unknown one is a 403 for everybody.
     ("GET", "/api/descargas/{token}/"): Fila(PUBLICA, (403,) * 5, tipo="descarga"),
     ("GET", "/api/soporte/dashboard/stats/"): Fila(AGENTE_200),
+    ("GET", "/api/soporte/dashboard/series/"): Fila(AGENTE_200),
     ("POST", "/api/auth/token/"): Fila(
         PUBLICA, cuerpo={"username": "cliente_a", "password": TEST_PASSWORD}
     ),

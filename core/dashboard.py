@@ -1,0 +1,184 @@
+"""The dashboard's trends: the period asked for, and the shapes plugins answer in.
+
+``GET /api/soporte/dashboard/series/`` takes a period (``periodo=hoy|7d|30d|90d``, or
+``desde``/``hasta`` dates), turns it into whole days of the business timezone
+(``SOPORTE_DASHBOARD_TIMEZONE``, UTC by default) and asks every plugin's ``dashboard_series``
+hook for its :class:`Serie` values (one per day) and :class:`Tabla` tables. Each figure carries
+its definition, which the OpenAPI document and the page's tooltips show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Final
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+from core.api.errors import Problem
+from core.db import placeholders
+
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
+
+#: The longest custom period, in days (a year, leap years included).
+MAX_DIAS: Final = 366
+
+
+class PeriodoFijo(StrEnum):
+    """The preset periods: today, or the last 7, 30 or 90 days (today included)."""
+
+    HOY = "hoy"
+    D7 = "7d"
+    D30 = "30d"
+    D90 = "90d"
+
+
+_DIAS_FIJOS: Final = {
+    PeriodoFijo.HOY: 1,
+    PeriodoFijo.D7: 7,
+    PeriodoFijo.D30: 30,
+    PeriodoFijo.D90: 90,
+}
+
+
+class SeriesQuery(BaseModel):
+    """The period of the dashboard's series: a preset, or two dates (both included)."""
+
+    periodo: PeriodoFijo | None = Field(
+        None, description="hoy, 7d, 30d or 90d (today included). Default 30d."
+    )
+    desde: date | None = Field(None, description="First day of a custom period (with hasta).")
+    hasta: date | None = Field(None, description="Last day of a custom period, included.")
+
+
+@dataclass(frozen=True)
+class Periodo:
+    """Whole days of ``zona``: ``dias`` in order, from ``desde`` (the first day's local
+    midnight, aware) to ``hasta`` (the end of the last day or now, whichever is earlier)."""
+
+    zona: ZoneInfo
+    dias: tuple[date, ...]
+    desde: datetime
+    hasta: datetime
+
+    def dia_de(self, momento: datetime) -> int | None:
+        """Index in :attr:`dias` of the local day holding ``momento`` (``None``: outside)."""
+        dia = momento.astimezone(self.zona).date()
+        i = (dia - self.dias[0]).days
+        return i if 0 <= i < len(self.dias) else None
+
+    def fin_de(self, i: int) -> datetime:
+        """The end of day ``i`` (the next local midnight), aware."""
+        return medianoche(self.dias[i] + timedelta(days=1), self.zona)
+
+
+def medianoche(dia: date, zona: ZoneInfo) -> datetime:
+    """The local midnight starting ``dia`` in ``zona``, as aware UTC."""
+    return datetime.combine(dia, time(0), tzinfo=zona).astimezone(UTC)
+
+
+def periodo_de(query: SeriesQuery, zona: ZoneInfo, ahora: datetime | None = None) -> Periodo:
+    """The days of ``query`` in ``zona``; a 400 in Spanish for a custom period that is half
+    given, reversed, longer than :data:`MAX_DIAS` or in the future, or mixed with a preset."""
+    ahora = ahora or datetime.now(UTC)
+    hoy = ahora.astimezone(zona).date()
+    personalizado = query.desde is not None or query.hasta is not None
+    if personalizado and query.periodo is not None:
+        raise Problem("Indica «periodo» o «desde»/«hasta», no ambos.", status=400)
+    if personalizado:
+        if query.desde is None or query.hasta is None:
+            raise Problem("Un periodo personalizado necesita «desde» y «hasta».", status=400)
+        primero, ultimo = query.desde, query.hasta
+        if primero > ultimo:
+            raise Problem("«desde» debe ser anterior o igual a «hasta».", status=400)
+        if primero > hoy:
+            raise Problem("El periodo no puede empezar en el futuro.", status=400)
+        ultimo = min(ultimo, hoy)
+        if (ultimo - primero).days + 1 > MAX_DIAS:
+            raise Problem(f"El periodo no puede pasar de {MAX_DIAS} días.", status=400)
+    else:
+        n = _DIAS_FIJOS[query.periodo or PeriodoFijo.D30]
+        primero, ultimo = hoy - timedelta(days=n - 1), hoy
+    dias = tuple(primero + timedelta(days=i) for i in range((ultimo - primero).days + 1))
+    fin = min(medianoche(ultimo + timedelta(days=1), zona), ahora)
+    return Periodo(zona=zona, dias=dias, desde=medianoche(primero, zona), hasta=fin)
+
+
+class Serie(BaseModel):
+    """One figure per day of the period (``null``: nothing to measure that day)."""
+
+    titulo: str = Field(description="A short label.")
+    definicion: str = Field(description="What the figure counts, and how.")
+    unidad: str = Field(description="Unit of the values: '' (a count), 'h', '%'.")
+    grafico: str = Field(description="The chart the page draws it in, with its siblings.")
+    valores: list[float | None] = Field(description="One value per day of `dias`.")
+
+
+class Columna(BaseModel):
+    """A column of a :class:`Tabla`."""
+
+    clave: str
+    titulo: str
+    definicion: str
+    unidad: str = ""
+
+
+class Tabla(BaseModel):
+    """Figures per agent or per team over the whole period."""
+
+    titulo: str
+    definicion: str
+    columnas: list[Columna]
+    filas: list[dict[str, Any]] = Field(
+        description="One object per row: `nombre` and each column's `clave`."
+    )
+
+
+class Aporte(BaseModel):
+    """What one plugin's ``dashboard_series`` returns."""
+
+    series: dict[str, Serie] = Field(default_factory=dict)
+    tablas: dict[str, Tabla] = Field(default_factory=dict)
+
+
+#: The ``YYYY-MM-DD HH`` (UTC) of timestamp column ``{c}``, per dialect: SQLite keeps timestamps
+#: as UTC text (the hour is a prefix), PostgreSQL as ``timestamptz``.
+HORA_SQL: Final = {
+    "sqlite": "substr({c}, 1, 13)",
+    "postgres": "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')",
+}
+
+
+async def contar_por_dia(
+    conn: BaseDBAsyncClient, tabla: str, columna: str, periodo: Periodo
+) -> list[float | None]:
+    """How many rows of ``tabla`` have ``columna`` (a timestamp with an index) in each day of
+    ``periodo``: one grouped scan of the index over the period, by UTC hour, summed into the
+    business timezone's days."""
+    hora = HORA_SQL["sqlite" if conn.capabilities.dialect == "sqlite" else "postgres"]
+    expr = hora.format(c=columna)
+    m = placeholders(conn, 2)
+    filas = await conn.execute_query_dict(
+        f"SELECT {expr} AS hora, COUNT(*) AS n FROM {tabla} WHERE {columna} >= {m[0]} "
+        f"AND {columna} < {m[1]} GROUP BY {expr}",
+        [periodo.desde, periodo.hasta],
+    )
+    valores: list[float | None] = [0.0] * len(periodo.dias)
+    for fila in filas:
+        momento = datetime.strptime(fila["hora"], "%Y-%m-%d %H").replace(tzinfo=UTC)
+        if (i := periodo.dia_de(momento)) is not None:
+            valores[i] = (valores[i] or 0) + int(fila["n"])
+    return valores
+
+
+def media(suma: float, n: int, escala: float = 1.0, decimales: int = 1) -> float | None:
+    """``suma / n / escala`` rounded, or ``None`` with nothing to average."""
+    return round(suma / n / escala, decimales) if n else None
+
+
+def porcentaje(parte: int, total: int) -> float | None:
+    """``100 · parte / total`` with one decimal, or ``None`` when ``total`` is 0."""
+    return round(100 * parte / total, 1) if total else None

@@ -1,0 +1,220 @@
+"""The tickets' part of the dashboard's series: trends per day and tables per agent and team,
+read from the maintained totals of :mod:`plugins.tickets.agregados_periodo` only.
+
+Everything an agent sees everything of (admins, and agents while team visibility is off) comes
+from the hour rows, summed into the business timezone's days. An agent narrowed by team
+visibility gets the day rows of their teams, of tickets without a team and of their own
+tickets — counted in UTC days (the day rows' granularity).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from core.auth.guards import team_limited
+from core.auth.models import Equipo, Usuario
+from core.dashboard import Aporte, Columna, Periodo, Serie, Tabla, media, porcentaje
+from plugins.tickets import agregados_periodo as ap
+from plugins.tickets.models import Estado
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+D_CREADOS = "Tickets creados ese día (por su fecha de creación)."
+D_RESUELTOS = (
+    "Tickets que pasaron ese día de Abierto o En progreso a Resuelto o Cerrado (un ticket "
+    "reabierto y resuelto otra vez cuenta otra vez)."
+)
+D_PRIMERA = (
+    "Media, en horas, del tiempo hasta la primera respuesta de un agente, de los tickets creados "
+    "ese día que ya la tienen."
+)
+D_RESOLUCION = (
+    "Media, en horas, del tiempo desde la creación hasta la resolución, de los tickets resueltos "
+    "ese día."
+)
+D_CSAT = "Porcentaje de valoraciones de 4 o 5 (sobre 5) entre las dadas ese día."
+D_BACKLOG = "Tickets en estado {estado} al final del día (o ahora, hoy)."
+D_AGENTES = "Cifras de cada agente en el periodo, por el agente asignado al ticket."
+D_EQUIPOS = "Cifras de cada equipo en el periodo, por el equipo del ticket."
+D_ASIGNADOS = "Tickets creados en el periodo que tiene asignados ahora."
+D_T_RESUELTOS = "Tickets que pasaron a Resuelto o Cerrado en el periodo estando asignados a él."
+D_T_PRIMERA = "Media, en horas, hasta la primera respuesta de sus tickets creados en el periodo."
+D_T_CSAT = "Porcentaje de valoraciones de 4 o 5 de sus tickets dadas en el periodo."
+
+#: Backlog series: the states that still need work.
+_BACKLOG = {Estado.ABIERTO: "Abierto", Estado.EN_PROGRESO: "En progreso"}
+
+
+class SeriesTickets(BaseModel):
+    """The tickets' series and tables of ``GET /api/soporte/dashboard/series/``."""
+
+    tickets_creados: Serie = Field(description=D_CREADOS)
+    tickets_resueltos: Serie = Field(description=D_RESUELTOS)
+    primera_respuesta: Serie = Field(description=D_PRIMERA)
+    tiempo_resolucion: Serie = Field(description=D_RESOLUCION)
+    csat: Serie = Field(description=D_CSAT)
+    backlog_abierto: Serie = Field(description=D_BACKLOG.format(estado="Abierto"))
+    backlog_en_progreso: Serie = Field(description=D_BACKLOG.format(estado="En progreso"))
+    agentes: Tabla = Field(description=D_AGENTES)
+    equipos: Tabla = Field(description=D_EQUIPOS)
+
+
+@dataclass(frozen=True)
+class Dias:
+    """The totals of each day of a period: ``dias[i]`` sums every column over day ``i``;
+    ``antes`` sums them before the period (the backlog's starting point)."""
+
+    antes: dict[str, int]
+    dias: list[dict[str, int]]
+    alcance: ap.Alcance | None
+
+
+async def alcance_de(usuario: Usuario) -> ap.Alcance | None:
+    """What ``usuario`` may count: everything (``None``), or under team visibility their
+    active teams, tickets without a team and their own."""
+    if not team_limited(usuario):
+        return None
+    mios = await Equipo.filter(activo=True, miembros__id=usuario.id).values_list("id", flat=True)
+    return ap.Alcance(equipos=(0, *(int(str(i)) for i in mios)), agente=usuario.id)
+
+
+#: One reading per request: ``tickets`` and ``escalamiento`` both need the period's totals,
+#: and the hooks of one request share its :class:`Periodo` object (weak keys: an entry lives
+#: as long as the request's period does).
+_LEIDOS: weakref.WeakKeyDictionary[Periodo, dict[int, asyncio.Future[Dias]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
+    """The period's totals per day, within what ``usuario`` may see (read once per request)."""
+    del_periodo = _LEIDOS.setdefault(periodo, {})
+    if usuario.id not in del_periodo:
+        del_periodo[usuario.id] = asyncio.ensure_future(_leer_por_dia(usuario, periodo))
+    return await asyncio.shield(del_periodo[usuario.id])
+
+
+async def _leer_por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
+    alcance = await alcance_de(usuario)
+    antes, filas = await ap.filas(periodo.desde, periodo.hasta, alcance)
+    dias: list[dict[str, int]] = [dict.fromkeys(ap.COLUMNAS, 0) for _ in periodo.dias]
+    for fila in filas:
+        momento: datetime = fila["periodo"]
+        if alcance is None:
+            i = periodo.dia_de(momento)
+        else:  # a UTC day row: its own date
+            i = (momento.astimezone(UTC).date() - periodo.dias[0]).days
+        if i is None or not 0 <= i < len(dias):
+            continue
+        for c in ap.COLUMNAS:
+            dias[i][c] += fila[c]
+    return Dias(antes=antes, dias=dias, alcance=alcance)
+
+
+def _serie(titulo: str, definicion: str, unidad: str, grafico: str, valores: list[Any]) -> Serie:
+    return Serie(
+        titulo=titulo, definicion=definicion, unidad=unidad, grafico=grafico, valores=valores
+    )
+
+
+def _backlog(d: Dias, estado: Estado) -> list[float | None]:
+    columna = f"neto_{estado.value.lower()}"
+    total = d.antes[columna]
+    valores: list[float | None] = []
+    for dia in d.dias:
+        total += dia[columna]
+        valores.append(float(total))
+    return valores
+
+
+async def _nombres(dimension: str, ids: Sequence[int]) -> dict[int, str]:
+    # Plain tuples, not models: hundreds of agents at a million tickets.
+    if dimension == "agente_id":
+        filas = await Usuario.filter(id__in=ids).values_list("id", "nombre", "username")
+        return {int(i): str(nombre or usuario) for i, nombre, usuario in filas}
+    return {int(i): str(n) for i, n in await Equipo.filter(id__in=ids).values_list("id", "nombre")}
+
+
+_COLUMNAS_TABLA = [
+    Columna(clave="asignados", titulo="Asignados", definicion=D_ASIGNADOS),
+    Columna(clave="resueltos", titulo="Resueltos", definicion=D_T_RESUELTOS),
+    Columna(clave="primera_respuesta", titulo="1.ª respuesta", definicion=D_T_PRIMERA, unidad="h"),
+    Columna(clave="csat", titulo="CSAT", definicion=D_T_CSAT, unidad="%"),
+]
+
+
+async def _tabla(
+    dimension: str, titulo: str, definicion: str, ninguno: str, celdas: Sequence[dict[str, int]]
+) -> Tabla:
+    filas = ap.agrupar(celdas, dimension)
+    nombres = await _nombres(dimension, [f["id"] for f in filas if f["id"] > 0])
+    salida: list[dict[str, Any]] = [
+        {
+            "id": f["id"] or None,
+            "nombre": nombres.get(f["id"], ninguno) if f["id"] else ninguno,
+            "asignados": f["creados"],
+            "resueltos": f["resueltos"],
+            "primera_respuesta": media(f["seg_respuesta"], f["respondidos"], 3600),
+            "csat": porcentaje(f["satisfechos"], f["valorados"]),
+        }
+        for f in filas
+        if any(f[c] for c in ("creados", "resueltos", "respondidos", "valorados"))
+    ]
+    salida.sort(key=lambda f: (-f["asignados"], f["nombre"]))
+    return Tabla(titulo=titulo, definicion=definicion, columnas=_COLUMNAS_TABLA, filas=salida)
+
+
+async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
+    """The tickets' series and tables (see :class:`SeriesTickets`)."""
+    d = await por_dia(usuario, periodo)
+    dias = d.dias
+    celdas = await ap.por_equipo_y_agente(periodo.desde, periodo.hasta, d.alcance)
+    aporte = Aporte(
+        series={
+            "tickets_creados": _serie(
+                "Creados", D_CREADOS, "", "volumen", [float(x["creados"]) for x in dias]
+            ),
+            "tickets_resueltos": _serie(
+                "Resueltos", D_RESUELTOS, "", "volumen", [float(x["resueltos"]) for x in dias]
+            ),
+            "primera_respuesta": _serie(
+                "Primera respuesta",
+                D_PRIMERA,
+                "h",
+                "tiempos",
+                [media(x["seg_respuesta"], x["respondidos"], 3600) for x in dias],
+            ),
+            "tiempo_resolucion": _serie(
+                "Resolución",
+                D_RESOLUCION,
+                "h",
+                "tiempos",
+                [media(x["seg_resolucion"], x["resueltos"], 3600) for x in dias],
+            ),
+            "csat": _serie(
+                "CSAT",
+                D_CSAT,
+                "%",
+                "csat",
+                [porcentaje(x["satisfechos"], x["valorados"]) for x in dias],
+            ),
+            **{
+                f"backlog_{e.value.lower()}": _serie(
+                    nombre, D_BACKLOG.format(estado=nombre), "", "backlog", _backlog(d, e)
+                )
+                for e, nombre in _BACKLOG.items()
+            },
+        },
+        tablas={
+            "agentes": await _tabla("agente_id", "Por agente", D_AGENTES, "Sin asignar", celdas),
+            "equipos": await _tabla("equipo_id", "Por equipo", D_EQUIPOS, "Sin equipo", celdas),
+        },
+    )
+    return aporte

@@ -1,0 +1,86 @@
+"""The console's dashboard trends (core/static/tendencias.js): a chart with a non-zero size per
+group of series, the period selector refetching and living in the URL (the back button works),
+the tables scrolling inside themselves, definitions reachable by keyboard — at 1280 and 390 px,
+with no console error (the ``navegador`` fixture fails on any)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import Page, expect
+
+from core.auth.models import Rol
+from core.testing import SoporteClient
+from tests.browser.conftest import Navegador
+
+GRUPOS = {"volumen", "tiempos", "csat", "sla", "backlog", "casos"}
+
+
+async def _graficos_con_tamano(page: Page) -> set[str]:
+    await expect(page.locator("#graficos")).to_have_attribute("aria-busy", "false")
+    tamanos = await page.eval_on_selector_all(
+        "#graficos canvas",
+        "cs => cs.map(c => [c.dataset.grafico, c.getBoundingClientRect().width,"
+        " c.getBoundingClientRect().height])",
+    )
+    return {g for g, ancho, alto in tamanos if ancho > 0 and alto > 0}
+
+
+@pytest.mark.parametrize("ancho", [1280, 390])
+async def test_graficos_periodo_y_tablas(
+    soporte: SoporteClient, navegador: Navegador, ancho: int
+) -> None:
+    lucia = await soporte.usuario("lucia", Rol.CLIENTE)
+    await soporte.usuario("carla", Rol.AGENTE)
+    for i in range(3):
+        r = await soporte.post(
+            "/api/soporte/tickets/",
+            json={"asunto": f"Consulta {i}", "categoria": "GENERAL", "descripcion": "Texto."},
+            headers=soporte.auth(lucia),
+        )
+        assert r.status == 201
+    page = await navegador.pagina(ancho=ancho, alto=800)
+    pedidos: list[str] = []
+    page.on(
+        "request",
+        lambda req: pedidos.append(req.url) if "/dashboard/series/" in req.url else None,
+    )
+    await navegador.entrar(page, "carla")
+    await page.goto("/agente/")
+    assert await _graficos_con_tamano(page) == GRUPOS
+    assert pedidos and "periodo=30d" in pedidos[-1]
+
+    await page.get_by_role("button", name="7 días").click()
+    await expect(page).to_have_url(re.compile(r"periodo=7d"))
+    await expect(page.get_by_role("button", name="7 días")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await expect(page.locator("#periodo-estado")).to_contain_text("Del ")
+    assert "periodo=7d" in pedidos[-1]
+    assert await _graficos_con_tamano(page) == GRUPOS
+
+    await page.get_by_label("Desde", exact=True).fill("2026-01-01")
+    await page.get_by_label("Hasta", exact=True).fill("2026-01-03")
+    await page.get_by_role("button", name="Aplicar").click()
+    await expect(page).to_have_url(re.compile(r"desde=2026-01-01"))
+    await expect(page.locator("#periodo-estado")).to_contain_text("Del 2026-01-01 al 2026-01-03")
+
+    await page.go_back()  # the back button: the 7 days again, refetched
+    await expect(page).to_have_url(re.compile(r"periodo=7d"))
+    await expect(page.get_by_role("button", name="7 días")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert "periodo=7d" in pedidos[-1]
+
+    # Tables: the agents' one lists the unassigned tickets, and scrolls within itself.
+    tabla = page.locator("[data-tabla='agentes']")
+    await expect(tabla.get_by_role("row", name="Sin asignar")).to_be_visible()
+    ancho_pagina = await page.evaluate("document.documentElement.scrollWidth")
+    assert ancho_pagina <= ancho, f"the dashboard is {ancho_pagina}px wide at {ancho}px"
+
+    # A definition is reachable by keyboard and shown on focus.
+    marca = page.locator("[data-grupo='volumen'] .definicion").first
+    await marca.focus()
+    await expect(marca).to_be_focused()
+    assert "creados" in (await marca.get_attribute("title") or "").lower()

@@ -1,0 +1,89 @@
+"""``GET /api/soporte/dashboard/series/``: the core's side — the period handed to every plugin's
+``dashboard_series``, their contributions merged, and ``dashboard_series_schema`` typing the
+answer in the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from core import hookimpl
+from core.auth.models import Rol, Usuario
+from core.dashboard import Aporte, Periodo, Serie
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from core.testing import SoporteClient
+
+URL = "/api/soporte/dashboard/series/"
+DEFINICION = "Usuarios dados de alta ese día."
+
+
+class Altas(BaseModel):
+    altas: Serie = Field(description=DEFINICION)
+
+
+class Usuarios:
+    """A plugin counting sign-ups per day, asynchronously, and declaring its series."""
+
+    name = "usuarios"
+
+    def __init__(self) -> None:
+        self.periodos: list[Periodo] = []
+
+    @hookimpl
+    async def dashboard_series(self, usuario: Usuario, periodo: Periodo) -> Aporte:
+        self.periodos.append(periodo)
+        por_dia: list[float | None] = [0.0] * len(periodo.dias)
+        for alta in await Usuario.all().values_list("fecha_creacion", flat=True):
+            if (i := periodo.dia_de(alta)) is not None:  # type: ignore[arg-type]
+                por_dia[i] = (por_dia[i] or 0) + 1
+        serie = Serie(
+            titulo="Altas", definicion=DEFINICION, unidad="", grafico="altas", valores=por_dia
+        )
+        return Aporte(series={"altas": serie})
+
+    @hookimpl
+    def dashboard_series_schema(self) -> type[BaseModel]:
+        return Altas
+
+
+class Nada:
+    name = "nada"
+
+    @hookimpl
+    def dashboard_series(self) -> None:
+        return None
+
+
+async def test_hook_dashboard_series_merges_and_is_typed(
+    arrancar: Callable[..., Awaitable[SoporteClient]],
+) -> None:
+    plugin = Usuarios()
+    api = await arrancar(extra=[plugin, Nada()])
+    agente = await api.usuario("agente", Rol.AGENTE)
+    r = await api.get(URL, headers=api.auth(agente), params={"periodo": "7d"})
+    assert r.status == 200, await r.text()
+    datos = await r.json()
+    hoy = datetime.now(UTC).date()
+    assert datos["dias"] == [(hoy - timedelta(days=6 - i)).isoformat() for i in range(7)]
+    assert datos["series"]["altas"]["valores"] == [0, 0, 0, 0, 0, 0, 1]
+    assert datos["tablas"] == {}
+    [periodo] = plugin.periodos
+    assert periodo.desde.tzinfo is not None and periodo.hasta <= datetime.now(UTC)
+
+    spec = await (await api.get("/api/openapi.json")).json()
+    esquemas = spec["components"]["schemas"]
+    assert esquemas["DashboardSeriesSeries"]["properties"]["altas"]["description"] == DEFINICION
+
+
+async def test_hook_dashboard_series_schema_without_plugins(
+    arrancar: Callable[..., Awaitable[SoporteClient]],
+) -> None:
+    api = await arrancar(extra=[Nada()])
+    agente = await api.usuario("agente", Rol.AGENTE)
+    datos = await (await api.get(URL, headers=api.auth(agente))).json()
+    assert len(datos["dias"]) == 30 and datos["series"] == {} and datos["zona"] == "UTC"

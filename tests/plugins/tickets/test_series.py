@@ -1,0 +1,247 @@
+"""``GET /api/soporte/dashboard/series/``: the tickets' and escalation's figures on a small
+known data set, the period's validation, visibility, and the per-hour/per-day totals
+(:mod:`plugins.tickets.agregados_periodo`) kept in step by every write and rebuilt at start-up."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from tortoise.connection import connections
+
+from core.auth.models import Equipo, Rol
+from plugins.tickets import agregados_periodo as ap
+from plugins.tickets.models import Ticket, Valoracion
+from tests.plugins.tickets.conftest import crear, responder
+
+pytestmark = pytest.mark.plugins("tickets", "escalamiento")
+
+URL = "/api/soporte/dashboard/series/"
+
+
+async def series(soporte: Any, usuario: Any, **params: str) -> dict[str, Any]:
+    r = await soporte.get(URL, headers=soporte.auth(usuario), params=params)
+    assert r.status == 200, await r.text()
+    return await r.json()
+
+
+def valores(datos: dict[str, Any], nombre: str) -> list[Any]:
+    return datos["series"][nombre]["valores"]
+
+
+async def test_cifras_de_un_conjunto_conocido(soporte):
+    lucia = await soporte.usuario("lucia")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    a, b, c = [await crear(soporte, lucia, asunto=f"T{i}") for i in range(3)]
+    hace_dos = datetime.now(UTC) - timedelta(days=2)
+    await Ticket.filter(id__in=[a["id"], b["id"]]).update(fecha_creacion=hace_dos)
+    await Ticket.filter(id=a["id"]).update(segundos_primera_respuesta=3600)
+    await Ticket.filter(id=b["id"]).update(segundos_primera_respuesta=7200)
+    await Ticket.filter(id=b["id"]).update(estado="RESUELTO", agente_asignado_id=carla.id)
+    await Ticket.filter(id=c["id"]).update(nivel_escalamiento=1, estado="EN_PROGRESO")
+    await Valoracion.create(ticket_id=b["id"], puntuacion=5)
+    await Valoracion.create(ticket_id=a["id"], puntuacion=2)
+
+    datos = await series(soporte, carla, periodo="7d")
+    assert len(datos["dias"]) == 7 and datos["zona"] == "UTC"
+    assert datos["dias"][-1] == datetime.now(UTC).date().isoformat()
+    assert valores(datos, "tickets_creados") == [0, 0, 0, 0, 2, 0, 1]
+    assert valores(datos, "tickets_resueltos") == [0, 0, 0, 0, 0, 0, 1]
+    assert valores(datos, "primera_respuesta") == [None] * 4 + [1.5, None, None]
+    assert valores(datos, "tiempo_resolucion")[-1] == 48.0  # created two days before
+    assert valores(datos, "csat")[-1] == 50.0  # one of two ratings is 4 or 5
+    assert valores(datos, "backlog_abierto")[-1] == 1  # a
+    assert valores(datos, "backlog_en_progreso")[-1] == 1  # c
+    assert valores(datos, "sla_incumplido") == [0] * 6 + [1]
+    assert valores(datos, "sla_cumplido") == [0, 0, 0, 0, 2, 0, 0]
+    por_agente = {f["nombre"]: f for f in datos["tablas"]["agentes"]["filas"]}
+    assert por_agente[carla.nombre_visible] == {
+        "id": carla.id,
+        "nombre": carla.nombre_visible,
+        "asignados": 1,
+        "resueltos": 1,
+        "primera_respuesta": 2.0,
+        "csat": 100.0,
+    }
+    assert por_agente["Sin asignar"]["asignados"] == 2
+    # Every figure says what it is.
+    assert all(s["definicion"] for s in datos["series"].values())
+    assert all(c["definicion"] for t in datos["tablas"].values() for c in t["columnas"])
+
+    hoy = await series(soporte, carla, periodo="hoy")
+    assert valores(hoy, "tickets_creados") == [1]
+    a_medida = await series(
+        soporte,
+        carla,
+        desde=(hace_dos.date()).isoformat(),
+        hasta=(hace_dos.date() + timedelta(days=1)).isoformat(),
+    )
+    assert valores(a_medida, "tickets_creados") == [2, 0]
+
+
+async def test_dias_de_la_zona_del_negocio(start_app):
+    """Days are the business timezone's: 20:00 UTC is already the next day in Tokyo."""
+    from zoneinfo import ZoneInfo
+
+    soporte = await start_app(["tickets"], dashboard_timezone="Asia/Tokyo")  # UTC+9, no DST
+    lucia = await soporte.usuario("lucia")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    t = await crear(soporte, lucia)
+    momento = (datetime.now(UTC) - timedelta(days=3)).replace(hour=20, minute=0)
+    await Ticket.filter(id=t["id"]).update(fecha_creacion=momento)
+    datos = await series(soporte, carla, periodo="7d")
+    tokio = ZoneInfo("Asia/Tokyo")
+    assert datos["zona"] == "Asia/Tokyo"
+    assert datos["dias"][-1] == datetime.now(tokio).date().isoformat()
+    dia = momento.astimezone(tokio).date().isoformat()
+    assert dia != momento.date().isoformat()
+    creados = valores(datos, "tickets_creados")
+    assert creados[datos["dias"].index(dia)] == 1 and sum(creados) == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "mensaje"),
+    [
+        ({"desde": "2026-01-10", "hasta": "2026-01-01"}, "anterior"),
+        ({"desde": "2026-01-10"}, "necesita"),
+        ({"periodo": "7d", "desde": "2026-01-01", "hasta": "2026-01-02"}, "no ambos"),
+        ({"desde": "2020-01-01", "hasta": "2026-01-01"}, "366"),
+        ({"desde": "2999-01-01", "hasta": "2999-01-02"}, "futuro"),
+    ],
+)
+async def test_periodo_invalido(soporte, params, mensaje):
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    r = await soporte.get(URL, headers=soporte.auth(carla), params=params)
+    assert r.status == 400
+    cuerpo = await r.json()
+    assert mensaje in cuerpo.get("detail", "") + cuerpo["title"]
+
+
+async def test_periodo_desconocido(soporte):
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    r = await soporte.get(URL, headers=soporte.auth(carla), params={"periodo": "365d"})
+    assert r.status == 400
+
+
+async def test_un_cliente_no(soporte):
+    lucia = await soporte.usuario("lucia")
+    assert (await soporte.get(URL, headers=soporte.auth(lucia))).status == 403
+
+
+async def test_visibilidad_por_equipos(start_app):
+    soporte = await start_app(["tickets"], team_visibility=True)
+    lucia = await soporte.usuario("lucia")
+    ana = await soporte.usuario("ana", Rol.AGENTE)
+    jefa = await soporte.usuario("jefa", Rol.ADMIN)
+    pagos = await Equipo.create(nombre="Pagos", categorias=["PAGOS"])
+    tecnico = await Equipo.create(nombre="Técnico", categorias=["TECNICO"])
+    await pagos.miembros.add(ana)
+    await crear(soporte, lucia, categoria="PAGOS")
+    await crear(soporte, lucia, categoria="TECNICO")
+    await crear(soporte, lucia, categoria="TECNICO")
+    await crear(soporte, lucia, categoria="RESERVAS")  # no team
+    assert await Ticket.filter(equipo_id=tecnico.id).count() == 2
+    suyas = await series(soporte, ana, periodo="hoy")
+    todas = await series(soporte, jefa, periodo="hoy")
+    assert valores(todas, "tickets_creados") == [4]
+    assert valores(suyas, "tickets_creados") == [2]  # Pagos and the one without a team
+    equipos = {f["nombre"] for f in suyas["tablas"]["equipos"]["filas"]}
+    assert equipos == {"Pagos", "Sin equipo"}
+
+
+# --- the totals ------------------------------------------------------------------------------
+
+
+async def _tabla() -> dict[tuple[str, int, int], dict[str, int]]:
+    conn = connections.get("default")
+    filas = await conn.execute_query_dict(f"SELECT * FROM {ap.TABLA}")
+    return {
+        (f["periodo"], f["equipo_id"], f["agente_id"]): {c: int(f[c]) for c in ap.COLUMNAS}
+        for f in filas
+    }
+
+
+async def _comprobar_en_paso() -> None:
+    """The day rows against the tickets themselves: what is counted by creation per (day,
+    team, agent), the ratings, and the states reached by summing every move."""
+    tabla = await _tabla()
+    esperado: Counter[tuple[str, int, int, str]] = Counter()
+    estados: Counter[tuple[int, int, str]] = Counter()
+    for t in await Ticket.all():
+        clave = ("d" + t.fecha_creacion.astimezone(UTC).date().isoformat(),
+                 t.equipo_id or 0, t.agente_asignado_id or 0)  # fmt: skip
+        esperado[(*clave, "creados")] += 1
+        if t.segundos_primera_respuesta is not None:
+            esperado[(*clave, "respondidos")] += 1
+            esperado[(*clave, "seg_respuesta")] += t.segundos_primera_respuesta
+        esperado[(*clave, "escalados")] += t.nivel_escalamiento > 0
+        estados[(t.equipo_id or 0, t.agente_asignado_id or 0, t.estado.value.lower())] += 1
+    for columna in ("creados", "respondidos", "seg_respuesta", "escalados"):
+        real = {k: v[columna] for k, v in tabla.items() if k[1] != -1 and v[columna]}
+        assert real == {k[:3]: n for k, n in esperado.items() if k[3] == columna and n}, columna
+    netos: Counter[tuple[int, int, str]] = Counter()
+    for (_periodo, equipo, agente), v in tabla.items():
+        if equipo != -1:
+            for e in ("abierto", "en_progreso", "resuelto", "cerrado"):
+                netos[(equipo, agente, e)] += v[f"neto_{e}"]
+    assert {k: n for k, n in netos.items() if n} == dict(estados)
+    horas = [v for k, v in tabla.items() if k[1] == -1]
+    assert sum(v["creados"] for v in horas) == await Ticket.all().count()
+    assert sum(v["valorados"] for v in horas) == await Valoracion.all().count()
+
+
+async def test_cada_escritura_mantiene_los_totales(soporte):
+    lucia = await soporte.usuario("lucia")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    pepe = await soporte.usuario("pepe", Rol.AGENTE)
+    jefa = await soporte.usuario("jefa", Rol.ADMIN)
+    ticket = await crear(soporte, lucia)  # creation
+    await _comprobar_en_paso()
+    r = await responder(soporte, carla, ticket["id"], "Lo miro")  # a reply: first answer
+    assert r.status == 201
+    await _comprobar_en_paso()
+    url = f"/api/soporte/tickets/{ticket['id']}/"
+    r = await soporte.patch(url, headers=soporte.auth(jefa), json={"agente_asignado": carla.id})
+    assert r.status == 200, await r.text()  # an assignment
+    await _comprobar_en_paso()
+    r = await soporte.patch(url, headers=soporte.auth(jefa), json={"agente_asignado": pepe.id})
+    assert r.status == 200, await r.text()  # a reassignment
+    await _comprobar_en_paso()
+    r = await soporte.patch(url, headers=soporte.auth(pepe), json={"estado": "RESUELTO"})
+    assert r.status == 200, await r.text()  # a state change
+    await _comprobar_en_paso()
+    datos = await series(soporte, jefa, periodo="hoy")
+    assert valores(datos, "tickets_resueltos") == [1]
+    r = await soporte.post(
+        f"{url}valorar/", headers=soporte.auth(lucia), json={"puntuacion": 4}
+    )  # a rating
+    assert r.status in (200, 201), await r.text()
+    await _comprobar_en_paso()
+    assert valores(await series(soporte, jefa, periodo="hoy"), "csat") == [100.0]
+    await Ticket.filter(id=ticket["id"]).delete()  # a deletion
+    await _comprobar_en_paso()
+
+
+async def test_reconstruidos_al_arrancar(soporte):
+    """A database from before the totals: its rows are rebuilt at start-up, equal to what
+    the triggers keep for everything counted by creation and for ratings."""
+    lucia = await soporte.usuario("lucia")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    for i in range(3):
+        t = await crear(soporte, lucia, asunto=f"T{i}")
+        await responder(soporte, carla, t["id"], "Hola")
+    await Valoracion.create(ticket_id=t["id"], puntuacion=5)
+    mantenidos = await _tabla()
+    conn = connections.get("default")
+    await conn.execute_query(f"DELETE FROM {ap.TABLA}")  # as before this change
+    await ap.preparar()
+    reconstruidos = await _tabla()
+    assert reconstruidos.keys() >= {k for k, v in mantenidos.items() if v["creados"]}
+    for clave, v in mantenidos.items():
+        for columna in ("creados", "respondidos", "seg_respuesta", "valorados", "satisfechos"):
+            assert reconstruidos.get(clave, {}).get(columna, 0) == v[columna], (clave, columna)
+    await _comprobar_en_paso()
+    await ap.preparar()  # in step: nothing rebuilt
+    assert await _tabla() == reconstruidos
