@@ -28,6 +28,7 @@ from core.auth.password_policy import check_password, password_problems
 from core.auth.passwords import hash_token
 from core.auth.tokens_cuenta import find, new_secret, revoke_all, store, use_up
 from core.events import UnitOfWork
+from core.i18n import N_
 from core.keys import EVENTS, KEYRING, PASSWORDS, RATE_LIMITS, SESSIONS, SETTINGS
 from core.mail import Mail, queue_mail
 from core.mail_templates import render_mail
@@ -271,7 +272,7 @@ async def reenviar_verificacion(
         return
     if not email:
         raise BadRequest(
-            "Datos inválidos.", errors={"email": ["Indica el correo electrónico de tu cuenta."]}
+            "Datos inválidos.", errors={"email": [N_("Indica el correo electrónico de tu cuenta.")]}
         )
     await hit(app, "email_verification", "email", email.casefold())
     if not verification_on(app):
@@ -331,7 +332,7 @@ async def actualizar_perfil(request: web.Request, usuario: Usuario, cambios: Per
     if email_changed or cambios.password is not None:
         await _check_current_password(request, usuario, cambios.password_actual)
     if email_changed and await Usuario.filter(email__iexact=email).exclude(id=usuario.id).exists():
-        errors["email"] = ["Ese correo electrónico ya lo usa otra cuenta."]
+        errors["email"] = [N_("Ese correo electrónico ya lo usa otra cuenta.")]
     if cambios.password is not None:
         problems = password_problems(
             cambios.password,
@@ -348,6 +349,8 @@ async def actualizar_perfil(request: web.Request, usuario: Usuario, cambios: Per
     if cambios.password is not None:
         new_hash = await app[PASSWORDS].hash(cambios.password)
     campos: dict[str, Any] = {"nombre": nombre, "email": email}
+    if "idioma" in cambios.model_fields_set:  # null is a choice too: follow the browser
+        campos["idioma"] = cambios.idioma
     if email_changed:
         campos["email_verificado"] = not verification_on(app)
     if new_hash is not None:

@@ -32,6 +32,7 @@ from core.auth.guards import can_see, reply_visible
 from core.auth.models import Rol, Usuario
 from core.db import placeholders
 from core.events import EventBus, UnitOfWork
+from core.i18n import N_
 from core.plugin_contract import await_me_maybe
 from plugins.notificaciones.events import NotificacionesLeidas
 from plugins.notificaciones.models import Notificacion, Preferencia
@@ -413,9 +414,9 @@ async def cambiar_preferencias(
     for nombre, cambio in cambios.items():
         tipo = propios.get(nombre)
         if tipo is None:
-            errores[f"preferencias.{nombre}"] = ["Tipo de notificación desconocido."]
+            errores[f"preferencias.{nombre}"] = [N_("Tipo de notificación desconocido.")]
         elif cambio.get("email") and not tipo.con_email:
-            errores[f"preferencias.{nombre}"] = ["Este aviso solo existe en la aplicación."]
+            errores[f"preferencias.{nombre}"] = [N_("Este aviso solo existe en la aplicación.")]
     if errores:
         raise BadRequest("Datos inválidos.", errors=errores)
     actuales = await preferencias(usuario, plugins)
