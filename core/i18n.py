@@ -281,4 +281,16 @@ def install_jinja(env: Any) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext)
     env.globals["current_locale"] = current_locale
-    env.globals["js_catalog"] = js_catalog
+    env.globals["i18n_datos"] = page_data
+    env.globals["locale_cookie"] = LOCALE_COOKIE
+    # Each language in its own name: someone who cannot read the current one still finds theirs.
+    env.globals["idiomas"] = [("es", "Español"), ("en", "English")]
+
+
+def page_data() -> dict[str, Any]:
+    """What the layout hands to the pages' scripts (``core/static/i18n.js``): the language,
+    the translations of the texts the scripts mark with ``t()``, and every enum's labels."""
+    from core import labels  # labels imports this module
+
+    lang = current_locale()
+    return {"idioma": lang, "textos": js_catalog(lang), "etiquetas": labels.all_value_labels()}

@@ -3,7 +3,9 @@ in it, labels, and a catalog that is complete and up to date with the code."""
 
 from __future__ import annotations
 
+import html as html_module
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -232,3 +234,28 @@ async def test_enum_values_have_labels_in_both_languages() -> None:
         assert labels.value_label("estado", "DESCONOCIDO") == "DESCONOCIDO"
     assert labels.value_label("estado", "EN_PROGRESO") == "En progreso"
     assert labels.value_label("rol", Rol.ADMIN.value) == "Administrador"
+
+
+async def test_a_page_is_rendered_in_the_request_language(api: SoporteClient) -> None:
+    r = await api.get("/entrar/", headers=EN)
+    html = await r.text()
+    assert r.headers["Content-Language"] == "en"
+    assert '<html lang="en">' in html
+    for english in ("Log in", "Forgot your password?", "Skip to content", "Help centre"):
+        assert english in html, english
+    for spanish in ("Iniciar sesión", "Contraseña", "Saltar al contenido", "Centro de ayuda"):
+        assert spanish not in html, spanish
+    # The scripts' texts and the labels come with the page (core/static/i18n.js reads them).
+    match = re.search(r"<meta name=\"soporte-i18n\" content='([^']*)'>", html)
+    assert match is not None
+    datos = json.loads(html_module.unescape(match.group(1)))
+    assert datos["idioma"] == "en"
+    assert datos["textos"]["Escribe tu usuario y tu contraseña."] == (
+        "Enter your username and your password."
+    )
+    assert datos["etiquetas"]["rol"]["ADMIN"] == "Administrator"
+    # The cookie of the layout's switch wins over the browser.
+    r = await api.get("/entrar/", headers={**EN, "Cookie": "soporte_idioma=es"})
+    html = await r.text()
+    assert '<html lang="es">' in html and "Iniciar sesión" in html
+    assert r.headers["Content-Language"] == "es"

@@ -1,6 +1,7 @@
 // FAQ pieces shared by the FAQ page and the widget: the guide's FAQ item, with votes.
 import { api, consulta } from "/static/core/api.js";
 import { avisar, h, mensajeError } from "/static/core/dom.js";
+import { t } from "/static/core/i18n.js";
 
 /** GET /api/soporte/faqs/ as the guide calls it (categoria, q, activas=true), paginated. */
 export function buscar({ categoria = "", q = "", page = 1, size = 10 } = {}) {
@@ -12,7 +13,7 @@ export function categorias() {
 }
 
 function contadores(faq) {
-  return `Útil: ${faq.valoraciones_positivas} ✓ / ${faq.valoraciones_negativas} ✗`;
+  return t("Útil: {valoraciones_positivas} ✓ / {valoraciones_negativas} ✗", { valoraciones_positivas: faq.valoraciones_positivas, valoraciones_negativas: faq.valoraciones_negativas });
 }
 
 /** One FAQ: a button that expands its answer, with the counts and the vote buttons. */
@@ -23,7 +24,7 @@ export function item(faq, { usuario, prefijo = "faq" }) {
     try {
       const nueva = await api(`/api/soporte/faqs/${faq.id}/valorar/`, { method: "POST", body: { es_util: esUtil } });
       cuenta.textContent = contadores(nueva);
-      avisar("¡Gracias por tu opinión!");
+      avisar(t("¡Gracias por tu opinión!"));
     } catch (error) {
       avisar(mensajeError(error), "error");
     }
@@ -32,16 +33,16 @@ export function item(faq, { usuario, prefijo = "faq" }) {
     ? h(
         "span",
         { class: "acciones faq-votos" },
-        h("span", { text: "¿Te resultó útil?" }),
+        h("span", { text: t("¿Te resultó útil?") }),
         h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => votar(true) } }, "Sí"),
         h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => votar(false) } }, "No"),
       )
-    : h("a", { href: `/entrar/?siguiente=${encodeURIComponent(location.pathname)}` }, "Inicia sesión para valorar");
+    : h("a", { href: `/entrar/?siguiente=${encodeURIComponent(location.pathname)}` }, t("Inicia sesión para valorar"));
   const respuesta = h(
     "div",
     { class: "faq-respuesta", id: idRespuesta, hidden: true },
     h("p", { text: faq.respuesta }),
-    h("div", { class: "faq-meta" }, h("span", { text: `Categoría: ${faq.categoria}` }), cuenta, votos),
+    h("div", { class: "faq-meta" }, h("span", { text: t("Categoría: {categoria}", { categoria: faq.categoria }) }), cuenta, votos),
   );
   const flecha = h("span", { class: "faq-toggle", "aria-hidden": "true", text: "▼" });
   const boton = h(

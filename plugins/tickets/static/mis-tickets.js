@@ -5,6 +5,7 @@ import { api, consulta, esAgente, turnos } from "/static/core/api.js";
 import { h, mensajeError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { sesion } from "/static/core/app.js";
 import { filtrosDe, tarjeta } from "./comun.js";
+import { t } from "/static/core/i18n.js";
 
 const { usuario } = await sesion;
 const form = document.getElementById("filtros");
@@ -21,9 +22,9 @@ async function cargar() {
     if (!vigente()) return;
     vaciar(lista);
     if (!datos.results.length) {
-      lista.append(h("p", { class: "vacio", text: "No tienes tickets con estos filtros." }));
+      lista.append(h("p", { class: "vacio", text: t("No tienes tickets con estos filtros.") }));
     } else {
-      lista.append(h("ul", { class: "tickets-list" }, datos.results.map((t) => tarjeta(t, `/tickets/${t.id}/`))));
+      lista.append(h("ul", { class: "tickets-list" }, datos.results.map((tk) => tarjeta(tk, `/tickets/${tk.id}/`))));
     }
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
   } catch (error) {
