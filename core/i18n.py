@@ -283,8 +283,16 @@ def install_jinja(env: Any) -> None:
     env.globals["current_locale"] = current_locale
     env.globals["i18n_datos"] = page_data
     env.globals["locale_cookie"] = LOCALE_COOKIE
+    env.globals["etiqueta"] = _value_label
     # Each language in its own name: someone who cannot read the current one still finds theirs.
     env.globals["idiomas"] = [("es", "Español"), ("en", "English")]
+
+
+def _value_label(kind: str, value: object) -> str:
+    """``etiqueta(kind, value)`` in templates: :func:`core.labels.value_label`."""
+    from core import labels  # labels imports this module
+
+    return labels.value_label(kind, str(value))
 
 
 def page_data() -> dict[str, Any]:

@@ -14,6 +14,8 @@ from core import labels
 from core.auth.models import Rol, Usuario
 from core.i18n import negotiate, parse_accept_language, use_locale
 from core.i18n_catalog import problems
+from core.mail import Mail
+from core.outbox_models import Envio
 
 if TYPE_CHECKING:
     from aiohttp import ClientResponse
@@ -259,3 +261,35 @@ async def test_a_page_is_rendered_in_the_request_language(api: SoporteClient) ->
     html = await r.text()
     assert '<html lang="es">' in html and "Iniciar sesión" in html
     assert r.headers["Content-Language"] == "es"
+
+
+async def _mails() -> list[Mail]:
+    filas = await Envio.filter(canal="mail").order_by("id")
+    return [Mail.from_payload(f.payload, f.message_id) for f in filas]
+
+
+async def test_a_mail_is_written_in_its_recipients_language(api: SoporteClient) -> None:
+    ana = await api.usuario("ana")
+    bob = await api.usuario("bob")
+    await Usuario.filter(id=ana.id).update(idioma="en")
+    # Ana's profile says English: her mail is English whatever the requesting browser says.
+    r = await api.post(
+        "/api/auth/password/olvido/",
+        json={"email": "ana@example.test"},
+        headers={"Accept-Language": "es"},
+    )
+    assert r.status == 202, await r.text()
+    # Bob follows his browser: the request asking for his mail is Spanish.
+    await api.post("/api/auth/password/olvido/", json={"email": "bob@example.test"})
+    ingles, espanol = await _mails()
+    assert ingles.to == ("ana@example.test",) and espanol.to == (bob.email,)
+    assert ingles.subject == "Reset your Centro de ayuda password"
+    assert "Hello Ana," in ingles.text and "expires in 1 hour" in ingles.text
+    assert "Someone (probably you) asked to reset the password" in ingles.text
+    assert ingles.html is not None and '<html lang="en">' in ingles.html
+    assert "Choose a new password" in ingles.html
+    for spanish in ("Hola", "contraseña", "enlace", "caduca"):
+        assert spanish not in ingles.text and spanish not in ingles.html, spanish
+    assert espanol.subject == "Restablece tu contraseña de Centro de ayuda"
+    assert "caduca en 1 hora" in espanol.text
+    assert espanol.html is not None and '<html lang="es">' in espanol.html
