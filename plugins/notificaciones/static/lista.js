@@ -76,7 +76,7 @@ async function cargar() {
     }
     for (const n of datos.results) lista.append(fila(n));
     const sinLeer = Number(datos.no_leidas) || 0;
-    resumen.textContent = sinLeer === 1 ? "1 sin leer" : `${sinLeer} sin leer`;
+    resumen.textContent = sinLeer === 1 ? t("1 sin leer") : t("{n} sin leer", { n: sinLeer });
     leerTodas.disabled = sinLeer === 0;
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; recordar(); cargar(); }));
   } catch (error) {
