@@ -82,7 +82,7 @@ register_values(
 )
 register_values(
     "canal",
-    {"API": N_("API"), "CHAT": N_("Chat"), "CORREO": N_("Correo"), "SISTEMA": N_("Sistema")},
+    {"API": N_("Web"), "CHAT": N_("Chat"), "CORREO": N_("Correo"), "SISTEMA": N_("Automático")},
 )
 register_values(
     "idioma",

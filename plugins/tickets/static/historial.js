@@ -49,7 +49,7 @@ function entrada(c) {
     h(
       "span",
       { class: "historial-meta fecha" },
-      `${c.autor ? c.autor.nombre : t("Sistema")} · ${CANALES[c.canal] || c.canal} · ${fecha(c.fecha)}`,
+      `${c.autor ? c.autor.nombre : t("Sistema")} · ${(CANALES[c.canal] || c.canal).toLowerCase()} · ${fecha(c.fecha)}`,
     ),
   );
 }
