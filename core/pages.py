@@ -72,8 +72,9 @@ class Page:
     outside ``/api/``, ``/ws/`` and ``/static/``. ``template``: a template of the plugin's own
     folder (``tickets/detalle.html``); it receives ``pagina``, ``nav``, ``params`` (the path
     parameters, as strings), ``plugins`` and ``fragmentos``. ``title``: the ``<title>`` and
-    heading, a Spanish text marked ``N_()`` (translated when the page renders). ``area``: ``cliente`` (portal) or ``agente`` (console). ``nav``: the
-    label of its navigation entry (marked ``N_()`` too), or ``None`` for pages reached through links (details).
+    heading, a Spanish text marked ``N_()`` (translated when the page renders). ``area``:
+    ``cliente`` (portal) or ``agente`` (console). ``nav``: the label of its navigation entry
+    (marked ``N_()`` too), or ``None`` for pages reached through links (details).
     ``order``: position in the navigation (lower first). ``login``: the page needs a session
     (the browser sends visitors without one to the login page). ``rol``: the least role that
     may use it (agent pages default to ``AGENTE``; ``ADMIN`` hides the entry from other agents).
