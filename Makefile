@@ -6,13 +6,15 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 0.0.0.0
 PORT   ?= 8000
 
-.PHONY: install run test test-scale lint format bench clean chromium guide-deps openapi-deps
+.PHONY: install run test test-scale lint format bench clean chromium guide-deps openapi-deps \
+	messages compile-messages
 
 $(STAMP): pyproject.toml $(wildcard examples/*/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,scale]' -e examples/soporte-politica-sin-asignar \
 		-e examples/soporte-escalamiento-vip -e examples/soporte-asignacion-especialistas
+	$(BIN)/python -m core.i18n_catalog compile
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -75,6 +77,16 @@ bench: install
 	$(BIN)/python bench/correo.py
 	$(BIN)/python bench/export.py --tickets 10000 $(if $(TICKETS),$(TICKETS),100000)
 	$(BIN)/python bench/ticket_search.py --tickets 10000 $(TICKETS) $(SEARCH_ARGS)
+
+## The English catalog after a change of texts: extract every marked text (Python, templates,
+## scripts: core/i18n_catalog.py) and update core/locale/en/LC_MESSAGES/soporte.po; new texts
+## arrive untranslated (fill their msgstr), texts gone from the code are dropped.
+messages: install
+	$(BIN)/python -m core.i18n_catalog messages
+
+## The .mo files (also done by `make install`; the app compiles a stale .po in memory anyway).
+compile-messages: install
+	$(BIN)/python -m core.i18n_catalog compile
 
 lint: install
 	$(BIN)/ruff format --check .

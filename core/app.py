@@ -42,6 +42,7 @@ from core.auth.routes import routes as auth_routes
 from core.auth.usuarios_routes import routes as usuarios_routes
 from core.db import Database, activate, database_ctx, db_middleware, tortoise_config
 from core.events import EventBus
+from core.i18n import install_jinja, locale_middleware
 from core.keyring import LINKS, Keyring
 from core.mail_templates import setup_mail_templates
 from core.outbox import CORE_CHANNELS, Outbox, OutboxChannel
@@ -312,6 +313,8 @@ def create_app(
         # Right after the error middleware, so every later layer (the Host check included) sees
         # the client's address and the host it asked the proxy for.
         middlewares.insert(1, trusted_proxies_middleware(settings.trusted_proxies))
+    # Outermost: the request's language is current for every layer, error answers included.
+    middlewares.insert(0, locale_middleware)
     app = web.Application(
         middlewares=middlewares,
         # Never inflate a request body: an encoded one is refused where bodies are read
@@ -335,6 +338,7 @@ def create_app(
     app[keys.OUTBOX] = outbox = _outbox(app, host)
 
     env = aiohttp_jinja2.setup(app, loader=_template_loader(host), autoescape=True)
+    install_jinja(env)  # pages and mails: {% trans %} and _() in the current locale
     # Mails render through the same templates, with the override folder first.
     setup_mail_templates(app, env)
 

@@ -41,6 +41,7 @@ from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalEr
 from core.api.errors import BadRequest, Conflict, Problem
 from core.auth.claves_models import Idempotencia
 from core.background import running
+from core.i18n import gettext as _
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -74,7 +75,9 @@ def _valid_key(value: str) -> str:
     """``value`` if it can be a key, else a 400."""
     if not 0 < len(value) <= _MAX_KEY or not all(33 <= ord(c) <= 126 for c in value):
         raise BadRequest(
-            f"La cabecera {HEADER} debe tener de 1 a {_MAX_KEY} caracteres ASCII visibles."
+            _(
+                "La cabecera {cabecera} debe tener de 1 a {maximo} caracteres ASCII visibles."
+            ).format(cabecera=HEADER, maximo=_MAX_KEY)
         )
     return value
 
@@ -119,7 +122,7 @@ async def begin(principal: str, header: str, huella: str) -> Claim | web.Respons
     method or path under the same key.
     """
     clave = _valid_key(header)
-    for _ in range(3):
+    for _intento in range(3):
         ahora = datetime.now(UTC)
         try:
             row = await Idempotencia.create(
@@ -139,8 +142,10 @@ async def begin(principal: str, header: str, huella: str) -> Claim | web.Respons
             continue
         if previa.huella != huella:
             raise Problem(
-                f"La cabecera {HEADER} ya se usó con otra solicitud (otro cuerpo o ruta): "
-                "use una clave nueva para cada operación.",
+                _(
+                    "La cabecera {cabecera} ya se usó con otra solicitud (otro cuerpo o ruta): "
+                    "use una clave nueva para cada operación."
+                ).format(cabecera=HEADER),
                 status=422,
             )
         if not previa.terminada:
@@ -152,7 +157,9 @@ async def begin(principal: str, header: str, huella: str) -> Claim | web.Respons
 def _en_curso() -> Conflict:
     """The 409 of a key whose first request is still running."""
     return Conflict(
-        f"Una solicitud con esta {HEADER} aún está en curso: reintente en un momento.",
+        _("Una solicitud con esta {cabecera} aún está en curso: reintente en un momento.").format(
+            cabecera=HEADER
+        ),
         headers={"Retry-After": str(RETRY_AFTER)},
     )
 

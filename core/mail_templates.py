@@ -10,6 +10,11 @@ A mail named ``core/correo/restablecer`` is three templates beside each other:
   ``core/correo/base.html`` (a simple inline-styled layout: mail clients ignore style sheets,
   and this HTML is never served under the pages' Content-Security-Policy).
 
+A mail is rendered in the language its context names under :data:`MAIL_LOCALE` (``"idioma"``:
+its recipient's profile language), else in the current one; the templates mark their texts
+with ``{% trans %}`` or ``_()`` (:mod:`core.i18n`), so a deferred part (rendered by the outbox
+at delivery) comes out in the same language as its subject.
+
 Templates are looked up first in ``SOPORTE_MAIL_TEMPLATES_DIR`` (when set), so a deployment
 overrides any mail without code, then where every page template is found: the core's
 ``templates/`` and each enabled plugin's ``templates/`` folder. Every mail gets ``site_name`` and
@@ -18,6 +23,7 @@ overrides any mail without code, then where every page template is found: the co
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +31,7 @@ import jinja2
 from aiohttp import web
 
 from core import keys
+from core.i18n import use_locale
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -78,6 +85,17 @@ def _one_line(subject: str) -> str:
     return " ".join(subject.split())
 
 
+#: The context key naming the language a mail is rendered in (a JSON value: it is stored with a
+#: mail whose parts are rendered at delivery).
+MAIL_LOCALE = "idioma"
+
+
+def _locale(context: Mapping[str, Any]) -> contextlib.AbstractContextManager[Any]:
+    """The language block a mail renders in: its context's, else the current one."""
+    lang = context.get(MAIL_LOCALE)
+    return use_locale(lang) if lang else contextlib.nullcontext()
+
+
 def _values(app: web.Application, context: Mapping[str, Any]) -> dict[str, Any]:
     settings = app[keys.SETTINGS]
     return {"site_name": settings.site_name, "public_url": settings.public_url or "", **context}
@@ -98,9 +116,10 @@ def render_mail(app: web.Application, name: str, context: Mapping[str, Any]) -> 
 def render_mail_subject(app: web.Application, name: str, context: Mapping[str, Any]) -> str:
     """The subject of mail ``name`` alone, on one line (:func:`render_mail`'s rules): what a
     mail queued with its parts rendered at delivery (``Mail.template``) is stored with."""
-    subject = (
-        app[MAIL_ENVIRONMENT].get_template(f"{name}.subject.txt").render(_values(app, context))
-    )
+    with _locale(context):
+        subject = (
+            app[MAIL_ENVIRONMENT].get_template(f"{name}.subject.txt").render(_values(app, context))
+        )
     return _one_line(subject)
 
 
@@ -110,9 +129,10 @@ def render_mail_body(
     """The text part and the HTML part (``None`` without ``<name>.html``) of mail ``name``."""
     env = app[MAIL_ENVIRONMENT]
     values = _values(app, context)
-    text = env.get_template(f"{name}.txt").render(values)
-    try:
-        html_template = env.get_template(f"{name}.html")
-    except jinja2.TemplateNotFound:
-        return text, None
-    return text, html_template.render(values)
+    with _locale(context):
+        text = env.get_template(f"{name}.txt").render(values)
+        try:
+            html_template = env.get_template(f"{name}.html")
+        except jinja2.TemplateNotFound:
+            return text, None
+        return text, html_template.render(values)

@@ -37,6 +37,7 @@ from aiohttp import web
 from core import keys
 from core.api.errors import ERROR_PAGE, TITLES
 from core.auth.models import Rol
+from core.i18n import N_
 from core.plugin_contract import PluginError
 
 if TYPE_CHECKING:
@@ -76,8 +77,9 @@ class Page:
     outside ``/api/``, ``/ws/`` and ``/static/``. ``template``: a template of the plugin's own
     folder (``tickets/detalle.html``); it receives ``pagina``, ``nav``, ``params`` (the path
     parameters, as strings), ``plugins`` and ``fragmentos``. ``title``: the ``<title>`` and
-    heading, in Spanish. ``area``: ``cliente`` (portal) or ``agente`` (console). ``nav``: the
-    label of its navigation entry, or ``None`` for pages reached through links (details).
+    heading, a Spanish text marked ``N_()`` (translated when the page renders). ``area``:
+    ``cliente`` (portal) or ``agente`` (console). ``nav``: the label of its navigation entry
+    (marked ``N_()`` too), or ``None`` for pages reached through links (details).
     ``order``: position in the navigation (lower first). ``login``: the page needs a session
     (the browser sends visitors without one to the login page). ``rol``: the least role that
     may use it (agent pages default to ``AGENTE``; ``ADMIN`` hides the entry from other agents).
@@ -145,33 +147,47 @@ SITE: web.AppKey[Site] = web.AppKey("soporte_site", Site)
 #: The core's own pages: the portal's home, the login and account pages, the agent dashboard,
 #: the admins' teams and users.
 CORE_PAGES = (
-    Page(path="/", template="core/inicio.html", title="Inicio", nav="Inicio", order=0, login=False),
-    Page(path=LOGIN_PATH, template="core/entrar.html", title="Iniciar sesión", login=False),
+    Page(
+        path="/",
+        template="core/inicio.html",
+        title=N_("Inicio"),
+        nav=N_("Inicio"),
+        order=0,
+        login=False,
+    ),
+    Page(path=LOGIN_PATH, template="core/entrar.html", title=N_("Iniciar sesión"), login=False),
     # The account pages (core.auth.cuentas): links mailed to the user, and their profile.
-    Page(path="/olvido/", template="core/olvido.html", title="Recuperar contraseña", login=False),
+    Page(
+        path="/olvido/", template="core/olvido.html", title=N_("Recuperar contraseña"), login=False
+    ),
     Page(
         path="/restablecer/",
         template="core/restablecer.html",
-        title="Restablecer contraseña",
+        title=N_("Restablecer contraseña"),
         login=False,
     ),
-    Page(path="/verificar/", template="core/verificar.html", title="Verificar correo", login=False),
-    Page(path="/perfil/", template="core/perfil.html", title="Mi perfil"),
+    Page(
+        path="/verificar/",
+        template="core/verificar.html",
+        title=N_("Verificar correo"),
+        login=False,
+    ),
+    Page(path="/perfil/", template="core/perfil.html", title=N_("Mi perfil")),
     Page(
         path=AGENT_PREFIX,
         template="core/panel.html",
-        title="Dashboard de Soporte",
+        title=N_("Dashboard de Soporte"),
         area="agente",
-        nav="Dashboard",
+        nav=N_("Dashboard"),
         order=0,
     ),
     # Teams and users (core.auth.equipos_routes, core.auth.usuarios_routes): admins only.
     Page(
         path="/agente/equipos/",
         template="core/equipos.html",
-        title="Equipos",
+        title=N_("Equipos"),
         area="agente",
-        nav="Equipos",
+        nav=N_("Equipos"),
         order=80,
         rol=Rol.ADMIN,
     ),
@@ -179,18 +195,18 @@ CORE_PAGES = (
     Page(
         path="/agente/etiquetas/",
         template="core/etiquetas.html",
-        title="Etiquetas",
+        title=N_("Etiquetas"),
         area="agente",
-        nav="Etiquetas",
+        nav=N_("Etiquetas"),
         order=82,
         rol=Rol.ADMIN,
     ),
     Page(
         path="/agente/usuarios/",
         template="core/usuarios.html",
-        title="Usuarios",
+        title=N_("Usuarios"),
         area="agente",
-        nav="Usuarios",
+        nav=N_("Usuarios"),
         order=85,
         rol=Rol.ADMIN,
     ),

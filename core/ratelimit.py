@@ -27,6 +27,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
 from core.api.errors import TooManyRequests
+from core.i18n import N_
+from core.i18n import gettext as _
 from core.keys import RATE_LIMITS, SETTINGS
 
 if TYPE_CHECKING:
@@ -41,34 +43,37 @@ OFF = "off"
 
 #: The core's named limits: name → (the setting holding its rate, what it counts, in Spanish).
 LIMITS: dict[str, tuple[str, str]] = {
-    "login_address": ("rate_login_address", "intentos de inicio de sesión desde esta dirección"),
-    "login_account": ("rate_login_account", "intentos de inicio de sesión para esta cuenta"),
-    "signup": ("rate_signup", "registros desde esta dirección"),
-    "tickets": ("rate_tickets", "tickets creados"),
-    "cases": ("rate_cases", "casos creados"),
-    "uploads": ("rate_uploads", "envíos de archivos"),
-    "chat_messages": ("rate_chat_messages", "mensajes en este chat"),
-    "chat_typing": ("rate_chat_typing", "avisos de escritura en este chat"),
-    "socket_opens": ("rate_socket_opens", "conexiones de chat abiertas"),
-    "socket_refusals": ("rate_socket_refusals", "conexiones rechazadas desde esta dirección"),
+    "login_address": (
+        "rate_login_address",
+        N_("intentos de inicio de sesión desde esta dirección"),
+    ),
+    "login_account": ("rate_login_account", N_("intentos de inicio de sesión para esta cuenta")),
+    "signup": ("rate_signup", N_("registros desde esta dirección")),
+    "tickets": ("rate_tickets", N_("tickets creados")),
+    "cases": ("rate_cases", N_("casos creados")),
+    "uploads": ("rate_uploads", N_("envíos de archivos")),
+    "chat_messages": ("rate_chat_messages", N_("mensajes en este chat")),
+    "chat_typing": ("rate_chat_typing", N_("avisos de escritura en este chat")),
+    "socket_opens": ("rate_socket_opens", N_("conexiones de chat abiertas")),
+    "socket_refusals": ("rate_socket_refusals", N_("conexiones rechazadas desde esta dirección")),
     "password_reset_address": (
         "rate_password_reset_address",
-        "solicitudes de restablecimiento de contraseña desde esta dirección",
+        N_("solicitudes de restablecimiento de contraseña desde esta dirección"),
     ),
     "password_reset_email": (
         "rate_password_reset_email",
-        "solicitudes de restablecimiento de contraseña para este correo",
+        N_("solicitudes de restablecimiento de contraseña para este correo"),
     ),
-    "email_verification": ("rate_email_verification", "correos de verificación solicitados"),
+    "email_verification": ("rate_email_verification", N_("correos de verificación solicitados")),
 }
 
 _UNITS = {
-    "second": ("segundo", "segundos"),
-    "minute": ("minuto", "minutos"),
-    "hour": ("hora", "horas"),
-    "day": ("día", "días"),
-    "month": ("mes", "meses"),
-    "year": ("año", "años"),
+    "second": (N_("segundo"), N_("segundos")),
+    "minute": (N_("minuto"), N_("minutos")),
+    "hour": (N_("hora"), N_("horas")),
+    "day": (N_("día"), N_("días")),
+    "month": (N_("mes"), N_("meses")),
+    "year": (N_("año"), N_("años")),
 }
 
 
@@ -93,11 +98,14 @@ def per_seconds(amount: int, seconds: int) -> RateLimitItem:
 
 
 def describe(item: RateLimitItem) -> str:
-    """The limit in Spanish: ``máximo 10 por hora``, ``máximo 20 cada 10 segundos``."""
+    """The limit in the current language (``máximo 10 por hora``, ``máximo 20 cada 10
+    segundos``)."""
     singular, plural = _UNITS.get(item.GRANULARITY.name, (item.GRANULARITY.name,) * 2)
     if item.multiples == 1:
-        return f"máximo {item.amount} por {singular}"
-    return f"máximo {item.amount} cada {item.multiples} {plural}"
+        return _("máximo {n} por {unidad}").format(n=item.amount, unidad=_(singular))
+    return _("máximo {n} cada {m} {unidades}").format(
+        n=item.amount, m=item.multiples, unidades=_(plural)
+    )
 
 
 @dataclass
@@ -157,7 +165,10 @@ class RateLimits:
         espera = await self.retry_after(item, name, *identifiers)
         que = que or LIMITS.get(name, ("", name))[1]
         raise TooManyRequests(
-            f"Demasiados {que}: {describe(item)}. Reintente en {espera} s.", retry_after=espera
+            _("Demasiados {que}: {limite}. Reintente en {espera} s.").format(
+                que=_(que), limite=describe(item), espera=espera
+            ),
+            retry_after=espera,
         )
 
     async def clear(self, name: str, *identifiers: str | int) -> None:

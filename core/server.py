@@ -22,6 +22,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_runner import GracefulExit
 
 from core.api.errors import Problem, problem_response
+from core.i18n import gettext as _
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -35,7 +36,9 @@ def parse_problem(exc: HttpProcessingError, max_line_size: int) -> Problem:
     """The 400 answering a request aiohttp could not parse, naming the limit it broke."""
     if isinstance(exc, LineTooLong):
         return Problem(
-            f"La línea de petición o una cabecera supera el máximo de {max_line_size} bytes.",
+            _("La línea de petición o una cabecera supera el máximo de {n} bytes.").format(
+                n=max_line_size
+            ),
             status=400,
         )
     return Problem("Petición HTTP mal formada.", status=400)

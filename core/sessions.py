@@ -36,6 +36,7 @@ from core.auth.guards import session_from_token
 from core.auth.models import Token
 from core.auth.passwords import hash_token
 from core.background import stop_task
+from core.i18n import set_locale
 from core.keys import SETTINGS
 from core.proxies import client_address
 from core.ratelimit import allow
@@ -130,7 +131,8 @@ class SessionRegistry:
     ) -> Usuario | None:
         """Authenticate a prepared ``socket`` with the request's ``?token=`` and follow its
         session; ``None`` (the socket closed with 4401) for a missing, unknown or expired
-        token. Call :meth:`detach` when the handler ends."""
+        token. Call :meth:`detach` when the handler ends. The user's profile language becomes
+        current for the rest of the handler (its error frames and messages)."""
         token = request.query.get("token")
         found = await session_from_token(token)
         if found is None or token is None:
@@ -138,6 +140,7 @@ class SessionRegistry:
             await socket.close(code=CLOSE_UNAUTHENTICATED, message=REASON_BAD_TOKEN)
             return None
         usuario, expires = found
+        set_locale(usuario.idioma)
         self.attach(socket, usuario.id, hash_token(token), expires, rol=str(usuario.rol))
         return usuario
 

@@ -23,6 +23,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from core.api.errors import BadRequest, Forbidden, PayloadTooLarge, UnsupportedMediaType
 from core.api.urls import base_url as base_url  # re-exported from its old home
+from core.i18n import gettext as _
 from core.keys import SETTINGS, STORAGE
 
 if TYPE_CHECKING:
@@ -108,8 +109,9 @@ class Storage:
                     size += len(chunk)
                     if size > limit:
                         raise PayloadTooLarge(
-                            f"El archivo {sanitize_filename(part.filename)!r} supera el máximo "
-                            f"de {limit // (1024 * 1024)} MiB."
+                            _("El archivo «{nombre}» supera el máximo de {n} MiB.").format(
+                                nombre=sanitize_filename(part.filename), n=limit // (1024 * 1024)
+                            )
                         )
                     out.write(chunk)
         except BaseException:
@@ -149,8 +151,9 @@ async def _read_text_part(part: BodyPartReader, budget: int, limit_mb: float) ->
     while chunk := await part.read_chunk(_CHUNK):
         if len(value) + len(chunk) > budget:
             raise PayloadTooLarge(
-                f"El texto del formulario supera el máximo de {limit_mb:g} MiB "
-                "(todos los campos juntos)."
+                _(
+                    "El texto del formulario supera el máximo de {n} MiB (todos los campos juntos)."
+                ).format(n=f"{limit_mb:g}")
             )
         value += chunk
     return bytes(value)
@@ -168,7 +171,9 @@ def _refuse_encoded_part(part: BodyPartReader) -> None:
         encoding = part.headers.get(header, "").strip().lower()
         if encoding not in _PLAIN_ENCODINGS:
             raise UnsupportedMediaType(
-                f"{header} {encoding[:40]!r} no soportado en una parte del formulario."
+                _("{cabecera} «{valor}» no soportado en una parte del formulario.").format(
+                    cabecera=header, valor=encoding[:40]
+                )
             )
 
 
@@ -198,7 +203,9 @@ async def read_multipart(request: web.Request) -> tuple[dict[str, list[str]], li
             parts += 1
             if parts > settings.max_form_parts:
                 raise PayloadTooLarge(
-                    f"Un formulario admite como máximo {settings.max_form_parts} partes."
+                    _("Un formulario admite como máximo {n} partes.").format(
+                        n=settings.max_form_parts
+                    )
                 )
             # A nested multipart (a MultipartReader) is no field: only body parts are read.
             if not isinstance(part, BodyPartReader) or part.name is None:
@@ -210,7 +217,9 @@ async def read_multipart(request: web.Request) -> tuple[dict[str, list[str]], li
                 fields.setdefault(part.name, []).append(value.decode("utf-8", "replace"))
                 continue
             if len(files) >= settings.max_files:
-                raise PayloadTooLarge(f"Se admiten como máximo {settings.max_files} archivos.")
+                raise PayloadTooLarge(
+                    _("Se admiten como máximo {n} archivos.").format(n=settings.max_files)
+                )
             key, size = await storage.save_part(part, settings.max_upload_bytes)
             tipo = (part.headers.get("Content-Type") or "application/octet-stream")[:100]
             files.append(Upload(part.name, key, sanitize_filename(part.filename), tipo, size))

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Final
 
 from core.api.errors import BadRequest
 from core.db import placeholders
+from core.i18n import N_
+from core.i18n import gettext as _
 from core.tags_models import Etiqueta
 
 if TYPE_CHECKING:
@@ -64,13 +66,17 @@ def validar(nombres: Iterable[str], campo: str = "etiquetas") -> list[str]:
     for nombre in nombres:
         limpio = limpiar(nombre)
         if not limpio:
-            errores.append("Una etiqueta no puede estar vacía.")
+            errores.append(N_("Una etiqueta no puede estar vacía."))
         elif len(limpio) > MAX_LONGITUD:
-            errores.append(f"«{limpio[:20]}…» supera los {MAX_LONGITUD} caracteres.")
+            errores.append(
+                _("«{etiqueta}…» supera los {n} caracteres.").format(
+                    etiqueta=limpio[:20], n=MAX_LONGITUD
+                )
+            )
         else:
             limpios.setdefault(clave(limpio), limpio)
     if len(limpios) > MAX_ETIQUETAS:
-        errores.append(f"Como máximo {MAX_ETIQUETAS} etiquetas.")
+        errores.append(_("Como máximo {n} etiquetas.").format(n=MAX_ETIQUETAS))
     if errores:
         raise BadRequest("Datos inválidos.", errors={campo: errores})
     return list(limpios.values())

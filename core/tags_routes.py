@@ -32,6 +32,8 @@ from core.api.pagination import Page, paginate
 from core.api.routing import Routes
 from core.auth.models import Rol
 from core.db import placeholders
+from core.i18n import N_
+from core.i18n import gettext as _
 from core.tags_models import Etiqueta
 
 if TYPE_CHECKING:
@@ -173,7 +175,7 @@ async def _libre(nombre: str, excepto: int | None = None) -> None:
     if excepto is not None:
         otras = otras.exclude(id=excepto)
     if existente := await otras.first():
-        raise Conflict(f"Ya existe la etiqueta «{existente.nombre}».")
+        raise Conflict(_("Ya existe la etiqueta «{nombre}».").format(nombre=existente.nombre))
 
 
 @routes.get(BASE, auth=Rol.AGENTE)
@@ -193,7 +195,7 @@ async def crear_etiqueta(request: web.Request, body: EtiquetaIn) -> EtiquetaOut:
     try:
         etiqueta = await Etiqueta.create(nombre=nombre, clave=tags.clave(nombre), color=body.color)
     except IntegrityError:  # created by someone else in between
-        raise Conflict(f"Ya existe la etiqueta «{nombre}».") from None
+        raise Conflict(_("Ya existe la etiqueta «{nombre}».").format(nombre=nombre)) from None
     [out] = await cargar([etiqueta.id])
     return out
 
@@ -214,7 +216,9 @@ async def actualizar_etiqueta(request: web.Request, id: int, body: EtiquetaPatch
         try:
             await Etiqueta.filter(id=etiqueta.id).update(**campos)
         except IntegrityError:
-            raise Conflict(f"Ya existe la etiqueta «{campos['nombre']}».") from None
+            raise Conflict(
+                _("Ya existe la etiqueta «{nombre}».").format(nombre=campos["nombre"])
+            ) from None
     [out] = await cargar([etiqueta.id])
     return out
 
@@ -233,7 +237,7 @@ async def fusionar_etiqueta(request: web.Request, id: int, body: FusionIn) -> Et
     origen = await _etiqueta(id)
     if body.en == origen.id:
         raise BadRequest(
-            "Datos inválidos.", errors={"en": ["Una etiqueta no se fusiona consigo misma."]}
+            "Datos inválidos.", errors={"en": [N_("Una etiqueta no se fusiona consigo misma.")]}
         )
     destino = await Etiqueta.filter(id=body.en).first()
     if destino is None:

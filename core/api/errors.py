@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from tortoise.exceptions import DoesNotExist
 
+from core.i18n import N_, gettext
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -26,19 +28,20 @@ log = logging.getLogger("soporte.api")
 
 PROBLEM_JSON = "application/problem+json"
 
+#: Titles by status, in Spanish (the message ids); shown translated to the request's language.
 TITLES: dict[int, str] = {
-    400: "Solicitud inválida",
-    401: "No autenticado",
-    403: "Prohibido",
-    404: "No encontrado",
-    405: "Método no permitido",
-    409: "Conflicto",
-    413: "Contenido demasiado grande",
-    415: "Tipo de contenido no soportado",
-    422: "Solicitud no procesable",
-    429: "Demasiadas solicitudes",
-    500: "Error interno",
-    503: "Servicio no disponible",
+    400: N_("Solicitud inválida"),
+    401: N_("No autenticado"),
+    403: N_("Prohibido"),
+    404: N_("No encontrado"),
+    405: N_("Método no permitido"),
+    409: N_("Conflicto"),
+    413: N_("Contenido demasiado grande"),
+    415: N_("Tipo de contenido no soportado"),
+    422: N_("Solicitud no procesable"),
+    429: N_("Demasiadas solicitudes"),
+    500: N_("Error interno"),
+    503: N_("Servicio no disponible"),
 }
 
 
@@ -57,21 +60,30 @@ class Problem(Exception):
     ) -> None:
         if status is not None:
             self.status = status
-        self.detail = detail or TITLES.get(self.status, "Error")
+        self.detail = detail or TITLES.get(self.status, N_("Error"))
         self.errors = dict(errors or {})
         self.headers = dict(headers or {})
         super().__init__(self.detail)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON body."""
+        """The JSON body, its texts in the current locale.
+
+        ``title``, ``detail`` and each message of ``errors`` are looked up in the catalog here
+        too, so a constant Spanish text raised as is (marked with ``N_``) is answered
+        translated; a text already translated by the raiser (``_()``, with its values
+        formatted in) is not an id of the catalog and stays as it is.
+        """
         body: dict[str, Any] = {
             "type": "about:blank",
-            "title": TITLES.get(self.status, "Error"),
+            "title": gettext(TITLES.get(self.status, N_("Error"))),
             "status": self.status,
-            "detail": self.detail,
+            "detail": gettext(self.detail),
         }
         if self.errors:
-            body["errors"] = self.errors
+            body["errors"] = {
+                key: [gettext(message) for message in messages]
+                for key, messages in self.errors.items()
+            }
         return body
 
 
@@ -88,7 +100,7 @@ class Unauthorized(Problem):
 
     def __init__(self, detail: str | None = None) -> None:
         super().__init__(
-            detail or "Credenciales ausentes o inválidas.",
+            detail or N_("Credenciales ausentes o inválidas."),
             headers={"WWW-Authenticate": 'Bearer realm="soporte"'},
         )
 
@@ -184,7 +196,7 @@ def _as_problem(request: web.Request, exc: Exception, request_id: str) -> Proble
     log.exception(
         "unhandled error in %s %s [request_id=%s]", request.method, request.path, request_id
     )
-    return Problem("Error inesperado; si persiste, indique el request_id.", status=500)
+    return Problem(N_("Error inesperado; si persiste, indique el request_id."), status=500)
 
 
 @web.middleware

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from core.api.errors import BadRequest, UnsupportedMediaType
+from core.i18n import gettext as _
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -52,7 +53,9 @@ def refuse_encoded_body(request: web.Request) -> None:
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
     if encoding and encoding != "identity":
         raise UnsupportedMediaType(
-            f"Content-Encoding {encoding[:40]!r} no soportado: envíe el cuerpo sin comprimir."
+            _("Content-Encoding «{valor}» no soportado: envíe el cuerpo sin comprimir.").format(
+                valor=encoding[:40]
+            )
         )
 
 

@@ -33,7 +33,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from core.api.errors import BadRequest, UnsupportedMediaType
 from core.api.inbound import refuse_encoded_body
+from core.api.validation_messages import message as validation_message
 from core.auth.models import Rol
+from core.i18n import N_
+from core.i18n import gettext as _
 from core.keys import STORAGE
 
 if TYPE_CHECKING:
@@ -260,17 +263,14 @@ class Routes:
 
 
 def validation_errors(exc: ValidationError, prefix: str = "") -> dict[str, list[str]]:
-    """Every bad field of a pydantic error, as ``{"campo": ["mensaje", ...]}``."""
+    """Every bad field of a pydantic error, as ``{"campo": ["mensaje", ...]}``: the keys are
+    the fields' locations as the contract names them, the messages sentences in the request's
+    language that name the field by its label (:mod:`core.api.validation_messages`)."""
     errors: dict[str, list[str]] = {}
     for err in exc.errors(include_url=False):
         loc = [str(part) for part in err["loc"] if part != "__root__"]
         key = ".".join(loc) or prefix or "non_field_errors"
-        message = err["msg"]
-        if err["type"] == "missing":
-            message = "Este campo es obligatorio."
-        elif err["type"] == "extra_forbidden":
-            message = "Campo no permitido."
-        errors.setdefault(key, []).append(message)
+        errors.setdefault(key, []).append(validation_message(err))
     return errors
 
 
@@ -285,10 +285,10 @@ def _unstorable(value: Any, loc: str) -> Iterator[tuple[str, str]]:
         return
     if isinstance(value, int):
         if not _INT64_MIN <= value <= _INT64_MAX:
-            yield loc, "Número fuera de rango."
+            yield loc, N_("Número fuera de rango.")
     elif isinstance(value, str):
         if "\x00" in value:
-            yield loc, "No puede contener el carácter NUL."
+            yield loc, N_("No puede contener el carácter NUL.")
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
             yield from _unstorable(getattr(value, name), f"{loc}.{name}" if loc else name)
@@ -311,14 +311,14 @@ def validate_model(model: type[BaseModel], data: Any, *, where: str = "body") ->
     try:
         validated = model.model_validate(data)
     except ValidationError as exc:
-        raise BadRequest("Datos inválidos.", errors=validation_errors(exc)) from exc
+        raise BadRequest(N_("Datos inválidos."), errors=validation_errors(exc)) from exc
     errors: dict[str, list[str]] = {}
     for loc, message in _unstorable(validated, ""):
         messages = errors.setdefault(loc or "non_field_errors", [])
         if message not in messages:
             messages.append(message)
     if errors:
-        raise BadRequest("Datos inválidos.", errors=errors)
+        raise BadRequest(N_("Datos inválidos."), errors=errors)
     return validated
 
 
@@ -389,12 +389,19 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        # Python's own text is English: the position is what helps, said in the user's words.
+        raise BadRequest(
+            _("JSON mal formado: error en la línea {linea}, columna {columna}.").format(
+                linea=exc.lineno, columna=exc.colno
+            )
+        ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"JSON mal formado: {exc}") from exc
+        raise BadRequest(N_("JSON mal formado: el cuerpo no es texto UTF-8.")) from exc
     except RecursionError as exc:  # thousands of nested brackets: the client's fault, not a 500
-        raise BadRequest("JSON mal formado: demasiado anidado.") from exc
+        raise BadRequest(N_("JSON mal formado: demasiado anidado.")) from exc
     if not isinstance(data, dict):
-        raise BadRequest("El cuerpo debe ser un objeto JSON.")
+        raise BadRequest(N_("El cuerpo debe ser un objeto JSON."))
     return data
 
 
@@ -481,7 +488,9 @@ async def parse_body(request: web.Request, endpoint: Endpoint) -> ParsedBody:
             f"Falta la cabecera Content-Type; envíe Content-Type: {' o '.join(accepted)}."
         )
     raise UnsupportedMediaType(
-        f"Tipo de contenido {ctype!r} no soportado; use {' o '.join(accepted)}."
+        _("Tipo de contenido «{tipo}» no soportado; use {admitidos}.").format(
+            tipo=ctype, admitidos=_(" o ").join(accepted)
+        )
     )
 
 

@@ -35,6 +35,7 @@ from core.api.errors import Forbidden
 from core.api.routing import SESSION_ONLY
 from core.auth.claves_models import ClaveApi
 from core.auth.models import Rol
+from core.i18n import gettext as _
 from core.keyring import API_KEYS
 from core.keys import CLAVE_API, USUARIO
 
@@ -122,7 +123,9 @@ def enforce_scope(request: web.Request, needed: str) -> None:
     if needed == SESSION_ONLY:
         raise Forbidden("Esta ruta no admite claves de API: inicie sesión con su usuario.")
     if not grants(clave.alcances, needed):
-        raise Forbidden(f"La clave de API no tiene el alcance «{needed}».")
+        raise Forbidden(
+            _("La clave de API no tiene el alcance «{alcance}».").format(alcance=needed)
+        )
 
 
 def principal(request: web.Request) -> str | None:

@@ -19,6 +19,7 @@ from core.auth.claves_models import ClaveApi
 from core.auth.claves_schemas import ClaveCreada, ClaveIn, ClaveOut, ClavePatch
 from core.auth.guards import current_user
 from core.auth.models import Rol
+from core.i18n import N_
 from core.keys import ENDPOINTS, KEYRING
 from core.storage import base_url
 
@@ -50,7 +51,7 @@ def _expira(expira: datetime | None) -> datetime | None:
     if expira.tzinfo is None:
         expira = expira.replace(tzinfo=UTC)
     if expira <= datetime.now(UTC):
-        raise BadRequest("Datos inválidos.", errors={"expira": ["Debe ser una fecha futura."]})
+        raise BadRequest("Datos inválidos.", errors={"expira": [N_("Debe ser una fecha futura.")]})
     return expira
 
 

@@ -13,6 +13,7 @@ mail, a warning in the log, and the same answer to the client.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -28,9 +29,10 @@ from core.auth.password_policy import check_password, password_problems
 from core.auth.passwords import hash_token
 from core.auth.tokens_cuenta import find, new_secret, revoke_all, store, use_up
 from core.events import UnitOfWork
+from core.i18n import N_, current_locale, ngettext, use_locale
 from core.keys import EVENTS, KEYRING, PASSWORDS, RATE_LIMITS, SESSIONS, SETTINGS
 from core.mail import Mail, queue_mail
-from core.mail_templates import render_mail
+from core.mail_templates import MAIL_LOCALE, render_mail
 from core.proxies import client_address
 from core.ratelimit import hit
 
@@ -71,18 +73,18 @@ def link_base(request: web.Request) -> str | None:
     return None
 
 
-def duracion(seconds: float) -> str:
-    """A validity in Spanish words: ``1 hora``, ``30 minutos``, ``3 días``."""
-    for size, one, many in (
-        (86400, "día", "días"),
-        (3600, "hora", "horas"),
-        (60, "minuto", "minutos"),
-    ):
-        if seconds >= size and seconds % size == 0:
-            n = int(seconds // size)
-            return f"{n} {one if n == 1 else many}"
-    n = max(1, round(seconds / 60))
-    return f"{n} {'minuto' if n == 1 else 'minutos'}"
+def duracion(seconds: float, idioma: str | None = None) -> str:
+    """A validity in words, in ``idioma`` (else the current language): ``1 hora``,
+    ``30 minutos``, ``3 días``."""
+    with use_locale(idioma) if idioma else contextlib.nullcontext():
+        if seconds >= 86400 and seconds % 86400 == 0:
+            n = int(seconds // 86400)
+            return ngettext("{n} día", "{n} días", n).format(n=n)
+        if seconds >= 3600 and seconds % 3600 == 0:
+            n = int(seconds // 3600)
+            return ngettext("{n} hora", "{n} horas", n).format(n=n)
+        n = max(1, round(seconds / 60))
+        return ngettext("{n} minuto", "{n} minutos", n).format(n=n)
 
 
 def _link(base: str, page: str, raw: str) -> str:
@@ -101,6 +103,12 @@ def _mail(to: str, rendered: Any) -> Mail:
 
 
 # --- forgotten password ----------------------------------------------------------------------
+
+
+def _idioma(usuario: Usuario | None) -> str:
+    """The language of an account mail: the recipient's profile language, else the language
+    of this request (the recipient asked for the mail, from their own browser)."""
+    return (usuario.idioma if usuario else None) or current_locale()
 
 
 async def pedir_restablecimiento(request: web.Request, email: str) -> None:
@@ -127,8 +135,9 @@ async def pedir_restablecimiento(request: web.Request, email: str) -> None:
             {
                 "nombre": usuario.nombre_visible if usuario else "",
                 "username": usuario.username if usuario else "",
+                MAIL_LOCALE: _idioma(usuario),
                 "enlace": _link(base or "", RESET_PAGE, raw),
-                "validez": duracion(ttl.total_seconds()),
+                "validez": duracion(ttl.total_seconds(), _idioma(usuario)),
             },
         )
         if usuario is None or base is None:
@@ -154,8 +163,9 @@ async def enviar_enlace_password(request: web.Request, usuario: Usuario) -> bool
         {
             "nombre": usuario.nombre_visible,
             "username": usuario.username,
+            MAIL_LOCALE: _idioma(usuario),
             "enlace": _link(base, RESET_PAGE, raw),
-            "validez": duracion(ttl.total_seconds()),
+            "validez": duracion(ttl.total_seconds(), _idioma(usuario)),
         },
     )
     async with UnitOfWork(app[EVENTS]) as uow:
@@ -224,9 +234,10 @@ async def enviar_verificacion(request: web.Request, usuario: Usuario) -> None:
         {
             "nombre": usuario.nombre_visible,
             "username": usuario.username,
+            MAIL_LOCALE: _idioma(usuario),
             "email": usuario.email,
             "enlace": _link(base, VERIFY_PAGE, raw),
-            "validez": duracion(ttl.total_seconds()),
+            "validez": duracion(ttl.total_seconds(), _idioma(usuario)),
         },
     )
     async with UnitOfWork(app[EVENTS]) as uow:
@@ -271,7 +282,7 @@ async def reenviar_verificacion(
         return
     if not email:
         raise BadRequest(
-            "Datos inválidos.", errors={"email": ["Indica el correo electrónico de tu cuenta."]}
+            "Datos inválidos.", errors={"email": [N_("Indica el correo electrónico de tu cuenta.")]}
         )
     await hit(app, "email_verification", "email", email.casefold())
     if not verification_on(app):
@@ -331,7 +342,7 @@ async def actualizar_perfil(request: web.Request, usuario: Usuario, cambios: Per
     if email_changed or cambios.password is not None:
         await _check_current_password(request, usuario, cambios.password_actual)
     if email_changed and await Usuario.filter(email__iexact=email).exclude(id=usuario.id).exists():
-        errors["email"] = ["Ese correo electrónico ya lo usa otra cuenta."]
+        errors["email"] = [N_("Ese correo electrónico ya lo usa otra cuenta.")]
     if cambios.password is not None:
         problems = password_problems(
             cambios.password,
@@ -348,6 +359,8 @@ async def actualizar_perfil(request: web.Request, usuario: Usuario, cambios: Per
     if cambios.password is not None:
         new_hash = await app[PASSWORDS].hash(cambios.password)
     campos: dict[str, Any] = {"nombre": nombre, "email": email}
+    if "idioma" in cambios.model_fields_set:  # null is a choice too: follow the browser
+        campos["idioma"] = cambios.idioma
     if email_changed:
         campos["email_verificado"] = not verification_on(app)
     if new_hash is not None:

@@ -20,6 +20,8 @@ from core.auth import equipos
 from core.auth.admin_schemas import EquipoIn, EquipoOut, EquipoPatch, EquiposQuery
 from core.auth.models import Equipo, Rol, Usuario
 from core.auth.names import normalize_name
+from core.i18n import N_
+from core.i18n import gettext as _
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -82,12 +84,12 @@ async def _nombre_libre(nombre: str, excepto: int | None = None) -> str:
     """``nombre`` normalised; a 409 if another team has it (without regard to case)."""
     nombre = normalize_name(nombre)
     if not nombre:
-        raise BadRequest("Datos inválidos.", errors={"nombre": ["El nombre está vacío."]})
+        raise BadRequest("Datos inválidos.", errors={"nombre": [N_("El nombre está vacío.")]})
     otros = Equipo.filter(nombre__iexact=nombre)
     if excepto is not None:
         otros = otros.exclude(id=excepto)
     if await otros.exists():
-        raise Conflict(f"Ya existe un equipo llamado «{nombre}».")
+        raise Conflict(_("Ya existe un equipo llamado «{nombre}».").format(nombre=nombre))
     return nombre
 
 
@@ -104,7 +106,9 @@ async def _guardar(equipo: Equipo, campos: dict[str, Any], miembros: list[Usuari
                 if miembros:
                     await equipo.miembros.add(*miembros, using_db=conn)
     except IntegrityError:
-        raise Conflict(f"Ya existe un equipo llamado «{equipo.nombre}».") from None
+        raise Conflict(
+            _("Ya existe un equipo llamado «{nombre}».").format(nombre=equipo.nombre)
+        ) from None
 
 
 async def _equipo(id: int) -> Equipo:

@@ -28,11 +28,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tortoise.expressions import Q, Subquery
 
+from core import labels
 from core.api.errors import Forbidden, NotFound, Unauthorized
 from core.auth.equipos import es_miembro
 from core.auth.models import Equipo, Rol, Token, Usuario
 from core.auth.passwords import hash_token
 from core.db import placeholders, reader
+from core.i18n import gettext as _
 from core.keys import USUARIO
 
 if TYPE_CHECKING:
@@ -258,5 +260,9 @@ def enforce_access(request: web.Request, access: Access) -> Usuario | None:
         return None
     usuario = current_user(request)
     if isinstance(access, Rol) and not has_role(usuario, access):
-        raise Forbidden(f"Se requiere el rol {access.value}.")
+        raise Forbidden(
+            _("Se requiere el rol {rol} ({valor}).").format(
+                rol=labels.value_label("rol", access.value), valor=access.value
+            )
+        )
     return usuario

@@ -10,6 +10,7 @@ from aiohttp import web
 from core.api.errors import Unauthorized
 from core.auth import claves
 from core.auth.guards import team_visibility, token_from_header, user_from_token
+from core.i18n import set_locale
 from core.keys import CLAVE_API, KEYRING, SETTINGS, USUARIO
 from core.proxies import client_address
 
@@ -67,6 +68,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
                 raise Unauthorized("Clave de API inválida, revocada o caducada.")
             raise Unauthorized("Token inválido o caducado.")
         request[USUARIO] = usuario
+        # The profile's language wins over the browser's (locale_middleware restores it).
+        set_locale(usuario.idioma)
     # Visibility checks anywhere below (REST handlers, a socket's whole life) read the setting.
     with team_visibility(request.app[SETTINGS].team_visibility):
         return await handler(request)

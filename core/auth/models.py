@@ -39,6 +39,11 @@ class Usuario(Model):
     # never had to: staff, users from before verification existed, sign-ups with it off.
     email_verificado = fields.BooleanField(default=True, db_default=True)
     fecha_creacion = fields.DatetimeField(auto_now_add=True)
+    # The language of the user's pages, API messages and mails (core.i18n.LOCALES); None
+    # follows the browser's Accept-Language.
+    idioma = fields.CharField(
+        max_length=5, null=True, description="es or en, or null to follow the browser."
+    )
 
     class Meta:
         table = "core_usuario"

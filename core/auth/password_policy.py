@@ -22,6 +22,8 @@ from functools import cache
 from importlib.resources import files
 
 from core.api.errors import BadRequest
+from core.i18n import N_
+from core.i18n import gettext as _
 
 #: The floor of ``SOPORTE_PASSWORD_MIN_LENGTH`` (NIST SP 800-63B's minimum for chosen secrets).
 MIN_LENGTH_FLOOR = 8
@@ -62,23 +64,24 @@ def password_problems(
     email: str = "",
     min_length: int = MIN_LENGTH_FLOOR,
 ) -> list[str]:
-    """Every rule ``password`` breaks, as Spanish messages (empty: acceptable)."""
+    """Every rule ``password`` breaks, as messages in the current language (empty:
+    acceptable)."""
     problems: list[str] = []
     minimum = max(min_length, MIN_LENGTH_FLOOR)
     if len(password) < minimum:
-        problems.append(f"La contraseña debe tener al menos {minimum} caracteres.")
+        problems.append(_("La contraseña debe tener al menos {n} caracteres.").format(n=minimum))
     if password.isdigit():
-        problems.append("La contraseña no puede estar formada solo por números.")
+        problems.append(N_("La contraseña no puede estar formada solo por números."))
     if password.casefold().strip() in common_passwords():
-        problems.append("La contraseña es demasiado común.")
+        problems.append(N_("La contraseña es demasiado común."))
     local_part = email.partition("@")[0]
-    for label, value in (
-        ("al nombre de usuario", username),
-        ("al nombre", nombre),
-        ("al correo electrónico", local_part),
+    for sentence, value in (
+        (N_("La contraseña se parece demasiado al nombre de usuario."), username),
+        (N_("La contraseña se parece demasiado al nombre."), nombre),
+        (N_("La contraseña se parece demasiado al correo electrónico."), local_part),
     ):
         if _too_similar(password, value):
-            problems.append(f"La contraseña se parece demasiado {label}.")
+            problems.append(_(sentence))
             break  # one such message is enough: the fix is the same
     return problems
 

@@ -22,6 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.api.errors import TooManyRequests
+from core.i18n import gettext as _
 
 T = TypeVar("T")
 
@@ -97,8 +98,10 @@ class PasswordHashing:
                 self._pending += 1
         if full:
             raise TooManyRequests(
-                "Demasiadas contraseñas comprobándose a la vez en el servidor (máximo "
-                f"{self.concurrency + self.queue}); reintente en un momento.",
+                _(
+                    "Demasiadas contraseñas comprobándose a la vez en el servidor (máximo "
+                    "{n}); reintente en un momento."
+                ).format(n=self.concurrency + self.queue),
                 retry_after=1,
             )
         try:

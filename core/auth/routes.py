@@ -16,6 +16,7 @@ from core.auth.schemas import (
     LoginIn,
     OlvidoIn,
     PerfilIn,
+    PerfilOut,
     ReenviarIn,
     RegistroIn,
     RestablecerIn,
@@ -23,6 +24,7 @@ from core.auth.schemas import (
     UsuarioOut,
     VerificarIn,
 )
+from core.i18n import N_
 from core.keys import PASSWORDS, RATE_LIMITS, SESSIONS, SETTINGS, USUARIO
 from core.proxies import client_address
 from core.ratelimit import hit
@@ -60,7 +62,7 @@ async def registro(request: web.Request, body: RegistroIn) -> UsuarioOut:
     if settings.email_verification == "required" and not body.email:
         raise BadRequest(
             "Datos inválidos.",
-            errors={"email": ["El correo electrónico es obligatorio para crear una cuenta."]},
+            errors={"email": [N_("El correo electrónico es obligatorio para crear una cuenta.")]},
         )
     usuario = await service.crear_usuario(
         body.username,
@@ -77,19 +79,20 @@ async def registro(request: web.Request, body: RegistroIn) -> UsuarioOut:
 
 
 @routes.get("/api/auth/yo/", auth=TOKEN, scope=SESSION_ONLY)
-async def yo(request: web.Request) -> UsuarioOut:
-    """The user behind the token."""
-    return UsuarioOut.model_validate(current_user(request))
+async def yo(request: web.Request) -> PerfilOut:
+    """The user behind the token, with their language (``idioma``)."""
+    return PerfilOut.model_validate(current_user(request))
 
 
 @routes.patch("/api/auth/yo/", auth=TOKEN, errors=(429,), scope=SESSION_ONLY)
-async def actualizar_yo(request: web.Request, body: PerfilIn) -> UsuarioOut:
-    """Change one's own name, e-mail or password (the last two with ``password_actual``).
+async def actualizar_yo(request: web.Request, body: PerfilIn) -> PerfilOut:
+    """Change one's own name, e-mail or password (the last two with ``password_actual``), or
+    language (``idioma``: ``es``, ``en``, or ``null`` to follow the browser).
 
     A new password ends every other session of the user; the token of this call stays valid.
     """
     usuario = await cuentas.actualizar_perfil(request, current_user(request), body)
-    return UsuarioOut.model_validate(usuario)
+    return PerfilOut.model_validate(usuario)
 
 
 @routes.post("/api/auth/logout/", auth=TOKEN, scope=SESSION_ONLY)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.api.fields import Timestamp
 from core.auth.models import Rol
+
+#: The languages a user may choose (:data:`core.i18n.LOCALES`).
+Idioma = Literal["es", "en"]
 
 
 class UsuarioOut(BaseModel):
@@ -18,6 +23,13 @@ class UsuarioOut(BaseModel):
     nombre: str
     email: str
     rol: Rol
+
+
+class PerfilOut(UsuarioOut):
+    """``/api/auth/yo/``: the user as the contract shows it, and their own settings."""
+
+    #: The user's language (``es``, ``en``), or ``null``: the browser's ``Accept-Language``.
+    idioma: Idioma | None = None
 
 
 class LoginIn(BaseModel):
@@ -98,6 +110,8 @@ class PerfilIn(BaseModel):
     email: str | None = Field(None, max_length=254, pattern=_EMAIL)
     password: str | None = Field(None, min_length=1, max_length=1024)
     password_actual: str | None = Field(None, max_length=1024)
+    #: ``es`` or ``en``; ``null`` follows the browser (``Accept-Language``).
+    idioma: Idioma | None = None
 
 
 class VerificarIn(BaseModel):

@@ -19,6 +19,7 @@ from core.auth.passwords import (
     new_token,
     unusable_password_hash,
 )
+from core.i18n import N_
 
 if TYPE_CHECKING:
     from core.ratelimit import RateLimits
@@ -93,7 +94,7 @@ async def crear_usuario(
         )
     except IntegrityError as exc:
         raise BadRequest(
-            "Datos inválidos.", errors={"username": ["Ese nombre de usuario ya existe."]}
+            "Datos inválidos.", errors={"username": [N_("Ese nombre de usuario ya existe.")]}
         ) from exc
 
 

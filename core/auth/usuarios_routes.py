@@ -20,6 +20,7 @@ from core.auth.admin_schemas import UsuarioAdminOut, UsuarioNuevoIn, UsuarioPatc
 from core.auth.guards import current_user
 from core.auth.models import Equipo, Rol, Usuario
 from core.auth.names import impersonates_staff, normalize_name, skeleton
+from core.i18n import N_
 from core.keys import PASSWORDS, SESSIONS, SETTINGS
 
 if TYPE_CHECKING:
@@ -78,7 +79,9 @@ async def _equipos(ids: Sequence[int], rol: Rol) -> list[Equipo]:
     if unicos and rol == Rol.CLIENTE:
         raise BadRequest(
             "Datos inválidos.",
-            errors={"equipos": ["Solo agentes y administradores pueden ser miembros de equipos."]},
+            errors={
+                "equipos": [N_("Solo agentes y administradores pueden ser miembros de equipos.")]
+            },
         )
     lista = list(await Equipo.filter(id__in=unicos)) if unicos else []
     desconocidos = sorted(set(unicos) - {e.id for e in lista})
@@ -152,7 +155,7 @@ async def actualizar_usuario(request: web.Request, id: int, body: UsuarioPatch) 
         if rol == Rol.CLIENTE and impersonates_staff(nombre):
             raise BadRequest(
                 "Datos inválidos.",
-                errors={"nombre": ["El nombre de un cliente no puede parecer del personal."]},
+                errors={"nombre": [N_("El nombre de un cliente no puede parecer del personal.")]},
             )
         usuario.nombre = nombre
         campos.append("nombre")

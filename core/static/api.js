@@ -1,3 +1,4 @@
+import { t } from "./i18n.js";
 // The JSON API client of the pages: the same calls any frontend makes, with the token the
 // login page keeps in localStorage under "authToken" (as the frontend guide does).
 
@@ -18,7 +19,7 @@ export function borrarToken() {
 /** An answer that is not 2xx: status plus the problem+json document, when there is one. */
 export class ApiError extends Error {
   constructor(status, problem) {
-    super((problem && (problem.detail || problem.title)) || `Error ${status}`);
+    super((problem && (problem.detail || problem.title)) || t("Error {status}", { status }));
     this.status = status;
     this.problem = problem || {};
   }

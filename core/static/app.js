@@ -4,6 +4,7 @@
 //   const { usuario } = await sesion;
 
 import { api, borrarToken, esAgente, tieneRol, usuarioActual } from "./api.js";
+import { idioma } from "./i18n.js";
 
 const cuerpo = document.body;
 
@@ -41,6 +42,35 @@ function pintarSesion(usuario) {
   }
 }
 
+/** Keep the pages' language in the cookie the server renders them with (a year). */
+function guardarCookieIdioma(valor) {
+  const selector = document.getElementById("idioma-selector");
+  const nombre = (selector && selector.dataset.cookie) || "soporte_idioma";
+  document.cookie = `${nombre}=${encodeURIComponent(valor)}; path=/; max-age=31536000; SameSite=Lax`;
+}
+
+/**
+ * The layout's language switch: the choice goes to the profile when logged in (the API's
+ * messages and the mails follow it), and to a cookie either way (the pages are rendered
+ * before the script knows who is logged in); then the page reloads in that language.
+ */
+function montarIdioma(usuario) {
+  const selector = document.getElementById("idioma-selector");
+  if (!selector) return;
+  selector.addEventListener("change", async () => {
+    const elegido = selector.value;
+    guardarCookieIdioma(elegido);
+    if (usuario) {
+      try {
+        await api("/api/auth/yo/", { method: "PATCH", body: { idioma: elegido } });
+      } catch {
+        // The cookie alone still switches the pages.
+      }
+    }
+    location.reload();
+  });
+}
+
 async function iniciar() {
   let usuario = null;
   try {
@@ -48,6 +78,13 @@ async function iniciar() {
   } catch {
     usuario = null;
   }
+  if (usuario && usuario.idioma && usuario.idioma !== idioma) {
+    // The profile's language wins: render the page again in it.
+    guardarCookieIdioma(usuario.idioma);
+    location.reload();
+    return new Promise(() => {});
+  }
+  montarIdioma(usuario);
   const aqui = location.pathname + location.search;
   if (cuerpo.dataset.login === "true" && !usuario) {
     return irA(`/entrar/?siguiente=${encodeURIComponent(aqui)}`);

@@ -2,6 +2,7 @@
 // /verificar/?token=) and the profile (/perfil/). The page's section names which one it is.
 import { ApiError, api, borrarToken } from "./api.js";
 import { $, avisar, mostrarError } from "./dom.js";
+import { t } from "./i18n.js";
 import { sesion } from "./app.js";
 
 const seccion = document.querySelector("[data-cuenta]");
@@ -43,7 +44,7 @@ function alEnviar(form, accion) {
 function olvido() {
   const form = $("#form-olvido");
   alEnviar(form, async ({ email }) => {
-    if (!email.trim()) throw "Escribe el correo electrónico de tu cuenta.";
+    if (!email.trim()) throw t("Escribe el correo electrónico de tu cuenta.");
     const respuesta = await api("/api/auth/password/olvido/", {
       method: "POST",
       body: { email: email.trim() },
@@ -58,12 +59,12 @@ function restablecer() {
   const form = $("#form-restablecer");
   const token = tokenDelEnlace();
   if (!token) {
-    mostrarError(form, "Falta el código del enlace: ábrelo tal como llegó en el correo.");
+    mostrarError(form, t("Falta el código del enlace: ábrelo tal como llegó en el correo."));
     return;
   }
   alEnviar(form, async ({ password, repetir }) => {
-    if (!password) throw "Escribe la contraseña nueva.";
-    if (password !== repetir) throw "Las dos contraseñas no coinciden.";
+    if (!password) throw t("Escribe la contraseña nueva.");
+    if (password !== repetir) throw t("Las dos contraseñas no coinciden.");
     await api("/api/auth/password/restablecer/", {
       method: "POST",
       body: { token, password },
@@ -72,7 +73,7 @@ function restablecer() {
     // Every session of the account ended, this browser's too.
     borrarToken();
     form.hidden = true;
-    confirmar("restablecer-ok", "Tu contraseña se ha cambiado. Ya puedes iniciar sesión con ella.");
+    confirmar("restablecer-ok", t("Tu contraseña se ha cambiado. Ya puedes iniciar sesión con ella."));
   });
 }
 
@@ -80,7 +81,7 @@ async function verificar() {
   const form = $("#form-reenviar");
   const token = tokenDelEnlace();
   alEnviar(form, async ({ email }) => {
-    if (!email.trim()) throw "Escribe el correo electrónico de tu cuenta.";
+    if (!email.trim()) throw t("Escribe el correo electrónico de tu cuenta.");
     const respuesta = await api("/api/auth/email/reenviar/", {
       method: "POST",
       body: { email: email.trim() },
@@ -90,16 +91,16 @@ async function verificar() {
     confirmar("verificar-estado", respuesta.detail);
   });
   if (!token) {
-    confirmar("verificar-estado", "Falta el código del enlace: ábrelo tal como llegó en el correo.");
+    confirmar("verificar-estado", t("Falta el código del enlace: ábrelo tal como llegó en el correo."));
     form.hidden = false;
     return;
   }
   try {
     await api("/api/auth/email/verificar/", { method: "POST", body: { token }, publico: true });
-    confirmar("verificar-estado", "Tu correo electrónico ha quedado confirmado. ¡Gracias!");
+    confirmar("verificar-estado", t("Tu correo electrónico ha quedado confirmado. ¡Gracias!"));
   } catch (error) {
     const texto = error instanceof ApiError && error.status === 400 ? error.message : null;
-    confirmar("verificar-estado", texto || "No se pudo comprobar el enlace; inténtalo de nuevo.");
+    confirmar("verificar-estado", texto || t("No se pudo comprobar el enlace; inténtalo de nuevo."));
     form.hidden = false;
   }
 }
@@ -110,8 +111,11 @@ async function perfil() {
   let actual = usuario;
   form.elements.nombre.value = actual.nombre || "";
   form.elements.email.value = actual.email || "";
+  form.elements.idioma.value = actual.idioma || "";
   alEnviar(form, async (campos) => {
     const cambios = {};
+    const idiomaElegido = campos.idioma || null;
+    if (idiomaElegido !== (actual.idioma || null)) cambios.idioma = idiomaElegido;
     if (campos.nombre.trim() !== (actual.nombre || "")) cambios.nombre = campos.nombre.trim();
     const email = campos.email.trim();
     if (email !== (actual.email || "")) cambios.email = email;
@@ -119,10 +123,10 @@ async function perfil() {
     if ((cambios.email !== undefined || cambios.password) && !campos.password_actual) {
       form.elements.password_actual.setAttribute("aria-invalid", "true");
       form.elements.password_actual.focus();
-      throw "Escribe tu contraseña actual para cambiar el correo o la contraseña.";
+      throw t("Escribe tu contraseña actual para cambiar el correo o la contraseña.");
     }
     if (Object.keys(cambios).length === 0) {
-      avisar("No hay cambios que guardar.");
+      avisar(t("No hay cambios que guardar."));
       return;
     }
     if (campos.password_actual) cambios.password_actual = campos.password_actual;
@@ -131,12 +135,18 @@ async function perfil() {
     form.elements.password_actual.value = "";
     const nombre = document.getElementById("sesion-nombre");
     if (nombre) nombre.textContent = actual.nombre || actual.username;
-    const partes = ["Cambios guardados."];
-    if (cambios.password) partes.push("Tus otras sesiones se han cerrado.");
+    const partes = [t("Cambios guardados.")];
+    if (cambios.password) partes.push(t("Tus otras sesiones se han cerrado."));
     if (cambios.email !== undefined && seccion.dataset.verificacion !== "off") {
-      partes.push(`Te enviamos un enlace a ${actual.email} para confirmarlo.`);
+      partes.push(t("Te enviamos un enlace a {email} para confirmarlo.", { email: actual.email }));
     }
     confirmar("perfil-ok", partes.join(" "));
+    if (cambios.idioma !== undefined) {
+      // The pages are rendered in the cookie's language: follow the new choice at once.
+      const valor = cambios.idioma || "";
+      document.cookie = `soporte_idioma=${valor}; path=/; max-age=${valor ? 31536000 : 0}; SameSite=Lax`;
+      location.reload();
+    }
   });
 }
 

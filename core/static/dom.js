@@ -1,3 +1,5 @@
+import { etiqueta as etiquetaDe, localeFechas, t } from "./i18n.js";
+
 // Small DOM helpers. Every piece of data reaches the page through textContent or attributes set
 // one by one, never parsed as HTML, so text from users can never become markup.
 
@@ -42,27 +44,31 @@ export function $(selector, raiz = document) {
 }
 
 export function fecha(iso) {
-  return iso ? new Date(iso).toLocaleString("es") : "";
+  return iso ? new Date(iso).toLocaleString(localeFechas) : "";
 }
 
 export function dia(iso) {
-  return iso ? new Date(iso).toLocaleDateString("es") : "";
+  return iso ? new Date(iso).toLocaleDateString(localeFechas) : "";
 }
 
 export function hora(iso) {
-  return iso ? new Date(iso).toLocaleTimeString("es") : "";
+  return iso ? new Date(iso).toLocaleTimeString(localeFechas) : "";
 }
 
-/** A Spanish sentence for an API error (detail plus the first field errors). */
+/**
+ * A sentence for an API error in the page's language: the detail plus the field errors. The
+ * server writes them in the request's language, each naming its field by its label, so the
+ * field's JSON name is not repeated.
+ */
 export function mensajeError(error) {
-  if (!error || !error.status) return "No se pudo conectar con el servidor.";
+  if (!error || !error.status) return t("No se pudo conectar con el servidor.");
   const partes = [];
-  if (error.status === 429) partes.push("Demasiadas solicitudes: espera un momento y vuelve a intentarlo.");
-  else if (error.status === 413) partes.push("El archivo es demasiado grande.");
+  if (error.status === 429) partes.push(t("Demasiadas solicitudes: espera un momento y vuelve a intentarlo."));
+  else if (error.status === 413) partes.push(t("El archivo es demasiado grande."));
   else if (error.problem && error.problem.detail) partes.push(error.problem.detail);
-  else partes.push(`Error ${error.status}.`);
-  for (const [campo, mensajes] of Object.entries(error.errores || {})) {
-    partes.push(`${campo}: ${[].concat(mensajes).join(" ")}`);
+  else partes.push(t("Error {status}.", { status: error.status }));
+  for (const mensajes of Object.values(error.errores || {})) {
+    partes.push([].concat(mensajes).join(" "));
   }
   return partes.join(" ");
 }
@@ -116,9 +122,12 @@ export function retrasar(fn, ms) {
   };
 }
 
-/** A badge like the guide's `<span className="estado abierto">ABIERTO</span>`. */
+/**
+ * A badge like the guide's `<span className="estado abierto">ABIERTO</span>`, showing the
+ * value's label (the enum of kind `clase`: estado, prioridad, urgencia…) rather than the value.
+ */
 export function insignia(clase, valor, etiqueta) {
-  return h("span", { class: `insignia ${clase} ${String(valor).toLowerCase()}`, text: etiqueta || valor });
+  return h("span", { class: `insignia ${clase} ${String(valor).toLowerCase()}`, text: etiqueta || etiquetaDe(clase, valor) });
 }
 
 /** Pagination controls for a DRF-style page {count, next, previous}. */
@@ -126,9 +135,9 @@ export function paginacion(datos, pagina, ir) {
   const total = datos.count || 0;
   return h(
     "nav",
-    { class: "paginacion", "aria-label": "Paginación" },
-    h("button", { type: "button", class: "boton boton-secundario", disabled: !datos.previous, on: { click: () => ir(pagina - 1) } }, "← Anterior"),
-    h("span", { text: `Página ${pagina} · ${total} en total` }),
-    h("button", { type: "button", class: "boton boton-secundario", disabled: !datos.next, on: { click: () => ir(pagina + 1) } }, "Siguiente →"),
+    { class: "paginacion", "aria-label": t("Paginación") },
+    h("button", { type: "button", class: "boton boton-secundario", disabled: !datos.previous, on: { click: () => ir(pagina - 1) } }, t("← Anterior")),
+    h("span", { text: t("Página {pagina} · {total} en total", { pagina, total }) }),
+    h("button", { type: "button", class: "boton boton-secundario", disabled: !datos.next, on: { click: () => ir(pagina + 1) } }, t("Siguiente →")),
   );
 }

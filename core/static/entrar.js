@@ -2,6 +2,7 @@
 import { ApiError, api, esAgente, guardarToken } from "./api.js";
 import { mostrarError } from "./dom.js";
 import { sesion } from "./app.js";
+import { t } from "./i18n.js";
 
 // Where to go after logging in: `?siguiente=` only when, once parsed as a URL against this page,
 // it is a page of this origin (not the login page itself); else the role's home. Deciding on the
@@ -44,7 +45,7 @@ form.addEventListener("submit", async (evento) => {
   const username = form.elements.username.value.trim();
   const password = form.elements.password.value;
   if (!username || !password) {
-    mostrarError(form, "Escribe tu usuario y tu contraseña.");
+    mostrarError(form, t("Escribe tu usuario y tu contraseña."));
     return;
   }
   boton.disabled = true;
@@ -52,7 +53,7 @@ form.addEventListener("submit", async (evento) => {
     await entrar(username, password);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
-      mostrarError(form, "Usuario o contraseña incorrectos.");
+      mostrarError(form, t("Usuario o contraseña incorrectos."));
     } else {
       mostrarError(form, error);
     }

@@ -3,6 +3,7 @@ import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, h, insignia, mensajeError, mostrarError, paginacion, vaciar } from "/static/core/dom.js";
 import { personal, seleccionados } from "/static/core/personal.js";
+import { t } from "./i18n.js";
 
 await sesion;
 const tabla = document.getElementById("equipos-tabla");
@@ -33,7 +34,7 @@ function abrirEditor(equipo = null) {
   }
   const miembros = new Set(equipo ? equipo.miembros : []);
   for (const opcion of selector.options) opcion.selected = miembros.has(Number(opcion.value));
-  document.getElementById("equipo-editor-titulo").textContent = equipo ? "Editar equipo" : "Nuevo equipo";
+  document.getElementById("equipo-editor-titulo").textContent = equipo ? t("Editar equipo") : t("Nuevo equipo");
   editor.hidden = false;
   form.elements.nombre.focus();
 }
@@ -56,30 +57,30 @@ function fila(equipo) {
     h("td", { text: equipo.nombre }),
     h("td", { text: equipo.categorias.join(", ") || "—" }),
     h("td", { text: miembros || "—" }),
-    h("td", {}, insignia("estado", equipo.activo ? "resuelto" : "cerrado", equipo.activo ? "Activo" : "Inactivo")),
+    h("td", {}, insignia("estado", equipo.activo ? "resuelto" : "cerrado", equipo.activo ? t("Activo") : t("Inactivo"))),
     h(
       "td",
       {},
       h(
         "div",
         { class: "acciones" },
-        h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrirEditor(equipo) } }, "Editar"),
+        h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrirEditor(equipo) } }, t("Editar")),
         h("button", {
           type: "button",
           class: "boton boton-secundario boton-pequeno",
-          on: { click: () => accion(api(`/api/soporte/equipos/${equipo.id}/`, { method: "PATCH", body: { activo: !equipo.activo } }), "Equipo actualizado.") },
-        }, equipo.activo ? "Desactivar" : "Activar"),
+          on: { click: () => accion(api(`/api/soporte/equipos/${equipo.id}/`, { method: "PATCH", body: { activo: !equipo.activo } }), t("Equipo actualizado.")) },
+        }, equipo.activo ? t("Desactivar") : t("Activar")),
         h("button", {
           type: "button",
           class: "boton boton-peligro boton-pequeno",
           on: {
             click: () => {
-              if (window.confirm(`¿Eliminar el equipo «${equipo.nombre}»? Sus tickets quedarán sin equipo.`)) {
-                accion(api(`/api/soporte/equipos/${equipo.id}/`, { method: "DELETE" }), "Equipo eliminado.");
+              if (window.confirm(t("¿Eliminar el equipo «{nombre}»? Sus tickets quedarán sin equipo.", { nombre: equipo.nombre }))) {
+                accion(api(`/api/soporte/equipos/${equipo.id}/`, { method: "DELETE" }), t("Equipo eliminado."));
               }
             },
           },
-        }, "Eliminar"),
+        }, t("Eliminar")),
       ),
     ),
   );
@@ -91,7 +92,7 @@ async function cargar() {
     const datos = await api(`/api/soporte/equipos/?${consulta({ page: pagina, size: 20 })}`);
     if (!vigente()) return;
     vaciar(tabla);
-    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 5, class: "vacio", text: "No hay equipos." })));
+    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 5, class: "vacio", text: t("No hay equipos.") })));
     for (const equipo of datos.results) tabla.append(fila(equipo));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
   } catch (error) {
@@ -112,7 +113,7 @@ form.addEventListener("submit", async (evento) => {
   };
   try {
     await api(id ? `/api/soporte/equipos/${id}/` : "/api/soporte/equipos/", { method: id ? "PATCH" : "POST", body: cuerpo });
-    avisar(id ? "Equipo actualizado." : "Equipo creado.");
+    avisar(id ? t("Equipo actualizado.") : t("Equipo creado."));
     editor.hidden = true;
     cargar();
   } catch (error) {

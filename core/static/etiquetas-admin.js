@@ -4,6 +4,7 @@ import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, h, mensajeError, mostrarError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { chip, clave } from "/static/core/etiquetas.js";
+import { t } from "./i18n.js";
 
 await sesion;
 const tabla = document.getElementById("etiquetas-tabla");
@@ -21,7 +22,7 @@ function abrirEditor(etiqueta = null) {
   form.elements.nombre.value = etiqueta ? etiqueta.nombre : "";
   form.elements.sin_color.checked = !(etiqueta && etiqueta.color);
   if (etiqueta && etiqueta.color) form.elements.color.value = etiqueta.color;
-  document.getElementById("etiqueta-editor-titulo").textContent = etiqueta ? "Editar etiqueta" : "Nueva etiqueta";
+  document.getElementById("etiqueta-editor-titulo").textContent = etiqueta ? t("Editar etiqueta") : t("Nueva etiqueta");
   editor.hidden = false;
   form.elements.nombre.focus();
 }
@@ -42,25 +43,25 @@ function fila(e) {
       h(
         "div",
         { class: "acciones" },
-        h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrirEditor(e) } }, "Editar"),
-        h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => fusionar(e) } }, "Fusionar…"),
+        h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrirEditor(e) } }, t("Editar")),
+        h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => fusionar(e) } }, t("Fusionar…")),
         h("button", {
           type: "button",
           class: "boton boton-peligro boton-pequeno",
           on: {
             click: async () => {
               const usos = e.tickets + e.casos;
-              if (!window.confirm(`¿Eliminar la etiqueta «${e.nombre}»? Se quitará de ${usos} ticket(s) y caso(s).`)) return;
+              if (!window.confirm(t("¿Eliminar la etiqueta «{nombre}»? Se quitará de {usos} ticket(s) y caso(s).", { nombre: e.nombre, usos }))) return;
               try {
                 await api(`/api/soporte/etiquetas/${e.id}/`, { method: "DELETE" });
-                avisar("Etiqueta eliminada.");
+                avisar(t("Etiqueta eliminada."));
               } catch (error) {
                 avisar(mensajeError(error), "error");
               }
               cargar();
             },
           },
-        }, "Eliminar"),
+        }, t("Eliminar")),
       ),
     ),
   );
@@ -74,10 +75,10 @@ async function fusionar(e) {
     const datos = await api(`/api/soporte/etiquetas/?${consulta({ q: nombre.trim(), size: 100 })}`);
     const destino = datos.results.find((x) => clave(x.nombre) === clave(nombre));
     if (!destino) {
-      avisar(`No existe la etiqueta «${nombre.trim()}».`, "error");
+      avisar(t("No existe la etiqueta «{valor}».", { valor: nombre.trim() }), "error");
       return;
     }
-    if (!window.confirm(`Los tickets y casos con «${e.nombre}» pasarán a «${destino.nombre}» y «${e.nombre}» se eliminará. ¿Continuar?`)) return;
+    if (!window.confirm(t("Los tickets y casos con «{nombre}» pasarán a «{nombre2}» y «{nombre}» se eliminará. ¿Continuar?", { nombre: e.nombre, nombre2: destino.nombre }))) return;
     await api(`/api/soporte/etiquetas/${e.id}/fusionar/`, { method: "POST", body: { en: destino.id } });
     avisar(`«${e.nombre}» fusionada en «${destino.nombre}».`);
   } catch (error) {
@@ -93,7 +94,7 @@ async function cargar() {
     const datos = await api(`/api/soporte/etiquetas/?${consulta({ page: pagina, size: 50, q })}`);
     if (!vigente()) return;
     vaciar(tabla);
-    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 5, class: "vacio", text: "No hay etiquetas." })));
+    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 5, class: "vacio", text: t("No hay etiquetas.") })));
     for (const e of datos.results) tabla.append(fila(e));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
   } catch (error) {
@@ -110,12 +111,12 @@ form.addEventListener("submit", async (evento) => {
     color: form.elements.sin_color.checked ? "" : form.elements.color.value,
   };
   if (!cuerpo.nombre) {
-    mostrarError(form, "Escribe un nombre.");
+    mostrarError(form, t("Escribe un nombre."));
     return;
   }
   try {
     await api(id ? `/api/soporte/etiquetas/${id}/` : "/api/soporte/etiquetas/", { method: id ? "PATCH" : "POST", body: cuerpo });
-    avisar(id ? "Etiqueta actualizada." : "Etiqueta creada.");
+    avisar(id ? t("Etiqueta actualizada.") : t("Etiqueta creada."));
     editor.hidden = true;
     cargar();
   } catch (error) {

@@ -3,6 +3,7 @@
 // button, an input with a datalist, "Añadir"). The pages decide what saving means (a PATCH).
 import { api, consulta } from "/static/core/api.js";
 import { h, retrasar, vaciar } from "/static/core/dom.js";
+import { t } from "./i18n.js";
 
 let cacheColores = null;
 let secuencia = 0;
@@ -52,7 +53,7 @@ export function chip(nombre, mapa = null, quitar = null) {
     { class: "chip", dataset: { etiqueta: nombre } },
     nombre,
     quitar
-      ? h("button", { type: "button", class: "chip-quitar", "aria-label": `Quitar la etiqueta ${nombre}`, on: { click: quitar } }, "×")
+      ? h("button", { type: "button", class: "chip-quitar", "aria-label": t("Quitar la etiqueta {nombre}", { nombre }), on: { click: quitar } }, "×")
       : null,
   );
   if (color) {
@@ -103,8 +104,8 @@ export function autocompletar(input) {
 export function editor(contenedor, guardar) {
   let actuales = [];
   const filaChips = h("div", { class: "chips" });
-  const input = h("input", { type: "text", maxlength: 50, placeholder: "Nueva etiqueta", "aria-label": "Añadir etiqueta" });
-  const boton = h("button", { type: "submit", class: "boton boton-secundario boton-pequeno" }, "Añadir");
+  const input = h("input", { type: "text", maxlength: 50, placeholder: t("Nueva etiqueta"), "aria-label": t("Añadir etiqueta") });
+  const boton = h("button", { type: "submit", class: "boton boton-secundario boton-pequeno" }, t("Añadir"));
   const form = h("form", { class: "etiquetas-editor", novalidate: true }, input, boton);
   vaciar(contenedor).append(filaChips, form);
   autocompletar(input);
@@ -115,7 +116,7 @@ export function editor(contenedor, guardar) {
     vaciar(filaChips).append(
       ...(actuales.length
         ? actuales.map((n) => chip(n, mapa, () => cambiar(actuales.filter((x) => clave(x) !== clave(n)))))
-        : [h("span", { class: "ayuda", text: "Sin etiquetas." })]),
+        : [h("span", { class: "ayuda", text: t("Sin etiquetas.") })]),
     );
   }
 

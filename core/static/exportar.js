@@ -4,6 +4,7 @@
 // and lets the browser download from it, streaming to disk.
 import { api, consulta } from "/static/core/api.js";
 import { avisar, mensajeError } from "/static/core/dom.js";
+import { t } from "./i18n.js";
 
 /**
  * Download the export at `ruta` (e.g. "/api/soporte/tickets/exportar/") with `parametros`
@@ -21,7 +22,7 @@ export async function descargarCsv(ruta, parametros, boton) {
     document.body.append(enlace);
     enlace.click();
     enlace.remove();
-    avisar("Exportación iniciada: el archivo CSV se está descargando.");
+    avisar(t("Exportación iniciada: el archivo CSV se está descargando."));
   } catch (error) {
     avisar(mensajeError(error), "error");
   } finally {

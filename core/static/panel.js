@@ -3,13 +3,14 @@
 import { api } from "./api.js";
 import { h, mensajeError, vaciar } from "./dom.js";
 import { sesion } from "./app.js";
+import { t } from "./i18n.js";
 
 // The guide's four numbers first, with its labels and units; any other key after them.
 const CONOCIDAS = [
-  ["tickets_abiertos", "Tickets Abiertos", ""],
-  ["tiempo_promedio_respuesta", "Tiempo Promedio Respuesta", "h"],
-  ["satisfaccion_promedio", "Satisfacción", "%"],
-  ["casos_criticos", "Casos Críticos", ""],
+  ["tickets_abiertos", t("Tickets Abiertos"), ""],
+  ["tiempo_promedio_respuesta", t("Tiempo Promedio Respuesta"), "h"],
+  ["satisfaccion_promedio", t("Satisfacción"), "%"],
+  ["casos_criticos", t("Casos Críticos"), ""],
 ];
 
 function etiqueta(clave) {
@@ -38,7 +39,7 @@ export function pintarEstadisticas(caja, stats) {
       caja.append(tarjeta(clave, etiqueta(clave), ""));
     }
   }
-  if (!caja.children.length) caja.append(h("p", { text: "No hay estadísticas disponibles." }));
+  if (!caja.children.length) caja.append(h("p", { text: t("No hay estadísticas disponibles.") }));
 }
 
 await sesion;

@@ -3,6 +3,7 @@ import { api, consulta, turnos, usuarioActual } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, h, insignia, mensajeError, mostrarError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { equipos, seleccionados } from "/static/core/personal.js";
+import { etiquetas, t } from "./i18n.js";
 
 await sesion;
 const yo = await usuarioActual();
@@ -12,7 +13,7 @@ const filtros = document.getElementById("usuarios-filtros");
 const editor = document.getElementById("usuario-editor");
 const form = document.getElementById("form-usuario");
 const selector = form.elements.equipos;
-const ROLES = { CLIENTE: "Cliente", AGENTE: "Agente", ADMIN: "Administrador" };
+const ROLES = etiquetas("rol");
 let pagina = 1;
 let nombresEquipo = new Map();
 const turno = turnos();
@@ -36,7 +37,7 @@ function abrirEditor(usuario = null) {
   }
   const suyos = new Set(usuario ? usuario.equipos : []);
   for (const opcion of selector.options) opcion.selected = suyos.has(Number(opcion.value));
-  document.getElementById("usuario-editor-titulo").textContent = usuario ? `Editar ${usuario.username}` : "Nuevo usuario";
+  document.getElementById("usuario-editor-titulo").textContent = usuario ? t("Editar {username}", { username: usuario.username }) : t("Nuevo usuario");
   editor.hidden = false;
   (usuario ? form.elements.nombre : form.elements.username).focus();
 }
@@ -62,14 +63,14 @@ function fila(usuario) {
     h("td", { text: usuario.email }),
     h("td", { text: ROLES[usuario.rol] || usuario.rol }),
     h("td", { text: suyos || "—" }),
-    h("td", {}, insignia("estado", usuario.activo ? "resuelto" : "cerrado", usuario.activo ? "Activo" : "Inactivo")),
+    h("td", {}, insignia("estado", usuario.activo ? "resuelto" : "cerrado", usuario.activo ? t("Activo") : t("Inactivo"))),
     h(
       "td",
       {},
       h(
         "div",
         { class: "acciones" },
-        h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrirEditor(usuario) } }, "Editar"),
+        h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrirEditor(usuario) } }, t("Editar")),
         // Nobody deactivates themself: the API refuses it (409) so that an admin always remains.
         propio
           ? null
@@ -78,15 +79,15 @@ function fila(usuario) {
               class: usuario.activo ? "boton boton-peligro boton-pequeno" : "boton boton-secundario boton-pequeno",
               on: {
                 click: () => {
-                  if (!usuario.activo || window.confirm(`¿Desactivar a ${usuario.username}? Se cerrarán todas sus sesiones.`)) {
+                  if (!usuario.activo || window.confirm(t("¿Desactivar a {username}? Se cerrarán todas sus sesiones.", { username: usuario.username }))) {
                     accion(
                       api(`/api/soporte/usuarios/${usuario.id}/`, { method: "PATCH", body: { activo: !usuario.activo } }),
-                      usuario.activo ? "Usuario desactivado." : "Usuario activado.",
+                      usuario.activo ? t("Usuario desactivado.") : t("Usuario activado."),
                     );
                   }
                 },
               },
-            }, usuario.activo ? "Desactivar" : "Activar"),
+            }, usuario.activo ? t("Desactivar") : t("Activar")),
       ),
     ),
   );
@@ -105,7 +106,7 @@ async function cargar() {
     const datos = await api(`/api/soporte/usuarios/?${consulta(parametros)}`);
     if (!vigente()) return;
     vaciar(tabla);
-    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 7, class: "vacio", text: "No hay usuarios." })));
+    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 7, class: "vacio", text: t("No hay usuarios.") })));
     for (const usuario of datos.results) tabla.append(fila(usuario));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
   } catch (error) {
@@ -129,7 +130,7 @@ form.addEventListener("submit", async (evento) => {
   }
   try {
     await api(id ? `/api/soporte/usuarios/${id}/` : "/api/soporte/usuarios/", { method: id ? "PATCH" : "POST", body: cuerpo });
-    avisar(id ? "Usuario actualizado." : "Usuario creado.");
+    avisar(id ? t("Usuario actualizado.") : t("Usuario creado."));
     editor.hidden = true;
     cargar();
   } catch (error) {

@@ -4,6 +4,7 @@
 // return a clean-up function), data-orden and, for views that need an account,
 // data-sesion="true".
 import { h, vaciar } from "./dom.js";
+import { t } from "./i18n.js";
 
 export function montarWidget({ usuario }) {
   const raiz = document.getElementById("widget-soporte");
@@ -23,7 +24,7 @@ export function montarWidget({ usuario }) {
     panel.hidden = !abierto;
     raiz.classList.toggle("abierto", abierto);
     toggle.setAttribute("aria-expanded", String(abierto));
-    toggle.setAttribute("aria-label", abierto ? "Cerrar ayuda" : "Abrir ayuda");
+    toggle.setAttribute("aria-label", abierto ? t("Cerrar ayuda") : t("Abrir ayuda"));
     toggle.firstElementChild.textContent = abierto ? "✕" : "?";
     if (abierto) (menu.hidden ? vista : menu).querySelector("button, a, input, select, textarea")?.focus();
   }
@@ -50,8 +51,8 @@ export function montarWidget({ usuario }) {
     if (opcion.dataset.sesion === "true" && !usuario) {
       const aqui = encodeURIComponent(location.pathname + location.search);
       contenedor.append(
-        h("p", { text: "Inicia sesión para usar esta opción." }),
-        h("a", { class: "boton", href: `/entrar/?siguiente=${aqui}` }, "Iniciar sesión"),
+        h("p", { text: t("Inicia sesión para usar esta opción.") }),
+        h("a", { class: "boton", href: `/entrar/?siguiente=${aqui}` }, t("Iniciar sesión")),
       );
       return;
     }
@@ -61,7 +62,7 @@ export function montarWidget({ usuario }) {
       desmontar = typeof resultado === "function" ? resultado : null;
     } catch (error) {
       console.error(error);
-      contenedor.append(h("p", { class: "form-error", text: "No se pudo cargar esta opción." }));
+      contenedor.append(h("p", { class: "form-error", text: t("No se pudo cargar esta opción.") }));
     }
   }
 

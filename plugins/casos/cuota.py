@@ -18,6 +18,8 @@ from tortoise.functions import Sum
 
 from core.api.errors import TooManyRequests
 from core.db import placeholders
+from core.i18n import N_
+from core.i18n import gettext as _
 from plugins.casos.models import AdjuntoCaso
 
 if TYPE_CHECKING:
@@ -56,8 +58,8 @@ class Cuota:
         ventanas = tuple(
             Ventana(int(mb * MIB), duracion, nombre)
             for mb, duracion, nombre in (
-                (settings.upload_quota_mb_per_hour, timedelta(hours=1), "por hora"),
-                (settings.upload_quota_mb_per_day, timedelta(days=1), "por día"),
+                (settings.upload_quota_mb_per_hour, timedelta(hours=1), N_("por hora")),
+                (settings.upload_quota_mb_per_day, timedelta(days=1), N_("por día")),
             )
             if mb > 0
         )
@@ -91,6 +93,8 @@ async def comprobar_cuota(
         if usado > ventana.limite:
             mib = f"{ventana.limite / MIB:.2f}".rstrip("0").rstrip(".")
             raise TooManyRequests(
-                f"Cuota de subida superada: como máximo {mib} MiB {ventana.nombre} por usuario.",
+                _("Cuota de subida superada: como máximo {cantidad} {ventana} por usuario.").format(
+                    cantidad=f"{mib} MiB", ventana=_(ventana.nombre)
+                ),
                 retry_after=math.ceil(ventana.duracion.total_seconds()),
             )

@@ -16,6 +16,7 @@ from tortoise.models import Model
 
 from core.auth.models import Equipo, Usuario
 from core.tags_models import Etiqueta
+from plugins.casos import etiquetas  # noqa: F401  (registers the labels of these enums)
 
 
 class TipoCaso(StrEnum):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
+from core.i18n import N_
 from plugins.casos import name, requires, version
 
 if TYPE_CHECKING:
@@ -103,24 +104,24 @@ def register_pages(app: web.Application) -> Iterable[Page]:
         Page(
             path="/casos/",
             template="casos/mis_casos.html",
-            title="Mis casos",
-            nav="Mis casos",
+            title=N_("Mis casos"),
+            nav=N_("Mis casos"),
             order=40,
         ),
-        Page(path="/casos/nuevo/", template="casos/nuevo.html", title="Nuevo caso"),
-        Page(path=r"/casos/{id:\d+}/", template="casos/detalle.html", title="Caso"),
+        Page(path="/casos/nuevo/", template="casos/nuevo.html", title=N_("Nuevo caso")),
+        Page(path=r"/casos/{id:\d+}/", template="casos/detalle.html", title=N_("Caso")),
         Page(
             path="/agente/casos/",
             template="casos/agente.html",
-            title="Casos",
+            title=N_("Casos"),
             area="agente",
-            nav="Casos",
+            nav=N_("Casos"),
             order=30,
         ),
         Page(
             path=r"/agente/casos/{id:\d+}/",
             template="casos/agente_detalle.html",
-            title="Caso",
+            title=N_("Caso"),
             area="agente",
         ),
     ]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tortoise.connection import connections
 
-from core import tags
+from core import labels, tags
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.api.fields import MAX_ID
 from core.auth.equipos import es_miembro
@@ -31,6 +31,8 @@ from core.auth.guards import (
 from core.auth.models import Equipo, Usuario
 from core.events import EventBus, UnitOfWork
 from core.history import CREADO, Canal, record
+from core.i18n import N_
+from core.i18n import gettext as _
 from plugins.casos.cuota import Cuota, comprobar_cuota
 from plugins.casos.events import CasoActualizado, CasoCreado, RespuestaCasoCreada
 from plugins.casos.models import (
@@ -97,7 +99,7 @@ async def _cliente_afectado(
     """Who the case is about: a customer's case is always about themself."""
     if not usuario.es_agente:
         if cliente_afectado_id is not None and cliente_afectado_id != usuario.id:
-            errores["cliente_afectado"] = ["Un cliente solo puede abrir casos sobre sí mismo."]
+            errores["cliente_afectado"] = [N_("Un cliente solo puede abrir casos sobre sí mismo.")]
         return usuario.id
     if cliente_afectado_id is None:
         return None
@@ -371,8 +373,18 @@ async def actualizar_caso(
         raise Conflict("El caso está CERRADO y ya no admite cambios.")
     if not transicion_permitida(antes_estado, nuevo_estado):
         raise Conflict(
-            f"Un caso {antes_estado.value} no puede pasar a {nuevo_estado.value}.",
-            errors={"estado": [f"Transición no permitida: {antes_estado} → {nuevo_estado}."]},
+            _("Un caso {antes} no puede pasar a {despues}.").format(
+                antes=labels.value_label("estado_caso", antes_estado.value),
+                despues=labels.value_label("estado_caso", nuevo_estado.value),
+            ),
+            errors={
+                "estado": [
+                    _("Transición no permitida: {antes} → {despues}.").format(
+                        antes=labels.value_label("estado_caso", antes_estado.value),
+                        despues=labels.value_label("estado_caso", nuevo_estado.value),
+                    )
+                ]
+            },
         )
     await _validar_asignacion(
         caso, {c: despues[c] for c in ("agente_asignado", "equipo") if c in diferencias}, errores

@@ -26,6 +26,7 @@ from core.api.pagination import Page, paginate
 from core.api.routing import INTEGRATION, Routes
 from core.auth.claves import integration_key
 from core.auth.models import Rol
+from core.i18n import gettext as _
 from plugins.correo.api import MensajeDemasiadoGrande, recibir
 from plugins.correo.credencial import autorizado
 from plugins.correo.models import Mensaje, Origen
@@ -58,7 +59,9 @@ _LISTA: Final = tuple(MensajeOut.model_fields)
 
 
 def _demasiado_grande(maximo: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"El mensaje supera el máximo de {maximo} bytes (max_bytes).")
+    return PayloadTooLarge(
+        _("El mensaje supera el máximo de {n} bytes (max_bytes).").format(n=maximo)
+    )
 
 
 async def _leer(request: web.Request, maximo: int) -> bytes:
@@ -96,7 +99,9 @@ async def entrante(request: web.Request) -> RecibidoOut:
         raise Unauthorized("Credencial de correo entrante ausente o inválida.")
     refuse_encoded_body(request)
     if request.content_type != RFC822:
-        raise UnsupportedMediaType(f"Se espera un mensaje {RFC822} (un correo RFC 822 en crudo).")
+        raise UnsupportedMediaType(
+            _("Se espera un mensaje {tipo} (un correo RFC 822 en crudo).").format(tipo=RFC822)
+        )
     maximo = ajustes(request.app).max_bytes
     crudo = await _leer(request, maximo)
     try:

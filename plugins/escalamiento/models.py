@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
+from plugins.escalamiento import etiquetas  # noqa: F401  (registers the labels of these enums)
 from plugins.escalamiento.horario import Horario
 
 if TYPE_CHECKING:

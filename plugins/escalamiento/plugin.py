@@ -10,6 +10,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from core import hookimpl, keys
+from core.i18n import N_
 from plugins.escalamiento import hookspecs, name, requires, version
 
 if TYPE_CHECKING:
@@ -223,17 +224,17 @@ def register_pages(app: web.Application) -> Iterable[Page]:
         Page(
             path="/agente/escalamiento/",
             template="escalamiento/monitor.html",
-            title="Monitor de escalamiento",
+            title=N_("Monitor de escalamiento"),
             area="agente",
-            nav="Escalamiento",
+            nav=N_("Escalamiento"),
             order=40,
         ),
         Page(
             path="/agente/escalamiento/reglas/",
             template="escalamiento/reglas.html",
-            title="Reglas de escalamiento",
+            title=N_("Reglas de escalamiento"),
             area="agente",
-            nav="Reglas",
+            nav=N_("Reglas"),
             order=50,
             rol=Rol.ADMIN,
         ),

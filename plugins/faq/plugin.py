@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core import hookimpl
+from core.i18n import N_
 from plugins.faq import name, requires, version
 from plugins.faq.demo import cargar_demo
 from plugins.faq.routes import routes
@@ -91,17 +92,17 @@ def register_pages(app: web.Application) -> Iterable[Page]:
         Page(
             path="/faq/",
             template="faq/faq.html",
-            title="Preguntas frecuentes",
-            nav="Preguntas frecuentes",
+            title=N_("Preguntas frecuentes"),
+            nav=N_("Preguntas frecuentes"),
             order=10,
             login=False,
         ),
         Page(
             path="/agente/faq/",
             template="faq/gestion.html",
-            title="Gestión de FAQ",
+            title=N_("Gestión de FAQ"),
             area="agente",
-            nav="FAQ",
+            nav=N_("FAQ"),
             order=60,
             rol=Rol.ADMIN,
         ),

@@ -9,6 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from core.auth.models import Equipo, Usuario
+from plugins.macros import etiquetas  # noqa: F401  (registers the labels of these enums)
 
 
 class Ambito(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core import hookimpl
+from core.i18n import N_
 from plugins.macros import name, requires, version
 from plugins.macros.settings import MacrosSettings
 
@@ -81,9 +82,9 @@ def register_pages(app: web.Application) -> Iterable[Page]:
         Page(
             path="/agente/macros/",
             template="macros/gestion.html",
-            title="Macros",
+            title=N_("Macros"),
             area="agente",
-            nav="Macros",
+            nav=N_("Macros"),
             order=55,
         )
     ]

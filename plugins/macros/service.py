@@ -38,6 +38,7 @@ from core.auth.equipos import es_miembro
 from core.auth.guards import has_role
 from core.auth.models import Equipo, Rol, Usuario
 from core.events import UnitOfWork
+from core.i18n import N_
 from plugins.macros import plantillas
 from plugins.macros.models import Ambito, Macro
 from plugins.tickets import api as tickets
@@ -185,7 +186,8 @@ async def _destino(
     if ambito == Ambito.EQUIPO:
         if equipo_id is None:
             raise BadRequest(
-                "Datos inválidos.", errors={"equipo": ["Una macro de equipo necesita su equipo."]}
+                "Datos inválidos.",
+                errors={"equipo": [N_("Una macro de equipo necesita su equipo.")]},
             )
         if not await Equipo.filter(id=equipo_id, activo=True).exists():
             raise BadRequest(
@@ -343,5 +345,5 @@ async def accion_lote(bus: EventBus, usuario: Usuario, ticket_id: int, valor: An
     """The bulk action ``macro``: apply macro id ``valor`` (one ``usuario`` sees, else a 404
     for that ticket) to ticket ``ticket_id``; a 400 for a value that is no id."""
     if isinstance(valor, bool) or not isinstance(valor, int) or valor < 1:
-        raise BadRequest("Datos inválidos.", errors={"macro": ["Debe ser el id de una macro."]})
+        raise BadRequest("Datos inválidos.", errors={"macro": [N_("Debe ser el id de una macro.")]})
     await aplicar(bus, usuario, valor, ticket_id)

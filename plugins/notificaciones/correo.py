@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from core.i18n import DEFAULT_LOCALE
 from core.keys import PLUGINS, SETTINGS
 from core.mail import Mail, queue_mail
-from core.mail_templates import render_mail, render_mail_subject
+from core.mail_templates import MAIL_LOCALE, render_mail, render_mail_subject
 from core.reply_address import from_parts, reply_address, thread_root
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ def contexto(app: web.Application, escrita: Escrita) -> dict[str, Any]:
         "mensaje": aviso.mensaje,
         "enlace": publica + aviso.url,
         "preferencias_url": publica + PREFERENCIAS,
+        # The recipient's language (core.mail_templates renders the mail in it), never the
+        # language of whoever caused the notification.
+        MAIL_LOCALE: escrita.persona.idioma or DEFAULT_LOCALE,
     }
 
 

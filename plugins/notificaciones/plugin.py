@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from core import hookimpl
 from core.events import Listener
+from core.i18n import N_
 from core.keys import CHANNELS, PLUGINS, SETTINGS
 from plugins.notificaciones import name, requires, version
 
@@ -150,12 +151,15 @@ def register_pages(app: web.Application) -> list[Page]:
     def paginas(base: str, area: Literal["cliente", "agente"]) -> list[Page]:
         return [
             Page(
-                path=base, template="notificaciones/lista.html", title="Notificaciones", area=area
+                path=base,
+                template="notificaciones/lista.html",
+                title=N_("Notificaciones"),
+                area=area,
             ),
             Page(
                 path=base + "preferencias/",
                 template="notificaciones/preferencias.html",
-                title="Preferencias de notificaciones",
+                title=N_("Preferencias de notificaciones"),
                 area=area,
             ),
         ]

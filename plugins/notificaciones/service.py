@@ -32,6 +32,7 @@ from core.auth.guards import can_see, reply_visible
 from core.auth.models import Rol, Usuario
 from core.db import placeholders
 from core.events import EventBus, UnitOfWork
+from core.i18n import N_
 from core.plugin_contract import await_me_maybe
 from plugins.notificaciones.events import NotificacionesLeidas
 from plugins.notificaciones.models import Notificacion, Preferencia
@@ -72,11 +73,15 @@ class Persona:
     nombre: str
     email: str
     es_agente: bool
+    #: The language of their mails (``Usuario.idioma``); ``None``: the default language.
+    idioma: str | None = None
 
     @classmethod
     def de(cls, usuario: Usuario) -> Persona:
         """The recipient behind a user row."""
-        return cls(usuario.id, usuario.nombre_visible, usuario.email, usuario.es_agente)
+        return cls(
+            usuario.id, usuario.nombre_visible, usuario.email, usuario.es_agente, usuario.idioma
+        )
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,7 @@ async def _candidatos(
             f"AND n.tipo = {marca(aviso.tipo)})"
         )
     piezas.append(
-        "SELECT u.id, u.username, u.nombre, u.email, u.rol, p.app AS p_app, "
+        "SELECT u.id, u.username, u.nombre, u.email, u.rol, u.idioma, p.app AS p_app, "
         f"p.email AS p_email, {reciente} AS reciente "
         f'FROM "{Usuario._meta.db_table}" u LEFT JOIN "{Preferencia._meta.db_table}" p '
         f"ON p.usuario_id = u.id AND p.tipo = {marca(aviso.tipo)} WHERE ("
@@ -204,6 +209,7 @@ async def _candidatos(
             f["nombre"] or f["username"],
             f["email"] or "",
             f["rol"] in (Rol.AGENTE.value, Rol.ADMIN.value),
+            f["idioma"],
         )
         candidatos.append(_Candidato(persona, guardada, bool(f["reciente"])))
     return candidatos
@@ -413,9 +419,9 @@ async def cambiar_preferencias(
     for nombre, cambio in cambios.items():
         tipo = propios.get(nombre)
         if tipo is None:
-            errores[f"preferencias.{nombre}"] = ["Tipo de notificación desconocido."]
+            errores[f"preferencias.{nombre}"] = [N_("Tipo de notificación desconocido.")]
         elif cambio.get("email") and not tipo.con_email:
-            errores[f"preferencias.{nombre}"] = ["Este aviso solo existe en la aplicación."]
+            errores[f"preferencias.{nombre}"] = [N_("Este aviso solo existe en la aplicación.")]
     if errores:
         raise BadRequest("Datos inválidos.", errors=errores)
     actuales = await preferencias(usuario, plugins)

@@ -33,6 +33,7 @@ from tortoise.functions import Count
 
 from core.db import placeholders
 from core.history import Canal as HistoryCanal
+from core.i18n import gettext as _
 from core.plugins import await_me_maybe
 from plugins.tickets import service
 from plugins.tickets.events import TicketActualizado
@@ -449,6 +450,7 @@ async def crear(
     from pydantic import ValidationError
 
     from core.api.errors import BadRequest, PayloadTooLarge
+    from core.api.routing import validation_errors
     from plugins.tickets.schemas import TicketIn
 
     try:
@@ -461,13 +463,11 @@ async def crear(
             }
         )
     except ValidationError as exc:
-        errores: dict[str, list[str]] = {}
-        for error in exc.errors():
-            campo = str(error["loc"][0]) if error["loc"] else "__root__"
-            errores.setdefault(campo, []).append(error["msg"])
-        raise BadRequest("Datos inválidos.", errors=errores) from exc
+        raise BadRequest("Datos inválidos.", errors=validation_errors(exc)) from exc
     if max_archivos is not None and len(adjuntos) > max_archivos:
-        raise PayloadTooLarge(f"Se admiten como máximo {max_archivos} archivos por solicitud.")
+        raise PayloadTooLarge(
+            _("Se admiten como máximo {n} archivos por solicitud.").format(n=max_archivos)
+        )
     ticket = await service.crear_ticket(
         bus,
         cliente,

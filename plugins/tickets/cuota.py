@@ -23,6 +23,8 @@ from tortoise.functions import Sum
 
 from core.api.errors import TooManyRequests
 from core.db import placeholders
+from core.i18n import N_
+from core.i18n import gettext as _
 from plugins.tickets.models import Adjunto
 
 if TYPE_CHECKING:
@@ -62,8 +64,8 @@ class Cuota:
         ventanas = tuple(
             Ventana(int(mb * MIB), duracion, nombre)
             for mb, duracion, nombre in (
-                (settings.upload_quota_mb_per_hour, timedelta(hours=1), "por hora"),
-                (settings.upload_quota_mb_per_day, timedelta(days=1), "por día"),
+                (settings.upload_quota_mb_per_hour, timedelta(hours=1), N_("por hora")),
+                (settings.upload_quota_mb_per_day, timedelta(days=1), N_("por día")),
             )
             if mb > 0
         )
@@ -141,7 +143,8 @@ async def comprobar_cuota(
         usado = int(filas[0] or 0) if filas else 0
         if usado > ventana.limite:
             raise TooManyRequests(
-                f"Cuota de subida superada: como máximo {_mib(ventana.limite)} "
-                f"{ventana.nombre} por usuario.",
+                _("Cuota de subida superada: como máximo {cantidad} {ventana} por usuario.").format(
+                    cantidad=_mib(ventana.limite), ventana=_(ventana.nombre)
+                ),
                 retry_after=await _espera(conn, usuario_id, ventana, nuevos, ahora),
             )

@@ -33,6 +33,7 @@ from core.api.routing import validate_model, validation_errors
 from core.auth.guards import current_user
 from core.auth.models import Rol
 from core.events import UnitOfWork
+from core.i18n import N_
 from core.plugins import PluginError
 from plugins.tickets import service
 from plugins.tickets.models import Estado, Prioridad
@@ -171,7 +172,7 @@ def _separar(
     if desconocidas:
         raise BadRequest(
             "Datos inválidos.",
-            errors={f"acciones.{n}": ["Acción desconocida."] for n in desconocidas},
+            errors={f"acciones.{n}": [N_("Acción desconocida.")] for n in desconocidas},
         )
     propias = {n: v for n, v in acciones.items() if n in PROPIAS}
     try:

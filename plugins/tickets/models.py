@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from plugins.tickets import etiquetas  # noqa: F401  (registers the labels of these enums)
+
 if TYPE_CHECKING:
     from core.auth.models import Equipo, Usuario
     from core.tags_models import Etiqueta

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
+from core.i18n import N_
 from plugins.tickets import hookspecs, name, requires, version
 
 if TYPE_CHECKING:
@@ -184,30 +185,30 @@ def register_pages(app: web.Application) -> Iterable[Page]:
         Page(
             path="/tickets/",
             template="tickets/mis_tickets.html",
-            title="Mis tickets",
-            nav="Mis tickets",
+            title=N_("Mis tickets"),
+            nav=N_("Mis tickets"),
             order=20,
         ),
         Page(
             path="/tickets/nuevo/",
             template="tickets/nuevo.html",
-            title="Nuevo ticket",
-            nav="Nuevo ticket",
+            title=N_("Nuevo ticket"),
+            nav=N_("Nuevo ticket"),
             order=30,
         ),
-        Page(path=r"/tickets/{id:\d+}/", template="tickets/detalle.html", title="Ticket"),
+        Page(path=r"/tickets/{id:\d+}/", template="tickets/detalle.html", title=N_("Ticket")),
         Page(
             path="/agente/tickets/",
             template="tickets/cola.html",
-            title="Cola de tickets",
+            title=N_("Cola de tickets"),
             area="agente",
-            nav="Tickets",
+            nav=N_("Tickets"),
             order=10,
         ),
         Page(
             path=r"/agente/tickets/{id:\d+}/",
             template="tickets/agente_detalle.html",
-            title="Ticket",
+            title=N_("Ticket"),
             area="agente",
         ),
     ]

@@ -26,6 +26,7 @@ from core.api import (
 )
 from core.auth.guards import can_see_notes, current_user, team_limited
 from core.auth.models import Rol, Usuario
+from core.i18n import gettext as _
 from core.plugin_contract import await_me_maybe
 from core.ratelimit import hit
 from core.storage import Upload, base_url
@@ -72,7 +73,9 @@ def _limite_archivos(request: web.Request, cuantos: int) -> None:
     """413 when a request would attach more files than ``max_files``."""
     maximo = request.app[keys.SETTINGS].max_files
     if cuantos > maximo:
-        raise PayloadTooLarge(f"Se admiten como máximo {maximo} archivos por solicitud.")
+        raise PayloadTooLarge(
+            _("Se admiten como máximo {n} archivos por solicitud.").format(n=maximo)
+        )
 
 
 def _cuota(request: web.Request) -> Cuota | None:
@@ -85,7 +88,7 @@ async def _validar_reserva(request: web.Request, reserva_id: int, usuario: Usuar
     errores = []
     host = request.app[keys.PLUGINS]
     # tickets declares the hook itself (plugins/tickets/hookspecs.py), so it always exists here.
-    for _, resultado in host.call_plugin_hook(
+    for _plugin, resultado in host.call_plugin_hook(
         "validate_reserva", reserva_id=reserva_id, usuario=usuario
     ):
         if mensaje := await await_me_maybe(resultado):

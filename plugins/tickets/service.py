@@ -42,7 +42,7 @@ from tortoise.connection import connections
 from tortoise.expressions import Case, RawSQL, When
 from tortoise.transactions import in_transaction
 
-from core import tags
+from core import labels, tags
 from core.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.api.fields import MAX_ID
 from core.auth.equipos import es_miembro, sql_team_for_category
@@ -57,6 +57,8 @@ from core.auth.models import Equipo, Rol, Usuario
 from core.db import placeholders
 from core.events import UnitOfWork, in_unit_of_work
 from core.history import Canal as HistoryCanal
+from core.i18n import N_
+from core.i18n import gettext as _
 from core.storage import Upload
 from plugins.tickets import agregados, busqueda
 from plugins.tickets.cuota import Cuota, comprobar_cuota
@@ -653,7 +655,7 @@ async def actualizar(
     desconocidos = set(cambios) - _CAMPOS_EDITABLES
     if desconocidos:
         raise BadRequest(
-            "Datos inválidos.", errors={c: ["Campo no editable."] for c in sorted(desconocidos)}
+            "Datos inválidos.", errors={c: [N_("Campo no editable.")] for c in sorted(desconocidos)}
         )
     if not usuario.es_agente:
         if ticket.cliente_id != usuario.id:
@@ -692,7 +694,12 @@ async def actualizar(
         if "estado" in cambios and cambios["estado"] != actual.estado:
             nuevo = Estado(cambios["estado"])
             if not puede_transitar(actual.estado, nuevo):
-                raise Conflict(f"No se puede pasar un ticket de {actual.estado} a {nuevo}.")
+                raise Conflict(
+                    _("No se puede pasar un ticket de {antes} a {despues}.").format(
+                        antes=labels.value_label("estado", actual.estado.value),
+                        despues=labels.value_label("estado", nuevo.value),
+                    )
+                )
             updates["estado"] = nuevo
             diff["estado"] = [actual.estado.value, nuevo.value]
             if nuevo in (Estado.RESUELTO, Estado.CERRADO):
@@ -811,7 +818,7 @@ async def responder(
     if interna and not can_see_notes(autor):
         raise Forbidden("Solo los agentes pueden escribir notas internas.")
     if not mensaje or not mensaje.strip():
-        raise BadRequest("Datos inválidos.", errors={"mensaje": ["El mensaje está vacío."]})
+        raise BadRequest("Datos inválidos.", errors={"mensaje": [N_("El mensaje está vacío.")]})
     async with UnitOfWork(bus) as uow:
         conn = uow.connection
         actual = await _bloquear(conn, ticket.id)

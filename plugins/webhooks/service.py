@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from core.api import BadRequest, NotFound
+from core.i18n import gettext as _
 from plugins.webhooks.catalogo import TODOS
 from plugins.webhooks.models import Entrega, Suscripcion
 from plugins.webhooks.red import DestinoNoPermitido, comprobar_url
@@ -32,8 +33,8 @@ def validar_eventos(eventos: list[str], tipos: Iterable[str]) -> list[str]:
     desconocidos = [e for e in limpios if e != TODOS and e not in conocidos]
     if desconocidos:
         raise BadRequest(
-            "Tipos de evento desconocidos: " + ", ".join(desconocidos),
-            errors={"eventos": [f"Desconocido: {e}" for e in desconocidos]},
+            _("Tipos de evento desconocidos: {tipos}").format(tipos=", ".join(desconocidos)),
+            errors={"eventos": [_("Desconocido: {tipo}").format(tipo=e) for e in desconocidos]},
         )
     return [TODOS] if TODOS in limpios else limpios
 

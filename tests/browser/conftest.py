@@ -72,16 +72,26 @@ class Navegador:
         page.on("pageerror", lambda exc: self.errores.append(f"{page.url}: {exc}"))
         return page
 
-    async def entrar(self, page: Page, username: str, password: str = TEST_PASSWORD) -> None:
+    async def entrar(
+        self,
+        page: Page,
+        username: str,
+        password: str = TEST_PASSWORD,
+        *,
+        etiquetas: tuple[str, str, str] = ("Usuario", "Contraseña", "Entrar"),
+    ) -> None:
         """Log in through the login page (POST /api/auth/token/, token in localStorage).
 
         A page already on the login page (sent there by a guard) keeps its ``?siguiente=``.
+        ``etiquetas``: the labels of the username and password fields and of the button (the
+        page's language's: ``("Username", "Password", "Log in")`` in English).
         """
+        usuario, clave, boton = etiquetas
         if "/entrar/" not in page.url:
             await page.goto("/entrar/")
-        await page.get_by_label("Usuario", exact=True).first.fill(username)
-        await page.get_by_label("Contraseña", exact=True).first.fill(password)
-        await page.get_by_role("button", name="Entrar").click()
+        await page.get_by_label(usuario, exact=True).first.fill(username)
+        await page.get_by_label(clave, exact=True).first.fill(password)
+        await page.get_by_role("button", name=boton).click()
         await page.wait_for_url(lambda url: "/entrar/" not in url)
 
 

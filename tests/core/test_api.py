@@ -71,9 +71,9 @@ async def test_400_lists_every_bad_field(api: SoporteClient) -> None:
     )
     body = await problem(await api.post("/api/pruebas/eco/", json={}), 400)
     assert body["errors"] == {
-        "nombre": ["Este campo es obligatorio."],
-        "edad": ["Este campo es obligatorio."],
-        "color": ["Este campo es obligatorio."],
+        "nombre": ["Es obligatorio indicar el nombre."],
+        "edad": ["Es obligatorio indicar el campo «edad»."],
+        "color": ["Es obligatorio indicar el color."],
     }
 
 

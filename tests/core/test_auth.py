@@ -211,6 +211,7 @@ async def test_yo_returns_the_user_behind_the_token(api: SoporteClient) -> None:
         "nombre": "Bea",
         "email": "bea@example.test",
         "rol": "ADMIN",
+        "idioma": None,
     }
     await problem(await api.get("/api/auth/yo/"), 401)
 

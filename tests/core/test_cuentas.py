@@ -264,6 +264,7 @@ async def test_the_name_changes_without_the_password(api: SoporteClient) -> None
         "nombre": "Ana Pérez",
         "email": "ana@example.test",
         "rol": "CLIENTE",
+        "idioma": None,
     }
     assert (await (await api.get("/api/auth/yo/", headers=api.auth(ana))).json())[
         "nombre"

@@ -136,6 +136,7 @@ def test_core_migrations_package_is_where_the_config_says() -> None:
         "0007_historial",
         "0008_etiquetas",
         "0009_claves",
+        "0010_idioma",
     ]
 
 

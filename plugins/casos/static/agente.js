@@ -8,6 +8,7 @@ import { ESTADOS, IMPACTOS, TIPOS, URGENCIAS, crearCaso } from "./comun.js";
 import { pintarUrgentes } from "./urgentes.js";
 import { descargarCsv } from "/static/core/exportar.js";
 import { enLaUrl } from "/static/core/estado-url.js";
+import { t } from "/static/core/i18n.js";
 
 await sesion;
 const filtros = document.getElementById("filtros");
@@ -22,7 +23,7 @@ pagina = url.leer();
 async function cambiar(caso, cambios) {
   try {
     await api(`/api/soporte/casos/${caso.id}/`, { method: "PATCH", body: cambios });
-    avisar(`Caso ${caso.numero} actualizado.`);
+    avisar(t("Caso {numero} actualizado.", { numero: caso.numero }));
   } catch (error) {
     avisar(mensajeError(error), "error");
   }
@@ -38,8 +39,8 @@ function fila(caso) {
     h("td", {}, h("a", { href: `/agente/casos/${caso.id}/`, text: caso.numero })),
     h("td", {}, h("a", { href: `/agente/casos/${caso.id}/` }, h("strong", { text: caso.titulo })), chips(caso.etiquetas), h("div", { class: "ayuda", text: caso.descripcion.slice(0, 160) })),
     h("td", { text: TIPOS[caso.tipo_caso] || caso.tipo_caso }),
-    h("td", {}, selector(URGENCIAS, caso.urgencia, "urgencia", "Urgencia")),
-    h("td", {}, selector(ESTADOS, caso.estado, "estado", "Estado")),
+    h("td", {}, selector(URGENCIAS, caso.urgencia, "urgencia", t("Urgencia"))),
+    h("td", {}, selector(ESTADOS, caso.estado, "estado", t("Estado"))),
     h("td", { text: caso.cliente_afectado ? caso.cliente_afectado.nombre : "—" }),
     h("td", { text: IMPACTOS[caso.impacto_estimado] || caso.impacto_estimado }),
     h("td", { text: dia(caso.fecha_creacion) }),
@@ -57,7 +58,7 @@ async function cargar() {
     const datos = await api(`/api/soporte/casos/?${consulta({ page: pagina, size: 20, ...filtrosDeLaLista() })}`);
     if (!vigente()) return;
     vaciar(tabla);
-    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 8, class: "vacio", text: "No hay casos con estos filtros." })));
+    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 8, class: "vacio", text: t("No hay casos con estos filtros.") })));
     for (const caso of datos.results) tabla.append(fila(caso));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
   } catch (error) {
@@ -76,12 +77,12 @@ form.addEventListener("submit", async (evento) => {
   evento.preventDefault();
   mostrarError(form, null);
   if (!form.checkValidity()) {
-    mostrarError(form, "Completa el título y la descripción.");
+    mostrarError(form, t("Completa el título y la descripción."));
     return;
   }
   try {
     const caso = await crearCaso(form);
-    avisar(`Caso ${caso.numero} creado.`);
+    avisar(t("Caso {numero} creado.", { numero: caso.numero }));
     form.reset();
     buscador.limpiar();
     // The new case's own page: where it is answered, assigned and moved along.

@@ -12,6 +12,7 @@
 // choice. The element fires "soporte:usuario" ({detail: usuario | null}) when the choice changes.
 import { api, consulta, turnos } from "/static/core/api.js";
 import { h, retrasar, vaciar } from "/static/core/dom.js";
+import { t } from "/static/core/i18n.js";
 
 /** What an option says: name, then username and e-mail to tell namesakes apart. */
 function etiqueta(u) {
@@ -72,7 +73,7 @@ export function montarBuscador(caja) {
     resultados = (pagina.results || []).filter((u) => u.activo !== false);
     vaciar(lista);
     if (!resultados.length) {
-      lista.append(h("li", { class: "vacio", role: "option", "aria-disabled": "true", text: "Sin resultados" }));
+      lista.append(h("li", { class: "vacio", role: "option", "aria-disabled": "true", text: t("Sin resultados") }));
     }
     resultados.forEach((u, i) => {
       lista.append(

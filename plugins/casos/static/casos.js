@@ -4,6 +4,7 @@ import { sesion } from "/static/core/app.js";
 import { h, mensajeError, paginacion, vaciar } from "/static/core/dom.js";
 import { enLaUrl } from "/static/core/estado-url.js";
 import { tarjeta } from "./comun.js";
+import { t } from "/static/core/i18n.js";
 
 await sesion;
 const form = document.getElementById("filtros");
@@ -21,7 +22,7 @@ async function cargar() {
     const datos = await api(`/api/soporte/casos/?${consulta({ page: pagina, size: 10, ...filtros })}`);
     if (!vigente()) return;
     vaciar(lista);
-    if (!datos.results.length) lista.append(h("p", { class: "vacio", text: "No tienes casos con estos filtros." }));
+    if (!datos.results.length) lista.append(h("p", { class: "vacio", text: t("No tienes casos con estos filtros.") }));
     else lista.append(h("ul", { class: "lista" }, datos.results.map(tarjeta)));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
   } catch (error) {

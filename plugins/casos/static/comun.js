@@ -1,11 +1,13 @@
 // Labels and pieces shared by the case pages.
 import { api } from "/static/core/api.js";
 import { dia, h, insignia } from "/static/core/dom.js";
+import { etiquetas, t } from "/static/core/i18n.js";
 
-export const TIPOS = { CONSULTA: "Consulta", RECLAMO: "Reclamo", SUGERENCIA: "Sugerencia", INCIDENTE: "Incidente" };
-export const URGENCIAS = { CRITICA: "Crítica", ALTA: "Alta", MEDIA: "Media", BAJA: "Baja" };
-export const ESTADOS = { ABIERTO: "Abierto", EN_INVESTIGACION: "En investigación", RESUELTO: "Resuelto", CERRADO: "Cerrado" };
-export const IMPACTOS = { INDIVIDUAL: "Individual", MULTIPLE: "Múltiple", MASIVO: "Masivo" };
+// The labels come from the server's one table (core/labels.py, plugins/casos/etiquetas.py).
+export const TIPOS = etiquetas("tipo");
+export const URGENCIAS = etiquetas("urgencia");
+export const ESTADOS = etiquetas("estado_caso");
+export const IMPACTOS = etiquetas("impacto");
 
 export const urgencia = (valor) => insignia("urgencia", valor, URGENCIAS[valor]);
 export const estado = (valor) => insignia("estado", valor, ESTADOS[valor]);
@@ -19,10 +21,10 @@ export function tarjeta(caso) {
     h(
       "div",
       { class: "ticket-meta" },
-      h("span", { text: `Tipo: ${TIPOS[caso.tipo_caso] || caso.tipo_caso}` }),
-      h("span", { text: `Impacto: ${IMPACTOS[caso.impacto_estimado] || caso.impacto_estimado}` }),
-      h("span", { text: `Creado: ${dia(caso.fecha_creacion)}` }),
-      caso.reservas_relacionadas.length ? h("span", { text: `Reservas: ${caso.reservas_relacionadas.map((r) => `#${r}`).join(", ")}` }) : null,
+      h("span", { text: t("Tipo: {valor}", { valor: TIPOS[caso.tipo_caso] || caso.tipo_caso }) }),
+      h("span", { text: t("Impacto: {valor}", { valor: IMPACTOS[caso.impacto_estimado] || caso.impacto_estimado }) }),
+      h("span", { text: t("Creado: {valor}", { valor: dia(caso.fecha_creacion) }) }),
+      caso.reservas_relacionadas.length ? h("span", { text: t("Reservas: {reservas}", { reservas: caso.reservas_relacionadas.map((r) => `#${r}`).join(", ") }) }) : null,
     ),
     h("p", { class: "ticket-descripcion texto-largo", text: caso.descripcion }),
   );

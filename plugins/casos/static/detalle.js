@@ -9,6 +9,7 @@ import { avisar, fecha, h, insignia, mensajeError, mostrarError, vaciar } from "
 import { editor as editorEtiquetas } from "/static/core/etiquetas.js";
 import { montarBuscador } from "./buscar-usuario.js";
 import { ESTADOS, IMPACTOS, TIPOS, URGENCIAS, estado, urgencia } from "./comun.js";
+import { t } from "/static/core/i18n.js";
 
 const { usuario } = await sesion;
 const raiz = document.getElementById("caso");
@@ -19,16 +20,16 @@ const ruta = `/api/soporte/casos/${id}/`;
 let caso = null;
 
 const CAMPOS = {
-  estado: "Estado",
-  urgencia: "Urgencia",
-  agente_asignado: "Agente asignado",
-  equipo: "Equipo",
-  tickets_relacionados: "Tickets relacionados",
-  reservas_relacionadas: "Reservas relacionadas",
-  etiquetas: "Etiquetas",
+  estado: t("Estado"),
+  urgencia: t("Urgencia"),
+  agente_asignado: t("Agente asignado"),
+  equipo: t("Equipo"),
+  tickets_relacionados: t("Tickets relacionados"),
+  reservas_relacionadas: t("Reservas relacionadas"),
+  etiquetas: t("Etiquetas"),
 };
 /** The label of a state-move button. */
-const PASOS = { ABIERTO: "Reabrir", EN_INVESTIGACION: "Investigar", RESUELTO: "Marcar resuelto", CERRADO: "Cerrar caso" };
+const PASOS = { ABIERTO: t("Reabrir"), EN_INVESTIGACION: t("Investigar"), RESUELTO: t("Marcar resuelto"), CERRADO: t("Cerrar caso") };
 
 function archivos(lista) {
   if (!lista || !lista.length) return null;
@@ -47,7 +48,7 @@ function burbuja(r) {
     h(
       "div",
       { class: "respuesta-header" },
-      h("strong", {}, r.autor.nombre, r.interna ? h("span", { class: "insignia nota", text: "Nota interna" }) : null),
+      h("strong", {}, r.autor.nombre, r.interna ? h("span", { class: "insignia nota", text: t("Nota interna") }) : null),
       h("span", { class: "fecha", text: fecha(r.fecha_creacion) }),
     ),
     h("p", { class: "texto-largo", text: r.mensaje }),
@@ -65,14 +66,14 @@ function pintar(c) {
   vaciar($("caso-insignias")).append(estado(c.estado), urgencia(c.urgencia));
   $("caso-descripcion").textContent = c.descripcion;
   vaciar($("caso-datos")).append(
-    ...dato("Tipo", TIPOS[c.tipo_caso] || c.tipo_caso),
-    ...dato("Impacto", IMPACTOS[c.impacto_estimado] || c.impacto_estimado),
-    ...dato("Cliente afectado", c.cliente_afectado ? c.cliente_afectado.nombre : "—"),
-    ...dato("Creado por", c.creado_por.nombre),
-    ...dato("Agente asignado", c.agente_asignado ? c.agente_asignado.nombre : "Sin asignar"),
-    ...dato("Equipo", c.equipo ? c.equipo.nombre : "Sin equipo"),
-    ...dato("Fecha de creación", fecha(c.fecha_creacion)),
-    ...dato("Última actualización", fecha(c.fecha_actualizacion)),
+    ...dato(t("Tipo"), TIPOS[c.tipo_caso] || c.tipo_caso),
+    ...dato(t("Impacto"), IMPACTOS[c.impacto_estimado] || c.impacto_estimado),
+    ...dato(t("Cliente afectado"), c.cliente_afectado ? c.cliente_afectado.nombre : "—"),
+    ...dato(t("Creado por"), c.creado_por.nombre),
+    ...dato(t("Agente asignado"), c.agente_asignado ? c.agente_asignado.nombre : t("Sin asignar")),
+    ...dato(t("Equipo"), c.equipo ? c.equipo.nombre : t("Sin equipo")),
+    ...dato(t("Fecha de creación"), fecha(c.fecha_creacion)),
+    ...dato(t("Última actualización"), fecha(c.fecha_actualizacion)),
   );
   const conversacion = vaciar($("caso-conversacion"));
   conversacion.append(...c.respuestas.map(burbuja));
@@ -82,13 +83,13 @@ function pintar(c) {
   const base = agente ? "/agente/tickets/" : "/tickets/";
   vaciar($("caso-tickets")).append(
     ...(c.tickets_relacionados.length
-      ? c.tickets_relacionados.map((t) =>
-          h("li", {}, t.numero ? h("a", { href: `${base}${t.id}/`, text: `${t.numero} - ${t.asunto}` }) : `Ticket ${t.id}`, t.estado ? " " : null, t.estado ? insignia("estado", t.estado, t.estado) : null),
+      ? c.tickets_relacionados.map((tk) =>
+          h("li", {}, tk.numero ? h("a", { href: `${base}${tk.id}/`, text: `${tk.numero} - ${tk.asunto}` }) : t("Ticket {id}", { id: tk.id }), tk.estado ? " " : null, tk.estado ? insignia("estado", tk.estado, tk.estado) : null),
         )
-      : [h("li", { class: "vacio", text: "Ninguno" })]),
+      : [h("li", { class: "vacio", text: t("Ninguno") })]),
   );
   vaciar($("caso-reservas")).append(
-    ...(c.reservas_relacionadas.length ? c.reservas_relacionadas.map((r) => h("li", { text: `#${r}` })) : [h("li", { class: "vacio", text: "Ninguna" })]),
+    ...(c.reservas_relacionadas.length ? c.reservas_relacionadas.map((r) => h("li", { text: `#${r}` })) : [h("li", { class: "vacio", text: t("Ninguna") })]),
   );
   $("caso-bloque-responder").hidden = c.estado === "CERRADO";
   if (agente) pintarGestion(c);
@@ -103,10 +104,10 @@ function pintarGestion(c) {
       h("button", { type: "button", class: "boton boton-secundario boton-pequeno", dataset: { estado: destino }, on: { click: () => cambiar({ estado: destino }) } }, PASOS[destino] || ESTADOS[destino]),
     );
   }
-  if (!c.transiciones.length) pasos.append(h("p", { class: "ayuda", text: "El caso está cerrado: no admite más cambios." }));
+  if (!c.transiciones.length) pasos.append(h("p", { class: "ayuda", text: t("El caso está cerrado: no admite más cambios.") }));
   $("caso-urgencia-sel").value = c.urgencia;
   $("caso-urgencia-sel").disabled = c.estado === "CERRADO";
-  $("caso-asignado").textContent = c.agente_asignado ? `Asignado a ${c.agente_asignado.nombre}` : "Sin asignar";
+  $("caso-asignado").textContent = c.agente_asignado ? t("Asignado a {nombre}", { nombre: c.agente_asignado.nombre }) : t("Sin asignar");
   $("caso-asignarme").hidden = Boolean(c.agente_asignado && c.agente_asignado.id === usuario.id);
   $("caso-desasignar").hidden = !c.agente_asignado;
   const equipos = $("caso-equipo");
@@ -115,7 +116,7 @@ function pintarGestion(c) {
   }
   equipos.value = c.equipo ? String(c.equipo.id) : "";
   const enlaces = $("caso-form-enlaces");
-  enlaces.elements.tickets_relacionados.value = c.tickets_relacionados.map((t) => t.numero || t.id).join(", ");
+  enlaces.elements.tickets_relacionados.value = c.tickets_relacionados.map((tk) => tk.numero || tk.id).join(", ");
   enlaces.elements.reservas_relacionadas.value = c.reservas_relacionadas.join(", ");
   if (pintarEtiquetas) pintarEtiquetas(c.etiquetas || []);
 }
@@ -131,7 +132,7 @@ async function cargarHistorial() {
   }
   const valor = (v, nombre) => nombre || (v === null || v === undefined || (Array.isArray(v) && !v.length) ? "—" : Array.isArray(v) ? v.join(", ") : ESTADOS[v] || URGENCIAS[v] || String(v));
   for (const c of cambios) {
-    const autor = c.autor ? c.autor.nombre : "Sistema";
+    const autor = c.autor ? c.autor.nombre : t("Sistema");
     const texto = c.campo === "creado" ? ": abrió el caso" : `: ${CAMPOS[c.campo] || c.campo} ${valor(c.anterior, c.anterior_nombre)} → ${valor(c.nuevo, c.nuevo_nombre)}`;
     lista.append(h("li", {}, h("span", { class: "fecha", text: fecha(c.fecha) }), " ", h("strong", { text: autor }), texto));
   }
@@ -143,9 +144,9 @@ async function cargar() {
     caso = await api(ruta);
   } catch (error) {
     const caja = $("caso-error");
-    caja.textContent = error.status === 404 ? "Este caso no existe o no tienes acceso a él." : mensajeError(error);
+    caja.textContent = error.status === 404 ? t("Este caso no existe o no tienes acceso a él.") : mensajeError(error);
     caja.hidden = false;
-    $("caso-titulo").textContent = "Caso no disponible";
+    $("caso-titulo").textContent = t("Caso no disponible");
     return;
   }
   pintar(caso);
@@ -155,7 +156,7 @@ async function cargar() {
 async function cambiar(cambios, form = null) {
   try {
     await api(ruta, { method: "PATCH", body: cambios });
-    avisar("Caso actualizado.");
+    avisar(t("Caso actualizado."));
     await cargar();
     return true;
   } catch (error) {
@@ -172,7 +173,7 @@ responder.addEventListener("submit", async (evento) => {
   mostrarError(responder, null);
   const mensaje = responder.elements.mensaje.value.trim();
   if (!mensaje) {
-    mostrarError(responder, "Escribe un mensaje.");
+    mostrarError(responder, t("Escribe un mensaje."));
     return;
   }
   const boton = responder.querySelector("button[type=submit]");
@@ -183,7 +184,7 @@ responder.addEventListener("submit", async (evento) => {
     if (responder.elements.interna && responder.elements.interna.checked) form.append("interna", "true");
     [...responder.elements.archivos.files].forEach((f, i) => form.append(`archivo_${i}`, f));
     const nueva = await api(`${ruta}responder/`, { method: "POST", form });
-    avisar(nueva.interna ? "Nota interna guardada." : "Mensaje enviado.");
+    avisar(nueva.interna ? t("Nota interna guardada.") : t("Mensaje enviado."));
     responder.reset();
     await cargar();
   } catch (error) {
@@ -216,7 +217,7 @@ if (agente) {
     const actual = caso && caso.equipo ? String(caso.equipo.id) : "";
     if (equipo !== actual) cambios.equipo = equipo ? Number(equipo) : null;
     if (!Object.keys(cambios).length) {
-      mostrarError(asignar, "Elige un agente o un equipo.");
+      mostrarError(asignar, t("Elige un agente o un equipo."));
       return;
     }
     if (await cambiar(cambios, asignar)) buscador.limpiar();
@@ -233,7 +234,7 @@ if (agente) {
     const tickets = numeros(enlaces.elements.tickets_relacionados.value);
     const reservas = numeros(enlaces.elements.reservas_relacionadas.value);
     if ([...tickets, ...reservas].some((n) => !Number.isInteger(n) || n < 1)) {
-      mostrarError(enlaces, "Escribe números separados por comas.");
+      mostrarError(enlaces, t("Escribe números separados por comas."));
       return;
     }
     cambiar({ tickets_relacionados: tickets, reservas_relacionadas: reservas }, enlaces);

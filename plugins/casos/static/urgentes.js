@@ -2,12 +2,13 @@
 import { api } from "/static/core/api.js";
 import { h, mensajeError, vaciar } from "/static/core/dom.js";
 import { urgencia } from "./comun.js";
+import { t } from "/static/core/i18n.js";
 
 export async function pintarUrgentes(caja) {
   try {
     const casos = await api("/api/soporte/casos/urgentes/");
     vaciar(caja);
-    if (!casos.length) caja.append(h("p", { class: "vacio", text: "No hay casos urgentes abiertos." }));
+    if (!casos.length) caja.append(h("p", { class: "vacio", text: t("No hay casos urgentes abiertos.") }));
     for (const caso of casos) {
       caja.append(
         h("div", { class: "caso-item", dataset: { id: caso.id } },

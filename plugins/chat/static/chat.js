@@ -4,6 +4,7 @@
 // shown twice, and gives up on 4401 (bad token) and 4404 (ticket not visible).
 import { token, urlSocket } from "/static/core/api.js";
 import { h, hora, vaciar } from "/static/core/dom.js";
+import { t } from "/static/core/i18n.js";
 
 const SIN_REINTENTO = new Set([1000, 4401, 4404]);
 
@@ -84,7 +85,7 @@ export function burbujaMensaje(m, usuario) {
       { class: "mensaje-header" },
       h("strong", { text: m.autor }),
       // Only staff sockets ever receive a note (issue 17): label it so it is not taken as public.
-      m.interna ? h("span", { class: "etiqueta-nota", text: "Nota interna" }) : null,
+      m.interna ? h("span", { class: "etiqueta-nota", text: t("Nota interna") }) : null,
       h("span", { class: "timestamp", text: hora(m.timestamp) }),
     ),
     h("p", { text: m.contenido }),
@@ -113,7 +114,7 @@ export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaj
   let pausa = null;
 
   function pintarEstado() {
-    estado.textContent = conectado ? "Conectado" : "Desconectado";
+    estado.textContent = conectado ? t("Conectado") : t("Desconectado");
     estado.className = `status ${conectado ? "conectado" : "desconectado"}`;
     campo.disabled = !conectado || bloqueado;
     boton.disabled = !conectado || bloqueado || !campo.value.trim();
@@ -122,7 +123,7 @@ export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaj
 
   function pintarPresencia() {
     const otros = [...participantes.values()].filter((p) => !usuario || p.id !== usuario.id).map((p) => p.nombre);
-    presencia.textContent = otros.length ? `En línea: ${otros.join(", ")}` : "Nadie más está conectado ahora.";
+    presencia.textContent = otros.length ? t("En línea: {valor}", { valor: otros.join(", ") }) : t("Nadie más está conectado ahora.");
   }
 
   function pintarEscribiendo() {
@@ -171,7 +172,7 @@ export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaj
           pintarPresencia();
           break;
         case "error":
-          mostrarError(data.detalle || "No se pudo enviar el mensaje.");
+          mostrarError(data.detalle || t("No se pudo enviar el mensaje."));
           break;
         default:
           break;
@@ -183,8 +184,8 @@ export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaj
       onClose: (codigo) => {
         conectado = false;
         pintarEstado();
-        if (codigo === 4401) mostrarError("Tu sesión ha caducado: vuelve a iniciar sesión.");
-        if (codigo === 4404) mostrarError("No tienes acceso al chat de este ticket.");
+        if (codigo === 4401) mostrarError(t("Tu sesión ha caducado: vuelve a iniciar sesión."));
+        if (codigo === 4404) mostrarError(t("No tienes acceso al chat de este ticket."));
       },
     },
   );
@@ -220,7 +221,7 @@ export function conectarPanel(panel, { ticketId, usuario, desde = null, alMensaj
   desconectar.enviar = (frame) => chat.send(frame);
   desconectar.bloquear = (valor, motivo = "") => {
     bloqueado = valor;
-    campo.placeholder = valor ? motivo : "Escribe tu mensaje...";
+    campo.placeholder = valor ? motivo : t("Escribe tu mensaje...");
     pintarEstado();
   };
   return desconectar;
@@ -233,16 +234,16 @@ export function panelCompleto() {
   const panel = h(
     "div",
     { class: "chat-ticket" },
-    h("div", { class: "chat-header" }, h("h4", { text: "Chat en Tiempo Real" }), h("span", { class: "status desconectado", role: "status", text: "Desconectado" })),
+    h("div", { class: "chat-header" }, h("h4", { text: t("Chat en Tiempo Real") }), h("span", { class: "status desconectado", role: "status", text: t("Desconectado") })),
     h("p", { class: "chat-presencia" }),
     lista,
     h("div", { class: "typing-indicator", "aria-live": "polite" }),
     h(
       "form",
       { class: "chat-input" },
-      h("label", { class: "sr-only", for: idCampo }, "Mensaje de chat"),
-      h("input", { id: idCampo, placeholder: "Escribe tu mensaje...", maxlength: 5000, autocomplete: "off", disabled: true }),
-      h("button", { type: "submit", class: "boton", disabled: true }, "Enviar"),
+      h("label", { class: "sr-only", for: idCampo }, t("Mensaje de chat")),
+      h("input", { id: idCampo, placeholder: t("Escribe tu mensaje..."), maxlength: 5000, autocomplete: "off", disabled: true }),
+      h("button", { type: "submit", class: "boton", disabled: true }, t("Enviar")),
     ),
     h("p", { class: "form-error chat-error", role: "alert", hidden: true }),
   );

@@ -4,6 +4,7 @@
 // frame is re-dispatched as "soporte:chat", and "soporte:typing" sends a typing frame.
 import { sesion } from "/static/core/app.js";
 import { conectarPanel } from "./chat.js";
+import { t } from "/static/core/i18n.js";
 
 const { usuario } = await sesion;
 const raiz = document.getElementById("ticket");
@@ -22,7 +23,7 @@ function alCargar(ticket, ultimaRespuesta) {
       alFrame: (frame) => document.dispatchEvent(new CustomEvent("soporte:chat", { detail: frame })),
     });
   }
-  conexion.bloquear(ticket.estado === "CERRADO", "El ticket está cerrado.");
+  conexion.bloquear(ticket.estado === "CERRADO", t("El ticket está cerrado."));
 }
 
 document.addEventListener("soporte:ticket", (evento) => alCargar(evento.detail.ticket, evento.detail.ultimaRespuesta));

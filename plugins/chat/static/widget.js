@@ -2,13 +2,14 @@
 import { api, consulta } from "/static/core/api.js";
 import { h, mensajeError } from "/static/core/dom.js";
 import { burbujaMensaje, conectarPanel, panelCompleto } from "./chat.js";
+import { t } from "/static/core/i18n.js";
 
 export async function montar(contenedor, { usuario }) {
   let desconectar = null;
   const zona = h("div");
   const selector = h("select", { id: "widget-chat-ticket" });
   contenedor.append(
-    h("div", { class: "form-group" }, h("label", { for: "widget-chat-ticket" }, "Ticket"), selector),
+    h("div", { class: "form-group" }, h("label", { for: "widget-chat-ticket" }, t("Ticket")), selector),
     zona,
   );
 
@@ -29,15 +30,15 @@ export async function montar(contenedor, { usuario }) {
 
   try {
     const datos = await api(`/api/soporte/mis-tickets/?${consulta({ page: 1, size: 20 })}`);
-    const abiertos = datos.results.filter((t) => t.estado !== "CERRADO");
+    const abiertos = datos.results.filter((tk) => tk.estado !== "CERRADO");
     if (!abiertos.length) {
       contenedor.replaceChildren(
-        h("p", { text: "Para chatear con soporte necesitas un ticket abierto." }),
-        h("a", { class: "boton", href: "/tickets/nuevo/" }, "Crear un ticket"),
+        h("p", { text: t("Para chatear con soporte necesitas un ticket abierto.") }),
+        h("a", { class: "boton", href: "/tickets/nuevo/" }, t("Crear un ticket")),
       );
       return null;
     }
-    for (const t of abiertos) selector.append(h("option", { value: t.id }, `#${t.numero} - ${t.asunto}`));
+    for (const tk of abiertos) selector.append(h("option", { value: tk.id }, `#${tk.numero} - ${tk.asunto}`));
     selector.addEventListener("change", () => abrir(Number(selector.value)));
     abrir(abiertos[0].id);
   } catch (error) {

@@ -3,9 +3,10 @@
 import { api } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, fecha, h, insignia, mensajeError, vaciar } from "/static/core/dom.js";
+import { etiquetas, localeFechas, t } from "/static/core/i18n.js";
 
 const INTERVALO_MS = 30000;
-const NIVELES = { info: "Información", advertencia: "Advertencia", critica: "Crítica" };
+const NIVELES = etiquetas("nivel");
 
 await sesion;
 const cajaAlertas = document.getElementById("alertas");
@@ -15,7 +16,7 @@ const actualizado = document.getElementById("monitor-actualizado");
 async function leer(alerta) {
   try {
     await api(`/api/soporte/escalamiento/alertas/${alerta.id}/leer/`, { method: "POST" });
-    avisar("Alerta marcada como leída.");
+    avisar(t("Alerta marcada como leída."));
   } catch (error) {
     avisar(mensajeError(error), "error");
   }
@@ -26,7 +27,7 @@ function pintar(datos) {
   vaciar(cajaAlertas);
   // The monitor answers the pending alerts; an acknowledged one leaves the list.
   const alertas = datos.alertas.filter((a) => !a.leida);
-  if (!alertas.length) cajaAlertas.append(h("p", { class: "vacio", text: "No hay alertas pendientes." }));
+  if (!alertas.length) cajaAlertas.append(h("p", { class: "vacio", text: t("No hay alertas pendientes.") }));
   for (const alerta of alertas) {
     cajaAlertas.append(
       h(
@@ -39,26 +40,26 @@ function pintar(datos) {
           h("span", { text: alerta.mensaje }),
           h("div", { class: "meta" },
             h("span", { text: fecha(alerta.timestamp) }),
-            alerta.ticket_id ? h("a", { href: `/agente/tickets/${alerta.ticket_id}/` }, "Ver ticket") : null),
+            alerta.ticket_id ? h("a", { href: `/agente/tickets/${alerta.ticket_id}/` }, t("Ver ticket")) : null),
         ),
         alerta.leida
-          ? h("span", { class: "ayuda", text: "Leída" })
-          : h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => leer(alerta) } }, "Marcar como leída"),
+          ? h("span", { class: "ayuda", text: t("Leída") })
+          : h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => leer(alerta) } }, t("Marcar como leída")),
       ),
     );
   }
   vaciar(cajaTickets);
-  if (!datos.tickets_escalados.length) cajaTickets.append(h("p", { class: "vacio", text: "No hay tickets escalados." }));
-  for (const t of datos.tickets_escalados) {
+  if (!datos.tickets_escalados.length) cajaTickets.append(h("p", { class: "vacio", text: t("No hay tickets escalados.") }));
+  for (const tk of datos.tickets_escalados) {
     cajaTickets.append(
       h(
         "div",
-        { class: "ticket-escalado", dataset: { id: t.id } },
-        h("a", { href: `/agente/tickets/${t.id}/` }, `#${t.numero}`),
-        h("span", { class: "asunto", text: t.asunto }),
-        h("span", { text: `Escalado hace: ${t.tiempo_escalamiento}` }),
-        insignia("nivel", "nivel", `Nivel: ${t.nivel_escalamiento}`),
-        insignia("prioridad", t.prioridad, t.prioridad),
+        { class: "ticket-escalado", dataset: { id: tk.id } },
+        h("a", { href: `/agente/tickets/${tk.id}/` }, `#${tk.numero}`),
+        h("span", { class: "asunto", text: tk.asunto }),
+        h("span", { text: t("Escalado hace: {tiempo_escalamiento}", { tiempo_escalamiento: tk.tiempo_escalamiento }) }),
+        insignia("nivel", "nivel", t("Nivel: {nivel_escalamiento}", { nivel_escalamiento: tk.nivel_escalamiento })),
+        insignia("prioridad", tk.prioridad, tk.prioridad),
       ),
     );
   }
@@ -67,7 +68,7 @@ function pintar(datos) {
 async function cargar() {
   try {
     pintar(await api("/api/soporte/escalamiento/monitor/"));
-    actualizado.textContent = `Actualizado a las ${new Date().toLocaleTimeString("es")}`;
+    actualizado.textContent = t("Actualizado a las {valor}", { valor: new Date().toLocaleTimeString(localeFechas) });
   } catch (error) {
     vaciar(cajaAlertas).append(h("p", { class: "form-error", text: mensajeError(error) }));
   }

@@ -3,6 +3,7 @@
 import { api, consulta } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, h, insignia, mensajeError, mostrarError, vaciar } from "/static/core/dom.js";
+import { t } from "/static/core/i18n.js";
 
 await sesion;
 const tabla = document.getElementById("reglas");
@@ -46,7 +47,7 @@ function abrir(regla = null) {
   editando = regla;
   form.reset();
   mostrarError(form, null);
-  document.getElementById("regla-editor-titulo").textContent = regla ? `Editar regla ${regla.nombre || `#${regla.id}`}` : "Nueva regla";
+  document.getElementById("regla-editor-titulo").textContent = regla ? t("Editar regla {nombre}", { nombre: regla.nombre || `#${regla.id}` }) : t("Nueva regla");
   if (regla) {
     form.elements.nombre.value = regla.nombre;
     form.elements.tiempo_respuesta_maximo.value = regla.tiempo_respuesta_maximo;
@@ -78,16 +79,16 @@ function fila(regla) {
   return h(
     "tr",
     { dataset: { id: regla.id } },
-    h("td", { text: regla.nombre || `Regla #${regla.id}` }),
+    h("td", { text: regla.nombre || t("Regla #{id}", { id: regla.id }) }),
     h("td", { text: `${regla.tiempo_respuesta_maximo} h` }),
     h("td", { text: regla.prioridades_escalamiento.join(", ") }),
     h("td", { text: String(niveles(regla.niveles_escalamiento)) }),
     h("td", { text: regla.politica }),
-    h("td", {}, insignia("estado", regla.activa ? "resuelto" : "cerrado", regla.activa ? "Activa" : "Inactiva")),
+    h("td", {}, insignia("estado", regla.activa ? "resuelto" : "cerrado", regla.activa ? t("Activa") : t("Inactiva"))),
     h("td", {}, h("div", { class: "acciones" },
-      h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrir(regla) } }, "Editar"),
-      h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => accion(api(`/api/soporte/escalamiento/reglas/${regla.id}/`, { method: "PATCH", body: { activa: !regla.activa } }), "Regla actualizada.") } }, regla.activa ? "Desactivar" : "Activar"),
-      h("button", { type: "button", class: "boton boton-peligro boton-pequeno", on: { click: () => window.confirm("¿Eliminar la regla?") && accion(api(`/api/soporte/escalamiento/reglas/${regla.id}/`, { method: "DELETE" }), "Regla eliminada.") } }, "Eliminar"))),
+      h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrir(regla) } }, t("Editar")),
+      h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => accion(api(`/api/soporte/escalamiento/reglas/${regla.id}/`, { method: "PATCH", body: { activa: !regla.activa } }), t("Regla actualizada.")) } }, regla.activa ? t("Desactivar") : t("Activar")),
+      h("button", { type: "button", class: "boton boton-peligro boton-pequeno", on: { click: () => window.confirm(t("¿Eliminar la regla?")) && accion(api(`/api/soporte/escalamiento/reglas/${regla.id}/`, { method: "DELETE" }), t("Regla eliminada.")) } }, t("Eliminar")))),
   );
 }
 
@@ -95,7 +96,7 @@ async function cargar() {
   try {
     const datos = await api(`/api/soporte/escalamiento/reglas/?${consulta({ page: 1, size: 100 })}`);
     vaciar(tabla);
-    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 7, class: "vacio", text: "No hay reglas: ningún ticket escalará." })));
+    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 7, class: "vacio", text: t("No hay reglas: ningún ticket escalará.") })));
     for (const regla of datos.results) tabla.append(fila(regla));
   } catch (error) {
     vaciar(tabla).append(h("tr", {}, h("td", { colspan: 7, class: "form-error", text: mensajeError(error) })));
@@ -122,7 +123,7 @@ form.addEventListener("submit", async (evento) => {
       method: editando ? "PATCH" : "POST",
       body: cuerpo,
     });
-    avisar(editando ? "Regla actualizada." : "Regla creada.");
+    avisar(editando ? t("Regla actualizada.") : t("Regla creada."));
     editor.hidden = true;
     cargar();
   } catch (error) {

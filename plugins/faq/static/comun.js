@@ -1,6 +1,7 @@
 // FAQ pieces shared by the FAQ page and the widget: the guide's FAQ item, with votes.
 import { api, consulta } from "/static/core/api.js";
 import { avisar, h, mensajeError } from "/static/core/dom.js";
+import { t } from "/static/core/i18n.js";
 
 /** GET /api/soporte/faqs/ as the guide calls it (categoria, q, activas=true), paginated. */
 export function buscar({ categoria = "", q = "", page = 1, size = 10 } = {}) {
@@ -12,7 +13,7 @@ export function categorias() {
 }
 
 function contadores(faq) {
-  return `Útil: ${faq.valoraciones_positivas} ✓ / ${faq.valoraciones_negativas} ✗`;
+  return t("Útil: {valoraciones_positivas} ✓ / {valoraciones_negativas} ✗", { valoraciones_positivas: faq.valoraciones_positivas, valoraciones_negativas: faq.valoraciones_negativas });
 }
 
 /** One FAQ: a heading (`nivel`: h3 under the widget's h2, h2 on the FAQ page) holding a button
@@ -24,7 +25,7 @@ export function item(faq, { usuario, prefijo = "faq", nivel = "h3" }) {
     try {
       const nueva = await api(`/api/soporte/faqs/${faq.id}/valorar/`, { method: "POST", body: { es_util: esUtil } });
       cuenta.textContent = contadores(nueva);
-      avisar("¡Gracias por tu opinión!");
+      avisar(t("¡Gracias por tu opinión!"));
     } catch (error) {
       avisar(mensajeError(error), "error");
     }
@@ -33,16 +34,16 @@ export function item(faq, { usuario, prefijo = "faq", nivel = "h3" }) {
     ? h(
         "span",
         { class: "acciones faq-votos" },
-        h("span", { text: "¿Te resultó útil?" }),
+        h("span", { text: t("¿Te resultó útil?") }),
         h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => votar(true) } }, "Sí"),
         h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => votar(false) } }, "No"),
       )
-    : h("a", { href: `/entrar/?siguiente=${encodeURIComponent(location.pathname)}` }, "Inicia sesión para valorar");
+    : h("a", { href: `/entrar/?siguiente=${encodeURIComponent(location.pathname)}` }, t("Inicia sesión para valorar"));
   const respuesta = h(
     "div",
     { class: "faq-respuesta", id: idRespuesta, hidden: true },
     h("p", { text: faq.respuesta }),
-    h("div", { class: "faq-meta" }, h("span", { text: `Categoría: ${faq.categoria}` }), cuenta, votos),
+    h("div", { class: "faq-meta" }, h("span", { text: t("Categoría: {categoria}", { categoria: faq.categoria }) }), cuenta, votos),
   );
   const flecha = h("span", { class: "faq-toggle", "aria-hidden": "true", text: "▼" });
   // The heading holds the button, not the other way round: a button's content is
@@ -76,10 +77,10 @@ export function resultadosEnVivo(campo, lista, { usuario, prefijo, size = 5 }) {
       const datos = await buscar({ q, size });
       if (este !== pedido) return; // an older answer arriving late must not win
       lista.replaceChildren();
-      if (!datos.results.length) lista.append(h("p", { class: "vacio", text: "Sin resultados. Prueba otras palabras o crea un ticket." }));
+      if (!datos.results.length) lista.append(h("p", { class: "vacio", text: t("Sin resultados. Prueba otras palabras o crea un ticket.") }));
       for (const faq of datos.results) lista.append(item(faq, { usuario, prefijo }));
       if (datos.count > datos.results.length) {
-        lista.append(h("p", {}, h("a", { href: `/faq/?${consulta({ q })}` }, `Ver las ${datos.count} respuestas →`)));
+        lista.append(h("p", {}, h("a", { href: `/faq/?${consulta({ q })}` }, t("Ver las {count} respuestas →", { count: datos.count }))));
       }
     } catch (error) {
       lista.replaceChildren(h("p", { class: "form-error", text: mensajeError(error) }));

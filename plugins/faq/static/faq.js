@@ -4,6 +4,7 @@ import { sesion } from "/static/core/app.js";
 import { h, mensajeError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { enLaUrl } from "/static/core/estado-url.js";
 import { buscar, categorias, item } from "./comun.js";
+import { t } from "/static/core/i18n.js";
 
 const { usuario } = await sesion;
 const form = document.getElementById("faq-filtros");
@@ -30,7 +31,7 @@ async function cargarCategorias() {
     const cats = await categorias();
     const chip = (valor, texto) =>
       h("li", {}, h("button", { type: "button", class: "chip", "aria-pressed": String(valor === ""), dataset: { valor }, on: { click: () => elegirCategoria(valor) } }, texto));
-    chips.append(chip("", "Todas"));
+    chips.append(chip("", t("Todas")));
     for (const c of cats) {
       selector.append(h("option", { value: c.categoria }, c.categoria));
       chips.append(chip(c.categoria, `${c.categoria} (${c.total})`));
@@ -47,7 +48,7 @@ async function cargar() {
     const datos = await buscar({ categoria: selector.value, q: form.elements.q.value.trim(), page: pagina });
     if (!vigente()) return;
     vaciar(lista);
-    if (!datos.results.length) lista.append(h("p", { class: "vacio", text: "No encontramos preguntas con esa búsqueda." }));
+    if (!datos.results.length) lista.append(h("p", { class: "vacio", text: t("No encontramos preguntas con esa búsqueda.") }));
     for (const faq of datos.results) lista.append(item(faq, { usuario, nivel: "h2" }));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
   } catch (error) {

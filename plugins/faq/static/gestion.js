@@ -2,6 +2,7 @@
 import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, h, insignia, mensajeError, mostrarError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
+import { t } from "/static/core/i18n.js";
 
 await sesion;
 const tabla = document.getElementById("faq-tabla");
@@ -25,7 +26,7 @@ function abrirEditor(faq = null) {
     form.elements.orden.value = "";
   }
   form.elements.orden.placeholder = faq ? "(sin cambios)" : "0";
-  document.getElementById("faq-editor-titulo").textContent = faq ? "Editar pregunta" : "Nueva pregunta";
+  document.getElementById("faq-editor-titulo").textContent = faq ? t("Editar pregunta") : t("Nueva pregunta");
   editor.hidden = false;
   form.elements.pregunta.focus();
 }
@@ -46,7 +47,7 @@ function fila(faq) {
     { dataset: { id: faq.id } },
     h("td", { text: faq.pregunta }),
     h("td", { text: faq.categoria }),
-    h("td", {}, insignia("estado", faq.activa ? "resuelto" : "cerrado", faq.activa ? "Activa" : "Inactiva")),
+    h("td", {}, insignia("estado", faq.activa ? "resuelto" : "cerrado", faq.activa ? t("Activa") : t("Inactiva"))),
     h("td", { text: `${faq.valoraciones_positivas} ✓ / ${faq.valoraciones_negativas} ✗` }),
     h(
       "td",
@@ -54,23 +55,23 @@ function fila(faq) {
       h(
         "div",
         { class: "acciones" },
-        h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrirEditor(faq) } }, "Editar"),
+        h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrirEditor(faq) } }, t("Editar")),
         h("button", {
           type: "button",
           class: "boton boton-secundario boton-pequeno",
-          on: { click: () => accion(api(`/api/soporte/faqs/${faq.id}/`, { method: "PATCH", body: { activa: !faq.activa } }), "FAQ actualizada.") },
-        }, faq.activa ? "Desactivar" : "Activar"),
+          on: { click: () => accion(api(`/api/soporte/faqs/${faq.id}/`, { method: "PATCH", body: { activa: !faq.activa } }), t("FAQ actualizada.")) },
+        }, faq.activa ? t("Desactivar") : t("Activar")),
         h("button", {
           type: "button",
           class: "boton boton-peligro boton-pequeno",
           on: {
             click: () => {
-              if (window.confirm(`¿Eliminar «${faq.pregunta}»?`)) {
-                accion(api(`/api/soporte/faqs/${faq.id}/`, { method: "DELETE" }), "FAQ eliminada.");
+              if (window.confirm(t("¿Eliminar «{pregunta}»?", { pregunta: faq.pregunta }))) {
+                accion(api(`/api/soporte/faqs/${faq.id}/`, { method: "DELETE" }), t("FAQ eliminada."));
               }
             },
           },
-        }, "Eliminar"),
+        }, t("Eliminar")),
       ),
     ),
   );
@@ -82,7 +83,7 @@ async function cargar() {
     const datos = await api(`/api/soporte/faqs/?${consulta({ q: filtros.elements.q.value.trim(), page: pagina, size: 20 })}`);
     if (!vigente()) return;
     vaciar(tabla);
-    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 5, class: "vacio", text: "No hay preguntas." })));
+    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 5, class: "vacio", text: t("No hay preguntas.") })));
     for (const faq of datos.results) tabla.append(fila(faq));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
   } catch (error) {
@@ -112,7 +113,7 @@ form.addEventListener("submit", async (evento) => {
   if (form.elements.orden.value !== "") cuerpo.orden = Number(form.elements.orden.value);
   try {
     await api(id ? `/api/soporte/faqs/${id}/` : "/api/soporte/faqs/", { method: id ? "PATCH" : "POST", body: cuerpo });
-    avisar(id ? "FAQ actualizada." : "FAQ creada.");
+    avisar(id ? t("FAQ actualizada.") : t("FAQ creada."));
     editor.hidden = true;
     cargar();
   } catch (error) {

@@ -4,6 +4,7 @@ import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, h, insignia, mensajeError, mostrarError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { describirAcciones } from "/static/macros/comun.js";
+import { etiquetas, t } from "/static/core/i18n.js";
 
 await sesion;
 const tabla = document.getElementById("macro-tabla");
@@ -12,7 +13,7 @@ const filtros = document.getElementById("macro-filtros");
 const editor = document.getElementById("macro-editor");
 const form = document.getElementById("form-macro");
 const grupoEquipo = document.getElementById("macro-equipo-grupo");
-const AMBITOS = { PERSONAL: "Personal", EQUIPO: "Equipo", GLOBAL: "Global" };
+const AMBITOS = etiquetas("ambito");
 // Field changes this form does not edit (e.g. `agente_asignado` set through the API) are kept.
 const EDITADAS = ["estado", "prioridad", "equipo", "etiquetas_agregar", "etiquetas_quitar"];
 let pagina = 1;
@@ -51,7 +52,7 @@ function abrirEditor(macro = null) {
   form.elements.accion_equipo.value = acciones.equipo === null ? "ninguno" : acciones.equipo ? String(acciones.equipo) : "";
   form.elements.etiquetas_agregar.value = (acciones.etiquetas_agregar || []).join(", ");
   form.elements.etiquetas_quitar.value = (acciones.etiquetas_quitar || []).join(", ");
-  document.getElementById("macro-editor-titulo").textContent = macro ? "Editar macro" : "Nueva macro";
+  document.getElementById("macro-editor-titulo").textContent = macro ? t("Editar macro") : t("Nueva macro");
   mostrarEquipo();
   editor.hidden = false;
   form.elements.nombre.focus();
@@ -82,39 +83,39 @@ async function accion(promesa, texto) {
 }
 
 function botones(macro) {
-  if (!macro.editable) return h("span", { class: "ayuda", text: "Solo lectura" });
+  if (!macro.editable) return h("span", { class: "ayuda", text: t("Solo lectura") });
   const ruta = `/api/soporte/macros/${macro.id}/`;
   return h(
     "div",
     { class: "acciones" },
-    h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrirEditor(macro) } }, "Editar"),
+    h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrirEditor(macro) } }, t("Editar")),
     h("button", {
       type: "button",
       class: "boton boton-secundario boton-pequeno",
-      on: { click: () => accion(api(ruta, { method: "PATCH", body: { activa: !macro.activa } }), "Macro actualizada.") },
-    }, macro.activa ? "Desactivar" : "Activar"),
+      on: { click: () => accion(api(ruta, { method: "PATCH", body: { activa: !macro.activa } }), t("Macro actualizada.")) },
+    }, macro.activa ? t("Desactivar") : t("Activar")),
     h("button", {
       type: "button",
       class: "boton boton-peligro boton-pequeno",
       on: {
         click: () => {
-          if (window.confirm(`¿Eliminar la macro «${macro.nombre}»?`)) accion(api(ruta, { method: "DELETE" }), "Macro eliminada.");
+          if (window.confirm(t("¿Eliminar la macro «{nombre}»?", { nombre: macro.nombre }))) accion(api(ruta, { method: "DELETE" }), t("Macro eliminada."));
         },
       },
-    }, "Eliminar"),
+    }, t("Eliminar")),
   );
 }
 
 function fila(macro) {
   const equipo = equipos.find((e) => e.id === macro.equipo);
-  const ambito = macro.ambito === "EQUIPO" && equipo ? `Equipo ${equipo.nombre}` : AMBITOS[macro.ambito];
+  const ambito = macro.ambito === "EQUIPO" && equipo ? t("Equipo {nombre}", { nombre: equipo.nombre }) : AMBITOS[macro.ambito];
   return h(
     "tr",
     { dataset: { id: macro.id } },
     h("td", {}, h("strong", { text: macro.nombre }), macro.descripcion ? h("div", { class: "ayuda", text: macro.descripcion }) : null),
     h("td", { text: ambito }),
-    h("td", { text: [macro.interna ? "Nota interna" : "", describirAcciones(macro.acciones)].filter(Boolean).join(" · ") || "—" }),
-    h("td", {}, insignia("estado", macro.activa ? "resuelto" : "cerrado", macro.activa ? "Activa" : "Inactiva")),
+    h("td", { text: [macro.interna ? t("Nota interna") : "", describirAcciones(macro.acciones)].filter(Boolean).join(" · ") || "—" }),
+    h("td", {}, insignia("estado", macro.activa ? "resuelto" : "cerrado", macro.activa ? t("Activa") : t("Inactiva"))),
     h("td", { text: macro.usos }),
     h("td", {}, botones(macro)),
   );
@@ -127,7 +128,7 @@ async function cargar() {
     const datos = await api(`/api/soporte/macros/?${consulta(parametros)}`);
     if (!vigente()) return;
     vaciar(tabla);
-    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 6, class: "vacio", text: "No hay macros." })));
+    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: 6, class: "vacio", text: t("No hay macros.") })));
     for (const macro of datos.results) tabla.append(fila(macro));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; cargar(); }));
   } catch (error) {
@@ -142,9 +143,9 @@ async function cargarEquipos() {
   } catch {
     equipos = [];
   }
-  opcionesEquipo(form.elements.equipo, "Elegir un equipo…");
-  opcionesEquipo(form.elements.accion_equipo, "Sin cambios");
-  form.elements.accion_equipo.append(h("option", { value: "ninguno" }, "Quitar el equipo"));
+  opcionesEquipo(form.elements.equipo, t("Elegir un equipo…"));
+  opcionesEquipo(form.elements.accion_equipo, t("Sin cambios"));
+  form.elements.accion_equipo.append(h("option", { value: "ninguno" }, t("Quitar el equipo")));
 }
 
 form.addEventListener("submit", async (evento) => {
@@ -164,7 +165,7 @@ form.addEventListener("submit", async (evento) => {
   if (cuerpo.ambito === "EQUIPO") cuerpo.equipo = e.equipo.value ? Number(e.equipo.value) : null;
   try {
     await api(id ? `/api/soporte/macros/${id}/` : "/api/soporte/macros/", { method: id ? "PATCH" : "POST", body: cuerpo });
-    avisar(id ? "Macro actualizada." : "Macro creada.");
+    avisar(id ? t("Macro actualizada.") : t("Macro creada."));
     editor.hidden = true;
     cargar();
   } catch (error) {

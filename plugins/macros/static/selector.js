@@ -5,6 +5,7 @@ import { api, consulta } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, h, mensajeError, retrasar, vaciar } from "/static/core/dom.js";
 import { describirAcciones } from "/static/macros/comun.js";
+import { t } from "/static/core/i18n.js";
 
 await sesion;
 const ticketId = Number(document.getElementById("ticket").dataset.ticketId);
@@ -29,7 +30,7 @@ async function cargarMacros() {
     const datos = await api(`/api/soporte/macros/?${consulta({ q, activa: "true", size: 100 })}`);
     if (numero !== consultaActual) return; // a newer search answered first
     const previa = elegida.value;
-    vaciar(elegida).append(h("option", { value: "" }, datos.count ? "Elegir una macro…" : "Ninguna macro coincide"));
+    vaciar(elegida).append(h("option", { value: "" }, datos.count ? t("Elegir una macro…") : t("Ninguna macro coincide")));
     for (const macro of datos.results) {
       const etiqueta = macro.ambito === "PERSONAL" ? macro.nombre : `${macro.nombre} (${macro.ambito.toLowerCase()})`;
       elegida.append(h("option", { value: macro.id, selected: String(macro.id) === previa }, etiqueta));
@@ -54,7 +55,7 @@ async function previsualizar() {
     mensaje.value = vista.mensaje;
     if (interna) interna.checked = vista.interna;
     const cambios = describirAcciones(vista.acciones);
-    const tipo = vista.interna ? "Nota interna" : "Respuesta";
+    const tipo = vista.interna ? t("Nota interna") : t("Respuesta");
     mostrarResumen(cambios ? `${tipo}. Al aplicar: ${cambios}.` : `${tipo}, sin cambios de campos.`);
   } catch (error) {
     mostrarResumen(mensajeError(error), true);
@@ -66,7 +67,7 @@ aplicar.addEventListener("click", async () => {
   aplicar.disabled = true;
   try {
     await api(`/api/soporte/macros/${elegida.value}/aplicar/`, { method: "POST", body: { ticket_id: ticketId } });
-    avisar("Macro aplicada.");
+    avisar(t("Macro aplicada."));
     mensaje.value = "";
     if (interna) interna.checked = false;
     elegida.value = "";

@@ -9,6 +9,7 @@ import { sesion } from "/static/core/app.js";
 import { h, vaciar } from "/static/core/dom.js";
 import { abrirNotificacion, elemento, haceCuanto } from "./comun.js";
 import { conectar } from "./conexion.js";
+import { t } from "/static/core/i18n.js";
 
 /** How many notifications the dropdown lists (the page /notificaciones/ has them all). */
 const EN_LISTA = 10;
@@ -41,7 +42,7 @@ function ordenadas() {
 }
 
 function pintarContador() {
-  boton.setAttribute("aria-label", `Notificaciones, ${noLeidas} sin leer`);
+  boton.setAttribute("aria-label", t("Notificaciones, {noLeidas} sin leer", { noLeidas }));
   contador.textContent = noLeidas > 99 ? "99+" : String(noLeidas);
   contador.hidden = noLeidas === 0;
   raiz.dataset.noLeidas = String(noLeidas);
@@ -147,7 +148,7 @@ function abrir(valor, { enfocarBoton = false } = {}) {
     if (!listaCargada) cargarLista();
     // Keep "hace 1 minuto" true while the dropdown stays open.
     reloj = setInterval(() => {
-      for (const t of lista.querySelectorAll("time")) t.textContent = haceCuanto(t.getAttribute("datetime"));
+      for (const tk of lista.querySelectorAll("time")) tk.textContent = haceCuanto(tk.getAttribute("datetime"));
     }, 30000);
   } else if (enfocarBoton) {
     boton.focus();

@@ -1,27 +1,28 @@
 // Shared pieces of the notification pages and the bell: the Spanish label of each `tipo`, the
 // relative time ("hace 5 minutos") and one notification as a list item.
 import { fecha, h } from "/static/core/dom.js";
+import { idioma, t } from "/static/core/i18n.js";
 
 /** Spanish labels of the notification types (the preferences page shows one row per type). */
 export const TIPOS = {
-  ticket_recibido: "Hemos recibido tu ticket",
-  respuesta_agente: "Un agente respondió a tu ticket",
-  estado_cambiado: "Cambió el estado de tu ticket",
-  ticket_nuevo: "Ticket nuevo",
-  respuesta_cliente: "El cliente respondió a un ticket asignado a mí",
-  ticket_asignado: "Me asignaron un ticket",
-  ticket_escalado: "Un ticket escaló a mi nivel",
-  mencion: "Alguien me mencionó (@usuario)",
-  caso_nuevo: "Caso nuevo",
-  caso_actualizado: "Cambió un caso tuyo",
-  envio_fallido: "Un envío falló definitivamente",
+  ticket_recibido: t("Hemos recibido tu ticket"),
+  respuesta_agente: t("Un agente respondió a tu ticket"),
+  estado_cambiado: t("Cambió el estado de tu ticket"),
+  ticket_nuevo: t("Ticket nuevo"),
+  respuesta_cliente: t("El cliente respondió a un ticket asignado a mí"),
+  ticket_asignado: t("Me asignaron un ticket"),
+  ticket_escalado: t("Un ticket escaló a mi nivel"),
+  mencion: t("Alguien me mencionó (@usuario)"),
+  caso_nuevo: t("Caso nuevo"),
+  caso_actualizado: t("Cambió un caso tuyo"),
+  envio_fallido: t("Un envío falló definitivamente"),
 };
 
 export function etiquetaTipo(tipo) {
   return TIPOS[tipo] || tipo;
 }
 
-const relativo = new Intl.RelativeTimeFormat("es", { numeric: "auto" });
+const relativo = new Intl.RelativeTimeFormat(idioma, { numeric: "auto" });
 const UNIDADES = [
   ["year", 365 * 24 * 3600],
   ["month", 30 * 24 * 3600],
@@ -49,7 +50,7 @@ export function haceCuanto(iso, ahora = Date.now()) {
  */
 export function elemento(n, { alAbrir } = {}) {
   const contenido = [
-    n.leida ? null : h("span", { class: "sr-only", text: "No leída: " }),
+    n.leida ? null : h("span", { class: "sr-only", text: t("No leída: ") }),
     h("strong", { class: "notificacion-titulo", text: n.titulo }),
     h("span", { class: "notificacion-mensaje", text: n.mensaje }),
     h("time", { class: "notificacion-fecha", datetime: n.fecha_creacion, title: fecha(n.fecha_creacion), text: haceCuanto(n.fecha_creacion) }),

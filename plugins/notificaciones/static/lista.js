@@ -4,6 +4,7 @@ import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, h, mensajeError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { abrirNotificacion, elemento } from "./comun.js";
+import { t } from "/static/core/i18n.js";
 
 await sesion;
 const lista = document.getElementById("notificaciones");
@@ -39,7 +40,7 @@ function fila(n) {
       h("button", {
         type: "button",
         class: "boton boton-secundario boton-pequeno",
-        "aria-label": `Marcar como leída: ${n.titulo}`,
+        "aria-label": t("Marcar como leída: {titulo}", { titulo: n.titulo }),
         on: {
           click: async () => {
             try {
@@ -50,7 +51,7 @@ function fila(n) {
             }
           },
         },
-      }, "Marcar como leída"),
+      }, t("Marcar como leída")),
     );
   }
   return li;
@@ -71,11 +72,11 @@ async function cargar() {
     }
     vaciar(lista);
     if (!datos.results.length) {
-      lista.append(h("li", { class: "vacio", text: filtro.checked ? "No tienes notificaciones sin leer." : "No tienes notificaciones." }));
+      lista.append(h("li", { class: "vacio", text: filtro.checked ? t("No tienes notificaciones sin leer.") : t("No tienes notificaciones.") }));
     }
     for (const n of datos.results) lista.append(fila(n));
     const sinLeer = Number(datos.no_leidas) || 0;
-    resumen.textContent = sinLeer === 1 ? "1 sin leer" : `${sinLeer} sin leer`;
+    resumen.textContent = sinLeer === 1 ? t("1 sin leer") : t("{n} sin leer", { n: sinLeer });
     leerTodas.disabled = sinLeer === 0;
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; recordar(); cargar(); }));
   } catch (error) {
@@ -90,7 +91,7 @@ document.getElementById("filtros-notificaciones").addEventListener("submit", (e)
 leerTodas.addEventListener("click", async () => {
   try {
     await api("/api/soporte/notificaciones/leer-todas/", { method: "POST" });
-    avisar("Todas las notificaciones están leídas.");
+    avisar(t("Todas las notificaciones están leídas."));
     cargar();
   } catch (error) {
     avisar(mensajeError(error), "error");

@@ -4,6 +4,7 @@ import { api } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, h, mostrarError, vaciar } from "/static/core/dom.js";
 import { TIPOS, etiquetaTipo } from "./comun.js";
+import { t } from "/static/core/i18n.js";
 
 await sesion;
 const form = document.getElementById("form-preferencias");
@@ -27,7 +28,7 @@ function pintar(preferencias) {
   vaciar(cuerpo);
   const tipos = Object.keys(preferencias).sort(orden);
   if (!tipos.length) {
-    cuerpo.append(h("tr", {}, h("td", { colspan: 3, class: "vacio", text: "No hay notificaciones que configurar." })));
+    cuerpo.append(h("tr", {}, h("td", { colspan: 3, class: "vacio", text: t("No hay notificaciones que configurar.") })));
   }
   for (const tipo of tipos) {
     const idFila = `pref-${tipo}`;
@@ -48,7 +49,7 @@ function pintar(preferencias) {
                   "aria-labelledby": `${idFila} ${columna}`,
                   checked: preferencias[tipo][canal],
                 })
-              : h("span", { class: "ayuda", text: "—", "aria-label": "No disponible" }),
+              : h("span", { class: "ayuda", text: "—", "aria-label": t("No disponible") }),
           ),
         ),
       ),
@@ -83,7 +84,7 @@ form.addEventListener("submit", async (evento) => {
   try {
     const datos = await api("/api/soporte/notificaciones/preferencias/", { method: "PATCH", body: { preferencias } });
     if (datos && datos.preferencias) pintar(datos.preferencias);
-    avisar("Preferencias guardadas.");
+    avisar(t("Preferencias guardadas."));
   } catch (error) {
     mostrarError(form, error);
   } finally {

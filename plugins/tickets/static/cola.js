@@ -11,6 +11,7 @@ import { autocompletar, chips } from "/static/core/etiquetas.js";
 import { celdaSeleccion } from "./lote.js";
 import { descargarCsv } from "/static/core/exportar.js";
 import { enLaUrl } from "/static/core/estado-url.js";
+import { t } from "/static/core/i18n.js";
 
 const { usuario } = await sesion;
 const form = document.getElementById("filtros");
@@ -24,7 +25,7 @@ const url = enLaUrl(form, (n) => { pagina = n; cargar(); });
 async function patch(ticket, cambios) {
   try {
     await api(`/api/soporte/tickets/${ticket.id}/`, { method: "PATCH", body: cambios });
-    avisar(`Ticket ${ticket.numero} actualizado.`);
+    avisar(t("Ticket {numero} actualizado.", { numero: ticket.numero }));
   } catch (error) {
     avisar(mensajeError(error), "error");
   }
@@ -46,28 +47,28 @@ function devolverFoco(foco) {
   if (control) control.focus({ preventScroll: true });
 }
 
-function fila(t) {
+function fila(tk) {
   const selectorEstado = h(
     "select",
-    { "aria-label": `Estado de ${t.numero}`, on: { change: (e) => patch(t, { estado: e.target.value }) } },
-    opciones(Object.entries(ESTADOS), t.estado),
+    { "aria-label": t("Estado de {numero}", { numero: tk.numero }), on: { change: (e) => patch(tk, { estado: e.target.value }) } },
+    opciones(Object.entries(ESTADOS), tk.estado),
   );
-  const agente = t.agente_asignado
-    ? h("span", { text: t.agente_asignado.nombre })
-    : h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => patch(t, { agente_asignado: usuario.id }) } }, "Asignarme");
+  const agente = tk.agente_asignado
+    ? h("span", { text: tk.agente_asignado.nombre })
+    : h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => patch(tk, { agente_asignado: usuario.id }) } }, t("Asignarme"));
   return h(
     "tr",
-    { dataset: { id: t.id } },
-    celdaSeleccion(t),
-    h("td", {}, h("a", { href: `/agente/tickets/${t.id}/` }, t.numero)),
-    h("td", {}, t.asunto, chips(t.etiquetas)),
-    h("td", { text: t.cliente.nombre }),
+    { dataset: { id: tk.id } },
+    celdaSeleccion(tk),
+    h("td", {}, h("a", { href: `/agente/tickets/${tk.id}/` }, tk.numero)),
+    h("td", {}, tk.asunto, chips(tk.etiquetas)),
+    h("td", { text: tk.cliente.nombre }),
     h("td", {}, selectorEstado),
-    h("td", {}, prioridad(t.prioridad)),
+    h("td", {}, prioridad(tk.prioridad)),
     h("td", {}, agente),
-    celdaEquipo(t),
-    h("td", {}, t.nivel_escalamiento > 0 ? insignia("nivel", "nivel", String(t.nivel_escalamiento)) : "0"),
-    h("td", { text: dia(t.fecha_creacion) }),
+    celdaEquipo(tk),
+    h("td", {}, tk.nivel_escalamiento > 0 ? insignia("nivel", "nivel", String(tk.nivel_escalamiento)) : "0"),
+    h("td", { text: dia(tk.fecha_creacion) }),
   );
 }
 
@@ -88,9 +89,9 @@ async function cargar({ vivo = false } = {}) {
     const foco = focoEnTabla();
     vaciar(cuerpo);
     if (!datos.results.length) {
-      cuerpo.append(h("tr", {}, h("td", { colspan: 10, class: "vacio", text: "No hay tickets con estos filtros." })));
+      cuerpo.append(h("tr", {}, h("td", { colspan: 10, class: "vacio", text: t("No hay tickets con estos filtros.") })));
     }
-    for (const t of datos.results) cuerpo.append(fila(t));
+    for (const tk of datos.results) cuerpo.append(fila(tk));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
     // lote.js: the filter of this page and how many tickets match it.
     document.dispatchEvent(new CustomEvent("soporte:cola", { detail: { filtros, total: datos.count, vivo } }));
@@ -113,7 +114,7 @@ async function anunciar(resultados) {
   creados.clear();
   const numeros = [];
   for (const ticketId of pendientes) {
-    const enPagina = resultados.find((t) => t.id === ticketId);
+    const enPagina = resultados.find((tk) => tk.id === ticketId);
     if (enPagina) {
       cuerpo.querySelector(`tr[data-id="${ticketId}"]`)?.classList.add("fila-nueva");
       numeros.push(enPagina.numero);
@@ -129,7 +130,7 @@ async function anunciar(resultados) {
   if (!numeros.length) return;
   // Emptied first, so that the same sentence twice is read twice.
   anuncios.textContent = "";
-  anuncios.textContent = numeros.map((numero) => `Nuevo ticket ${numero}`).join(". ");
+  anuncios.textContent = numeros.map((numero) => t("Nuevo ticket {numero}", { numero })).join(". ");
 }
 
 const enVivo = retrasar(() => cargar({ vivo: true }), 300);

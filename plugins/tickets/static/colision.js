@@ -1,3 +1,4 @@
+import { t } from "/static/core/i18n.js";
 // Collision on the ticket detail page (issue 17): "Carla está viendo", "Carla está
 // respondiendo…", typing frames while the user writes a reply, and the stale-reply 409 with its
 // "Enviar de todos modos".
@@ -131,8 +132,8 @@ export async function desactualizada(error, recargar) {
   const autor = burbuja ? burbuja.querySelector(".respuesta-header strong")?.firstChild?.textContent : "";
   const texto = burbuja ? burbuja.querySelector("p")?.textContent : "";
   confirmar.querySelector(".colision-detalle").textContent = burbuja
-    ? `Mientras escribías, ${autor} respondió: «${texto}». Revisa tu respuesta o envíala de todos modos.`
-    : "Hay una respuesta más reciente en el ticket. Revisa tu respuesta o envíala de todos modos.";
+    ? t("Mientras escribías, {autor} respondió: «{texto}». Revisa tu respuesta o envíala de todos modos.", { autor, texto })
+    : t("Hay una respuesta más reciente en el ticket. Revisa tu respuesta o envíala de todos modos.");
   confirmar.hidden = false;
   if (burbuja) {
     burbuja.classList.add("nueva");

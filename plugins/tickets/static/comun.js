@@ -1,10 +1,12 @@
 // Shared pieces of the ticket pages: labels, a ticket card, attachments, creating a ticket.
 import { api } from "/static/core/api.js";
 import { dia, h, insignia } from "/static/core/dom.js";
+import { etiquetas, t } from "/static/core/i18n.js";
 
-export const ESTADOS = { ABIERTO: "Abierto", EN_PROGRESO: "En progreso", RESUELTO: "Resuelto", CERRADO: "Cerrado" };
-export const CATEGORIAS = { TECNICO: "Técnico", RESERVAS: "Reservas", PAGOS: "Pagos", GENERAL: "General" };
-export const PRIORIDADES = { ALTA: "Alta", MEDIA: "Media", BAJA: "Baja" };
+// The labels come from the server's one table (core/labels.py, plugins/tickets/etiquetas.py).
+export const ESTADOS = etiquetas("estado");
+export const CATEGORIAS = etiquetas("categoria");
+export const PRIORIDADES = etiquetas("prioridad");
 /** What a new ticket starts with, in the "Nuevo ticket" page and in the widget alike. */
 export const POR_DEFECTO = { categoria: "GENERAL", prioridad: "MEDIA" };
 
@@ -49,9 +51,9 @@ export function tarjeta(ticket, href, { nivel = "h3" } = {}) {
     h(
       "div",
       { class: "ticket-meta" },
-      h("span", { text: `Categoría: ${CATEGORIAS[ticket.categoria] || ticket.categoria}` }),
-      h("span", { text: `Prioridad: ${PRIORIDADES[ticket.prioridad] || ticket.prioridad}` }),
-      h("span", { text: `Creado: ${dia(ticket.fecha_creacion)}` }),
+      h("span", { text: t("Categoría: {valor}", { valor: CATEGORIAS[ticket.categoria] || ticket.categoria }) }),
+      h("span", { text: t("Prioridad: {valor}", { valor: PRIORIDADES[ticket.prioridad] || ticket.prioridad }) }),
+      h("span", { text: t("Creado: {valor}", { valor: dia(ticket.fecha_creacion) }) }),
     ),
     h("p", { class: "ticket-descripcion", text: recortar(ticket.descripcion, 240) }),
   );

@@ -15,6 +15,7 @@ import { avisar, fecha, h, insignia, mensajeError, mostrarError, retrasar, vacia
 import { CATEGORIAS, PRIORIDADES, adjuntos, estado, prioridad, subirArchivos } from "./comun.js";
 import { claseNota, etiquetaNota, esNota, marcarFormulario } from "./notas.js";
 import * as colision from "./colision.js";
+import { t } from "/static/core/i18n.js";
 
 const { usuario } = await sesion;
 const raiz = document.getElementById("ticket");
@@ -81,66 +82,66 @@ function dato(etiqueta, valor) {
   return [h("dt", { text: etiqueta }), h("dd", {}, valor)];
 }
 
-function pintar(t, anterior = null) {
-  document.getElementById("ticket-titulo").textContent = `#${t.numero} - ${t.asunto}`;
-  document.title = `${t.numero} · ${document.title.split(" · ").pop()}`;
+function pintar(tk, anterior = null) {
+  document.getElementById("ticket-titulo").textContent = `#${tk.numero} - ${tk.asunto}`;
+  document.title = `${tk.numero} · ${document.title.split(" · ").pop()}`;
   vaciar(document.getElementById("ticket-insignias")).append(
-    estado(t.estado),
-    prioridad(t.prioridad),
+    estado(tk.estado),
+    prioridad(tk.prioridad),
     // append() writes null as the text "null": a badge only when there is a level.
-    ...(t.nivel_escalamiento > 0 ? [insignia("nivel", "nivel", `Nivel ${t.nivel_escalamiento}`)] : []),
+    ...(tk.nivel_escalamiento > 0 ? [insignia("nivel", "nivel", t("Nivel {nivel_escalamiento}", { nivel_escalamiento: tk.nivel_escalamiento }))] : []),
   );
-  document.getElementById("ticket-descripcion").textContent = t.descripcion;
-  const archivos = adjuntos(t.archivos_adjuntos);
+  document.getElementById("ticket-descripcion").textContent = tk.descripcion;
+  const archivos = adjuntos(tk.archivos_adjuntos);
   document.getElementById("ticket-archivos").hidden = !archivos;
   vaciar(document.getElementById("ticket-adjuntos")).append(...(archivos ? archivos.childNodes : []));
   vaciar(document.getElementById("ticket-datos")).append(
-    ...dato("Categoría", CATEGORIAS[t.categoria] || t.categoria),
-    ...dato("Prioridad", PRIORIDADES[t.prioridad] || t.prioridad),
-    ...dato("Fecha de creación", fecha(t.fecha_creacion)),
-    ...dato("Última actualización", fecha(t.fecha_actualizacion)),
-    ...(t.reserva_relacionada ? dato("Reserva relacionada", `#${t.reserva_relacionada.id}`) : []),
-    ...(area === "agente" ? dato("Cliente", t.cliente.nombre) : []),
-    ...dato("Agente asignado", t.agente_asignado ? t.agente_asignado.nombre : "Sin asignar"),
-    ...(area === "agente" ? dato("Equipo", t.equipo ? t.equipo.nombre : "Sin equipo") : []),
-    ...(t.valoracion ? dato("Valoración", `${t.valoracion.puntuacion} de 5`) : []),
+    ...dato(t("Categoría"), CATEGORIAS[tk.categoria] || tk.categoria),
+    ...dato(t("Prioridad"), PRIORIDADES[tk.prioridad] || tk.prioridad),
+    ...dato(t("Fecha de creación"), fecha(tk.fecha_creacion)),
+    ...dato(t("Última actualización"), fecha(tk.fecha_actualizacion)),
+    ...(tk.reserva_relacionada ? dato(t("Reserva relacionada"), `#${tk.reserva_relacionada.id}`) : []),
+    ...(area === "agente" ? dato(t("Cliente"), tk.cliente.nombre) : []),
+    ...dato(t("Agente asignado"), tk.agente_asignado ? tk.agente_asignado.nombre : t("Sin asignar")),
+    ...(area === "agente" ? dato(t("Equipo"), tk.equipo ? tk.equipo.nombre : t("Sin equipo")) : []),
+    ...(tk.valoracion ? dato(t("Valoración"), `${tk.valoracion.puntuacion} de 5`) : []),
   );
-  for (const r of t.respuestas || []) agregarRespuesta(r);
+  for (const r of tk.respuestas || []) agregarRespuesta(r);
   vacia.hidden = vistos.size > 0;
-  const cerrado = t.estado === "CERRADO";
+  const cerrado = tk.estado === "CERRADO";
   document.getElementById("bloque-responder").hidden = cerrado;
-  if (area === "agente") pintarGestion(t, anterior);
-  else pintarCliente(t, anterior);
+  if (area === "agente") pintarGestion(tk, anterior);
+  else pintarCliente(tk, anterior);
   document.getElementById("ticket-cuerpo").hidden = false;
 }
 
-function pintarGestion(t, anterior) {
+function pintarGestion(tk, anterior) {
   const form = document.getElementById("form-gestion");
   for (const campo of ["estado", "prioridad", "categoria"]) {
     // A live reload keeps a choice the agent made and has not saved yet.
     const elegido = anterior && form.elements[campo].value !== anterior[campo];
-    if (!elegido) form.elements[campo].value = t[campo];
+    if (!elegido) form.elements[campo].value = tk[campo];
   }
-  document.getElementById("gestion-agente").textContent = t.agente_asignado
-    ? `Asignado a ${t.agente_asignado.nombre}`
-    : "Sin asignar";
-  document.getElementById("gestion-asignarme").hidden = Boolean(t.agente_asignado && t.agente_asignado.id === usuario.id);
-  document.getElementById("gestion-desasignar").hidden = !t.agente_asignado;
+  document.getElementById("gestion-agente").textContent = tk.agente_asignado
+    ? t("Asignado a {nombre}", { nombre: tk.agente_asignado.nombre })
+    : t("Sin asignar");
+  document.getElementById("gestion-asignarme").hidden = Boolean(tk.agente_asignado && tk.agente_asignado.id === usuario.id);
+  document.getElementById("gestion-desasignar").hidden = !tk.agente_asignado;
 }
 
-function pintarCliente(t, anterior) {
-  const valorable = t.estado === "RESUELTO" || t.estado === "CERRADO";
+function pintarCliente(tk, anterior) {
+  const valorable = tk.estado === "RESUELTO" || tk.estado === "CERRADO";
   document.getElementById("bloque-valorar").hidden = !valorable;
   const actual = document.getElementById("valoracion-actual");
-  actual.hidden = !t.valoracion;
+  actual.hidden = !tk.valoracion;
   // A live reload must not undo the stars the customer is choosing.
-  const otraValoracion = !anterior || anterior.valoracion?.puntuacion !== t.valoracion?.puntuacion;
-  if (t.valoracion && otraValoracion) {
-    actual.textContent = `Tu valoración: ${t.valoracion.puntuacion} de 5. Puedes cambiarla.`;
-    const radio = document.querySelector(`#form-valorar input[value="${t.valoracion.puntuacion}"]`);
+  const otraValoracion = !anterior || anterior.valoracion?.puntuacion !== tk.valoracion?.puntuacion;
+  if (tk.valoracion && otraValoracion) {
+    actual.textContent = t("Tu valoración: {puntuacion} de 5. Puedes cambiarla.", { puntuacion: tk.valoracion.puntuacion });
+    const radio = document.querySelector(`#form-valorar input[value="${tk.valoracion.puntuacion}"]`);
     if (radio) radio.checked = true;
   }
-  document.getElementById("bloque-cerrar").hidden = t.estado === "CERRADO";
+  document.getElementById("bloque-cerrar").hidden = tk.estado === "CERRADO";
 }
 
 async function cargar() {
@@ -149,9 +150,9 @@ async function cargar() {
     ticket = await api(`/api/soporte/tickets/${id}/`);
   } catch (error) {
     const caja = document.getElementById("ticket-error");
-    caja.textContent = error.status === 404 ? "Este ticket no existe o no tienes acceso a él." : mensajeError(error);
+    caja.textContent = error.status === 404 ? t("Este ticket no existe o no tienes acceso a él.") : mensajeError(error);
     caja.hidden = false;
-    document.getElementById("ticket-titulo").textContent = "Ticket no disponible";
+    document.getElementById("ticket-titulo").textContent = t("Ticket no disponible");
     return;
   }
   pintar(ticket, anterior);
@@ -164,7 +165,7 @@ async function cargar() {
 async function cambiar(cambios, form = null) {
   try {
     await api(`/api/soporte/tickets/${id}/`, { method: "PATCH", body: cambios });
-    avisar("Ticket actualizado.");
+    avisar(t("Ticket actualizado."));
     await cargar();
     return true;
   } catch (error) {
@@ -199,12 +200,12 @@ responder.addEventListener("submit", async (evento) => {
   mostrarError(responder, null);
   const mensaje = responder.elements.mensaje.value.trim();
   if (!mensaje) {
-    mostrarError(responder, "Escribe un mensaje.");
+    mostrarError(responder, t("Escribe un mensaje."));
     return;
   }
   const boton = responder.querySelector("button[type=submit]");
   boton.disabled = true;
-  boton.textContent = "Enviando...";
+  boton.textContent = t("Enviando...");
   try {
     // As the guide: multipart with `mensaje` and files archivo_0, archivo_1, …
     const form = new FormData();
@@ -220,7 +221,7 @@ responder.addEventListener("submit", async (evento) => {
     if (!(await colision.desactualizada(error, cargar))) mostrarError(responder, error);
   } finally {
     boton.disabled = false;
-    boton.textContent = esNota() ? "Guardar nota interna" : "Enviar Respuesta";
+    boton.textContent = esNota() ? t("Guardar nota interna") : t("Enviar Respuesta");
   }
 });
 
@@ -246,7 +247,7 @@ if (area === "agente") {
     mostrarError(valorar, null);
     const puntuacion = Number(new FormData(valorar).get("puntuacion"));
     if (!puntuacion) {
-      mostrarError(valorar, "Elige una puntuación de 1 a 5.");
+      mostrarError(valorar, t("Elige una puntuación de 1 a 5."));
       return;
     }
     try {
@@ -254,14 +255,14 @@ if (area === "agente") {
         method: "POST",
         body: { puntuacion, comentario: valorar.elements.comentario.value.trim() },
       });
-      avisar("¡Gracias por tu valoración!");
+      avisar(t("¡Gracias por tu valoración!"));
       await cargar();
     } catch (error) {
       mostrarError(valorar, error);
     }
   });
   document.getElementById("cerrar-ticket").addEventListener("click", async () => {
-    if (window.confirm("¿Cerrar el ticket? No podrás enviar más mensajes.")) await cambiar({ estado: "CERRADO" });
+    if (window.confirm(t("¿Cerrar el ticket? No podrás enviar más mensajes."))) await cambiar({ estado: "CERRADO" });
   });
 }
 

@@ -3,6 +3,7 @@
 // detalle.js, which only call into it.
 import { api, consulta } from "/static/core/api.js";
 import { avisar, h, mensajeError, mostrarError, vaciar } from "/static/core/dom.js";
+import { t } from "/static/core/i18n.js";
 
 let cache = null;
 
@@ -72,7 +73,7 @@ export async function bloqueDetalle(form) {
     // On a ticket with a team only its members may be assigned (the API says 400 otherwise).
     const equipo = ticket.equipo && lista.find((e) => e.id === ticket.equipo.id);
     const candidatos = equipo ? gente.filter((u) => equipo.miembros.includes(u.id)) : gente;
-    vaciar(selectAgente).append(h("option", { value: "", text: "Sin asignar" }));
+    vaciar(selectAgente).append(h("option", { value: "", text: t("Sin asignar") }));
     for (const u of candidatos) selectAgente.append(h("option", { value: u.id, text: u.nombre || u.username }));
     selectAgente.value = ticket.agente_asignado ? String(ticket.agente_asignado.id) : "";
   }
@@ -89,7 +90,7 @@ export async function bloqueDetalle(form) {
     if (!Object.keys(cambios).length) return;
     try {
       await api(`/api/soporte/tickets/${ticket.id}/`, { method: "PATCH", body: cambios });
-      avisar("Ticket actualizado.");
+      avisar(t("Ticket actualizado."));
       document.dispatchEvent(new CustomEvent("soporte:recargar"));
     } catch (error) {
       mostrarError(form, error);
@@ -101,7 +102,7 @@ export async function bloqueDetalle(form) {
     const elegido = selectEquipo.value ? lista.find((e) => e.id === Number(selectEquipo.value)) : null;
     const previo = selectAgente.value;
     const candidatos = elegido ? gente.filter((u) => elegido.miembros.includes(u.id)) : gente;
-    vaciar(selectAgente).append(h("option", { value: "", text: "Sin asignar" }));
+    vaciar(selectAgente).append(h("option", { value: "", text: t("Sin asignar") }));
     for (const u of candidatos) selectAgente.append(h("option", { value: u.id, text: u.nombre || u.username }));
     selectAgente.value = candidatos.some((u) => String(u.id) === previo) ? previo : "";
   });

@@ -5,6 +5,7 @@
 import { api } from "/static/core/api.js";
 import { avisar, mensajeError } from "/static/core/dom.js";
 import { editor } from "/static/core/etiquetas.js";
+import { t } from "/static/core/i18n.js";
 
 const bloque = document.getElementById("ticket-etiquetas");
 if (bloque) {
@@ -13,7 +14,7 @@ if (bloque) {
     if (!ticket) return;
     try {
       await api(`/api/soporte/tickets/${ticket.id}/`, { method: "PATCH", body: { etiquetas: nombres } });
-      avisar("Etiquetas actualizadas.");
+      avisar(t("Etiquetas actualizadas."));
       document.dispatchEvent(new CustomEvent("soporte:recargar"));
     } catch (error) {
       avisar(mensajeError(error), "error");

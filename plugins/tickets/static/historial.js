@@ -8,6 +8,7 @@
 import { api } from "/static/core/api.js";
 import { fecha, h, mensajeError, retrasar, vaciar } from "/static/core/dom.js";
 import { CATEGORIAS, ESTADOS, PRIORIDADES } from "./comun.js";
+import { etiquetas, t } from "/static/core/i18n.js";
 
 const raiz = document.getElementById("ticket");
 const lista = document.getElementById("historial");
@@ -15,17 +16,17 @@ const vacio = document.getElementById("historial-vacio");
 const id = Number(raiz.dataset.ticketId);
 
 const CAMPOS = {
-  estado: "Estado",
-  prioridad: "Prioridad",
-  categoria: "Categoría",
-  agente_asignado: "Agente asignado",
-  equipo: "Equipo",
-  nivel_escalamiento: "Nivel de escalamiento",
-  etiquetas: "Etiquetas",
+  estado: t("Estado"),
+  prioridad: t("Prioridad"),
+  categoria: t("Categoría"),
+  agente_asignado: t("Agente asignado"),
+  equipo: t("Equipo"),
+  nivel_escalamiento: t("Nivel de escalamiento"),
+  etiquetas: t("Etiquetas"),
 };
 const VALORES = { estado: ESTADOS, prioridad: PRIORIDADES, categoria: CATEGORIAS };
-const CANALES = { API: "web", CHAT: "chat", CORREO: "correo", SISTEMA: "automático" };
-const VACIOS = { agente_asignado: "Sin asignar", equipo: "Sin equipo", etiquetas: "Sin etiquetas" };
+const CANALES = etiquetas("canal");
+const VACIOS = { agente_asignado: t("Sin asignar"), equipo: t("Sin equipo"), etiquetas: t("Sin etiquetas") };
 
 /** A value as people read it: its label, a person's or team's name, "Sin asignar" for none. */
 function valor(campo, v, nombre) {
@@ -39,7 +40,7 @@ function valor(campo, v, nombre) {
 function entrada(c) {
   const texto =
     c.campo === "creado"
-      ? "Ticket creado"
+      ? t("Ticket creado")
       : `${CAMPOS[c.campo] || c.campo}: ${valor(c.campo, c.anterior, c.anterior_nombre)} → ${valor(c.campo, c.nuevo, c.nuevo_nombre)}`;
   return h(
     "li",
@@ -48,7 +49,7 @@ function entrada(c) {
     h(
       "span",
       { class: "historial-meta fecha" },
-      `${c.autor ? c.autor.nombre : "Sistema"} · ${CANALES[c.canal] || c.canal} · ${fecha(c.fecha)}`,
+      `${c.autor ? c.autor.nombre : t("Sistema")} · ${(CANALES[c.canal] || c.canal).toLowerCase()} · ${fecha(c.fecha)}`,
     ),
   );
 }

@@ -12,6 +12,7 @@ import { autocompletar } from "/static/core/etiquetas.js";
 import { personal } from "/static/core/personal.js";
 import { ESTADOS, PRIORIDADES } from "./comun.js";
 import { equipos } from "./equipos.js";
+import { t } from "/static/core/i18n.js";
 
 const barra = document.getElementById("barra-lote");
 const resultado = document.getElementById("lote-resultado");
@@ -35,17 +36,17 @@ function montar() {
   cuenta = h("strong", { id: "lote-cuenta" });
   todos = h("input", { type: "checkbox", id: "lote-todos", on: { change: () => pintarBarra() } });
   todosTexto = h("span", { id: "lote-todos-texto" });
-  const etiqueta = h("input", { name: "etiqueta", maxlength: 50, placeholder: "Añadir etiqueta", "aria-label": "Añadir etiqueta a los seleccionados" });
+  const etiqueta = h("input", { name: "etiqueta", maxlength: 50, placeholder: t("Añadir etiqueta"), "aria-label": t("Añadir etiqueta a los seleccionados") });
   barra.append(
     cuenta,
     h("label", { class: "casilla" }, todos, " ", todosTexto),
-    select("estado", "Cambiar estado de los seleccionados", "Estado…", Object.entries(ESTADOS)),
-    select("prioridad", "Cambiar prioridad de los seleccionados", "Prioridad…", Object.entries(PRIORIDADES)),
-    select("equipo", "Mover los seleccionados a un equipo", "Equipo…", []),
-    select("agente_asignado", "Asignar los seleccionados", "Asignar…", [["yo", "A mí"]]),
+    select("estado", t("Cambiar estado de los seleccionados"), t("Estado…"), Object.entries(ESTADOS)),
+    select("prioridad", t("Cambiar prioridad de los seleccionados"), t("Prioridad…"), Object.entries(PRIORIDADES)),
+    select("equipo", t("Mover los seleccionados a un equipo"), t("Equipo…"), []),
+    select("agente_asignado", t("Asignar los seleccionados"), t("Asignar…"), [["yo", t("A mí")]]),
     etiqueta,
-    h("button", { type: "submit", class: "boton boton-pequeno", id: "lote-aplicar" }, "Aplicar"),
-    h("button", { type: "button", class: "boton boton-secundario boton-pequeno", id: "lote-limpiar", on: { click: limpiar } }, "Quitar selección"),
+    h("button", { type: "submit", class: "boton boton-pequeno", id: "lote-aplicar" }, t("Aplicar")),
+    h("button", { type: "button", class: "boton boton-secundario boton-pequeno", id: "lote-limpiar", on: { click: limpiar } }, t("Quitar selección")),
   );
   autocompletar(etiqueta);
   llenarSelectores();
@@ -81,7 +82,7 @@ function pintarBarra() {
   const n = todos.checked ? actual.total : seleccion.size;
   barra.hidden = n === 0 && !todos.checked;
   cuenta.textContent = todos.checked ? `${n} tickets que coinciden con el filtro` : `${n} seleccionado${n === 1 ? "" : "s"}`;
-  todosTexto.textContent = `Seleccionar todos los que coinciden (${actual.total})`;
+  todosTexto.textContent = t("Seleccionar todos los que coinciden ({total})", { total: actual.total });
   const casillas = cuerpo ? [...cuerpo.querySelectorAll("input.lote-casilla")] : [];
   for (const c of casillas) c.disabled = todos.checked;
   if (casillaPagina) {
@@ -95,7 +96,7 @@ export function celdaSeleccion(ticket) {
   const casilla = h("input", {
     type: "checkbox",
     class: "lote-casilla",
-    "aria-label": `Seleccionar ${ticket.numero}`,
+    "aria-label": t("Seleccionar {numero}", { numero: ticket.numero }),
     checked: seleccion.has(ticket.id),
     dataset: { id: ticket.id },
     on: {
@@ -130,7 +131,7 @@ function resumir(datos) {
   const partes = [
     h("p", { text: `${datos.correctos} de ${datos.total} tickets actualizados.` }),
     datos.truncado
-      ? h("p", { class: "ayuda", text: `El filtro coincide con ${datos.coincidentes} tickets: se procesaron los primeros ${datos.total}. Vuelva a aplicar para seguir.` })
+      ? h("p", { class: "ayuda", text: t("El filtro coincide con {coincidentes} tickets: se procesaron los primeros {total}. Vuelva a aplicar para seguir.", { coincidentes: datos.coincidentes, total: datos.total }) })
       : null,
     fallos.length
       ? h("ul", {}, fallos.map((r) => h("li", { text: `${numeros.get(r.id) || `#${r.id}`}: ${r.error || `error ${r.estado}`}` })))
@@ -145,7 +146,7 @@ async function aplicar(evento) {
   const teniaFoco = focoEnBarra();
   const cambios = await acciones();
   if (!Object.keys(cambios).length) {
-    avisar("Elija al menos una acción.", "error");
+    avisar(t("Elija al menos una acción."), "error");
     return;
   }
   const cuerpoPeticion = todos.checked

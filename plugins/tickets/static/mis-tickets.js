@@ -6,6 +6,7 @@ import { h, mensajeError, paginacion, retrasar, vaciar } from "/static/core/dom.
 import { sesion } from "/static/core/app.js";
 import { enLaUrl } from "/static/core/estado-url.js";
 import { filtrosDe, tarjeta } from "./comun.js";
+import { t } from "/static/core/i18n.js";
 
 const { usuario } = await sesion;
 const form = document.getElementById("filtros");
@@ -24,9 +25,9 @@ async function cargar() {
     if (!vigente()) return;
     vaciar(lista);
     if (!datos.results.length) {
-      lista.append(h("p", { class: "vacio", text: "No tienes tickets con estos filtros." }));
+      lista.append(h("p", { class: "vacio", text: t("No tienes tickets con estos filtros.") }));
     } else {
-      lista.append(h("ul", { class: "tickets-list" }, datos.results.map((t) => tarjeta(t, `/tickets/${t.id}/`, { nivel: "h2" }))));
+      lista.append(h("ul", { class: "tickets-list" }, datos.results.map((tk) => tarjeta(tk, `/tickets/${tk.id}/`, { nivel: "h2" }))));
     }
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
   } catch (error) {

@@ -2,6 +2,7 @@
 // form, and how a note is marked in the conversation. The server decides who sees a note (a
 // customer's page never receives one); this module only shows what the agent's page gets.
 import { h } from "/static/core/dom.js";
+import { t } from "/static/core/i18n.js";
 
 const toggle = document.getElementById("respuesta-interna");
 
@@ -21,7 +22,7 @@ export function claseNota(interna) {
 }
 
 export function etiquetaNota(interna) {
-  return interna ? h("span", { class: "etiqueta-nota", text: "Nota interna" }) : null;
+  return interna ? h("span", { class: "etiqueta-nota", text: t("Nota interna") }) : null;
 }
 
 // While the toggle is on, the form says it writes a note (button and placeholder).
@@ -32,8 +33,8 @@ if (toggle) {
   const original = { boton: boton.textContent, texto: texto.placeholder };
   const pintar = () => {
     form.classList.toggle("escribiendo-nota", toggle.checked);
-    boton.textContent = toggle.checked ? "Guardar nota interna" : original.boton;
-    texto.placeholder = toggle.checked ? "Nota para el equipo (el cliente no la verá)..." : original.texto;
+    boton.textContent = toggle.checked ? t("Guardar nota interna") : original.boton;
+    texto.placeholder = toggle.checked ? t("Nota para el equipo (el cliente no la verá)...") : original.texto;
   };
   toggle.addEventListener("change", pintar);
   form.addEventListener("reset", () => setTimeout(pintar));

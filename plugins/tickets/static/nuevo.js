@@ -2,6 +2,7 @@
 import { sesion } from "/static/core/app.js";
 import { mostrarError } from "/static/core/dom.js";
 import { crearTicket, elegirPorDefecto } from "./comun.js";
+import { t } from "/static/core/i18n.js";
 
 const form = document.getElementById("form-ticket");
 elegirPorDefecto(form); // before anything is awaited: the user may already be choosing
@@ -10,19 +11,19 @@ form.addEventListener("submit", async (evento) => {
   evento.preventDefault();
   mostrarError(form, null);
   if (!form.checkValidity()) {
-    mostrarError(form, "Completa el asunto y la descripción.");
+    mostrarError(form, t("Completa el asunto y la descripción."));
     form.reportValidity();
     return;
   }
   const boton = form.querySelector("button[type=submit]");
   boton.disabled = true;
-  boton.textContent = "Creando...";
+  boton.textContent = t("Creando...");
   try {
     const ticket = await crearTicket(form);
     location.assign(`/tickets/${ticket.id}/`);
   } catch (error) {
     mostrarError(form, error);
     boton.disabled = false;
-    boton.textContent = "Crear ticket";
+    boton.textContent = t("Crear ticket");
   }
 });

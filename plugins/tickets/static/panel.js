@@ -3,21 +3,22 @@ import { api } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { h, mensajeError, vaciar } from "/static/core/dom.js";
 import { estado } from "./comun.js";
+import { t } from "/static/core/i18n.js";
 
 await sesion;
 const caja = document.getElementById("tickets-recientes");
 try {
   const tickets = await api("/api/soporte/tickets/recientes/");
   vaciar(caja);
-  if (!tickets.length) caja.append(h("p", { class: "vacio", text: "No hay tickets todavía." }));
-  for (const t of tickets) {
+  if (!tickets.length) caja.append(h("p", { class: "vacio", text: t("No hay tickets todavía.") }));
+  for (const tk of tickets) {
     caja.append(
       h(
         "div",
         { class: "ticket-item" },
-        h("a", { href: `/agente/tickets/${t.id}/` }, `#${t.numero}`),
-        h("span", { class: "asunto", text: t.asunto }),
-        estado(t.estado),
+        h("a", { href: `/agente/tickets/${tk.id}/` }, `#${tk.numero}`),
+        h("span", { class: "asunto", text: tk.asunto }),
+        estado(tk.estado),
       ),
     );
   }

@@ -2,32 +2,33 @@
 import { api, consulta } from "/static/core/api.js";
 import { h, mensajeError, mostrarError, opciones } from "/static/core/dom.js";
 import { CATEGORIAS, POR_DEFECTO, PRIORIDADES, crearTicket, estado } from "./comun.js";
+import { t } from "/static/core/i18n.js";
 
 function formularioRapido(contenedor) {
   const form = h(
     "form",
     { class: "formulario", novalidate: true },
-    h("div", { class: "form-group" }, h("label", { for: "widget-asunto" }, "Asunto"), h("input", { id: "widget-asunto", name: "asunto", maxlength: 200, required: true })),
-    h("div", { class: "form-group" }, h("label", { for: "widget-categoria" }, "Categoría"), h("select", { id: "widget-categoria", name: "categoria" }, opciones(Object.entries(CATEGORIAS), POR_DEFECTO.categoria))),
-    h("div", { class: "form-group" }, h("label", { for: "widget-prioridad" }, "Prioridad"), h("select", { id: "widget-prioridad", name: "prioridad" }, opciones(Object.entries(PRIORIDADES), POR_DEFECTO.prioridad))),
-    h("div", { class: "form-group" }, h("label", { for: "widget-descripcion" }, "Descripción"), h("textarea", { id: "widget-descripcion", name: "descripcion", rows: 3, required: true })),
-    h("div", { class: "form-group" }, h("label", { for: "widget-archivos" }, "Archivos adjuntos"), h("input", { id: "widget-archivos", name: "archivos", type: "file", multiple: true })),
+    h("div", { class: "form-group" }, h("label", { for: "widget-asunto" }, t("Asunto")), h("input", { id: "widget-asunto", name: "asunto", maxlength: 200, required: true })),
+    h("div", { class: "form-group" }, h("label", { for: "widget-categoria" }, t("Categoría")), h("select", { id: "widget-categoria", name: "categoria" }, opciones(Object.entries(CATEGORIAS), POR_DEFECTO.categoria))),
+    h("div", { class: "form-group" }, h("label", { for: "widget-prioridad" }, t("Prioridad")), h("select", { id: "widget-prioridad", name: "prioridad" }, opciones(Object.entries(PRIORIDADES), POR_DEFECTO.prioridad))),
+    h("div", { class: "form-group" }, h("label", { for: "widget-descripcion" }, t("Descripción")), h("textarea", { id: "widget-descripcion", name: "descripcion", rows: 3, required: true })),
+    h("div", { class: "form-group" }, h("label", { for: "widget-archivos" }, t("Archivos adjuntos")), h("input", { id: "widget-archivos", name: "archivos", type: "file", multiple: true })),
     h("p", { class: "form-error", role: "alert", hidden: true }),
-    h("button", { type: "submit", class: "boton" }, "Crear ticket"),
+    h("button", { type: "submit", class: "boton" }, t("Crear ticket")),
   );
   form.addEventListener("submit", async (evento) => {
     evento.preventDefault();
     mostrarError(form, null);
     if (!form.checkValidity()) {
-      mostrarError(form, "Completa el asunto y la descripción.");
+      mostrarError(form, t("Completa el asunto y la descripción."));
       return;
     }
     try {
       const ticket = await crearTicket(form);
       form.replaceWith(
         h("div", { class: "formulario" },
-          h("p", { text: `Ticket #${ticket.numero} creado. Te responderemos pronto.` }),
-          h("a", { class: "boton", href: `/tickets/${ticket.id}/` }, "Ver el ticket")),
+          h("p", { text: t("Ticket #{numero} creado. Te responderemos pronto.", { numero: ticket.numero }) }),
+          h("a", { class: "boton", href: `/tickets/${ticket.id}/` }, t("Ver el ticket"))),
       );
     } catch (error) {
       mostrarError(form, mensajeError(error));
@@ -37,20 +38,20 @@ function formularioRapido(contenedor) {
 }
 
 async function misTickets(contenedor) {
-  const caja = h("div", { "aria-live": "polite" }, h("p", { class: "cargando", text: "Cargando tickets..." }));
+  const caja = h("div", { "aria-live": "polite" }, h("p", { class: "cargando", text: t("Cargando tickets...") }));
   contenedor.append(caja);
   try {
     const datos = await api(`/api/soporte/mis-tickets/?${consulta({ page: 1, size: 5 })}`);
     caja.replaceChildren();
-    if (!datos.results.length) caja.append(h("p", { class: "vacio", text: "Aún no tienes tickets." }));
-    for (const t of datos.results) {
+    if (!datos.results.length) caja.append(h("p", { class: "vacio", text: t("Aún no tienes tickets.") }));
+    for (const tk of datos.results) {
       caja.append(
         h("div", { class: "ticket-item" },
-          h("a", { class: "asunto", href: `/tickets/${t.id}/` }, `#${t.numero} - ${t.asunto}`),
-          estado(t.estado)),
+          h("a", { class: "asunto", href: `/tickets/${tk.id}/` }, `#${tk.numero} - ${tk.asunto}`),
+          estado(tk.estado)),
       );
     }
-    caja.append(h("p", {}, h("a", { href: "/tickets/" }, "Ver todos mis tickets →")));
+    caja.append(h("p", {}, h("a", { href: "/tickets/" }, t("Ver todos mis tickets →"))));
   } catch (error) {
     caja.replaceChildren(h("p", { class: "form-error", text: mensajeError(error) }));
   }

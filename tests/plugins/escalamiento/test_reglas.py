@@ -206,20 +206,23 @@ async def test_cuerpos_invalidos_son_400(kit: Kit, cambio: dict[str, Any], campo
 
 
 @pytest.mark.parametrize(
-    "campo",
+    ("campo", "mensaje"),
     [
-        "tiempo_respuesta_maximo",
-        "prioridades_escalamiento",
-        "niveles_escalamiento",
-        "notificaciones_automaticas",
+        ("tiempo_respuesta_maximo", "Es obligatorio indicar el tiempo máximo de respuesta."),
+        ("prioridades_escalamiento", "Es obligatorio indicar la lista de prioridades que escalan."),
+        ("niveles_escalamiento", "Es obligatorio indicar la lista de niveles de escalamiento."),
+        (
+            "notificaciones_automaticas",
+            ("Es obligatorio indicar la configuración de notificaciones automáticas."),
+        ),
     ],
 )
-async def test_campos_obligatorios(kit: Kit, campo: str) -> None:
+async def test_campos_obligatorios(kit: Kit, campo: str, mensaje: str) -> None:
     body = regla_guia()
     del body[campo]
     r = await kit.soporte.post(REGLAS, json=body, headers=kit.soporte.auth(kit.admin))
     assert r.status == 400
-    assert (await r.json())["errors"] == {campo: ["Este campo es obligatorio."]}
+    assert (await r.json())["errors"] == {campo: [mensaje]}
 
 
 async def test_todos_los_errores_a_la_vez(kit: Kit) -> None:
