@@ -21,13 +21,13 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self
 from urllib.parse import quote
 
 from aiohttp import BodyPartReader
 from aiohttp.http_exceptions import HttpProcessingError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from core.api.errors import BadRequest, Forbidden, PayloadTooLarge, UnsupportedMediaType
 from core.api.urls import base_url as base_url  # re-exported from its old home
@@ -76,22 +76,38 @@ class Links(NamedTuple):
     vista: str | None
 
 
-#: The type of an attachment's ``miniatura`` in the API (``Links.miniatura``).
-MiniaturaUrl = Annotated[
-    str | None,
-    Field(
+class ArchivoOut(BaseModel):
+    """A stored file as the API shows it (a plugin's attachment model extends it): ``url`` is
+    the signed download link, ``miniatura`` and ``vista`` the previews of an image."""
+
+    id: int
+    nombre: str
+    tipo: str
+    tamano: int
+    url: str
+    miniatura: str | None = Field(
+        None,
         description="For an image (a real PNG, JPEG, GIF or WebP, whatever type was declared): a "
-        "signed, expiring link to its thumbnail (WebP, at most 320 × 320); null otherwise."
-    ),
-]
-#: The type of an attachment's ``vista`` in the API (``Links.vista``).
-VistaUrl = Annotated[
-    str | None,
-    Field(
+        "signed, expiring link to its thumbnail (WebP, at most 320 × 320); null otherwise.",
+    )
+    vista: str | None = Field(
+        None,
         description="For an image: a signed, expiring link that shows it in the browser "
-        "(Content-Disposition: inline); null otherwise."
-    ),
-]
+        "(Content-Disposition: inline); null otherwise.",
+    )
+
+    @classmethod
+    def de(cls, archivo: Any, enlaces: Links) -> Self:
+        """From a stored file's row (``id``, ``nombre``, ``tipo``, ``tamano``) and its links."""
+        return cls(
+            id=archivo.id,
+            nombre=archivo.nombre,
+            tipo=archivo.tipo,
+            tamano=archivo.tamano,
+            url=enlaces.url,
+            miniatura=enlaces.miniatura,
+            vista=enlaces.vista,
+        )
 
 
 @dataclass(frozen=True)

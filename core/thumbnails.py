@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final
 from PIL import Image, ImageOps
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 log = logging.getLogger("soporte.thumbnails")
@@ -45,8 +46,31 @@ SIZE: Final = (320, 320)
 CONTENT_TYPE: Final = "image/webp"
 
 # Pillow's own guard, for any decoder that sizes a canvas before we see it: beyond twice this it
-# raises DecompressionBombError (checked here, before that, from the header).
+# raises DecompressionBombError. Between once and twice it only warns — and _opened refuses
+# those from the header, so the warning says nothing new: silenced once, for the process
+# (catch_warnings around each open would not be thread-safe).
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+
+@contextlib.contextmanager
+def _opened(source: Path) -> Iterator[Image.Image | None]:
+    """``source`` opened by Pillow (header only) if it is an image we decode, else ``None``.
+
+    Any error while opening — an untrusted file may be anything, and Pillow raises many kinds
+    — is the same answer: no image.
+    """
+    with contextlib.ExitStack() as stack:
+        img: Image.Image | None = None
+        try:
+            if source.stat().st_size <= MAX_BYTES:
+                candidate = stack.enter_context(Image.open(source))
+                width, height = candidate.size
+                if candidate.format in FORMATS and 1 <= width * height <= MAX_PIXELS:
+                    img = candidate
+        except Exception:
+            log.info("%s is not a decodable image", source.name, exc_info=True)
+        yield img
 
 
 def image_format(source: Path) -> str | None:
@@ -54,22 +78,8 @@ def image_format(source: Path) -> str | None:
 
     Reads the header only (format and dimensions), so it is cheap for any file.
     """
-    try:
-        if source.stat().st_size > MAX_BYTES:
-            return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as img:
-                return _acceptable(img)
-    except Exception:  # an untrusted file: whatever Pillow makes of it, it is not an image
-        return None
-
-
-def _acceptable(img: Image.Image) -> str | None:
-    width, height = img.size
-    if img.format not in FORMATS or width < 1 or height < 1 or width * height > MAX_PIXELS:
-        return None
-    return FORMATS[img.format]
+    with _opened(source) as img:
+        return FORMATS[img.format] if img is not None and img.format else None
 
 
 def make_thumbnail(source: Path, target: Path) -> bool:
@@ -82,27 +92,28 @@ def make_thumbnail(source: Path, target: Path) -> bool:
         return True
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
     try:
-        if source.stat().st_size > MAX_BYTES:
-            return False
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as img:
-                if _acceptable(img) is None:
-                    return False
-                # JPEG decodes at 1/2, 1/4 or 1/8 scale directly: much less work for big photos.
-                img.draft("RGB", (SIZE[0] * 2, SIZE[1] * 2))
-                img.seek(0)  # the first frame of an animation
-                small = ImageOps.exif_transpose(img)
-                small.thumbnail(SIZE)
-                if small.mode not in ("RGB", "RGBA"):
-                    alpha = "A" in small.mode or "transparency" in small.info
-                    small = small.convert("RGBA" if alpha else "RGB")
-                small.save(tmp, "WEBP", quality=80)
+        with _opened(source) as img:
+            if img is None:
+                return False
+            _write(img, tmp)
         with contextlib.suppress(FileExistsError):  # someone else made it first: theirs stays
             os.link(tmp, target)
         return True
-    except Exception:
-        log.info("no thumbnail for %s: not a decodable image", source.name, exc_info=True)
+    except Exception:  # a header that looked fine over pixels that do not decode
+        log.info("no thumbnail for %s: it does not decode", source.name, exc_info=True)
         return False
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _write(img: Image.Image, tmp: Path) -> None:
+    """Decode ``img`` (its first frame), shrink it into :data:`SIZE` and save it as WebP."""
+    # JPEG decodes at 1/2, 1/4 or 1/8 scale directly: much less work for big photos.
+    img.draft("RGB", (SIZE[0] * 2, SIZE[1] * 2))
+    img.seek(0)  # the first frame of an animation
+    small = ImageOps.exif_transpose(img)
+    small.thumbnail(SIZE)
+    if small.mode not in ("RGB", "RGBA"):
+        alpha = "A" in small.mode or "transparency" in small.info
+        small = small.convert("RGBA" if alpha else "RGB")
+    small.save(tmp, "WEBP", quality=80)

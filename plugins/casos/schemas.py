@@ -14,7 +14,7 @@ from pydantic import (
 
 from core.api import PageQuery
 from core.api.fields import MAX_ID, Timestamp
-from core.storage import MiniaturaUrl, VistaUrl
+from core.storage import ArchivoOut
 from plugins.casos.models import EstadoCaso, Impacto, TipoCaso, Urgencia
 from plugins.casos.service import MAX_RESERVAS, MAX_TICKETS
 
@@ -181,29 +181,9 @@ class AutorCaso(BaseModel):
     rol: str
 
 
-class AdjuntoCasoOut(BaseModel):
-    """A file; ``url`` is an absolute, signed, expiring download link."""
-
-    id: int
-    nombre: str
-    tipo: str
-    tamano: int
-    url: str
-    miniatura: MiniaturaUrl = None
-    vista: VistaUrl = None
-
-    @classmethod
-    def de(cls, adjunto: AdjuntoCaso, enlaces: Links) -> AdjuntoCasoOut:
-        """A stored file with its signed links."""
-        return cls(
-            id=adjunto.id,
-            nombre=adjunto.nombre,
-            tipo=adjunto.tipo,
-            tamano=adjunto.tamano,
-            url=enlaces.url,
-            miniatura=enlaces.miniatura,
-            vista=enlaces.vista,
-        )
+class AdjuntoCasoOut(ArchivoOut):
+    """A file; ``url`` is an absolute, signed, expiring download link (``miniatura`` and
+    ``vista``: an image's previews)."""
 
 
 class RespuestaCasoOut(BaseModel):

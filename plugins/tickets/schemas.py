@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from core.api import PageQuery
 from core.api.fields import MAX_ID, Id, Timestamp
 from core.auth.models import Rol
-from core.storage import Links, MiniaturaUrl, VistaUrl
+from core.storage import ArchivoOut, Links
 from plugins.tickets.models import Adjunto, Canal, Categoria, Estado, Prioridad
 from plugins.tickets.service import ORDENES, Filtros, RespuestaVista, TicketVista
 
@@ -56,16 +56,9 @@ class AutorOut(BaseModel):
     rol: Rol
 
 
-class AdjuntoOut(BaseModel):
-    """An attachment; ``url`` is an absolute, signed, expiring download link."""
-
-    id: int
-    nombre: str
-    tipo: str
-    tamano: int
-    url: str
-    miniatura: MiniaturaUrl = None
-    vista: VistaUrl = None
+class AdjuntoOut(ArchivoOut):
+    """An attachment; ``url`` is an absolute, signed, expiring download link (``miniatura``
+    and ``vista``: an image's previews)."""
 
 
 class ValoracionOut(BaseModel):
@@ -428,16 +421,7 @@ class TicketsQuery(MisTicketsQuery):
 
 def adjunto_out(adjunto: Adjunto, url: UrlDe) -> AdjuntoOut:
     """An attachment with its signed links."""
-    enlaces = url(adjunto)
-    return AdjuntoOut(
-        id=adjunto.id,
-        nombre=adjunto.nombre,
-        tipo=adjunto.tipo,
-        tamano=adjunto.tamano,
-        url=enlaces.url,
-        miniatura=enlaces.miniatura,
-        vista=enlaces.vista,
-    )
+    return AdjuntoOut.de(adjunto, url(adjunto))
 
 
 def _ticket_campos(vista: TicketVista, url: UrlDe) -> dict[str, Any]:
