@@ -5,26 +5,36 @@ sanitised display name. A download link is ``{base}/api/descargas/{token}/`` whe
 signed with the secret key and carries the stored key, display name and type, so the link works
 from a plain ``<a href>`` on another origin (no ``Authorization`` header) and cannot be altered.
 Downloads are served with ``Content-Disposition: attachment`` and ``nosniff``.
+
+An image attachment (a real PNG, JPEG, GIF or WebP, whatever type the client declared) gets a
+thumbnail when it is stored (:mod:`core.thumbnails`), kept beside it and deleted with it.
+:meth:`Storage.links` signs, besides the download link, a link to the thumbnail and one that
+shows the image in the browser (``inline``) — the same signed, expiring tokens, served by the
+same endpoint: whoever may see the attachment's link may see its preview, nobody else.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self
 from urllib.parse import quote
 
 from aiohttp import BodyPartReader
 from aiohttp.http_exceptions import HttpProcessingError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from pydantic import BaseModel, Field
 
 from core.api.errors import BadRequest, Forbidden, PayloadTooLarge, UnsupportedMediaType
 from core.api.urls import base_url as base_url  # re-exported from its old home
 from core.i18n import gettext as _
 from core.keys import SETTINGS, STORAGE
+from core.thumbnails import CONTENT_TYPE as THUMBNAIL_TYPE
+from core.thumbnails import image_format, make_thumbnail
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -49,6 +59,56 @@ _SAFE_TYPES = {
     "application/vnd.ms-excel",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+#: What a signed link serves: the thumbnail (``m``), or the image itself shown inline (``i``);
+#: absent, the file as a download.
+Vista = Literal["m", "i"]
+
+
+class Links(NamedTuple):
+    """The signed links of one stored file: the download, and for an image its previews."""
+
+    #: The download (``Content-Disposition: attachment``), for every file.
+    url: str
+    #: The thumbnail (WebP, at most 320 × 320), or ``None`` when the file is no image.
+    miniatura: str | None
+    #: The image itself, shown in the browser (``inline``), or ``None`` when it is no image.
+    vista: str | None
+
+
+class ArchivoOut(BaseModel):
+    """A stored file as the API shows it (a plugin's attachment model extends it): ``url`` is
+    the signed download link, ``miniatura`` and ``vista`` the previews of an image."""
+
+    id: int
+    nombre: str
+    tipo: str
+    tamano: int
+    url: str
+    miniatura: str | None = Field(
+        None,
+        description="For an image (a real PNG, JPEG, GIF or WebP, whatever type was declared): a "
+        "signed, expiring link to its thumbnail (WebP, at most 320 × 320); null otherwise.",
+    )
+    vista: str | None = Field(
+        None,
+        description="For an image: a signed, expiring link that shows it in the browser "
+        "(Content-Disposition: inline); null otherwise.",
+    )
+
+    @classmethod
+    def de(cls, archivo: Any, enlaces: Links) -> Self:
+        """From a stored file's row (``id``, ``nombre``, ``tipo``, ``tamano``) and its links."""
+        return cls(
+            id=archivo.id,
+            nombre=archivo.nombre,
+            tipo=archivo.tipo,
+            tamano=archivo.tamano,
+            url=enlaces.url,
+            miniatura=enlaces.miniatura,
+            vista=enlaces.vista,
+        )
 
 
 @dataclass(frozen=True)
@@ -120,16 +180,48 @@ class Storage:
         return key, size
 
     def delete(self, key: str) -> None:
-        """Remove a stored file (missing is fine)."""
+        """Remove a stored file and its thumbnail (missing is fine)."""
         self.path(key).unlink(missing_ok=True)
+        self.thumbnail_path(key).unlink(missing_ok=True)
 
-    def sign(self, key: str, nombre: str, tipo: str) -> str:
-        """A token for a download link of ``key``."""
-        return self._signer.dumps({"k": key, "n": nombre, "t": tipo})
+    def thumbnail_path(self, key: str) -> Path:
+        """Where the thumbnail of ``key`` lives (beside the file; it may not exist)."""
+        path = self.path(key)
+        return path.with_name(f"{path.name}.min.webp")
+
+    def has_thumbnail(self, key: str) -> bool:
+        """Whether the file of ``key`` has a thumbnail (so it is a real image)."""
+        return os.path.exists(self.thumbnail_path(key))
+
+    async def make_thumbnail(self, key: str) -> bool:
+        """Make the thumbnail of a stored file, once, if it is an image; whether it has one.
+
+        Decoding runs in a thread, off the event loop. Safe to call concurrently: the first
+        thumbnail written stays (see :mod:`core.thumbnails`).
+        """
+        return await asyncio.to_thread(make_thumbnail, self.path(key), self.thumbnail_path(key))
+
+    def sign(self, key: str, nombre: str, tipo: str, vista: Vista | None = None) -> str:
+        """A token for a link of ``key``: the download, or with ``vista`` a preview."""
+        payload: dict[str, str] = {"k": key, "n": nombre, "t": tipo}
+        if vista is not None:
+            payload["v"] = vista
+        return self._signer.dumps(payload)
 
     def url(self, base: str, key: str, nombre: str, tipo: str) -> str:
         """The absolute, signed, expiring download link of a stored file."""
         return f"{base}/api/descargas/{self.sign(key, nombre, tipo)}/"
+
+    def links(self, base: str, key: str, nombre: str, tipo: str) -> Links:
+        """The download link of a stored file and, when it has a thumbnail, its two previews."""
+        url = self.url(base, key, nombre, tipo)
+        if not self.has_thumbnail(key):
+            return Links(url, None, None)
+        return Links(
+            url,
+            f"{base}/api/descargas/{self.sign(key, nombre, tipo, 'm')}/",
+            f"{base}/api/descargas/{self.sign(key, nombre, tipo, 'i')}/",
+        )
 
     def verify(self, token: str) -> dict[str, Any]:
         """The payload of a link token; 403 when tampered with or expired."""
@@ -142,6 +234,25 @@ class Storage:
         if not isinstance(data, dict) or not _KEY.match(str(data.get("k", ""))):
             raise Forbidden("El enlace de descarga no es válido.")
         return data
+
+    def served(self, data: dict[str, Any]) -> tuple[Path, dict[str, str]]:
+        """The file a verified link token serves, and its headers.
+
+        A thumbnail link serves the thumbnail; an image link serves the file inline with the
+        content type Pillow found in it (a file that is no image is a download, whatever was
+        signed); a plain link is the download.
+        """
+        key, nombre, tipo = data["k"], str(data.get("n", "")), str(data.get("t", ""))
+        vista = data.get("v")
+        if vista == "m":
+            stem = nombre.rsplit(".", 1)[0] or "miniatura"
+            return self.thumbnail_path(key), download_headers(
+                f"{stem}.webp", THUMBNAIL_TYPE, inline=True
+            )
+        path = self.path(key)
+        if vista == "i" and (real := image_format(path)) is not None:
+            return path, download_headers(nombre, real, inline=True)
+        return path, download_headers(nombre, tipo)
 
 
 async def _read_text_part(part: BodyPartReader, budget: int, limit_mb: float) -> bytes:
@@ -221,6 +332,7 @@ async def read_multipart(request: web.Request) -> tuple[dict[str, list[str]], li
                     _("Se admiten como máximo {n} archivos.").format(n=settings.max_files)
                 )
             key, size = await storage.save_part(part, settings.max_upload_bytes)
+            await storage.make_thumbnail(key)
             tipo = (part.headers.get("Content-Type") or "application/octet-stream")[:100]
             files.append(Upload(part.name, key, sanitize_filename(part.filename), tipo, size))
     except (ValueError, HttpProcessingError) as exc:
@@ -236,13 +348,15 @@ async def read_multipart(request: web.Request) -> tuple[dict[str, list[str]], li
     return fields, files
 
 
-def download_headers(nombre: str, tipo: str) -> dict[str, str]:
-    """Headers that force a download and stop the browser from guessing the type."""
+def download_headers(nombre: str, tipo: str, inline: bool = False) -> dict[str, str]:
+    """Headers that force a download (or, for a checked image, show it: ``inline``) and stop
+    the browser from guessing the type."""
     ascii_name = nombre.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    disposition = "inline" if inline else "attachment"
     return {
         "Content-Type": tipo if tipo in _SAFE_TYPES else "application/octet-stream",
         "Content-Disposition": (
-            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(nombre)}"
+            f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(nombre)}"
         ),
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, no-store",

@@ -19,7 +19,6 @@ from core.auth.guards import current_user
 from core.auth.models import Rol
 from core.dashboard import Serie, SeriesQuery, Tabla, periodo_de
 from core.keys import DB, ENDPOINTS, PLUGINS, SETTINGS, STORAGE
-from core.storage import download_headers
 
 routes = Routes(
     tag="sistema",
@@ -109,13 +108,13 @@ async def docs(request: web.Request) -> web.Response:
 
 @routes.get("/api/descargas/{token}/", auth=PUBLIC, errors=(403,), headers=("Cache-Control",))
 async def descarga(request: web.Request, token: str) -> web.FileResponse:
-    """Download an attachment through a signed, expiring link (403 if tampered or expired)."""
+    """Download an attachment through a signed, expiring link (403 if tampered or expired);
+    an image's thumbnail and inline view come through the same links."""
     storage = request.app[STORAGE]
-    data = storage.verify(token)
-    path = storage.path(data["k"])
+    path, headers = storage.served(storage.verify(token))
     if not path.exists():
         raise Problem("El archivo ya no existe.", status=404)
-    return web.FileResponse(path, headers=download_headers(data["n"], data["t"]))
+    return web.FileResponse(path, headers=headers)
 
 
 def dashboard_model(app: web.Application) -> type[BaseModel]:

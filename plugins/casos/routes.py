@@ -13,7 +13,7 @@ from core.auth.guards import current_user, has_role
 from core.auth.models import Rol
 from core.plugin_contract import await_me_maybe
 from core.ratelimit import hit
-from core.storage import Upload, base_url
+from core.storage import Links, Upload, base_url
 from plugins.casos import service
 from plugins.casos.cuota import Cuota
 from plugins.casos.schemas import (
@@ -99,11 +99,11 @@ async def _tickets(
     return resultado
 
 
-def _enlaces(request: web.Request) -> Callable[[AdjuntoCaso], str]:
-    """Signs file links against the public base URL of this request."""
+def _enlaces(request: web.Request) -> Callable[[AdjuntoCaso], Links]:
+    """Signs file links (download and previews) against the public base URL of this request."""
     storage = request.app[keys.STORAGE]
     base = base_url(request)
-    return lambda a: storage.url(base, a.clave, a.nombre, a.tipo)
+    return lambda a: storage.links(base, a.clave, a.nombre, a.tipo)
 
 
 async def _detalle(request: web.Request, usuario: Usuario, caso: Caso) -> CasoDetalle:

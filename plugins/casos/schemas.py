@@ -14,6 +14,7 @@ from pydantic import (
 
 from core.api import PageQuery
 from core.api.fields import MAX_ID, Timestamp
+from core.storage import ArchivoOut
 from plugins.casos.models import EstadoCaso, Impacto, TipoCaso, Urgencia
 from plugins.casos.service import MAX_RESERVAS, MAX_TICKETS
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from core.auth.models import Equipo, Usuario
+    from core.storage import Links
     from plugins.casos.models import AdjuntoCaso, Caso
     from plugins.casos.service import RespuestaConArchivos
 
@@ -179,14 +181,9 @@ class AutorCaso(BaseModel):
     rol: str
 
 
-class AdjuntoCasoOut(BaseModel):
-    """A file; ``url`` is an absolute, signed, expiring download link."""
-
-    id: int
-    nombre: str
-    tipo: str
-    tamano: int
-    url: str
+class AdjuntoCasoOut(ArchivoOut):
+    """A file; ``url`` is an absolute, signed, expiring download link (``miniatura`` and
+    ``vista``: an image's previews)."""
 
 
 class RespuestaCasoOut(BaseModel):
@@ -200,7 +197,9 @@ class RespuestaCasoOut(BaseModel):
     archivos_adjuntos: list[AdjuntoCasoOut]
 
     @classmethod
-    def de(cls, vista: RespuestaConArchivos, url: Callable[[AdjuntoCaso], str]) -> RespuestaCasoOut:
+    def de(
+        cls, vista: RespuestaConArchivos, url: Callable[[AdjuntoCaso], Links]
+    ) -> RespuestaCasoOut:
         """Serialise a reply whose ``autor`` is loaded, signing its files with ``url``."""
         r = vista.respuesta
         return cls(
@@ -209,10 +208,7 @@ class RespuestaCasoOut(BaseModel):
             mensaje=r.mensaje,
             interna=r.interna,
             fecha_creacion=r.fecha_creacion,
-            archivos_adjuntos=[
-                AdjuntoCasoOut(id=a.id, nombre=a.nombre, tipo=a.tipo, tamano=a.tamano, url=url(a))
-                for a in vista.adjuntos
-            ],
+            archivos_adjuntos=[AdjuntoCasoOut.de(a, url(a)) for a in vista.adjuntos],
         )
 
 
@@ -291,7 +287,7 @@ class CasoDetalle(CasoOut):
         caso: Caso,
         tickets: Sequence[TicketRelacionado],
         respuestas: Sequence[RespuestaConArchivos],
-        url: Callable[[AdjuntoCaso], str],
+        url: Callable[[AdjuntoCaso], Links],
         etiquetas: Sequence[str] = (),
     ) -> CasoDetalle:
         """The detail of ``caso`` (relations loaded) with its visible links, replies and

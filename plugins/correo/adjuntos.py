@@ -56,6 +56,7 @@ async def guardar(
         escritos.append(clave)
         # Off the event loop: an attachment may be megabytes.
         await asyncio.to_thread(_escribir, storage.path(clave), adjunto.contenido)
+        await storage.make_thumbnail(clave)
         tipo = (adjunto.tipo or "application/octet-stream")[:100]
         subidas.append(Upload(CAMPO, clave, nombre, tipo, len(adjunto.contenido)))
     return subidas, descartes

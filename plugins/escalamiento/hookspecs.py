@@ -54,6 +54,12 @@ def register_escalation_policies(app: web.Application) -> Iterable[Any]:
       When it changes, the levels start again from 1 for the new period; the ticket keeps its
       highest ``nivel_escalamiento``. Each level is applied only if, under the ticket's row
       lock, the period is still the one evaluated.
+    - ``parameters``: a pydantic model class of the policy's per-rule settings. Its JSON Schema
+      is listed by ``GET /api/soporte/escalamiento/politicas/`` (the rule editor renders a form
+      from it: give fields a ``title`` and a ``description``); a rule's ``parametros`` are
+      validated by it (a 400 naming ``parametros.<field>``; unknown names are refused) and
+      stored with the defaults filled in; the policy reads them as ``regla.parametros``.
+      Anything but a model class stops the start-up.
 
     Every method gets read-only views, never ORM rows: ``ticket`` is a
     :class:`~plugins.escalamiento.api.TicketVista` (``esperando_desde``, ``prioridad``,

@@ -60,7 +60,8 @@ class Regla(Model):
 
     ``niveles_escalamiento`` keeps the form the client sent (an integer or a list of levels);
     :attr:`niveles` always gives the list. ``categorias`` empty means every category;
-    ``horario`` ``None`` means the clock always runs.
+    ``horario`` ``None`` means the clock always runs; ``parametros`` holds the values of the
+    policy's own parameters, validated against its model when the rule is saved.
     """
 
     id = fields.IntField(primary_key=True)
@@ -74,6 +75,8 @@ class Regla(Model):
     notificaciones_automaticas = fields.BooleanField(default=False)
     activa = fields.BooleanField(default=True, db_index=True)
     horario: Any = fields.JSONField(null=True)
+    #: The values of the policy's own parameters (``None``: none stored, as before they existed).
+    parametros: Any = fields.JSONField(null=True)
     fecha_creacion = fields.DatetimeField(auto_now_add=True)
     fecha_actualizacion = fields.DatetimeField(auto_now=True)
 

@@ -8,17 +8,20 @@ rest (see :mod:`plugins.escalamiento.service`).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from aiohttp import web
+from pydantic import BaseModel, ValidationError
 
+from core.api import BadRequest
+from core.api.routing import validation_errors
 from core.plugins import PluginError
 from plugins.escalamiento.horario import segundos_habiles
 from plugins.tickets.api import ESTADOS_ABIERTOS, Categoria, Criterios, Prioridad, TicketVista
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import Awaitable, Mapping
     from datetime import datetime, timedelta
 
     from core.plugins import PluginHost
@@ -38,6 +41,8 @@ __all__ = [
     "candidatos_de",
     "cargar_registro",
     "descripcion_de",
+    "esquema_parametros",
+    "parametros_validos",
     "periodo_de",
 ]
 
@@ -50,7 +55,8 @@ class ReglaVista:
 
     ``limite``: ``tiempo_respuesta_maximo`` as a duration; ``calendario``: the rule's business
     hours (``None``: time always counts), for :func:`segundos_habiles`; ``categorias`` empty
-    means every category.
+    means every category; ``parametros``: the rule's values of its policy's ``parameters``
+    (validated when the rule was saved, defaults filled in; empty for a policy without any).
     """
 
     id: int
@@ -63,6 +69,8 @@ class ReglaVista:
     categorias: tuple[Categoria, ...]
     calendario: Horario | None
     niveles: tuple[Nivel, ...]
+    # A dict cannot be hashed: left out of the dataclass's hash (compared all the same).
+    parametros: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @classmethod
     def de(cls, regla: Regla) -> ReglaVista:
@@ -78,6 +86,7 @@ class ReglaVista:
             categorias=tuple(Categoria(c) for c in regla.categorias or ()),
             calendario=regla.calendario,
             niveles=tuple(regla.niveles),
+            parametros=dict(regla.parametros or {}),
         )
 
 
@@ -109,11 +118,14 @@ class Notificador(Protocol):
 class PoliticaBase:
     """A convenient base for policies: default candidates and clock period.
 
-    Subclasses set ``name`` and ``description`` and implement :meth:`nivel_objetivo`.
+    Subclasses set ``name`` and ``description`` and implement :meth:`nivel_objetivo`; a policy
+    with settings of its own per rule sets ``parameters`` to a pydantic model (read the values
+    from ``regla.parametros``).
     """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    parameters: ClassVar[type[BaseModel] | None] = None
 
     def candidatos(self, regla: ReglaVista, ahora: datetime) -> Criterios:
         """Open tickets of the rule's priorities (and categories, when it lists any)."""
@@ -240,6 +252,8 @@ class PoliticaRegistrada:
     plugin: str
     #: The policy's one-sentence description (see :func:`descripcion_de`).
     description: str = ""
+    #: The model of the policy's per-rule parameters (``None``: it takes none).
+    parameters: type[BaseModel] | None = None
 
 
 @dataclass(frozen=True)
@@ -261,6 +275,68 @@ class Registro:
 
 #: The application's registry, built at start-up from the hooks.
 REGISTRO: web.AppKey[Registro] = web.AppKey("escalamiento_registro", Registro)
+
+
+#: The JSON Schema of a policy without parameters: an object that takes no property.
+_SIN_PARAMETROS: dict[str, Any] = {
+    "type": "object",
+    "properties": {},
+    "additionalProperties": False,
+}
+
+
+def esquema_parametros(registrada: PoliticaRegistrada) -> dict[str, Any]:
+    """The JSON Schema of the policy's parameters (what the rule editor renders a form from)."""
+    if registrada.parameters is None:
+        return dict(_SIN_PARAMETROS)
+    esquema = registrada.parameters.model_json_schema()
+    esquema["additionalProperties"] = False
+    return esquema
+
+
+def parametros_validos(
+    registro: Registro, politica: str, valores: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``valores`` validated by the parameters model of ``politica``, with its defaults filled in
+    (JSON types, as a rule stores them).
+
+    Raises :class:`~core.api.BadRequest` naming each bad field as ``parametros.<campo>`` —
+    unknown keys included, so a typo never passes silently — or on ``politica`` when no enabled
+    plugin registers it.
+    """
+    registrada = registro.politicas.get(politica)
+    if registrada is None:
+        raise BadRequest(
+            "Datos inválidos.", errors={"politica": [f"Política desconocida: {politica!r}."]}
+        )
+    modelo = registrada.parameters
+    conocidos = set(modelo.model_fields) if modelo is not None else set()
+    errores = {f"parametros.{k}": ["Campo no permitido."] for k in valores if k not in conocidos}
+    if modelo is None:
+        if errores:
+            raise BadRequest("Datos inválidos.", errors=errores)
+        return {}
+    try:
+        validos = modelo.model_validate(dict(valores))
+    except ValidationError as exc:
+        # A model-level error has no field: it is the whole object's.
+        for campo, mensajes in validation_errors(exc, prefix="").items():
+            clave = "parametros" if campo == "non_field_errors" else f"parametros.{campo}"
+            errores.setdefault(clave, []).extend(mensajes)
+    if errores:
+        raise BadRequest("Datos inválidos.", errors=errores)
+    return validos.model_dump(mode="json")
+
+
+def _parametros_de(obj: Any, nombre: str, plugin: str) -> type[BaseModel] | None:
+    """The policy's ``parameters`` model, checked (``None`` when it declares none)."""
+    modelo = getattr(obj, "parameters", None)
+    if modelo is not None and not (isinstance(modelo, type) and issubclass(modelo, BaseModel)):
+        raise PluginError(
+            f"escalation policy {nombre!r} of plugin {plugin!r}: `parameters` must be a "
+            f"pydantic model class, not {modelo!r}"
+        )
+    return modelo
 
 
 def _instancia(item: Any) -> Any:
@@ -298,7 +374,11 @@ def cargar_registro(host: PluginHost, app: web.Application) -> Registro:
                     f"{politicas[nombre].plugin!r} and plugin {plugin!r}"
                 )
             politicas[nombre] = PoliticaRegistrada(
-                nombre, obj, plugin, descripcion_de(obj, nombre, plugin)
+                nombre,
+                obj,
+                plugin,
+                descripcion_de(obj, nombre, plugin),
+                _parametros_de(obj, nombre, plugin),
             )
     notificadores: dict[str, NotificadorRegistrado] = {}
     for plugin, resultado in host.call_plugin_hook("register_notifiers", app=app):

@@ -47,7 +47,7 @@ async def _cargar(ids: Sequence[int]) -> list[ReglaOut]:
 @routes.post(f"{_BASE}/reglas/", auth=Rol.ADMIN, status=201, headers=("Location",))
 async def crear_regla(request: web.Request, body: ReglaIn) -> Result[ReglaOut]:
     """Create an escalation rule (the guide's ``configurarEscalamiento``)."""
-    regla = await service.crear_regla(body.a_datos())
+    regla = await service.crear_regla(body.a_datos(), request.app[REGISTRO])
     location = f"{base_url(request)}{_BASE}/reglas/{regla.id}/"
     return Result(ReglaOut.de(regla), headers={"Location": location})
 
@@ -73,7 +73,8 @@ async def detalle_regla(request: web.Request, id: int) -> ReglaOut:
 async def modificar_regla(request: web.Request, id: int, body: ReglaPatch) -> ReglaOut:
     """Change some fields of a rule (validated as on creation)."""
     regla = await service.obtener_regla(id)
-    return ReglaOut.de(await service.actualizar_regla(regla, body.a_datos(solo_enviados=True)))
+    cambios = body.a_datos(solo_enviados=True)
+    return ReglaOut.de(await service.actualizar_regla(regla, cambios, request.app[REGISTRO]))
 
 
 @routes.delete(rf"{_BASE}/reglas/{{id:\d+}}/", auth=Rol.ADMIN)
@@ -104,7 +105,7 @@ async def leer_alerta(request: web.Request, id: int) -> AlertaOut:
 
 @routes.get(f"{_BASE}/politicas/", auth=Rol.AGENTE)
 async def politicas(request: web.Request) -> list[PoliticaOut]:
-    """Array of the registered escalation policies and the plugin of each."""
+    """Array of the registered escalation policies, each with its plugin and parameters."""
     registro = request.app[REGISTRO]
     return [PoliticaOut.de(registro.politicas[n]) for n in sorted(registro.politicas)]
 

@@ -31,6 +31,7 @@ from plugins.escalamiento.horario import (
     zona_valida,
 )
 from plugins.escalamiento.models import MAX_NIVELES, POLITICA_POR_DEFECTO, NivelAlerta
+from plugins.escalamiento.politicas import esquema_parametros
 from plugins.tickets.api import Categoria, Estado, Prioridad
 
 if TYPE_CHECKING:
@@ -267,6 +268,12 @@ class ReglaIn(_ReglaCampos):
     horario: HorarioIn | None = Field(
         None, description="Business hours; absent or null: the clock always runs."
     )
+    parametros: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Values of the policy's own parameters, checked against its JSON Schema "
+        "(`parametros` of GET /api/soporte/escalamiento/politicas/); absent fields take their "
+        "defaults.",
+    )
 
 
 class ReglaPatch(_ReglaCampos):
@@ -284,6 +291,11 @@ class ReglaPatch(_ReglaCampos):
     politica: str = None  # type: ignore[assignment]  # absent, never null
     activa: bool = None  # type: ignore[assignment]  # absent, never null
     horario: HorarioIn | None = Field(None, description="null removes the business hours.")
+    parametros: dict[str, Any] = Field(
+        None,  # type: ignore[arg-type]  # absent, never null
+        description="The policy's parameters, all of them (defaults fill the absent ones); "
+        "changing `politica` without them resets them to the new policy's defaults.",
+    )
 
 
 def con_politicas(modelo: type[_ReglaCampos], politicas: Sequence[str]) -> type[_ReglaCampos]:
@@ -355,6 +367,7 @@ class ReglaOut(BaseModel):
     politica: str
     activa: bool
     horario: HorarioOut | None
+    parametros: dict[str, Any] = Field(description="The policy's parameters (empty: none).")
     fecha_creacion: Timestamp
     fecha_actualizacion: Timestamp
 
@@ -372,6 +385,7 @@ class ReglaOut(BaseModel):
             politica=regla.politica,
             activa=regla.activa,
             horario=regla.horario,
+            parametros=dict(regla.parametros or {}),
             fecha_creacion=regla.fecha_creacion,
             fecha_actualizacion=regla.fecha_actualizacion,
         )
@@ -423,17 +437,24 @@ class MonitorOut(BaseModel):
 
 
 class PoliticaOut(BaseModel):
-    """A registered escalation policy and the plugin that registered it."""
+    """A registered escalation policy, the plugin that registered it and its parameters."""
 
     nombre: str
     descripcion: str
     plugin: str
+    parametros: dict[str, Any] = Field(
+        description="JSON Schema (an object) of the policy's per-rule parameters, the values a "
+        "rule's `parametros` takes; `properties` is empty for a policy without parameters."
+    )
 
     @classmethod
     def de(cls, registrada: PoliticaRegistrada) -> PoliticaOut:
         """Build from the registry."""
         return cls(
-            nombre=registrada.nombre, descripcion=registrada.description, plugin=registrada.plugin
+            nombre=registrada.nombre,
+            descripcion=registrada.description,
+            plugin=registrada.plugin,
+            parametros=esquema_parametros(registrada),
         )
 
 

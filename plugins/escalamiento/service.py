@@ -71,6 +71,7 @@ from plugins.escalamiento.politicas import (
     TiempoRespuesta,
     candidatos_de,
     cargar_registro,
+    parametros_validos,
     periodo_de,
 )
 from plugins.tickets import api as tickets
@@ -168,11 +169,16 @@ async def _validar_notificar(niveles: Any) -> None:
         raise BadRequest("Datos inválidos.", errors={"niveles_escalamiento": errores})
 
 
-async def crear_regla(datos: Mapping[str, Any]) -> Regla:
+async def crear_regla(datos: Mapping[str, Any], registro: Registro | None = None) -> Regla:
     """Create a rule from validated data (the API's ``ReglaIn`` dumped to JSON types).
 
-    Checks what the schema cannot: ``notificar`` user ids must be active agents (else 400).
+    Checks what the schema cannot: ``notificar`` user ids must be active agents, and with the
+    app's ``registro`` the ``parametros`` must fit the policy's own model (else 400).
     """
+    datos = dict(datos)
+    if registro is not None:
+        politica = datos.get("politica", POLITICA_POR_DEFECTO)
+        datos["parametros"] = parametros_validos(registro, politica, datos.get("parametros") or {})
     await _validar_notificar(datos.get("niveles_escalamiento"))
     return await Regla.create(**datos)
 
@@ -185,11 +191,20 @@ async def obtener_regla(regla_id: int) -> Regla:
     return regla
 
 
-async def actualizar_regla(regla: Regla, cambios: Mapping[str, Any]) -> Regla:
+async def actualizar_regla(
+    regla: Regla, cambios: Mapping[str, Any], registro: Registro | None = None
+) -> Regla:
     """Apply a partial update (validated fields only); returns the rule updated in place.
 
     Tickets keep the levels they reached: lowering the number of levels erases no history.
+    With the app's ``registro``, ``parametros`` are checked against the (new) policy's model;
+    a change of policy without them resets them to the new policy's defaults.
     """
+    cambios = dict(cambios)
+    politica = cambios.get("politica", regla.politica)
+    if registro is not None and ("parametros" in cambios or politica != regla.politica):
+        valores = cambios.get("parametros") or {}
+        cambios["parametros"] = parametros_validos(registro, politica, valores)
     if "niveles_escalamiento" in cambios:
         await _validar_notificar(cambios["niveles_escalamiento"])
     if cambios:

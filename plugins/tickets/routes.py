@@ -63,10 +63,11 @@ RECIENTES = 10
 
 
 def _enlaces(request: web.Request) -> UrlDe:
-    """Signs attachment links against the public base URL of this request."""
+    """Signs attachment links (download and previews) against the public base URL of this
+    request."""
     storage = request.app[keys.STORAGE]
     base = base_url(request)
-    return lambda a: storage.url(base, a.clave, a.nombre, a.tipo)
+    return lambda a: storage.links(base, a.clave, a.nombre, a.tipo)
 
 
 def _limite_archivos(request: web.Request, cuantos: int) -> None:

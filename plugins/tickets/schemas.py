@@ -1,8 +1,9 @@
 """Request and response models of the tickets API (they validate requests and feed OpenAPI).
 
 The response shapes are docs/api.md's "Tickets" section: the ticket object, the detail with
-``respuestas``, ``adjunto = {id, nombre, tipo, tamano, url}``. Builders at the bottom turn the
-service's loaded views into these models; the caller passes how to sign attachment URLs.
+``respuestas``, ``adjunto = {id, nombre, tipo, tamano, url, miniatura, vista}``. Builders at
+the bottom turn the service's loaded views into these models; the caller passes how to sign
+attachment URLs.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from core.api import PageQuery
 from core.api.fields import MAX_ID, Id, Timestamp
 from core.auth.models import Rol
+from core.storage import ArchivoOut, Links
 from plugins.tickets.models import Adjunto, Canal, Categoria, Estado, Prioridad
 from plugins.tickets.service import ORDENES, Filtros, RespuestaVista, TicketVista
 
-#: How an attachment becomes an absolute, signed, expiring download link.
-UrlDe = Callable[[Adjunto], str]
+#: How an attachment becomes its absolute, signed, expiring links (download and previews).
+UrlDe = Callable[[Adjunto], Links]
 
 
 # --- responses ---------------------------------------------------------------------------------
@@ -54,14 +56,9 @@ class AutorOut(BaseModel):
     rol: Rol
 
 
-class AdjuntoOut(BaseModel):
-    """An attachment; ``url`` is an absolute, signed, expiring download link."""
-
-    id: int
-    nombre: str
-    tipo: str
-    tamano: int
-    url: str
+class AdjuntoOut(ArchivoOut):
+    """An attachment; ``url`` is an absolute, signed, expiring download link (``miniatura``
+    and ``vista``: an image's previews)."""
 
 
 class ValoracionOut(BaseModel):
@@ -423,14 +420,8 @@ class TicketsQuery(MisTicketsQuery):
 
 
 def adjunto_out(adjunto: Adjunto, url: UrlDe) -> AdjuntoOut:
-    """An attachment with its signed link."""
-    return AdjuntoOut(
-        id=adjunto.id,
-        nombre=adjunto.nombre,
-        tipo=adjunto.tipo,
-        tamano=adjunto.tamano,
-        url=url(adjunto),
-    )
+    """An attachment with its signed links."""
+    return AdjuntoOut.de(adjunto, url(adjunto))
 
 
 def _ticket_campos(vista: TicketVista, url: UrlDe) -> dict[str, Any]:

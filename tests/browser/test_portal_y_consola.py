@@ -290,12 +290,12 @@ async def test_casos_escalamiento_y_gestion_de_faq_en_la_consola(
     await admin.get_by_role("link", name="Reglas").click()
     await admin.get_by_role("button", name="Nueva regla").click()
     await expect(admin.locator("#regla-politica option")).to_contain_text(["tiempo_respuesta"])
-    await admin.get_by_label("Nombre").fill("Urgentes en 2 horas")
+    await admin.get_by_label("Nombre", exact=True).fill("Urgentes en 2 horas")
     await admin.get_by_label("Tiempo de respuesta máximo (horas)").fill("2")
     await admin.get_by_label("Media").check()
     await admin.get_by_role("button", name="Guardar regla").click()
     regla = admin.locator("#reglas tr", has_text="Urgentes en 2 horas")
-    await expect(regla).to_contain_text("ALTA, MEDIA")
+    await expect(regla).to_contain_text("Alta, Media")
     await expect(regla).to_contain_text("tiempo_respuesta")
 
     # A ticket left unanswered is escalated; the monitor shows it and its alert.

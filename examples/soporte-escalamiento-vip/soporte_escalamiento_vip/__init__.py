@@ -2,14 +2,15 @@
 
 The VIP customers are the usernames of the plugin's setting ``clientes``:
 ``SOPORTE_VIP_CLIENTES=ana,luis`` or ``clientes = ["ana", "luis"]`` in the ``[plugins.vip]``
-table of ``soporte.toml``, read when the application starts.
+table of ``soporte.toml``, read when the application starts. How much shorter they wait is
+each rule's own parameter ``fraccion`` (default a half).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
 
 from core import hookimpl
@@ -38,26 +39,45 @@ class VipSettings(BaseSettings):
     )
 
 
+class ParametrosVip(BaseModel):
+    """A rule's parameters for ``clientes_vip`` (the rule editor renders a form from them)."""
+
+    fraccion: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        title="Fracción del tiempo máximo",
+        description="Los clientes VIP escalan tras esta fracción de tiempo_respuesta_maximo.",
+    )
+
+
 class ClientesVip(TiempoRespuesta):
-    """``tiempo_respuesta`` for VIP customers only, at half the rule's limit."""
+    """``tiempo_respuesta`` for VIP customers only, at a fraction (``fraccion``) of the limit."""
 
     name = "clientes_vip"
-    description = "Escala los tickets de clientes VIP a la mitad de tiempo_respuesta_maximo."
+    description = "Escala los tickets de clientes VIP a una fracción de tiempo_respuesta_maximo."
+    parameters = ParametrosVip
 
     def __init__(self, vip: Iterable[str] = ()) -> None:
         self.vip = list(vip)
 
     def candidatos(self, regla: ReglaVista, ahora: datetime) -> Criterios:
-        """Waiting tickets of VIP customers that have waited at least half the limit."""
-        # The parent keeps those that waited a whole limit by its `ahora`: move it half ahead.
-        return super().candidatos(regla, ahora + regla.limite / 2).con(clientes=self.vip)
+        """Waiting tickets of VIP customers that have waited at least their fraction."""
+        # The parent keeps those that waited a whole limit by its `ahora`: move it ahead.
+        adelanto = regla.limite * (1 - _fraccion(regla))
+        return super().candidatos(regla, ahora + adelanto).con(clientes=self.vip)
 
     def nivel_objetivo(self, ticket: TicketVista, regla: ReglaVista, ahora: datetime) -> int:
-        """Business seconds waited over half the limit (the plugin caps and applies it)."""
+        """Business seconds waited over the limit's fraction (the plugin caps and applies it)."""
         if ticket.esperando_desde is None:
             return 0
         esperado = segundos_habiles(ticket.esperando_desde, ahora, regla.calendario)
-        return int(esperado // (regla.limite.total_seconds() / 2))
+        return int(esperado // (regla.limite.total_seconds() * _fraccion(regla)))
+
+
+def _fraccion(regla: ReglaVista) -> float:
+    # Rules saved before the parameter existed have none: the default applies.
+    return ParametrosVip.model_validate(regla.parametros).fraccion
 
 
 @hookimpl

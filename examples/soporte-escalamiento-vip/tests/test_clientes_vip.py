@@ -115,11 +115,18 @@ async def test_la_politica_se_registra_por_su_entry_point(soporte: SoporteClient
     agente = await soporte.usuario("agente", Rol.AGENTE)
     r = await soporte.get("/api/soporte/escalamiento/politicas/", headers=soporte.auth(agente))
     assert r.status == 200
-    assert {
-        "nombre": "clientes_vip",
-        "descripcion": ClientesVip.description,
-        "plugin": "vip",
-    } in await r.json()
+    (vip,) = [p for p in await r.json() if p["nombre"] == "clientes_vip"]
+    assert vip["descripcion"] == ClientesVip.description
+    assert vip["plugin"] == "vip"
+    # Its parameter, as the rule editor reads it to render the form.
+    assert vip["parametros"]["properties"]["fraccion"] == {
+        "default": 0.5,
+        "description": "Los clientes VIP escalan tras esta fracción de tiempo_respuesta_maximo.",
+        "exclusiveMinimum": 0,
+        "maximum": 1,
+        "title": "Fracción del tiempo máximo",
+        "type": "number",
+    }
     info = {p["name"]: p for p in soporte.app[keys.PLUGINS].describe()}
     assert info["vip"]["distribution"] == "soporte-escalamiento-vip"
     assert soporte.app[REGISTRO].politicas["clientes_vip"].politica.vip == ["ana", "luis"]
@@ -162,6 +169,41 @@ async def test_un_vip_escala_a_la_mitad_del_tiempo_y_los_demas_no(soporte: Sopor
     ]
     assert await _nivel(de_ana) == 2
     assert await _nivel(de_carla) == 1
+
+
+async def test_la_fraccion_es_un_parametro_de_cada_regla(soporte: SoporteClient) -> None:
+    admin = await soporte.usuario("admin", Rol.ADMIN)
+    ana = await soporte.usuario("ana")
+    regla = await _regla(soporte, admin, politica="clientes_vip", parametros={"fraccion": 0.25})
+    assert regla["parametros"] == {"fraccion": 0.25}
+    ticket = await _ticket(soporte, ana)
+    t0 = await _esperando(ticket)
+    # A quarter of 2 hours: level 1 at 30 minutes, level 2 at one hour.
+    assert await _pasada(soporte, t0 + timedelta(minutes=29)) == []
+    assert await _pasada(soporte, t0 + timedelta(minutes=30)) == [(ticket, 1, "clientes_vip")]
+    assert await _pasada(soporte, t0 + timedelta(hours=1)) == [(ticket, 2, "clientes_vip")]
+
+
+async def test_una_fraccion_invalida_es_un_400_en_su_campo(soporte: SoporteClient) -> None:
+    admin = await soporte.usuario("admin", Rol.ADMIN)
+    body = {
+        "politica": "clientes_vip",
+        "tiempo_respuesta_maximo": 2,
+        "prioridades_escalamiento": ["ALTA"],
+        "niveles_escalamiento": 1,
+        "notificaciones_automaticas": False,
+        "parametros": {"fraccion": 2, "mitad": True},
+    }
+    r = await soporte.post(REGLAS, json=body, headers=soporte.auth(admin))
+    assert r.status == 400
+    errores = (await r.json())["errors"]
+    assert set(errores) == {"parametros.fraccion", "parametros.mitad"}
+    assert errores["parametros.mitad"] == ["Campo no permitido."]
+    # The default applies when the rule gives none.
+    del body["parametros"]
+    r = await soporte.post(REGLAS, json=body, headers=soporte.auth(admin))
+    assert r.status == 201, await r.text()
+    assert (await r.json())["parametros"] == {"fraccion": 0.5}
 
 
 async def test_la_respuesta_de_un_agente_para_el_reloj_vip(soporte: SoporteClient) -> None:

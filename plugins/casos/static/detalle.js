@@ -3,6 +3,7 @@
 // may move to), replies with files through /responder/ ("Nota interna" for agents), and for
 // agents the state buttons (legal moves only), urgency, assignment and links through PATCH.
 // The history timeline comes from /api/soporte/casos/{id}/historial/ (the history plugin's).
+import { adjuntos } from "/static/core/adjuntos.js";
 import { api, tieneRol } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { avisar, fecha, h, insignia, mensajeError, mostrarError, vaciar } from "/static/core/dom.js";
@@ -31,15 +32,6 @@ const CAMPOS = {
 /** The label of a state-move button. */
 const PASOS = { ABIERTO: t("Reabrir"), EN_INVESTIGACION: t("Investigar"), RESUELTO: t("Marcar resuelto"), CERRADO: t("Cerrar caso") };
 
-function archivos(lista) {
-  if (!lista || !lista.length) return null;
-  return h(
-    "div",
-    { class: "adjuntos" },
-    lista.map((a) => h("a", { href: a.url, target: "_blank", rel: "noopener noreferrer", download: a.nombre }, a.nombre)),
-  );
-}
-
 function burbuja(r) {
   const clases = ["respuesta", usuario && r.autor.id === usuario.id ? "propia" : "", r.autor.rol !== "CLIENTE" ? "agente" : "", r.interna ? "interna" : ""];
   return h(
@@ -52,7 +44,7 @@ function burbuja(r) {
       h("span", { class: "fecha", text: fecha(r.fecha_creacion) }),
     ),
     h("p", { class: "texto-largo", text: r.mensaje }),
-    archivos(r.archivos_adjuntos),
+    adjuntos(r.archivos_adjuntos),
   );
 }
 

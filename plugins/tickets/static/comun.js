@@ -23,17 +23,8 @@ export function elegirPorDefecto(form) {
 export const estado = (valor) => insignia("estado", valor, ESTADOS[valor]);
 export const prioridad = (valor) => insignia("prioridad", valor, PRIORIDADES[valor]);
 
-/** Links of a list of `adjunto` ({nombre, url}); the signed url downloads the file. */
-export function adjuntos(lista) {
-  if (!lista || !lista.length) return null;
-  return h(
-    "div",
-    { class: "adjuntos" },
-    lista.map((archivo) =>
-      h("a", { href: archivo.url, target: "_blank", rel: "noopener noreferrer", download: archivo.nombre }, archivo.nombre),
-    ),
-  );
-}
+// Attachments (thumbnails for images, download links for the rest): shared with the cases.
+export { adjuntos } from "/static/core/adjuntos.js";
 
 /** The guide's ticket card (lists): number, subject, state, category, priority, date. Its
  * title is an h3 (under a section's h2, as on the home page); `nivel` "h2" for a list right

@@ -256,6 +256,10 @@ async def test_lotes_pequenos_recorren_todo(kit: Kit) -> None:
     assert [e.ticket_id for e in hechos] == tickets
 
 
+#: How the policy list shows a policy that takes no parameters.
+SIN_PARAMETROS = {"type": "object", "properties": {}, "additionalProperties": False}
+
+
 async def test_politica_de_otro_plugin_asincrona(arrancar: Callable[..., Awaitable[Kit]]) -> None:
     kit = await arrancar(extra=[Extra([Urgente], name="mis_politicas")])
     r = await kit.soporte.get(POLITICAS, headers=kit.soporte.auth(kit.agente))
@@ -264,8 +268,14 @@ async def test_politica_de_otro_plugin_asincrona(arrancar: Callable[..., Awaitab
             "nombre": "tiempo_respuesta",
             "descripcion": TiempoRespuesta.description,
             "plugin": "escalamiento",
+            "parametros": SIN_PARAMETROS,
         },
-        {"nombre": "urgente", "descripcion": Urgente.description, "plugin": "mis_politicas"},
+        {
+            "nombre": "urgente",
+            "descripcion": Urgente.description,
+            "plugin": "mis_politicas",
+            "parametros": SIN_PARAMETROS,
+        },
     ]
     await kit.regla(politica="urgente", tiempo_respuesta_maximo=100)
     urgente = await kit.ticket(asunto="URGENTE: no puedo pagar")
@@ -320,9 +330,12 @@ async def test_una_politica_con_descripcion_funciona_y_avisa(
     assert "'antigua'" in str(aviso.message) and "'viejas'" in str(aviso.message)
     assert "description" in str(aviso.message)
     r = await kit.soporte.get(POLITICAS, headers=kit.soporte.auth(kit.agente))
-    assert {"nombre": "antigua", "descripcion": politica.descripcion, "plugin": "viejas"} in (
-        await r.json()
-    )
+    assert {
+        "nombre": "antigua",
+        "descripcion": politica.descripcion,
+        "plugin": "viejas",
+        "parametros": SIN_PARAMETROS,
+    } in await r.json()
     await kit.regla(politica="antigua", tiempo_respuesta_maximo=2, niveles_escalamiento=1)
     ticket = await kit.ticket(esperando_hace=timedelta(hours=3))
     assert [(e.ticket_id, e.politica) for e in await kit.pasada()] == [(ticket, "antigua")]

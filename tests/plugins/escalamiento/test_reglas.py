@@ -30,6 +30,7 @@ async def test_la_guia_configura_una_regla(kit: Kit) -> None:
         "politica": "tiempo_respuesta",
         "activa": True,
         "horario": None,
+        "parametros": {},
         "fecha_creacion": regla["fecha_creacion"],
         "fecha_actualizacion": regla["fecha_actualizacion"],
     }

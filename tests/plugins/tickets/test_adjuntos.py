@@ -56,7 +56,8 @@ async def test_subir_y_descargar(soporte):
         cualquiera=("contrato.pdf", b"%PDF-1.7 contrato", "application/pdf"),
         otro=("pagina.html", b"<script>alert(1)</script>", "text/html"),
     )
-    assert [set(a) for a in subidos] == [{"id", "nombre", "tipo", "tamano", "url"}] * 2
+    campos = {"id", "nombre", "tipo", "tamano", "url", "miniatura", "vista"}
+    assert [set(a) for a in subidos] == [campos] * 2
     assert [(a["nombre"], a["tipo"], a["tamano"]) for a in subidos] == [
         ("contrato.pdf", "application/pdf", 17),
         ("pagina.html", "text/html", 25),
