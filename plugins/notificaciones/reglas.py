@@ -169,15 +169,9 @@ async def datos_ticket_creado(evento: TicketCreado) -> DatosTicket | None:
     and its customer; ``None`` when the ticket is gone) — so that a new ticket costs no read
     inside its transaction."""
     if evento.numero:
-        return DatosTicket(
-            evento.ticket_id,
-            evento.numero,
-            evento.cliente_id,
-            evento.asunto,
-            evento.prioridad,
-            evento.equipo_id,
-            evento.cliente_nombre,
-        )
+        # The event's fields have the names of the ticket's (DatosTicket's are a subset).
+        campos = {f: getattr(evento, f) for f in DatosTicket.__dataclass_fields__}
+        return DatosTicket(**campos)
     ticket = await tickets.obtener(evento.ticket_id)
     if ticket is None:
         return None
