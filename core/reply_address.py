@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import re
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final
 
 from core.keyring import REPLY_ADDRESS, THREAD_ROOTS, keyring
@@ -36,7 +37,14 @@ def _sign(key: str, numero: str) -> str:
 
 def from_parts(app: web.Application) -> tuple[str, str]:
     """The local part and domain of ``SOPORTE_MAIL_FROM`` (``soporte``, ``example.com``)."""
-    address = parseaddr(app[SETTINGS].mail_from)[1] or app[SETTINGS].mail_from
+    return _address_parts(app[SETTINGS].mail_from)
+
+
+@lru_cache(maxsize=16)
+def _address_parts(mail_from: str) -> tuple[str, str]:
+    # Cached by the setting's text (never stale): every notification mail asks twice (its
+    # Reply-To and its thread root), and parseaddr is a small parser run each time.
+    address = parseaddr(mail_from)[1] or mail_from
     local, _, domain = address.rpartition("@")
     return (local or "soporte"), (domain or "localhost")
 

@@ -57,7 +57,7 @@ def register_listeners(app: web.Application) -> Iterable[Listener]:
     """Every stored reply — chat or ``/responder/`` — reaches the ticket's sockets."""
 
     async def difundir(evento: RespuestaCreada) -> None:
-        respuesta = await tickets.cargar_respuesta(evento.respuesta_id)
+        respuesta = await tickets.respuesta_de(evento)  # from the event: no query
         # An internal note goes to the staff group only: no customer socket is in it.
         destino = grupo_personal if respuesta.interna else grupo
         await app[CHANNELS].group_send(destino(evento.ticket_id), mensaje_frame(respuesta))

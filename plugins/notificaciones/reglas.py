@@ -149,6 +149,44 @@ async def datos_respuesta(evento: RespuestaCreada) -> DatosRespuesta | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DatosTicket:
+    """What the rules need of a new ticket and its customer."""
+
+    ticket_id: int
+    numero: str
+    cliente_id: int
+    asunto: str
+    #: ``BAJA``, ``MEDIA``, ``ALTA``.
+    prioridad: str
+    equipo_id: int | None
+    #: The name others see of the customer; ``None`` when the customer is gone.
+    cliente_nombre: str | None
+
+
+async def datos_ticket_creado(evento: TicketCreado) -> DatosTicket | None:
+    """From the event when it carries them (tickets' own creations do), else read (the ticket
+    and its customer; ``None`` when the ticket is gone) — so that a new ticket costs no read
+    inside its transaction."""
+    if evento.numero:
+        # The event's fields have the names of the ticket's (DatosTicket's are a subset).
+        campos = {f: getattr(evento, f) for f in DatosTicket.__dataclass_fields__}
+        return DatosTicket(**campos)
+    ticket = await tickets.obtener(evento.ticket_id)
+    if ticket is None:
+        return None
+    cliente = await Usuario.get_or_none(id=ticket.cliente_id)
+    return DatosTicket(
+        ticket.id,
+        ticket.numero,
+        ticket.cliente_id,
+        ticket.asunto,
+        str(ticket.prioridad),
+        ticket.equipo_id,
+        None if cliente is None else cliente.nombre_visible,
+    )
+
+
 #: Every agent (admins included): ``Destinatarios(roles=AGENTES)``.
 AGENTES: Final = tuple(r.value for r in _ROLES_AGENTE)
 
@@ -183,40 +221,43 @@ class Reglas:
     async def ticket_creado(self, evento: TicketCreado) -> None:
         """The customer's receipt; every agent hears of the new ticket (per the setting)."""
         self.pendientes.de(evento).cliente_id = evento.cliente_id
-        ticket = await tickets.obtener(evento.ticket_id)
-        if ticket is None:
+        datos = await datos_ticket_creado(evento)
+        if datos is None:
             return
-        cliente = await Usuario.get_or_none(id=ticket.cliente_id)
-        if cliente is not None:
+        if datos.cliente_nombre is not None:
             await self._escribir(
                 evento,
-                aviso_ticket(
-                    ticket,
+                aviso_de(
+                    datos.ticket_id,
+                    datos.numero,
+                    datos.cliente_id,
                     agente=False,
                     tipo="ticket_recibido",
-                    titulo=f"Hemos recibido su ticket {ticket.numero}",
-                    mensaje=f"«{extracto(ticket.asunto)}»: le responderemos lo antes posible.",
-                    contexto={"asunto": ticket.asunto, "prioridad": str(ticket.prioridad)},
+                    titulo=f"Hemos recibido su ticket {datos.numero}",
+                    mensaje=f"«{extracto(datos.asunto)}»: le responderemos lo antes posible.",
+                    contexto={"asunto": datos.asunto, "prioridad": datos.prioridad},
                 ),
-                Destinatarios(ids=(ticket.cliente_id,)),
+                Destinatarios(ids=(datos.cliente_id,)),
             )
         if self.nuevos_a_agentes:
-            quien = cliente.nombre_visible if cliente is not None else "Un cliente"
+            quien = datos.cliente_nombre if datos.cliente_nombre is not None else "Un cliente"
             await self._escribir(
                 evento,
-                aviso_ticket(
-                    ticket,
+                aviso_de(
+                    datos.ticket_id,
+                    datos.numero,
+                    datos.cliente_id,
                     agente=True,
                     tipo="ticket_nuevo",
-                    titulo=f"Nuevo ticket {ticket.numero}",
-                    mensaje=f"{quien}: «{extracto(ticket.asunto)}» (prioridad {ticket.prioridad}).",
+                    titulo=f"Nuevo ticket {datos.numero}",
+                    mensaje=f"{quien}: «{extracto(datos.asunto)}» (prioridad {datos.prioridad}).",
                     contexto={
-                        "asunto": ticket.asunto,
-                        "prioridad": str(ticket.prioridad),
+                        "asunto": datos.asunto,
+                        "prioridad": datos.prioridad,
                         "cliente": quien,
                     },
                 ),
-                await self._agentes_del_ticket(ticket.equipo_id, excluir=(ticket.cliente_id,)),
+                await self._agentes_del_ticket(datos.equipo_id, excluir=(datos.cliente_id,)),
             )
 
     async def _agentes_del_ticket(

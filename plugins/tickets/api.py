@@ -9,8 +9,9 @@ test_boundaries.py`` fails on such an import). Everything here is stable within 
 - **enums and constants**: :class:`Estado`, :class:`Prioridad`, :class:`Categoria`,
   :class:`Canal`, :data:`ESTADOS_ABIERTOS`, :func:`formato_numero`;
 - **queries**: :func:`obtener_visible`, :func:`obtener`, :func:`leer`, :func:`historial`,
-  :func:`cargar_respuesta`, :func:`respuesta_con_ticket`, :func:`candidatos` (by
-  :class:`Criterios`, in batches), :func:`contar`, :func:`escalados`, :func:`ultimo_id`;
+  :func:`cargar_respuesta`, :func:`respuesta_de`, :func:`respuesta_con_ticket`,
+  :func:`candidatos` (by :class:`Criterios`, in batches), :func:`contar`, :func:`escalados`,
+  :func:`ultimo_id`;
 - **commands**: :func:`crear` (a new ticket, validated as the REST route validates it),
   :func:`asignar` (automatic assignment, a conditional update),
   :func:`responder` (a reply, with the state machine), :func:`subir_nivel` (an
@@ -36,7 +37,7 @@ from core.history import Canal as HistoryCanal
 from core.i18n import gettext as _
 from core.plugins import await_me_maybe
 from plugins.tickets import service
-from plugins.tickets.events import TicketActualizado
+from plugins.tickets.events import RespuestaCreada, TicketActualizado
 from plugins.tickets.models import Canal, Categoria, Estado, Prioridad, Respuesta, Ticket
 from plugins.tickets.service import ESTADOS_ABIERTOS, formato_numero
 
@@ -75,6 +76,7 @@ __all__ = [
     "obtener_visible",
     "responder",
     "respuesta_con_ticket",
+    "respuesta_de",
     "subir_nivel",
     "ultimo_id",
 ]
@@ -223,6 +225,28 @@ async def historial(
 async def cargar_respuesta(respuesta_id: int) -> RespuestaVista:
     """One message by id (a 404 if it is gone)."""
     return RespuestaVista.de((await service.cargar_respuesta(respuesta_id)).respuesta)
+
+
+async def respuesta_de(evento: RespuestaCreada) -> RespuestaVista:
+    """The reply a ``RespuestaCreada`` announces: built from the event when it carries the
+    whole view (every reply :func:`responder` stores does), else loaded (a 404 if it is gone).
+
+    For listeners that run on every reply (the chat's fan-out): the event already holds what
+    the view shows, as the reply's transaction committed it, so no query is needed.
+    """
+    if not (evento.fecha_creacion and evento.numero):
+        return await cargar_respuesta(evento.respuesta_id)
+    return RespuestaVista(
+        id=evento.respuesta_id,
+        ticket_id=evento.ticket_id,
+        mensaje=evento.mensaje,
+        canal=Canal(evento.canal),
+        fecha_creacion=datetime.fromisoformat(evento.fecha_creacion),
+        autor_id=evento.autor_id,
+        autor_nombre=evento.autor_nombre,
+        autor_rol=evento.autor_rol,
+        interna=evento.interna,
+    )
 
 
 async def respuesta_con_ticket(respuesta_id: int) -> tuple[TicketVista, RespuestaVista] | None:

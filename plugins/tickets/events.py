@@ -20,6 +20,18 @@ class TicketCreado(Event):
     ticket_id: int
     cliente_id: int
     canal: str = "API"
+    # Added later (defaults keep events built the first way valid): what the listeners of
+    # every new ticket need, so that none reads the ticket or its customer again inside the
+    # creating transaction. ``numero == ""`` means "not carried, read it".
+    #: ``TK-000123``.
+    numero: str = ""
+    asunto: str = ""
+    #: ``BAJA``, ``MEDIA``, ``ALTA``.
+    prioridad: str = ""
+    #: The team routing gave it (``None``: none).
+    equipo_id: int | None = None
+    #: The name others see of the customer.
+    cliente_nombre: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +84,9 @@ class RespuestaCreada(Event):
     #: An internal note (staff only): a listener that tells a customer anything about a reply
     #: skips it (``core.auth.guards.reply_visible``); a note changes no ticket field.
     interna: bool = False
+    #: When the reply was stored, ISO 8601 with its offset (``""``: not carried, read it) — with
+    #: the fields above, everything the reply's view shows (``tickets.api.respuesta_de``).
+    fecha_creacion: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -604,15 +604,29 @@ async def crear_ticket(
     archivos = list(adjuntos)
     if not archivos and not in_unit_of_work() and not bus.listens(TicketCreado, "in_transaction"):
         ticket = await _insertar_ticket(connections.get("default"), **valores)
-        await bus.publish(TicketCreado(ticket_id=ticket.id, cliente_id=cliente.id, canal=canal))
+        await bus.publish(_ticket_creado(ticket, cliente, canal))
         return ticket
     async with UnitOfWork(bus) as uow:
         conn = uow.connection
         assert conn is not None
         ticket = await _insertar_ticket(conn, **valores)
         await _vincular_adjuntos(conn, cliente, archivos, ticket.id, cuota=cuota)
-        await uow.emit(TicketCreado(ticket_id=ticket.id, cliente_id=cliente.id, canal=canal))
+        await uow.emit(_ticket_creado(ticket, cliente, canal))
     return ticket
+
+
+def _ticket_creado(ticket: Ticket, cliente: Usuario, canal: str) -> TicketCreado:
+    """The event of a new ticket, with what its listeners need (none reads the row again)."""
+    return TicketCreado(
+        ticket_id=ticket.id,
+        cliente_id=cliente.id,
+        canal=canal,
+        numero=ticket.numero,
+        asunto=ticket.asunto,
+        prioridad=Prioridad(ticket.prioridad).value,
+        equipo_id=ticket.equipo_id,
+        cliente_nombre=cliente.nombre_visible,
+    )
 
 
 _CAMPOS_EDITABLES: Final = frozenset(
@@ -784,7 +798,7 @@ async def _comprobar_equipo(
 
 async def responder(
     bus: EventBus,
-    ticket: Ticket,
+    ticket: Ticket | int,
     autor: Usuario,
     mensaje: str,
     canal: Canal = Canal.TICKET,
@@ -798,7 +812,9 @@ async def responder(
     """Store a reply and apply the state machine in one transaction.
 
     ``ticket`` must be visible to ``autor`` (see :func:`obtener_visible`); it is updated in
-    place. A blank ``mensaje`` is a 400, a CERRADO ticket a 409. An agent's reply records the
+    place. Or its id: then visibility is checked on the row the reply locks (the same rule,
+    a 404 otherwise), which saves reading the ticket twice — what ``/responder/`` does.
+    A blank ``mensaje`` is a 400, a CERRADO ticket a 409. An agent's reply records the
     first agent answer, moves ABIERTO → EN_PROGRESO and stops the waiting clock; a customer's
     reply restarts the clock and reopens RESUELTO → EN_PROGRESO. ``adjuntos``: ids of the
     author's unattached uploads and/or files just stored (the latter count against
@@ -819,23 +835,26 @@ async def responder(
         raise Forbidden("Solo los agentes pueden escribir notas internas.")
     if not mensaje or not mensaje.strip():
         raise BadRequest("Datos inválidos.", errors={"mensaje": [N_("El mensaje está vacío.")]})
+    ticket_id = ticket if isinstance(ticket, int) else ticket.id
     async with UnitOfWork(bus) as uow:
         conn = uow.connection
-        actual = await _bloquear(conn, ticket.id)
+        actual = await _bloquear(conn, ticket_id)
+        if isinstance(ticket, int):
+            await visible_in_teams_or_404(autor, actual, **CAMPOS_VISIBILIDAD)
         if actual.estado == Estado.CERRADO:
             raise Conflict("El ticket está cerrado: no admite respuestas.")
         if ultima_respuesta_id is not None and not forzar and not interna:
             # Under the ticket's lock: two agents answering at once cannot both pass.
-            await _comprobar_vigente(conn, ticket.id, autor.id, ultima_respuesta_id)
+            await _comprobar_vigente(conn, ticket_id, autor.id, ultima_respuesta_id)
         respuesta = await Respuesta.create(
-            ticket_id=ticket.id,
+            ticket_id=ticket_id,
             autor=autor,
             mensaje=mensaje,
             canal=canal,
             interna=interna,
             using_db=conn,
         )
-        await _vincular_adjuntos(conn, autor, adjuntos, ticket.id, respuesta.id, cuota)
+        await _vincular_adjuntos(conn, autor, adjuntos, ticket_id, respuesta.id, cuota)
         ahora = respuesta.fecha_creacion or _ahora()
         updates: dict[str, Any] = {} if interna else {"fecha_actualizacion": ahora}
         if interna:
@@ -855,10 +874,10 @@ async def responder(
             if actual.estado == Estado.RESUELTO:
                 updates["estado"] = Estado.EN_PROGRESO
         if updates:
-            await Ticket.filter(id=ticket.id).using_db(conn).update(**updates)
+            await Ticket.filter(id=ticket_id).using_db(conn).update(**updates)
         await uow.emit(
             RespuestaCreada(
-                ticket_id=ticket.id,
+                ticket_id=ticket_id,
                 respuesta_id=respuesta.id,
                 autor_id=autor.id,
                 canal=Canal(canal).value,
@@ -872,19 +891,21 @@ async def responder(
                 autor_nombre=autor.nombre_visible,
                 mensaje=mensaje,
                 interna=interna,
+                fecha_creacion=ahora.isoformat(),
             )
         )
         if "estado" in updates:
             await uow.emit(
                 TicketActualizado(
-                    ticket_id=ticket.id,
+                    ticket_id=ticket_id,
                     cambios={"estado": [actual.estado.value, updates["estado"].value]},
                     actor_id=autor.id,
                     canal=_canal_de_historial(canal),
                 )
             )
-    for campo, valor in updates.items():
-        setattr(ticket, campo, valor)
+    if not isinstance(ticket, int):
+        for campo, valor in updates.items():
+            setattr(ticket, campo, valor)
     return respuesta
 
 
