@@ -582,8 +582,8 @@ def report(
     if notif:
         out += ["", "Notifications (`bench/notificaciones.py`):", "", *notif]
         met_all = met_all and "notificaciones targets met: yes" in notif
-    scope = f"of the cases measured ({', '.join(sorted(measured))})" if args.only else ""
-    out += ["", f"All targets {scope}met: {verdict(met_all)}.".replace("  ", " ")]
+    scope = f" of the cases measured ({', '.join(sorted(measured))})" if args.only else ""
+    out += ["", f"All targets{scope} met: {verdict(met_all)}."]
     return out
 
 

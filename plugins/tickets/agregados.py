@@ -27,6 +27,7 @@ before the triggers existed, e.g. by ``soporte demo`` before the first start.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from datetime import UTC, datetime, timedelta
@@ -217,12 +218,27 @@ def claves_tickets(
     prioridades: Iterable[Prioridad] | None = None,
 ) -> list[str]:
     """The ``t|…`` keys of the tickets with those values (``None``: any)."""
-    return [
-        f"t|{e.value}|{c.value}|{p.value}"
-        for e, c, p in itertools.product(
-            list(estados or Estado), list(categorias or Categoria), list(prioridades or Prioridad)
+    return list(
+        _claves(
+            tuple(Estado(e) for e in estados or Estado),
+            tuple(Categoria(c) for c in categorias or Categoria),
+            tuple(Prioridad(p) for p in prioridades or Prioridad),
         )
-    ]
+    )
+
+
+@functools.cache
+def _claves(
+    estados: tuple[Estado, ...],
+    categorias: tuple[Categoria, ...],
+    prioridades: tuple[Prioridad, ...],
+) -> tuple[str, ...]:
+    # Every list page asks for these keys; up to 48 strings built once per combination (there
+    # are a few hundred at most) instead of on every request.
+    return tuple(
+        f"t|{e.value}|{c.value}|{p.value}"
+        for e, c, p in itertools.product(estados, categorias, prioridades)
+    )
 
 
 async def contar_tickets(
