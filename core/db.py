@@ -163,6 +163,8 @@ async def leer(lectura: Callable[[Marcas], Lectura[T]]) -> T:
     one hand-off for every statement, where each ``await`` of a query would be one. Elsewhere
     (PostgreSQL, in-memory SQLite) each statement goes through the ORM's connection in turn.
     ``lectura(marcas)`` builds the generator; ``marcas(n, start)`` gives parameter markers.
+    On a SQLite file it reads the last committed state: not for use inside a transaction
+    whose own writes it must see.
     """
     lector = reader()
     if lector is not None:

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 
 from core import keys
 from core.auth.models import Rol
 from plugins.tickets import service
-from plugins.tickets.service import Adjunto, Categoria, Estado, Ticket, Valoracion
-from tests.plugins.tickets.conftest import contar_consultas
+from plugins.tickets.service import Categoria, Estado, Ticket, Valoracion
+from tests.plugins.tickets.conftest import adjuntar, contar_consultas
 
 pytestmark = pytest.mark.plugins("tickets")
-
-
-async def adjuntar(usuario, ticket_id: int, respuesta_id: int | None = None) -> None:
-    await Adjunto.create(
-        clave=f"{secrets.token_hex(1)}/{secrets.token_hex(16)}",
-        nombre="captura.png",
-        tipo="image/png",
-        tamano=10,
-        subido_por=usuario,
-        ticket_id=ticket_id,
-        respuesta_id=respuesta_id,
-    )
 
 
 async def poblar(soporte, n: int):

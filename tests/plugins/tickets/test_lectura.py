@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -24,7 +23,8 @@ from core.api.routing import adapter_for
 from core.auth.models import Equipo, Rol
 from plugins.tickets import service
 from plugins.tickets.schemas import TicketDetalle, TicketEnLista, ticket_detalle, ticket_en_lista
-from plugins.tickets.service import Adjunto, Categoria, Estado, Valoracion
+from plugins.tickets.service import Categoria, Estado, Valoracion
+from tests.plugins.tickets.conftest import adjuntar
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,18 +32,6 @@ if TYPE_CHECKING:
     from core.testing import SoporteClient
 
 pytestmark = pytest.mark.plugins("tickets")
-
-
-async def _adjuntar(usuario: Any, ticket_id: int, respuesta_id: int | None = None) -> None:
-    await Adjunto.create(
-        clave=f"{secrets.token_hex(1)}/{secrets.token_hex(16)}",
-        nombre="factura ñandú.pdf",
-        tipo="application/pdf",
-        tamano=1234,
-        subido_por=usuario,
-        ticket_id=ticket_id,
-        respuesta_id=respuesta_id,
-    )
 
 
 async def _poblar(soporte: SoporteClient) -> tuple[Any, Any, list[int]]:
@@ -65,9 +53,9 @@ async def _poblar(soporte: SoporteClient) -> tuple[Any, Any, list[int]]:
         )
         ids.append(ticket.id)
         if i != 2:
-            await _adjuntar(lucia, ticket.id)
+            await adjuntar(lucia, ticket.id, nombre="factura ñandú.png")
             respuesta = await service.responder(bus, ticket, carla, f"Respuesta {i} 😀")
-            await _adjuntar(carla, ticket.id, respuesta.id)
+            await adjuntar(carla, ticket.id, respuesta.id)
             await service.responder(bus, ticket, carla, "Nota interna", interna=True)
             await service.actualizar(
                 bus,
@@ -98,25 +86,35 @@ def _sin_firmas(soporte: SoporteClient, cuerpo: bytes) -> bytes:
     return _URL.sub(firmado, cuerpo)
 
 
+async def _cuerpo(soporte: SoporteClient, usuario: Any, url: str, **params: Any) -> bytes:
+    """The body of a 200 answer to ``GET url`` by ``usuario``."""
+    r = await soporte.get(url, headers=soporte.auth(usuario), params=params)
+    assert r.status == 200, await r.text()
+    return await r.read()
+
+
 def _url(soporte: SoporteClient) -> Any:
     storage = soporte.app[keys.STORAGE]
     return lambda a: storage.url("http://127.0.0.1", a.clave, a.nombre, a.tipo)
+
+
+@pytest.fixture(params=["agente", "cliente"])
+async def lector(request: pytest.FixtureRequest, soporte: SoporteClient) -> tuple[Any, list[int]]:
+    """The filled database (:func:`_poblar`) and who reads it: the agent, or the customer."""
+    carla, lucia, ids = await _poblar(soporte)
+    return (carla if request.param == "agente" else lucia), ids
 
 
 class TestConLaConexionDelOrm:
     """On the test database (in-memory SQLite, or PostgreSQL): statement by statement through
     the ORM's connection."""
 
-    @pytest.mark.parametrize("quien", ["agente", "cliente"])
     async def test_la_lista_rapida_es_la_de_los_modelos(
-        self, soporte: SoporteClient, quien: str
+        self, soporte: SoporteClient, lector: tuple[Any, list[int]]
     ) -> None:
-        carla, lucia, ids = await _poblar(soporte)
-        usuario = carla if quien == "agente" else lucia
-        url = "/api/soporte/tickets/" if quien == "agente" else "/api/soporte/mis-tickets/"
-        r = await soporte.get(url, headers=soporte.auth(usuario), params={"size": 2, "page": 1})
-        assert r.status == 200
-        cuerpo = await r.read()
+        usuario, ids = lector
+        url = "/api/soporte/tickets/" if usuario.es_agente else "/api/soporte/mis-tickets/"
+        cuerpo = await _cuerpo(soporte, usuario, url, size=2, page=1)
         # What paginate and the models give for the same page (newest first: the last two).
         pagina = list(reversed(ids))[:2]
         vistas = await service.cargar_tickets(pagina, con_etiquetas=usuario.es_agente)
@@ -130,28 +128,22 @@ class TestConLaConexionDelOrm:
         esperado = adapter_for(Page[TicketEnLista]).dump_json(modelos)
         assert _sin_firmas(soporte, cuerpo) == _sin_firmas(soporte, esperado)
         assert json.loads(cuerpo)["next"].endswith(f"{url}?size=2&page=2")
-        if quien == "agente":
+        if usuario.es_agente:
             assert [t["etiquetas"] for t in json.loads(cuerpo)["results"]] == [[], ["Ágil", "VIP"]]
 
-    @pytest.mark.parametrize("quien", ["agente", "cliente"])
     async def test_el_detalle_rapido_es_el_de_los_modelos(
-        self, soporte: SoporteClient, quien: str
+        self, soporte: SoporteClient, lector: tuple[Any, list[int]]
     ) -> None:
-        carla, lucia, ids = await _poblar(soporte)
-        usuario = carla if quien == "agente" else lucia
+        usuario, ids = lector
         for ticket_id in ids:
-            r = await soporte.get(
-                f"/api/soporte/tickets/{ticket_id}/", headers=soporte.auth(usuario)
-            )
-            assert r.status == 200
-            cuerpo = await r.read()
+            cuerpo = await _cuerpo(soporte, usuario, f"/api/soporte/tickets/{ticket_id}/")
             [vista] = await service.cargar_tickets(
                 [ticket_id], con_respuestas=True, para=usuario, con_etiquetas=usuario.es_agente
             )
             esperado = adapter_for(TicketDetalle).dump_json(ticket_detalle(vista, _url(soporte)))
             assert _sin_firmas(soporte, cuerpo) == _sin_firmas(soporte, esperado)
             notas = [m for m in json.loads(cuerpo)["respuestas"] if m["interna"]]
-            assert bool(notas) == (quien == "agente" and ticket_id != ids[2])
+            assert bool(notas) == (usuario.es_agente and ticket_id != ids[2])
 
     async def test_el_detalle_de_otro_cliente_es_404(self, soporte: SoporteClient) -> None:
         _, _, ids = await _poblar(soporte)
