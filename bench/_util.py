@@ -141,8 +141,11 @@ def _parse_wrk(out: str) -> Load:
     return Load(_ms(dist["50"]), _ms(dist["99"]), rps, total, errors)
 
 
-def wrk(base: str, request: Request, connections: int, seconds: float) -> Load:
-    """Run ``wrk`` against ``base`` (threads: 1 for one connection, else 2)."""
+def wrk(
+    base: str, request: Request, connections: int, seconds: float, timeout: float = 2.0
+) -> Load:
+    """Run ``wrk`` against ``base`` (threads: 1 for one connection, else 2); a response slower
+    than ``timeout`` seconds is an error (wrk's own default: 2 s)."""
     assert WRK is not None
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(_lua(request))
@@ -150,7 +153,7 @@ def wrk(base: str, request: Request, connections: int, seconds: float) -> Load:
         threads = 1 if connections == 1 else 2
         out = subprocess.run(
             [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency",
-             "-s", f.name, base + request.paths[0]],
+             f"--timeout={timeout:g}s", "-s", f.name, base + request.paths[0]],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
     finally:
@@ -187,10 +190,13 @@ async def _aiohttp_load(base: str, request: Request, connections: int, seconds: 
                 len(latencies), errors)  # fmt: skip
 
 
-def load(base: str, request: Request, connections: int, seconds: float) -> Load:
-    """One load run with ``wrk`` if installed, else with the aiohttp fallback generator."""
+def load(
+    base: str, request: Request, connections: int, seconds: float, timeout: float = 2.0
+) -> Load:
+    """One load run with ``wrk`` if installed (``timeout``: see :func:`wrk`), else with the
+    aiohttp fallback generator."""
     if WRK:
-        return wrk(base, request, connections, seconds)
+        return wrk(base, request, connections, seconds, timeout)
     return asyncio.run(_aiohttp_load(base, request, connections, seconds))
 
 

@@ -8,26 +8,33 @@ package ``<plugin package>.migrations``; the core's own models (users, tokens) a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import sqlite3
+from collections.abc import Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import aiosqlite
+from tortoise.connection import connections
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.executor import MigrationExecutor
 
 from core.settings import sqlite_path
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
+    from pathlib import Path
 
     from aiohttp import web
     from aiohttp.typedefs import Handler, Middleware
     from tortoise.backends.base.client import BaseDBAsyncClient
 
 log = logging.getLogger("soporte.db")
+
+T = TypeVar("T")
 
 CORE_LABEL = "core"
 CORE_MODELS = [
@@ -79,11 +86,52 @@ def tortoise_config(database_url: str, plugin_models: dict[str, list[str]]) -> d
     }
 
 
+class Lector:
+    """The read-only second connection of a SQLite file database, with a thread of its own.
+
+    A :mod:`sqlite3` connection used only from one worker thread: each :meth:`ejecutar` is one
+    hand-off to that thread and back, however many statements the function runs there (the
+    hot reads run all of theirs in one). SQLite releases the GIL while it reads, so the event
+    loop goes on meanwhile.
+    """
+
+    def __init__(self) -> None:
+        """A closed reader; :meth:`abrir` connects it."""
+        self._hilo = ThreadPoolExecutor(max_workers=1, thread_name_prefix="soporte-lector")
+        self._conn: sqlite3.Connection | None = None
+
+    async def abrir(self, path: Path) -> None:
+        """Connect to the database file at ``path``, read-only (``PRAGMA query_only``)."""
+
+        def conectar() -> sqlite3.Connection:
+            # In the worker thread, the only one that ever uses it (sqlite3 checks that).
+            # Autocommit: a read opens its own transaction when it wants one (``_leer_en``).
+            conn = sqlite3.connect(path, isolation_level=None)
+            conn.execute("PRAGMA query_only = ON")
+            return conn
+
+        self._conn = await asyncio.get_running_loop().run_in_executor(self._hilo, conectar)
+
+    async def ejecutar(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(connection)`` in the reader's thread; its result (or exception)."""
+        conn = self._conn
+        if conn is None:
+            raise RuntimeError("the read connection is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._hilo, fn, conn)
+
+    async def cerrar(self) -> None:
+        """Close the connection and end the thread."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await asyncio.get_running_loop().run_in_executor(self._hilo, conn.close)
+        self._hilo.shutdown(wait=False)
+
+
 #: The read connection of the application serving the current request (see ``Database.reader``).
-_READER: ContextVar[aiosqlite.Connection | None] = ContextVar("soporte_reader", default=None)
+_READER: ContextVar[Lector | None] = ContextVar("soporte_reader", default=None)
 
 
-def reader() -> aiosqlite.Connection | None:
+def reader() -> Lector | None:
     """A second SQLite connection, for reads that must not queue behind the ORM's connection.
 
     Tortoise talks to SQLite through one connection behind a lock, so while a request writes,
@@ -95,6 +143,62 @@ def reader() -> aiosqlite.Connection | None:
     return _READER.get()
 
 
+#: A read in steps (:func:`leer`): a generator that yields ``(sql, params)`` statements, is sent
+#: each one's rows (tuples, in the order of the ``SELECT``) and returns its result.
+Lectura = Generator[tuple[str, list[Any]], list[tuple[Any, ...]], T]
+
+
+class Marcas(Protocol):
+    """The markers of a statement's ``n`` parameters, numbered from ``start`` (see
+    :func:`placeholders`): what a :data:`Lectura` writes its statements with."""
+
+    def __call__(self, n: int, start: int = 1) -> list[str]:
+        """``n`` markers."""
+
+
+async def leer(lectura: Callable[[Marcas], Lectura[T]]) -> T:
+    """Run a read made of several hand-written statements, each able to use the last's rows.
+
+    On a SQLite file the whole read runs in the read connection's thread (:func:`reader`):
+    one hand-off for every statement, where each ``await`` of a query would be one. Elsewhere
+    (PostgreSQL, in-memory SQLite) each statement goes through the ORM's connection in turn.
+    ``lectura(marcas)`` builds the generator; ``marcas(n, start)`` gives parameter markers.
+    On a SQLite file it reads the last committed state: not for use inside a transaction
+    whose own writes it must see.
+    """
+    lector = reader()
+    if lector is not None:
+        return await lector.ejecutar(lambda conn: _leer_en(conn, lectura))
+    conn = connections.get("default")
+    pasos = lectura(lambda n, start=1: placeholders(conn, n, start))
+    try:
+        sql, params = next(pasos)
+        while True:
+            _, filas = await conn.execute_query(sql, params)
+            sql, params = pasos.send([tuple(fila) for fila in filas])
+    except StopIteration as fin:
+        resultado: T = fin.value
+        return resultado
+
+
+def _leer_en(conn: sqlite3.Connection, lectura: Callable[[Marcas], Lectura[T]]) -> T:
+    """:func:`leer` inside the reader's thread, on its ``sqlite3`` connection.
+
+    In one read transaction: every statement sees the same committed state (a page and its
+    count cannot disagree because a write landed between them)."""
+    pasos = lectura(lambda n, start=1: ["?"] * n)
+    conn.execute("BEGIN")
+    try:
+        sql, params = next(pasos)
+        while True:
+            sql, params = pasos.send(conn.execute(sql, params).fetchall())
+    except StopIteration as fin:
+        resultado: T = fin.value
+        return resultado
+    finally:
+        conn.execute("COMMIT")
+
+
 @dataclass
 class Database:
     """The application's ORM context, created at start-up (the app is frozen by then)."""
@@ -103,7 +207,7 @@ class Database:
     generate_schemas: bool = False
     context: TortoiseContext | None = field(default=None, repr=False)
     #: The read-only second connection of a SQLite file database (see :func:`reader`).
-    reader: aiosqlite.Connection | None = field(default=None, repr=False)
+    reader: Lector | None = field(default=None, repr=False)
 
     @property
     def ctx(self) -> TortoiseContext:
@@ -152,7 +256,7 @@ def database_ctx(db: Database) -> Callable[[web.Application], Any]:
             yield
         finally:
             if db.reader is not None:
-                await db.reader.close()
+                await db.reader.cerrar()
                 db.reader = None
             await db.context.close_connections()
             db.context = None
@@ -160,15 +264,15 @@ def database_ctx(db: Database) -> Callable[[web.Application], Any]:
     return database
 
 
-async def _open_reader(ctx: TortoiseContext, config: dict[str, Any]) -> aiosqlite.Connection | None:
+async def _open_reader(ctx: TortoiseContext, config: dict[str, Any]) -> Lector | None:
     """The read-only second connection of a SQLite file database (``None`` for others)."""
     path = sqlite_path(config["connections"]["default"])
     if path is None:
         return None
     await ctx.db("default").execute_query("SELECT 1")  # the ORM creates the file first
-    conn = await aiosqlite.connect(path)
-    await conn.execute("PRAGMA query_only = ON")
-    return conn
+    lector = Lector()
+    await lector.abrir(path)
+    return lector
 
 
 def db_middleware(db: Database) -> Middleware:

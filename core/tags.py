@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from core.api.errors import BadRequest
 from core.db import placeholders
@@ -134,16 +134,29 @@ async def nombres_de(enlace: Enlace, ids: Sequence[int]) -> dict[int, list[str]]
     from tortoise.connection import connections
 
     conn = connections.get("default")
-    marcas = ", ".join(placeholders(conn, len(ids)))
     _, filas = await conn.execute_query(
+        sql_nombres(enlace, placeholders(conn, len(ids))), list(ids)
+    )
+    return agrupar_nombres((fila["objeto"], fila["nombre"]) for fila in filas)
+
+
+def sql_nombres(enlace: Enlace, marcas: Sequence[str]) -> str:
+    """The statement of :func:`nombres_de` for as many objects as ``marcas`` (one marker per
+    id): rows ``(objeto, nombre)`` ordered by object and key — for reads that run their own
+    statements (``core.db.leer``); :func:`agrupar_nombres` turns its rows into the dict."""
+    return (
         f'SELECT l."{enlace.columna}" AS objeto, e.nombre AS nombre FROM "{enlace.tabla}" l '
         f'JOIN "{Etiqueta._meta.db_table}" e ON e.id = l.etiqueta_id '
-        f'WHERE l."{enlace.columna}" IN ({marcas}) ORDER BY l."{enlace.columna}", e.clave',
-        list(ids),
+        f'WHERE l."{enlace.columna}" IN ({", ".join(marcas)}) '
+        f'ORDER BY l."{enlace.columna}", e.clave'
     )
+
+
+def agrupar_nombres(filas: Iterable[tuple[Any, Any]]) -> dict[int, list[str]]:
+    """``(objeto, nombre)`` rows of :func:`sql_nombres` as ``{objeto: [nombre, ...]}``."""
     resultado: dict[int, list[str]] = {}
-    for fila in filas:
-        resultado.setdefault(int(fila["objeto"]), []).append(str(fila["nombre"]))
+    for objeto, nombre in filas:
+        resultado.setdefault(int(objeto), []).append(str(nombre))
     return resultado
 
 

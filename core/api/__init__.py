@@ -12,7 +12,7 @@ from core.api.errors import (
     UnsupportedMediaType,
 )
 from core.api.pagination import Page, PageQuery, paginate
-from core.api.routing import INTEGRATION, PUBLIC, TOKEN, Endpoint, Result, Routes
+from core.api.routing import INTEGRATION, PUBLIC, TOKEN, Encoded, Endpoint, Result, Routes
 
 __all__ = [
     "INTEGRATION",
@@ -20,6 +20,7 @@ __all__ = [
     "TOKEN",
     "BadRequest",
     "Conflict",
+    "Encoded",
     "Endpoint",
     "Forbidden",
     "NotFound",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 from yarl import URL
 
 from core.api.urls import base_url
@@ -52,6 +53,13 @@ def page_links(request: web.Request, query: PageQuery, count: int) -> tuple[str 
     nxt = to(query.page + 1) if query.page < last else None
     prev = to(min(query.page - 1, last)) if query.page > 1 else None
     return nxt, prev
+
+
+def page_json(request: web.Request, query: PageQuery, count: int, results: list[Any]) -> bytes:
+    """A :class:`Page` as JSON, for a list that writes its ``results`` as plain JSON values
+    itself (already in the shape of its result model): the same keys, order and links."""
+    nxt, prev = page_links(request, query, count)
+    return to_json({"count": count, "next": nxt, "previous": prev, "results": results})
 
 
 async def paginate(

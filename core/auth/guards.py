@@ -22,6 +22,7 @@ no caller has to thread it through, and with it off nothing here queries anythin
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -109,6 +110,16 @@ def visible_to(
         suyo: dict[str, Any] = {campo_agente: usuario.id}
         condicion |= Q(**suyo)
     return queryset.filter(condicion)
+
+
+def owner_scope(usuario: Usuario) -> int | None:
+    """:func:`visible_to`'s rule for hand-written SQL: the owner id every row must have for
+    ``usuario`` (a customer's own id), or ``None`` when they see every row (agents).
+
+    Team visibility is not expressed here: when :func:`team_limited` holds for ``usuario``,
+    a read must go through :func:`visible_to` (its sub-select of the user's teams) instead.
+    """
+    return None if usuario.es_agente else usuario.id
 
 
 def visible_or_404(usuario: Usuario, obj: Any, campo: str = "cliente_id") -> Any:
@@ -225,10 +236,14 @@ async def _token_row(token: str | None, *, with_expiry: bool) -> dict[str, Any] 
         f"ON u.id = t.usuario_id WHERE t.key_hash = {hash_} AND t.expira > {ahora}"
     )
     if lector is not None:
-        async with lector.execute(sql, valores) as cursor:
-            fila = await cursor.fetchone()
+
+        def fila_de(conexion: sqlite3.Connection) -> dict[str, Any] | None:
+            cursor = conexion.execute(sql, valores)
+            fila = cursor.fetchone()
             nombres = [d[0] for d in cursor.description]
-        return dict(zip(nombres, fila, strict=True)) if fila else None
+            return dict(zip(nombres, fila, strict=True)) if fila else None
+
+        return await lector.ejecutar(fila_de)
     assert conn is not None
     filas = await conn.execute_query_dict(sql, valores)
     return dict(filas[0]) if filas else None

@@ -29,6 +29,7 @@ from core.auth.guards import (
     visible_to,
 )
 from core.auth.models import Equipo, Usuario
+from core.db import Lectura, Marcas, leer
 from core.events import EventBus, UnitOfWork
 from core.history import CREADO, Canal, record
 from core.i18n import N_
@@ -254,7 +255,19 @@ async def casos_urgentes(limite: int = MAX_URGENTES) -> list[Caso]:
 
 async def contar_criticos() -> int:
     """How many open (ABIERTO or EN_INVESTIGACION) cases are CRITICA."""
-    return await Caso.filter(urgencia=Urgencia.CRITICA, estado__in=ABIERTOS).count()
+
+    # Every dashboard request asks: a hand-written COUNT on the read connection (core.db.leer);
+    # building the ORM's query cost more than running it.
+    def lectura(marcas: Marcas) -> Lectura[int]:
+        urgencia, *estados = marcas(1 + len(ABIERTOS))
+        [(n,)] = yield (
+            f'SELECT COUNT(*) FROM "{Caso._meta.db_table}" '
+            f"WHERE urgencia = {urgencia} AND estado IN ({', '.join(estados)})",
+            [Urgencia.CRITICA.value, *(e.value for e in ABIERTOS)],
+        )
+        return int(n)
+
+    return await leer(lectura)
 
 
 # --- changes ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ before the triggers existed, e.g. by ``soporte demo`` before the first start.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from datetime import UTC, datetime, timedelta
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from tortoise.connection import connections
 
-from core.db import placeholders
+from core.db import Lectura, Marcas, leer, placeholders
 from plugins.tickets.models import Categoria, Estado, Prioridad, Ticket
 
 if TYPE_CHECKING:
@@ -217,12 +218,27 @@ def claves_tickets(
     prioridades: Iterable[Prioridad] | None = None,
 ) -> list[str]:
     """The ``t|…`` keys of the tickets with those values (``None``: any)."""
-    return [
-        f"t|{e.value}|{c.value}|{p.value}"
-        for e, c, p in itertools.product(
-            list(estados or Estado), list(categorias or Categoria), list(prioridades or Prioridad)
+    return list(
+        _claves(
+            tuple(Estado(e) for e in estados or Estado),
+            tuple(Categoria(c) for c in categorias or Categoria),
+            tuple(Prioridad(p) for p in prioridades or Prioridad),
         )
-    ]
+    )
+
+
+@functools.cache
+def _claves(
+    estados: tuple[Estado, ...],
+    categorias: tuple[Categoria, ...],
+    prioridades: tuple[Prioridad, ...],
+) -> tuple[str, ...]:
+    # Every list page asks for these keys; up to 48 strings built once per combination (there
+    # are a few hundred at most) instead of on every request.
+    return tuple(
+        f"t|{e.value}|{c.value}|{p.value}"
+        for e, c, p in itertools.product(estados, categorias, prioridades)
+    )
 
 
 async def contar_tickets(
@@ -232,52 +248,58 @@ async def contar_tickets(
 ) -> int:
     """How many tickets have one of ``estados``, ``categorias`` and ``prioridades``
     (``None``: any) — one query over at most 48 rows."""
-    conn = _conexion()
-    claves = claves_tickets(estados, categorias, prioridades)
-    fila = await _uno(
-        conn,
-        f"SELECT COALESCE(SUM(n), 0) AS n FROM {TABLA} WHERE clave IN "
-        f"({_marcas(conn, len(claves))})",
-        claves,
-    )
-    return int(fila["n"])
+    return await contar_claves(claves_tickets(estados, categorias, prioridades))
+
+
+async def contar_claves(claves: Sequence[str]) -> int:
+    """The sum of the ``t|…`` totals ``claves`` (:func:`claves_tickets`), in one query."""
+    return await leer(lambda marcas: lectura_contar(claves, marcas))
+
+
+def lectura_contar(claves: Sequence[str], marcas: Marcas) -> Lectura[int]:
+    """:func:`contar_claves` as a step of a larger read (``core.db.leer``)."""
+    [(n,)] = yield (sql_contar(marcas(len(claves))), list(claves))
+    return int(n)
+
+
+def sql_contar(marcas: Sequence[str]) -> str:
+    """The statement of :func:`contar_claves` for as many keys as ``marcas``: one row, ``n``."""
+    return f"SELECT COALESCE(SUM(n), 0) AS n FROM {TABLA} WHERE clave IN ({', '.join(marcas)})"
 
 
 def _hora(momento: datetime) -> str:
     return momento.astimezone(UTC).strftime("%Y-%m-%d %H")
 
 
-async def respuesta(desde: datetime) -> tuple[int, int]:
+def lectura_respuesta(desde: datetime, marcas: Marcas) -> Lectura[tuple[int, int]]:
     """``(tickets, seconds)``: tickets created since ``desde`` that have a first agent answer,
-    and the sum of their seconds to it. Whole hours come from the totals; the first, partial
-    hour from the tickets themselves (the ``fecha_creacion`` index)."""
-    conn = _conexion()
+    and the sum of their seconds to it — a step of a read (``core.db.leer``). Whole hours come
+    from the totals; the first, partial hour from the tickets themselves (the
+    ``fecha_creacion`` index)."""
     siguiente = desde.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     siguiente += timedelta(hours=1)
-    m = _marcas(conn, 2).split(", ")
-    horas = await _uno(
-        conn,
+    m = marcas(2)
+    [(horas_n, horas_s)] = yield (
         f"SELECT COALESCE(SUM(n), 0) AS n, COALESCE(SUM(suma), 0) AS s FROM {TABLA} "
         f"WHERE clave >= {m[0]} AND clave < {m[1]}",
         [f"r|{_hora(siguiente)}", "r|~"],
     )
-    parcial = await _uno(
-        conn,
+    [(parcial_n, parcial_s)] = yield (
         "SELECT COUNT(*) AS n, COALESCE(SUM(segundos_primera_respuesta), 0) AS s FROM "
         f"tickets_ticket WHERE fecha_creacion >= {m[0]} AND fecha_creacion < {m[1]} "
         "AND segundos_primera_respuesta IS NOT NULL",
         [desde, siguiente],
     )
-    return int(horas["n"]) + int(parcial["n"]), int(horas["s"]) + int(parcial["s"])
+    return int(horas_n) + int(parcial_n), int(horas_s) + int(parcial_s)
 
 
-async def valoraciones() -> dict[int, int]:
-    """How many ratings of each score (1–5)."""
-    conn = _conexion()
+def lectura_valoraciones(marcas: Marcas) -> Lectura[dict[int, int]]:
+    """How many ratings of each score (1–5) — a step of a read (``core.db.leer``)."""
     # Named keys, not ``LIKE 'v|%'``: SQLite's LIKE ignores case, so it cannot use the key's
     # index and would read every hourly row (17,000 at a million tickets).
     claves = [f"v|{p}" for p in range(1, 6)]
-    filas = await conn.execute_query_dict(
-        f"SELECT clave, n FROM {TABLA} WHERE clave IN ({_marcas(conn, len(claves))})", claves
+    filas = yield (
+        f"SELECT clave, n FROM {TABLA} WHERE clave IN ({', '.join(marcas(len(claves)))})",
+        claves,
     )
-    return {int(f["clave"][2:]): int(f["n"]) for f in filas if f["n"]}
+    return {int(clave[2:]): int(n) for clave, n in filas if n}

@@ -17,6 +17,7 @@ from core import keys
 from core.api import (
     TOKEN,
     BadRequest,
+    Encoded,
     Forbidden,
     Page,
     PayloadTooLarge,
@@ -24,13 +25,15 @@ from core.api import (
     Routes,
     paginate,
 )
+from core.api.pagination import page_json
+from core.api.routing import adapter_for
 from core.auth.guards import can_see_notes, current_user, team_limited
 from core.auth.models import Rol, Usuario
 from core.i18n import gettext as _
 from core.plugin_contract import await_me_maybe
 from core.ratelimit import hit
 from core.storage import Upload, base_url
-from plugins.tickets import busqueda, service
+from plugins.tickets import busqueda, lectura, service
 from plugins.tickets.cuota import Cuota
 from plugins.tickets.schemas import (
     AdjuntoOut,
@@ -62,12 +65,19 @@ routes = Routes(
 RECIENTES = 10
 
 
+def _firmar(request: web.Request) -> lectura.Enlace:
+    """Signs a stored file's links (download and, for an image, its previews), ``(clave,
+    nombre, tipo)``, against the public base URL of this request."""
+    storage = request.app[keys.STORAGE]
+    base = base_url(request)
+    return lambda clave, nombre, tipo: storage.links(base, clave, nombre, tipo)
+
+
 def _enlaces(request: web.Request) -> UrlDe:
     """Signs attachment links (download and previews) against the public base URL of this
     request."""
-    storage = request.app[keys.STORAGE]
-    base = base_url(request)
-    return lambda a: storage.links(base, a.clave, a.nombre, a.tipo)
+    firmar = _firmar(request)
+    return lambda a: firmar(a.clave, a.nombre, a.tipo)
 
 
 def _limite_archivos(request: web.Request, cuantos: int) -> None:
@@ -137,10 +147,17 @@ async def _lista(
     *,
     propios: bool,
     ordering: Sequence[str] = (),
-) -> Page[TicketEnLista]:
+) -> Encoded[Page[TicketEnLista]]:
     """A page of a ticket list: ranked by relevance when ``q`` has words and no ``ordering``
-    was asked for (the index drives the query), else in ``ordering``."""
+    was asked for (the index drives the query), else in ``ordering``.
+
+    The lists as the guide opens them (no search, no tag, the default order) are read in
+    hand-written SQL (:mod:`plugins.tickets.lectura`); the rest through the ORM.
+    """
     usuario = current_user(request)
+    if lectura.rapida(usuario, filtros, ordering):
+        leida = await lectura.pagina(usuario, filtros, query, _firmar(request), propios=propios)
+        return Encoded(page_json(request, query, leida.total, leida.resultados))
     consulta = busqueda.interpretar(filtros.q, usuario) if filtros.q else None
     if consulta is not None:
         await busqueda.comprobar(consulta)
@@ -162,7 +179,7 @@ async def _lista(
             solo_propios=propios and not otros,
         )
         contar, ids = buscada.contar, buscada.pagina
-    return await paginate(
+    pagina = await paginate(
         request,
         service.ordenar(qs, ordering),
         query,
@@ -171,6 +188,7 @@ async def _lista(
         count=contar,
         ids=ids,
     )
+    return Encoded(adapter_for(Page[TicketEnLista]).dump_json(pagina))
 
 
 @routes.post(
@@ -212,13 +230,13 @@ async def crear_ticket(
 
 
 @routes.get("/api/soporte/mis-tickets/", auth=TOKEN)
-async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Page[TicketEnLista]:
+async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Encoded[Page[TicketEnLista]]:
     """The caller's own tickets, newest first (by relevance when searched), filtered."""
     return await _lista(request, query, query.filtros(), propios=True)
 
 
 @routes.get("/api/soporte/tickets/", auth=Rol.AGENTE)
-async def listar_tickets(request: web.Request, query: TicketsQuery) -> Page[TicketEnLista]:
+async def listar_tickets(request: web.Request, query: TicketsQuery) -> Encoded[Page[TicketEnLista]]:
     """Every ticket (agents), filtered and ordered (`ordering`; newest first by default, by
     relevance when `q` has words)."""
     return await _lista(request, query, query.filtros(), propios=False, ordering=query.ordering)
@@ -236,10 +254,10 @@ async def recientes(request: web.Request) -> list[TicketOut]:
 
 
 @routes.get(r"/api/soporte/tickets/{id:\d+}/", auth=TOKEN)
-async def detalle_ticket(request: web.Request, id: int) -> TicketDetalle:
+async def detalle_ticket(request: web.Request, id: int) -> Encoded[TicketDetalle]:
     """One ticket with its conversation (owner or agents)."""
-    ticket = await service.obtener_visible(current_user(request), id)
-    return await _detalle(request, ticket.id)
+    # Hand-written SQL, the same checks as service.obtener_visible (plugins.tickets.lectura).
+    return Encoded(await lectura.detalle(current_user(request), id, _firmar(request)))
 
 
 @routes.patch(r"/api/soporte/tickets/{id:\d+}/", auth=TOKEN, errors=(403, 409))

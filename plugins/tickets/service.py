@@ -54,7 +54,7 @@ from core.auth.guards import (
     visible_to,
 )
 from core.auth.models import Equipo, Rol, Usuario
-from core.db import placeholders
+from core.db import Lectura, Marcas, leer, placeholders
 from core.events import UnitOfWork, in_unit_of_work
 from core.history import Canal as HistoryCanal
 from core.i18n import N_
@@ -989,9 +989,17 @@ async def estadisticas(desde: datetime) -> dict[str, int | float]:
     that have one. ``satisfaccion_promedio``: CSAT, the percentage (one decimal) of ratings of
     4 or 5. Each is ``0`` when there is nothing to measure.
     """
-    abiertos = await agregados.contar_tickets(estados=ESTADOS_ABIERTOS)
-    respondidos, segundos = await agregados.respuesta(desde)
-    puntuaciones = await agregados.valoraciones()
+
+    def lectura(marcas: Marcas) -> Lectura[tuple[int, tuple[int, int], dict[int, int]]]:
+        # Four statements, one hand-off to the read connection (core.db.leer).
+        abiertos = yield from agregados.lectura_contar(
+            agregados.claves_tickets(estados=ESTADOS_ABIERTOS), marcas
+        )
+        respuesta = yield from agregados.lectura_respuesta(desde, marcas)
+        puntuaciones = yield from agregados.lectura_valoraciones(marcas)
+        return abiertos, respuesta, puntuaciones
+
+    abiertos, (respondidos, segundos), puntuaciones = await leer(lectura)
     total = sum(puntuaciones.values())
     buenas = puntuaciones.get(4, 0) + puntuaciones.get(5, 0)
     return {
@@ -1003,11 +1011,11 @@ async def estadisticas(desde: datetime) -> dict[str, int | float]:
     }
 
 
-def contador(usuario: Usuario, filtros: Filtros) -> Callable[[], Awaitable[int]] | None:
-    """A fast count of :func:`filtrar` (agents, filtered by ``estado``/``categoria``/
-    ``prioridad`` at most) from the maintained totals, or ``None`` when a plain ``COUNT``
-    is needed (a customer's own tickets, other filters, an agent narrowed by team
-    visibility: those are served by their indexes)."""
+def claves_del_total(usuario: Usuario, filtros: Filtros) -> list[str] | None:
+    """The keys of the maintained totals (:mod:`agregados`) whose sum counts :func:`filtrar`
+    (agents, filtered by ``estado``/``categoria``/``prioridad`` at most), or ``None`` when a
+    plain ``COUNT`` is needed (a customer's own tickets, other filters, an agent narrowed by
+    team visibility: those are served by their indexes)."""
     otros = (
         filtros.creado_desde, filtros.creado_antes, filtros.q, filtros.cliente_id,
         filtros.agente_asignado_id, filtros.nivel_escalamiento, filtros.equipo_id,
@@ -1020,9 +1028,19 @@ def contador(usuario: Usuario, filtros: Filtros) -> Callable[[], Awaitable[int]]
     def uno(valor: Any) -> list[Any] | None:
         return None if valor is None else [valor]
 
+    return agregados.claves_tickets(
+        uno(filtros.estado), uno(filtros.categoria), uno(filtros.prioridad)
+    )
+
+
+def contador(usuario: Usuario, filtros: Filtros) -> Callable[[], Awaitable[int]] | None:
+    """A fast count of :func:`filtrar` from the maintained totals (see
+    :func:`claves_del_total`), or ``None`` when a plain ``COUNT`` is needed."""
+    claves = claves_del_total(usuario, filtros)
+    if claves is None:
+        return None
+
     async def contar() -> int:
-        return await agregados.contar_tickets(
-            uno(filtros.estado), uno(filtros.categoria), uno(filtros.prioridad)
-        )
+        return await agregados.contar_claves(claves)
 
     return contar

@@ -1,0 +1,166 @@
+"""The hand-written reads (plugins/tickets/lectura.py) answer byte for byte what the models do.
+
+Each test fills one database with what the objects show — files on tickets and replies,
+ratings, teams, assigned agents, tags, internal notes, a customer without a name, non-ASCII
+text — and compares the JSON of the fast path with the JSON the response models give for the
+same tickets (the ORM path: ``service.cargar_tickets`` and the ``schemas`` builders), on the
+in-memory database (statements through the ORM's connection, or PostgreSQL) and on a SQLite
+file (the read connection, one hand-off). Signed links carry a timestamp, so each ``url`` is
+compared by what it signs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from core import keys
+from core.api import Page
+from core.api.routing import adapter_for
+from core.auth.models import Equipo, Rol
+from plugins.tickets import service
+from plugins.tickets.schemas import TicketDetalle, TicketEnLista, ticket_detalle, ticket_en_lista
+from plugins.tickets.service import Categoria, Estado, Valoracion
+from tests.plugins.tickets.conftest import adjuntar
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from core.testing import SoporteClient
+
+pytestmark = pytest.mark.plugins("tickets")
+
+
+async def _poblar(soporte: SoporteClient) -> tuple[Any, Any, list[int]]:
+    """Tickets with everything their objects can show; returns (agent, customer, ids)."""
+    bus = soporte.app[keys.EVENTS]
+    carla = await soporte.usuario("carla", Rol.AGENTE, nombre="Carla Ruiz «Soporte»")
+    lucia = await soporte.usuario("lucia", nombre="")  # no name: the username is shown
+    pagos = await Equipo.create(nombre="Pagos", categorias=["PAGOS"])
+    await pagos.miembros.add(carla)
+    ids = []
+    for i, categoria in enumerate([Categoria.PAGOS, Categoria.TECNICO, Categoria.GENERAL]):
+        ticket = await service.crear_ticket(
+            bus,
+            lucia,
+            asunto=f"No puedo pagar — intento {i} ✓",
+            descripcion="El cargo aparece «rechazado».\nSegunda línea.",
+            categoria=categoria,
+            reserva_relacionada=4000 + i if i != 1 else None,
+        )
+        ids.append(ticket.id)
+        if i != 2:
+            await adjuntar(lucia, ticket.id, nombre="factura ñandú.png")
+            respuesta = await service.responder(bus, ticket, carla, f"Respuesta {i} 😀")
+            await adjuntar(carla, ticket.id, respuesta.id)
+            await service.responder(bus, ticket, carla, "Nota interna", interna=True)
+            await service.actualizar(
+                bus,
+                ticket,
+                carla,
+                {
+                    "agente_asignado": carla.id,
+                    "estado": Estado.RESUELTO,
+                    "etiquetas": ["VIP", "Ágil"],
+                },
+            )
+            await Valoracion.create(ticket=ticket, puntuacion=4, comentario="Bien, gracias")
+    assert (await service.cargar_tickets([ids[0]]))[0].ticket.equipo_id == pagos.id
+    return carla, lucia, ids
+
+
+_URL = re.compile(rb'"url":"([^"]*)"')
+
+
+def _sin_firmas(soporte: SoporteClient, cuerpo: bytes) -> bytes:
+    """``cuerpo`` with each signed link replaced by what it signs (the key of its file)."""
+    storage = soporte.app[keys.STORAGE]
+
+    def firmado(m: re.Match[bytes]) -> bytes:
+        token = m.group(1).decode().rstrip("/").rsplit("/", 1)[-1]
+        return b'"url":' + json.dumps(storage.verify(token)["k"]).encode()
+
+    return _URL.sub(firmado, cuerpo)
+
+
+async def _cuerpo(soporte: SoporteClient, usuario: Any, url: str, **params: Any) -> bytes:
+    """The body of a 200 answer to ``GET url`` by ``usuario``."""
+    r = await soporte.get(url, headers=soporte.auth(usuario), params=params)
+    assert r.status == 200, await r.text()
+    return await r.read()
+
+
+def _url(soporte: SoporteClient) -> Any:
+    storage = soporte.app[keys.STORAGE]
+    return lambda a: storage.url("http://127.0.0.1", a.clave, a.nombre, a.tipo)
+
+
+@pytest.fixture(params=["agente", "cliente"])
+async def lector(request: pytest.FixtureRequest, soporte: SoporteClient) -> tuple[Any, list[int]]:
+    """The filled database (:func:`_poblar`) and who reads it: the agent, or the customer."""
+    carla, lucia, ids = await _poblar(soporte)
+    return (carla if request.param == "agente" else lucia), ids
+
+
+class TestConLaConexionDelOrm:
+    """On the test database (in-memory SQLite, or PostgreSQL): statement by statement through
+    the ORM's connection."""
+
+    async def test_la_lista_rapida_es_la_de_los_modelos(
+        self, soporte: SoporteClient, lector: tuple[Any, list[int]]
+    ) -> None:
+        usuario, ids = lector
+        url = "/api/soporte/tickets/" if usuario.es_agente else "/api/soporte/mis-tickets/"
+        cuerpo = await _cuerpo(soporte, usuario, url, size=2, page=1)
+        # What paginate and the models give for the same page (newest first: the last two).
+        pagina = list(reversed(ids))[:2]
+        vistas = await service.cargar_tickets(pagina, con_etiquetas=usuario.es_agente)
+        enlaces = _url(soporte)
+        modelos = Page[TicketEnLista](
+            count=3,
+            next=json.loads(cuerpo)["next"],
+            previous=None,
+            results=[ticket_en_lista(v, enlaces) for v in vistas],
+        )
+        esperado = adapter_for(Page[TicketEnLista]).dump_json(modelos)
+        assert _sin_firmas(soporte, cuerpo) == _sin_firmas(soporte, esperado)
+        assert json.loads(cuerpo)["next"].endswith(f"{url}?size=2&page=2")
+        if usuario.es_agente:
+            assert [t["etiquetas"] for t in json.loads(cuerpo)["results"]] == [[], ["Ágil", "VIP"]]
+
+    async def test_el_detalle_rapido_es_el_de_los_modelos(
+        self, soporte: SoporteClient, lector: tuple[Any, list[int]]
+    ) -> None:
+        usuario, ids = lector
+        for ticket_id in ids:
+            cuerpo = await _cuerpo(soporte, usuario, f"/api/soporte/tickets/{ticket_id}/")
+            [vista] = await service.cargar_tickets(
+                [ticket_id], con_respuestas=True, para=usuario, con_etiquetas=usuario.es_agente
+            )
+            esperado = adapter_for(TicketDetalle).dump_json(ticket_detalle(vista, _url(soporte)))
+            assert _sin_firmas(soporte, cuerpo) == _sin_firmas(soporte, esperado)
+            notas = [m for m in json.loads(cuerpo)["respuestas"] if m["interna"]]
+            assert bool(notas) == (usuario.es_agente and ticket_id != ids[2])
+
+    async def test_el_detalle_de_otro_cliente_es_404(self, soporte: SoporteClient) -> None:
+        _, _, ids = await _poblar(soporte)
+        otro = await soporte.usuario("otro")
+        for ticket_id in (ids[0], 999_999):
+            r = await soporte.get(f"/api/soporte/tickets/{ticket_id}/", headers=soporte.auth(otro))
+            assert r.status == 404
+
+
+class TestConLaConexionDeLectura(TestConLaConexionDelOrm):
+    """On a SQLite file: every statement of a read in one hand-off to the read connection."""
+
+    @pytest.fixture
+    def soporte_database_url(self, tmp_path: Path) -> str:
+        """A SQLite file (the read connection exists only for files), whatever the test
+        database."""
+        return f"sqlite://{tmp_path}/lectura.db"
+
+    async def test_lee_por_la_conexion_de_lectura(self, soporte: SoporteClient) -> None:
+        assert soporte.app[keys.DB].reader is not None
