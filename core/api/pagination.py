@@ -7,7 +7,7 @@ join" — and counts with a separate ``COUNT``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
 from pydantic import BaseModel, Field
 from yarl import URL
@@ -38,6 +38,27 @@ class Page(BaseModel, Generic[T]):
     next: str | None
     previous: str | None
     results: list[T]
+
+
+class SearchPage(Page[T], Generic[T]):
+    """A page of a list that can be searched (``q``), whose count may be capped:
+    ``count_exacto`` says whether ``count`` is exact. Always present, so that a generated
+    client has one shape; ``false`` only for a search with more matches than it counts."""
+
+    count_exacto: bool = Field(
+        True,
+        description="False when `count` is a cap, not the exact total: a text search (`q`) "
+        "with more matches than it counts. The pages up to `count` are reachable; a list "
+        "without `q` always counts exactly.",
+    )
+
+
+class Count(NamedTuple):
+    """What a ``count`` callable of :func:`paginate` may answer instead of a bare int: a total
+    that may be a cap (``exact=False``: there are more rows than ``value``)."""
+
+    value: int
+    exact: bool
 
 
 def page_links(request: web.Request, query: PageQuery, count: int) -> tuple[str | None, str | None]:
@@ -74,6 +95,42 @@ async def paginate(
     ``queryset`` (e.g. a search ranked by relevance, which ``queryset`` cannot order by).
     """
     total = await count() if count is not None else await queryset.count()
+    nxt, prev, results = await _window(request, queryset, query, load, total, ids)
+    # pydantic parametrises Page at run time with the endpoint's result model (its schema names
+    # it); mypy accepts only a type expression between the brackets, not a variable holding one.
+    model: type[Page[T]] = Page[item]  # type: ignore[valid-type]  # run-time parametrisation
+    return model(count=total, next=nxt, previous=prev, results=results)
+
+
+async def paginate_search(
+    request: web.Request,
+    queryset: QuerySet[Any],
+    query: PageQuery,
+    load: Callable[[Sequence[int]], Awaitable[Sequence[T]]],
+    item: type[T],
+    *,
+    count: Callable[[], Awaitable[int | Count]] | None = None,
+    ids: Callable[[int, int], Awaitable[Sequence[int]]] | None = None,
+) -> SearchPage[T]:
+    """:func:`paginate` for a list that can be searched: ``count`` may answer a capped
+    :class:`Count` (``count_exacto: false``; the pages up to the cap are served)."""
+    contado = await count() if count is not None else await queryset.count()
+    total, exacto = contado if isinstance(contado, Count) else (contado, True)
+    nxt, prev, results = await _window(request, queryset, query, load, total, ids)
+    # As in paginate: the run-time parametrisation names the result model in the schema.
+    model: type[SearchPage[T]] = SearchPage[item]  # type: ignore[valid-type]  # run time
+    return model(count=total, count_exacto=exacto, next=nxt, previous=prev, results=results)
+
+
+async def _window(
+    request: web.Request,
+    queryset: QuerySet[Any],
+    query: PageQuery,
+    load: Callable[[Sequence[int]], Awaitable[Sequence[T]]],
+    total: int,
+    ids: Callable[[int, int], Awaitable[Sequence[int]]] | None,
+) -> tuple[str | None, str | None, list[T]]:
+    """The links and the loaded items of one page of ``total`` rows (see :func:`paginate`)."""
     offset = (query.page - 1) * query.size
     pagina: list[int] = []
     if offset < total and ids is not None:
@@ -84,7 +141,4 @@ async def paginate(
         pagina = cast("list[int]", list(await page))
     nxt, prev = page_links(request, query, total)
     results = list(await load(pagina)) if pagina else []
-    # pydantic parametrises Page at run time with the endpoint's result model (its schema names
-    # it); mypy accepts only a type expression between the brackets, not a variable holding one.
-    model: type[Page[T]] = Page[item]  # type: ignore[valid-type]  # run-time parametrisation
-    return model(count=total, next=nxt, previous=prev, results=results)
+    return nxt, prev, results

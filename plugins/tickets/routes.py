@@ -8,6 +8,7 @@ relations in a constant number of queries.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import cast
 
@@ -17,12 +18,13 @@ from core import keys
 from core.api import (
     TOKEN,
     BadRequest,
+    Count,
     Forbidden,
-    Page,
     PayloadTooLarge,
     Result,
     Routes,
-    paginate,
+    SearchPage,
+    paginate_search,
 )
 from core.auth.guards import can_see_notes, current_user, team_limited
 from core.auth.models import Rol, Usuario
@@ -133,7 +135,7 @@ async def _lista(
     *,
     propios: bool,
     ordering: Sequence[str] = (),
-) -> Page[TicketEnLista]:
+) -> SearchPage[TicketEnLista]:
     """A page of a ticket list: ranked by relevance when ``q`` has words and no ``ordering``
     was asked for (the index drives the query), else in ``ordering``."""
     usuario = current_user(request)
@@ -142,9 +144,17 @@ async def _lista(
         await busqueda.comprobar(consulta)
     terminos = consulta.terminos if consulta is not None else []
     qs = service.filtrar(usuario, filtros, propios=propios)
-    contar = None if propios else service.contador(usuario, filtros)
+    contar: Callable[[], Awaitable[int | Count]] | None = (
+        None if propios else service.contador(usuario, filtros)
+    )
     ids = None
-    if terminos and not ordering:
+    from plugins.tickets.plugin import ajustes  # the plugin module imports this one
+
+    tope = ajustes(request.app).busqueda_cuenta_maxima
+    if terminos and ordering:
+        # Ordered by a field, not ranked: the index is a filter; its count stops at the cap.
+        contar = functools.partial(busqueda.contar_hasta, qs, tope)
+    elif terminos:
         # Ranked: the index drives the query; the rest of the list's filters are its join.
         base = service.filtrar(usuario, filtros, propios=propios, texto=False)
         otros = dataclasses.replace(filtros, q=None) != service.Filtros() or bool(
@@ -155,10 +165,11 @@ async def _lista(
             base,
             terminos,
             filtrado=propios or team_limited(usuario) or otros,
+            cuenta_maxima=tope,
             solo_propios=propios and not otros,
         )
         contar, ids = buscada.contar, buscada.pagina
-    return await paginate(
+    return await paginate_search(
         request,
         service.ordenar(qs, ordering),
         query,
@@ -208,13 +219,13 @@ async def crear_ticket(
 
 
 @routes.get("/api/soporte/mis-tickets/", auth=TOKEN)
-async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Page[TicketEnLista]:
+async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> SearchPage[TicketEnLista]:
     """The caller's own tickets, newest first (by relevance when searched), filtered."""
     return await _lista(request, query, query.filtros(), propios=True)
 
 
 @routes.get("/api/soporte/tickets/", auth=Rol.AGENTE)
-async def listar_tickets(request: web.Request, query: TicketsQuery) -> Page[TicketEnLista]:
+async def listar_tickets(request: web.Request, query: TicketsQuery) -> SearchPage[TicketEnLista]:
     """Every ticket (agents), filtered and ordered (`ordering`; newest first by default, by
     relevance when `q` has words)."""
     return await _lista(request, query, query.filtros(), propios=False, ordering=query.ordering)
