@@ -116,7 +116,9 @@ async def paginate_search(
     :class:`Count` (``count_exacto: false``; the pages up to the cap are served)."""
     contado = await count() if count is not None else await queryset.count()
     total, exacto = contado if isinstance(contado, Count) else (contado, True)
-    nxt, prev, results = await _window(request, queryset, query, load, total, ids)
+    # Past a cap the rows go on: the pages end at it, as the count says.
+    tope = None if exacto else total
+    nxt, prev, results = await _window(request, queryset, query, load, total, ids, tope)
     # As in paginate: the run-time parametrisation names the result model in the schema.
     model: type[SearchPage[T]] = SearchPage[item]  # type: ignore[valid-type]  # run time
     return model(count=total, count_exacto=exacto, next=nxt, previous=prev, results=results)
@@ -129,15 +131,18 @@ async def _window(
     load: Callable[[Sequence[int]], Awaitable[Sequence[T]]],
     total: int,
     ids: Callable[[int, int], Awaitable[Sequence[int]]] | None,
+    tope: int | None = None,
 ) -> tuple[str | None, str | None, list[T]]:
-    """The links and the loaded items of one page of ``total`` rows (see :func:`paginate`)."""
+    """The links and the loaded items of one page of ``total`` rows (see :func:`paginate`),
+    none past row ``tope`` when given."""
     offset = (query.page - 1) * query.size
+    size = query.size if tope is None else max(0, min(query.size, tope - offset))
     pagina: list[int] = []
     if offset < total and ids is not None:
-        pagina = list(await ids(offset, query.size))
+        pagina = list(await ids(offset, size))
     elif offset < total:
         # tortoise types every values_list() as tuples; flat=True returns the bare ids.
-        page = queryset.offset(offset).limit(query.size).values_list("id", flat=True)
+        page = queryset.offset(offset).limit(size).values_list("id", flat=True)
         pagina = cast("list[int]", list(await page))
     nxt, prev = page_links(request, query, total)
     results = list(await load(pagina)) if pagina else []
