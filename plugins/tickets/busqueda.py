@@ -390,8 +390,8 @@ class _Tramo:
 
 def _tramos(
     usuario: Usuario, terminos: Sequence[str], cliente_id: int | None = None
-) -> tuple[_Tramo, _Tramo, _Tramo]:
-    """The index conditions of: every match, the subject matches (ranked first), the others.
+) -> tuple[_Tramo, _Tramo]:
+    """The index conditions of: every match, and the subject matches (ranked first).
 
     Every term must match; the last as a prefix (the word being typed), the others exactly
     (SQLite: with their plurals; PostgreSQL: after stemming). A customer's never reach notes.
@@ -404,19 +404,14 @@ def _tramos(
         columnas = COLUMNAS_AGENTE if _con_notas(usuario) else COLUMNAS_PUBLICAS
         todo = search.consulta_fts5(terminos, columnas, prefijo_solo_ultimo=True)
         asunto = search.consulta_fts5(terminos, ("asunto",), prefijo_solo_ultimo=True)
+        coincide = f"{TABLA} MATCH {{}}"
         if cliente_id is not None:
             suyo = f' AND filtros : "c{int(cliente_id)}"'
             return (
-                _Tramo(f"{TABLA} MATCH {{}}", (f"({todo}){suyo}",)),
-                _Tramo(f"{TABLA} MATCH {{}}", (f"({asunto}){suyo}",)),
-                _Tramo(f"{TABLA} MATCH {{}}", (f"(({todo}) NOT ({asunto})){suyo}",)),
+                _Tramo(coincide, (f"({todo}){suyo}",)),
+                _Tramo(coincide, (f"({asunto}){suyo}",)),
             )
-        coincide = f"{TABLA} MATCH {{}}"
-        return (
-            _Tramo(coincide, (todo,)),
-            _Tramo(coincide, (asunto,)),
-            _Tramo(coincide, (f"({todo}) NOT ({asunto})",)),
-        )
+        return _Tramo(coincide, (todo,)), _Tramo(coincide, (asunto,))
     vector = "(publico || notas)" if _con_notas(usuario) else "publico"
     config = search.configuracion_pg(terminos)
     todo = search.consulta_tsquery(terminos, prefijo_solo_ultimo=True)
@@ -424,12 +419,7 @@ def _tramos(
     # The subject tier reads the subject's own small vector (GIN-indexed, never TOASTed): a
     # weight-A query on the whole vector (``'factura':A``) made PostgreSQL recheck, detoast
     # and decompress every candidate's full vector (replies included) — ~10,000 per search.
-    en_asunto = f"{TABLA}.asunto @@ {consulta}"
-    return (
-        _Tramo(f"{vector} @@ {consulta}", (todo,)),
-        _Tramo(en_asunto, (todo,)),
-        _Tramo(f"{vector} @@ {consulta} AND NOT {en_asunto}", (todo, todo)),
-    )
+    return _Tramo(f"{vector} @@ {consulta}", (todo,)), _Tramo(f"asunto @@ {consulta}", (todo,))
 
 
 def _columna_id(conn: BaseDBAsyncClient) -> str:
@@ -474,15 +464,22 @@ async def _contar_sql(conn: BaseDBAsyncClient, desde: str, params: list[Any], to
 class Busqueda:
     """The ranked search of one list request: its count and its pages.
 
-    Ranking is by tiers, each newest first: tickets whose subject holds every term, then the
-    others (description, replies, notes). Each tier is a query the index answers in id order,
-    stopping at the page — unlike a relevance score (bm25, ts_rank), which must be computed for
-    every match before the first page is known (at a million tickets, 10,000 matches of two
-    common words cost ~30 ms of bm25 alone). The count stops at ``cuenta_maxima`` (the list
-    says ``count_exacto: false`` past it), and a page past the first counts the subject tier
-    only up to the page's end: every query reads a bounded number of matches, whatever the
-    number of tickets. ``filtrado``: ``qs`` restricts the tickets (other filters, a customer's
-    own, team visibility) and is joined to the index; when it does not, the index is read alone.
+    The work is bounded by ``cuenta_maxima``, not by the number of tickets or of matches:
+
+    1. **The window**: the newest ``cuenta_maxima + 1`` matches, in id order as the index
+       yields them (FTS5 walks its rowids backwards and stops at the ``LIMIT``), joined to
+       ``qs`` when ``filtrado`` (each one a primary-key lookup). Its length is the count: exact
+       up to the cap, else the cap (``count_exacto: false``).
+    2. **The tiers** within the window: tickets whose subject holds every term first, then the
+       others (description, replies, notes), each newest first. The subject matches are read
+       from the index only from the window's oldest id up (a rowid range FTS5 seeks to), so an
+       empty subject tier no longer costs a pass over every match (~10 ms at a million).
+
+    A relevance score (bm25, ts_rank) would have to be computed for every match before the
+    first page is known (at a million tickets, 10,000 matches of two common words cost ~30 ms
+    of bm25 alone). Past the cap, older subject matches are not ranked first: the pages end at
+    the cap anyway ("más de 1.000": refine the search). ``filtrado``: ``qs`` restricts the
+    tickets (other filters, a customer's own, team visibility); else the index is read alone.
     """
 
     def __init__(
@@ -500,64 +497,69 @@ class Busqueda:
         # A customer's own tickets and nothing else: on SQLite the index itself restricts them.
         propios = solo_propios and search.dialecto(_conexion()) == "sqlite"
         self.filtrado = filtrado and not propios
-        self.todo, self.asunto, self.resto = _tramos(
-            usuario, terminos, usuario.id if propios else None
-        )
+        self.todo, self.asunto = _tramos(usuario, terminos, usuario.id if propios else None)
+        self._ventana: list[int] | None = None
+        self._orden: list[int] | None = None
 
-    def _desde(self, conn: BaseDBAsyncClient, tramo: _Tramo) -> tuple[str, list[Any]]:
-        """``FROM`` the index rows of ``tramo`` — joined to ``qs`` when filtered — and the
+    def _desde(self, conn: BaseDBAsyncClient) -> tuple[str, list[Any]]:
+        """``FROM`` the index rows of every match — joined to ``qs`` when filtered — and the
         parameters so far. The join lets the engine read the matches in id order from the
         index and look each one up in the tickets by primary key, stopping at the ``LIMIT``
         (an ``IN (…)`` of the matches would collect all of them first)."""
         if not self.filtrado:
-            return f"FROM {TABLA} WHERE {tramo.en(conn)}", list(tramo.valores)
+            return f"FROM {TABLA} WHERE {self.todo.en(conn)}", list(self.todo.valores)
         sub, params = search.sql_de(self.qs, "id")
         return (
             f"FROM {TABLA} JOIN ({sub}) AS t ON t.id = {TABLA}.{_columna_id(conn)} "
-            f"WHERE {tramo.en(conn, len(params) + 1)}",
-            [*params, *tramo.valores],
+            f"WHERE {self.todo.en(conn, len(params) + 1)}",
+            [*params, *self.todo.valores],
         )
 
-    async def _contar(self, tramo: _Tramo, tope: int) -> int:
-        conn = _conexion()
-        return await _contar_sql(conn, *self._desde(conn, tramo), tope)
+    async def ventana(self) -> list[int]:
+        """The ids of the newest ``cuenta_maxima + 1`` matches, newest first (read once)."""
+        if self._ventana is None:
+            conn = _conexion()
+            columna = f"{TABLA}.{_columna_id(conn)}"
+            # PostgreSQL would walk the primary key backwards and test every row when few
+            # match (0.1 s at 100,000 tickets); ordering by an expression makes it take the
+            # matches from the GIN index and sort them. FTS5 yields rowids in order anyway.
+            orden = columna if search.dialecto(conn) == "sqlite" else f"{columna} + 0"
+            desde, params = self._desde(conn)
+            filas = await conn.execute_query_dict(
+                f"SELECT {columna} AS id {desde} ORDER BY {orden} DESC "
+                f"LIMIT {search.marcador(conn, len(params) + 1)}",
+                [*params, self.cuenta_maxima + 1],
+            )
+            self._ventana = [int(f["id"]) for f in filas]
+        return self._ventana
 
-    async def _ids(self, tramo: _Tramo, offset: int, limit: int) -> list[int]:
-        if limit <= 0:
-            return []
+    async def _en_asunto(self, desde_id: int) -> set[int]:
+        """The ids from ``desde_id`` up whose subject holds every term (the index alone: the
+        window already applied ``qs``)."""
         conn = _conexion()
-        columna = f"{TABLA}.{_columna_id(conn)}"
-        # PostgreSQL would walk the primary key backwards and test every row when few match
-        # (0.1 s at 100,000 tickets for an empty tier); ordering by an expression makes it take
-        # the matches from the GIN index and sort them. FTS5 yields rowids in order anyway.
-        orden = columna if search.dialecto(conn) == "sqlite" else f"{columna} + 0"
-        desde, params = self._desde(conn, tramo)
-        n = len(params)
+        columna = _columna_id(conn)
+        n = len(self.asunto.valores)
         filas = await conn.execute_query_dict(
-            f"SELECT {columna} AS id {desde} "
-            f"ORDER BY {orden} DESC LIMIT {search.marcador(conn, n + 1)} "
-            f"OFFSET {search.marcador(conn, n + 2)}",
-            [*params, limit, offset],
+            f"SELECT {columna} AS id FROM {TABLA} WHERE {self.asunto.en(conn)} "
+            f"AND {columna} >= {search.marcador(conn, n + 1)}",
+            [*self.asunto.valores, desde_id],
         )
-        return [int(f["id"]) for f in filas]
+        return {int(f["id"]) for f in filas}
 
     async def contar(self) -> Count:
         """How many tickets match: exact up to ``cuenta_maxima``, else that cap."""
-        n = await self._contar(self.todo, self.cuenta_maxima + 1)
+        n = len(await self.ventana())
         return Count(min(n, self.cuenta_maxima), n <= self.cuenta_maxima)
 
     async def pagina(self, offset: int, limit: int) -> list[int]:
         """The ids of one page, subject matches first, each tier newest first."""
-        if offset == 0:
-            # A short first tier is all of it; a full one fills the page alone.
-            ids = await self._ids(self.asunto, 0, limit)
-            en_asunto = len(ids)
-        else:
-            # Counted up to the page's end only: past it the page is all subject matches.
-            en_asunto = await self._contar(self.asunto, offset + limit)
-            ids = await self._ids(self.asunto, offset, limit) if offset < en_asunto else []
-        ids += await self._ids(self.resto, max(0, offset - en_asunto), limit - len(ids))
-        return ids
+        if self._orden is None:
+            ventana = (await self.ventana())[: self.cuenta_maxima]
+            asunto = await self._en_asunto(ventana[-1]) if ventana else set()
+            self._orden = [i for i in ventana if i in asunto] + [
+                i for i in ventana if i not in asunto
+            ]
+        return self._orden[offset : offset + limit]
 
 
 async def fragmentos(

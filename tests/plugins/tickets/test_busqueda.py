@@ -323,11 +323,11 @@ async def test_la_cuenta_se_corta_en_el_maximo(start_app):
     for usuario, url, filtros in casos:
         pagina = await listar(soporte, usuario, url, q="maleta", size=3, **filtros)
         assert (pagina["count"], pagina["count_exacto"]) == (4, False), filtros
-        # The pages up to the cap are served, in tier order (subject, then the rest), each
-        # newest first, and end at it: no page (or row) past it is offered.
+        # The pages end at the cap: the newest 4 matches, ranked in tiers (subject first, then
+        # the rest, each newest first); no page (or row) past the cap is offered.
         segunda = await listar(soporte, usuario, url, q="maleta", size=3, page=2, **filtros)
-        assert ids(pagina) == [t["id"] for t in reversed(en_asunto)]
-        assert ids(segunda) == [en_texto[-1]["id"]]
+        nuevos = [en_asunto[2], en_texto[2], en_texto[1], en_texto[0]]
+        assert ids(pagina) + ids(segunda) == [t["id"] for t in nuevos]
         assert pagina["next"] is not None and segunda["next"] is None
     # Under the cap the count is exact; an explicit ordering caps its count too.
     pagina = await listar(soporte, carla, TODOS, q="maleta rota")
