@@ -45,6 +45,12 @@ class SearchPage(Page[T], Generic[T]):
     ``count_exacto`` says whether ``count`` is exact. Always present, so that a generated
     client has one shape; ``false`` only for a search with more matches than it counts."""
 
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
+        """``Page[Item]``, as before the field existed: the OpenAPI component (and so the
+        generated clients' type) keeps its name, ``PageTicketEnLista``."""
+        return f"Page[{', '.join(getattr(p, '__name__', str(p)) for p in params)}]"
+
     count_exacto: bool = Field(
         True,
         description="False when `count` is a cap, not the exact total: a text search (`q`) "

@@ -472,8 +472,9 @@ class Busqueda:
        up to the cap, else the cap (``count_exacto: false``).
     2. **The tiers** within the window: tickets whose subject holds every term first, then the
        others (description, replies, notes), each newest first. The subject matches are read
-       from the index only from the window's oldest id up (a rowid range FTS5 seeks to), so an
-       empty subject tier no longer costs a pass over every match (~10 ms at a million).
+       only for the window: FTS5 from its oldest rowid up (a range it seeks to), PostgreSQL by
+       primary key, testing each small subject vector; an empty subject tier no longer costs a
+       pass over every match (~10–30 ms at a million).
 
     A relevance score (bm25, ts_rank) would have to be computed for every match before the
     first page is known (at a million tickets, 10,000 matches of two common words cost ~30 ms
@@ -533,18 +534,29 @@ class Busqueda:
             self._ventana = [int(f["id"]) for f in filas]
         return self._ventana
 
-    async def _en_asunto(self, desde_id: int) -> set[int]:
-        """The ids from ``desde_id`` up whose subject holds every term (the index alone: the
-        window already applied ``qs``)."""
+    async def _en_asunto(self, ventana: list[int]) -> set[int]:
+        """The ids of ``ventana`` whose subject holds every term (the index alone: the window
+        already applied ``qs``)."""
         conn = _conexion()
-        columna = _columna_id(conn)
         n = len(self.asunto.valores)
-        filas = await conn.execute_query_dict(
-            f"SELECT {columna} AS id FROM {TABLA} WHERE {self.asunto.en(conn)} "
-            f"AND {columna} >= {search.marcador(conn, n + 1)}",
-            [*self.asunto.valores, desde_id],
-        )
-        return {int(f["id"]) for f in filas}
+        marca = search.marcador(conn, n + 1)
+        if search.dialecto(conn) == "sqlite":
+            # FTS5 seeks to the window's rowid range (``rowid >= ?``): the subject postings of
+            # older tickets are skipped, where an empty tier cost a pass over every match.
+            sql = (
+                f"SELECT rowid AS id FROM {TABLA} WHERE {self.asunto.en(conn)} AND rowid >= {marca}"
+            )
+            params: list[Any] = [*self.asunto.valores, ventana[-1]]
+        else:
+            # The window's rows by primary key, each small subject vector tested in place:
+            # ``IS TRUE`` keeps the planner off the subject's GIN index, whose posting lists
+            # (and a BitmapAnd with an id range) grow with the tickets.
+            sql = (
+                f"SELECT ticket_id AS id FROM {TABLA} WHERE ticket_id = ANY({marca}) "
+                f"AND ({self.asunto.en(conn)}) IS TRUE"
+            )
+            params = [*self.asunto.valores, ventana]
+        return {int(f["id"]) for f in await conn.execute_query_dict(sql, params)}
 
     async def contar(self) -> Count:
         """How many tickets match: exact up to ``cuenta_maxima``, else that cap."""
@@ -555,7 +567,7 @@ class Busqueda:
         """The ids of one page, subject matches first, each tier newest first."""
         if self._orden is None:
             ventana = (await self.ventana())[: self.cuenta_maxima]
-            asunto = await self._en_asunto(ventana[-1]) if ventana else set()
+            asunto = await self._en_asunto(ventana) if ventana else set()
             self._orden = [i for i in ventana if i in asunto] + [
                 i for i in ventana if i not in asunto
             ]
