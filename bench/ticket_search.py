@@ -21,7 +21,8 @@ Prints p50/p99 per case and scale, the number of matches, and the targets of the
 With ``--database-url`` (a throwaway server, e.g. ``scripts/postgres.sh start``) each scale gets
 a database of its own, created and dropped on that server. Generating 1,000,000 tickets takes
 several minutes on SQLite (longer on PostgreSQL); ``--cache DIR`` keeps SQLite databases for the
-next run. The machine is shared: quote medians and the ratio to the 10,000 figure.
+next run (with ``--database-url`` the databases stay on the server, the directory remembering
+their generation time). The machine is shared: quote medians and the ratio to the 10,000 figure.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class Caso:
 
     muestras: list[float] = field(default_factory=list)
     count: int = 0
+    #: ``count_exacto`` of the answer (false: ``count`` is the cap).
+    exacto: bool = True
 
 
 @dataclass
@@ -100,14 +103,30 @@ async def _pg(url: str, sentencia: str) -> None:
         await conn.close()
 
 
+async def _existe(url: str, nombre: str) -> bool:
+    """Whether the server of ``url`` has a database ``nombre``."""
+    import asyncpg
+
+    conn = await asyncpg.connect(con_base(url, "postgres"))
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", nombre))
+    finally:
+        await conn.close()
+
+
 def preparar(n: int, args: argparse.Namespace, tmp: Path) -> tuple[str, float]:
     """A fresh database with ``n`` demo tickets; returns its URL and the generation seconds."""
     if args.database_url:
         nombre = f"soporte_bench_busqueda_{n}"
+        url = con_base(args.database_url, nombre)
+        # With --cache the database stays on the server for the next run; the cache dir keeps
+        # its generation time (the database is reused only when both exist).
+        cache = args.cache / f"pg-busqueda-{n}.seconds" if args.cache else None
+        if cache and cache.exists() and asyncio.run(_existe(args.database_url, nombre)):
+            subprocess.run([SOPORTE, "migrate"], env=entorno(url, tmp), check=True)
+            return url, float(cache.read_text())
         asyncio.run(_pg(args.database_url, f'DROP DATABASE IF EXISTS "{nombre}"'))
         asyncio.run(_pg(args.database_url, f'CREATE DATABASE "{nombre}"'))
-        url = con_base(args.database_url, nombre)
-        cache = None
     else:
         db = tmp / f"busqueda-{n}.db"
         url = f"sqlite://{db}"
@@ -128,7 +147,8 @@ def preparar(n: int, args: argparse.Namespace, tmp: Path) -> tuple[str, float]:
         raise SystemExit(f"soporte demo failed:\n{salida.stdout}\n{salida.stderr}")
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(tmp / f"busqueda-{n}.db", cache)
+        if not args.database_url:
+            shutil.copyfile(tmp / f"busqueda-{n}.db", cache)
         cache.with_suffix(".seconds").write_text(f"{segundos:.1f}")
     return url, segundos
 
@@ -165,6 +185,9 @@ async def medir(base: str, peticiones: int) -> dict[str, Caso]:
                 if i >= 20:  # the first ones warm the caches up
                     caso.muestras.append((time.perf_counter() - t0) * 1000)
             caso.count = int(cuerpo.get("count", 0)) if isinstance(cuerpo, dict) else 0
+            caso.exacto = (
+                bool(cuerpo.get("count_exacto", True)) if isinstance(cuerpo, dict) else True
+            )
             resultado[nombre] = caso
         return resultado
 
@@ -191,7 +214,7 @@ def escala(n: int, args: argparse.Namespace) -> Escala:
             stop(proc)
         return resultado
     finally:
-        if args.database_url:
+        if args.database_url and not args.cache:
             nombre = f"soporte_bench_busqueda_{n}"
             asyncio.run(_pg(args.database_url, f'DROP DATABASE IF EXISTS "{nombre}"'))
         shutil.rmtree(tmp, ignore_errors=True)
@@ -210,10 +233,10 @@ def informe(escalas: list[Escala], args: argparse.Namespace) -> None:
             caso = e.casos[nombre]
             celdas.append(
                 f"{pct(caso.muestras, 50):>8.1f} / {pct(caso.muestras, 99):>6.1f} ms"
-                + (f" ({caso.count:,})" if nombre != "healthz" else "")
+                + (f" ({caso.count:,}{'' if caso.exacto else '+'})" if nombre != "healthz" else "")
             )
         print(f"{nombre:<16}" + "".join(f"{c:>26}" for c in celdas))
-    print("(p50 / p99, and the count the search answered)")
+    print("(p50 / p99, and the count the search answered: + when capped, count_exacto false)")
     if len(escalas) < 2:
         return
     menor, mayor = escalas[0], escalas[-1]
@@ -236,7 +259,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--requests", type=int, default=200, help="sequential requests per case")
     p.add_argument("--database-url", help="a PostgreSQL server (postgres://…) instead of SQLite")
     p.add_argument("--tmp", help="where the SQLite databases are written")
-    p.add_argument("--cache", type=Path, help="keep generated SQLite databases here for reuse")
+    p.add_argument(
+        "--cache",
+        type=Path,
+        help="keep generated databases for reuse (SQLite files here; PostgreSQL databases on "
+        "their server, their generation time here)",
+    )
     return p.parse_args()
 
 

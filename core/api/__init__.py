@@ -11,7 +11,7 @@ from core.api.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from core.api.pagination import Page, PageQuery, paginate
+from core.api.pagination import Count, Page, PageQuery, SearchPage, paginate, paginate_search
 from core.api.routing import INTEGRATION, PUBLIC, TOKEN, Encoded, Endpoint, Result, Routes
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "TOKEN",
     "BadRequest",
     "Conflict",
+    "Count",
     "Encoded",
     "Endpoint",
     "Forbidden",
@@ -30,8 +31,10 @@ __all__ = [
     "Problem",
     "Result",
     "Routes",
+    "SearchPage",
     "TooManyRequests",
     "Unauthorized",
     "UnsupportedMediaType",
     "paginate",
+    "paginate_search",
 ]

@@ -130,9 +130,17 @@ export function insignia(clase, valor, etiqueta) {
   return h("span", { class: `insignia ${clase} ${String(valor).toLowerCase()}`, text: etiqueta || etiquetaDe(clase, valor) });
 }
 
-/** Pagination controls for a DRF-style page {count, next, previous}. */
-export function paginacion(datos, pagina, ir) {
+/** How a page's count reads: "1.234", or "más de 1.000" when the search capped it
+ * (`count_exacto: false`: there are more matches than it counted). */
+export function cuenta(datos) {
   const total = datos.count || 0;
+  // Spanish groups thousands with a dot; toLocaleString("es") leaves 4-digit numbers ungrouped.
+  return datos.count_exacto === false ? `más de ${String(total).replace(/\B(?=(\d{3})+$)/g, ".")}` : String(total);
+}
+
+/** Pagination controls for a DRF-style page {count, count_exacto?, next, previous}. */
+export function paginacion(datos, pagina, ir) {
+  const total = cuenta(datos);
   return h(
     "nav",
     { class: "paginacion", "aria-label": t("Paginación") },

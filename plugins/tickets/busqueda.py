@@ -36,7 +36,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from tortoise.connection import connections
 from tortoise.expressions import Q
@@ -44,6 +44,7 @@ from tortoise.transactions import in_transaction
 
 from core import search, tags
 from core.api.errors import BadRequest
+from core.api.pagination import Count
 from core.auth.guards import can_see_notes
 from core.auth.models import Equipo
 from core.events import Listener, current_connection
@@ -76,6 +77,8 @@ _PUBLICO_PG = (
     f"setweight(to_tsvector('{_CFG}', coalesce({{t}}.asunto, '')), 'A') || "
     f"setweight(to_tsvector('{_CFG}', coalesce({{t}}.descripcion, '')), 'B')"
 )
+#: The subject's own vector (the first tier's), unweighted.
+_ASUNTO_PG = f"to_tsvector('{_CFG}', coalesce({{t}}.asunto, ''))"
 
 
 def _conexion() -> BaseDBAsyncClient:
@@ -114,6 +117,7 @@ async def preparar(conn: BaseDBAsyncClient | None = None, *, reparar: bool = Tru
             await tx.execute_query(
                 "SELECT pg_advisory_xact_lock(hashtext('soporte_tickets_busqueda'))"
             )
+            await _anadir_asunto_pg(tx)
             await tx.execute_script(_PG_DDL)
             existentes = {
                 f["name"]
@@ -147,6 +151,26 @@ async def preparar(conn: BaseDBAsyncClient | None = None, *, reparar: bool = Tru
         await reconstruir(conn)
 
 
+async def _anadir_asunto_pg(tx: BaseDBAsyncClient) -> None:
+    """Upgrade an index from before the subject's own vector: add the column and fill it from
+    the tickets (one ``UPDATE … FROM``; the GIN index is built by the DDL after)."""
+    filas = await tx.execute_query_dict(
+        "SELECT "
+        f"to_regclass('{TABLA}') IS NOT NULL AS tabla, "
+        "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        f"AND table_name = '{TABLA}' AND column_name = 'asunto') AS columna"
+    )
+    if not filas[0]["tabla"] or filas[0]["columna"]:
+        return
+    log.info("adding the subject's vector to the ticket search index")
+    await tx.execute_script(
+        f"ALTER TABLE {TABLA} ADD COLUMN asunto tsvector NOT NULL DEFAULT ''::tsvector; "
+        f"UPDATE {TABLA} SET asunto = {_ASUNTO_PG.format(t='t')} "
+        f"FROM tickets_ticket t WHERE t.id = {TABLA}.ticket_id; "
+        f"ANALYZE {TABLA}"
+    )
+
+
 async def reconstruir(conn: BaseDBAsyncClient | None = None) -> None:
     """Refill the index from the tickets and their replies: one ``INSERT … SELECT``, the
     replies of each ticket concatenated in order (public ones and notes apart)."""
@@ -165,17 +189,20 @@ async def reconstruir(conn: BaseDBAsyncClient | None = None) -> None:
                 "FROM tickets_ticket t"
             )
         else:
-            publico = _PUBLICO_PG.format(t="t")
+            asunto, publico = _ASUNTO_PG.format(t="t"), _PUBLICO_PG.format(t="t")
             await tx.execute_script(
                 f"DELETE FROM {TABLA}; "
-                f"INSERT INTO {TABLA} (ticket_id, publico, notas) "
-                f"SELECT t.id, {publico} || setweight(to_tsvector('{_CFG}', coalesce(("
+                f"INSERT INTO {TABLA} (ticket_id, asunto, publico, notas) "
+                f"SELECT t.id, {asunto}, {publico} || setweight(to_tsvector('{_CFG}', coalesce(("
                 "SELECT string_agg(r.mensaje, ' ' ORDER BY r.id) FROM tickets_respuesta r "
                 "WHERE r.ticket_id = t.id AND NOT r.interna), '')), 'C'), "
                 f"setweight(to_tsvector('{_CFG}', coalesce(("
                 "SELECT string_agg(r.mensaje, ' ' ORDER BY r.id) FROM tickets_respuesta r "
                 "WHERE r.ticket_id = t.id AND r.interna), '')), 'D') "
-                "FROM tickets_ticket t"
+                "FROM tickets_ticket t; "
+                # A rebuild follows a bulk load: without fresh statistics the planner takes a
+                # million-row table for an empty one (and joins it to the tickets badly).
+                f"ANALYZE {TABLA}; ANALYZE tickets_ticket"
             )
 
 
@@ -194,10 +221,11 @@ async def ticket_creado(evento: TicketCreado) -> None:
         )
     else:
         await conn.execute_query(
-            f"INSERT INTO {TABLA} (ticket_id, publico, notas) "
-            f"SELECT t.id, {_PUBLICO_PG.format(t='t')}, ''::tsvector "
+            f"INSERT INTO {TABLA} (ticket_id, asunto, publico, notas) "
+            f"SELECT t.id, {_ASUNTO_PG.format(t='t')}, {_PUBLICO_PG.format(t='t')}, ''::tsvector "
             f"FROM tickets_ticket t WHERE t.id = {ph} "
-            "ON CONFLICT (ticket_id) DO UPDATE SET publico = excluded.publico",
+            "ON CONFLICT (ticket_id) DO UPDATE SET asunto = excluded.asunto, "
+            "publico = excluded.publico",
             [evento.ticket_id],
         )
 
@@ -362,8 +390,8 @@ class _Tramo:
 
 def _tramos(
     usuario: Usuario, terminos: Sequence[str], cliente_id: int | None = None
-) -> tuple[_Tramo, _Tramo, _Tramo]:
-    """The index conditions of: every match, the subject matches (ranked first), the others.
+) -> tuple[_Tramo, _Tramo]:
+    """The index conditions of: every match, and the subject matches (ranked first).
 
     Every term must match; the last as a prefix (the word being typed), the others exactly
     (SQLite: with their plurals; PostgreSQL: after stemming). A customer's never reach notes.
@@ -376,30 +404,22 @@ def _tramos(
         columnas = COLUMNAS_AGENTE if _con_notas(usuario) else COLUMNAS_PUBLICAS
         todo = search.consulta_fts5(terminos, columnas, prefijo_solo_ultimo=True)
         asunto = search.consulta_fts5(terminos, ("asunto",), prefijo_solo_ultimo=True)
+        coincide = f"{TABLA} MATCH {{}}"
         if cliente_id is not None:
             suyo = f' AND filtros : "c{int(cliente_id)}"'
             return (
-                _Tramo(f"{TABLA} MATCH {{}}", (f"({todo}){suyo}",)),
-                _Tramo(f"{TABLA} MATCH {{}}", (f"({asunto}){suyo}",)),
-                _Tramo(f"{TABLA} MATCH {{}}", (f"(({todo}) NOT ({asunto})){suyo}",)),
+                _Tramo(coincide, (f"({todo}){suyo}",)),
+                _Tramo(coincide, (f"({asunto}){suyo}",)),
             )
-        coincide = f"{TABLA} MATCH {{}}"
-        return (
-            _Tramo(coincide, (todo,)),
-            _Tramo(coincide, (asunto,)),
-            _Tramo(coincide, (f"({todo}) NOT ({asunto})",)),
-        )
+        return _Tramo(coincide, (todo,)), _Tramo(coincide, (asunto,))
     vector = "(publico || notas)" if _con_notas(usuario) else "publico"
     config = search.configuracion_pg(terminos)
     todo = search.consulta_tsquery(terminos, prefijo_solo_ultimo=True)
-    # Weight A is the subject's (see _PUBLICO_PG): every term found there.
-    asunto = " & ".join(f"{t}A" if t.endswith(":*") else f"{t}:A" for t in todo.split(" & "))
-    coincide = f"{vector} @@ to_tsquery('{config}', {{}})"
-    return (
-        _Tramo(coincide, (todo,)),
-        _Tramo(coincide, (asunto,)),
-        _Tramo(f"{coincide} AND NOT {coincide}", (todo, asunto)),
-    )
+    consulta = f"to_tsquery('{config}', {{}})"
+    # The subject tier reads the subject's own small vector (GIN-indexed, never TOASTed): a
+    # weight-A query on the whole vector (``'factura':A``) made PostgreSQL recheck, detoast
+    # and decompress every candidate's full vector (replies included) — ~10,000 per search.
+    return _Tramo(f"{vector} @@ {consulta}", (todo,)), _Tramo(f"asunto @@ {consulta}", (todo,))
 
 
 def _columna_id(conn: BaseDBAsyncClient) -> str:
@@ -421,15 +441,46 @@ def condicion(usuario: Usuario, terminos: Sequence[str]) -> Q:
     return _en_indice(_tramos(usuario, terminos)[0])
 
 
+async def contar_hasta(qs: QuerySet[Ticket], tope: int) -> Count:
+    """How many rows ``qs`` has, counting at most ``tope`` (``exact=False`` past it): a search
+    ordered by another field (``ordering``) costs the cap, not every match."""
+    conn = _conexion()
+    sub, params = search.sql_de(qs, "id")
+    n = await _contar_sql(conn, f"FROM ({sub}) AS t", params, tope + 1)
+    return Count(min(n, tope), n <= tope)
+
+
+async def _contar_sql(conn: BaseDBAsyncClient, desde: str, params: list[Any], tope: int) -> int:
+    """``SELECT count(*)`` of the rows of ``desde``, stopping at ``tope`` (a ``LIMIT`` inside:
+    the engines stop reading matches there, FTS5 and GIN alike)."""
+    filas = await conn.execute_query_dict(
+        f"SELECT count(*) AS n FROM (SELECT 1 {desde} "
+        f"LIMIT {search.marcador(conn, len(params) + 1)}) AS c",
+        [*params, tope],
+    )
+    return int(filas[0]["n"])
+
+
 class Busqueda:
     """The ranked search of one list request: its count and its pages.
 
-    Ranking is by tiers, each newest first: tickets whose subject holds every term, then the
-    others (description, replies, notes). Each tier is a query the index answers in id order,
-    stopping at the page — unlike a relevance score (bm25, ts_rank), which must be computed for
-    every match before the first page is known (at a million tickets, 10,000 matches of two
-    common words cost ~30 ms of bm25 alone). ``filtrado``: ``qs`` restricts the tickets (other
-    filters, a customer's own, team visibility); when it does not, the index is read alone.
+    The work is bounded by ``cuenta_maxima``, not by the number of tickets or of matches:
+
+    1. **The window**: the newest ``cuenta_maxima + 1`` matches, in id order as the index
+       yields them (FTS5 walks its rowids backwards and stops at the ``LIMIT``), joined to
+       ``qs`` when ``filtrado`` (each one a primary-key lookup). Its length is the count: exact
+       up to the cap, else the cap (``count_exacto: false``).
+    2. **The tiers** within the window: tickets whose subject holds every term first, then the
+       others (description, replies, notes), each newest first. The subject matches are read
+       only for the window: FTS5 from its oldest rowid up (a range it seeks to), PostgreSQL by
+       primary key, testing each small subject vector; an empty subject tier no longer costs a
+       pass over every match (~10–30 ms at a million).
+
+    A relevance score (bm25, ts_rank) would have to be computed for every match before the
+    first page is known (at a million tickets, 10,000 matches of two common words cost ~30 ms
+    of bm25 alone). Past the cap, older subject matches are not ranked first: the pages end at
+    the cap anyway ("más de 1.000": refine the search). ``filtrado``: ``qs`` restricts the
+    tickets (other filters, a customer's own, team visibility); else the index is read alone.
     """
 
     def __init__(
@@ -439,84 +490,88 @@ class Busqueda:
         terminos: Sequence[str],
         *,
         filtrado: bool,
+        cuenta_maxima: int,
         solo_propios: bool = False,
     ) -> None:
         self.qs = qs
+        self.cuenta_maxima = cuenta_maxima
         # A customer's own tickets and nothing else: on SQLite the index itself restricts them.
         propios = solo_propios and search.dialecto(_conexion()) == "sqlite"
         self.filtrado = filtrado and not propios
-        self.todo, self.asunto, self.resto = _tramos(
-            usuario, terminos, usuario.id if propios else None
-        )
-        self._en_asunto: int | None = None
+        self.todo, self.asunto = _tramos(usuario, terminos, usuario.id if propios else None)
+        self._ventana: list[int] | None = None
+        self._orden: list[int] | None = None
 
-    def _pg_unido(self, conn: BaseDBAsyncClient, tramo: _Tramo) -> tuple[str, list[Any]]:
-        """PostgreSQL, filtered: ``FROM`` the index joined to ``qs`` (the matches from the GIN
-        index, then the tickets by primary key), and the parameters so far."""
+    def _desde(self, conn: BaseDBAsyncClient) -> tuple[str, list[Any]]:
+        """``FROM`` the index rows of every match — joined to ``qs`` when filtered — and the
+        parameters so far. The join lets the engine read the matches in id order from the
+        index and look each one up in the tickets by primary key, stopping at the ``LIMIT``
+        (an ``IN (…)`` of the matches would collect all of them first)."""
+        if not self.filtrado:
+            return f"FROM {TABLA} WHERE {self.todo.en(conn)}", list(self.todo.valores)
         sub, params = search.sql_de(self.qs, "id")
         return (
-            f"FROM {TABLA} JOIN ({sub}) AS t ON t.id = {TABLA}.ticket_id "
-            f"WHERE {tramo.en(conn, len(params) + 1)}",
-            [*params, *tramo.valores],
+            f"FROM {TABLA} JOIN ({sub}) AS t ON t.id = {TABLA}.{_columna_id(conn)} "
+            f"WHERE {self.todo.en(conn, len(params) + 1)}",
+            [*params, *self.todo.valores],
         )
 
-    async def _contar(self, tramo: _Tramo) -> int:
-        conn = _conexion()
-        sqlite = search.dialecto(conn) == "sqlite"
-        if self.filtrado and sqlite:
-            return await self.qs.filter(_en_indice(tramo)).count()
-        if self.filtrado:
-            desde, params = self._pg_unido(conn, tramo)
-        else:
-            desde, params = f"FROM {TABLA} WHERE {tramo.en(conn)}", list(tramo.valores)
-        filas = await conn.execute_query_dict(f"SELECT COUNT(*) AS n {desde}", params)
-        return int(filas[0]["n"])
+    async def ventana(self) -> list[int]:
+        """The ids of the newest ``cuenta_maxima + 1`` matches, newest first (read once)."""
+        if self._ventana is None:
+            conn = _conexion()
+            columna = f"{TABLA}.{_columna_id(conn)}"
+            # PostgreSQL would walk the primary key backwards and test every row when few
+            # match (0.1 s at 100,000 tickets); ordering by an expression makes it take the
+            # matches from the GIN index and sort them. FTS5 yields rowids in order anyway.
+            orden = columna if search.dialecto(conn) == "sqlite" else f"{columna} + 0"
+            desde, params = self._desde(conn)
+            filas = await conn.execute_query_dict(
+                f"SELECT {columna} AS id {desde} ORDER BY {orden} DESC "
+                f"LIMIT {search.marcador(conn, len(params) + 1)}",
+                [*params, self.cuenta_maxima + 1],
+            )
+            self._ventana = [int(f["id"]) for f in filas]
+        return self._ventana
 
-    async def _ids(self, tramo: _Tramo, offset: int, limit: int) -> list[int]:
-        if limit <= 0:
-            return []
+    async def _en_asunto(self, ventana: list[int]) -> set[int]:
+        """The ids of ``ventana`` whose subject holds every term (the index alone: the window
+        already applied ``qs``)."""
         conn = _conexion()
-        sqlite = search.dialecto(conn) == "sqlite"
-        if self.filtrado and sqlite:
-            qs = self.qs.filter(_en_indice(tramo)).order_by("-id").offset(offset).limit(limit)
-            # tortoise types every values_list() as tuples; flat=True returns the bare ids.
-            return cast("list[int]", list(await qs.values_list("id", flat=True)))
-        columna = f"{TABLA}.{_columna_id(conn)}"
-        # PostgreSQL would walk the primary key backwards and test every row when few match
-        # (0.1 s at 100,000 tickets for an empty tier); ordering by an expression makes it take
-        # the matches from the GIN index and sort them. FTS5 yields rowids in order anyway.
-        orden = columna if sqlite else f"{columna} + 0"
-        if self.filtrado:
-            desde, params = self._pg_unido(conn, tramo)
+        n = len(self.asunto.valores)
+        marca = search.marcador(conn, n + 1)
+        if search.dialecto(conn) == "sqlite":
+            # FTS5 seeks to the window's rowid range (``rowid >= ?``): the subject postings of
+            # older tickets are skipped, where an empty tier cost a pass over every match.
+            sql = (
+                f"SELECT rowid AS id FROM {TABLA} WHERE {self.asunto.en(conn)} AND rowid >= {marca}"
+            )
+            params: list[Any] = [*self.asunto.valores, ventana[-1]]
         else:
-            desde, params = f"FROM {TABLA} WHERE {tramo.en(conn)}", list(tramo.valores)
-        n = len(params)
-        filas = await conn.execute_query_dict(
-            f"SELECT {columna} AS id {desde} "
-            f"ORDER BY {orden} DESC LIMIT {search.marcador(conn, n + 1)} "
-            f"OFFSET {search.marcador(conn, n + 2)}",
-            [*params, limit, offset],
-        )
-        return [int(f["id"]) for f in filas]
+            # The window's rows by primary key, each small subject vector tested in place:
+            # ``IS TRUE`` keeps the planner off the subject's GIN index, whose posting lists
+            # (and a BitmapAnd with an id range) grow with the tickets.
+            sql = (
+                f"SELECT ticket_id AS id FROM {TABLA} WHERE ticket_id = ANY({marca}) "
+                f"AND ({self.asunto.en(conn)}) IS TRUE"
+            )
+            params = [*self.asunto.valores, ventana]
+        return {int(f["id"]) for f in await conn.execute_query_dict(sql, params)}
 
-    async def contar(self) -> int:
-        """How many tickets match (exact)."""
-        return await self._contar(self.todo)
+    async def contar(self) -> Count:
+        """How many tickets match: exact up to ``cuenta_maxima``, else that cap."""
+        n = len(await self.ventana())
+        return Count(min(n, self.cuenta_maxima), n <= self.cuenta_maxima)
 
     async def pagina(self, offset: int, limit: int) -> list[int]:
         """The ids of one page, subject matches first, each tier newest first."""
-        ids: list[int] = []
-        if offset == 0:
-            # The first page needs no count of the first tier: a short first tier is all of it.
-            ids = await self._ids(self.asunto, 0, limit)
-            if len(ids) < limit:
-                self._en_asunto = len(ids)
-        if self._en_asunto is None:
-            self._en_asunto = await self._contar(self.asunto)
-        if offset > 0 and offset < self._en_asunto:
-            ids = await self._ids(self.asunto, offset, limit)
-        ids += await self._ids(self.resto, max(0, offset - self._en_asunto), limit - len(ids))
-        return ids
+        if self._orden is None:
+            ventana = (await self.ventana())[: self.cuenta_maxima]
+            asunto = await self._en_asunto(ventana) if ventana else set()
+            self._orden = [i for i in ventana if i in asunto] + [
+                i for i in ventana if i not in asunto
+            ]
+        return self._orden[offset : offset + limit]
 
 
 async def fragmentos(
@@ -548,9 +603,11 @@ async def fragmentos(
 _PG_DDL = f"""
 CREATE TABLE IF NOT EXISTS {TABLA} (
     ticket_id integer PRIMARY KEY REFERENCES tickets_ticket (id) ON DELETE CASCADE,
+    asunto tsvector NOT NULL DEFAULT ''::tsvector,
     publico tsvector NOT NULL DEFAULT ''::tsvector,
     notas tsvector NOT NULL DEFAULT ''::tsvector
 );
+CREATE INDEX IF NOT EXISTS {TABLA}_asunto_gin ON {TABLA} USING GIN (asunto);
 CREATE INDEX IF NOT EXISTS {TABLA}_publico_gin ON {TABLA} USING GIN (publico);
 CREATE INDEX IF NOT EXISTS {TABLA}_todo_gin ON {TABLA} USING GIN ((publico || notas));
 """

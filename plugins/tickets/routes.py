@@ -8,6 +8,7 @@ relations in a constant number of queries.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import cast
 
@@ -17,13 +18,14 @@ from core import keys
 from core.api import (
     TOKEN,
     BadRequest,
+    Count,
     Encoded,
     Forbidden,
-    Page,
     PayloadTooLarge,
     Result,
     Routes,
-    paginate,
+    SearchPage,
+    paginate_search,
 )
 from core.api.pagination import page_json
 from core.api.routing import adapter_for
@@ -147,7 +149,7 @@ async def _lista(
     *,
     propios: bool,
     ordering: Sequence[str] = (),
-) -> Encoded[Page[TicketEnLista]]:
+) -> Encoded[SearchPage[TicketEnLista]]:
     """A page of a ticket list: ranked by relevance when ``q`` has words and no ``ordering``
     was asked for (the index drives the query), else in ``ordering``.
 
@@ -157,15 +159,23 @@ async def _lista(
     usuario = current_user(request)
     if lectura.rapida(usuario, filtros, ordering):
         leida = await lectura.pagina(usuario, filtros, query, _firmar(request), propios=propios)
-        return Encoded(page_json(request, query, leida.total, leida.resultados))
+        return Encoded(page_json(request, query, leida.total, leida.resultados, count_exacto=True))
     consulta = busqueda.interpretar(filtros.q, usuario) if filtros.q else None
     if consulta is not None:
         await busqueda.comprobar(consulta)
     terminos = consulta.terminos if consulta is not None else []
     qs = service.filtrar(usuario, filtros, propios=propios)
-    contar = None if propios else service.contador(usuario, filtros)
+    contar: Callable[[], Awaitable[int | Count]] | None = (
+        None if propios else service.contador(usuario, filtros)
+    )
     ids = None
-    if terminos and not ordering:
+    from plugins.tickets.plugin import ajustes  # the plugin module imports this one
+
+    tope = ajustes(request.app).busqueda_cuenta_maxima
+    if terminos and ordering:
+        # Ordered by a field, not ranked: the index is a filter; its count stops at the cap.
+        contar = functools.partial(busqueda.contar_hasta, qs, tope)
+    elif terminos:
         # Ranked: the index drives the query; the rest of the list's filters are its join.
         base = service.filtrar(usuario, filtros, propios=propios, texto=False)
         otros = dataclasses.replace(filtros, q=None) != service.Filtros() or bool(
@@ -176,10 +186,11 @@ async def _lista(
             base,
             terminos,
             filtrado=propios or team_limited(usuario) or otros,
+            cuenta_maxima=tope,
             solo_propios=propios and not otros,
         )
         contar, ids = buscada.contar, buscada.pagina
-    pagina = await paginate(
+    pagina = await paginate_search(
         request,
         service.ordenar(qs, ordering),
         query,
@@ -188,7 +199,7 @@ async def _lista(
         count=contar,
         ids=ids,
     )
-    return Encoded(adapter_for(Page[TicketEnLista]).dump_json(pagina))
+    return Encoded(adapter_for(SearchPage[TicketEnLista]).dump_json(pagina))
 
 
 @routes.post(
@@ -230,13 +241,17 @@ async def crear_ticket(
 
 
 @routes.get("/api/soporte/mis-tickets/", auth=TOKEN)
-async def mis_tickets(request: web.Request, query: MisTicketsQuery) -> Encoded[Page[TicketEnLista]]:
+async def mis_tickets(
+    request: web.Request, query: MisTicketsQuery
+) -> Encoded[SearchPage[TicketEnLista]]:
     """The caller's own tickets, newest first (by relevance when searched), filtered."""
     return await _lista(request, query, query.filtros(), propios=True)
 
 
 @routes.get("/api/soporte/tickets/", auth=Rol.AGENTE)
-async def listar_tickets(request: web.Request, query: TicketsQuery) -> Encoded[Page[TicketEnLista]]:
+async def listar_tickets(
+    request: web.Request, query: TicketsQuery
+) -> Encoded[SearchPage[TicketEnLista]]:
     """Every ticket (agents), filtered and ordered (`ordering`; newest first by default, by
     relevance when `q` has words)."""
     return await _lista(request, query, query.filtros(), propios=False, ordering=query.ordering)

@@ -10,6 +10,15 @@ from pydantic_settings import BaseSettings
 class TicketsSettings(BaseSettings):
     """Limits of the tickets API."""
 
+    busqueda_cuenta_maxima: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description="Most matches a text search (`q=` on the ticket lists) counts: past it the "
+        "list's `count` is this cap with `count_exacto: false` (pages stay reachable up to it). "
+        "What one search costs grows with this cap, not with the number of tickets.",
+    )
+
     lote_maximo: int = Field(
         5000,
         ge=1,

@@ -4,7 +4,7 @@
 // the focused control, and a new ticket is announced in #cola-anuncios ("Nuevo ticket TK-…").
 import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
-import { avisar, dia, h, insignia, mensajeError, opciones, paginacion, retrasar, vaciar } from "/static/core/dom.js";
+import { avisar, cuenta, dia, h, insignia, mensajeError, opciones, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { ESTADOS, filtrosDe, prioridad } from "./comun.js";
 import { celda as celdaEquipo, llenarFiltro as llenarEquipos } from "./equipos.js";
 import { autocompletar, chips } from "/static/core/etiquetas.js";
@@ -93,8 +93,9 @@ async function cargar({ vivo = false } = {}) {
     }
     for (const tk of datos.results) cuerpo.append(fila(tk));
     vaciar(paginas).append(paginacion(datos, pagina, (n) => { pagina = n; url.guardar(pagina); cargar(); }));
-    // lote.js: the filter of this page and how many tickets match it.
-    document.dispatchEvent(new CustomEvent("soporte:cola", { detail: { filtros, total: datos.count, vivo } }));
+    // lote.js: the filter of this page and how many tickets match it (as it reads: a search's
+    // count may be capped, "más de 1.000").
+    document.dispatchEvent(new CustomEvent("soporte:cola", { detail: { filtros, total: datos.count, texto: cuenta(datos), vivo } }));
     if (vivo) {
       window.scrollTo(window.scrollX, desplazamiento);
       devolverFoco(foco);

@@ -26,7 +26,7 @@ let todosTexto = null;
 /** Ids selected by hand, kept across reloads of the page (live changes, other pages). */
 const seleccion = new Set();
 /** The queue's current filter and its count (from cola.js). */
-let actual = { filtros: {}, total: 0 };
+let actual = { filtros: {}, total: 0, texto: "0" };
 
 /** Build the bar (once): the count, "all that match", the actions, "Aplicar". */
 function montar() {
@@ -81,8 +81,8 @@ function pintarBarra() {
   }
   const n = todos.checked ? actual.total : seleccion.size;
   barra.hidden = n === 0 && !todos.checked;
-  cuenta.textContent = todos.checked ? `${n} tickets que coinciden con el filtro` : `${n} seleccionado${n === 1 ? "" : "s"}`;
-  todosTexto.textContent = t("Seleccionar todos los que coinciden ({total})", { total: actual.total });
+  cuenta.textContent = todos.checked ? `${actual.texto} tickets que coinciden con el filtro` : `${n} seleccionado${n === 1 ? "" : "s"}`;
+  todosTexto.textContent = t("Seleccionar todos los que coinciden ({total})", { total: actual.texto });
   const casillas = cuerpo ? [...cuerpo.querySelectorAll("input.lote-casilla")] : [];
   for (const c of casillas) c.disabled = todos.checked;
   if (casillaPagina) {
@@ -186,10 +186,10 @@ async function llenarSelectores() {
 
 if (barra) {
   document.addEventListener("soporte:cola", (evento) => {
-    const { filtros, total, vivo } = evento.detail;
+    const { filtros, total, texto, vivo } = evento.detail;
     // A new filter (not a live refresh) starts a new selection of "all that match".
     if (todos && !vivo && JSON.stringify(filtros) !== JSON.stringify(actual.filtros)) todos.checked = false;
-    actual = { filtros, total };
+    actual = { filtros, total, texto };
     pintarBarra();
   });
   casillaPagina?.addEventListener("change", () => {

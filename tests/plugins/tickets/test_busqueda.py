@@ -301,3 +301,77 @@ async def test_el_indice_se_escribe_en_la_transaccion_y_se_reconstruye(escenario
     await busqueda.preparar()  # idempotent
     await busqueda.reconstruir()
     assert (await listar(soporte, carla, TODOS, q="transaccion"))["count"] == 1
+
+
+async def test_la_cuenta_se_corta_en_el_maximo(start_app):
+    soporte = await start_app(
+        plugins=["tickets"], plugin_settings={"tickets": {"busqueda_cuenta_maxima": 4}}
+    )
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    # Three subject matches and three description matches (the second tier): six in all.
+    en_asunto = [await crear(soporte, ana, asunto=f"Maleta rota {i}") for i in range(3)]
+    en_texto = [
+        await crear(soporte, ana, asunto=f"Consulta {i}", descripcion="La maleta no llegó")
+        for i in range(3)
+    ]
+    casos = [
+        (carla, TODOS, {}),  # the index alone
+        (carla, TODOS, {"categoria": "PAGOS"}),  # joined to the tickets
+        (ana, MIS, {}),  # a customer's own (SQLite: the index's token)
+    ]
+    for usuario, url, filtros in casos:
+        pagina = await listar(soporte, usuario, url, q="maleta", size=3, **filtros)
+        assert (pagina["count"], pagina["count_exacto"]) == (4, False), filtros
+        # The pages end at the cap: the newest 4 matches, ranked in tiers (subject first, then
+        # the rest, each newest first); no page (or row) past the cap is offered.
+        segunda = await listar(soporte, usuario, url, q="maleta", size=3, page=2, **filtros)
+        nuevos = [en_asunto[2], en_texto[2], en_texto[1], en_texto[0]]
+        assert ids(pagina) + ids(segunda) == [t["id"] for t in nuevos]
+        assert pagina["next"] is not None and segunda["next"] is None
+    # Under the cap the count is exact; an explicit ordering caps its count too.
+    pagina = await listar(soporte, carla, TODOS, q="maleta rota")
+    assert (pagina["count"], pagina["count_exacto"]) == (3, True)
+    pagina = await listar(soporte, carla, TODOS, q="maleta", ordering="id")
+    assert (pagina["count"], pagina["count_exacto"]) == (4, False)
+    assert ids(pagina) == [t["id"] for t in en_asunto + en_texto][:4]
+    # A list without words counts exactly, whatever the cap.
+    pagina = await listar(soporte, carla, TODOS)
+    assert (pagina["count"], pagina["count_exacto"]) == (6, True)
+    pagina = await listar(soporte, carla, TODOS, q="categoria:pagos")
+    assert (pagina["count"], pagina["count_exacto"]) == (6, True)
+
+
+async def test_una_pagina_a_caballo_entre_los_dos_niveles(soporte):
+    ana = await soporte.usuario("ana")
+    en_asunto = [await crear(soporte, ana, asunto=f"Maleta rota {i}") for i in range(4)]
+    en_texto = [
+        await crear(soporte, ana, asunto=f"Consulta {i}", descripcion="La maleta no llegó")
+        for i in range(4)
+    ]
+    orden = [t["id"] for t in reversed(en_asunto)] + [t["id"] for t in reversed(en_texto)]
+    vistos = []
+    for pagina in (1, 2, 3):
+        r = await listar(soporte, ana, MIS, q="maleta", size=3, page=pagina)
+        assert (r["count"], r["count_exacto"]) == (8, True)
+        vistos += ids(r)
+    assert vistos == orden  # page 2 holds the last subject match and the first other ones
+
+
+async def test_preparar_actualiza_un_indice_anterior(escenario):
+    soporte, _, _, carla, t = escenario
+    conn = connections.get("default")
+    # An index from before this version: PostgreSQL's without the subject's own vector (the
+    # first tier's), SQLite's without the ``filtros`` column (a definition that differs).
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_script(f"ALTER TABLE {busqueda.TABLA} DROP COLUMN asunto")
+    else:
+        await conn.execute_script(
+            f"DROP TABLE {busqueda.TABLA}; CREATE VIRTUAL TABLE {busqueda.TABLA} USING "
+            "fts5(asunto, descripcion, respuestas, notas, tokenize = 'unicode61')"
+        )
+    await busqueda.preparar()
+    # Filled from the tickets: the subject matches rank first again, newest first.
+    pagina = await listar(soporte, carla, TODOS, q="factura")
+    assert ids(pagina) == [t["ajeno"]["id"], t["factura"]["id"]]
+    assert ids(await listar(soporte, carla, TODOS, q="transaccion")) == [t["transaccion"]["id"]]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from core import keys
-from core.api import Page
+from core.api import SearchPage
 from core.api.routing import adapter_for
 from core.auth.models import Equipo, Rol
 from plugins.tickets import service
@@ -119,13 +119,13 @@ class TestConLaConexionDelOrm:
         pagina = list(reversed(ids))[:2]
         vistas = await service.cargar_tickets(pagina, con_etiquetas=usuario.es_agente)
         enlaces = _url(soporte)
-        modelos = Page[TicketEnLista](
+        modelos = SearchPage[TicketEnLista](
             count=3,
             next=json.loads(cuerpo)["next"],
             previous=None,
             results=[ticket_en_lista(v, enlaces) for v in vistas],
         )
-        esperado = adapter_for(Page[TicketEnLista]).dump_json(modelos)
+        esperado = adapter_for(SearchPage[TicketEnLista]).dump_json(modelos)
         assert _sin_firmas(soporte, cuerpo) == _sin_firmas(soporte, esperado)
         assert json.loads(cuerpo)["next"].endswith(f"{url}?size=2&page=2")
         if usuario.es_agente:

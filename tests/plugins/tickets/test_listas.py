@@ -70,8 +70,9 @@ async def test_mis_tickets_como_la_guia(escenario):
     )
     assert r.status == 200
     pagina = await r.json()
-    assert set(pagina) == {"count", "next", "previous", "results"}
+    assert set(pagina) == {"count", "count_exacto", "next", "previous", "results"}
     assert pagina["count"] == 3 and pagina["next"] is None and pagina["previous"] is None
+    assert pagina["count_exacto"] is True  # always present on the ticket lists
     # Only her own, newest first.
     assert ids(pagina) == [t["app"]["id"], t["fechas"]["id"], t["pago"]["id"]]
     assert ids(await listar(soporte, martin, MIS)) == [t["ajeno"]["id"]]
