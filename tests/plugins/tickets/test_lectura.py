@@ -95,7 +95,7 @@ async def _cuerpo(soporte: SoporteClient, usuario: Any, url: str, **params: Any)
 
 def _url(soporte: SoporteClient) -> Any:
     storage = soporte.app[keys.STORAGE]
-    return lambda a: storage.url("http://127.0.0.1", a.clave, a.nombre, a.tipo)
+    return lambda a: storage.links("http://127.0.0.1", a.clave, a.nombre, a.tipo)
 
 
 @pytest.fixture(params=["agente", "cliente"])
