@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from core.api import PageQuery
 from core.api.fields import Timestamp
+from core.i18n import gettext
 from plugins.escalamiento.horario import (
     DIAS_LABORABLES,
     INTERVALOS_POR_DEFECTO,
@@ -452,7 +453,8 @@ class PoliticaOut(BaseModel):
         """Build from the registry."""
         return cls(
             nombre=registrada.nombre,
-            descripcion=registrada.description,
+            # A msgid of ours (N_) or a plugin's own domain's: gettext looks in both.
+            descripcion=gettext(registrada.description) if registrada.description else "",
             plugin=registrada.plugin,
             parametros=esquema_parametros(registrada),
         )
