@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from core.api.errors import Problem
 from core.db import placeholders
+from core.i18n import gettext as _
 
 if TYPE_CHECKING:
     from tortoise.backends.base.client import BaseDBAsyncClient
@@ -98,7 +99,9 @@ def periodo_de(query: SeriesQuery, zona: ZoneInfo, ahora: datetime | None = None
             raise Problem("El periodo no puede empezar en el futuro.", status=400)
         ultimo = min(ultimo, hoy)
         if (ultimo - primero).days + 1 > MAX_DIAS:
-            raise Problem(f"El periodo no puede pasar de {MAX_DIAS} días.", status=400)
+            raise Problem(
+                _("El periodo no puede pasar de {dias} días.").format(dias=MAX_DIAS), status=400
+            )
     else:
         n = _DIAS_FIJOS[query.periodo or PeriodoFijo.D30]
         primero, ultimo = hoy - timedelta(days=n - 1), hoy

@@ -110,5 +110,7 @@ register_fields(
         "miembros": N_("la lista de miembros"),
         "equipo": N_("el equipo"),
         "etiquetas": N_("la lista de etiquetas"),
+        # The dashboard's period (GET /api/soporte/dashboard/series/).
+        "periodo": N_("el periodo"),
     }
 )

@@ -38,6 +38,7 @@ from core import keys
 from core.api.errors import ERROR_PAGE, TITLES
 from core.auth.models import Rol
 from core.i18n import N_
+from core.i18n import gettext as _
 from core.plugin_contract import PluginError
 
 if TYPE_CHECKING:
@@ -299,8 +300,11 @@ async def _redirect_handler(request: web.Request) -> web.StreamResponse:
 #: The errors a browser's page request is answered with as a page: a path that names nothing,
 #: and a link (a download) that is no longer valid. Other statuses stay problem+json.
 _ERROR_PAGES: dict[int, tuple[str, str]] = {
-    404: ("Página no encontrada", "La dirección que buscas no existe o ya no está disponible."),
-    403: ("Acceso denegado", "No tienes permiso para ver esta página."),
+    404: (
+        N_("Página no encontrada"),
+        N_("La dirección que buscas no existe o ya no está disponible."),
+    ),
+    403: (N_("Acceso denegado"), N_("No tienes permiso para ver esta página.")),
 }
 #: API paths a person opens in the browser: signed download links.
 _BROWSER_API_PATHS = ("/api/descargas/",)
@@ -331,7 +335,8 @@ def error_page(
     context = _context(request, page)
     # A handler's own sentence ("El enlace de descarga ha caducado.") says more than the title.
     detail = problem.detail if problem.detail != TITLES.get(problem.status) else generic
-    context.update(estado=problem.status, detalle=detail)
+    # Both are msgids (a problem's detail is translated when it answers): the page does it here.
+    context.update(estado=problem.status, detalle=_(detail))
     response = aiohttp_jinja2.render_template(
         "core/error.html", request, context, status=problem.status
     )

@@ -371,9 +371,16 @@ def refuse_unknown_parameters(query: MultiMapping[str], model: type[BaseModel]) 
         return
     names = ", ".join(unknown)
     raise BadRequest(
-        f"Parámetro de consulta desconocido: {names}. Se admiten: {', '.join(allowed)}.",
+        _("Parámetro de consulta desconocido: {nombres}. Se admiten: {admitidos}.").format(
+            nombres=names, admitidos=", ".join(allowed)
+        ),
         errors={
-            key: [f"Parámetro desconocido; se admiten: {', '.join(allowed)}."] for key in unknown
+            key: [
+                _("Parámetro desconocido; se admiten: {admitidos}.").format(
+                    admitidos=", ".join(allowed)
+                )
+            ]
+            for key in unknown
         },
     )
 
@@ -497,7 +504,9 @@ async def parse_body(request: web.Request, endpoint: Endpoint) -> ParsedBody:
     if "Content-Type" not in request.headers:
         # aiohttp reads a missing header as application/octet-stream: name what is missing.
         raise UnsupportedMediaType(
-            f"Falta la cabecera Content-Type; envíe Content-Type: {' o '.join(accepted)}."
+            _("Falta la cabecera Content-Type; envíe Content-Type: {admitidos}.").format(
+                admitidos=_(" o ").join(accepted)
+            )
         )
     raise UnsupportedMediaType(
         _("Tipo de contenido «{tipo}» no soportado; use {admitidos}.").format(

@@ -2,6 +2,7 @@
 // it, and the thumbnail opens the full image (`vista`, shown inline); any other file is a
 // download link. All three links are the API's signed, expiring ones.
 import { h } from "/static/core/dom.js";
+import { t } from "/static/core/i18n.js";
 
 function enlace(archivo) {
   if (!archivo.miniatura || !archivo.vista) {
@@ -9,8 +10,8 @@ function enlace(archivo) {
   }
   return h(
     "a",
-    { href: archivo.vista, target: "_blank", rel: "noopener noreferrer", class: "miniatura", title: `Abrir ${archivo.nombre}` },
-    h("img", { src: archivo.miniatura, alt: `Vista previa de ${archivo.nombre}`, loading: "lazy", decoding: "async" }),
+    { href: archivo.vista, target: "_blank", rel: "noopener noreferrer", class: "miniatura", title: t("Abrir {nombre}", { nombre: archivo.nombre }) },
+    h("img", { src: archivo.miniatura, alt: t("Vista previa de {nombre}", { nombre: archivo.nombre }), loading: "lazy", decoding: "async" }),
     h("span", { class: "miniatura-nombre", text: archivo.nombre }),
   );
 }

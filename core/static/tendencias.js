@@ -5,15 +5,16 @@
 import { api, consulta } from "./api.js";
 import { h, mensajeError, vaciar } from "./dom.js";
 import { sesion } from "./app.js";
+import { t } from "/static/core/i18n.js";
 
 // Group → [title, chart type, stacked]; an unknown group is a line chart titled by its key.
 const GRAFICOS = {
-  volumen: ["Tickets creados y resueltos", "bar", false],
-  tiempos: ["Tiempos de primera respuesta y de resolución (h)", "line", false],
-  csat: ["Satisfacción (CSAT, %)", "line", false],
-  sla: ["SLA cumplido e incumplido", "bar", true],
-  backlog: ["Backlog por estado", "line", false],
-  casos: ["Casos creados", "bar", false],
+  volumen: [t("Tickets creados y resueltos"), "bar", false],
+  tiempos: [t("Tiempos de primera respuesta y de resolución (h)"), "line", false],
+  csat: [t("Satisfacción (CSAT, %)"), "line", false],
+  sla: [t("SLA cumplido e incumplido"), "bar", true],
+  backlog: [t("Backlog por estado"), "line", false],
+  casos: [t("Casos creados"), "bar", false],
 };
 const COLORES = ["#2563eb", "#16a34a", "#dc2626", "#d97706", "#7c3aed", "#0891b2"];
 const graficos = new Map(); // group → Chart
@@ -122,12 +123,12 @@ function pintarTablas(datos) {
   vaciar(tablas);
   for (const [clave, tabla] of Object.entries(datos.tablas)) {
     if (!tabla) continue;
-    const cabecera = h("tr", {}, h("th", { scope: "col", text: "Nombre" }),
+    const cabecera = h("tr", {}, h("th", { scope: "col", text: t("Nombre") }),
       tabla.columnas.map((c) => h("th", { scope: "col" }, c.titulo, " ", definicion(c.definicion))));
     const filas = tabla.filas.length
       ? tabla.filas.map((f) => h("tr", {}, h("th", { scope: "row", text: f.nombre }),
           tabla.columnas.map((c) => h("td", { text: celda(f[c.clave], c.unidad) }))))
-      : [h("tr", {}, h("td", { colspan: String(tabla.columnas.length + 1), text: "Sin datos en el periodo." }))];
+      : [h("tr", {}, h("td", { colspan: String(tabla.columnas.length + 1), text: t("Sin datos en el periodo.") }))];
     tablas.append(
       h("div", { class: "tabla-dashboard", dataset: { tabla: clave } },
         h("h3", {}, tabla.titulo, " ", definicion(tabla.definicion)),
@@ -142,12 +143,13 @@ async function cargar(periodo) {
   const mio = ++pedido;
   marcarBotones(periodo);
   caja.setAttribute("aria-busy", "true");
-  estado.textContent = "Cargando…";
+  estado.textContent = t("Cargando…");
   try {
     const datos = await api(`/api/soporte/dashboard/series/?${consulta(periodo)}`);
     if (mio !== pedido) return; // a newer period was asked for meanwhile
     const [primero, ultimo] = [datos.dias[0], datos.dias[datos.dias.length - 1]];
-    estado.textContent = primero === ultimo ? `Día ${primero} (${datos.zona})` : `Del ${primero} al ${ultimo} (${datos.zona})`;
+    const zona = datos.zona;
+    estado.textContent = primero === ultimo ? t("Día {primero} ({zona})", { primero, zona }) : t("Del {primero} al {ultimo} ({zona})", { primero, ultimo, zona });
     pintarGraficos(datos);
     pintarTablas(datos);
   } catch (error) {

@@ -14,9 +14,11 @@ from tortoise.connection import connections
 from core.auth.guards import team_limited
 from core.auth.models import Usuario
 from core.dashboard import Aporte, Periodo, Serie, contar_por_dia
+from core.i18n import N_
+from core.i18n import gettext as _
 from plugins.casos.models import Caso
 
-D_CASOS = "Casos creados ese día (por su fecha de creación)."
+D_CASOS = N_("Casos creados ese día (por su fecha de creación).")
 
 
 class SeriesCasos(BaseModel):
@@ -42,5 +44,7 @@ async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
     else:
         conn = connections.get(Caso._meta.default_connection or "default")
         valores = await contar_por_dia(conn, Caso._meta.db_table, "fecha_creacion", periodo)
-    serie = Serie(titulo="Casos", definicion=D_CASOS, unidad="", grafico="casos", valores=valores)
+    serie = Serie(
+        titulo=_("Casos"), definicion=_(D_CASOS), unidad="", grafico="casos", valores=valores
+    )
     return Aporte(series={"casos_abiertos": serie})

@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.i18n import gettext as _
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -48,7 +50,9 @@ def minutos_de_hora(texto: str) -> int:
     """``"09:30"`` → 570 minutes after local midnight; ``"24:00"`` → 1440. ``ValueError`` else."""
     m = _HORA.match(texto)
     if m is None:
-        raise ValueError(f"hora inválida {texto!r}: use HH:MM (00:00–24:00)")
+        raise ValueError(
+            _("hora inválida {hora}: use HH:MM (00:00–24:00)").format(hora=repr(texto))
+        )
     if m.group(3):
         return _MINUTOS_DIA
     return int(m.group(1)) * 60 + int(m.group(2))
@@ -62,11 +66,11 @@ def formato_hora(minutos: int) -> str:
 def zona_valida(nombre: str) -> ZoneInfo:
     """The IANA time zone ``nombre`` (``Europe/Madrid``), or ``ValueError`` if unknown."""
     if not nombre or len(nombre) > 64 or nombre.startswith(("/", ".")) or ".." in nombre:
-        raise ValueError(f"zona horaria desconocida: {nombre!r}")
+        raise ValueError(_("zona horaria desconocida: {zona}").format(zona=repr(nombre)))
     try:
         return ZoneInfo(nombre)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ValueError(f"zona horaria desconocida: {nombre!r}") from exc
+        raise ValueError(_("zona horaria desconocida: {zona}").format(zona=repr(nombre))) from exc
 
 
 @dataclass(frozen=True)
@@ -93,19 +97,23 @@ class Horario:
         """Build and check a calendar; ``ValueError`` says what is wrong."""
         dias_set = frozenset(int(d) for d in dias)
         if not dias_set or not dias_set <= set(range(7)):
-            raise ValueError("dias: uno o más de 0 (lunes) a 6 (domingo)")
+            raise ValueError(_("dias: uno o más de 0 (lunes) a 6 (domingo)"))
         tramos: list[tuple[int, int]] = []
         for par in intervalos:
             inicio, fin = (minutos_de_hora(h) for h in par)
             if inicio >= fin:
-                raise ValueError(f"intervalo {list(par)}: el inicio debe ser anterior al fin")
+                raise ValueError(
+                    _("intervalo {intervalo}: el inicio debe ser anterior al fin").format(
+                        intervalo=list(par)
+                    )
+                )
             tramos.append((inicio, fin))
         if not tramos:
-            raise ValueError("intervalos: al menos uno")
+            raise ValueError(_("intervalos: al menos uno"))
         tramos.sort()
-        for (_, fin_a), (inicio_b, _) in itertools.pairwise(tramos):
+        for (_inicio_a, fin_a), (inicio_b, _fin_b) in itertools.pairwise(tramos):
             if inicio_b < fin_a:
-                raise ValueError("intervalos: se solapan")
+                raise ValueError(_("intervalos: se solapan"))
         fechas = frozenset(f if isinstance(f, date) else date.fromisoformat(f) for f in festivos)
         return cls(zona_valida(zona), dias_set, tuple(tramos), fechas)
 

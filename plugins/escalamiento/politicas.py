@@ -16,6 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from core.api import BadRequest
 from core.api.routing import validation_errors
+from core.i18n import N_
+from core.i18n import gettext as _
 from core.plugins import PluginError
 from plugins.escalamiento.horario import segundos_habiles
 from plugins.tickets.api import ESTADOS_ABIERTOS, Categoria, Criterios, Prioridad, TicketVista
@@ -157,7 +159,7 @@ class TiempoRespuesta(PoliticaBase):
     """
 
     name: ClassVar[str] = "tiempo_respuesta"
-    description: ClassVar[str] = (
+    description: ClassVar[str] = N_(
         "Escala un nivel por cada tiempo_respuesta_maximo horas (dentro del horario, si lo hay) "
         "que el cliente lleva esperando la respuesta de un agente."
     )
@@ -307,11 +309,16 @@ def parametros_validos(
     registrada = registro.politicas.get(politica)
     if registrada is None:
         raise BadRequest(
-            "Datos inválidos.", errors={"politica": [f"Política desconocida: {politica!r}."]}
+            "Datos inválidos.",
+            errors={
+                "politica": [_("Política desconocida: {nombre}.").format(nombre=repr(politica))]
+            },
         )
     modelo = registrada.parameters
     conocidos = set(modelo.model_fields) if modelo is not None else set()
-    errores = {f"parametros.{k}": ["Campo no permitido."] for k in valores if k not in conocidos}
+    errores = {
+        f"parametros.{k}": [N_("Campo no permitido.")] for k in valores if k not in conocidos
+    }
     if modelo is None:
         if errores:
             raise BadRequest("Datos inválidos.", errors=errores)

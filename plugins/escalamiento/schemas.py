@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from core.api import PageQuery
 from core.api.fields import Timestamp
+from core.i18n import N_, gettext
 from plugins.escalamiento.horario import (
     DIAS_LABORABLES,
     INTERVALOS_POR_DEFECTO,
@@ -48,7 +49,7 @@ def _error(mensaje: str) -> PydanticCustomError:
 def _sin_bool(value: Any) -> Any:
     # JSON true is not a number, whatever Python thinks of bool ⊂ int.
     if isinstance(value, bool):
-        raise _error("Debe ser un número, no un booleano.")
+        raise _error(N_("Debe ser un número, no un booleano."))
     return value
 
 
@@ -67,7 +68,11 @@ def _destino(value: Any) -> int | str:
         return value
     if value in ("AGENTE", "ADMIN"):
         return str(value)
-    raise _error(f"{value!r} no es un id de usuario ni uno de los roles AGENTE, ADMIN.")
+    raise _error(
+        gettext("{valor} no es un id de usuario ni uno de los roles AGENTE, ADMIN.").format(
+            valor=repr(value)
+        )
+    )
 
 
 Destino = Annotated[
@@ -94,7 +99,7 @@ class NivelIn(BaseModel):
     @classmethod
     def _unicos(cls, value: list[int | str]) -> list[int | str]:
         if len(set(value)) != len(value):
-            raise _error("Destinatarios repetidos.")
+            raise _error(N_("Destinatarios repetidos."))
         return value
 
     @model_validator(mode="after")
@@ -131,7 +136,7 @@ def _niveles(value: Any) -> int | list[NivelIn]:
         mensajes = [f"{_donde(e['loc'])}{e['msg']}" for e in exc.errors(include_url=False)]
         raise _error("; ".join(mensajes)) from None
     if isinstance(niveles, list) and [n.nivel for n in niveles] != list(range(1, len(niveles) + 1)):
-        raise _error("Los niveles deben numerarse 1, 2, … en orden.")
+        raise _error(N_("Los niveles deben numerarse 1, 2, … en orden."))
     return niveles
 
 
@@ -204,7 +209,7 @@ class HorarioIn(BaseModel):
     @classmethod
     def _dias(cls, value: list[int]) -> list[int]:
         if not value or any(d < 0 or d > 6 for d in value) or len(set(value)) != len(value):
-            raise _error("Uno o más días distintos, de 0 (lunes) a 6 (domingo).")
+            raise _error(N_("Uno o más días distintos, de 0 (lunes) a 6 (domingo)."))
         return sorted(value)
 
     @field_validator("intervalos")
@@ -223,7 +228,7 @@ class HorarioIn(BaseModel):
 
 def _unicos(value: list[Any]) -> list[Any]:
     if len(set(value)) != len(value):
-        raise _error("Valores repetidos.")
+        raise _error(N_("Valores repetidos."))
     return value
 
 
@@ -309,7 +314,9 @@ def con_politicas(modelo: type[_ReglaCampos], politicas: Sequence[str]) -> type[
     def comprobar(cls: type[BaseModel], value: str | None) -> str | None:
         if value is not None and value not in nombres:
             raise _error(
-                f"Política desconocida: {value!r}; registradas: {', '.join(nombres) or 'ninguna'}."
+                gettext("Política desconocida: {nombre}; registradas: {registradas}.").format(
+                    nombre=repr(value), registradas=", ".join(nombres) or gettext("ninguna")
+                )
             )
         return value
 
@@ -452,7 +459,8 @@ class PoliticaOut(BaseModel):
         """Build from the registry."""
         return cls(
             nombre=registrada.nombre,
-            descripcion=registrada.description,
+            # A msgid of ours (N_) or a plugin's own domain's: gettext looks in both.
+            descripcion=gettext(registrada.description) if registrada.description else "",
             plugin=registrada.plugin,
             parametros=esquema_parametros(registrada),
         )

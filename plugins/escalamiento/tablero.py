@@ -12,13 +12,15 @@ from pydantic import BaseModel, Field
 
 from core.auth.models import Usuario
 from core.dashboard import Aporte, Periodo, Serie
+from core.i18n import N_
+from core.i18n import gettext as _
 from plugins.tickets.tablero import por_dia
 
-D_CUMPLIDO = (
+D_CUMPLIDO = N_(
     "Tickets creados ese día que no han escalado: ninguna espera de respuesta superó el límite "
     "de una regla de escalamiento (los recientes aún pueden incumplir)."
 )
-D_INCUMPLIDO = (
+D_INCUMPLIDO = N_(
     "Tickets creados ese día que han escalado al menos un nivel: su espera de una respuesta "
     "superó el límite de una regla de escalamiento."
 )
@@ -37,15 +39,15 @@ async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
     return Aporte(
         series={
             "sla_cumplido": Serie(
-                titulo="SLA cumplido",
-                definicion=D_CUMPLIDO,
+                titulo=_("SLA cumplido"),
+                definicion=_(D_CUMPLIDO),
                 unidad="",
                 grafico="sla",
                 valores=[float(x["creados"] - x["escalados"]) for x in d.dias],
             ),
             "sla_incumplido": Serie(
-                titulo="SLA incumplido",
-                definicion=D_INCUMPLIDO,
+                titulo=_("SLA incumplido"),
+                definicion=_(D_INCUMPLIDO),
                 unidad="",
                 grafico="sla",
                 valores=[float(x["escalados"]) for x in d.dias],

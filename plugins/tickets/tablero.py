@@ -17,39 +17,44 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from core import labels
 from core.auth.guards import team_limited
 from core.auth.models import Equipo, Usuario
 from core.dashboard import Aporte, Columna, Periodo, Serie, Tabla, media, porcentaje
+from core.i18n import N_
+from core.i18n import gettext as _
 from plugins.tickets import agregados_periodo as ap
 from plugins.tickets.models import Estado
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-D_CREADOS = "Tickets creados ese día (por su fecha de creación)."
-D_RESUELTOS = (
+D_CREADOS = N_("Tickets creados ese día (por su fecha de creación).")
+D_RESUELTOS = N_(
     "Tickets que pasaron ese día de Abierto o En progreso a Resuelto o Cerrado (un ticket "
     "reabierto y resuelto otra vez cuenta otra vez)."
 )
-D_PRIMERA = (
+D_PRIMERA = N_(
     "Media, en horas, del tiempo hasta la primera respuesta de un agente, de los tickets creados "
     "ese día que ya la tienen."
 )
-D_RESOLUCION = (
+D_RESOLUCION = N_(
     "Media, en horas, del tiempo desde la creación hasta la resolución, de los tickets resueltos "
     "ese día."
 )
-D_CSAT = "Porcentaje de valoraciones de 4 o 5 (sobre 5) entre las dadas ese día."
-D_BACKLOG = "Tickets en estado {estado} al final del día (o ahora, hoy)."
-D_AGENTES = "Cifras de cada agente en el periodo, por el agente asignado al ticket."
-D_EQUIPOS = "Cifras de cada equipo en el periodo, por el equipo del ticket."
-D_ASIGNADOS = "Tickets creados en el periodo que tiene asignados ahora."
-D_T_RESUELTOS = "Tickets que pasaron a Resuelto o Cerrado en el periodo estando asignados a él."
-D_T_PRIMERA = "Media, en horas, hasta la primera respuesta de sus tickets creados en el periodo."
-D_T_CSAT = "Porcentaje de valoraciones de 4 o 5 de sus tickets dadas en el periodo."
+D_CSAT = N_("Porcentaje de valoraciones de 4 o 5 (sobre 5) entre las dadas ese día.")
+D_BACKLOG = N_("Tickets en estado {estado} al final del día (o ahora, hoy).")
+D_AGENTES = N_("Cifras de cada agente en el periodo, por el agente asignado al ticket.")
+D_EQUIPOS = N_("Cifras de cada equipo en el periodo, por el equipo del ticket.")
+D_ASIGNADOS = N_("Tickets creados en el periodo que tiene asignados ahora.")
+D_T_RESUELTOS = N_("Tickets que pasaron a Resuelto o Cerrado en el periodo estando asignados a él.")
+D_T_PRIMERA = N_(
+    "Media, en horas, hasta la primera respuesta de sus tickets creados en el periodo."
+)
+D_T_CSAT = N_("Porcentaje de valoraciones de 4 o 5 de sus tickets dadas en el periodo.")
 
-#: Backlog series: the states that still need work.
-_BACKLOG = {Estado.ABIERTO: "Abierto", Estado.EN_PROGRESO: "En progreso"}
+#: Backlog series: the states that still need work (shown by their labels, :mod:`core.labels`).
+_BACKLOG = (Estado.ABIERTO, Estado.EN_PROGRESO)
 
 
 class SeriesTickets(BaseModel):
@@ -119,8 +124,9 @@ async def _leer_por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
 
 
 def _serie(titulo: str, definicion: str, unidad: str, grafico: str, valores: list[Any]) -> Serie:
+    """A series whose ``titulo`` and ``definicion`` (msgids) are in the request's language."""
     return Serie(
-        titulo=titulo, definicion=definicion, unidad=unidad, grafico=grafico, valores=valores
+        titulo=_(titulo), definicion=_(definicion), unidad=unidad, grafico=grafico, valores=valores
     )
 
 
@@ -134,6 +140,18 @@ def _backlog(d: Dias, estado: Estado) -> list[float | None]:
     return valores
 
 
+def _backlog_serie(d: Dias, estado: Estado) -> Serie:
+    """The backlog of ``estado``, titled by the state's label (already translated)."""
+    nombre = labels.value_label("estado", estado.value)
+    return Serie(
+        titulo=nombre,
+        definicion=_(D_BACKLOG).format(estado=nombre),
+        unidad="",
+        grafico="backlog",
+        valores=_backlog(d, estado),
+    )
+
+
 async def _nombres(dimension: str, ids: Sequence[int]) -> dict[int, str]:
     # Plain tuples, not models: hundreds of agents at a million tickets.
     if dimension == "agente_id":
@@ -142,12 +160,21 @@ async def _nombres(dimension: str, ids: Sequence[int]) -> dict[int, str]:
     return {int(i): str(n) for i, n in await Equipo.filter(id__in=ids).values_list("id", "nombre")}
 
 
-_COLUMNAS_TABLA = [
-    Columna(clave="asignados", titulo="Asignados", definicion=D_ASIGNADOS),
-    Columna(clave="resueltos", titulo="Resueltos", definicion=D_T_RESUELTOS),
-    Columna(clave="primera_respuesta", titulo="1.ª respuesta", definicion=D_T_PRIMERA, unidad="h"),
-    Columna(clave="csat", titulo="CSAT", definicion=D_T_CSAT, unidad="%"),
-]
+#: The tables' columns: ``(clave, titulo, definicion, unidad)``, the texts as msgids.
+_COLUMNAS_TABLA = (
+    ("asignados", N_("Asignados"), D_ASIGNADOS, ""),
+    ("resueltos", N_("Resueltos"), D_T_RESUELTOS, ""),
+    ("primera_respuesta", N_("1.ª respuesta"), D_T_PRIMERA, "h"),
+    ("csat", N_("CSAT"), D_T_CSAT, "%"),
+)
+
+
+def _columnas() -> list[Columna]:
+    """The tables' columns in the request's language."""
+    return [
+        Columna(clave=clave, titulo=_(titulo), definicion=_(definicion), unidad=unidad)
+        for clave, titulo, definicion, unidad in _COLUMNAS_TABLA
+    ]
 
 
 async def _tabla(
@@ -158,7 +185,7 @@ async def _tabla(
     salida: list[dict[str, Any]] = [
         {
             "id": f["id"] or None,
-            "nombre": nombres.get(f["id"], ninguno) if f["id"] else ninguno,
+            "nombre": nombres.get(f["id"], _(ninguno)) if f["id"] else _(ninguno),
             "asignados": f["creados"],
             "resueltos": f["resueltos"],
             "primera_respuesta": media(f["seg_respuesta"], f["respondidos"], 3600),
@@ -168,7 +195,7 @@ async def _tabla(
         if any(f[c] for c in ("creados", "resueltos", "respondidos", "valorados"))
     ]
     salida.sort(key=lambda f: (-f["asignados"], f["nombre"]))
-    return Tabla(titulo=titulo, definicion=definicion, columnas=_COLUMNAS_TABLA, filas=salida)
+    return Tabla(titulo=_(titulo), definicion=_(definicion), columnas=_columnas(), filas=salida)
 
 
 async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
@@ -179,42 +206,41 @@ async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
     aporte = Aporte(
         series={
             "tickets_creados": _serie(
-                "Creados", D_CREADOS, "", "volumen", [float(x["creados"]) for x in dias]
+                N_("Creados"), D_CREADOS, "", "volumen", [float(x["creados"]) for x in dias]
             ),
             "tickets_resueltos": _serie(
-                "Resueltos", D_RESUELTOS, "", "volumen", [float(x["resueltos"]) for x in dias]
+                N_("Resueltos"), D_RESUELTOS, "", "volumen", [float(x["resueltos"]) for x in dias]
             ),
             "primera_respuesta": _serie(
-                "Primera respuesta",
+                N_("Primera respuesta"),
                 D_PRIMERA,
                 "h",
                 "tiempos",
                 [media(x["seg_respuesta"], x["respondidos"], 3600) for x in dias],
             ),
             "tiempo_resolucion": _serie(
-                "Resolución",
+                N_("Resolución"),
                 D_RESOLUCION,
                 "h",
                 "tiempos",
                 [media(x["seg_resolucion"], x["resueltos"], 3600) for x in dias],
             ),
             "csat": _serie(
-                "CSAT",
+                N_("CSAT"),
                 D_CSAT,
                 "%",
                 "csat",
                 [porcentaje(x["satisfechos"], x["valorados"]) for x in dias],
             ),
-            **{
-                f"backlog_{e.value.lower()}": _serie(
-                    nombre, D_BACKLOG.format(estado=nombre), "", "backlog", _backlog(d, e)
-                )
-                for e, nombre in _BACKLOG.items()
-            },
+            **{f"backlog_{e.value.lower()}": _backlog_serie(d, e) for e in _BACKLOG},
         },
         tablas={
-            "agentes": await _tabla("agente_id", "Por agente", D_AGENTES, "Sin asignar", celdas),
-            "equipos": await _tabla("equipo_id", "Por equipo", D_EQUIPOS, "Sin equipo", celdas),
+            "agentes": await _tabla(
+                "agente_id", N_("Por agente"), D_AGENTES, N_("Sin asignar"), celdas
+            ),
+            "equipos": await _tabla(
+                "equipo_id", N_("Por equipo"), D_EQUIPOS, N_("Sin equipo"), celdas
+            ),
         },
     )
     return aporte

@@ -7,14 +7,14 @@ import { api, consulta } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { personal } from "/static/core/personal.js";
 import { avisar, h, insignia, mensajeError, vaciar } from "/static/core/dom.js";
+import { etiqueta as etiquetaDe, t } from "/static/core/i18n.js";
 
 await sesion;
 const RUTA = "/api/soporte/escalamiento/reglas/";
 const MAX_NIVELES = 5;
 const COLUMNAS = 8;
-const ROLES = [["AGENTE", "Todos los agentes"], ["ADMIN", "Todos los administradores"]];
-const DIAS = ["lun", "mar", "mié", "jue", "vie", "sáb", "dom"];
-const PRIORIDADES = { ALTA: "Alta", MEDIA: "Media", BAJA: "Baja" };
+const ROLES = [["AGENTE", t("Todos los agentes")], ["ADMIN", t("Todos los administradores")]];
+const DIAS = [t("lun"), t("mar"), t("mié"), t("jue"), t("vie"), t("sáb"), t("dom")];
 const INTERVALO_POR_DEFECTO = ["09:00", "18:00"];
 
 const tabla = document.getElementById("reglas");
@@ -45,13 +45,13 @@ function nombreDestino(destino) {
   const rol = ROLES.find(([valor]) => valor === destino);
   if (rol) return rol[1];
   const usuario = agentes.find((u) => u.id === destino);
-  return usuario ? usuario.nombre || usuario.username : `usuario #${destino}`;
+  return usuario ? usuario.nombre || usuario.username : t("usuario #{id}", { id: destino });
 }
 
 /** The levels as a list, whichever form the rule keeps (3 → Nivel 1, Nivel 2, Nivel 3). */
 function listaDeNiveles(valor) {
   if (Array.isArray(valor)) return valor;
-  return Array.from({ length: valor }, (_, i) => ({ nivel: i + 1, nombre: `Nivel ${i + 1}`, notificar: [] }));
+  return Array.from({ length: valor }, (_, i) => ({ nivel: i + 1, nombre: t("Nivel {n}", { n: i + 1 }), notificar: [] }));
 }
 
 // --- rows of the editor: levels, intervals, holidays --------------------------------------
@@ -64,17 +64,17 @@ function renumerarNiveles() {
   [...listaNiveles.children].forEach((fila, i) => {
     const n = i + 1;
     fila.dataset.campo = `niveles_escalamiento.${i}`;
-    fila.querySelector(".nivel-numero").textContent = `Nivel ${n}`;
+    fila.querySelector(".nivel-numero").textContent = t("Nivel {n}", { n });
     const nombre = fila.querySelector(".nivel-nombre");
     nombre.id = `nivel-${n}-nombre`;
-    nombre.placeholder = `Nivel ${n}`;
+    nombre.placeholder = t("Nivel {n}", { n });
     fila.querySelector(".nivel-nombre-etiqueta").htmlFor = nombre.id;
-    fila.querySelector(".nivel-nombre-etiqueta").textContent = `Nombre del nivel ${n}`;
+    fila.querySelector(".nivel-nombre-etiqueta").textContent = t("Nombre del nivel {n}", { n });
     const destinos = fila.querySelector(".nivel-destinos");
     destinos.id = `nivel-${n}-destinos`;
     fila.querySelector(".nivel-destinos-etiqueta").htmlFor = destinos.id;
-    fila.querySelector(".nivel-destinos-etiqueta").textContent = `Destinatarios del nivel ${n}`;
-    fila.querySelector(".nivel-quitar").setAttribute("aria-label", `Quitar el nivel ${n}`);
+    fila.querySelector(".nivel-destinos-etiqueta").textContent = t("Destinatarios del nivel {n}", { n });
+    fila.querySelector(".nivel-quitar").setAttribute("aria-label", t("Quitar el nivel {n}", { n }));
   });
   document.getElementById("nivel-anadir").disabled = listaNiveles.children.length >= MAX_NIVELES;
 }
@@ -82,8 +82,8 @@ function renumerarNiveles() {
 function filaNivel(nivel = { nombre: "", notificar: [] }) {
   const elegidos = (nivel.notificar || []).map(String);
   const opcionesDestino = [
-    h("optgroup", { label: "Roles" }, ROLES.map(([valor, etiqueta]) => h("option", { value: valor, selected: elegidos.includes(valor) }, etiqueta))),
-    h("optgroup", { label: "Agentes y administradores" }, agentes.map((u) => h("option", { value: String(u.id), selected: elegidos.includes(String(u.id)) }, `${u.nombre || u.username} (${u.username})`))),
+    h("optgroup", { label: t("Roles") }, ROLES.map(([valor, etiqueta]) => h("option", { value: valor, selected: elegidos.includes(valor) }, etiqueta))),
+    h("optgroup", { label: t("Agentes y administradores") }, agentes.map((u) => h("option", { value: String(u.id), selected: elegidos.includes(String(u.id)) }, `${u.nombre || u.username} (${u.username})`))),
   ];
   const fila = h(
     "li",
@@ -91,7 +91,7 @@ function filaNivel(nivel = { nombre: "", notificar: [] }) {
     h("strong", { class: "nivel-numero" }),
     h("div", { class: "form-group" }, h("label", { class: "nivel-nombre-etiqueta" }), h("input", { class: "nivel-nombre", maxlength: 100, value: nivel.nombre || "" })),
     h("div", { class: "form-group" }, h("label", { class: "nivel-destinos-etiqueta" }), h("select", { class: "nivel-destinos", multiple: true }, opcionesDestino)),
-    botonQuitar("Quitar", () => {
+    botonQuitar(t("Quitar"), () => {
       if (listaNiveles.children.length > 1) fila.remove();
       renumerarNiveles();
     }),
@@ -115,12 +115,12 @@ function leerNiveles() {
   });
 }
 
-/** Number the rows of `lista`: each input gets `${etiqueta} n`, its button `${quitar} n`. */
+/** Number the rows of `lista`: each input gets its label with n, its button `quitar` with n ({n}). */
 function renumerar(lista, { etiquetas, quitar }) {
   [...lista.children].forEach((fila, i) => {
     fila.dataset.campo = `${lista.dataset.base}.${i}`;
-    fila.querySelectorAll("input").forEach((input, j) => input.setAttribute("aria-label", `${etiquetas[j]} ${i + 1}`));
-    fila.querySelector("button").setAttribute("aria-label", `${quitar} ${i + 1}`);
+    fila.querySelectorAll("input").forEach((input, j) => input.setAttribute("aria-label", etiquetas[j].replace("{n}", String(i + 1))));
+    fila.querySelector("button").setAttribute("aria-label", quitar.replace("{n}", String(i + 1)));
   });
 }
 
@@ -131,22 +131,23 @@ function filaIntervalo([inicio, fin] = INTERVALO_POR_DEFECTO) {
     h("input", { class: "intervalo-inicio", inputmode: "numeric", placeholder: "09:00", size: 6, value: inicio }),
     h("span", { "aria-hidden": "true", text: "–" }),
     h("input", { class: "intervalo-fin", inputmode: "numeric", placeholder: "18:00", size: 6, value: fin }),
-    botonQuitar("Quitar", () => {
+    botonQuitar(t("Quitar"), () => {
       fila.remove();
       renumerar(listaIntervalos, ETIQUETAS_INTERVALO);
     }),
   );
   return fila;
 }
-const ETIQUETAS_INTERVALO = { etiquetas: ["Inicio de la franja", "Fin de la franja"], quitar: "Quitar la franja nº" };
-const ETIQUETAS_FESTIVO = { etiquetas: ["Festivo"], quitar: "Quitar el festivo nº" };
+// The labels keep their {n} placeholder: renumerar fills it in for each row.
+const ETIQUETAS_INTERVALO = { etiquetas: [t("Inicio de la franja {n}"), t("Fin de la franja {n}")], quitar: t("Quitar la franja nº {n}") };
+const ETIQUETAS_FESTIVO = { etiquetas: [t("Festivo {n}")], quitar: t("Quitar el festivo nº {n}") };
 
 function filaFestivo(fecha = "") {
   const fila = h(
     "li",
     { class: "fila-editor" },
     h("input", { type: "date", class: "festivo", value: fecha }),
-    botonQuitar("Quitar", () => {
+    botonQuitar(t("Quitar"), () => {
       fila.remove();
       renumerar(listaFestivos, ETIQUETAS_FESTIVO);
     }),
@@ -220,7 +221,7 @@ function ponerParametros(valores = {}) {
   vaciar(camposParametros);
   for (const [clave, sub] of propiedades) camposParametros.append(campoParametro(clave, sub, esquema.required || [], valores[clave]));
   grupoParametros.hidden = propiedades.length === 0;
-  ayudaPolitica.textContent = p ? `${p.descripcion} (plugin ${p.plugin})` : "";
+  ayudaPolitica.textContent = p ? t("{descripcion} (plugin {plugin})", { descripcion: p.descripcion, plugin: p.plugin }) : "";
 }
 
 function leerParametros() {
@@ -250,7 +251,7 @@ async function cargarPoliticas() {
   for (const p of politicas) {
     selectorPolitica.append(h("option", { value: p.nombre }, p.nombre));
     const parametros = Object.keys((p.parametros && p.parametros.properties) || {});
-    lista.append(h("li", { class: "caso-item" }, h("strong", { text: p.nombre }), h("span", { class: "titulo", text: p.descripcion }), h("span", { class: "ayuda", text: `plugin: ${p.plugin}${parametros.length ? ` · parámetros: ${parametros.join(", ")}` : ""}` })));
+    lista.append(h("li", { class: "caso-item" }, h("strong", { text: p.nombre }), h("span", { class: "titulo", text: p.descripcion }), h("span", { class: "ayuda", text: parametros.length ? t("plugin: {plugin} · parámetros: {parametros}", { plugin: p.plugin, parametros: parametros.join(", ") }) : t("plugin: {plugin}", { plugin: p.plugin }) })));
   }
   elegirPoliticaPorDefecto();
   ponerParametros();
@@ -316,7 +317,7 @@ function abrir(regla = null) {
   editando = regla;
   form.reset();
   limpiarErrores();
-  document.getElementById("regla-editor-titulo").textContent = regla ? `Editar regla ${regla.nombre || `#${regla.id}`}` : "Nueva regla";
+  document.getElementById("regla-editor-titulo").textContent = regla ? t("Editar regla {nombre}", { nombre: regla.nombre || `#${regla.id}` }) : t("Nueva regla");
   if (regla) {
     form.elements.nombre.value = regla.nombre;
     form.elements.tiempo_respuesta_maximo.value = regla.tiempo_respuesta_maximo;
@@ -353,10 +354,10 @@ function cuerpo() {
 // --- the table -------------------------------------------------------------------------------
 
 function textoHorario(horario) {
-  if (!horario) return "Siempre (sin horario)";
+  if (!horario) return t("Siempre (sin horario)");
   const dias = horario.dias.map((d) => DIAS[d]).join(", ");
   const franjas = horario.intervalos.map(([a, b]) => `${a}–${b}`).join(", ");
-  return [horario.zona, dias, franjas, horario.festivos.length ? `festivos: ${horario.festivos.join(", ")}` : "sin festivos"];
+  return [horario.zona, dias, franjas, horario.festivos.length ? t("festivos: {fechas}", { fechas: horario.festivos.join(", ") }) : t("sin festivos")];
 }
 
 function celdaLista(lineas) {
@@ -364,22 +365,23 @@ function celdaLista(lineas) {
 }
 
 function fila(regla) {
-  const niveles = listaDeNiveles(regla.niveles_escalamiento).map((n) => `${n.nombre}: ${n.notificar.length ? n.notificar.map(nombreDestino).join(", ") : "sin destinatarios"}`);
+  const ninguno = t("sin destinatarios");
+  const niveles = listaDeNiveles(regla.niveles_escalamiento).map((n) => t("{nivel}: {destinatarios}", { nivel: n.nombre, destinatarios: n.notificar.length ? n.notificar.map(nombreDestino).join(", ") : ninguno }));
   const parametros = Object.entries(regla.parametros || {}).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
   return h(
     "tr",
     { dataset: { id: regla.id } },
-    h("td", { text: regla.nombre || `Regla #${regla.id}` }),
+    h("td", { text: regla.nombre || t("Regla #{id}", { id: regla.id }) }),
     h("td", { text: `${regla.tiempo_respuesta_maximo} h` }),
-    h("td", { text: regla.prioridades_escalamiento.map((p) => PRIORIDADES[p] || p).join(", ") }),
+    h("td", { text: regla.prioridades_escalamiento.map((p) => etiquetaDe("prioridad", p)).join(", ") }),
     celdaLista(niveles),
     celdaLista(textoHorario(regla.horario)),
     celdaLista([regla.politica, ...parametros]),
-    h("td", {}, insignia("estado", regla.activa ? "resuelto" : "cerrado", regla.activa ? "Activa" : "Inactiva")),
+    h("td", {}, insignia("estado", regla.activa ? "resuelto" : "cerrado", regla.activa ? t("Activa") : t("Inactiva"))),
     h("td", {}, h("div", { class: "acciones" },
-      h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrir(regla) } }, "Editar"),
-      h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => accion(api(`${RUTA}${regla.id}/`, { method: "PATCH", body: { activa: !regla.activa } }), "Regla actualizada.") } }, regla.activa ? "Desactivar" : "Activar"),
-      h("button", { type: "button", class: "boton boton-peligro boton-pequeno", on: { click: () => window.confirm("¿Eliminar la regla?") && accion(api(`${RUTA}${regla.id}/`, { method: "DELETE" }), "Regla eliminada.") } }, "Eliminar"))),
+      h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => abrir(regla) } }, t("Editar")),
+      h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: () => accion(api(`${RUTA}${regla.id}/`, { method: "PATCH", body: { activa: !regla.activa } }), t("Regla actualizada.")) } }, regla.activa ? t("Desactivar") : t("Activar")),
+      h("button", { type: "button", class: "boton boton-peligro boton-pequeno", on: { click: () => window.confirm(t("¿Eliminar la regla?")) && accion(api(`${RUTA}${regla.id}/`, { method: "DELETE" }), t("Regla eliminada.")) } }, t("Eliminar")))),
   );
 }
 
@@ -397,7 +399,7 @@ async function cargar() {
   try {
     const datos = await api(`${RUTA}?${consulta({ page: 1, size: 100 })}`);
     vaciar(tabla);
-    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: COLUMNAS, class: "vacio", text: "No hay reglas: ningún ticket escalará." })));
+    if (!datos.results.length) tabla.append(h("tr", {}, h("td", { colspan: COLUMNAS, class: "vacio", text: t("No hay reglas: ningún ticket escalará.") })));
     for (const regla of datos.results) tabla.append(fila(regla));
   } catch (error) {
     vaciar(tabla).append(h("tr", {}, h("td", { colspan: COLUMNAS, class: "form-error", text: mensajeError(error) })));
@@ -409,7 +411,7 @@ form.addEventListener("submit", async (evento) => {
   limpiarErrores();
   try {
     await api(editando ? `${RUTA}${editando.id}/` : RUTA, { method: editando ? "PATCH" : "POST", body: cuerpo() });
-    avisar(editando ? "Regla actualizada." : "Regla creada.");
+    avisar(editando ? t("Regla actualizada.") : t("Regla creada."));
     editor.hidden = true;
     cargar();
   } catch (error) {

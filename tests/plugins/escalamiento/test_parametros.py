@@ -110,11 +110,32 @@ async def test_cada_parametro_malo_es_un_400_en_su_campo(kit: Kit) -> None:
     assert errores["parametros.x"] == ["Campo no permitido."]
     r = await _crear(kit, politica="guardia")
     assert r.status == 400
-    assert (await r.json())["errors"] == {"parametros.minutos": ["Este campo es obligatorio."]}
+    assert (await r.json())["errors"] == {
+        "parametros.minutos": ["Es obligatorio indicar el campo «minutos»."]
+    }
     # A policy without parameters takes none.
     r = await _crear(kit, parametros={"minutos": 5})
     assert r.status == 400
     assert (await r.json())["errors"] == {"parametros.minutos": ["Campo no permitido."]}
+
+
+async def test_los_errores_de_parametros_en_ingles(kit: Kit) -> None:
+    """An English request gets the parameters' messages in English: ours and pydantic's."""
+    cabeceras = {**kit.soporte.auth(kit.admin), "Accept-Language": "en"}
+    r = await kit.soporte.post(
+        REGLAS,
+        json=regla_guia(politica="guardia", parametros={"minutos": 0, "x": 1}),
+        headers=cabeceras,
+    )
+    assert r.status == 400
+    cuerpo = await r.json()
+    assert cuerpo["detail"] == "Invalid data."
+    assert cuerpo["errors"]["parametros.x"] == ["Field not allowed."]
+    assert cuerpo["errors"]["parametros.minutos"][0].startswith("The field “minutos”")
+    r = await kit.soporte.post(REGLAS, json=regla_guia(politica="guardia"), headers=cabeceras)
+    assert (await r.json())["errors"] == {
+        "parametros.minutos": ["The field “minutos” is required."]
+    }
 
 
 async def test_patch_valida_contra_la_politica_de_la_regla(kit: Kit) -> None:

@@ -301,3 +301,28 @@ async def test_cors_preflight_de_la_guia(kit: Kit) -> None:
     )
     assert r.status == 200
     assert r.headers["Access-Control-Allow-Origin"] == "http://frontend.test"
+
+
+@pytest.mark.parametrize(
+    ("cambio", "campo", "mensaje"),
+    [
+        ({"horario": {"zona": "Marte/Base"}}, "horario.zona", "unknown time zone: 'Marte/Base'"),
+        (
+            {"horario": {"zona": "UTC", "intervalos": [["09:00", "14:00"], ["13:00", "18:00"]]}},
+            "horario.intervalos",
+            "intervalos: they overlap",
+        ),
+        ({"horario": {"zona": "UTC", "dias": [7]}}, "horario.dias", "One or more different days"),
+        ({"categorias": ["PAGOS", "PAGOS"]}, "categorias", "Repeated values."),
+        ({"politica": "no_existe"}, "politica", "Unknown policy: 'no_existe'; registered: "),
+    ],
+)
+async def test_los_errores_del_editor_en_ingles(
+    kit: Kit, cambio: dict[str, Any], campo: str, mensaje: str
+) -> None:
+    """The rule's own checks (business hours, lists, policy) answer an English request in
+    English, as the rule editor shows them next to each field."""
+    headers = {**kit.soporte.auth(kit.admin), "Accept-Language": "en"}
+    r = await kit.soporte.post(REGLAS, json=regla_guia(**cambio), headers=headers)
+    assert r.status == 400
+    assert (await r.json())["errors"][campo][0].startswith(mensaje)
