@@ -134,8 +134,10 @@ export function insignia(clase, valor, etiqueta) {
  * (`count_exacto: false`: there are more matches than it counted). */
 export function cuenta(datos) {
   const total = datos.count || 0;
-  // Spanish groups thousands with a dot; toLocaleString("es") leaves 4-digit numbers ungrouped.
-  return datos.count_exacto === false ? `más de ${String(total).replace(/\B(?=(\d{3})+$)/g, ".")}` : String(total);
+  if (datos.count_exacto !== false) return String(total);
+  // Grouped as the page's language writes it ("1.000", "1,000"); "always": Spanish
+  // otherwise leaves 4-digit numbers ungrouped.
+  return t("más de {total}", { total: new Intl.NumberFormat(localeFechas, { useGrouping: "always" }).format(total) });
 }
 
 /** Pagination controls for a DRF-style page {count, count_exacto?, next, previous}. */

@@ -81,7 +81,9 @@ function pintarBarra() {
   }
   const n = todos.checked ? actual.total : seleccion.size;
   barra.hidden = n === 0 && !todos.checked;
-  cuenta.textContent = todos.checked ? `${actual.texto} tickets que coinciden con el filtro` : `${n} seleccionado${n === 1 ? "" : "s"}`;
+  cuenta.textContent = todos.checked
+    ? t("{total} tickets que coinciden con el filtro", { total: actual.texto })
+    : n === 1 ? t("1 seleccionado") : t("{n} seleccionados", { n });
   todosTexto.textContent = t("Seleccionar todos los que coinciden ({total})", { total: actual.texto });
   const casillas = cuerpo ? [...cuerpo.querySelectorAll("input.lote-casilla")] : [];
   for (const c of casillas) c.disabled = todos.checked;
