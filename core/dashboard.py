@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from core.api.errors import Problem
+from core.api.errors import BadRequest
 from core.db import placeholders
+from core.i18n import N_
 from core.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -81,6 +82,12 @@ def medianoche(dia: date, zona: ZoneInfo) -> datetime:
     return datetime.combine(dia, time(0), tzinfo=zona).astimezone(UTC)
 
 
+def _invalido(campos: str | tuple[str, ...], mensaje: str) -> BadRequest:
+    """A 400 whose message is also the named parameters' error (clients show it by the field)."""
+    nombres = (campos,) if isinstance(campos, str) else campos
+    return BadRequest(mensaje, errors={campo: [mensaje] for campo in nombres})
+
+
 def periodo_de(query: SeriesQuery, zona: ZoneInfo, ahora: datetime | None = None) -> Periodo:
     """The days of ``query`` in ``zona``; a 400 in Spanish for a custom period that is half
     given, reversed, longer than :data:`MAX_DIAS` or in the future, or mixed with a preset."""
@@ -88,19 +95,21 @@ def periodo_de(query: SeriesQuery, zona: ZoneInfo, ahora: datetime | None = None
     hoy = ahora.astimezone(zona).date()
     personalizado = query.desde is not None or query.hasta is not None
     if personalizado and query.periodo is not None:
-        raise Problem("Indica «periodo» o «desde»/«hasta», no ambos.", status=400)
+        raise _invalido("periodo", N_("Indica «periodo» o «desde»/«hasta», no ambos."))
     if personalizado:
         if query.desde is None or query.hasta is None:
-            raise Problem("Un periodo personalizado necesita «desde» y «hasta».", status=400)
+            raise _invalido(
+                ("desde", "hasta"), N_("Un periodo personalizado necesita «desde» y «hasta».")
+            )
         primero, ultimo = query.desde, query.hasta
         if primero > ultimo:
-            raise Problem("«desde» debe ser anterior o igual a «hasta».", status=400)
+            raise _invalido("desde", N_("«desde» debe ser anterior o igual a «hasta»."))
         if primero > hoy:
-            raise Problem("El periodo no puede empezar en el futuro.", status=400)
+            raise _invalido("desde", N_("El periodo no puede empezar en el futuro."))
         ultimo = min(ultimo, hoy)
         if (ultimo - primero).days + 1 > MAX_DIAS:
-            raise Problem(
-                _("El periodo no puede pasar de {dias} días.").format(dias=MAX_DIAS), status=400
+            raise _invalido(
+                "desde", _("El periodo no puede pasar de {dias} días.").format(dias=MAX_DIAS)
             )
     else:
         n = _DIAS_FIJOS[query.periodo or PeriodoFijo.D30]

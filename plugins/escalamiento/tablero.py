@@ -14,7 +14,7 @@ from core.auth.models import Usuario
 from core.dashboard import Aporte, Periodo, Serie
 from core.i18n import N_
 from core.i18n import gettext as _
-from plugins.tickets.tablero import por_dia
+from plugins.tickets.api import totales_por_dia
 
 D_CUMPLIDO = N_(
     "Tickets creados ese día que no han escalado: ninguna espera de respuesta superó el límite "
@@ -35,7 +35,7 @@ class SeriesEscalamiento(BaseModel):
 
 async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
     """``sla_cumplido`` and ``sla_incumplido``, one value per day."""
-    d = await por_dia(usuario, periodo)
+    d = await totales_por_dia(usuario, periodo)
     return Aporte(
         series={
             "sla_cumplido": Serie(

@@ -45,8 +45,10 @@ if TYPE_CHECKING:
     from tortoise.queryset import QuerySet
 
     from core.auth.models import Usuario
+    from core.dashboard import Periodo
     from core.events import EventBus, UnitOfWork
     from core.storage import Upload
+    from plugins.tickets.tablero import Dias
 
 __all__ = [
     "ESTADOS_ABIERTOS",
@@ -78,6 +80,7 @@ __all__ = [
     "respuesta_con_ticket",
     "respuesta_de",
     "subir_nivel",
+    "totales_por_dia",
     "ultimo_id",
 ]
 
@@ -684,3 +687,13 @@ async def fijar_niveles(conn: Any, niveles: Iterable[tuple[int, int]]) -> None:
         f"WHERE id = {id_marca}",
         filas,
     )
+
+
+async def totales_por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
+    """The tickets' totals of each day of a dashboard period, within what ``usuario`` may see
+    (created, resolved, escalated…: :class:`plugins.tickets.tablero.Dias`), read once per
+    request however many plugins ask — for a plugin's own ``dashboard_series``."""
+    # Imported here: the dashboard module is loaded only when the dashboard is asked for.
+    from plugins.tickets import tablero
+
+    return await tablero.por_dia(usuario, periodo)

@@ -86,11 +86,15 @@ async def tab_a(page: Page, control: Locator) -> None:
     await expect(control).to_be_focused()
 
 
-async def flecha_abajo_cambia(page: Page, select: Locator) -> None:
-    """ArrowDown on the focused ``select`` chooses another option (no mouse, no popup)."""
+async def una_flecha_cambia(page: Page, select: Locator) -> None:
+    """An arrow key on the focused ``select`` chooses another option (no mouse, no popup):
+    ArrowDown, or ArrowUp when the preselected option is the last one (a new ticket's
+    default category, General, is)."""
     antes = await select.input_value()
-    await page.keyboard.press("ArrowDown")
-    assert await select.input_value() != antes, f"ArrowDown does not change {select}"
+    ultima = await select.evaluate("s => s.selectedIndex === s.options.length - 1")
+    tecla = "ArrowUp" if ultima else "ArrowDown"
+    await page.keyboard.press(tecla)
+    assert await select.input_value() != antes, f"{tecla} does not change {select}"
 
 
 async def test_la_cola_de_la_consola_con_el_teclado(
@@ -162,11 +166,11 @@ async def test_el_formulario_de_nuevo_ticket_con_el_teclado(
     await page.keyboard.type("No llega el correo de confirmación")
     categoria = page.get_by_label("Categoría")
     await tab_a(page, categoria)
-    await flecha_abajo_cambia(page, categoria)
+    await una_flecha_cambia(page, categoria)
     elegida = await categoria.locator("option:checked").inner_text()
     prioridad = page.get_by_label("Prioridad")
     await tab_a(page, prioridad)
-    await flecha_abajo_cambia(page, prioridad)
+    await una_flecha_cambia(page, prioridad)
     await tab_a(page, page.get_by_label("Reserva relacionada (opcional)"))
     await tab_a(page, page.get_by_label("Descripción"))
     await page.keyboard.type("Reservé ayer y no recibí nada.")

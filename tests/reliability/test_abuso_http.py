@@ -175,7 +175,7 @@ async def test_an_unknown_host_is_400_when_the_list_is_set(
         assert r.status == 200, host
         # Links point where the request came from, once it is known to be ours.
         r = await soporte.get(
-            "/api/soporte/faqs/?page_size=1", headers={"Host": host, **soporte.auth(ana)}
+            "/api/soporte/faqs/?size=1", headers={"Host": host, **soporte.auth(ana)}
         )
         assert r.status == 200
 

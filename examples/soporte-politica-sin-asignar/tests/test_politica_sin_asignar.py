@@ -41,10 +41,12 @@ async def test_la_politica_se_registra_por_su_entry_point(soporte: SoporteClient
     agente = await soporte.usuario("agente", Rol.AGENTE)
     r = await soporte.get("/api/soporte/escalamiento/politicas/", headers=soporte.auth(agente))
     assert r.status == 200
+    # With its parameters' schema (none: an empty, closed object), as the rule editor reads it.
     assert {
         "nombre": "sin_asignar",
         "descripcion": SinAsignar.description,
         "plugin": "politica_sin_asignar",
+        "parametros": {"type": "object", "properties": {}, "additionalProperties": False},
     } in await r.json()
     info = {p["name"]: p for p in soporte.app[keys.PLUGINS].describe()}
     assert info["politica_sin_asignar"]["distribution"] == "soporte-politica-sin-asignar"

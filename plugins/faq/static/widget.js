@@ -7,7 +7,6 @@ export function montar(contenedor, { usuario }) {
   const campo = h("input", { type: "search", id: "widget-faq-q", class: "faq-search", placeholder: t("Buscar en FAQs..."), autocomplete: "off" });
   const lista = h("div", { class: "faq-list", "aria-live": "polite" });
   const cargar = resultadosEnVivo(campo, lista, { usuario, prefijo: "widget-faq" });
-import { t } from "/static/core/i18n.js";
   campo.addEventListener("input", retrasar(cargar, 250));
   contenedor.append(
     h("div", { class: "form-group" }, h("label", { for: "widget-faq-q" }, t("Buscar")), campo),
