@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 ANCHOS = {"1280": (1280, 800), "390": (390, 844)}
 #: The browser's language (context locale → ``Accept-Language``).
 IDIOMAS = {"es": "es-ES", "en": "en-US"}
+#: The login page's labels (username, password, button) in each language.
+ENTRAR = {"es": ("Usuario", "Contraseña", "Entrar"), "en": ("Username", "Password", "Log in")}
 #: Who walks which pages: visitors the pages open without a session, the demo customer the
 #: rest of the portal, the demo admin every page of the console (agents see a subset).
 PERFILES = ("anonimo", "cliente", "admin")

@@ -22,6 +22,7 @@ from tests.browser.accesibilidad import comprobar_accesibilidad
 from tests.browser.paginas import (
     ANCHOS,
     EJEMPLOS,
+    ENTRAR,
     IDIOMAS,
     PERFILES,
     ejemplos,
@@ -109,7 +110,9 @@ async def test_cada_pagina_sin_errores_ni_violaciones_graves(
     ctx = await navegador.contexto(w, h, locale=IDIOMAS[idioma])
     pestaña = await navegador.pagina(ctx)
     if perfil != "anonimo":
-        await navegador.entrar(pestaña, perfil, DEMO_USERS[perfil][0])
+        await navegador.entrar(pestaña, perfil, DEMO_USERS[perfil][0], etiquetas=ENTRAR[idioma])
+    # The pages answer in the browser's language (its Accept-Language).
+    assert await pestaña.evaluate("document.documentElement.lang") == idioma
     vigia = Vigia()
     vigia.vigilar(pestaña)
     hallazgos = await recorrer(pestaña, vigia, rutas)
