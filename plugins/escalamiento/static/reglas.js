@@ -433,7 +433,6 @@ document.getElementById("festivo-anadir").addEventListener("click", () => {
   renumerar(listaFestivos, ETIQUETAS_FESTIVO);
   listaFestivos.lastElementChild.querySelector("input").focus();
 });
-document.getElementById("regla-nueva").addEventListener("click", () => abrir());
 document.getElementById("regla-cancelar").addEventListener("click", () => { editor.hidden = true; });
 if (typeof Intl.supportedValuesOf === "function") {
   document.getElementById("zonas-horarias").append(...Intl.supportedValuesOf("timeZone").map((z) => h("option", { value: z })));
@@ -442,5 +441,10 @@ listaIntervalos.dataset.base = "horario.intervalos";
 listaFestivos.dataset.base = "horario.festivos";
 // The recipients' names for the pickers and the table; the editor waits for them and the policies.
 agentes = await personal().catch(() => []);
+// Only now can a new rule be opened (the button is disabled until then): its levels list these
+// recipients.
+const nueva = document.getElementById("regla-nueva");
+nueva.addEventListener("click", () => abrir());
+nueva.disabled = false;
 cargarPoliticas().catch((error) => avisar(mensajeError(error), "error"));
 cargar();
