@@ -151,3 +151,16 @@ export function paginacion(datos, pagina, ir) {
     h("button", { type: "button", class: "boton boton-secundario", disabled: !datos.next, on: { click: () => ir(pagina + 1) } }, t("Siguiente →")),
   );
 }
+
+/** An admin page's row action (activate, delete…): await its request, say how it went in a
+ * notice, then reload the page's list with `recargar` — whatever the outcome, since the list
+ * may no longer be what it showed. */
+export async function accionYRecargar(promesa, texto, recargar) {
+  try {
+    await promesa;
+    avisar(texto);
+  } catch (error) {
+    avisar(mensajeError(error), "error");
+  }
+  recargar();
+}

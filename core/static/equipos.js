@@ -1,7 +1,7 @@
 // Teams (ADMIN): list, create, edit members and categories, (de)activate, delete.
 import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
-import { avisar, h, insignia, mensajeError, mostrarError, paginacion, vaciar } from "/static/core/dom.js";
+import { accionYRecargar, avisar, h, insignia, mensajeError, mostrarError, paginacion, vaciar } from "/static/core/dom.js";
 import { personal, seleccionados } from "/static/core/personal.js";
 import { t } from "./i18n.js";
 
@@ -39,15 +39,8 @@ function abrirEditor(equipo = null) {
   form.elements.nombre.focus();
 }
 
-async function accion(promesa, texto) {
-  try {
-    await promesa;
-    avisar(texto);
-  } catch (error) {
-    avisar(mensajeError(error), "error");
-  }
-  cargar();
-}
+/** A row action: its request, a notice, then the list again. */
+const accion = (promesa, texto) => accionYRecargar(promesa, texto, cargar);
 
 function fila(equipo) {
   const miembros = equipo.miembros.map((id) => nombres.get(id) || `#${id}`).join(", ");

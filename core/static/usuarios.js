@@ -1,7 +1,7 @@
 // Users (ADMIN): search, create, edit role, name, e-mail and teams, (de)activate.
 import { api, consulta, turnos, usuarioActual } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
-import { avisar, h, insignia, mensajeError, mostrarError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
+import { accionYRecargar, avisar, h, insignia, mensajeError, mostrarError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { equipos, seleccionados } from "/static/core/personal.js";
 import { etiquetas, t } from "./i18n.js";
 
@@ -42,15 +42,8 @@ function abrirEditor(usuario = null) {
   (usuario ? form.elements.nombre : form.elements.username).focus();
 }
 
-async function accion(promesa, texto) {
-  try {
-    await promesa;
-    avisar(texto);
-  } catch (error) {
-    avisar(mensajeError(error), "error");
-  }
-  cargar();
-}
+/** A row action: its request, a notice, then the list again. */
+const accion = (promesa, texto) => accionYRecargar(promesa, texto, cargar);
 
 function fila(usuario) {
   const propio = yo && yo.id === usuario.id;

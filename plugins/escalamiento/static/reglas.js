@@ -6,7 +6,7 @@
 import { api, consulta } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
 import { personal } from "/static/core/personal.js";
-import { avisar, h, insignia, mensajeError, vaciar } from "/static/core/dom.js";
+import { accionYRecargar, avisar, h, insignia, mensajeError, vaciar } from "/static/core/dom.js";
 import { etiqueta as etiquetaDe, t } from "/static/core/i18n.js";
 
 await sesion;
@@ -385,15 +385,8 @@ function fila(regla) {
   );
 }
 
-async function accion(promesa, texto) {
-  try {
-    await promesa;
-    avisar(texto);
-  } catch (error) {
-    avisar(mensajeError(error), "error");
-  }
-  cargar();
-}
+/** A row action: its request, a notice, then the list again. */
+const accion = (promesa, texto) => accionYRecargar(promesa, texto, cargar);
 
 async function cargar() {
   try {

@@ -1,7 +1,7 @@
 // FAQ management (ADMIN): every FAQ, active or not; create, edit, (de)activate, delete.
 import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
-import { avisar, h, insignia, mensajeError, mostrarError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
+import { accionYRecargar, avisar, h, insignia, mensajeError, mostrarError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { t } from "/static/core/i18n.js";
 
 await sesion;
@@ -31,15 +31,8 @@ function abrirEditor(faq = null) {
   form.elements.pregunta.focus();
 }
 
-async function accion(promesa, texto) {
-  try {
-    await promesa;
-    avisar(texto);
-  } catch (error) {
-    avisar(mensajeError(error), "error");
-  }
-  cargar();
-}
+/** A row action: its request, a notice, then the list again. */
+const accion = (promesa, texto) => accionYRecargar(promesa, texto, cargar);
 
 function fila(faq) {
   return h(

@@ -2,7 +2,7 @@
 // delete those they may edit (the server decides: `editable`).
 import { api, consulta, turnos } from "/static/core/api.js";
 import { sesion } from "/static/core/app.js";
-import { avisar, h, insignia, mensajeError, mostrarError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
+import { accionYRecargar, avisar, h, insignia, mensajeError, mostrarError, paginacion, retrasar, vaciar } from "/static/core/dom.js";
 import { describirAcciones } from "/static/macros/comun.js";
 import { etiquetas, t } from "/static/core/i18n.js";
 
@@ -72,15 +72,8 @@ function accionesDelFormulario() {
   return acciones;
 }
 
-async function accion(promesa, texto) {
-  try {
-    await promesa;
-    avisar(texto);
-  } catch (error) {
-    avisar(mensajeError(error), "error");
-  }
-  cargar();
-}
+/** A row action: its request, a notice, then the list again. */
+const accion = (promesa, texto) => accionYRecargar(promesa, texto, cargar);
 
 function botones(macro) {
   if (!macro.editable) return h("span", { class: "ayuda", text: t("Solo lectura") });
