@@ -2,7 +2,8 @@
 read from the maintained totals of :mod:`plugins.tickets.agregados_periodo` only.
 
 Everything an agent sees everything of (admins, and agents while team visibility is off) comes
-from the hour rows, summed into the business timezone's days. An agent narrowed by team
+from the day rows of every ticket when the business days are UTC days, else from the hour rows
+summed into the business timezone's days. An agent narrowed by team
 visibility gets the day rows of their teams, of tickets without a team and of their own
 tickets — counted in UTC days (the day rows' granularity).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
@@ -20,7 +21,7 @@ from pydantic import BaseModel, Field
 from core import labels
 from core.auth.guards import team_limited
 from core.auth.models import Equipo, Usuario
-from core.dashboard import Aporte, Columna, Periodo, Serie, Tabla, media, porcentaje
+from core.dashboard import Aporte, Columna, Periodo, Serie, Tabla, media, medianoche, porcentaje
 from core.i18n import N_
 from core.i18n import gettext as _
 from plugins.tickets import agregados_periodo as ap
@@ -74,11 +75,13 @@ class SeriesTickets(BaseModel):
 @dataclass(frozen=True)
 class Dias:
     """The totals of each day of a period: ``dias[i]`` sums every column over day ``i``;
-    ``antes`` sums them before the period (the backlog's starting point)."""
+    ``antes`` sums them before the period (the backlog's starting point); ``celdas`` are the
+    tables' columns per (team, agent) over the period's UTC days."""
 
     antes: dict[str, int]
     dias: list[dict[str, int]]
     alcance: ap.Alcance | None
+    celdas: list[dict[str, int]]
 
 
 async def alcance_de(usuario: Usuario) -> ap.Alcance | None:
@@ -106,11 +109,22 @@ async def por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
     return await asyncio.shield(del_periodo[usuario.id])
 
 
+def dias_utc(periodo: Periodo) -> bool:
+    """Whether every day of ``periodo`` is a UTC day (the business timezone is UTC then, or
+    has no offset over the period): the day rows of every ticket then serve it as they are."""
+    return all(
+        medianoche(dia, periodo.zona) == datetime.combine(dia, time(0), tzinfo=UTC)
+        for dia in (*periodo.dias, periodo.dias[-1] + timedelta(days=1))
+    )
+
+
 async def _leer_por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
     alcance = await alcance_de(usuario)
-    antes, filas = await ap.filas(periodo.desde, periodo.hasta, alcance)
+    lectura = await ap.leer_periodo(
+        periodo.desde, periodo.hasta, alcance, dias_utc=dias_utc(periodo)
+    )
     dias: list[dict[str, int]] = [dict.fromkeys(ap.COLUMNAS, 0) for _ in periodo.dias]
-    for fila in filas:
+    for fila in lectura.filas:  # at most 24 × the period's days (hours of every ticket)
         momento: datetime = fila["periodo"]
         if alcance is None:
             i = periodo.dia_de(momento)
@@ -120,7 +134,7 @@ async def _leer_por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
             continue
         for c in ap.COLUMNAS:
             dias[i][c] += fila[c]
-    return Dias(antes=antes, dias=dias, alcance=alcance)
+    return Dias(antes=lectura.antes, dias=dias, alcance=alcance, celdas=lectura.celdas)
 
 
 def _serie(titulo: str, definicion: str, unidad: str, grafico: str, valores: list[Any]) -> Serie:
@@ -202,7 +216,7 @@ async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
     """The tickets' series and tables (see :class:`SeriesTickets`)."""
     d = await por_dia(usuario, periodo)
     dias = d.dias
-    celdas = await ap.por_equipo_y_agente(periodo.desde, periodo.hasta, d.alcance)
+    celdas = d.celdas
     aporte = Aporte(
         series={
             "tickets_creados": _serie(
