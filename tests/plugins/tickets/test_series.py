@@ -247,6 +247,9 @@ async def test_cada_escritura_mantiene_los_totales(soporte):
     assert r.status in (200, 201), await r.text()
     await _comprobar_en_paso()
     assert valores(await series(soporte, jefa, periodo="hoy"), "csat") == [100.0]
+    await Valoracion.filter(ticket_id=ticket["id"]).update(puntuacion=2)  # a rating changed
+    await _comprobar_en_paso()
+    assert valores(await series(soporte, jefa, periodo="hoy"), "csat") == [0.0]
     await Ticket.filter(id=ticket["id"]).delete()  # a deletion
     await _comprobar_en_paso()
 
