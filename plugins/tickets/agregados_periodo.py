@@ -519,9 +519,9 @@ def _fin_de_decena(dia: date) -> date:
 
 
 def tramos(primero: date, ultimo: date) -> list[str]:
-    """The fewest ``periodo`` keys under team and agent covering the UTC days ``primero`` to
+    """A few ``periodo`` keys under team and agent covering the UTC days ``primero`` to
     ``ultimo`` (both included): whole months, then whole thirds of month, then days. A 90-day
-    period is at most about 20 keys (two or three months, thirds and days at both edges)."""
+    period is 3 to 24 keys (months, thirds and days at both edges), 30 days 1 to 14."""
     claves: list[str] = []
     dia = primero
     while dia <= ultimo:
