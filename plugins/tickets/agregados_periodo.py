@@ -445,25 +445,27 @@ async def reconstruir(conn: BaseDBAsyncClient | None = None) -> None:
 _FAMILIAS_COMPROBADAS: Final = ("h", "a", "m")
 
 
+def _total(claves: Iterable[str]) -> str:
+    """The sum of the :mod:`agregados` totals ``claves`` (literal keys), as a subquery."""
+    lista = ", ".join(f"'{c}'" for c in claves)
+    return f"(SELECT COALESCE(SUM(n), 0) FROM {agregados.TABLA} WHERE clave IN ({lista}))"
+
+
 def _comprobacion() -> str:
     """One row: the totals of :mod:`agregados` (exact: checked just before) next to the sums of
     each family of rows — ranges of both tables' keys, no scan of the tickets."""
 
-    def total(prefijo: str) -> str:
-        return (
-            f"(SELECT COALESCE(SUM(n), 0) FROM {agregados.TABLA} "
-            f"WHERE clave >= '{prefijo}' AND clave < '{prefijo}~')"
-        )
-
     claves = {
-        "creados": total("t|"),
-        "respondidos": total("r|"),
-        "valorados": total("v|"),
-        **{f"neto_{e.value.lower()}": total(f"t|{e.value}|") for e in Estado},
+        "creados": _total(agregados.claves_tickets()),
+        "respondidos": f"(SELECT COALESCE(SUM(n), 0) FROM {agregados.TABLA} "
+        "WHERE clave >= 'r|' AND clave < 'r|~')",
+        "valorados": _total([f"v|{p}" for p in range(1, 6)]),
+        **{f"neto_{e.value.lower()}": _total(agregados.claves_tickets([e])) for e in Estado},
     }
+    # A family is its keys' first letter: up to the next letter, whatever the collation.
     sumas = ", ".join(
         f"(SELECT COALESCE(SUM({c}), 0) FROM {TABLA} WHERE periodo >= '{f}' "
-        f"AND periodo < '{f}~') AS {f}_{c}"
+        f"AND periodo < '{chr(ord(f) + 1)}') AS {f}_{c}"
         for f in _FAMILIAS_COMPROBADAS
         for c in claves
     )
@@ -490,8 +492,8 @@ async def preparar() -> None:
         # over the tickets.
         log.info("rebuilding the ticket series roll-ups")
         await conn.execute_query(
-            f"DELETE FROM {TABLA} WHERE (periodo >= 'a' AND periodo < 'a~') "
-            "OR (periodo >= 'e' AND periodo < 'e~') OR (periodo >= 'm' AND periodo < 'm~')"
+            f"DELETE FROM {TABLA} WHERE (periodo >= 'a' AND periodo < 'b') "
+            "OR (periodo >= 'e' AND periodo < 'f') OR (periodo >= 'm' AND periodo < 'n')"
         )
         for sentencia in _rollups():
             await conn.execute_query(sentencia)
@@ -627,11 +629,7 @@ def _lectura(
     ]
     if alcance is None:
         # The rows after the period and the current count of each state, in one row.
-        ahora = ", ".join(
-            f"(SELECT COALESCE(SUM(n), 0) FROM {agregados.TABLA} WHERE clave >= "
-            f"'t|{e.value}|' AND clave < 't|{e.value}|~')"
-            for e in Estado
-        )
+        ahora = ", ".join(_total(agregados.claves_tickets([e])) for e in Estado)
         [fila] = yield (
             f"SELECT {_suma_columnas(_NETOS)}, {ahora} FROM {TABLA} "
             f"WHERE periodo >= {m[0]} AND periodo < {m[1]}",
