@@ -101,6 +101,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--timeout", type=float, default=2.0,
+        help="Seconds after which wrk counts a response as an error (as bench/api.py).",
+    )  # fmt: skip
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--tmp", default=None)
     return parser.parse_args()

@@ -72,6 +72,15 @@ class Periodo:
         i = (dia - self.dias[0]).days
         return i if 0 <= i < len(self.dias) else None
 
+    @property
+    def dias_utc(self) -> bool:
+        """Whether every day is a UTC day (the zone has no offset over the period, e.g. UTC,
+        the default): per-day totals in UTC then serve as they are, no hours to regroup."""
+        return all(
+            medianoche(dia, self.zona) == datetime.combine(dia, time(0), tzinfo=UTC)
+            for dia in (*self.dias, self.dias[-1] + timedelta(days=1))
+        )
+
     def fin_de(self, i: int) -> datetime:
         """The end of day ``i`` (the next local midnight), aware."""
         return medianoche(self.dias[i] + timedelta(days=1), self.zona)
@@ -164,14 +173,22 @@ HORA_SQL: Final = {
 }
 
 
+#: The ``YYYY-MM-DD`` (UTC) of timestamp column ``{c}``, per dialect.
+DIA_SQL: Final = {
+    "sqlite": "substr({c}, 1, 10)",
+    "postgres": "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+}
+
+
 async def contar_por_dia(
     conn: BaseDBAsyncClient, tabla: str, columna: str, periodo: Periodo
 ) -> list[float | None]:
     """How many rows of ``tabla`` have ``columna`` (a timestamp with an index) in each day of
-    ``periodo``: one grouped scan of the index over the period, by UTC hour, summed into the
-    business timezone's days."""
-    hora = HORA_SQL["sqlite" if conn.capabilities.dialect == "sqlite" else "postgres"]
-    expr = hora.format(c=columna)
+    ``periodo``: one grouped scan of the index over the period, by UTC day when the business
+    days are UTC days (one row per day), else by UTC hour summed into the business days."""
+    dialecto = "sqlite" if conn.capabilities.dialect == "sqlite" else "postgres"
+    por_dia = periodo.dias_utc
+    expr = (DIA_SQL if por_dia else HORA_SQL)[dialecto].format(c=columna)
     m = placeholders(conn, 2)
     filas = await conn.execute_query_dict(
         f"SELECT {expr} AS hora, COUNT(*) AS n FROM {tabla} WHERE {columna} >= {m[0]} "
@@ -179,8 +196,9 @@ async def contar_por_dia(
         [periodo.desde, periodo.hasta],
     )
     valores: list[float | None] = [0.0] * len(periodo.dias)
+    formato = "%Y-%m-%d" if por_dia else "%Y-%m-%d %H"
     for fila in filas:
-        momento = datetime.strptime(fila["hora"], "%Y-%m-%d %H").replace(tzinfo=UTC)
+        momento = datetime.strptime(fila["hora"], formato).replace(tzinfo=UTC)
         if (i := periodo.dia_de(momento)) is not None:
             valores[i] = (valores[i] or 0) + int(fila["n"])
     return valores

@@ -5,11 +5,17 @@ tickets as at ten thousand, like the totals of :mod:`plugins.tickets.agregados`.
 ``tickets_agregado_periodo``, holds one row per period and (team, agent):
 
 * ``periodo = 'h<YYYY-MM-DD HH>'`` (a UTC hour), ``equipo_id = agente_id = -1``: every ticket,
-  the series of admins and of agents who see everything. A 90-day series reads ≤ 2,160 rows;
-  days in any timezone with a whole-hour offset are sums of whole hours.
+  the series of admins and of agents who see everything in a business timezone whose days are
+  not UTC days (sums of whole hours for any whole-hour offset). A 90-day series reads ≤ 2,160
+  rows.
+* ``periodo = 'a<YYYY-MM-DD>'`` (a UTC day), ``-1, -1``: every ticket, the same series when the
+  business days are UTC days (``SOPORTE_DASHBOARD_TIMEZONE`` UTC, the default): 90 rows.
 * ``periodo = 'd<YYYY-MM-DD>'`` (a UTC day), ``equipo_id``/``agente_id`` the ticket's team and
-  assignee (``0``: none): the per-agent and per-team tables, and the series of an agent
-  narrowed by team visibility (``SOPORTE_TEAM_VISIBILITY``), in UTC days.
+  assignee (``0``: none): the series of an agent narrowed by team visibility
+  (``SOPORTE_TEAM_VISIBILITY``), in UTC days, and the per-agent/per-team tables' edges.
+* ``periodo = 'e<YYYY-MM>-<1|2|3>'`` (days 1–10, 11–20, 21–end of a UTC month) and
+  ``'m<YYYY-MM>'`` (the month), under team and agent: roll-ups of the day rows, so that the
+  tables of a 90-day period read about a dozen periods' rows (:func:`tramos`), not 90.
 
 The columns, and which moment each one counts at:
 
@@ -25,9 +31,11 @@ The columns, and which moment each one counts at:
   under the ticket's team and agent at the time.
 
 Like :mod:`agregados`, the table and triggers are start-up DDL (:func:`preparar`), and the
-totals are rebuilt from the tables when their sums disagree with them (rows written before the
-triggers existed). A rebuild cannot know past moves that left no trace in the row: it counts a
-ticket's last move (and, if resolved, its resolution) at its ``fecha_actualizacion``.
+totals are rebuilt from the tables when their sums disagree with the totals of :mod:`agregados`
+(rows written before the triggers existed): a comparison of a few sums over the small families
+(hours, days of every ticket, months), not a scan of the tickets. A rebuild cannot know past
+moves that left no trace in the row: it counts a ticket's last move (and, if resolved, its
+resolution) at its ``fecha_actualizacion``.
 """
 
 from __future__ import annotations
@@ -37,9 +45,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from core.dashboard import HORA_SQL
-from core.db import placeholders
-from plugins.tickets.agregados import _conexion, contar_tickets
+from core.dashboard import DIA_SQL, HORA_SQL
+from core.db import Lectura, Marcas, leer
+from plugins.tickets import agregados
+from plugins.tickets.agregados import _conexion
 from plugins.tickets.models import Estado
 
 if TYPE_CHECKING:
@@ -90,7 +99,7 @@ class _Dialecto:
 # SQLite keeps timestamps as text in UTC (``YYYY-MM-DD HH:MM:SS…+00:00``): hours are prefixes.
 _SQLITE = _Dialecto(
     hora=HORA_SQL["sqlite"],
-    dia="substr({c}, 1, 10)",
+    dia=DIA_SQL["sqlite"],
     ahora_hora="strftime('%Y-%m-%d %H', 'now')",
     ahora_dia="strftime('%Y-%m-%d', 'now')",
     segundos="CAST(round((julianday({b}) - julianday({a})) * 86400) AS INTEGER)",
@@ -98,7 +107,7 @@ _SQLITE = _Dialecto(
 )
 _PG = _Dialecto(
     hora=HORA_SQL["postgres"],
-    dia="to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+    dia=DIA_SQL["postgres"],
     ahora_hora="to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')",
     ahora_dia="to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
     segundos="CAST(round(EXTRACT(EPOCH FROM ({b} - {a}))) AS BIGINT)",
@@ -126,16 +135,29 @@ def _vector(valores: dict[str, str], signo: int = 1) -> str:
     return ", ".join(f"{menos}({valores[c]})" if c in valores else "0" for c in COLUMNAS)
 
 
-def _claves(d: _Dialecto, momento_hora: str, momento_dia: str, r: str) -> list[tuple[str, str]]:
-    """(periodo, dims) of the two rows one change touches: its hour (every ticket) and its day
-    under the ticket's team and agent."""
+def _decena(dia: str) -> str:
+    """The ``YYYY-MM-<1|2|3>`` third of the month of a ``YYYY-MM-DD`` expression (any dialect)."""
+    return (
+        f"substr({dia}, 1, 8) || CASE WHEN substr({dia}, 9, 2) <= '10' THEN '1' "
+        f"WHEN substr({dia}, 9, 2) <= '20' THEN '2' ELSE '3' END"
+    )
+
+
+def _claves(momento_hora: str, momento_dia: str, equipo: str) -> list[tuple[str, str]]:
+    """(periodo, dims) of the rows one change touches: its hour and its day (every ticket), and
+    its day, third of month and month under ``equipo`` (the team and agent expressions)."""
     return [
         (f"'h' || {momento_hora}", "-1, -1"),
-        (
-            f"'d' || {momento_dia}",
-            f"COALESCE({r}.equipo_id, 0), COALESCE({r}.agente_asignado_id, 0)",
-        ),
+        (f"'a' || {momento_dia}", "-1, -1"),
+        (f"'d' || {momento_dia}", equipo),
+        (f"'e' || {_decena(momento_dia)}", equipo),
+        (f"'m' || substr({momento_dia}, 1, 7)", equipo),
     ]
+
+
+def _equipo(r: str) -> str:
+    """The team and agent dims of ticket row ``r`` (``0``: none)."""
+    return f"COALESCE({r}.equipo_id, 0), COALESCE({r}.agente_asignado_id, 0)"
 
 
 def _por_creacion(r: str) -> dict[str, str]:
@@ -175,7 +197,7 @@ def _a(d: _Dialecto, r: str, valores: dict[str, str], signo: int, *, ahora: bool
         dia = d.dia.format(c=f"{r}.fecha_creacion")
     return [
         _sumar(f"SELECT {periodo}, {dims}, {_vector(valores, signo)} WHERE 1 = 1")
-        for periodo, dims in _claves(d, hora, dia, r)
+        for periodo, dims in _claves(hora, dia, _equipo(r))
     ]
 
 
@@ -211,7 +233,8 @@ def _cuerpos(d: _Dialecto) -> dict[str, list[str]]:
 
 
 def _valoracion(d: _Dialecto, r: str, signo: int) -> list[str]:
-    """The upserts of rating ``r`` (hour and the ticket's day row), times ``signo``."""
+    """The upserts of rating ``r`` (the rows of :func:`_claves`, under the ticket's team and
+    agent), times ``signo``."""
     valores = _vector(
         {"valorados": "1", "satisfechos": f"CASE WHEN {r}.puntuacion >= 4 THEN 1 ELSE 0 END"},
         signo,
@@ -225,8 +248,8 @@ def _valoracion(d: _Dialecto, r: str, signo: int) -> list[str]:
         f"WHERE t.id = {r}.ticket_id), 0)"
     )
     return [
-        _sumar(f"SELECT 'h' || {hora}, -1, -1, {valores} WHERE 1 = 1"),
-        _sumar(f"SELECT 'd' || {dia}, {dims}, {valores} WHERE 1 = 1"),
+        _sumar(f"SELECT {periodo}, {dims_}, {valores} WHERE 1 = 1")
+        for periodo, dims_ in _claves(hora, dia, dims)
     ]
 
 
@@ -383,6 +406,29 @@ def _reconstruccion(d: _Dialecto) -> list[str]:
             ),
             _sumar(_seleccion(d, por_hora, "v.fecha_creacion", valoracion, "1 = 1", valoradas)),
         ]
+    return sentencias + _rollups()
+
+
+def _rollups() -> list[str]:
+    """Statements deriving the day rows of every ticket from the hour rows, and the thirds of
+    month and months from the day rows under team and agent (a rebuild's last step): sums of
+    rows already rebuilt, instead of more passes over the tickets."""
+    sumas = ", ".join(f"SUM({c})" for c in COLUMNAS)
+    dia = "substr(periodo, 2, 10)"
+    fuentes = (
+        (f"'a' || {dia}", "'h'", False),
+        (f"'e' || {_decena(dia)}", "'d'", True),
+        ("'m' || substr(periodo, 2, 7)", "'d'", True),
+    )
+    sentencias = []
+    for periodo, familia, por_equipo in fuentes:
+        grupo = f"{periodo}, equipo_id, agente_id" if por_equipo else periodo
+        dims = "equipo_id, agente_id" if por_equipo else "-1, -1"
+        sentencias.append(
+            f"INSERT INTO {TABLA} (periodo, equipo_id, agente_id, {', '.join(COLUMNAS)}) "
+            f"SELECT {periodo}, {dims}, {sumas} FROM {TABLA} WHERE periodo >= {familia} "
+            f"AND periodo < {familia} || '~' GROUP BY {grupo}"
+        )
     return sentencias
 
 
@@ -393,43 +439,64 @@ async def reconstruir(conn: BaseDBAsyncClient | None = None) -> None:
         await conn.execute_query(sentencia)
 
 
+#: The families whose sums the start-up check compares: every ticket by hour and by day, and
+#: the months under team and agent (the day and third-of-month rows are written beside them by
+#: the same statements). Tens of thousands of rows at a million tickets, not the 365,000 days.
+_FAMILIAS_COMPROBADAS: Final = ("h", "a", "m")
+
+
+def _total(claves: Iterable[str]) -> str:
+    """The sum of the :mod:`agregados` totals ``claves`` (literal keys), as a subquery."""
+    lista = ", ".join(f"'{c}'" for c in claves)
+    return f"(SELECT COALESCE(SUM(n), 0) FROM {agregados.TABLA} WHERE clave IN ({lista}))"
+
+
 def _comprobacion() -> str:
-    """One row: each table's counts next to the sums of both families of rows."""
-    estados = ", ".join(
-        f"(SELECT COUNT(*) FROM tickets_ticket WHERE estado = '{e.value}') "
-        f"AS t_neto_{e.value.lower()}"
-        for e in Estado
-    )
+    """One row: the totals of :mod:`agregados` (exact: checked just before) next to the sums of
+    each family of rows — ranges of both tables' keys, no scan of the tickets."""
+
+    claves = {
+        "creados": _total(agregados.claves_tickets()),
+        "respondidos": f"(SELECT COALESCE(SUM(n), 0) FROM {agregados.TABLA} "
+        "WHERE clave >= 'r|' AND clave < 'r|~')",
+        "valorados": _total([f"v|{p}" for p in range(1, 6)]),
+        **{f"neto_{e.value.lower()}": _total(agregados.claves_tickets([e])) for e in Estado},
+    }
+    # A family is its keys' first letter: up to the next letter, whatever the collation.
     sumas = ", ".join(
-        f"(SELECT COALESCE(SUM({c}), 0) FROM {TABLA} WHERE equipo_id {op} -1) AS {f}_{c}"
-        for f, op in (("h", "="), ("d", "<>"))
-        for c in (
-            "creados",
-            "respondidos",
-            "valorados",
-            *(f"neto_{e.value.lower()}" for e in Estado),
-        )
+        f"(SELECT COALESCE(SUM({c}), 0) FROM {TABLA} WHERE periodo >= '{f}' "
+        f"AND periodo < '{chr(ord(f) + 1)}') AS {f}_{c}"
+        for f in _FAMILIAS_COMPROBADAS
+        for c in claves
     )
-    return (
-        "SELECT (SELECT COUNT(*) FROM tickets_ticket) AS t_creados, "
-        "(SELECT COUNT(*) FROM tickets_ticket WHERE segundos_primera_respuesta IS NOT NULL) "
-        "AS t_respondidos, (SELECT COUNT(*) FROM tickets_valoracion) AS t_valorados, "
-        f"{estados}, {sumas}"
-    )
+    return "SELECT " + ", ".join(f"{v} AS t_{k}" for k, v in claves.items()) + f", {sumas}"
 
 
 async def preparar() -> None:
     """Create the table and triggers if missing, and rebuild the rows if their sums disagree
-    with the tables. Idempotent; run at start-up."""
+    with the totals of :mod:`agregados` (run after its own check). Idempotent; run at
+    start-up."""
     conn = _conexion()
     for sentencia in _sqlite_ddl() if conn.capabilities.dialect == "sqlite" else _postgres_ddl():
         # One at a time: tortoise's SQLite script runner splits at semicolons.
         await conn.execute_query(sentencia)
     fila = (await conn.execute_query_dict(_comprobacion()))[0]
-    claves = ("creados", "respondidos", "valorados", *(f"neto_{e.value.lower()}" for e in Estado))
-    if any(fila[f"t_{k}"] != fila[f"{f}_{k}"] for k in claves for f in ("h", "d")):
+    claves = [k[2:] for k in fila if k.startswith("t_")]
+    mal = {f for f in _FAMILIAS_COMPROBADAS for k in claves if fila[f"t_{k}"] != fila[f"{f}_{k}"]}
+    if "h" in mal:
         log.info("rebuilding the ticket series totals")
         await reconstruir(conn)
+    elif mal:
+        # Hours in step but roll-ups not (a database from before them): derived from the hour
+        # and day rows in a few seconds at a million tickets, instead of a rebuild's passes
+        # over the tickets.
+        log.info("rebuilding the ticket series roll-ups")
+        await conn.execute_query(
+            f"DELETE FROM {TABLA} WHERE (periodo >= 'a' AND periodo < 'b') "
+            "OR (periodo >= 'e' AND periodo < 'f') OR (periodo >= 'm' AND periodo < 'n')"
+        )
+        for sentencia in _rollups():
+            await conn.execute_query(sentencia)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -440,9 +507,38 @@ def clave_hora(momento: datetime) -> str:
     return "h" + momento.astimezone(UTC).strftime("%Y-%m-%d %H")
 
 
-def clave_dia(dia: date) -> str:
-    """The ``periodo`` of a UTC day."""
-    return "d" + dia.isoformat()
+def clave_dia(dia: date, familia: str = "d") -> str:
+    """The ``periodo`` of a UTC day: under team and agent (``d``) or of every ticket (``a``)."""
+    return familia + dia.isoformat()
+
+
+def _fin_de_decena(dia: date) -> date:
+    """The last day of the third of month (1–10, 11–20, 21–end) holding ``dia``."""
+    if dia.day <= 20:
+        return dia.replace(day=10 if dia.day <= 10 else 20)
+    siguiente = (dia.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return siguiente - timedelta(days=1)
+
+
+def tramos(primero: date, ultimo: date) -> list[str]:
+    """A few ``periodo`` keys under team and agent covering the UTC days ``primero`` to
+    ``ultimo`` (both included): whole months, then whole thirds of month, then days. A 90-day
+    period is 3 to 24 keys (months, thirds and days at both edges), 30 days 1 to 14."""
+    claves: list[str] = []
+    dia = primero
+    while dia <= ultimo:
+        fin_tercio = _fin_de_decena(dia)
+        fin_mes = _fin_de_decena(dia.replace(day=21))
+        if dia.day == 1 and fin_mes <= ultimo:
+            claves.append("m" + dia.strftime("%Y-%m"))
+            dia = fin_mes + timedelta(days=1)
+        elif dia.day in (1, 11, 21) and fin_tercio <= ultimo:
+            claves.append(f"e{dia.strftime('%Y-%m')}-{(dia.day - 1) // 10 + 1}")
+            dia = fin_tercio + timedelta(days=1)
+        else:
+            claves.append(clave_dia(dia))
+            dia += timedelta(days=1)
+    return claves
 
 
 @dataclass(frozen=True)
@@ -454,74 +550,17 @@ class Alcance:
     agente: int
 
 
-def _donde_alcance(conn: BaseDBAsyncClient, alcance: Alcance, inicio: int) -> tuple[str, list[Any]]:
-    marcas = placeholders(conn, len(alcance.equipos) + 1, start=inicio)
-    sql = f"(equipo_id IN ({', '.join(marcas[:-1])}) OR agente_id = {marcas[-1]})"
+def _donde_alcance(marcas: Marcas, alcance: Alcance, inicio: int) -> tuple[str, list[Any]]:
+    m = marcas(len(alcance.equipos) + 1, inicio)
+    sql = f"(equipo_id IN ({', '.join(m[:-1])}) OR agente_id = {m[-1]})"
     return sql, [*alcance.equipos, alcance.agente]
 
 
-def _suma_columnas() -> str:
-    return ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in COLUMNAS)
+def _suma_columnas(columnas: Iterable[str]) -> str:
+    return ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in columnas)
 
 
-async def filas(
-    desde: datetime, hasta: datetime, alcance: Alcance | None = None
-) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """``(before, rows)``: the ``neto_*`` sums before ``desde`` (the backlog's starting point),
-    and the rows of ``[desde, hasta)`` — hour rows for everything, or day rows (UTC days,
-    summed over teams and agents) within ``alcance``. Each row: ``periodo`` (the start, aware
-    UTC) and every column.
-
-    Everything: the backlog before the period is the current count of each state (the totals
-    of :mod:`agregados`, 48 rows) minus the moves since — the period's rows and those after it
-    (none for a period ending now), so the cost does not grow with the helpdesk's history.
-    Within ``alcance``: the day rows before the period are summed (slower, and only for
-    agents narrowed by team visibility)."""
-    conn = _conexion()
-    valores: list[Any]
-    if alcance is None:
-        # Inclusive of the hour holding the last instant (``now`` is inside its hour).
-        inicio, familia = clave_hora(desde), "h"
-        fin = clave_hora(hasta - timedelta(microseconds=1)) + "~"
-        extra, valores = "equipo_id = -1", []
-    else:
-        inicio = clave_dia(desde.astimezone(UTC).date())
-        # Inclusive of the day holding the last instant: ``~`` sorts after every day key.
-        fin = clave_dia((hasta - timedelta(microseconds=1)).astimezone(UTC).date()) + "~"
-        familia = "d"
-        extra, valores = _donde_alcance(conn, alcance, 3)
-    m = placeholders(conn, 2)
-    periodo = "SELECT periodo, " + _suma_columnas() + f" FROM {TABLA} WHERE periodo >= {m[0]} "
-    periodo += f"AND periodo < {m[1]} AND {extra} GROUP BY periodo ORDER BY periodo"
-    resultado = await conn.execute_query_dict(periodo, [inicio, fin, *valores])
-    salida: list[dict[str, Any]] = []
-    for fila in resultado:
-        texto = fila["periodo"][1:]
-        momento = (
-            datetime.strptime(texto, "%Y-%m-%d %H")
-            if familia == "h"
-            else datetime.strptime(texto, "%Y-%m-%d")
-        ).replace(tzinfo=UTC)
-        salida.append({**{c: int(fila[c]) for c in COLUMNAS}, "periodo": momento})
-    netos = [f"neto_{e.value.lower()}" for e in Estado]
-    sumas = ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in netos)
-    if alcance is None:
-        despues = await conn.execute_query_dict(
-            f"SELECT {sumas} FROM {TABLA} WHERE periodo >= {m[0]} AND periodo < {m[1]} AND {extra}",
-            [fin, "h~"],
-        )
-        antes: dict[str, int] = {}
-        for e, c in zip(Estado, netos, strict=True):
-            ahora = await contar_tickets(estados=[e])
-            antes[c] = ahora - int(despues[0][c]) - sum(int(f[c]) for f in salida)
-        return antes, salida
-    # The family's own prefix bounds the "before" scan, so hour and day rows never mix.
-    previas = await conn.execute_query_dict(
-        f"SELECT {sumas} FROM {TABLA} WHERE periodo >= {m[0]} AND periodo < {m[1]} AND {extra}",
-        [familia, inicio, *valores],
-    )
-    return {c: int(previas[0][c]) for c in netos}, salida
-
+_NETOS: Final = tuple(f"neto_{e.value.lower()}" for e in Estado)
 
 #: The columns the per-agent and per-team tables read.
 COLUMNAS_TABLA: Final = (
@@ -529,30 +568,115 @@ COLUMNAS_TABLA: Final = (
 )  # fmt: skip
 
 
-async def por_equipo_y_agente(
-    desde: datetime, hasta: datetime, alcance: Alcance | None = None
-) -> list[dict[str, int]]:
-    """The day rows of ``[desde, hasta)`` (UTC days) summed per (``equipo_id``,
-    ``agente_id``) within ``alcance`` — one scan serves both tables."""
-    conn = _conexion()
-    m = placeholders(conn, 2)
-    extra, valores = ("1 = 1", []) if alcance is None else _donde_alcance(conn, alcance, 3)
-    sumas = ", ".join(f"SUM({c}) AS {c}" for c in COLUMNAS_TABLA)
-    resultado = await conn.execute_query_dict(
-        f"SELECT equipo_id, agente_id, {sumas} FROM {TABLA} WHERE periodo >= {m[0]} "
-        f"AND periodo < {m[1]} AND equipo_id <> -1 AND {extra} GROUP BY equipo_id, agente_id",
-        [
-            clave_dia(desde.astimezone(UTC).date()),
-            clave_dia((hasta - timedelta(microseconds=1)).astimezone(UTC).date()) + "~",
-            *valores,
-        ],
+@dataclass(frozen=True)
+class Lecturas:
+    """What :func:`leer_periodo` returns: ``antes``, the ``neto_*`` sums before the period
+    (the backlog's starting point); ``filas``, the period's rows in order, each with
+    ``periodo`` (its start, aware UTC) and every column; ``celdas``, the table columns summed
+    per (``equipo_id``, ``agente_id``)."""
+
+    antes: dict[str, int]
+    filas: list[dict[str, Any]]
+    celdas: list[dict[str, int]]
+
+
+async def leer_periodo(
+    desde: datetime, hasta: datetime, alcance: Alcance | None = None, *, dias_utc: bool = False
+) -> Lecturas:
+    """The rows of ``[desde, hasta)`` and the tables' cells, in one read (``core.db.leer``).
+
+    Everything (``alcance`` ``None``): day rows of every ticket when the business days are UTC
+    days (``dias_utc``), else hour rows. Within ``alcance``: the UTC day rows of its teams and
+    agent. The tables read the few roll-up keys of :func:`tramos` in UTC days.
+
+    The backlog before the period, for everything, is the current count of each state (the
+    totals of :mod:`agregados`) minus the moves since — the period's rows and those after it,
+    so its cost does not grow with the helpdesk's history. Within ``alcance`` the day rows
+    before the period are summed (slower, and only for agents narrowed by team visibility)."""
+    return await leer(lambda marcas: _lectura(marcas, desde, hasta, alcance, dias_utc))
+
+
+def _lectura(
+    marcas: Marcas, desde: datetime, hasta: datetime, alcance: Alcance | None, dias_utc: bool
+) -> Lectura[Lecturas]:
+    ultimo = (hasta - timedelta(microseconds=1)).astimezone(UTC)
+    primero = desde.astimezone(UTC)
+    valores: list[Any] = []
+    if alcance is None and not dias_utc:
+        familia, inicio, fin = "h", clave_hora(primero), clave_hora(ultimo) + "~"
+        extra = "1 = 1"
+    else:
+        familia = "a" if alcance is None else "d"
+        # Inclusive of the day holding the last instant: ``~`` sorts after every day key.
+        inicio = clave_dia(primero.date(), familia)
+        fin = clave_dia(ultimo.date(), familia) + "~"
+        extra = "1 = 1"
+        if alcance is not None:
+            extra, valores = _donde_alcance(marcas, alcance, 3)
+    m = marcas(2)
+    resultado = yield (
+        f"SELECT periodo, {_suma_columnas(COLUMNAS)} FROM {TABLA} WHERE periodo >= {m[0]} "
+        f"AND periodo < {m[1]} AND {extra} GROUP BY periodo ORDER BY periodo",
+        [inicio, fin, *valores],
     )
-    return [{k: int(v) for k, v in fila.items()} for fila in resultado]
+    formato = "%Y-%m-%d %H" if familia == "h" else "%Y-%m-%d"
+    filas: list[dict[str, Any]] = [
+        {
+            **{c: int(v) for c, v in zip(COLUMNAS, fila[1:], strict=True)},
+            "periodo": datetime.strptime(fila[0][1:], formato).replace(tzinfo=UTC),
+        }
+        for fila in resultado
+    ]
+    if alcance is None:
+        # The rows after the period and the current count of each state, in one row.
+        ahora = ", ".join(_total(agregados.claves_tickets([e])) for e in Estado)
+        [fila] = yield (
+            f"SELECT {_suma_columnas(_NETOS)}, {ahora} FROM {TABLA} "
+            f"WHERE periodo >= {m[0]} AND periodo < {m[1]}",
+            [fin, familia + "~"],
+        )
+        antes = {
+            c: int(fila[len(_NETOS) + i]) - int(fila[i]) - sum(f[c] for f in filas)
+            for i, c in enumerate(_NETOS)
+        }
+    else:
+        # The family's own prefix bounds the "before" scan, so the families never mix.
+        [fila] = yield (
+            f"SELECT {_suma_columnas(_NETOS)} FROM {TABLA} WHERE periodo >= {m[0]} "
+            f"AND periodo < {m[1]} AND {extra}",
+            [familia, inicio, *valores],
+        )
+        antes = {c: int(v) for c, v in zip(_NETOS, fila, strict=True)}
+    return Lecturas(
+        antes=antes,
+        filas=filas,
+        celdas=(yield from _celdas(marcas, primero.date(), ultimo.date(), alcance)),
+    )
+
+
+def _celdas(
+    marcas: Marcas, primero: date, ultimo: date, alcance: Alcance | None
+) -> Lectura[list[dict[str, int]]]:
+    """The table columns of the UTC days ``primero``–``ultimo`` per (team, agent): the roll-up
+    rows of :func:`tramos`, a few hundred per key."""
+    claves = tramos(primero, ultimo)
+    m = marcas(len(claves))
+    extra, valores = (
+        ("1 = 1", []) if alcance is None else _donde_alcance(marcas, alcance, len(claves) + 1)
+    )
+    resultado = yield (
+        f"SELECT equipo_id, agente_id, {_suma_columnas(COLUMNAS_TABLA)} FROM {TABLA} "
+        f"WHERE periodo IN ({', '.join(m)}) AND equipo_id <> -1 AND {extra} "
+        "GROUP BY equipo_id, agente_id",
+        [*claves, *valores],
+    )
+    nombres = ("equipo_id", "agente_id", *COLUMNAS_TABLA)
+    return [{k: int(v) for k, v in zip(nombres, fila, strict=True)} for fila in resultado]
 
 
 def agrupar(filas_: Sequence[dict[str, int]], dimension: str) -> list[dict[str, int]]:
-    """Rows of :func:`por_equipo_y_agente` summed per ``dimension`` (``agente_id`` or
-    ``equipo_id``): ``{id, creados, …}`` per id."""
+    """Cells of :func:`leer_periodo` summed per ``dimension`` (``agente_id`` or
+    ``equipo_id``): ``{id, creados, …}`` per id (a few hundred cells)."""
     grupos: dict[int, dict[str, int]] = {}
     for fila in filas_:
         g = grupos.setdefault(

@@ -2,7 +2,8 @@
 read from the maintained totals of :mod:`plugins.tickets.agregados_periodo` only.
 
 Everything an agent sees everything of (admins, and agents while team visibility is off) comes
-from the hour rows, summed into the business timezone's days. An agent narrowed by team
+from the day rows of every ticket when the business days are UTC days, else from the hour rows
+summed into the business timezone's days. An agent narrowed by team
 visibility gets the day rows of their teams, of tickets without a team and of their own
 tickets — counted in UTC days (the day rows' granularity).
 """
@@ -21,6 +22,7 @@ from core import labels
 from core.auth.guards import team_limited
 from core.auth.models import Equipo, Usuario
 from core.dashboard import Aporte, Columna, Periodo, Serie, Tabla, media, porcentaje
+from core.db import Lectura, Marcas, leer
 from core.i18n import N_
 from core.i18n import gettext as _
 from plugins.tickets import agregados_periodo as ap
@@ -74,11 +76,13 @@ class SeriesTickets(BaseModel):
 @dataclass(frozen=True)
 class Dias:
     """The totals of each day of a period: ``dias[i]`` sums every column over day ``i``;
-    ``antes`` sums them before the period (the backlog's starting point)."""
+    ``antes`` sums them before the period (the backlog's starting point); ``celdas`` are the
+    tables' columns per (team, agent) over the period's UTC days."""
 
     antes: dict[str, int]
     dias: list[dict[str, int]]
     alcance: ap.Alcance | None
+    celdas: list[dict[str, int]]
 
 
 async def alcance_de(usuario: Usuario) -> ap.Alcance | None:
@@ -108,9 +112,11 @@ async def por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
 
 async def _leer_por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
     alcance = await alcance_de(usuario)
-    antes, filas = await ap.filas(periodo.desde, periodo.hasta, alcance)
+    lectura = await ap.leer_periodo(
+        periodo.desde, periodo.hasta, alcance, dias_utc=periodo.dias_utc
+    )
     dias: list[dict[str, int]] = [dict.fromkeys(ap.COLUMNAS, 0) for _ in periodo.dias]
-    for fila in filas:
+    for fila in lectura.filas:  # at most 24 × the period's days (hours of every ticket)
         momento: datetime = fila["periodo"]
         if alcance is None:
             i = periodo.dia_de(momento)
@@ -120,7 +126,7 @@ async def _leer_por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
             continue
         for c in ap.COLUMNAS:
             dias[i][c] += fila[c]
-    return Dias(antes=antes, dias=dias, alcance=alcance)
+    return Dias(antes=lectura.antes, dias=dias, alcance=alcance, celdas=lectura.celdas)
 
 
 def _serie(titulo: str, definicion: str, unidad: str, grafico: str, valores: list[Any]) -> Serie:
@@ -152,12 +158,27 @@ def _backlog_serie(d: Dias, estado: Estado) -> Serie:
     )
 
 
-async def _nombres(dimension: str, ids: Sequence[int]) -> dict[int, str]:
-    # Plain tuples, not models: hundreds of agents at a million tickets.
-    if dimension == "agente_id":
-        filas = await Usuario.filter(id__in=ids).values_list("id", "nombre", "username")
-        return {int(i): str(nombre or usuario) for i, nombre, usuario in filas}
-    return {int(i): str(n) for i, n in await Equipo.filter(id__in=ids).values_list("id", "nombre")}
+def _lectura_nombres(
+    agentes: Sequence[int], equipos: Sequence[int], marcas: Marcas
+) -> Lectura[dict[str, dict[int, str]]]:
+    """The names of the tables' agents and teams: two statements in one read (hundreds of
+    agents at a million tickets; plain rows, not models)."""
+    nombres: dict[str, dict[int, str]] = {"agente_id": {}, "equipo_id": {}}
+    if agentes:
+        filas = yield (
+            f"SELECT id, nombre, username FROM {Usuario._meta.db_table} "
+            f"WHERE id IN ({', '.join(marcas(len(agentes)))})",
+            list(agentes),
+        )
+        nombres["agente_id"] = {int(i): str(n or u) for i, n, u in filas}
+    if equipos:
+        filas = yield (
+            f"SELECT id, nombre FROM {Equipo._meta.db_table} "
+            f"WHERE id IN ({', '.join(marcas(len(equipos)))})",
+            list(equipos),
+        )
+        nombres["equipo_id"] = {int(i): str(n) for i, n in filas}
+    return nombres
 
 
 #: The tables' columns: ``(clave, titulo, definicion, unidad)``, the texts as msgids.
@@ -177,11 +198,13 @@ def _columnas() -> list[Columna]:
     ]
 
 
-async def _tabla(
-    dimension: str, titulo: str, definicion: str, ninguno: str, celdas: Sequence[dict[str, int]]
+def _tabla(
+    filas: Sequence[dict[str, int]],
+    nombres: dict[int, str],
+    titulo: str,
+    definicion: str,
+    ninguno: str,
 ) -> Tabla:
-    filas = ap.agrupar(celdas, dimension)
-    nombres = await _nombres(dimension, [f["id"] for f in filas if f["id"] > 0])
     salida: list[dict[str, Any]] = [
         {
             "id": f["id"] or None,
@@ -202,7 +225,14 @@ async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
     """The tickets' series and tables (see :class:`SeriesTickets`)."""
     d = await por_dia(usuario, periodo)
     dias = d.dias
-    celdas = await ap.por_equipo_y_agente(periodo.desde, periodo.hasta, d.alcance)
+    agentes, equipos = ap.agrupar(d.celdas, "agente_id"), ap.agrupar(d.celdas, "equipo_id")
+    nombres = await leer(
+        lambda marcas: _lectura_nombres(
+            [f["id"] for f in agentes if f["id"] > 0],
+            [f["id"] for f in equipos if f["id"] > 0],
+            marcas,
+        )
+    )
     aporte = Aporte(
         series={
             "tickets_creados": _serie(
@@ -235,11 +265,11 @@ async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
             **{f"backlog_{e.value.lower()}": _backlog_serie(d, e) for e in _BACKLOG},
         },
         tablas={
-            "agentes": await _tabla(
-                "agente_id", N_("Por agente"), D_AGENTES, N_("Sin asignar"), celdas
+            "agentes": _tabla(
+                agentes, nombres["agente_id"], N_("Por agente"), D_AGENTES, N_("Sin asignar")
             ),
-            "equipos": await _tabla(
-                "equipo_id", N_("Por equipo"), D_EQUIPOS, N_("Sin equipo"), celdas
+            "equipos": _tabla(
+                equipos, nombres["equipo_id"], N_("Por equipo"), D_EQUIPOS, N_("Sin equipo")
             ),
         },
     )

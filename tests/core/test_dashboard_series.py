@@ -87,3 +87,22 @@ async def test_hook_dashboard_series_schema_without_plugins(
     agente = await api.usuario("agente", Rol.AGENTE)
     datos = await (await api.get(URL, headers=api.auth(agente))).json()
     assert len(datos["dias"]) == 30 and datos["series"] == {} and datos["zona"] == "UTC"
+
+
+def test_dias_utc_solo_sin_desfase():
+    """A period's days are UTC days (and UTC day totals serve it) only where the zone has no
+    offset on any of its days: UTC, or London in winter — not Tokyo, not London across March's
+    change to summer time."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from core.dashboard import PeriodoFijo, SeriesQuery, periodo_de
+
+    def periodo(zona: str, hoy: date) -> Periodo:
+        ahora = datetime.combine(hoy, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+        return periodo_de(SeriesQuery(periodo=PeriodoFijo.D30), ZoneInfo(zona), ahora)
+
+    assert periodo("UTC", date(2026, 7, 1)).dias_utc
+    assert periodo("Europe/London", date(2026, 1, 31)).dias_utc
+    assert not periodo("Europe/London", date(2026, 4, 10)).dias_utc
+    assert not periodo("Asia/Tokyo", date(2026, 1, 31)).dias_utc

@@ -179,17 +179,44 @@ async def _comprobar_en_paso() -> None:
         esperado[(*clave, "escalados")] += t.nivel_escalamiento > 0
         estados[(t.equipo_id or 0, t.agente_asignado_id or 0, t.estado.value.lower())] += 1
     for columna in ("creados", "respondidos", "seg_respuesta", "escalados"):
-        real = {k: v[columna] for k, v in tabla.items() if k[1] != -1 and v[columna]}
+        real = {k: v[columna] for k, v in tabla.items() if k[0][0] == "d" and v[columna]}
         assert real == {k[:3]: n for k, n in esperado.items() if k[3] == columna and n}, columna
     netos: Counter[tuple[int, int, str]] = Counter()
-    for (_periodo, equipo, agente), v in tabla.items():
-        if equipo != -1:
+    for (periodo, equipo, agente), v in tabla.items():
+        if periodo[0] == "d":
             for e in ("abierto", "en_progreso", "resuelto", "cerrado"):
                 netos[(equipo, agente, e)] += v[f"neto_{e}"]
     assert {k: n for k, n in netos.items() if n} == dict(estados)
-    horas = [v for k, v in tabla.items() if k[1] == -1]
+    horas = [v for k, v in tabla.items() if k[0][0] == "h"]
     assert sum(v["creados"] for v in horas) == await Ticket.all().count()
     assert sum(v["valorados"] for v in horas) == await Valoracion.all().count()
+    _comprobar_rollups(tabla)
+
+
+def _rollups_esperados(
+    tabla: dict[tuple[str, int, int], dict[str, int]],
+) -> dict[tuple[str, int, int], dict[str, int]]:
+    """The roll-ups the hour and day rows imply: every ticket's UTC days (``a``) from the hours,
+    and the thirds of month (``e``) and months (``m``) per team and agent from the days."""
+    esperado: dict[tuple[str, int, int], Counter[str]] = {}
+    for (periodo, equipo, agente), v in tabla.items():
+        dia = periodo[1:11]
+        if periodo[0] == "h":
+            claves = [("a" + dia, equipo, agente)]
+        elif periodo[0] == "d":
+            tercio = "1" if dia[8:] <= "10" else "2" if dia[8:] <= "20" else "3"
+            claves = [(f"e{dia[:8]}{tercio}", equipo, agente), ("m" + dia[:7], equipo, agente)]
+        else:
+            continue
+        for clave in claves:
+            esperado.setdefault(clave, Counter()).update(v)
+    return {k: {c: v[c] for c in ap.COLUMNAS} for k, v in esperado.items() if any(v.values())}
+
+
+def _comprobar_rollups(tabla: dict[tuple[str, int, int], dict[str, int]]) -> None:
+    """Every roll-up row equals the sum of the rows it rolls up (zero rows aside)."""
+    reales = {k: v for k, v in tabla.items() if k[0][0] in "aem" and any(v.values())}
+    assert reales == _rollups_esperados(tabla)
 
 
 async def test_cada_escritura_mantiene_los_totales(soporte):
@@ -220,6 +247,9 @@ async def test_cada_escritura_mantiene_los_totales(soporte):
     assert r.status in (200, 201), await r.text()
     await _comprobar_en_paso()
     assert valores(await series(soporte, jefa, periodo="hoy"), "csat") == [100.0]
+    await Valoracion.filter(ticket_id=ticket["id"]).update(puntuacion=2)  # a rating changed
+    await _comprobar_en_paso()
+    assert valores(await series(soporte, jefa, periodo="hoy"), "csat") == [0.0]
     await Ticket.filter(id=ticket["id"]).delete()  # a deletion
     await _comprobar_en_paso()
 
@@ -245,3 +275,75 @@ async def test_reconstruidos_al_arrancar(soporte):
     await _comprobar_en_paso()
     await ap.preparar()  # in step: nothing rebuilt
     assert await _tabla() == reconstruidos
+
+
+def test_tramos_cubren_cada_dia_una_vez():
+    """The table's keys: whole months, whole thirds of month, then days — each day of the
+    period in exactly one of them, and a 90-day period in about twenty keys."""
+    from datetime import date
+
+    def dias(clave: str) -> set[date]:
+        if clave[0] == "d":
+            return {date.fromisoformat(clave[1:])}
+        anio, mes = int(clave[1:5]), int(clave[6:8])
+        primero = date(anio, mes, 1)
+        siguiente = (primero + timedelta(days=32)).replace(day=1)
+        todos = {primero + timedelta(days=i) for i in range((siguiente - primero).days)}
+        if clave[0] == "m":
+            return todos
+        tercio = int(clave[9])
+        return {d for d in todos if min((d.day - 1) // 10 + 1, 3) == tercio}
+
+    assert ap.tramos(date(2026, 2, 1), date(2026, 2, 28)) == ["m2026-02"]
+    assert ap.tramos(date(2026, 1, 9), date(2026, 1, 21)) == [
+        "d2026-01-09", "d2026-01-10", "e2026-01-2", "d2026-01-21",
+    ]  # fmt: skip
+    for primero, n in ((date(2026, 9, 5), 90), (date(2024, 2, 20), 90), (date(2025, 12, 30), 3)):
+        ultimo = primero + timedelta(days=n - 1)
+        claves = ap.tramos(primero, ultimo)
+        cubiertos = [d for c in claves for d in dias(c)]
+        assert sorted(cubiertos) == [primero + timedelta(days=i) for i in range(n)]
+        assert len(claves) <= 24
+
+
+async def test_tabla_de_90_dias_por_meses_y_tercios(soporte):
+    """A 90-day table sums month and third-of-month roll-ups with the edge days: tickets spread
+    over the period count once each, and one created before it not at all."""
+    lucia = await soporte.usuario("lucia")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    jefa = await soporte.usuario("jefa", Rol.ADMIN)
+    ahora = datetime.now(UTC)
+    hace = [3, 17, 40, 61, 88, 95]  # days ago: the last one is outside the 90 days
+    for i, dias in enumerate(hace):
+        t = await crear(soporte, lucia, asunto=f"T{i}")
+        await Ticket.filter(id=t["id"]).update(
+            fecha_creacion=ahora - timedelta(days=dias), agente_asignado_id=carla.id
+        )
+    await _comprobar_en_paso()
+    datos = await series(soporte, jefa, periodo="90d")
+    por_agente = {f["nombre"]: f for f in datos["tablas"]["agentes"]["filas"]}
+    assert por_agente[carla.nombre_visible]["asignados"] == 5
+    assert sum(valores(datos, "tickets_creados")) == 5
+    dias_creados = [
+        d for d, n in zip(datos["dias"], valores(datos, "tickets_creados"), strict=True) if n
+    ]
+    assert dias_creados == sorted((ahora - timedelta(days=d)).date().isoformat() for d in hace[:5])
+
+
+async def test_rollups_que_faltan_reconstruidos_al_arrancar(soporte):
+    """A database with the hour and day rows but none of the roll-ups (from before them): the
+    start-up check sees the day and month sums disagree and rebuilds them."""
+    lucia = await soporte.usuario("lucia")
+    for i in range(3):
+        await crear(soporte, lucia, asunto=f"T{i}")
+    mantenidos = await _tabla()
+    conn = connections.get("default")
+    await conn.execute_query(
+        f"DELETE FROM {ap.TABLA} WHERE substr(periodo, 1, 1) IN ('a', 'e', 'm')"
+    )
+    await ap.preparar()
+    reconstruidos = await _tabla()
+    for clave, v in mantenidos.items():
+        if clave[0][0] in "aem":
+            assert reconstruidos[clave] == v, clave
+    _comprobar_rollups(reconstruidos)
