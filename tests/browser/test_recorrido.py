@@ -111,8 +111,8 @@ async def test_cada_pagina_sin_errores_ni_violaciones_graves(
     pestaña = await navegador.pagina(ctx)
     if perfil != "anonimo":
         await navegador.entrar(pestaña, perfil, DEMO_USERS[perfil][0], etiquetas=ENTRAR[idioma])
-    # The pages answer in the browser's language (its Accept-Language).
-    assert await pestaña.evaluate("document.documentElement.lang") == idioma
+        # The page logged into answers in the browser's language (its Accept-Language).
+        assert await pestaña.evaluate("document.documentElement.lang") == idioma
     vigia = Vigia()
     vigia.vigilar(pestaña)
     hallazgos = await recorrer(pestaña, vigia, rutas)

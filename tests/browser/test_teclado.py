@@ -18,52 +18,58 @@ if TYPE_CHECKING:
     from core.auth.models import Usuario
     from tests.browser.conftest import Navegador
 
-#: Marks every visible, enabled, tabbable control inside ``raiz`` with ``data-tecla`` and
-#: returns their descriptions (what a failing test names) and how many the whole page has.
-_MARCAR = """(raiz) => {
+#: How a control is named in these tests: its tag and its accessible name. By name, not by a
+#: mark on the element: a live update (the queue's socket) may redraw the rows between the
+#: listing and the Tabs, and the redrawn controls are the same ones to a keyboard user.
+_DESCRIBIR = """(el) => {
+  const nombre = el.getAttribute("aria-label") || el.labels?.[0]?.textContent
+                 || el.textContent || el.name || el.id || "";
+  return `${el.tagName.toLowerCase()} ${nombre.trim().slice(0, 60)}`;
+}"""
+#: The descriptions of every visible, enabled, tabbable control inside ``raiz``, and how many
+#: the whole page has.
+_LISTAR = f"""(raiz) => {{
+  const describir = {_DESCRIBIR};
   const tabulables = (dentro) => [...dentro.querySelectorAll(
       "a[href], button, input, select, textarea, [tabindex]")]
     .filter((el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0
                     && getComputedStyle(el).visibility !== "hidden");
-  for (const el of document.querySelectorAll("[data-tecla]")) delete el.dataset.tecla;
-  const controles = tabulables(document.querySelector(raiz)).map((el, i) => {
-      el.dataset.tecla = String(i);
-      const nombre = el.getAttribute("aria-label") || el.labels?.[0]?.textContent
-                     || el.textContent || el.name || el.id;
-      return `${el.tagName.toLowerCase()} ${nombre.trim().slice(0, 60)}`;
-    });
-  return {controles, enPagina: tabulables(document).length};
-}"""
-#: The focused element's mark, and whether the focus is drawn (an outline or a shadow).
-_ENFOCADO = """() => {
+  const controles = tabulables(document.querySelector(raiz)).map(describir);
+  return {{controles, enPagina: tabulables(document).length}};
+}}"""
+#: The focused element's description when it is inside ``raiz`` (else null), and whether the
+#: focus is drawn (an outline or a shadow).
+_ENFOCADO = f"""(raiz) => {{
+  const describir = {_DESCRIBIR};
   const el = document.activeElement;
   const estilo = getComputedStyle(el);
   const visible = (estilo.outlineStyle !== "none" && parseFloat(estilo.outlineWidth) > 0)
                   || estilo.boxShadow !== "none";
-  return {tecla: el.dataset.tecla ?? null, visible, html: el.outerHTML.slice(0, 120)};
-}"""
+  const dentro = document.querySelector(raiz)?.contains(el) && el !== document.querySelector(raiz);
+  return {{control: dentro ? describir(el) : null, visible, html: el.outerHTML.slice(0, 120)}};
+}}"""
 
 
 async def tabular_hasta_cubrir(page: Page, raiz: str) -> None:
     """Press Tab until every control of ``raiz`` had the focus, each with a visible focus
     indicator; fail naming the controls never reached (or reached without one)."""
-    marcados: dict[str, Any] = await page.evaluate(_MARCAR, raiz)
-    controles: list[str] = marcados["controles"]
+    listados: dict[str, Any] = await page.evaluate(_LISTAR, raiz)
+    controles: set[str] = set(listados["controles"])
     assert controles, f"no control in {raiz}"
     alcanzados: set[str] = set()
     sin_foco_visible: list[str] = []
     # From wherever the focus is, once round the whole page (a date field takes a Tab per
     # part: twice the page's controls is more than enough).
-    for _ in range(2 * marcados["enPagina"] + 5):
+    for _ in range(2 * listados["enPagina"] + 5):
         await page.keyboard.press("Tab")
-        enfocado: dict[str, Any] = await page.evaluate(_ENFOCADO)
-        if enfocado["tecla"] is not None:
-            alcanzados.add(enfocado["tecla"])
+        enfocado: dict[str, Any] = await page.evaluate(_ENFOCADO, raiz)
+        if enfocado["control"] is not None:
+            alcanzados.add(enfocado["control"])
             if not enfocado["visible"]:
                 sin_foco_visible.append(enfocado["html"])
-        if len(alcanzados) == len(controles):
+        if controles <= alcanzados:
             break
-    faltan = [c for i, c in enumerate(controles) if str(i) not in alcanzados]
+    faltan = sorted(controles - alcanzados)
     assert not faltan, f"never reached with Tab in {raiz}: {faltan}"
     assert not sin_foco_visible, f"focus not drawn: {sin_foco_visible}"
 
