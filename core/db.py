@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from tortoise.connection import connections
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.executor import MigrationExecutor
+from tortoise.transactions import in_transaction
 
 from core.settings import sqlite_path
 
@@ -54,6 +55,24 @@ def placeholders(conn: BaseDBAsyncClient, n: int, start: int = 1) -> list[str]:
     if "psycopg" in type(conn).__module__:
         return ["%s"] * n
     return [f"${k}" for k in range(start, start + n)]
+
+
+@contextlib.asynccontextmanager
+async def exclusive(conn: BaseDBAsyncClient, lock: str) -> AsyncIterator[BaseDBAsyncClient]:
+    """Run a block that no other process (nor task) runs at the same time, in one transaction.
+
+    For start-up work (DDL, a rebuild of maintained totals) that every process of a deployment
+    runs: two gunicorn workers replacing the same trigger function at once fail with "tuple
+    concurrently updated", and two rebuilds side by side would count every row twice. On
+    PostgreSQL the block also holds the transaction-scoped advisory lock named ``lock``, so the
+    second process waits and then finds the work done. On SQLite (one process) the transaction
+    alone is enough: it holds the connection until the block ends. Yields the connection to
+    run the block's statements on.
+    """
+    async with in_transaction(conn.connection_name) as tx:
+        if conn.capabilities.dialect != "sqlite":
+            await tx.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [lock])
+        yield tx
 
 
 def migrations_package(model_module: str) -> str:

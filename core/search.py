@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 from pypika_tortoise.terms import Criterion, ValueWrapper
 from tortoise.expressions import Q
 from tortoise.query_utils import QueryModifier
-from tortoise.transactions import in_transaction
+
+from core.db import exclusive
 
 if TYPE_CHECKING:
     from pypika_tortoise.context import SqlContext
@@ -290,8 +291,7 @@ async def preparar_pg(conn: BaseDBAsyncClient) -> bool:
     advisory lock). Without permission to create ``unaccent`` the configuration is plain Spanish
     stemming (accent-sensitive), and the caller should say so in its log.
     """
-    async with in_transaction(conn.connection_name) as tx:
-        await tx.execute_query("SELECT pg_advisory_xact_lock(hashtext('soporte_busqueda_config'))")
+    async with exclusive(conn, "soporte_busqueda_config") as tx:
         await tx.execute_script(_PG_CONFIGURACION)
         filas = await tx.execute_query_dict(
             "SELECT EXISTS (SELECT 1 FROM pg_ts_config_map m "

@@ -33,9 +33,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tortoise.transactions import in_transaction
-
 from core import search
+from core.db import exclusive
 from core.search import MAX_TERMINOS, STOPWORDS, marcador, normalizar, terminos
 
 if TYPE_CHECKING:
@@ -224,10 +223,7 @@ class MotorPostgres(MotorBusqueda):
         stemming (accent-sensitive); ``core.search`` says so in the log.
         """
         await search.preparar_pg(self.conn)
-        async with in_transaction(self.conn.connection_name) as conn:
-            await conn.execute_query(
-                "SELECT pg_advisory_xact_lock(hashtext('soporte_faq_busqueda'))"
-            )
+        async with exclusive(self.conn, "soporte_faq_busqueda") as conn:
             await conn.execute_script(_PG_PREPARAR)
 
     async def indexar(self, faq: FAQ) -> None:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from tortoise.connection import connections
 
-from core.db import Lectura, Marcas, leer, placeholders
+from core.db import Lectura, Marcas, exclusive, leer, placeholders
 from plugins.tickets.models import Categoria, Estado, Prioridad, Ticket
 
 if TYPE_CHECKING:
@@ -184,29 +184,30 @@ async def reconstruir(conn: BaseDBAsyncClient | None = None) -> None:
 
 async def preparar() -> None:
     """Create the table and triggers if missing, and rebuild the totals if they disagree with
-    the tables (a count of each). Idempotent; run at start-up and after bulk loads."""
-    conn = _conexion()
-    sqlite = conn.capabilities.dialect == "sqlite"
-    for sentencia in _sqlite_ddl() if sqlite else _postgres_ddl():
-        # One at a time: tortoise's SQLite script runner splits at semicolons, which trigger
-        # bodies contain.
-        await conn.execute_query(sentencia)
-    fila = await _uno(
-        conn,
-        "SELECT (SELECT COUNT(*) FROM tickets_ticket) AS tickets, "
-        "(SELECT COUNT(*) FROM tickets_ticket WHERE segundos_primera_respuesta IS NOT NULL) "
-        "AS respondidos, (SELECT COUNT(*) FROM tickets_valoracion) AS valoraciones, "
-        "(SELECT COALESCE(SUM(n), 0) FROM tickets_agregado WHERE clave LIKE 't|%') AS t, "
-        "(SELECT COALESCE(SUM(n), 0) FROM tickets_agregado WHERE clave LIKE 'r|%') AS r, "
-        "(SELECT COALESCE(SUM(n), 0) FROM tickets_agregado WHERE clave LIKE 'v|%') AS v",
-    )
-    if (fila["tickets"], fila["respondidos"], fila["valoraciones"]) != (
-        fila["t"],
-        fila["r"],
-        fila["v"],
-    ):
-        log.info("rebuilding the ticket totals (%s)", fila)
-        await reconstruir(conn)
+    the tables (a count of each). Idempotent; run at start-up and after bulk loads, one
+    process at a time (:func:`core.db.exclusive`)."""
+    async with exclusive(_conexion(), "soporte_tickets_agregados") as conn:
+        sqlite = conn.capabilities.dialect == "sqlite"
+        for sentencia in _sqlite_ddl() if sqlite else _postgres_ddl():
+            # One at a time: tortoise's SQLite script runner splits at semicolons, which trigger
+            # bodies contain.
+            await conn.execute_query(sentencia)
+        fila = await _uno(
+            conn,
+            "SELECT (SELECT COUNT(*) FROM tickets_ticket) AS tickets, "
+            "(SELECT COUNT(*) FROM tickets_ticket WHERE segundos_primera_respuesta IS NOT NULL) "
+            "AS respondidos, (SELECT COUNT(*) FROM tickets_valoracion) AS valoraciones, "
+            "(SELECT COALESCE(SUM(n), 0) FROM tickets_agregado WHERE clave LIKE 't|%') AS t, "
+            "(SELECT COALESCE(SUM(n), 0) FROM tickets_agregado WHERE clave LIKE 'r|%') AS r, "
+            "(SELECT COALESCE(SUM(n), 0) FROM tickets_agregado WHERE clave LIKE 'v|%') AS v",
+        )
+        if (fila["tickets"], fila["respondidos"], fila["valoraciones"]) != (
+            fila["t"],
+            fila["r"],
+            fila["v"],
+        ):
+            log.info("rebuilding the ticket totals (%s)", fila)
+            await reconstruir(conn)
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from core.dashboard import DIA_SQL, HORA_SQL
-from core.db import Lectura, Marcas, leer
+from core.db import Lectura, Marcas, exclusive, leer
 from plugins.tickets import agregados
 from plugins.tickets.agregados import _conexion
 from plugins.tickets.models import Estado
@@ -475,28 +475,31 @@ def _comprobacion() -> str:
 async def preparar() -> None:
     """Create the table and triggers if missing, and rebuild the rows if their sums disagree
     with the totals of :mod:`agregados` (run after its own check). Idempotent; run at
-    start-up."""
-    conn = _conexion()
-    for sentencia in _sqlite_ddl() if conn.capabilities.dialect == "sqlite" else _postgres_ddl():
-        # One at a time: tortoise's SQLite script runner splits at semicolons.
-        await conn.execute_query(sentencia)
-    fila = (await conn.execute_query_dict(_comprobacion()))[0]
-    claves = [k[2:] for k in fila if k.startswith("t_")]
-    mal = {f for f in _FAMILIAS_COMPROBADAS for k in claves if fila[f"t_{k}"] != fila[f"{f}_{k}"]}
-    if "h" in mal:
-        log.info("rebuilding the ticket series totals")
-        await reconstruir(conn)
-    elif mal:
-        # Hours in step but roll-ups not (a database from before them): derived from the hour
-        # and day rows in a few seconds at a million tickets, instead of a rebuild's passes
-        # over the tickets.
-        log.info("rebuilding the ticket series roll-ups")
-        await conn.execute_query(
-            f"DELETE FROM {TABLA} WHERE (periodo >= 'a' AND periodo < 'b') "
-            "OR (periodo >= 'e' AND periodo < 'f') OR (periodo >= 'm' AND periodo < 'n')"
-        )
-        for sentencia in _rollups():
+    start-up, one process at a time (:func:`core.db.exclusive`)."""
+    async with exclusive(_conexion(), "soporte_tickets_agregados_periodo") as conn:
+        sqlite = conn.capabilities.dialect == "sqlite"
+        for sentencia in _sqlite_ddl() if sqlite else _postgres_ddl():
+            # One at a time: tortoise's SQLite script runner splits at semicolons.
             await conn.execute_query(sentencia)
+        fila = (await conn.execute_query_dict(_comprobacion()))[0]
+        claves = [k[2:] for k in fila if k.startswith("t_")]
+        mal = {
+            f for f in _FAMILIAS_COMPROBADAS for k in claves if fila[f"t_{k}"] != fila[f"{f}_{k}"]
+        }
+        if "h" in mal:
+            log.info("rebuilding the ticket series totals")
+            await reconstruir(conn)
+        elif mal:
+            # Hours in step but roll-ups not (a database from before them): derived from the
+            # hour and day rows in a few seconds at a million tickets, instead of a rebuild's
+            # passes over the tickets.
+            log.info("rebuilding the ticket series roll-ups")
+            await conn.execute_query(
+                f"DELETE FROM {TABLA} WHERE (periodo >= 'a' AND periodo < 'b') "
+                "OR (periodo >= 'e' AND periodo < 'f') OR (periodo >= 'm' AND periodo < 'n')"
+            )
+            for sentencia in _rollups():
+                await conn.execute_query(sentencia)
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from core.api.errors import BadRequest
 from core.api.pagination import Count
 from core.auth.guards import can_see_notes
 from core.auth.models import Equipo
+from core.db import exclusive
 from core.events import Listener, current_connection
 from plugins.tickets.events import RespuestaCreada, TicketCreado
 from plugins.tickets.models import Categoria, Estado, Prioridad, Respuesta, Ticket
@@ -113,10 +114,7 @@ async def preparar(conn: BaseDBAsyncClient | None = None, *, reparar: bool = Tru
         }
     else:
         await search.preparar_pg(conn)
-        async with in_transaction(conn.connection_name) as tx:
-            await tx.execute_query(
-                "SELECT pg_advisory_xact_lock(hashtext('soporte_tickets_busqueda'))"
-            )
+        async with exclusive(conn, "soporte_tickets_busqueda") as tx:
             await _anadir_asunto_pg(tx)
             await tx.execute_script(_PG_DDL)
             existentes = {

@@ -347,3 +347,35 @@ async def test_rollups_que_faltan_reconstruidos_al_arrancar(soporte):
         if clave[0][0] in "aem":
             assert reconstruidos[clave] == v, clave
     _comprobar_rollups(reconstruidos)
+
+
+async def test_dos_arranques_a_la_vez_reconstruyen_una_vez(soporte):
+    """Two processes starting at once (gunicorn's workers) prepare the totals side by side: on
+    PostgreSQL each ``preparar`` runs on its own pooled connection, so without one lock they
+    fail on the trigger functions ("tuple concurrently updated") or both rebuild, and every
+    row counts twice. Under :func:`core.db.exclusive` the second finds the work done."""
+    import asyncio
+
+    from plugins.tickets import agregados
+
+    lucia = await soporte.usuario("lucia")
+    for i in range(3):
+        await crear(soporte, lucia, asunto=f"T{i}")
+    mantenidos = await _tabla()
+    conn = connections.get("default")
+    await conn.execute_query("DELETE FROM tickets_agregado")
+    await conn.execute_query(f"DELETE FROM {ap.TABLA}")
+
+    async def arranque() -> None:
+        await agregados.preparar()
+        await ap.preparar()
+
+    await asyncio.gather(arranque(), arranque(), arranque())
+    totales = await conn.execute_query_dict(
+        "SELECT COALESCE(SUM(n), 0) AS n FROM tickets_agregado WHERE clave LIKE 't|%'"
+    )
+    assert totales[0]["n"] == 3
+    reconstruidos = await _tabla()
+    for clave, v in mantenidos.items():
+        assert reconstruidos.get(clave, {}).get("creados", 0) == v["creados"], clave
+    await _comprobar_en_paso()
