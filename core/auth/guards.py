@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -144,6 +145,24 @@ def reply_visible(usuario: Usuario, interna: bool) -> bool:
     """Whether ``usuario`` may be shown one reply whose ``interna`` flag is given — the
     in-memory form of :func:`visible_replies`, for replies already loaded or in events."""
     return not interna or can_see_notes(usuario)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may see an object of ``propietario_id`` (and, with ``interna``, a note about it), as
+    a query over users reads it: every user whose role is in ``roles``, plus user ``owner_id``
+    when it is not ``None``. The set form of :func:`can_see` and :func:`reply_visible`, for
+    a statement that picks its recipients itself (notifications are written by one
+    ``INSERT … SELECT``); ``tests/core/test_guards.py`` keeps the two forms in step."""
+
+    roles: tuple[str, ...]
+    owner_id: int | None
+
+
+def audience(propietario_id: int | None, *, interna: bool = False) -> Audience:
+    """The users who pass ``can_see(u, propietario_id)`` and ``reply_visible(u, interna)``."""
+    staff = tuple(r.value for r in (Rol.AGENTE, Rol.ADMIN))  # Usuario.es_agente's roles
+    return Audience(staff, None if interna else propietario_id)
 
 
 #: The fields whose changes the customer's timeline shows: the creation, and what the

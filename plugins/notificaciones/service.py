@@ -2,9 +2,9 @@
 
 **Writing** (:func:`escribir`) runs inside the transaction of the change it tells about (an
 ``in_transaction`` listener, :mod:`plugins.notificaciones.reglas`), so a notification exists if
-and only if its change committed. One call per event and type: one query for the recipients'
-preferences, one for the e-mail coalescing rule (only when someone is to be mailed about a
-ticket), and one multi-row ``INSERT … RETURNING`` — never a query per recipient.
+and only if its change committed. One statement per event and type, whatever the number of
+recipients: an ``INSERT … SELECT … RETURNING`` that chooses them (preferences, visibility,
+the e-mail coalescing rule) and writes their rows; then the outbox row of each mail.
 
 **Coalescing** of e-mail, per recipient, ticket and type: a recipient is not mailed a
 notification of a type about a ticket while their previous notification of that type and
@@ -16,7 +16,8 @@ in-app notification is written every time.
 
 **Visibility**: nobody is told about what they cannot see — every recipient passes
 :func:`core.auth.guards.can_see` against the owner of the object (the ticket's customer), and
-an :class:`Aviso` about an internal note (``interna``) :func:`core.auth.guards.reply_visible`.
+an :class:`Aviso` about an internal note (``interna``) :func:`core.auth.guards.reply_visible` —
+applied by the statement in their set form, :func:`core.auth.guards.audience`.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from tortoise.transactions import in_transaction
 
-from core.auth.guards import can_see, reply_visible
+from core.auth.guards import audience
 from core.auth.models import Rol, Usuario
 from core.db import placeholders
 from core.events import EventBus, UnitOfWork
@@ -46,11 +47,6 @@ MAX_REPLAY: Final = 50
 #: Longest ``titulo`` and ``mensaje`` stored (a reply's text is cut to an excerpt).
 MAX_TITULO: Final = 200
 MAX_MENSAJE: Final = 500
-
-_COLUMNAS: Final = (
-    "usuario_id", "tipo", "titulo", "mensaje", "url", "ticket_id", "leida", "en_app", "correo",
-    "fecha_creacion",
-)  # fmt: skip
 
 
 def ahora() -> datetime:
@@ -145,76 +141,6 @@ class Destinatarios:
     excluir: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Candidato:
-    persona: Persona
-    guardada: tuple[bool, bool] | None
-    #: A mailed, unread notification of the same type and ticket inside the coalescing window.
-    reciente: bool
-
-
-async def _candidatos(
-    conn: BaseDBAsyncClient, aviso: Aviso, quienes: Destinatarios, desde: datetime | None
-) -> list[_Candidato]:
-    """The active recipients with their stored preference for ``aviso.tipo`` and whether the
-    coalescing rule holds their e-mail back (``desde``: the window's start; ``None``: no
-    rule) — one query, since a reply pays for it."""
-    if not quienes.ids and not quienes.roles:
-        return []
-    campos = Notificacion._meta.fields_map
-    si = campos["leida"].to_db_value(True, Notificacion)
-    no = campos["leida"].to_db_value(False, Notificacion)
-    # The statement as pieces and the values of its markers, in the order they appear.
-    piezas: list[str] = []
-    valores: list[Any] = []
-
-    def marca(valor: Any) -> str:
-        valores.append(valor)
-        return "\0"
-
-    reciente = "0"
-    if desde is not None and aviso.ticket_id is not None:
-        inicio = campos["fecha_creacion"].to_db_value(desde, Notificacion)
-        reciente = (
-            f'EXISTS (SELECT 1 FROM "{Notificacion._meta.db_table}" n '
-            f"WHERE n.ticket_id = {marca(aviso.ticket_id)} AND n.usuario_id = u.id "
-            f"AND n.correo = {marca(si)} AND n.leida = {marca(no)} "
-            f"AND n.fecha_creacion >= {marca(inicio)} "
-            f"AND n.tipo = {marca(aviso.tipo)})"
-        )
-    piezas.append(
-        "SELECT u.id, u.username, u.nombre, u.email, u.rol, u.idioma, p.app AS p_app, "
-        f"p.email AS p_email, {reciente} AS reciente "
-        f'FROM "{Usuario._meta.db_table}" u LEFT JOIN "{Preferencia._meta.db_table}" p '
-        f"ON p.usuario_id = u.id AND p.tipo = {marca(aviso.tipo)} WHERE ("
-    )
-    condiciones = []
-    if quienes.ids:
-        condiciones.append("u.id IN (" + ", ".join(marca(i) for i in quienes.ids) + ")")
-    if quienes.roles:
-        condiciones.append("u.rol IN (" + ", ".join(marca(r) for r in quienes.roles) + ")")
-    activo = Usuario._meta.fields_map["activo"].to_db_value(True, Usuario)
-    piezas.append(" OR ".join(condiciones) + f") AND u.activo = {marca(activo)}")
-    trozos = "".join(piezas).split("\0")
-    marcas = placeholders(conn, len(valores))
-    sql = trozos[0] + "".join(m + t for m, t in zip(marcas, trozos[1:], strict=True))
-    excluidos = set(quienes.excluir)
-    candidatos = []
-    for f in await conn.execute_query_dict(sql, valores):
-        if f["id"] in excluidos:
-            continue
-        guardada = None if f["p_app"] is None else (bool(f["p_app"]), bool(f["p_email"]))
-        persona = Persona(
-            int(f["id"]),
-            f["nombre"] or f["username"],
-            f["email"] or "",
-            f["rol"] in (Rol.AGENTE.value, Rol.ADMIN.value),
-            f["idioma"],
-        )
-        candidatos.append(_Candidato(persona, guardada, bool(f["reciente"])))
-    return candidatos
-
-
 async def escribir(
     aviso: Aviso,
     quienes: Destinatarios,
@@ -226,42 +152,33 @@ async def escribir(
 
     In the current transaction when there is one. ``correo(escrita)`` (may be async) queues
     the e-mail of each notification whose recipient wants one, has an address, and is not
-    coalesced (see the module docstring); it runs in the same transaction. Two queries in all:
-    the recipients with their preferences and the coalescing check, and one ``INSERT``.
+    coalesced (see the module docstring); it runs in the same transaction. **One statement**
+    (:func:`_insertar`): an ``INSERT … SELECT … RETURNING`` that picks the recipients, applies
+    their preferences, the visibility rule and the coalescing check, writes a row for each and
+    returns what the e-mail needs of them — it runs inside every reply, where each statement
+    is a round trip to the database (on SQLite a hand-off to its thread and back).
     """
-    tipo = TIPOS[aviso.tipo]
-    conn = Notificacion._meta.db
+    if not quienes.ids and not quienes.roles:
+        return []
     momento = ahora()
     desde = momento - coalescer if coalescer > timedelta(0) and correo is not None else None
-    elegidos: list[tuple[Persona, bool, bool]] = []
-    for c in await _candidatos(conn, aviso, quienes, desde):
-        if not can_see_persona(c.persona, aviso.propietario_id):
-            continue
-        if not reply_visible(cast("Usuario", c.persona), aviso.interna):
-            continue  # a note's text never reaches a customer, even if a rule named one
-        app, email = canales(tipo, c.guardada)
-        email = email and bool(c.persona.email) and correo is not None and not c.reciente
-        if app or email:
-            elegidos.append((c.persona, app, email))
-    if not elegidos:
-        return []
-    filas = [
-        (
-            p.id,
-            aviso.tipo,
-            aviso.titulo[:MAX_TITULO],
-            aviso.mensaje[:MAX_MENSAJE],
-            aviso.url,
-            aviso.ticket_id,
-            False,
-            app,
-            email,
+    escritas = [
+        Escrita(
+            int(f["id"]),
+            Persona(
+                int(f["usuario_id"]),
+                f["p_nombre"] or f["p_username"],
+                f["p_email"] or "",
+                f["p_rol"] in _ROLES_AGENTE,
+                f["p_idioma"],
+            ),
+            aviso,
+            bool(f["en_app"]),
+            bool(f["correo"]),
             momento,
         )
-        for p, app, email in elegidos
+        for f in await _insertar(aviso, quienes, momento, desde, con_correo=correo is not None)
     ]
-    ids = await _insertar(conn, filas)
-    escritas = [Escrita(ids[p.id], p, aviso, app, email, momento) for p, app, email in elegidos]
     if correo is not None:
         for escrita in escritas:
             if escrita.correo:
@@ -269,34 +186,106 @@ async def escribir(
     return escritas
 
 
-def can_see_persona(persona: Persona, propietario_id: int | None) -> bool:
-    """:func:`core.auth.guards.can_see` for a :class:`Persona`: the rule reads only ``id`` and
-    ``es_agente``, which a ``Persona`` has as a user does."""
-    return can_see(cast("Usuario", persona), propietario_id)
+#: The roles of staff (``Usuario.es_agente``), as stored.
+_ROLES_AGENTE: Final = (Rol.AGENTE.value, Rol.ADMIN.value)
+#: What :func:`_insertar` returns of each recipient (a subquery each: ``RETURNING`` may only
+#: name the inserted row's columns).
+_PERSONA: Final = {
+    "p_nombre": "nombre",
+    "p_username": "username",
+    "p_email": "email",
+    "p_rol": "rol",
+    "p_idioma": "idioma",
+}
 
 
-async def _insertar(conn: BaseDBAsyncClient, filas: list[tuple[Any, ...]]) -> dict[int, int]:
-    """One multi-row ``INSERT … RETURNING id, usuario_id``; the new id of each recipient."""
+async def _insertar(
+    aviso: Aviso,
+    quienes: Destinatarios,
+    momento: datetime,
+    desde: datetime | None,
+    *,
+    con_correo: bool,
+) -> list[dict[str, Any]]:
+    """The one ``INSERT … SELECT … RETURNING`` of :func:`escribir`: a row for each active
+    recipient in ``quienes`` (but ``excluir``) who may see ``aviso``
+    (:func:`core.auth.guards.audience`) and wants it in the app or by e-mail (their stored
+    preference for the type, else the type's default, :func:`canales`); e-mail only with an
+    address, ``con_correo`` and no mailed, unread notification of the same type and ticket
+    since ``desde`` (``None``: no coalescing). Returns each row's ``id``, ``usuario_id``,
+    ``en_app``, ``correo`` and the recipient's :data:`_PERSONA` fields."""
+    conn: BaseDBAsyncClient = Notificacion._meta.db
+    tipo = TIPOS[aviso.tipo]
+    quien = audience(aviso.propietario_id, interna=aviso.interna)
     campos = Notificacion._meta.fields_map
-    nombres = ", ".join(f'"{c}"' for c in _COLUMNAS)
-    marcas = placeholders(conn, len(_COLUMNAS) * len(filas))
-    grupos = ", ".join(
-        "(" + ", ".join(marcas[i * len(_COLUMNAS) : (i + 1) * len(_COLUMNAS)]) + ")"
-        for i in range(len(filas))
-    )
+    postgres = conn.capabilities.dialect == "postgres"
     valores: list[Any] = []
-    for fila in filas:
-        for columna, valor in zip(_COLUMNAS, fila, strict=True):
-            if columna in ("usuario_id", "ticket_id"):
-                valores.append(valor)
-            else:
-                valores.append(campos[columna].to_db_value(valor, Notificacion))
-    sql = (
-        f'INSERT INTO "{Notificacion._meta.db_table}" ({nombres}) VALUES {grupos} '
-        'RETURNING "id", "usuario_id"'
+
+    def marca(valor: Any, tipo_pg: str = "") -> str:
+        # PostgreSQL types a bare parameter of a SELECT list as text: the integer and
+        # timestamp columns need it said (SQLite's CAST would turn a timestamp into a number).
+        valores.append(valor)
+        m = placeholders(conn, 1, start=len(valores))[0]
+        return f"{m}::{tipo_pg}" if postgres and tipo_pg else m
+
+    def lista(xs: Sequence[Any]) -> str:
+        return ", ".join(marca(x) for x in xs)
+
+    def si(valor: bool) -> str:
+        # Constants of the code, not input: literals, typed alike by both databases.
+        return "TRUE" if valor else "FALSE"
+
+    tabla = Notificacion._meta.db_table
+    columnas = (
+        f"{marca(aviso.tipo)}, {marca(aviso.titulo[:MAX_TITULO])}, "
+        f"{marca(aviso.mensaje[:MAX_MENSAJE])}, {marca(aviso.url)}, "
+        f"{marca(aviso.ticket_id, 'integer')}, {si(False)}, c.app, c.email, "
+        f"{marca(campos['fecha_creacion'].to_db_value(momento, Notificacion), 'timestamptz')}"
     )
-    resultado = await conn.execute_query_dict(sql, valores)
-    return {int(r["usuario_id"]): int(r["id"]) for r in resultado}
+    reciente = "FALSE"
+    if desde is not None and aviso.ticket_id is not None:
+        reciente = (
+            f'EXISTS (SELECT 1 FROM "{tabla}" n WHERE n.ticket_id = {marca(aviso.ticket_id)} '
+            f"AND n.usuario_id = u.id AND n.correo = TRUE AND n.leida = FALSE "
+            f"AND n.fecha_creacion >= "
+            f"{marca(campos['fecha_creacion'].to_db_value(desde, Notificacion), 'timestamptz')} "
+            f"AND n.tipo = {marca(aviso.tipo)})"
+        )
+    email = (
+        f"(COALESCE(p.email, {si(tipo.email)}) AND {si(tipo.con_email and con_correo)} "
+        f"AND COALESCE(u.email, '') <> '' AND NOT {reciente})"
+    )
+    usuarios = Usuario._meta.db_table
+    # Markers are numbered in the order they are made, so the statement's parts are built in
+    # the order they are written: the columns, the e-mail test, the join, the recipients.
+    union = (
+        f'"{Preferencia._meta.db_table}" p ON p.usuario_id = u.id AND p.tipo = {marca(aviso.tipo)}'
+    )
+    quienes_sql = []
+    if quienes.ids:
+        quienes_sql.append(f"u.id IN ({lista(quienes.ids)})")
+    if quienes.roles:
+        quienes_sql.append(f"u.rol IN ({lista(quienes.roles)})")
+    visible = f"u.rol IN ({lista(quien.roles)})"
+    if quien.owner_id is not None:
+        visible = f"({visible} OR u.id = {marca(quien.owner_id)})"
+    donde = f"({' OR '.join(quienes_sql)}) AND u.activo = TRUE AND {visible}"
+    if quienes.excluir:
+        donde += f" AND u.id NOT IN ({lista(quienes.excluir)})"
+    persona = ", ".join(
+        f'(SELECT x."{col}" FROM "{usuarios}" x WHERE x.id = "{tabla}".usuario_id) AS {alias}'
+        for alias, col in _PERSONA.items()
+    )
+    sql = (
+        f'INSERT INTO "{tabla}" ("usuario_id", "tipo", "titulo", "mensaje", "url", '
+        '"ticket_id", "leida", "en_app", "correo", "fecha_creacion") '
+        f"SELECT c.id, {columnas} FROM (SELECT u.id AS id, "
+        f"COALESCE(p.app, {si(tipo.app)}) AS app, {email} AS email "
+        f'FROM "{usuarios}" u LEFT JOIN {union} WHERE {donde}) c '
+        # (WHERE c.app OR c.email: a row nobody would see nor be mailed for is not written.)
+        f'WHERE c.app OR c.email RETURNING "id", "usuario_id", "en_app", "correo", {persona}'
+    )
+    return await conn.execute_query_dict(sql, valores)
 
 
 # --- reading -----------------------------------------------------------------------------------
