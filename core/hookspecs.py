@@ -245,8 +245,9 @@ def mail_thread_references(
 ) -> Sequence[str] | Awaitable[Sequence[str]] | None:
     """Message-IDs a mail about ticket ``numero`` should answer, besides its thread root.
 
-    Fires: whenever a mail about a ticket is composed (the ``notificaciones`` plugin's, inside
-    the transaction of the change that causes it — keep it to one indexed query). May be async.
+    Fires: whenever mail about a ticket is composed (the ``notificaciones`` plugin's, inside
+    the transaction of the change that causes it, once per event and notification type
+    however many recipients are mailed — keep it to one indexed query). May be async.
     ``app``: the application. ``numero``: the ticket's number, ``TK-000123``.
     Returns: Message-IDs (``<…>`` each), oldest first — e.g. the ``correo`` plugin's stored
     inbound mails of that ticket, so that the acknowledgement threads with the customer's own

@@ -26,9 +26,11 @@ from core.mail_templates import MAIL_LOCALE, render_mail, render_mail_subject
 from core.reply_address import from_parts, reply_address, thread_root
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from aiohttp import web
 
-    from plugins.notificaciones.service import Escrita
+    from plugins.notificaciones.service import Aviso, Escrita
 
 #: The portal's preferences page (the pages plugin serves it), as ``List-Unsubscribe`` names it.
 PREFERENCIAS: Final = "/notificaciones/preferencias/"
@@ -104,7 +106,30 @@ def componer(app: web.Application, escrita: Escrita) -> Mail:
     )
 
 
-async def encolar(app: web.Application, escrita: Escrita) -> str:
+async def referencias_previas(app: web.Application, aviso: Aviso) -> tuple[str, ...]:
+    """The Message-IDs other plugins name for ``aviso``'s ticket (hook
+    ``mail_thread_references``: the ``correo`` plugin's inbound mails), oldest first; none for
+    a mail that joins no ticket's thread (:func:`_hilo`)."""
+    numero = aviso.numero
+    if not numero or aviso.interna:
+        return ()
+    return tuple(await app[PLUGINS].mail_thread_references(app, numero))
+
+
+async def encolar_todas(app: web.Application, escritas: Sequence[Escrita]) -> list[str]:
+    """Queue the mails of ``escritas`` — the notifications of one event and type, so one
+    :class:`~plugins.notificaciones.service.Aviso` — in the current transaction; their
+    Message-IDs. The hook ``mail_thread_references`` (a query of the ``correo`` plugin) is
+    asked once for them all, not once per recipient."""
+    if not escritas:
+        return []
+    previos = await referencias_previas(app, escritas[0].aviso)
+    return [await encolar(app, escrita, previos) for escrita in escritas]
+
+
+async def encolar(
+    app: web.Application, escrita: Escrita, previos: tuple[str, ...] | None = None
+) -> str:
     """Queue the mail of ``escrita`` in the current transaction (idempotent per
     notification); its Message-ID.
 
@@ -112,16 +137,16 @@ async def encolar(app: web.Application, escrita: Escrita) -> str:
     rendered by the outbox worker when it sends the mail (``Mail.template``), from the same
     context — the reply's transaction, which runs on every reply, renders one template
     instead of three. The headers (threading, Reply-To) are set now, as before. A ticket's
-    mail also answers the Message-IDs other plugins name for it (hook
-    ``mail_thread_references``: the ``correo`` plugin's inbound mails), so it threads with the
-    customer's own message: ``In-Reply-To`` the last of them, ``References`` the root and them.
+    mail also answers the Message-IDs other plugins name for it (``previos``, else
+    :func:`referencias_previas`), so it threads with the customer's own message:
+    ``In-Reply-To`` the last of them, ``References`` the root and them.
     """
     valores = contexto(app, escrita)
     nombre = plantilla(escrita.aviso.tipo)
     extra, hilo = cabeceras(app, _hilo(escrita, valores))
-    numero = escrita.aviso.numero
-    if numero and hilo.get("in_reply_to") is not None:
-        previos = await app[PLUGINS].mail_thread_references(app, numero)
+    if hilo.get("in_reply_to") is not None:
+        if previos is None:
+            previos = await referencias_previas(app, escrita.aviso)
         if previos:
             hilo["references"] = tuple(dict.fromkeys((*hilo["references"], *previos)))
             hilo["in_reply_to"] = previos[-1]

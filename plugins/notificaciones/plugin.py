@@ -65,7 +65,7 @@ def register_listeners(app: web.Application) -> Iterable[Listener]:
     transaction; pushed to the sockets after it commits."""
     from core.api.sockets import frame
     from core.outbox import EnvioFallido
-    from plugins.notificaciones.correo import encolar
+    from plugins.notificaciones.correo import encolar_todas
     from plugins.notificaciones.difusion import Pendientes, enviar, grupo_usuario
     from plugins.notificaciones.events import NotificacionesLeidas
     from plugins.notificaciones.reglas import Reglas
@@ -78,7 +78,7 @@ def register_listeners(app: web.Application) -> Iterable[Listener]:
         pendientes,
         coalescer=timedelta(minutes=propios.mail_coalesce_minutes),
         nuevos_a_agentes=propios.new_ticket_recipients == "todos",
-        correo=functools.partial(encolar, app),
+        correo=functools.partial(encolar_todas, app),
         por_equipo=app[SETTINGS].team_visibility,
     )
     habilitados = set(app[PLUGINS].names)

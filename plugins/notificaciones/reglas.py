@@ -200,7 +200,7 @@ class Reglas:
         *,
         coalescer: timedelta,
         nuevos_a_agentes: bool,
-        correo: Callable[[Escrita], Any] | None = None,
+        correo: Callable[[list[Escrita]], Any] | None = None,
         por_equipo: bool = False,
     ) -> None:
         self.pendientes = pendientes

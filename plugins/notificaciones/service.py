@@ -146,17 +146,18 @@ async def escribir(
     quienes: Destinatarios,
     *,
     coalescer: timedelta,
-    correo: Callable[[Escrita], Any] | None = None,
+    correo: Callable[[list[Escrita]], Any] | None = None,
 ) -> list[Escrita]:
     """Write ``aviso`` for each of ``quienes`` that may see it and wants it.
 
-    In the current transaction when there is one. ``correo(escrita)`` (may be async) queues
-    the e-mail of each notification whose recipient wants one, has an address, and is not
-    coalesced (see the module docstring); it runs in the same transaction. **One statement**
-    (:func:`_insertar`): an ``INSERT … SELECT … RETURNING`` that picks the recipients, applies
-    their preferences, the visibility rule and the coalescing check, writes a row for each and
-    returns what the e-mail needs of them — it runs inside every reply, where each statement
-    is a round trip to the database (on SQLite a hand-off to its thread and back).
+    In the current transaction when there is one. ``correo(escritas)`` (may be async) queues
+    the e-mails of the notifications whose recipient wants one, has an address, and is not
+    coalesced (see the module docstring), all at once; it runs in the same transaction.
+    **One statement** (:func:`_insertar`): an ``INSERT … SELECT … RETURNING`` that picks the
+    recipients, applies their preferences, the visibility rule and the coalescing check,
+    writes a row for each and returns what the e-mail needs of them — it runs inside every
+    reply, where each statement is a round trip to the database (on SQLite a hand-off to its
+    thread and back).
     """
     if not quienes.ids and not quienes.roles:
         return []
@@ -179,10 +180,9 @@ async def escribir(
         )
         for f in await _insertar(aviso, quienes, momento, desde, con_correo=correo is not None)
     ]
-    if correo is not None:
-        for escrita in escritas:
-            if escrita.correo:
-                await await_me_maybe(correo(escrita))
+    correos = [e for e in escritas if e.correo]
+    if correo is not None and correos:
+        await await_me_maybe(correo(correos))
     return escritas
 
 

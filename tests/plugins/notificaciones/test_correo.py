@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
+from core import hookimpl
 from core.auth.models import Rol
 from core.mail import MAIL_CHANNEL, Mail
 from core.outbox import running_outbox
 from core.outbox_models import Envio
 from core.reply_address import parse_reply_address
+from core.testing import started_app
 from plugins.notificaciones.correo import raiz_hilo
 from plugins.notificaciones.models import Notificacion
 from tests.plugins.notificaciones.ayudas import BASE, cambiar, crear_ticket, responder
@@ -265,3 +267,42 @@ async def test_el_correo_se_encola_con_el_asunto_y_se_redacta_al_enviarlo(soport
     assert fila.payload["context"]["respuesta"] == "Ya está devuelto"
     (enviado,) = [c for c in await correos("ana@example.test") if "Nueva" in c["subject"]]
     assert "Ya está devuelto" in enviado["text"] and "Ya está devuelto" in enviado["html"]
+
+
+class _Hilos:
+    """An ad-hoc plugin that names one inbound Message-ID for every ticket (as ``correo`` does
+    for a ticket opened by mail) and counts how often it is asked."""
+
+    name = "hilos_de_prueba"
+
+    def __init__(self) -> None:
+        self.preguntas: list[str] = []
+
+    @hookimpl
+    async def mail_thread_references(self, numero: str) -> list[str]:
+        self.preguntas.append(numero)
+        return ["<original@cliente.example>"]
+
+
+async def test_el_hilo_de_otros_plugins_se_pide_una_vez_por_aviso_y_no_por_destinatario(make_app):
+    hilos = _Hilos()
+    async with started_app(make_app(plugins=["tickets", "notificaciones"], extra=[hilos])) as s:
+        ana = await s.usuario("ana")
+        agentes = [await s.usuario(n, Rol.AGENTE) for n in ("carla", "dani")]
+        for agente in agentes:  # the agents' notice of a new ticket, by mail too
+            r = await s.patch(
+                "/api/soporte/notificaciones/preferencias/",
+                json={"preferencias": {"ticket_nuevo": {"email": True}}},
+                headers=s.auth(agente),
+            )
+            assert r.status == 200, await r.text()
+        ticket = await crear_ticket(s, ana)
+        numero = ticket["numero"]
+        # Three mails (ana's receipt, the two agents' notice), two notifications' types: the
+        # hook was asked once for each type, not once per mail…
+        assert hilos.preguntas == [numero, numero]
+        for para in ("ana@example.test", "carla@example.test", "dani@example.test"):
+            (mail,) = await correos(para)
+            # …and every mail answers what it named.
+            assert mail["in_reply_to"] == "<original@cliente.example>"
+            assert mail["references"] == [raiz_hilo(s.app, numero), "<original@cliente.example>"]
