@@ -36,6 +36,7 @@ from core.i18n import N_
 from core.plugin_contract import await_me_maybe
 from plugins.notificaciones.events import NotificacionesLeidas
 from plugins.notificaciones.models import Notificacion, Preferencia
+from plugins.notificaciones.textos import Texto, en_espanol, guardar, mostrar, render
 from plugins.notificaciones.tipos import TIPOS, Tipo, tipos_de
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ MAX_TITULO: Final = 200
 MAX_MENSAJE: Final = 500
 
 _COLUMNAS: Final = (
-    "usuario_id", "tipo", "titulo", "mensaje", "url", "ticket_id", "leida", "en_app", "correo",
-    "fecha_creacion",
+    "usuario_id", "tipo", "titulo", "mensaje", "textos", "url", "ticket_id", "leida", "en_app",
+    "correo", "fecha_creacion",
 )  # fmt: skip
 
 
@@ -86,11 +87,16 @@ class Persona:
 
 @dataclass(frozen=True)
 class Aviso:
-    """What every recipient of one event is told (one type, one text)."""
+    """What every recipient of one event is told (one type, one text).
+
+    ``titulo`` and ``mensaje`` are :class:`~plugins.notificaciones.textos.Texto`: each
+    recipient reads them in their own language, whenever they read them. A plain string (a
+    third-party plugin's text in one language) is shown as written.
+    """
 
     tipo: str
-    titulo: str
-    mensaje: str
+    titulo: str | Texto
+    mensaje: str | Texto
     url: str
     ticket_id: int | None = None
     #: The ticket number (``TK-000123``), for the e-mail's subject and threading.
@@ -116,17 +122,23 @@ class Escrita:
     fecha_creacion: datetime
 
     def frame(self) -> dict[str, Any]:
-        """As the API and the socket show it (docs/api.md)."""
+        """As the API and the socket show it (docs/api.md), in the current locale."""
         return {
             "id": self.id,
             "tipo": self.aviso.tipo,
-            "titulo": self.aviso.titulo,
-            "mensaje": self.aviso.mensaje,
+            "titulo": render(self.aviso.titulo)[:MAX_TITULO],
+            "mensaje": render(self.aviso.mensaje)[:MAX_MENSAJE],
             "url": self.aviso.url,
             "ticket_id": self.aviso.ticket_id,
             "leida": False,
             "fecha_creacion": self.fecha_creacion.isoformat(),
         }
+
+    @property
+    def textos(self) -> dict[str, Any] | None:
+        """The stored form of its texts (:func:`plugins.notificaciones.textos.guardar`): what
+        a socket renders the live frame from, in its own language."""
+        return guardar(self.aviso.titulo, self.aviso.mensaje)
 
 
 def canales(tipo: Tipo, guardada: tuple[bool, bool] | None) -> tuple[bool, bool]:
@@ -245,12 +257,16 @@ async def escribir(
             elegidos.append((c.persona, app, email))
     if not elegidos:
         return []
+    # The Spanish rendering too: what SQL reports and older readers see of the row.
+    titulo, mensaje = en_espanol(aviso.titulo)[:MAX_TITULO], en_espanol(aviso.mensaje)[:MAX_MENSAJE]
+    textos = guardar(aviso.titulo, aviso.mensaje)
     filas = [
         (
             p.id,
             aviso.tipo,
-            aviso.titulo[:MAX_TITULO],
-            aviso.mensaje[:MAX_MENSAJE],
+            titulo,
+            mensaje,
+            textos,
             aviso.url,
             aviso.ticket_id,
             False,
@@ -328,17 +344,28 @@ async def para_reponer(usuario_id: int, limite: int = MAX_REPLAY) -> list[Notifi
 
 
 def como_dict(n: Notificacion) -> dict[str, Any]:
-    """A stored notification as the API and the socket show it."""
+    """A stored notification as the API and the socket show it, its texts in the current
+    locale (a row without ``textos``: as stored)."""
+    titulo, mensaje = mostrar(n.titulo, n.mensaje, n.textos, largos=(MAX_TITULO, MAX_MENSAJE))
     return {
         "id": n.id,
         "tipo": n.tipo,
-        "titulo": n.titulo,
-        "mensaje": n.mensaje,
+        "titulo": titulo,
+        "mensaje": mensaje,
         "url": n.url,
         "ticket_id": n.ticket_id,
         "leida": n.leida,
         "fecha_creacion": n.fecha_creacion.isoformat(),
     }
+
+
+def en_idioma(notificacion: dict[str, Any], textos: dict[str, Any] | None) -> dict[str, Any]:
+    """A notification as :func:`como_dict` shows it, re-rendered from its stored ``textos`` in
+    the current locale (a live frame, for each socket's language)."""
+    titulo, mensaje = mostrar(
+        notificacion["titulo"], notificacion["mensaje"], textos, largos=(MAX_TITULO, MAX_MENSAJE)
+    )
+    return {**notificacion, "titulo": titulo, "mensaje": mensaje}
 
 
 # --- marking read --------------------------------------------------------------------------------

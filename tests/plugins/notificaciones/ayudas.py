@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from core.mail import MAIL_CHANNEL, Mail
+from core.outbox import running_outbox
+from core.outbox_models import Envio
+
 if TYPE_CHECKING:
     from core.auth.models import Usuario
     from core.testing import SoporteClient
@@ -51,3 +55,17 @@ async def tipos(soporte: SoporteClient, usuario: Usuario) -> list[tuple[str, int
     """``(tipo, ticket_id)`` of ``usuario``'s notifications, oldest first."""
     pagina = await lista(soporte, usuario, size=100)
     return [(n["tipo"], n["ticket_id"]) for n in reversed(pagina["results"])]
+
+
+async def correos(para: str | None = None) -> list[dict[str, Any]]:
+    """The queued mails as the outbox sends them (payload with its parts rendered, plus
+    ``message_id``), oldest first, optionally to one address."""
+    outbox = running_outbox()
+    assert outbox is not None
+    filas = await Envio.filter(canal=MAIL_CHANNEL).order_by("id")
+    todos = [
+        {**Mail.from_payload(f.payload, f.message_id).rendered(outbox.app).to_payload(),
+         "message_id": f.message_id}
+        for f in filas
+    ]  # fmt: skip
+    return [c for c in todos if para is None or c["to"] == [para]]

@@ -10,9 +10,6 @@ from typing import Any
 import pytest
 
 from core.auth.models import Rol
-from core.mail import MAIL_CHANNEL, Mail
-from core.outbox import running_outbox
-from core.outbox_models import Envio
 from plugins.notificaciones.models import Notificacion
 from plugins.notificaciones.reglas import mencionados
 from plugins.notificaciones.service import Aviso, Destinatarios, escribir
@@ -20,6 +17,7 @@ from tests.plugins.notificaciones.ayudas import (
     BASE,
     SOCKET,
     cambiar,
+    correos,
     crear_ticket,
     responder,
     tipos,
@@ -48,15 +46,6 @@ async def nota(soporte: Any, usuario: Any, ticket_id: int, texto: str = NOTA) ->
         headers=soporte.auth(usuario),
     )
     assert r.status == 201, await r.text()
-
-
-async def correos(para: str) -> list[dict[str, Any]]:
-    """The mails queued to ``para``, rendered as the outbox sends them, oldest first."""
-    outbox = running_outbox()
-    assert outbox is not None
-    filas = await Envio.filter(canal=MAIL_CHANNEL).order_by("id")
-    todos = [Mail.from_payload(f.payload, f.message_id).rendered(outbox.app) for f in filas]
-    return [c.to_payload() for c in todos if list(c.to) == [para]]
 
 
 @pytest.fixture
