@@ -36,7 +36,7 @@ from core.i18n import N_
 from core.plugin_contract import await_me_maybe
 from plugins.notificaciones.events import NotificacionesLeidas
 from plugins.notificaciones.models import Notificacion, Preferencia
-from plugins.notificaciones.textos import Texto, en_espanol, guardar, mostrar, render
+from plugins.notificaciones.textos import Texto, columnas, guardar, mostrar, render
 from plugins.notificaciones.tipos import TIPOS, Tipo, tipos_de
 
 if TYPE_CHECKING:
@@ -257,16 +257,14 @@ async def escribir(
             elegidos.append((c.persona, app, email))
     if not elegidos:
         return []
-    # The Spanish rendering too: what SQL reports and older readers see of the row.
-    titulo, mensaje = en_espanol(aviso.titulo)[:MAX_TITULO], en_espanol(aviso.mensaje)[:MAX_MENSAJE]
-    textos = guardar(aviso.titulo, aviso.mensaje)
+    textos = columnas(aviso.titulo, aviso.mensaje, largos=(MAX_TITULO, MAX_MENSAJE))
     filas = [
         (
             p.id,
             aviso.tipo,
-            titulo,
-            mensaje,
-            textos,
+            textos["titulo"],
+            textos["mensaje"],
+            textos["textos"],
             aviso.url,
             aviso.ticket_id,
             False,

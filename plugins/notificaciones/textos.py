@@ -122,6 +122,18 @@ def guardar(titulo: str | Texto, mensaje: str | Texto) -> dict[str, Any] | None:
     return {"titulo": a_json(titulo), "mensaje": a_json(mensaje)}
 
 
+def columnas(
+    titulo: str | Texto, mensaje: str | Texto, *, largos: tuple[int, int]
+) -> dict[str, Any]:
+    """What a notification row keeps of its texts: ``titulo`` and ``mensaje`` in Spanish, cut
+    at their ``largos`` (what SQL reports read), and ``textos`` (:func:`guardar`)."""
+    return {
+        "titulo": en_espanol(titulo)[: largos[0]],
+        "mensaje": en_espanol(mensaje)[: largos[1]],
+        "textos": guardar(titulo, mensaje),
+    }
+
+
 def mostrar(
     titulo: str, mensaje: str, textos: Mapping[str, Any] | None, *, largos: tuple[int, int]
 ) -> tuple[str, str]:
