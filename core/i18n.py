@@ -205,21 +205,30 @@ def pgettext(context: str, message: str) -> str:
 
 def js_catalog(lang: str, domain: str = DOMAIN) -> dict[str, str]:
     """The translations of the texts the JavaScript marks with ``t()`` (the entries of the
-    ``.po`` whose locations include a ``.js`` file), for the layout to hand to the pages."""
-    if normalize(lang) in (None, DEFAULT_LOCALE):
+    ``.po`` whose locations include a ``.js`` file), for the layout to hand to the pages.
+
+    Read once per process and language: every page render hands it over, and the catalogs do
+    not change while the app runs (``make messages`` is a development step; restart after it).
+    """
+    chosen = normalize(lang)
+    if chosen in (None, DEFAULT_LOCALE):
         return {}
     entry = _DOMAINS.get(domain)
     if entry is None:
         return {}
-    po = entry.directory / lang / "LC_MESSAGES" / f"{domain}.po"
+    return _js_catalog(entry.directory, domain, str(chosen))
+
+
+@functools.cache
+def _js_catalog(directory: Path, domain: str, lang: str) -> dict[str, str]:
+    """:func:`js_catalog` of one catalog file (cached by its folder: a re-registered domain
+    with another folder is read anew)."""
+    po = directory / lang / "LC_MESSAGES" / f"{domain}.po"
     if not po.exists():
         return {}
-    cached = _JS_CACHE.get((str(po), po.stat().st_mtime))
-    if cached is not None:
-        return cached
     with po.open("rb") as fp:
         catalog = read_po(fp, locale=lang, domain=domain)
-    found = {
+    return {
         str(m.id): str(m.string)
         for m in catalog
         if m.id
@@ -228,11 +237,6 @@ def js_catalog(lang: str, domain: str = DOMAIN) -> dict[str, str]:
         and not m.fuzzy
         and any(path.endswith(".js") for path, _line in m.locations)
     }
-    _JS_CACHE[(str(po), po.stat().st_mtime)] = found
-    return found
-
-
-_JS_CACHE: dict[tuple[str, float], dict[str, str]] = {}
 
 
 # --- negotiation and the middleware -------------------------------------------------------
