@@ -305,6 +305,20 @@ def servir(
     )
 
 
+def leer_hasta(proc: subprocess.Popen[str], marca: str, espera: float = 60) -> list[str]:
+    """The lines ``soporte run`` prints up to the first that contains ``marca``."""
+    lineas: list[str] = []
+    assert proc.stdout is not None
+    deadline = time.monotonic() + espera
+    while time.monotonic() < deadline:
+        linea = proc.stdout.readline()
+        assert linea, "soporte run ended:\n" + "".join(lineas)
+        lineas.append(linea)
+        if marca in linea:
+            break
+    return lineas
+
+
 def test_run_serves_until_interrupted(tmp_path: Path) -> None:
     port = _puerto_libre()
     base = f"sqlite:///{tmp_path}/x.db"
@@ -343,16 +357,8 @@ def test_run_prints_the_addresses_and_demo_logins_after_the_start_up_warnings(
         p = consola(paso, tmp_path, **env)
         assert p.returncode == 0, p.stderr
     proc = servir(tmp_path, "0.0.0.0", port, stderr=subprocess.STDOUT, **env)
-    lineas: list[str] = []
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            linea = proc.stdout.readline()
-            assert linea, "soporte run ended:\n" + "".join(lineas)
-            lineas.append(linea)
-            if "usuario: admin" in linea:
-                break
+        lineas = leer_hasta(proc, "usuario: admin")
     finally:
         proc.send_signal(2)
         proc.communicate(timeout=20)
@@ -680,16 +686,8 @@ def test_run_prints_its_addresses_in_english_in_an_english_shell(tmp_path: Path)
     p = consola(["migrate"], tmp_path, **env)
     assert p.returncode == 0 and "database up to date" in p.stdout, p.stdout + p.stderr
     proc = servir(tmp_path, "127.0.0.1", port, stderr=subprocess.STDOUT, **env)
-    lineas: list[str] = []
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            linea = proc.stdout.readline()
-            assert linea, "soporte run ended:\n" + "".join(lineas)
-            lineas.append(linea)
-            if "API documentation" in linea:
-                break
+        lineas = leer_hasta(proc, "API documentation")
         # The server itself answers in the request's language, not the shell's.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
             assert r.headers["Content-Language"] == "es"

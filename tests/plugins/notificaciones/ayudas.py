@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from core.mail import MAIL_CHANNEL, Mail
@@ -13,6 +14,12 @@ if TYPE_CHECKING:
     from core.testing import SoporteClient
 
 TICKET = {"asunto": "No puedo pagar", "descripcion": "Error al pagar", "categoria": "PAGOS"}
+CASO = {
+    "tipo_caso": "RECLAMO",
+    "urgencia": "ALTA",
+    "titulo": "Cobro duplicado",
+    "descripcion": "Me cobraron dos veces",
+}
 BASE = "/api/soporte/notificaciones/"
 SOCKET = "/ws/soporte/notificaciones/"
 
@@ -69,3 +76,23 @@ async def correos(para: str | None = None) -> list[dict[str, Any]]:
         for f in filas
     ]  # fmt: skip
     return [c for c in todos if para is None or c["to"] == [para]]
+
+
+def con_correo(make_app: Any) -> Any:
+    """``make_app`` for apps that mail (a sender, links) every notification: no coalescing,
+    so that each reply's mail can be read."""
+    return functools.partial(
+        make_app,
+        public_url="https://ayuda.example.com",
+        mail_from="Soporte <soporte@ayuda.example.com>",
+        plugin_settings={"notificaciones": {"mail_coalesce_minutes": 0}},
+    )
+
+
+async def crear_caso(soporte: SoporteClient, usuario: Usuario, **mas: Any) -> dict[str, Any]:
+    """A new case opened by ``usuario`` (201)."""
+    r = await soporte.post(
+        "/api/soporte/casos/", json={**CASO, **mas}, headers=soporte.auth(usuario)
+    )
+    assert r.status == 201, await r.text()
+    return await r.json()

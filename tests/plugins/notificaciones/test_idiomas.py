@@ -3,7 +3,6 @@ the mails that quote their texts — whatever the language of whoever caused the
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pytest
@@ -16,7 +15,9 @@ from tests.plugins.notificaciones.ayudas import (
     BASE,
     SOCKET,
     cambiar,
+    con_correo,
     correos,
+    crear_caso,
     crear_ticket,
     lista,
     responder,
@@ -29,13 +30,7 @@ EN = {"Accept-Language": "en-GB,en;q=0.9"}
 
 @pytest.fixture
 def make_app(make_app):
-    """Apps that mail (a sender, links) every notification (no coalescing)."""
-    return functools.partial(
-        make_app,
-        public_url="https://ayuda.example.com",
-        mail_from="Soporte <soporte@ayuda.example.com>",
-        plugin_settings={"notificaciones": {"mail_coalesce_minutes": 0}},
-    )
+    return con_correo(make_app)
 
 
 async def idioma(soporte: Any, usuario: Usuario, valor: str | None) -> None:
@@ -188,19 +183,8 @@ async def test_caso_nuevo_en_ingles_con_etiquetas(soporte):
     carla = await soporte.usuario("carla", Rol.AGENTE)
     pedro = await soporte.usuario("pedro", Rol.AGENTE)
     await idioma(soporte, pedro, "en")
-    r = await soporte.post(
-        "/api/soporte/casos/",
-        json={
-            "tipo_caso": "INCIDENTE",
-            "titulo": "Caída de pagos",
-            "descripcion": "No funciona",
-            "urgencia": "ALTA",
-            "impacto_estimado": "MASIVO",
-        },
-        headers=soporte.auth(carla),
-    )
-    assert r.status == 201, await r.text()
-    numero = (await r.json())["numero"]
+    caso = await crear_caso(soporte, carla, tipo_caso="INCIDENTE", impacto_estimado="MASIVO")
+    numero = caso["numero"]
     [n] = (await lista(soporte, pedro))["results"]
     assert n["titulo"] == f"New case {numero}"
     assert n["mensaje"] == "Incident, urgency high, impact widespread."
@@ -226,18 +210,7 @@ async def test_el_correo_cita_los_textos_en_el_idioma_de_quien_lo_recibe(soporte
         f"Carla Ruiz mentioned you in an internal note of ticket {t['numero']}" in (mencion["text"])
     )
 
-    r = await soporte.post(
-        "/api/soporte/casos/",
-        json={
-            "tipo_caso": "RECLAMO",
-            "urgencia": "ALTA",
-            "titulo": "Cobro duplicado",
-            "descripcion": "Me cobraron dos veces",
-        },
-        headers=soporte.auth(ana),
-    )
-    assert r.status == 201, await r.text()
-    caso = await r.json()
+    caso = await crear_caso(soporte, ana)
     r = await soporte.patch(
         f"/api/soporte/casos/{caso['id']}/",
         json={"estado": "EN_INVESTIGACION"},

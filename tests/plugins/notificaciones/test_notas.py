@@ -3,7 +3,6 @@ by mail), and ``@username`` mentions notify the agents named (type ``mencion``).
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from tests.plugins.notificaciones.ayudas import (
     BASE,
     SOCKET,
     cambiar,
+    con_correo,
     correos,
     crear_ticket,
     responder,
@@ -30,13 +30,7 @@ NOTA = "Cliente conflictivo: no ofrecer reembolso sin aprobar con finanzas"
 
 @pytest.fixture
 def make_app(make_app):
-    return functools.partial(
-        make_app,
-        public_url="https://ayuda.example.com",
-        mail_from="Soporte <soporte@ayuda.example.com>",
-        # Every notification mailed (no coalescing), so that each reply's mail can be read.
-        plugin_settings={"notificaciones": {"mail_coalesce_minutes": 0}},
-    )
+    return con_correo(make_app)
 
 
 async def nota(soporte: Any, usuario: Any, ticket_id: int, texto: str = NOTA) -> None:
