@@ -1,7 +1,10 @@
 """The ``soporte`` command: run, migrate, createuser, demo, plugins, config, mail test — plus
 plugins' commands.
 
-Every command exits non-zero with a one-line reason when it cannot do its job.
+Every command exits non-zero with a one-line reason when it cannot do its job. What the
+commands say is in the environment's language (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``,
+``LANG``, as gettext reads them: :func:`core.i18n.environment_locale`), Spanish by default; what
+they do — the server, the data they write — does not depend on it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from core.api.errors import Problem
 from core.auth.models import Rol
 from core.auth.service import MIN_PASSWORD
 from core.db import make_migrations, migrate, open_context, tortoise_config
+from core.i18n import DEFAULT_LOCALE, environment_locale, use_locale
+from core.i18n import gettext as _
 from core.logs import configure_logging
 from core.plugin_contract import PluginError
 from core.plugin_settings import PluginSettings, build_plugin_settings, display_value
@@ -70,7 +75,9 @@ class Env:
             except ValidationError as exc:
                 first = exc.errors()[0]
                 raise click.ClickException(
-                    f"invalid setting {_bad_setting(first['loc'])}: {first['msg']}"
+                    _("ajuste inválido {ajuste}: {error}").format(
+                        ajuste=_bad_setting(first["loc"]), error=first["msg"]
+                    )
                 ) from exc
         return self._settings
 
@@ -117,15 +124,25 @@ class Env:
         try:
             return asyncio.run(main())
         except Problem as exc:
-            detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items()) or exc.detail
+            # A problem's messages are message ids, translated where they are shown.
+            detail = "; ".join(
+                f"{k}: {' '.join(_(m) for m in v)}" for k, v in exc.errors.items()
+            ) or _(exc.detail)
             raise click.ClickException(detail) from exc
         except (OSError, ConnectionError, DBConnectionError) as exc:
-            raise click.ClickException(f"database unavailable: {exc}") from exc
+            raise click.ClickException(_unavailable(exc)) from exc
         except OperationalError as exc:
             # Typically a database that was never migrated: say so in one line, no traceback.
             raise click.ClickException(
-                f"database error: {exc} (has `soporte migrate` been run?)"
+                _("error de la base de datos: {error} (¿se ejecutó `soporte migrate`?)").format(
+                    error=exc
+                )
             ) from exc
+
+
+def _unavailable(exc: Exception) -> str:
+    """The one line of a database that does not answer."""
+    return _("base de datos no disponible: {error}").format(error=exc)
 
 
 pass_env = click.make_pass_decorator(Env, ensure=True)
@@ -136,6 +153,9 @@ pass_env = click.make_pass_decorator(Env, ensure=True)
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """soporte — a plugin-based helpdesk server."""
+    # The command speaks the environment's language until it ends (then the previous one is
+    # back: CliRunner runs many commands in one process).
+    ctx.with_resource(use_locale(environment_locale()))
     ctx.ensure_object(Env)
     configure_logging(ctx.obj.settings.log_level)
 
@@ -172,19 +192,26 @@ def run(env: Env, host: str, port: int, workers: int) -> None:
         click.echo("\n".join(lines))
 
     try:
-        run_app(
-            app,
-            host=host,
-            port=port,
-            access_log=None,
-            keepalive_timeout=75.0,
-            print=click.echo,
-            announce=announce,
-        )
+        # The server's own work (background jobs, anything outside a request) in the default
+        # language, whatever the shell's: only what this command prints follows it.
+        with use_locale(DEFAULT_LOCALE):
+            run_app(
+                app,
+                host=host,
+                port=port,
+                access_log=None,
+                keepalive_timeout=75.0,
+                print=click.echo,
+                announce=announce,
+            )
     except OSError as exc:  # the port is taken, or the address is not ours
-        raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
+        raise click.ClickException(
+            _("no se puede servir en {host}:{port}: {error}").format(
+                host=host, port=port, error=exc
+            )
+        ) from exc
     except (DBConnectionError, OperationalError) as exc:
-        raise click.ClickException(f"database unavailable: {exc}") from exc
+        raise click.ClickException(_unavailable(exc)) from exc
 
 
 def _addresses(settings: Settings, host: str, port: int) -> list[str]:
@@ -195,10 +222,10 @@ def _addresses(settings: Settings, host: str, port: int) -> list[str]:
         shown = "localhost" if host in ("0.0.0.0", "::", "") else host
         base = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
     return [
-        f"soporte sirve en {base}/ (Ctrl+C para terminar)",
-        f"  Portal de clientes:       {base}/",
-        f"  Consola de agentes:       {base}/agente/",
-        f"  Documentación de la API:  {base}/api/docs/",
+        _("soporte sirve en {base}/ (Ctrl+C para terminar)").format(base=base),
+        _("  Portal de clientes:       {base}/").format(base=base),
+        _("  Consola de agentes:       {base}/agente/").format(base=base),
+        _("  Documentación de la API:  {base}/api/docs/").format(base=base),
     ]
 
 
@@ -224,7 +251,7 @@ def _demo_login_lines(env: Env) -> list[str]:
         names = env.run_with_db(working)
     except click.ClickException:  # never migrated: the server says so on its own
         return []
-    return ["Accesos de prueba:", *_login_lines(names)] if names else []
+    return [_("Accesos de prueba:"), *_login_lines(names)] if names else []
 
 
 def _demo_email(username: str) -> str:
@@ -234,8 +261,9 @@ def _demo_email(username: str) -> str:
 def _login_lines(names: list[str]) -> list[str]:
     """One line per demo account: role, username, password, display name."""
     return [
-        f"  {DEMO_USERS[n][1].value:<8} usuario: {n:<9} contraseña: {DEMO_USERS[n][0]}   "
-        f"({DEMO_USERS[n][2]})"
+        _("  {rol:<8} usuario: {usuario:<9} contraseña: {clave}   ({nombre})").format(
+            rol=DEMO_USERS[n][1].value, usuario=n, clave=DEMO_USERS[n][0], nombre=DEMO_USERS[n][2]
+        )
         for n in names
     ]
 
@@ -250,19 +278,23 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
     """
     if settings.database_url.startswith("sqlite"):
         raise click.ClickException(
-            "--workers > 1 needs a database server that several processes share "
-            "(SOPORTE_DATABASE_URL=postgres://…); SQLite serves one process"
+            _(
+                "--workers > 1 necesita un servidor de base de datos que compartan varios "
+                "procesos (SOPORTE_DATABASE_URL=postgres://…); SQLite sirve a un proceso"
+            )
         )
     if not settings.redis_url:
         raise click.ClickException(
-            "--workers > 1 needs SOPORTE_REDIS_URL: without it a chat message reaches only "
-            "the sockets of the process that stored it"
+            _(
+                "--workers > 1 necesita SOPORTE_REDIS_URL: sin él, un mensaje del chat solo "
+                "llega a los sockets del proceso que lo guardó"
+            )
         )
     try:
         from gunicorn.app.base import BaseApplication
     except ImportError as exc:
         raise click.ClickException(
-            "--workers > 1 needs gunicorn: pip install 'soporte[workers]'"
+            _("--workers > 1 necesita gunicorn: pip install 'soporte[workers]'")
         ) from exc
     # Every worker signs download links with the same key (a generated one would differ).
     settings = settings.model_copy(update={"secret_key": settings.resolved_secret_key()})
@@ -308,8 +340,9 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
 
             return app_factory
 
-    click.echo(f"soporte: {workers} workers on http://{bind} (gunicorn)")
-    Servidor().run()
+    click.echo(_("soporte: {n} procesos en http://{bind} (gunicorn)").format(n=workers, bind=bind))
+    with use_locale(DEFAULT_LOCALE):  # the workers' own work, as ``run``'s server
+        Servidor().run()
 
 
 @cli.command("migrate")
@@ -320,8 +353,8 @@ def migrate_cmd(env: Env) -> None:
     try:
         asyncio.run(migrate(config, progress=click.echo))
     except Exception as exc:
-        raise click.ClickException(f"migration failed: {exc}") from exc
-    click.echo(f"base de datos al día ({', '.join(config['apps'])})")
+        raise click.ClickException(_("la migración falló: {error}").format(error=exc)) from exc
+    click.echo(_("base de datos al día ({apps})").format(apps=", ".join(config["apps"])))
 
 
 @cli.command("makemigrations")
@@ -331,9 +364,9 @@ def makemigrations_cmd(env: Env, name: str | None) -> None:
     """(Developers) write migration files for model changes, for every app at once."""
     written = asyncio.run(make_migrations(env.db_config(), name))
     for path in written:
-        click.echo(f"creada {path}")
+        click.echo(_("creada {ruta}").format(ruta=path))
     if not written:
-        click.echo("sin cambios")
+        click.echo(_("sin cambios"))
 
 
 @cli.command()
@@ -365,7 +398,11 @@ def createuser(
             username, password, Rol(rol), nombre=nombre, email=email, password_min_length=minimum
         )
     )
-    click.echo(f"usuario creado: {usuario.username} ({usuario.rol}, id {usuario.id})")
+    click.echo(
+        _("usuario creado: {usuario} ({rol}, id {id})").format(
+            usuario=usuario.username, rol=usuario.rol, id=usuario.id
+        )
+    )
 
 
 def _session_notifier(settings: Settings) -> RedisSessionNotifier | None:
@@ -381,10 +418,14 @@ def _session_notifier(settings: Settings) -> RedisSessionNotifier | None:
 def _report_sessions(env: Env, notifier: RedisSessionNotifier | None) -> None:
     """Say how the running servers learn of the change."""
     if notifier is not None and notifier.delivered:
-        click.echo("sesiones abiertas cerradas en todos los servidores (Redis)")
+        click.echo(_("sesiones abiertas cerradas en todos los servidores (Redis)"))
     else:
         seconds = f"{env.settings.session_check_seconds:g}"
-        click.echo(f"los servidores cerrarán las sesiones abiertas en {seconds} s como máximo")
+        click.echo(
+            _("los servidores cerrarán las sesiones abiertas en {n} s como máximo").format(
+                n=seconds
+            )
+        )
 
 
 async def _user_named(username: str) -> Usuario:
@@ -393,7 +434,7 @@ async def _user_named(username: str) -> Usuario:
 
     usuario = await Usuario.get_or_none(username=username)
     if usuario is None:
-        raise click.ClickException(f"no user named {username!r}")
+        raise click.ClickException(_("no existe el usuario {usuario!r}").format(usuario=username))
     return usuario
 
 
@@ -403,12 +444,14 @@ def _read_password(from_stdin: bool) -> str:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt(
-            "Nueva contraseña",
+            _("Nueva contraseña"),
             hide_input=True,
-            confirmation_prompt="Repita la contraseña",
+            confirmation_prompt=_("Repita la contraseña"),
         )
     if len(password) < MIN_PASSWORD:
-        raise click.ClickException(f"the password needs at least {MIN_PASSWORD} characters")
+        raise click.ClickException(
+            _("la contraseña necesita al menos {n} caracteres").format(n=MIN_PASSWORD)
+        )
     return password
 
 
@@ -436,7 +479,7 @@ def changepassword(env: Env, username: str, password_stdin: bool) -> None:
         )
 
     env.run_with_db(work)
-    click.echo(f"contraseña cambiada: {username}")
+    click.echo(_("contraseña cambiada: {usuario}").format(usuario=username))
     _report_sessions(env, notifier)
 
 
@@ -453,7 +496,7 @@ def deactivate(env: Env, username: str) -> None:
         await desactivar_usuario(await _user_named(username), notifier)
 
     env.run_with_db(work)
-    click.echo(f"usuario desactivado: {username}")
+    click.echo(_("usuario desactivado: {usuario}").format(usuario=username))
     _report_sessions(env, notifier)
 
 
@@ -470,7 +513,7 @@ def activate(env: Env, username: str) -> None:
         await activar_usuario(await _user_named(username), notifier)
 
     env.run_with_db(work)
-    click.echo(f"usuario activado: {username}")
+    click.echo(_("usuario activado: {usuario}").format(usuario=username))
 
 
 @cli.command("derived-key")
@@ -504,8 +547,8 @@ def mail_test(env: Env, address: str) -> None:
     settings = env.settings
     mail = Mail(
         to=(address,),
-        subject="Prueba de correo de soporte",
-        text="Este es un correo de prueba enviado con `soporte mail test`.\n",
+        subject=_("Prueba de correo de soporte"),
+        text=_("Este es un correo de prueba enviado con `soporte mail test`.") + "\n",
         message_id=new_message_id(domain_of(settings.mail_from)),
         headers={"Auto-Submitted": "auto-generated"},
     )
@@ -519,11 +562,15 @@ def mail_test(env: Env, address: str) -> None:
         mail.check()
         kind = asyncio.run(send())
     except (DeliveryError, ValueError) as exc:
-        raise click.ClickException(f"mail not sent: {exc}") from exc
+        raise click.ClickException(_("correo no enviado: {error}").format(error=exc)) from exc
     if kind == "log":
-        click.echo(f"SOPORTE_SMTP_URL is not set: the mail to {address} was written to the log")
+        click.echo(
+            _(
+                "SOPORTE_SMTP_URL no está definido: el correo a {direccion} se escribió en el log"
+            ).format(direccion=address)
+        )
     else:
-        click.echo(f"sent to {address} ({mail.message_id})")
+        click.echo(_("enviado a {direccion} ({id})").format(direccion=address, id=mail.message_id))
 
 
 async def ensure_demo_users() -> dict[str, Usuario]:
@@ -590,14 +637,15 @@ def demo(env: Env, tickets: int, usuarios: int | None, seed: int) -> None:
     env.run_with_db(load)
     if report is not None:
         for name, counts in report.counts.items():
-            what = ", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing"
+            what = ", ".join(f"{n} {k}" for k, n in counts.items()) or _("nada")
             click.echo(f"{name}: {what} ({report.seconds.get(name, 0):.1f} s)")
         click.echo(
-            f"datos sintéticos generados en {time.perf_counter() - start:.1f} s "
-            f"(ANALYZE {report.seconds.get('analyze', 0):.1f} s); contraseña de los usuarios "
-            "'sint-*': sintetico123"
+            _(
+                "datos sintéticos generados en {s:.1f} s (ANALYZE {analyze:.1f} s); "
+                "contraseña de los usuarios 'sint-*': sintetico123"
+            ).format(s=time.perf_counter() - start, analyze=report.seconds.get("analyze", 0))
         )
-    click.echo("datos de demostración cargados. Accesos de prueba:")
+    click.echo(_("datos de demostración cargados. Accesos de prueba:"))
     click.echo("\n".join(_login_lines(list(DEMO_USERS))))
 
 

@@ -23,6 +23,7 @@ from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.transactions import in_transaction
 
+from core.i18n import gettext as _
 from core.settings import sqlite_path
 
 if TYPE_CHECKING:
@@ -315,7 +316,7 @@ async def migrate(config: dict[str, Any], progress: Callable[[str], None] | None
 
     def report(event: str, app_label: str, name: str) -> None:
         if progress and event == "apply_done":
-            progress(f"aplicada {app_label}.{name}")
+            progress(_("aplicada {migracion}").format(migracion=f"{app_label}.{name}"))
 
     ctx = await open_context(config)
     try:

@@ -6,7 +6,9 @@ gettext catalogs (Babel): ``core/locale/en/LC_MESSAGES/soporte.po`` for the core
 built-in plugins, one domain of its own for a third-party plugin (:func:`register_domain`).
 
 The language of a request is the user's profile (``Usuario.idioma``), else the browser's
-``Accept-Language`` (Babel's negotiation), else Spanish; it lives in a context variable
+``Accept-Language`` (Babel's negotiation), else Spanish; the language of the ``soporte``
+command is its environment's (:func:`environment_locale`: ``LANGUAGE``, ``LC_ALL``,
+``LC_MESSAGES``, ``LANG``, as gettext reads them); it lives in a context variable
 (:func:`current_locale`) that :func:`locale_middleware` sets for the request's task — REST
 handlers, WebSocket handlers and page renders alike — and that :func:`use_locale` sets for a
 block (a mail rendered in its *recipient's* language).
@@ -30,6 +32,7 @@ import contextlib
 import functools
 import gettext as _gettext
 import io
+import os
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -42,7 +45,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
     from aiohttp.typedefs import Handler
 
@@ -88,6 +91,29 @@ def use_locale(lang: str | None) -> Iterator[str]:
         yield chosen
     finally:
         _current.reset(token)
+
+
+#: The variables gettext reads a process's language from, the first one set deciding.
+ENVIRONMENT_VARIABLES: tuple[str, ...] = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def environment_locale(environ: Mapping[str, str] | None = None) -> str:
+    """The language of a command run in ``environ`` (the process's by default), as gettext
+    finds it: the first of :data:`ENVIRONMENT_VARIABLES` that is set decides (``LANGUAGE`` may
+    list several, ``en:es``: the first known one wins); ``en_GB.UTF-8`` is English; ``C``,
+    ``POSIX`` or a language the app does not speak is the default."""
+    environ = os.environ if environ is None else environ
+    for name in ENVIRONMENT_VARIABLES:
+        value = environ.get(name, "").strip()
+        if not value:
+            continue
+        for candidate in value.split(":") if name == "LANGUAGE" else (value,):
+            found = normalize(candidate.split(".")[0].split("@")[0])
+            if found is not None:
+                return found
+        if name != "LANGUAGE":  # LANGUAGE naming nothing known defers to the others
+            return DEFAULT_LOCALE
+    return DEFAULT_LOCALE
 
 
 def set_locale(lang: str | None) -> None:
@@ -179,21 +205,30 @@ def pgettext(context: str, message: str) -> str:
 
 def js_catalog(lang: str, domain: str = DOMAIN) -> dict[str, str]:
     """The translations of the texts the JavaScript marks with ``t()`` (the entries of the
-    ``.po`` whose locations include a ``.js`` file), for the layout to hand to the pages."""
-    if normalize(lang) in (None, DEFAULT_LOCALE):
+    ``.po`` whose locations include a ``.js`` file), for the layout to hand to the pages.
+
+    Read once per process and language: every page render hands it over, and the catalogs do
+    not change while the app runs (``make messages`` is a development step; restart after it).
+    """
+    chosen = normalize(lang)
+    if chosen in (None, DEFAULT_LOCALE):
         return {}
     entry = _DOMAINS.get(domain)
     if entry is None:
         return {}
-    po = entry.directory / lang / "LC_MESSAGES" / f"{domain}.po"
+    return _js_catalog(entry.directory, domain, str(chosen))
+
+
+@functools.cache
+def _js_catalog(directory: Path, domain: str, lang: str) -> dict[str, str]:
+    """:func:`js_catalog` of one catalog file (cached by its folder: a re-registered domain
+    with another folder is read anew)."""
+    po = directory / lang / "LC_MESSAGES" / f"{domain}.po"
     if not po.exists():
         return {}
-    cached = _JS_CACHE.get((str(po), po.stat().st_mtime))
-    if cached is not None:
-        return cached
     with po.open("rb") as fp:
         catalog = read_po(fp, locale=lang, domain=domain)
-    found = {
+    return {
         str(m.id): str(m.string)
         for m in catalog
         if m.id
@@ -202,11 +237,6 @@ def js_catalog(lang: str, domain: str = DOMAIN) -> dict[str, str]:
         and not m.fuzzy
         and any(path.endswith(".js") for path, _line in m.locations)
     }
-    _JS_CACHE[(str(po), po.stat().st_mtime)] = found
-    return found
-
-
-_JS_CACHE: dict[tuple[str, float], dict[str, str]] = {}
 
 
 # --- negotiation and the middleware -------------------------------------------------------

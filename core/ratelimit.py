@@ -247,6 +247,7 @@ async def allow(
 
 
 def describe_limit(app: web.Application, name: str) -> str:
-    """Limit ``name`` in Spanish (``máximo 20 cada 10 segundos``), ``sin límite`` if off."""
+    """Limit ``name`` in the current language (``máximo 20 cada 10 segundos``), ``sin
+    límite`` if off."""
     item = app[RATE_LIMITS].item(name)
-    return describe(item) if item is not None else "sin límite"
+    return describe(item) if item is not None else _("sin límite")

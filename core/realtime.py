@@ -10,7 +10,8 @@ Across processes a frame can be lost while Redis is unreachable. A plugin whose 
 not be lost stores them before sending (as chat does) and registers :meth:`ChannelLayer.on_gap`
 handlers: told when the subscription is lost, and again once it is restored, it replays what
 its sockets missed from its own storage. Each member may have an ``accept`` filter, so that a
-frame arriving twice (replayed, then delivered late) reaches the socket once.
+frame arriving twice (replayed, then delivered late) reaches the socket once; the filter may
+also rewrite the frame for its socket (a text rendered in that socket's language).
 
 Beside the groups, a small *control plane*: :meth:`ChannelLayer.send_control` hands a message
 (never a chat frame, never sent to a socket) to the :meth:`ChannelLayer.on_control` handlers of
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     #: A member's filter: called with each frame's JSON text before it is sent to that
-    #: socket; ``False`` skips the frame for that socket.
-    Accept = Callable[[str], bool]
+    #: socket; ``False`` skips the frame for that socket, ``True`` sends it, and a string is
+    #: sent instead of it (the frame as this socket should read it).
+    Accept = Callable[[str], bool | str]
     #: A control-plane handler: awaited with each control message, in every process.
     ControlHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -45,7 +47,7 @@ class ChannelLayer(Protocol):
         self, group: str, socket: web.WebSocketResponse, *, accept: Accept | None = None
     ) -> None:
         """Make ``socket`` receive what is sent to ``group`` (each frame that ``accept``, if
-        given, lets through)."""
+        given, lets through, as ``accept`` rewrites it)."""
 
     async def group_discard(self, group: str, socket: web.WebSocketResponse) -> None:
         """Stop delivering ``group`` to ``socket`` (safe to call twice)."""
@@ -141,13 +143,21 @@ class InMemoryChannelLayer:
         for ws, _ in members:
             if ws.closed:
                 await self.group_discard(group, ws)
-        targets = [
-            ws for ws, accept in members if not ws.closed and (accept is None or accept(text))
-        ]
+        targets: list[web.WebSocketResponse] = []
+        texts: list[str] = []
+        for ws, accept in members:
+            if ws.closed:
+                continue
+            verdict = True if accept is None else accept(text)
+            if verdict is False:
+                continue
+            targets.append(ws)
+            texts.append(verdict if isinstance(verdict, str) else text)
         if not targets:
             return
         results = await asyncio.gather(
-            *(ws.send_str(text) for ws in targets), return_exceptions=True
+            *(ws.send_str(t) for ws, t in zip(targets, texts, strict=True)),
+            return_exceptions=True,
         )
         for ws, result in zip(targets, results, strict=True):
             if isinstance(result, Exception):

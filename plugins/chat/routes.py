@@ -13,6 +13,7 @@ from core.api.routing import Routes, validation_errors
 from core.api.sockets import Ping, Pong, frame
 from core.auth.guards import can_see_notes, reply_visible
 from core.auth.models import Usuario
+from core.i18n import gettext as _
 from core.keys import CHANNELS, EVENTS, SESSIONS, SETTINGS
 from core.ratelimit import allow, describe_limit
 from plugins.chat import service
@@ -155,13 +156,17 @@ async def _conversar(
     async for msg in ws:
         if msg.type != WSMsgType.TEXT:
             if msg.type == WSMsgType.BINARY:
-                await ws.send_json(service.error_frame("formato", "Solo se admiten frames JSON."))
+                await ws.send_json(
+                    service.error_frame("formato", _("Solo se admiten frames JSON."))
+                )
             continue
         try:
             data = json.loads(msg.data)
             entrada = FrameEntrante.model_validate(data)
         except (ValueError, RecursionError, ValidationError):  # deep nesting: RecursionError
-            await ws.send_json(service.error_frame("json_invalido", "El frame no es JSON válido."))
+            await ws.send_json(
+                service.error_frame("json_invalido", _("El frame no es JSON válido."))
+            )
             continue
         if entrada.tipo == "mensaje":
             try:
@@ -170,26 +175,33 @@ async def _conversar(
                 await ws.send_json(
                     service.error_frame(
                         "mensaje_invalido",
-                        f"El mensaje debe ser texto de 1 a {MAX_CARACTERES} caracteres.",
+                        _("El mensaje debe ser texto de 1 a {maximo} caracteres.").format(
+                            maximo=MAX_CARACTERES
+                        ),
                     )
                 )
                 continue
             if entrante.interna and not can_see_notes(usuario):
                 await ws.send_json(
                     service.error_frame(
-                        "prohibido", "Solo los agentes pueden escribir notas internas."
+                        "prohibido", _("Solo los agentes pueden escribir notas internas.")
                     )
                 )
                 continue
             texto = entrante.mensaje.strip()
             if not texto:
-                await ws.send_json(service.error_frame("mensaje_vacio", "El mensaje está vacío."))
+                await ws.send_json(
+                    service.error_frame("mensaje_vacio", _("El mensaje está vacío."))
+                )
                 continue
             # Per user and ticket over all their sockets and processes (a shared count).
             if not await allow(request.app, "chat_messages", usuario.id, ticket_id):
                 limite = describe_limit(request.app, "chat_messages")
                 await ws.send_json(
-                    service.error_frame("limite", f"Demasiados mensajes en este chat: {limite}.")
+                    service.error_frame(
+                        "limite",
+                        _("Demasiados mensajes en este chat: {limite}.").format(limite=limite),
+                    )
                 )
                 continue
             try:
@@ -202,18 +214,23 @@ async def _conversar(
                     interna=entrante.interna,
                 )
             except Conflict as exc:
-                await ws.send_json(service.error_frame("ticket_cerrado", exc.detail))
+                # A problem's detail is a message id, translated where it is shown.
+                await ws.send_json(service.error_frame("ticket_cerrado", _(exc.detail)))
             except NotFound:
-                await ws.send_json(service.error_frame("no_encontrado", "El ticket ya no existe."))
+                await ws.send_json(
+                    service.error_frame("no_encontrado", _("El ticket ya no existe."))
+                )
         elif entrada.tipo == "typing":
             try:
                 typing = TypingEntrante.model_validate(data)
             except ValidationError:
-                await ws.send_json(service.error_frame("typing_invalido", "Falta 'escribiendo'."))
+                await ws.send_json(
+                    service.error_frame("typing_invalido", _("Falta 'escribiendo'."))
+                )
                 continue
             if typing.interna and not can_see_notes(usuario):
                 await ws.send_json(
-                    service.error_frame("prohibido", "Solo el personal escribe notas internas.")
+                    service.error_frame("prohibido", _("Solo el personal escribe notas internas."))
                 )
                 continue
             if not await allow(request.app, "chat_typing", usuario.id, ticket_id):
@@ -233,7 +250,8 @@ async def _conversar(
         else:
             await ws.send_json(
                 service.error_frame(
-                    "tipo_desconocido", f"Tipo de frame desconocido: {entrada.tipo!r}."
+                    "tipo_desconocido",
+                    _("Tipo de frame desconocido: {tipo}.").format(tipo=repr(entrada.tipo)),
                 )
             )
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from core.i18n import DEFAULT_LOCALE
+from core.i18n import DEFAULT_LOCALE, N_, current_locale, use_locale
 from core.keys import PLUGINS, SETTINGS
 from core.mail import Mail, queue_mail
 from core.mail_templates import MAIL_LOCALE, render_mail, render_mail_subject
 from core.reply_address import from_parts, reply_address, thread_root
+from plugins.notificaciones.textos import Etiqueta, Texto, render
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -48,21 +49,30 @@ def raiz_hilo(app: web.Application, numero: str) -> str:
 
 
 def contexto(app: web.Application, escrita: Escrita) -> dict[str, Any]:
-    """What the templates of ``escrita``'s type receive."""
+    """What the templates of ``escrita``'s type receive: plain JSON values (the outbox keeps
+    them), its texts (the title, the message, a value like "una nota interna") rendered in the
+    recipient's language."""
     publica = (app[SETTINGS].public_url or "").rstrip("/")
     aviso = escrita.aviso
+    # The recipient's language (core.mail_templates renders the mail in it), never the
+    # language of whoever caused the notification.
+    idioma = escrita.persona.idioma or DEFAULT_LOCALE
+    with use_locale(idioma):
+        propios = {
+            k: render(v) if isinstance(v, Texto | Etiqueta) else v
+            for k, v in aviso.contexto.items()
+        }
+        titulo, mensaje = render(aviso.titulo), render(aviso.mensaje)
     return {
-        **aviso.contexto,
+        **propios,
         "nombre": escrita.persona.nombre,
         "tipo": aviso.tipo,
         "numero": aviso.numero or aviso.contexto.get("numero_caso") or "",
-        "titulo": aviso.titulo,
-        "mensaje": aviso.mensaje,
+        "titulo": titulo,
+        "mensaje": mensaje,
         "enlace": publica + aviso.url,
         "preferencias_url": publica + PREFERENCIAS,
-        # The recipient's language (core.mail_templates renders the mail in it), never the
-        # language of whoever caused the notification.
-        MAIL_LOCALE: escrita.persona.idioma or DEFAULT_LOCALE,
+        MAIL_LOCALE: idioma,
     }
 
 
@@ -164,28 +174,31 @@ async def encolar(
 
 # --- the admins' preview ---------------------------------------------------------------------
 
-#: Sample values of the preview, per type (what the listeners would put in ``contexto``).
+#: Sample values of the preview, per type (what the listeners would put in ``contexto``); the
+#: sample texts are the app's, so they read in the admin's language as the rest of the mail.
 _MUESTRA_TICKET: Final = {
-    "asunto": "No puedo completar el pago de mi reserva",
+    "asunto": Texto(N_("No puedo completar el pago de mi reserva")),
     "prioridad": "ALTA",
     "cliente": "Ana Pérez",
     "autor": "Carla Gómez",
-    "respuesta": "Hola, Ana: ya hemos liberado el cobro retenido.\nGracias por su paciencia.",
+    "respuesta": Texto(
+        N_("Hola, Ana: ya hemos liberado el cobro retenido.\nGracias por su paciencia.")
+    ),
     "antes": "EN_PROGRESO",
     "estado": "RESUELTO",
-    "estado_texto": "resuelto",
+    "estado_texto": Etiqueta("estado", "RESUELTO", minusculas=True),
     "valorar": True,
     "nivel": 2,
     "alerta_nivel": "ADVERTENCIA",
-    "donde": "una nota interna",
+    "donde": Texto(N_("una nota interna")),
     "interna": True,
 }
 _MUESTRA_CASO: Final = {"numero_caso": "CS-000042", "urgencia": "ALTA", "estado": "RESUELTO"}
 
 
 def vista_previa(app: web.Application, tipo: str) -> dict[str, Any]:
-    """``{asunto, texto, html, cabeceras}`` of type ``tipo``'s mail with sample data; a
-    :class:`KeyError` for a type without e-mail."""
+    """``{asunto, texto, html, cabeceras}`` of type ``tipo``'s mail with sample data, in the
+    current language (the admin's); a :class:`KeyError` for a type without e-mail."""
     from datetime import UTC, datetime
 
     from core.mail import new_message_id
@@ -198,8 +211,8 @@ def vista_previa(app: web.Application, tipo: str) -> dict[str, Any]:
     agente = TIPOS[tipo].rol != "CLIENTE"
     aviso = Aviso(
         tipo=tipo,
-        titulo="Título del aviso",
-        mensaje="Texto breve del aviso, como se muestra en la campana.",
+        titulo=Texto(N_("Título del aviso")),
+        mensaje=Texto(N_("Texto breve del aviso, como se muestra en la campana.")),
         url=("/agente/casos/" if agente else "/casos/")
         if es_caso
         else ("/agente/tickets/123/" if agente else "/tickets/123/"),
@@ -209,7 +222,13 @@ def vista_previa(app: web.Application, tipo: str) -> dict[str, Any]:
         # A mention may quote a note: its rule marks it so (no thread, no Reply-To).
         interna=tipo == "mencion",
     )
-    persona = Persona(1, "Carla Gómez" if agente else "Ana Pérez", "usuario@example.com", agente)
+    persona = Persona(
+        1,
+        "Carla Gómez" if agente else "Ana Pérez",
+        "usuario@example.com",
+        agente,
+        current_locale(),
+    )
     correo = componer(app, Escrita(0, persona, aviso, True, True, datetime.now(UTC)))
     _, dominio = from_parts(app)
     cabeceras = {

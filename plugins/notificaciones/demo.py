@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from core.i18n import N_
 from plugins.notificaciones.models import Notificacion
 from plugins.notificaciones.reglas import url_ticket
-from plugins.notificaciones.service import ahora
+from plugins.notificaciones.service import MAX_MENSAJE, MAX_TITULO, ahora
+from plugins.notificaciones.textos import Texto, columnas
 from plugins.tickets import api as tickets
 
 if TYPE_CHECKING:
@@ -16,7 +18,8 @@ if TYPE_CHECKING:
 
 async def cargar_demo(usuarios: dict[str, Usuario]) -> None:
     """For the demo customer's three newest tickets: a reply and a state change to the
-    customer, a customer reply to the agent (idempotent: nothing if they have any)."""
+    customer, a customer reply to the agent (idempotent: nothing if they have any); their
+    texts read in each demo user's language, as the rules' do."""
     cliente, agente = usuarios["cliente"], usuarios["agente"]
     if await Notificacion.filter(usuario_id__in=[cliente.id, agente.id]).exists():
         return
@@ -32,8 +35,14 @@ async def cargar_demo(usuarios: dict[str, Usuario]) -> None:
             Notificacion(
                 usuario_id=cliente.id,
                 tipo="respuesta_agente",
-                titulo=f"Nueva respuesta en {t.numero}",
-                mensaje=f"{agente.nombre_visible}: estamos revisando su caso.",
+                **columnas(
+                    Texto(N_("Nueva respuesta en {numero}"), {"numero": t.numero}),
+                    Texto(
+                        N_("{autor}: estamos revisando su caso."),
+                        {"autor": agente.nombre_visible},
+                    ),
+                    largos=(MAX_TITULO, MAX_MENSAJE),
+                ),
                 url=url_ticket(t.id, agente=False),
                 ticket_id=t.id,
                 leida=i > 0,
@@ -42,8 +51,14 @@ async def cargar_demo(usuarios: dict[str, Usuario]) -> None:
             Notificacion(
                 usuario_id=agente.id,
                 tipo="respuesta_cliente",
-                titulo=f"El cliente respondió en {t.numero}",
-                mensaje=f"{cliente.nombre_visible}: «{t.asunto[:80]}»",
+                **columnas(
+                    Texto(N_("El cliente respondió en {numero}"), {"numero": t.numero}),
+                    Texto(
+                        N_("{cliente}: «{asunto}»"),
+                        {"cliente": cliente.nombre_visible, "asunto": t.asunto[:80]},
+                    ),
+                    largos=(MAX_TITULO, MAX_MENSAJE),
+                ),
                 url=url_ticket(t.id, agente=True),
                 ticket_id=t.id,
                 leida=i > 1,

@@ -5,6 +5,10 @@ about committed data. So the ``in_transaction`` listener leaves the frames of wh
 :class:`Pendientes`, keyed by the event, and the ``after_commit`` listener of the same event
 takes them and sends them. A rolled-back event is never published: its frames stay behind and
 are dropped after :data:`MAX_PENDIENTES` newer ones (or :data:`VIDA_PENDIENTE` seconds).
+
+A notification's frame travels with its texts as message ids (:data:`TEXTOS`): each of the
+recipient's sockets, in whatever process, renders them in its own language and drops the key
+(the socket's filter, :mod:`plugins.notificaciones.routes`) — no client ever sees it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ GRUPO_AGENTES: Final = "notificaciones.agentes"
 MAX_PENDIENTES: Final = 10_000
 #: Seconds after which a waiting entry is certainly a rolled-back leftover.
 VIDA_PENDIENTE: Final = 600.0
+#: The key of a live notification frame that carries its texts to the sockets.
+TEXTOS: Final = "_textos"
 
 
 def grupo_usuario(usuario_id: int) -> str:
@@ -34,9 +40,15 @@ def grupo_usuario(usuario_id: int) -> str:
     return f"notificaciones.usuario.{usuario_id}"
 
 
-def notificacion_frame(notificacion: dict[str, Any]) -> dict[str, Any]:
-    """The socket frame of one notification (a :class:`NotificacionFrame`)."""
-    return frame(NotificacionFrame.model_validate({"notificacion": notificacion}))
+def notificacion_frame(
+    notificacion: dict[str, Any], textos: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The socket frame of one notification (a :class:`NotificacionFrame`); with ``textos``
+    (``Notificacion.textos``), the group's frame that each socket renders in its language."""
+    mensaje = frame(NotificacionFrame.model_validate({"notificacion": notificacion}))
+    if textos is not None:
+        mensaje[TEXTOS] = textos  # last: the frame still starts with its ``tipo``
+    return mensaje
 
 
 @dataclass
@@ -44,7 +56,8 @@ class Pendiente:
     """What one event's ``in_transaction`` listener left for after the commit."""
 
     evento: Event
-    #: ``(usuario_id, notification as a dict)`` for each in-app notification written.
+    #: ``(usuario_id, its group frame)`` for each in-app notification written
+    #: (:func:`notificacion_frame` with its texts).
     notificaciones: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     #: The ticket's customer, for the live ``ticket`` frame (``None``: not a ticket event).
     cliente_id: int | None = None
@@ -90,8 +103,8 @@ async def enviar(
 ) -> None:
     """Send a committed event's frames: its notifications to their users, and the ``ticket``
     frame (when given) to the agents and to the ticket's customer."""
-    for usuario_id, notificacion in pendiente.notificaciones:
-        await channels.group_send(grupo_usuario(usuario_id), notificacion_frame(notificacion))
+    for usuario_id, mensaje in pendiente.notificaciones:
+        await channels.group_send(grupo_usuario(usuario_id), mensaje)
     if ticket is not None:
         await channels.group_send(GRUPO_AGENTES, ticket)
         if pendiente.cliente_id is not None:

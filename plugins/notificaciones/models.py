@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
@@ -25,6 +27,10 @@ class Notificacion(Model):
     tipo = fields.CharField(max_length=32)
     titulo = fields.CharField(max_length=200)
     mensaje = fields.TextField()
+    # Null on rows written before it, and for texts given as plain strings: titulo and mensaje
+    # are then shown as stored (plugins.notificaciones.textos renders the others).
+    #: Title and message as message ids with their values, rendered in the reader's language.
+    textos: fields.JSONField[Any] = fields.JSONField(null=True)
     #: A path of the portal or the console (``/tickets/12/``), never an absolute URL.
     url = fields.CharField(max_length=300, default="")
     #: The ticket it is about, if any (a plain id: a notification outlives nothing it names).

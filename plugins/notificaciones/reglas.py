@@ -28,8 +28,11 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from core.auth import equipos
 from core.auth.models import Rol, Usuario
+from core.i18n import N_
 from core.outbox import EnvioFallido
+from plugins.notificaciones.difusion import notificacion_frame
 from plugins.notificaciones.service import Aviso, Destinatarios, Escrita, escribir, extracto
+from plugins.notificaciones.textos import Etiqueta, Texto
 from plugins.tickets import api as tickets
 from plugins.tickets.events import RespuestaCreada, TicketActualizado, TicketCreado
 
@@ -40,13 +43,6 @@ if TYPE_CHECKING:
     from core.events import Event
     from plugins.notificaciones.difusion import Pendientes
 
-#: How a state reads in a sentence.
-ESTADOS: Final = {
-    "ABIERTO": "abierto",
-    "EN_PROGRESO": "en progreso",
-    "RESUELTO": "resuelto",
-    "CERRADO": "cerrado",
-}
 _ROLES_AGENTE: Final = (Rol.AGENTE, Rol.ADMIN)
 
 
@@ -71,6 +67,11 @@ def mencionados(texto: str) -> tuple[str, ...]:
         if recortado:
             nombres[recortado] = None
     return tuple(nombres)
+
+
+def estado_en_frase(estado: str) -> Etiqueta:
+    """How a ticket's state reads inside a sentence: its label, lower-case ("resuelto")."""
+    return Etiqueta("estado", estado, minusculas=True)
 
 
 def url_ticket(ticket_id: int, *, agente: bool) -> str:
@@ -214,7 +215,9 @@ class Reglas:
     async def _escribir(self, evento: Event, aviso: Aviso, quienes: Destinatarios) -> None:
         escritas = await escribir(aviso, quienes, coalescer=self.coalescer, correo=self.correo)
         pendiente = self.pendientes.de(evento)
-        pendiente.notificaciones += [(e.persona.id, e.frame()) for e in escritas if e.en_app]
+        pendiente.notificaciones += [
+            (e.persona.id, notificacion_frame(e.frame(), e.textos)) for e in escritas if e.en_app
+        ]
 
     # --- tickets ---------------------------------------------------------------------------------
 
@@ -233,14 +236,21 @@ class Reglas:
                     datos.cliente_id,
                     agente=False,
                     tipo="ticket_recibido",
-                    titulo=f"Hemos recibido su ticket {datos.numero}",
-                    mensaje=f"«{extracto(datos.asunto)}»: le responderemos lo antes posible.",
+                    titulo=Texto(N_("Hemos recibido su ticket {numero}"), {"numero": datos.numero}),
+                    mensaje=Texto(
+                        N_("«{asunto}»: le responderemos lo antes posible."),
+                        {"asunto": extracto(datos.asunto)},
+                    ),
                     contexto={"asunto": datos.asunto, "prioridad": datos.prioridad},
                 ),
                 Destinatarios(ids=(datos.cliente_id,)),
             )
         if self.nuevos_a_agentes:
-            quien = datos.cliente_nombre if datos.cliente_nombre is not None else "Un cliente"
+            quien: str | Texto = (
+                datos.cliente_nombre
+                if datos.cliente_nombre is not None
+                else Texto(N_("Un cliente"))
+            )
             await self._escribir(
                 evento,
                 aviso_de(
@@ -249,8 +259,15 @@ class Reglas:
                     datos.cliente_id,
                     agente=True,
                     tipo="ticket_nuevo",
-                    titulo=f"Nuevo ticket {datos.numero}",
-                    mensaje=f"{quien}: «{extracto(datos.asunto)}» (prioridad {datos.prioridad}).",
+                    titulo=Texto(N_("Nuevo ticket {numero}"), {"numero": datos.numero}),
+                    mensaje=Texto(
+                        N_("{cliente}: «{asunto}» (prioridad {prioridad})."),
+                        {
+                            "cliente": quien,
+                            "asunto": extracto(datos.asunto),
+                            "prioridad": Etiqueta("prioridad", datos.prioridad),
+                        },
+                    ),
                     contexto={
                         "asunto": datos.asunto,
                         "prioridad": datos.prioridad,
@@ -298,7 +315,7 @@ class Reglas:
                 datos.cliente_id,
                 agente=True,
                 tipo="respuesta_cliente",
-                titulo=f"El cliente respondió en {datos.numero}",
+                titulo=Texto(N_("El cliente respondió en {numero}"), {"numero": datos.numero}),
                 mensaje=mensaje,
                 contexto=contexto,
             )
@@ -312,7 +329,7 @@ class Reglas:
                 datos.cliente_id,
                 agente=False,
                 tipo="respuesta_agente",
-                titulo=f"Nueva respuesta en {datos.numero}",
+                titulo=Texto(N_("Nueva respuesta en {numero}"), {"numero": datos.numero}),
                 mensaje=mensaje,
                 contexto=contexto,
             )
@@ -341,7 +358,7 @@ class Reglas:
         )
         if not ids:
             return
-        donde = "una nota interna" if datos.interna else "una respuesta"
+        donde = Texto(N_("una nota interna") if datos.interna else N_("una respuesta"))
         await self._escribir(
             evento,
             aviso_de(
@@ -350,7 +367,10 @@ class Reglas:
                 datos.cliente_id,
                 agente=True,
                 tipo="mencion",
-                titulo=f"{datos.autor_nombre} le mencionó en {datos.numero}",
+                titulo=Texto(
+                    N_("{autor} le mencionó en {numero}"),
+                    {"autor": datos.autor_nombre, "numero": datos.numero},
+                ),
                 mensaje=mensaje,
                 contexto={**contexto, "interna": datos.interna, "donde": donde},
                 interna=True,
@@ -381,9 +401,14 @@ class Reglas:
         if estado is not None and avisar_estado:
             antes, despues = estado
             resuelto = despues == "RESUELTO"
-            mensaje = f"Su ticket «{extracto(ticket.asunto)}» está {ESTADOS.get(despues, despues)}."
-            if resuelto:
-                mensaje += " Valore la atención recibida."
+            frase = (
+                N_("Su ticket «{asunto}» está {estado}. Valore la atención recibida.")
+                if resuelto
+                else N_("Su ticket «{asunto}» está {estado}.")
+            )
+            mensaje = Texto(
+                frase, {"asunto": extracto(ticket.asunto), "estado": estado_en_frase(despues)}
+            )
             await self._escribir(
                 evento,
                 aviso_ticket(
@@ -391,13 +416,16 @@ class Reglas:
                     agente=False,
                     sufijo="#valorar" if resuelto else "",
                     tipo="estado_cambiado",
-                    titulo=f"{ticket.numero}: {ESTADOS.get(despues, despues)}",
+                    titulo=Texto(
+                        N_("{numero}: {estado}"),
+                        {"numero": ticket.numero, "estado": estado_en_frase(despues)},
+                    ),
                     mensaje=mensaje,
                     contexto={
                         "asunto": ticket.asunto,
                         "antes": antes,
                         "estado": despues,
-                        "estado_texto": ESTADOS.get(despues, despues),
+                        "estado_texto": estado_en_frase(despues),
                         "valorar": resuelto,
                     },
                 ),
@@ -410,8 +438,14 @@ class Reglas:
                     ticket,
                     agente=True,
                     tipo="ticket_asignado",
-                    titulo=f"Se le asignó {ticket.numero}",
-                    mensaje=f"«{extracto(ticket.asunto)}» (prioridad {ticket.prioridad}).",
+                    titulo=Texto(N_("Se le asignó {numero}"), {"numero": ticket.numero}),
+                    mensaje=Texto(
+                        N_("«{asunto}» (prioridad {prioridad})."),
+                        {
+                            "asunto": extracto(ticket.asunto),
+                            "prioridad": Etiqueta("prioridad", str(ticket.prioridad)),
+                        },
+                    ),
                     contexto={"asunto": ticket.asunto, "prioridad": str(ticket.prioridad)},
                 ),
                 Destinatarios(ids=(int(nuevo_agente),)),
@@ -434,9 +468,21 @@ class Reglas:
                 ticket,
                 agente=True,
                 tipo="ticket_escalado",
-                titulo=f"{ticket.numero} escalado a nivel {evento.nivel}",
-                mensaje=f"«{extracto(ticket.asunto)}» (prioridad {ticket.prioridad}) "
-                f"alcanzó el nivel {evento.nivel} de escalamiento.",
+                titulo=Texto(
+                    N_("{numero} escalado a nivel {nivel}"),
+                    {"numero": ticket.numero, "nivel": evento.nivel},
+                ),
+                mensaje=Texto(
+                    N_(
+                        "«{asunto}» (prioridad {prioridad}) alcanzó el nivel {nivel} "
+                        "de escalamiento."
+                    ),
+                    {
+                        "asunto": extracto(ticket.asunto),
+                        "prioridad": Etiqueta("prioridad", str(ticket.prioridad)),
+                        "nivel": evento.nivel,
+                    },
+                ),
                 contexto={
                     "asunto": ticket.asunto,
                     "prioridad": str(ticket.prioridad),
@@ -455,9 +501,12 @@ class Reglas:
             evento,
             Aviso(
                 tipo="envio_fallido",
-                titulo=f"Envío fallido ({evento.canal})",
-                mensaje=f"No se pudo entregar a {extracto(evento.destino, 80)}: "
-                f"{extracto(evento.error, 200)}",
+                titulo=Texto(N_("Envío fallido ({canal})"), {"canal": evento.canal}),
+                mensaje=Texto(
+                    N_("No se pudo entregar a {destino}: {error}"),
+                    # The error is the server's own words (SMTP, HTTP): shown as it came.
+                    {"destino": extracto(evento.destino, 80), "error": extracto(evento.error, 200)},
+                ),
                 url="/agente/",
                 contexto={"envio_id": evento.envio_id},
             ),
@@ -472,9 +521,15 @@ class Reglas:
             evento,
             Aviso(
                 tipo="caso_nuevo",
-                titulo=f"Nuevo caso {evento.numero}",
-                mensaje=f"{evento.tipo_caso.capitalize()}, urgencia {evento.urgencia}, "
-                f"impacto {evento.impacto_estimado}.",
+                titulo=Texto(N_("Nuevo caso {numero}"), {"numero": evento.numero}),
+                mensaje=Texto(
+                    N_("{tipo}, urgencia {urgencia}, impacto {impacto}."),
+                    {
+                        "tipo": Etiqueta("tipo", evento.tipo_caso),
+                        "urgencia": Etiqueta("urgencia", evento.urgencia, minusculas=True),
+                        "impacto": Etiqueta("impacto", evento.impacto_estimado, minusculas=True),
+                    },
+                ),
                 url="/agente/casos/",
                 propietario_id=evento.cliente_afectado_id,
                 contexto={"numero_caso": evento.numero, "urgencia": evento.urgencia},
@@ -487,17 +542,22 @@ class Reglas:
         cliente_id = getattr(evento, "cliente_afectado_id", None)
         if cliente_id is None or cliente_id == evento.agente_id:
             return
-        cambios = []
-        if evento.estado != evento.estado_anterior:
-            cambios.append(f"estado {evento.estado}")
-        if evento.urgencia != evento.urgencia_anterior:
-            cambios.append(f"urgencia {evento.urgencia}")
+        estado = Etiqueta("estado_caso", evento.estado, minusculas=True)
+        urgencia = Etiqueta("urgencia", evento.urgencia, minusculas=True)
+        cambio_estado = evento.estado != evento.estado_anterior
+        cambio_urgencia = evento.urgencia != evento.urgencia_anterior
+        if cambio_estado and cambio_urgencia:
+            frase = N_("Ahora: estado {estado}, urgencia {urgencia}.")
+        elif cambio_urgencia:
+            frase = N_("Ahora: urgencia {urgencia}.")
+        else:  # the event is published for a change of either (or both)
+            frase = N_("Ahora: estado {estado}.")
         await self._escribir(
             evento,
             Aviso(
                 tipo="caso_actualizado",
-                titulo=f"Su caso {evento.numero} cambió",
-                mensaje="Ahora: " + ", ".join(cambios) + ".",
+                titulo=Texto(N_("Su caso {numero} cambió"), {"numero": evento.numero}),
+                mensaje=Texto(frase, {"estado": estado, "urgencia": urgencia}),
                 url="/casos/",
                 propietario_id=cliente_id,
                 contexto={

@@ -17,10 +17,17 @@ from core.api import TOKEN, NotFound, Routes, paginate
 from core.api.sockets import Ping, Pong, frame
 from core.auth.guards import current_user
 from core.auth.models import Rol, Usuario
+from core.i18n import current_locale, use_locale
+from core.i18n import gettext as _
 from core.keys import CHANNELS, EVENTS, PLUGINS, SESSIONS, SETTINGS
 from core.ratelimit import allow
 from plugins.notificaciones import service
-from plugins.notificaciones.difusion import GRUPO_AGENTES, grupo_usuario, notificacion_frame
+from plugins.notificaciones.difusion import (
+    GRUPO_AGENTES,
+    TEXTOS,
+    grupo_usuario,
+    notificacion_frame,
+)
 from plugins.notificaciones.schemas import (
     PROTOCOLO,
     ErrorNotificaciones,
@@ -51,7 +58,8 @@ BASE = "/api/soporte/notificaciones/"
 
 
 async def _cargar(ids: Sequence[int]) -> list[NotificacionOut]:
-    return [NotificacionOut.model_validate(n) for n in await service.cargar(ids)]
+    # In the caller's language (the request's locale), whatever language it was written in.
+    return [NotificacionOut.model_validate(service.como_dict(n)) for n in await service.cargar(ids)]
 
 
 @routes.get(BASE, auth=TOKEN)
@@ -127,16 +135,19 @@ async def vista_previa(request: web.Request, tipo: str) -> VistaPreviaOut:
 
 @dataclass
 class Conexiones:
-    """This process's notification sockets: how many each user holds, what each was sent."""
+    """This process's notification sockets: how many each user holds, what each was sent,
+    and the language each reads (its user's profile, else its upgrade request's)."""
 
     por_usuario: Counter[int] = field(default_factory=Counter)
-    enviadas: dict[web.WebSocketResponse, tuple[Usuario, set[int]]] = field(default_factory=dict)
+    enviadas: dict[web.WebSocketResponse, tuple[Usuario, set[int], str]] = field(
+        default_factory=dict
+    )
 
-    def entrar(self, ws: web.WebSocketResponse, usuario: Usuario) -> set[int]:
+    def entrar(self, ws: web.WebSocketResponse, usuario: Usuario, idioma: str) -> set[int]:
         """Register a socket; returns the set of notification ids it has been sent."""
         self.por_usuario[usuario.id] += 1
         vistas: set[int] = set()
-        self.enviadas[ws] = (usuario, vistas)
+        self.enviadas[ws] = (usuario, vistas, idioma)
         return vistas
 
     def salir(self, ws: web.WebSocketResponse) -> None:
@@ -167,28 +178,47 @@ def _id_de(texto: str) -> int | None:
     return valor if isinstance(valor, int) else None
 
 
-def _filtro(vistas: set[int]) -> Callable[[str], bool]:
-    """The channel layer's filter of one socket: every frame but a notification it was sent."""
+@lru_cache(maxsize=256)
+def _en_idioma(texto: str, idioma: str) -> str:
+    """A serialised ``notificacion`` group frame as a socket of ``idioma`` reads it: its texts
+    rendered in that language, without the :data:`TEXTOS` key (cached per language: each of
+    a user's tabs gets the same frame)."""
+    mensaje = json.loads(texto)
+    textos = mensaje.pop(TEXTOS, None)
+    if textos is None:
+        return texto
+    with use_locale(idioma):
+        mensaje["notificacion"] = service.en_idioma(mensaje["notificacion"], textos)
+    return json.dumps(mensaje, ensure_ascii=False)
 
-    def aceptar(texto: str) -> bool:
+
+def _filtro(vistas: set[int], idioma: str) -> Callable[[str], bool | str]:
+    """The channel layer's filter of one socket: every frame but a notification it was sent,
+    and a notification in the socket's language."""
+
+    def aceptar(texto: str) -> bool | str:
         nid = _id_de(texto)
         if nid is None:
             return True
         if nid in vistas:
             return False
         vistas.add(nid)
-        return True
+        return _en_idioma(texto, idioma)
 
     return aceptar
 
 
-async def reponer(ws: web.WebSocketResponse, usuario_id: int, vistas: set[int]) -> None:
+async def reponer(
+    ws: web.WebSocketResponse, usuario_id: int, vistas: set[int], idioma: str
+) -> None:
     """Send the user's unread notifications this socket was not sent yet (oldest first, at
-    most :data:`~plugins.notificaciones.service.MAX_REPLAY`), then ``sincronizado``."""
+    most :data:`~plugins.notificaciones.service.MAX_REPLAY`), in the socket's ``idioma``,
+    then ``sincronizado``."""
     for n in await service.para_reponer(usuario_id):
         if n.id not in vistas:
             vistas.add(n.id)
-            await ws.send_json(notificacion_frame(service.como_dict(n)))
+            with use_locale(idioma):
+                await ws.send_json(notificacion_frame(service.como_dict(n)))
     no_leidas = await service.contar_no_leidas(usuario_id)
     await ws.send_json(frame(Sincronizado(no_leidas=no_leidas)))
 
@@ -215,7 +245,9 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
         sesiones.detach(ws)
         await ws.close(code=CIERRE_DEMASIADAS, message=b"demasiadas conexiones a la vez")
         return ws
-    vistas = conexiones.entrar(ws, usuario)
+    # The user's profile language, else the upgrade request's (sessions.authenticate).
+    idioma = current_locale()
+    vistas = conexiones.entrar(ws, usuario, idioma)
     channels = request.app[CHANNELS]
     grupos = [grupo_usuario(usuario.id)]
     if usuario.rol in (Rol.AGENTE, Rol.ADMIN):
@@ -223,10 +255,10 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
     try:
         # Join before the replay, so that nothing written meanwhile is missed; what arrives
         # both ways is sent once (the filter).
-        aceptar = _filtro(vistas)
+        aceptar = _filtro(vistas, idioma)
         for grupo in grupos:
             await channels.group_add(grupo, ws, accept=aceptar)
-        await reponer(ws, usuario.id, vistas)
+        await reponer(ws, usuario.id, vistas, idioma)
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
@@ -234,7 +266,7 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                 Ping.model_validate_json(msg.data)
             except (ValidationError, RecursionError):
                 aviso = ErrorNotificaciones(
-                    codigo="tipo_desconocido", detalle="Este socket solo admite frames ping."
+                    codigo="tipo_desconocido", detalle=_("Este socket solo admite frames ping.")
                 )
                 await ws.send_json(frame(aviso))
             else:
@@ -250,10 +282,10 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
 async def resincronizar(conexiones: Conexiones) -> None:
     """After a channel-layer gap: each local socket gets the unread notifications it missed
     and a fresh ``sincronizado`` (its count may have changed meanwhile)."""
-    for ws, (usuario, vistas) in list(conexiones.enviadas.items()):
+    for ws, (usuario, vistas, idioma) in list(conexiones.enviadas.items()):
         if ws.closed:
             continue
         try:
-            await reponer(ws, usuario.id, vistas)
+            await reponer(ws, usuario.id, vistas, idioma)
         except (ConnectionError, RuntimeError) as exc:
             log.info("socket gone during a resync of user %s: %s", usuario.id, exc)

@@ -37,6 +37,7 @@ from core.i18n import N_
 from core.plugin_contract import await_me_maybe
 from plugins.notificaciones.events import NotificacionesLeidas
 from plugins.notificaciones.models import Notificacion, Preferencia
+from plugins.notificaciones.textos import Texto, columnas, guardar, mostrar, render
 from plugins.notificaciones.tipos import TIPOS, Tipo, tipos_de
 
 if TYPE_CHECKING:
@@ -82,11 +83,16 @@ class Persona:
 
 @dataclass(frozen=True)
 class Aviso:
-    """What every recipient of one event is told (one type, one text)."""
+    """What every recipient of one event is told (one type, one text).
+
+    ``titulo`` and ``mensaje`` are :class:`~plugins.notificaciones.textos.Texto`: each
+    recipient reads them in their own language, whenever they read them. A plain string (a
+    third-party plugin's text in one language) is shown as written.
+    """
 
     tipo: str
-    titulo: str
-    mensaje: str
+    titulo: str | Texto
+    mensaje: str | Texto
     url: str
     ticket_id: int | None = None
     #: The ticket number (``TK-000123``), for the e-mail's subject and threading.
@@ -112,17 +118,23 @@ class Escrita:
     fecha_creacion: datetime
 
     def frame(self) -> dict[str, Any]:
-        """As the API and the socket show it (docs/api.md)."""
+        """As the API and the socket show it (docs/api.md), in the current locale."""
         return {
             "id": self.id,
             "tipo": self.aviso.tipo,
-            "titulo": self.aviso.titulo,
-            "mensaje": self.aviso.mensaje,
+            "titulo": render(self.aviso.titulo)[:MAX_TITULO],
+            "mensaje": render(self.aviso.mensaje)[:MAX_MENSAJE],
             "url": self.aviso.url,
             "ticket_id": self.aviso.ticket_id,
             "leida": False,
             "fecha_creacion": self.fecha_creacion.isoformat(),
         }
+
+    @property
+    def textos(self) -> dict[str, Any] | None:
+        """The stored form of its texts (:func:`plugins.notificaciones.textos.guardar`): what
+        a socket renders the live frame from, in its own language."""
+        return guardar(self.aviso.titulo, self.aviso.mensaje)
 
 
 def canales(tipo: Tipo, guardada: tuple[bool, bool] | None) -> tuple[bool, bool]:
@@ -236,9 +248,11 @@ async def _insertar(
         return "TRUE" if valor else "FALSE"
 
     tabla = Notificacion._meta.db_table
-    columnas = (
-        f"{marca(aviso.tipo)}, {marca(aviso.titulo[:MAX_TITULO])}, "
-        f"{marca(aviso.mensaje[:MAX_MENSAJE])}, {marca(aviso.url)}, "
+    textos = columnas(aviso.titulo, aviso.mensaje, largos=(MAX_TITULO, MAX_MENSAJE))
+    textos_db = campos["textos"].to_db_value(textos["textos"], Notificacion)
+    seleccion = (
+        f"{marca(aviso.tipo)}, {marca(textos['titulo'])}, {marca(textos['mensaje'])}, "
+        f"{marca(textos_db, 'jsonb')}, {marca(aviso.url)}, "
         f"{marca(aviso.ticket_id, 'integer')}, {si(False)}, c.app, c.email, "
         f"{marca(campos['fecha_creacion'].to_db_value(momento, Notificacion), 'timestamptz')}"
     )
@@ -277,9 +291,9 @@ async def _insertar(
         for alias, col in _PERSONA.items()
     )
     sql = (
-        f'INSERT INTO "{tabla}" ("usuario_id", "tipo", "titulo", "mensaje", "url", '
+        f'INSERT INTO "{tabla}" ("usuario_id", "tipo", "titulo", "mensaje", "textos", "url", '
         '"ticket_id", "leida", "en_app", "correo", "fecha_creacion") '
-        f"SELECT c.id, {columnas} FROM (SELECT u.id AS id, "
+        f"SELECT c.id, {seleccion} FROM (SELECT u.id AS id, "
         f"COALESCE(p.app, {si(tipo.app)}) AS app, {email} AS email "
         f'FROM "{usuarios}" u LEFT JOIN {union} WHERE {donde}) c '
         # (WHERE c.app OR c.email: a row nobody would see nor be mailed for is not written.)
@@ -317,17 +331,28 @@ async def para_reponer(usuario_id: int, limite: int = MAX_REPLAY) -> list[Notifi
 
 
 def como_dict(n: Notificacion) -> dict[str, Any]:
-    """A stored notification as the API and the socket show it."""
+    """A stored notification as the API and the socket show it, its texts in the current
+    locale (a row without ``textos``: as stored)."""
+    titulo, mensaje = mostrar(n.titulo, n.mensaje, n.textos, largos=(MAX_TITULO, MAX_MENSAJE))
     return {
         "id": n.id,
         "tipo": n.tipo,
-        "titulo": n.titulo,
-        "mensaje": n.mensaje,
+        "titulo": titulo,
+        "mensaje": mensaje,
         "url": n.url,
         "ticket_id": n.ticket_id,
         "leida": n.leida,
         "fecha_creacion": n.fecha_creacion.isoformat(),
     }
+
+
+def en_idioma(notificacion: dict[str, Any], textos: dict[str, Any] | None) -> dict[str, Any]:
+    """A notification as :func:`como_dict` shows it, re-rendered from its stored ``textos`` in
+    the current locale (a live frame, for each socket's language)."""
+    titulo, mensaje = mostrar(
+        notificacion["titulo"], notificacion["mensaje"], textos, largos=(MAX_TITULO, MAX_MENSAJE)
+    )
+    return {**notificacion, "titulo": titulo, "mensaje": mensaje}
 
 
 # --- marking read --------------------------------------------------------------------------------

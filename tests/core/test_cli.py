@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from core.cli import DEMO_USERS, Env, cli
+from core.i18n import ENVIRONMENT_VARIABLES
 from core.keyring import derive_key
 from core.plugins import installed_entry_points
 from core.settings import Settings
@@ -30,8 +31,11 @@ SOPORTE = Path(sys.executable).parent / "soporte"
 
 
 def entorno(db: Path, **extra: str) -> dict[str, str | None]:
-    """Environment overrides: this test's database, and no stray ``SOPORTE_*`` variable."""
-    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("SOPORTE_")}
+    """Environment overrides: this test's database, no stray ``SOPORTE_*`` variable, and no
+    language (the commands speak the default one, whatever the shell running the tests)."""
+    env: dict[str, str | None] = {
+        k: None for k in os.environ if k.startswith("SOPORTE_") or k in ENVIRONMENT_VARIABLES
+    }
     env["SOPORTE_DATABASE_URL"] = f"sqlite:///{db}"
     env.update(extra)
     return env
@@ -53,8 +57,12 @@ def una_linea(result: Result | subprocess.CompletedProcess[str]) -> str:
 
 
 def entorno_de_consola(**env: str) -> dict[str, str]:
-    """The environment without its ``SOPORTE_*`` variables, plus ``env``."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
+    """The environment without its ``SOPORTE_*`` and language variables, plus ``env``."""
+    full = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SOPORTE_") and k not in ENVIRONMENT_VARIABLES
+    }
     full.update(env)
     return full
 
@@ -267,13 +275,13 @@ def test_an_unknown_plugin_or_a_bad_setting_fails_in_one_line(db: Path) -> None:
 def test_run_with_several_workers_needs_a_database_server_and_redis(db: Path) -> None:
     r = invocar(["run", "--workers", "2"], entorno(db, SOPORTE_PLUGINS="none"))
     assert r.exit_code != 0
-    assert "--workers > 1 needs a database server" in una_linea(r)
+    assert "--workers > 1 necesita un servidor de base de datos" in una_linea(r)
     sin_redis = entorno(
         db, SOPORTE_PLUGINS="none", SOPORTE_DATABASE_URL="postgres://nadie@127.0.0.1:1/x"
     )
     r = invocar(["run", "--workers", "2"], sin_redis)
     assert r.exit_code != 0
-    assert "--workers > 1 needs SOPORTE_REDIS_URL" in una_linea(r)
+    assert "--workers > 1 necesita SOPORTE_REDIS_URL" in una_linea(r)
 
 
 def _puerto_libre() -> int:
@@ -295,6 +303,20 @@ def servir(
         stderr=stderr,
         text=True,
     )
+
+
+def leer_hasta(proc: subprocess.Popen[str], marca: str, espera: float = 60) -> list[str]:
+    """The lines ``soporte run`` prints up to the first that contains ``marca``."""
+    lineas: list[str] = []
+    assert proc.stdout is not None
+    deadline = time.monotonic() + espera
+    while time.monotonic() < deadline:
+        linea = proc.stdout.readline()
+        assert linea, "soporte run ended:\n" + "".join(lineas)
+        lineas.append(linea)
+        if marca in linea:
+            break
+    return lineas
 
 
 def test_run_serves_until_interrupted(tmp_path: Path) -> None:
@@ -335,16 +357,8 @@ def test_run_prints_the_addresses_and_demo_logins_after_the_start_up_warnings(
         p = consola(paso, tmp_path, **env)
         assert p.returncode == 0, p.stderr
     proc = servir(tmp_path, "0.0.0.0", port, stderr=subprocess.STDOUT, **env)
-    lineas: list[str] = []
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            linea = proc.stdout.readline()
-            assert linea, "soporte run ended:\n" + "".join(lineas)
-            lineas.append(linea)
-            if "usuario: admin" in linea:
-                break
+        lineas = leer_hasta(proc, "usuario: admin")
     finally:
         proc.send_signal(2)
         proc.communicate(timeout=20)
@@ -552,7 +566,7 @@ def test_a_bad_value_under_an_old_name_is_reported_under_that_name(db: Path) -> 
         r = invocar(["config"], entorno(db, SOPORTE_PLUGINS="none", SOPORTE_MAX_ARCHIVOS="0"))
     assert r.exit_code != 0
     assert una_linea(r) == (
-        "Error: invalid setting SOPORTE_MAX_ARCHIVOS (deprecated): "
+        "Error: ajuste inválido SOPORTE_MAX_ARCHIVOS (deprecated): "
         "Input should be greater than or equal to 1"
     )
     (db.parent.parent / "soporte.toml").write_text("max_archivos = 0\n")
@@ -560,7 +574,7 @@ def test_a_bad_value_under_an_old_name_is_reported_under_that_name(db: Path) -> 
         r = invocar(["config"], entorno(db, SOPORTE_PLUGINS="none"))
     assert r.exit_code != 0
     assert una_linea(r).startswith(
-        "Error: invalid setting max_files (max_archivos in soporte.toml (deprecated)): "
+        "Error: ajuste inválido max_files (max_archivos in soporte.toml (deprecated)): "
     )
 
 
@@ -584,7 +598,7 @@ def test_mail_test_sends_one_mail_through_the_configured_server(tmp_path: Path) 
 def test_mail_test_without_a_server_writes_to_the_log(tmp_path: Path) -> None:
     result = invocar(["mail", "test", "ana@example.test"], entorno(tmp_path / "x.db"))
     assert result.exit_code == 0, result.output
-    assert "written to the log" in result.output
+    assert "se escribió en el log" in result.output
 
 
 def test_mail_test_when_nothing_listens_fails_in_one_line(tmp_path: Path) -> None:
@@ -595,4 +609,94 @@ def test_mail_test_when_nothing_listens_fails_in_one_line(tmp_path: Path) -> Non
         ["mail", "test", "a@example.test"], entorno(tmp_path / "x.db", SOPORTE_SMTP_URL=url)
     )
     assert result.exit_code == 1
-    assert una_linea(result).startswith("Error: mail not sent:")
+    assert una_linea(result).startswith("Error: correo no enviado:")
+
+
+# --- the command's language: the environment's, as gettext reads it; Spanish by default ------
+
+
+@pytest.mark.parametrize(
+    ("variables", "idioma"),
+    [
+        ({}, "es"),
+        ({"LANG": "C.UTF-8"}, "es"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "fr_FR.UTF-8"}, "es"),  # not a language of the app: the default
+        ({"LC_MESSAGES": "en_GB", "LANG": "es_ES.UTF-8"}, "en"),
+        ({"LC_ALL": "es_ES.UTF-8", "LC_MESSAGES": "en_GB", "LANG": "en_US.UTF-8"}, "es"),
+        ({"LANGUAGE": "fr:en", "LANG": "es_ES.UTF-8"}, "en"),  # the first known of a list
+        ({"LANGUAGE": "fr", "LANG": "en_US.UTF-8"}, "en"),  # naming nothing known: the next
+        ({"LC_ALL": "C", "LANG": "en_US.UTF-8"}, "es"),  # C decides, as gettext reads it
+    ],
+)
+def test_the_language_of_a_command_is_the_environments(
+    variables: dict[str, str], idioma: str
+) -> None:
+    from core.i18n import environment_locale
+
+    assert environment_locale(variables) == idioma
+
+
+def test_migrate_createuser_and_demo_speak_english_in_an_english_environment(db: Path) -> None:
+    env = entorno(db, SOPORTE_PLUGINS="none", LANG="en_US.UTF-8")
+    r = invocar(["migrate"], env)
+    assert r.exit_code == 0, r.output
+    assert "applied core.0001_inicial" in r.output
+    assert r.output.rstrip().endswith("database up to date (core)")
+
+    args = ["createuser", "--username", "ana", "--rol", "ADMIN"]
+    r = CliRunner().invoke(cli, args, obj=Env(), env=dict(env), input="clave-larga\nclave-larga\n")
+    assert r.exit_code == 0, r.output
+    assert "New password" in r.output and "Repeat the password" in r.output
+    assert r.output.rstrip().endswith("user created: ana (ADMIN, id 1)")
+    # The sign-up rules' refusals, in one English line.
+    r = invocar(["createuser", "--username", "bea", "--password", "password"], env)
+    assert r.exit_code != 0
+    assert una_linea(r) == "Error: password: The password is too common."
+
+    r = invocar(["demo"], env)
+    assert r.exit_code == 0, r.output
+    assert "demo data loaded. Demo logins:" in r.output
+    for username, (password, _, _) in DEMO_USERS.items():
+        assert f"user: {username}" in r.output and f"password: {password}" in r.output
+    # The same commands, the default language again: nothing leaked from the English run.
+    r = invocar(["migrate"], entorno(db, SOPORTE_PLUGINS="none"))
+    assert r.output.rstrip().endswith("base de datos al día (core)")
+
+
+def test_errors_of_a_command_in_the_environments_language(db: Path) -> None:
+    env = entorno(db, SOPORTE_PLUGINS="none", LC_ALL="en_GB.UTF-8")
+    r = invocar(["createuser", "--username", "ana", "--password", "clave-larga"], env)
+    assert r.exit_code != 0
+    assert una_linea(r).startswith("Error: database error: ")
+    assert una_linea(r).endswith("(has `soporte migrate` been run?)")
+    r = invocar(["run", "--workers", "2"], env)
+    assert "--workers > 1 needs a database server" in una_linea(r)
+    r = invocar(["changepassword", "nadie", "--password-stdin"], {**env, "LC_ALL": "es_ES"})
+    assert r.exit_code != 0 and "la contraseña necesita al menos 8" in una_linea(r)
+
+
+def test_run_prints_its_addresses_in_english_in_an_english_shell(tmp_path: Path) -> None:
+    port = _puerto_libre()
+    env = {
+        "SOPORTE_PLUGINS": "none",
+        "SOPORTE_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "LANG": "en_US.UTF-8",
+    }
+    p = consola(["migrate"], tmp_path, **env)
+    assert p.returncode == 0 and "database up to date" in p.stdout, p.stdout + p.stderr
+    proc = servir(tmp_path, "127.0.0.1", port, stderr=subprocess.STDOUT, **env)
+    try:
+        lineas = leer_hasta(proc, "API documentation")
+        # The server itself answers in the request's language, not the shell's.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+            assert r.headers["Content-Language"] == "es"
+    finally:
+        proc.send_signal(2)
+        proc.communicate(timeout=20)
+    salida = "".join(lineas)
+    base = f"http://127.0.0.1:{port}"
+    assert f"soporte is serving on {base}/ (Ctrl+C to stop)" in salida, salida
+    assert f"  Customer portal:          {base}/\n" in salida, salida
+    assert f"  Agent console:            {base}/agente/\n" in salida, salida
+    assert f"  API documentation:        {base}/api/docs/\n" in salida, salida

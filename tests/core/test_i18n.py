@@ -6,6 +6,7 @@ from __future__ import annotations
 import html as html_module
 import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -293,3 +294,26 @@ async def test_a_mail_is_written_in_its_recipients_language(api: SoporteClient) 
     assert espanol.subject == "Restablece tu contraseña de Centro de ayuda"
     assert "caduca en 1 hora" in espanol.text
     assert espanol.html is not None and '<html lang="es">' in espanol.html
+
+
+def test_the_pages_catalog_is_read_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every page render hands the scripts their catalog: read once, never stat'ed again."""
+    from core import i18n
+
+    carpeta = tmp_path / "en" / "LC_MESSAGES"
+    carpeta.mkdir(parents=True)
+    po = carpeta / "prueba_js.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        '#: static/x.js:1\nmsgid "Hola"\nmsgstr "Hello"\n\n'
+        '#: plugin.py:1\nmsgid "Solo Python"\nmsgstr "Python only"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setitem(i18n._DOMAINS, "prueba_js", i18n._Domain(tmp_path))
+    assert i18n.js_catalog("en", "prueba_js") == {"Hola": "Hello"}
+    assert i18n.js_catalog("es", "prueba_js") == {}  # Spanish needs none
+    # A catalog edited (or gone) while the app runs is not looked at again.
+    po.unlink()
+    assert i18n.js_catalog("en-GB", "prueba_js") == {"Hola": "Hello"}

@@ -21,6 +21,7 @@ from core import keys
 from core.auth import service
 from core.auth.models import Token, Usuario
 from core.auth.passwords import hash_token
+from core.i18n import ENVIRONMENT_VARIABLES
 from core.sessions import CLOSE_UNAUTHENTICATED
 from core.testing import SoporteClient, token_of
 
@@ -227,7 +228,12 @@ async def servidor_en_archivo(
     soporte = await start_app(
         ["tickets", "chat"], database_url=db, redis_url=None, session_check_seconds=0.2
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
+    # No SOPORTE_* variable, and no language: the commands speak the default one (Spanish).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SOPORTE_") and k not in ENVIRONMENT_VARIABLES
+    }
     env.update(SOPORTE_DATABASE_URL=db, SOPORTE_PLUGINS="tickets,chat", SOPORTE_LOG_LEVEL="WARNING")
     return soporte, env
 
@@ -295,8 +301,12 @@ async def test_changepassword_refuses_an_unknown_user_and_a_short_password(
     soporte, env = servidor_en_archivo
     await soporte.usuario("ana")
     for args, entrada, motivo in (
-        (("changepassword", "nadie", "--password-stdin"), "clave-larga-1\n", "no user named"),
-        (("changepassword", "ana", "--password-stdin"), "corta\n", "at least 8"),
+        (
+            ("changepassword", "nadie", "--password-stdin"),
+            "clave-larga-1\n",
+            "no existe el usuario",
+        ),
+        (("changepassword", "ana", "--password-stdin"), "corta\n", "al menos 8"),
     ):
         proceso = await asyncio.create_subprocess_exec(
             SOPORTE,

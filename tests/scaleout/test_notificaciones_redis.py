@@ -82,3 +82,30 @@ async def test_una_notificacion_de_un_proceso_llega_al_socket_del_otro(
     }
     await ws_ana.close()
     await ws_carla.close()
+
+
+async def test_el_socket_del_otro_proceso_lee_la_notificacion_en_su_idioma(
+    arrancar: Callable[[], Awaitable[SoporteClient]],
+) -> None:
+    """The live frame crosses Redis with its texts' ids: the English socket held by the other
+    process renders it in English, whatever the language of the request that wrote it."""
+    uno = await arrancar()
+    otro = await arrancar()
+    ana = await uno.usuario("ana")
+    carla = await uno.usuario("carla", Rol.AGENTE)
+    ws = await otro.client.ws_connect(
+        SOCKET, params={"token": carla.token}, headers={"Accept-Language": "en"}
+    )
+    await otro.recibir(ws, "sincronizado")
+    r = await uno.post(
+        "/api/soporte/tickets/",
+        headers={**uno.auth(ana), "Accept-Language": "es"},
+        json={"asunto": "Pago", "categoria": "PAGOS", "descripcion": "No puedo pagar"},
+    )
+    assert r.status == 201
+    ticket: dict[str, Any] = await r.json()
+    frame = await otro.recibir(ws, "notificacion", espera=10)
+    assert frame == {"tipo": "notificacion", "notificacion": frame["notificacion"]}
+    assert frame["notificacion"]["titulo"] == f"New ticket {ticket['numero']}"
+    assert frame["notificacion"]["mensaje"] == "Ana: “Pago” (priority Medium)."
+    await ws.close()

@@ -4,20 +4,18 @@ type's templates, threaded per ticket, with a signed Reply-To; coalesced in burs
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import pytest
 
 from core import hookimpl
 from core.auth.models import Rol
-from core.mail import MAIL_CHANNEL, Mail
-from core.outbox import running_outbox
+from core.mail import MAIL_CHANNEL
 from core.outbox_models import Envio
 from core.reply_address import parse_reply_address
 from core.testing import started_app
 from plugins.notificaciones.correo import raiz_hilo
 from plugins.notificaciones.models import Notificacion
-from tests.plugins.notificaciones.ayudas import BASE, cambiar, crear_ticket, responder
+from tests.plugins.notificaciones.ayudas import BASE, cambiar, correos, crear_ticket, responder
 
 pytestmark = pytest.mark.plugins("tickets", "notificaciones")
 
@@ -30,20 +28,6 @@ def make_app(make_app):
     return functools.partial(
         make_app, public_url=PUBLICA, mail_from="Soporte <soporte@ayuda.example.com>"
     )
-
-
-async def correos(para: str | None = None) -> list[dict[str, Any]]:
-    """The queued mails as the outbox sends them (payload with its parts rendered, plus
-    ``message_id``), oldest first, optionally to one address."""
-    outbox = running_outbox()
-    assert outbox is not None
-    filas = await Envio.filter(canal=MAIL_CHANNEL).order_by("id")
-    todos = [
-        {**Mail.from_payload(f.payload, f.message_id).rendered(outbox.app).to_payload(),
-         "message_id": f.message_id}
-        for f in filas
-    ]  # fmt: skip
-    return [c for c in todos if para is None or c["to"] == [para]]
 
 
 async def test_la_respuesta_de_un_agente_se_envia_al_cliente_enhebrada(soporte):

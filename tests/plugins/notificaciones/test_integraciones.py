@@ -12,7 +12,7 @@ from core.auth.models import Rol
 from core.outbox import EnvioFallido
 from plugins.notificaciones.models import Notificacion
 from plugins.tickets.models import Ticket
-from tests.plugins.notificaciones.ayudas import crear_ticket, tipos
+from tests.plugins.notificaciones.ayudas import crear_caso, crear_ticket, tipos
 
 
 @pytest.mark.plugins("tickets", "escalamiento", "notificaciones")
@@ -81,18 +81,7 @@ async def test_los_casos_avisan_a_los_agentes_y_a_su_cliente(soporte):
     beto = await soporte.usuario("beto")
     carla = await soporte.usuario("carla", Rol.AGENTE)
     dani = await soporte.usuario("dani", Rol.AGENTE)
-    r = await soporte.post(
-        "/api/soporte/casos/",
-        json={
-            "tipo_caso": "RECLAMO",
-            "urgencia": "ALTA",
-            "titulo": "Cobro duplicado",
-            "descripcion": "Me cobraron dos veces",
-        },
-        headers=soporte.auth(ana),
-    )
-    assert r.status == 201, await r.text()
-    caso = await r.json()
+    caso = await crear_caso(soporte, ana)
     assert await tipos(soporte, carla) == [("caso_nuevo", None)]
     assert await tipos(soporte, dani) == [("caso_nuevo", None)]
     assert await tipos(soporte, beto) == []

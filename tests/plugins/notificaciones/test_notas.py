@@ -3,16 +3,12 @@ by mail), and ``@username`` mentions notify the agents named (type ``mencion``).
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from core.auth.models import Rol
-from core.mail import MAIL_CHANNEL, Mail
-from core.outbox import running_outbox
-from core.outbox_models import Envio
 from plugins.notificaciones.models import Notificacion
 from plugins.notificaciones.reglas import mencionados
 from plugins.notificaciones.service import Aviso, Destinatarios, escribir
@@ -20,6 +16,8 @@ from tests.plugins.notificaciones.ayudas import (
     BASE,
     SOCKET,
     cambiar,
+    con_correo,
+    correos,
     crear_ticket,
     responder,
     tipos,
@@ -32,13 +30,7 @@ NOTA = "Cliente conflictivo: no ofrecer reembolso sin aprobar con finanzas"
 
 @pytest.fixture
 def make_app(make_app):
-    return functools.partial(
-        make_app,
-        public_url="https://ayuda.example.com",
-        mail_from="Soporte <soporte@ayuda.example.com>",
-        # Every notification mailed (no coalescing), so that each reply's mail can be read.
-        plugin_settings={"notificaciones": {"mail_coalesce_minutes": 0}},
-    )
+    return con_correo(make_app)
 
 
 async def nota(soporte: Any, usuario: Any, ticket_id: int, texto: str = NOTA) -> None:
@@ -48,15 +40,6 @@ async def nota(soporte: Any, usuario: Any, ticket_id: int, texto: str = NOTA) ->
         headers=soporte.auth(usuario),
     )
     assert r.status == 201, await r.text()
-
-
-async def correos(para: str) -> list[dict[str, Any]]:
-    """The mails queued to ``para``, rendered as the outbox sends them, oldest first."""
-    outbox = running_outbox()
-    assert outbox is not None
-    filas = await Envio.filter(canal=MAIL_CHANNEL).order_by("id")
-    todos = [Mail.from_payload(f.payload, f.message_id).rendered(outbox.app) for f in filas]
-    return [c.to_payload() for c in todos if list(c.to) == [para]]
 
 
 @pytest.fixture
