@@ -165,7 +165,7 @@ class InMemoryChannelLayer:
         sends = {asyncio.ensure_future(ws.send_str(text)): ws for ws in targets}
         done, slow = await asyncio.wait(sends, timeout=self.slow_socket_seconds)
         for task in done:
-            if (exc := task.exception()) is not None:
+            if not task.cancelled() and (exc := task.exception()) is not None:
                 log.info("dropping a dead socket from %s: %s", group, exc)
                 await self.group_discard(group, sends[task])
         for task in slow:
