@@ -58,7 +58,8 @@ openapi-deps:
 
 ## Benchmarks (not part of `make test`): bench/api.py at 10,000 tickets against a bare aiohttp
 ## handler and a one-row insert, with the targets; `make bench TICKETS=1000000` adds a million
-## (about 15 minutes); both end with bench/chat_fanout.py and bench/notificaciones.py (2,000
+## (about 15 minutes); both end with bench/chat_fanout.py (5,000 sockets, 500 msg/s: 3 runs of a
+## few minutes each) and bench/notificaciones.py (2,000
 ## notification sockets, 200 replies/s: a few minutes); then bench/correo.py (mail in over SMTP
 ## against a bare aiosmtpd sink, under a minute); then bench/export.py (the CSV export of every
 ## ticket with the server's peak RSS, at 10,000 and TICKETS or 100,000); then
