@@ -58,17 +58,22 @@ openapi-deps:
 
 ## Benchmarks (not part of `make test`): bench/api.py at 10,000 tickets against a bare aiohttp
 ## handler and a one-row insert, with the targets; `make bench TICKETS=1000000` adds a million
-## (about 15 minutes); both end with bench/chat_fanout.py and bench/notificaciones.py (2,000
+## (about 15 minutes); both end with bench/chat_fanout.py (5,000 sockets, 500 msg/s: 3 runs of a
+## few minutes each) and bench/notificaciones.py (2,000
 ## notification sockets, 200 replies/s: a few minutes); then bench/correo.py (mail in over SMTP
 ## against a bare aiosmtpd sink, under a minute); then bench/export.py (the CSV export of every
 ## ticket with the server's peak RSS, at 10,000 and TICKETS or 100,000); then
 ## bench/ticket_search.py (a two-word ticket search at 10,000 and, with TICKETS=1000000, a
-## million tickets; SEARCH_ARGS passes options such as --database-url). BENCH_ARGS passes more options
+## million tickets; SEARCH_ARGS passes options such as --database-url); then bench/procesos.py
+## (`--workers 2` against 1 on the lists, and chat fan-out to 5,000 sockets over two workers
+## through Redis, on a throwaway PostgreSQL and Redis from scripts/postgres.sh and redis.sh;
+## PROCESOS_ARGS passes options such as --database-url). BENCH_ARGS passes more options
 ## (e.g. --runs 5 --seconds 5 --no-chat --no-notificaciones).
 ## wrk is installed with apt when missing (else a built-in aiohttp load generator is used).
 TICKETS    ?=
 BENCH_ARGS ?=
 SEARCH_ARGS ?=
+PROCESOS_ARGS ?=
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq wrk >/dev/null 2>&1; } || \
@@ -77,6 +82,7 @@ bench: install
 	$(BIN)/python bench/correo.py
 	$(BIN)/python bench/export.py --tickets 10000 $(if $(TICKETS),$(TICKETS),100000)
 	$(BIN)/python bench/ticket_search.py --tickets 10000 $(TICKETS) $(SEARCH_ARGS)
+	$(BIN)/python bench/procesos.py $(PROCESOS_ARGS)
 
 ## The English catalog after a change of texts: extract every marked text (Python, templates,
 ## scripts: core/i18n_catalog.py) and update core/locale/en/LC_MESSAGES/soporte.po; new texts

@@ -229,3 +229,48 @@ def json_request(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return Request(paths, method, headers, None if body is None else json.dumps(body))
+
+
+# --- processes and PostgreSQL ------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live descendants (gunicorn's
+    workers are children of its master)."""
+    try:
+        campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        hijos = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(campos[11]) + int(campos[12])) / _TICK + sum(cpu(int(h)) for h in hijos)
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (the workers of a gunicorn master)."""
+    try:
+        return [int(h) for h in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def admin_dsn(url: str) -> str:
+    """A PostgreSQL URL as asyncpg takes it (no query string: tortoise's options)."""
+    return "postgres://" + url.split("://", 1)[1].split("?", 1)[0]
+
+
+async def pg_execute(url: str, sql: str) -> None:
+    """Run one statement on the PostgreSQL server of ``url`` (CREATE/DROP DATABASE)."""
+    import asyncpg  # only on PostgreSQL (the `scale` extra)
+
+    conn = await asyncpg.connect(admin_dsn(url))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def database_next_to(url: str, name: str) -> str:
+    """The URL of database ``name`` on the server of ``url``."""
+    return f"{admin_dsn(url).rsplit('/', 1)[0]}/{name}"

@@ -39,6 +39,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("soporte.realtime")
 
+#: Longest a delivery waits for one socket whose client has stopped reading (its buffers are
+#: full and aiohttp waits for them to drain). Past it the socket is closed with 1013 (*try
+#: again later*): one stuck client must not hold up the sender, nor — through Redis — every
+#: later frame of its group. A chat client reconnects with ``?desde=`` and is replayed what it
+#: missed, so nothing is lost; a client that keeps up never waits (its frame is written to the
+#: socket at once).
+SLOW_SOCKET_SECONDS = 2.0
+#: The close code and reason of a socket too slow to keep up.
+CLOSE_TOO_SLOW = 1013
+REASON_TOO_SLOW = b"demasiado lento: reconecte"
+
 
 class ChannelLayer(Protocol):
     """What WebSocket handlers may rely on, whatever the backend."""
@@ -94,10 +105,13 @@ class ChannelLayer(Protocol):
 class InMemoryChannelLayer:
     """A single-process channel layer. Dead or closed sockets leave their groups at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, slow_socket_seconds: float = SLOW_SOCKET_SECONDS) -> None:
         # group → {socket: its accept filter or None}
         self._groups: dict[str, dict[web.WebSocketResponse, Accept | None]] = {}
         self._control_handlers: list[ControlHandler] = []
+        self.slow_socket_seconds = slow_socket_seconds
+        # Closes of too-slow sockets under way, kept referenced until they finish.
+        self._closing: set[asyncio.Task[bool]] = set()
 
     async def group_add(
         self, group: str, socket: web.WebSocketResponse, *, accept: Accept | None = None
@@ -155,14 +169,31 @@ class InMemoryChannelLayer:
             texts.append(verdict if isinstance(verdict, str) else text)
         if not targets:
             return
-        results = await asyncio.gather(
-            *(ws.send_str(t) for ws, t in zip(targets, texts, strict=True)),
-            return_exceptions=True,
-        )
-        for ws, result in zip(targets, results, strict=True):
-            if isinstance(result, Exception):
-                log.info("dropping a dead socket from %s: %s", group, result)
-                await self.group_discard(group, ws)
+        # One task per socket: each writes its frame at once; only a socket whose client stopped
+        # reading waits (for its buffer to drain), and not longer than slow_socket_seconds.
+        sends = {
+            asyncio.ensure_future(ws.send_str(t)): ws for ws, t in zip(targets, texts, strict=True)
+        }
+        done, slow = await asyncio.wait(sends, timeout=self.slow_socket_seconds)
+        for task in done:
+            if not task.cancelled() and (exc := task.exception()) is not None:
+                log.info("dropping a dead socket from %s: %s", group, exc)
+                await self.group_discard(group, sends[task])
+        for task in slow:
+            task.cancel()
+            self._close_slow(sends[task])
+
+    def _close_slow(self, ws: web.WebSocketResponse) -> None:
+        """Take a socket that cannot keep up out of every group, and close it with 1013."""
+        log.info("closing a socket whose client stopped reading (%g s)", self.slow_socket_seconds)
+        for group in [g for g, members in self._groups.items() if ws in members]:
+            members = self._groups[group]
+            members.pop(ws, None)
+            if not members:
+                del self._groups[group]
+        task = asyncio.create_task(ws.close(code=CLOSE_TOO_SLOW, message=REASON_TOO_SLOW))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def local_members(self, group: str) -> frozenset[web.WebSocketResponse]:
         """The sockets of ``group`` held by this process."""

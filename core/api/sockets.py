@@ -67,7 +67,8 @@ def frame(value: BaseModel) -> dict[str, Any]:
 
 
 #: Close codes any socket can get, set by the core: the token check and session end
-#: (``core.sessions``), shutdown (``core.realtime``) and frames over the socket's size limit.
+#: (``core.sessions``), shutdown and clients too slow to keep up (``core.realtime``), and
+#: frames over the socket's size limit.
 CORE_CLOSE_CODES: Mapping[int, str] = {
     4401: (
         "`token invalido o caducado`: missing, unknown or expired token (on opening); "
@@ -75,6 +76,11 @@ CORE_CLOSE_CODES: Mapping[int, str] = {
         "change, deactivation). Do not reconnect with the same token."
     ),
     1001: "`server shutdown`: the server is stopping; reconnect.",
+    1013: (
+        "`demasiado lento: reconecte`: the client stopped reading and its buffers stayed full "
+        "for 2 s (`core.realtime.SLOW_SOCKET_SECONDS`); reconnect (the chat with `?desde=`, "
+        "to be replayed what was missed)."
+    ),
     1009: "A frame over the socket's size limit.",
 }
 

@@ -75,8 +75,12 @@ class Viendo:
         self.channels = channels
         self.announce_seconds = announce_seconds
         self.origen = uuid.uuid4().hex[:16]
-        # ticket → {socket: its user}; only sockets that were sent connection_status.
-        self._locales: dict[int, dict[web.WebSocketResponse, Usuario]] = {}
+        # ticket → {socket: its user as frames show it}; only sockets that were sent
+        # connection_status. The frame is built once, when the socket joins (from the user it
+        # authenticated as, as before): every announcement reads it for every local socket, and
+        # building it each time (a pydantic model per socket) held the loop ~50 ms per
+        # announcement at 2,500 sockets.
+        self._locales: dict[int, dict[web.WebSocketResponse, dict[str, Any]]] = {}
         self._remotos: dict[str, _Remoto] = {}
         # The local sockets sent ``viendo`` frames (staff sockets that asked for them).
         self._oyentes: set[web.WebSocketResponse] = set()
@@ -91,7 +95,7 @@ class Viendo:
         """Distinct users viewing ``ticket_id`` through this process, in arrival order."""
         vistos: dict[int, dict[str, Any]] = {}
         for usuario in self._locales.get(ticket_id, {}).values():
-            vistos.setdefault(usuario.id, usuario_frame(usuario))
+            vistos.setdefault(usuario["id"], usuario)
         return list(vistos.values())
 
     def usuarios(self, ticket_id: int) -> list[dict[str, Any]]:
@@ -114,7 +118,7 @@ class Viendo:
         Every socket counts as viewing; only a staff socket that asked (``oye``: the console's
         ``?viendo=true``) is sent ``viendo`` frames, so the guide's sockets get no new frame.
         """
-        self._locales.setdefault(ticket_id, {})[ws] = usuario
+        self._locales.setdefault(ticket_id, {})[ws] = usuario_frame(usuario)
         if oye and can_see_notes(usuario):
             self._oyentes.add(ws)
         await self._cambio_local(ticket_id)
