@@ -114,3 +114,35 @@ async def test_graficos_periodo_y_tablas(
         "s => [getComputedStyle(s).color, getComputedStyle(s).backgroundColor]"
     )
     assert color != fondo and fondo == "rgb(255, 255, 255)", (color, fondo)
+
+
+async def test_tabla_de_agentes_con_el_resto_sumado_y_ver_todas(
+    soporte: SoporteClient, navegador: Navegador
+) -> None:
+    """With more agents than the tables' 20 rows, the agents' table ends in «Otros (k)»; its
+    button asks for every row (``filas=0``) and the table then lists each agent."""
+    from plugins.tickets.models import Ticket
+
+    lucia = await soporte.usuario("lucia", Rol.CLIENTE)
+    await soporte.usuario("carla", Rol.AGENTE)
+    for i in range(22):
+        agente = await soporte.usuario(f"agente{i:02d}", Rol.AGENTE)
+        r = await soporte.post(
+            "/api/soporte/tickets/",
+            json={"asunto": f"Consulta {i}", "categoria": "GENERAL", "descripcion": "Texto."},
+            headers=soporte.auth(lucia),
+        )
+        assert r.status == 201
+        await Ticket.filter(id=(await r.json())["id"]).update(agente_asignado_id=agente.id)
+    page = await navegador.pagina(ancho=1280, alto=800)
+    pedidos: list[str] = []
+    page.on("request", lambda req: pedidos.append(req.url) if "/tablas/" in req.url else None)
+    await navegador.entrar(page, "carla")
+    await page.goto("/agente/")
+    tabla = page.locator("[data-tabla='agentes']")
+    await expect(tabla.get_by_role("row", name=re.compile(r"^Otros \(2\)"))).to_be_visible()
+    await expect(tabla.locator("tbody tr")).to_have_count(21)
+    await tabla.get_by_role("button", name="Ver todas las filas (2 más)").click()
+    await expect(tabla.locator("tbody tr")).to_have_count(22)
+    await expect(tabla.get_by_role("button")).to_have_count(0)
+    assert "filas=0" in pedidos[-1]
