@@ -6,8 +6,8 @@ history), starts ``soporte run`` on a loopback port and measures, with ``wrk`` (
 aiohttp load generator when wrk is missing):
 
 * the reads of the frontend guide: ``mis-tickets`` (a customer), the agents' ``tickets`` list
-  (page 1 and page 5,000), a ticket's detail (random tickets), dashboard stats and series (30
-  and 90 days: ``bench/dashboard_series.py`` measures them alone), FAQ search, and
+  (page 1 and page 5,000), a ticket's detail (random tickets), dashboard stats, series and
+  tables (30 and 90 days: ``bench/dashboard_series.py`` measures them alone), FAQ search, and
   the rest of the agent dashboard (``recientes``, ``urgentes``, the escalation monitor);
 * ticket creation (``POST /tickets/`` as the guide sends it) and an agent's reply
   (``POST /tickets/{id}/responder/``, JSON, on random tickets that are not closed), with every
@@ -119,6 +119,8 @@ CASES = [
     Case("dashboard", "GET dashboard/stats"),
     Case("series_30", "GET dashboard/series 30 days"),
     Case("series_90", "GET dashboard/series 90 days"),
+    Case("tablas_30", "GET dashboard/series/tablas 30 days"),
+    Case("tablas_90", "GET dashboard/series/tablas 90 days"),
     Case("faq", "GET faqs ?q= search"),
     Case("recientes", "GET tickets/recientes (info)", read=False),
     Case("urgentes", "GET casos/urgentes (info)", read=False),
@@ -255,6 +257,9 @@ def requests_for(
         "dashboard": json_request(["/api/soporte/dashboard/stats/"], agente),
         "series_30": json_request(["/api/soporte/dashboard/series/?periodo=30d"], agente),
         "series_90": json_request(["/api/soporte/dashboard/series/?periodo=90d"], agente),
+        # The page's second request: the tables, as it asks for them (the busiest 20 rows).
+        "tablas_30": json_request(["/api/soporte/dashboard/series/tablas/?periodo=30d"], agente),
+        "tablas_90": json_request(["/api/soporte/dashboard/series/tablas/?periodo=90d"], agente),
         "faq": json_request(faq),
         "recientes": json_request(["/api/soporte/tickets/recientes/"], agente),
         "urgentes": json_request(["/api/soporte/casos/urgentes/"], agente),

@@ -3,8 +3,11 @@
 ``GET /api/soporte/dashboard/series/`` takes a period (``periodo=hoy|7d|30d|90d``, or
 ``desde``/``hasta`` dates), turns it into whole days of the business timezone
 (``SOPORTE_DASHBOARD_TIMEZONE``, UTC by default) and asks every plugin's ``dashboard_series``
-hook for its :class:`Serie` values (one per day) and :class:`Tabla` tables. Each figure carries
-its definition, which the OpenAPI document and the page's tooltips show.
+hook for its :class:`Serie` values (one per day); ``GET /api/soporte/dashboard/series/tablas/``
+asks the same hook for its :class:`Tabla` tables (per agent, per team) — two requests, so
+that the charts do not wait for, nor carry, hundreds of table rows. :class:`Partes` tells a
+plugin which of the two is asked. Each figure carries its definition, which the OpenAPI
+document and the page's tooltips show.
 """
 
 from __future__ import annotations
@@ -54,6 +57,34 @@ class SeriesQuery(BaseModel):
     )
     desde: date | None = Field(None, description="First day of a custom period (with hasta).")
     hasta: date | None = Field(None, description="Last day of a custom period, included.")
+
+
+#: The rows a table answers by default (``?filas=``): the busiest ones, the rest summed as one.
+FILAS_POR_DEFECTO: Final = 20
+
+
+class TablasQuery(SeriesQuery):
+    """The period of the dashboard's tables, and how many rows of each to answer."""
+
+    filas: int = Field(
+        FILAS_POR_DEFECTO,
+        ge=0,
+        le=10_000,
+        description="Rows per table: those with the most tickets; the others are summed into "
+        "one last row (`otras_filas` says how many). 0: every row.",
+    )
+
+
+@dataclass(frozen=True)
+class Partes:
+    """What one request of the dashboard asks the ``dashboard_series`` hook for: the series
+    (``GET …/series/``) or the tables (``GET …/series/tablas/``), never both, so that a plugin
+    skips the work of the other. ``filas``: the rows each table should keep (``None``: all);
+    the others summed into one last row, exactly (sums, and averages of the summed parts)."""
+
+    series: bool = True
+    tablas: bool = True
+    filas: int | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +187,11 @@ class Tabla(BaseModel):
     filas: list[dict[str, Any]] = Field(
         description="One object per row: `nombre` and each column's `clave`."
     )
+    otras_filas: int = Field(
+        0,
+        description="How many rows the last one sums (`?filas=` kept the others); 0: none, "
+        "every row is its own.",
+    )
 
 
 class Aporte(BaseModel):
@@ -163,6 +199,14 @@ class Aporte(BaseModel):
 
     series: dict[str, Serie] = Field(default_factory=dict)
     tablas: dict[str, Tabla] = Field(default_factory=dict)
+
+    def solo(self, partes: Partes) -> Aporte:
+        """This contribution without what ``partes`` does not ask for (a plugin that answers
+        both, as before :class:`Partes`, still works)."""
+        return Aporte(
+            series=self.series if partes.series else {},
+            tablas=self.tablas if partes.tablas else {},
+        )
 
 
 #: The ``YYYY-MM-DD HH`` (UTC) of timestamp column ``{c}``, per dialect: SQLite keeps timestamps

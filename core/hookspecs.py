@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
-    from core.dashboard import Aporte, Periodo
+    from core.dashboard import Aporte, Partes, Periodo
     from core.events import Listener
     from core.outbox import OutboxChannel
     from core.pages import Page
@@ -214,18 +214,25 @@ def dashboard_stats_schema() -> type[BaseModel] | None:
 
 @hookspec
 def dashboard_series(
-    usuario: Usuario, periodo: Periodo
+    usuario: Usuario, periodo: Periodo, partes: Partes
 ) -> Aporte | dict[str, Any] | Awaitable[Aporte | dict[str, Any]] | None:
-    """Contribute trends and tables to ``GET /api/soporte/dashboard/series/``.
+    """Contribute trends to ``GET /api/soporte/dashboard/series/`` and tables to
+    ``GET /api/soporte/dashboard/series/tablas/``.
 
-    Fires: on every request of the series (an agent's). May be async.
+    Fires: on every request of either (an agent's). May be async.
     ``usuario``: the agent asking (respect team visibility: :func:`core.auth.guards.team_limited`).
     ``periodo``: the days asked for (:class:`core.dashboard.Periodo`: ``dias``, ``desde``,
     ``hasta``, ``zona``).
+    ``partes``: what this request asks for (:class:`core.dashboard.Partes`): ``series`` or
+    ``tablas`` — compute only that —, and ``filas``, the rows a table should keep (the others
+    summed into one last row, counted in ``Tabla.otras_filas``; ``None``: all). An
+    implementation may leave this argument out (pluggy passes only the arguments it names):
+    then it answers both on every request and the core keeps the part asked for.
     Returns: a :class:`core.dashboard.Aporte` (or a dict of its shape): ``series``, each a
     :class:`core.dashboard.Serie` with one value per day, and ``tablas``, each a
     :class:`core.dashboard.Tabla`; names unique across plugins. Read maintained totals, not
-    raw rows: the target is p99 < 50 ms at a million tickets. ``None``: nothing.
+    raw rows: the target is p99 < 50 ms at a million tickets, for each request. ``None``:
+    nothing.
     """
 
 

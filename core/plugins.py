@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
-    from core.dashboard import Aporte, Periodo
+    from core.dashboard import Aporte, Partes, Periodo
     from core.events import Listener
     from core.outbox import OutboxChannel
     from core.pages import Page
@@ -557,15 +557,19 @@ class PluginHost:
         """The models declaring the dashboard's keys, one per plugin that declares any."""
         return [model for _, model in self._results("dashboard_stats_schema") if model]
 
-    async def dashboard_series(self, usuario: Usuario, periodo: Periodo) -> Aporte:
-        """Merge every plugin's series and tables (hook ``dashboard_series``)."""
-        from core.dashboard import Aporte
+    async def dashboard_series(
+        self, usuario: Usuario, periodo: Periodo, partes: Partes | None = None
+    ) -> Aporte:
+        """Merge every plugin's series or tables, as ``partes`` asks (default: both), from the
+        hook ``dashboard_series``; what a plugin answers beyond ``partes`` is dropped."""
+        from core.dashboard import Aporte, Partes
 
-        answers = self._call("dashboard_series", usuario=usuario, periodo=periodo)
+        partes = partes or Partes()
+        answers = self._call("dashboard_series", usuario=usuario, periodo=periodo, partes=partes)
         todo = Aporte()
         async for _, contributed, _ in self._awaited("dashboard_series", answers):
             if contributed:
-                aporte = Aporte.model_validate(contributed)
+                aporte = Aporte.model_validate(contributed).solo(partes)
                 todo.series.update(aporte.series)
                 todo.tablas.update(aporte.tablas)
         return todo

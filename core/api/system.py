@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -14,10 +15,10 @@ from core import __version__
 from core.api.asyncapi import build_asyncapi
 from core.api.errors import Problem
 from core.api.openapi import build_openapi
-from core.api.routing import PUBLIC, Routes
+from core.api.routing import PUBLIC, Encoded, Routes
 from core.auth.guards import current_user
 from core.auth.models import Rol
-from core.dashboard import Serie, SeriesQuery, Tabla, periodo_de
+from core.dashboard import Partes, Periodo, Serie, SeriesQuery, Tabla, TablasQuery, periodo_de
 from core.keys import DB, ENDPOINTS, PLUGINS, SETTINGS, STORAGE
 
 routes = Routes(
@@ -153,6 +154,21 @@ def _declarados(app: web.Application, tipo: type[BaseModel]) -> dict[str, Any]:
     return fields
 
 
+def _cabecera_del_periodo(nombre: str, doc: str, **campo: type[BaseModel]) -> type[BaseModel]:
+    """Model ``nombre``, an answer of the dashboard's series or tables: the period's head, then
+    ``campo`` (one field: its name and its model)."""
+    [(clave, modelo)] = campo.items()
+    fields: dict[str, Any] = {
+        "zona": (str, Field(description="The timezone whose days these are (IANA name).")),
+        "desde": (datetime, Field(description="Start of the first day (aware).")),
+        "hasta": (datetime, Field(description="End of the last day, or now if earlier.")),
+        "dias": (list[str], Field(description="The days, `YYYY-MM-DD`, oldest first.")),
+        clave: (modelo, Field(description=modelo.__doc__)),
+    }
+    model: type[BaseModel] = create_model(nombre, __doc__=doc, **fields)
+    return model
+
+
 def series_model(app: web.Application) -> type[BaseModel]:
     """The series' answer as the enabled plugins declare it (``dashboard_series_schema``)."""
     series: type[BaseModel] = create_model(
@@ -161,23 +177,64 @@ def series_model(app: web.Application) -> type[BaseModel]:
         __doc__="One value per day of each figure, each contributed by the plugin that owns it.",
         **_declarados(app, Serie),
     )
+    return _cabecera_del_periodo(
+        "DashboardSeries",
+        "The dashboard's trends over a period of whole days of the business timezone (its "
+        "tables: `GET /api/soporte/dashboard/series/tablas/`).",
+        series=series,
+    )
+
+
+def tablas_model(app: web.Application) -> type[BaseModel]:
+    """The tables' answer as the enabled plugins declare it (``dashboard_series_schema``)."""
     tablas: type[BaseModel] = create_model(
-        "DashboardSeriesTablas",
+        "DashboardTablesTablas",
         __config__=ConfigDict(extra="allow"),
         __doc__="Figures per agent or team over the period.",
         **_declarados(app, Tabla),
     )
-    model: type[BaseModel] = create_model(
-        "DashboardSeries",
-        __doc__="The dashboard's trends over a period of whole days of the business timezone.",
-        zona=(str, Field(description="The timezone whose days these are (IANA name).")),
-        desde=(datetime, Field(description="Start of the first day (aware).")),
-        hasta=(datetime, Field(description="End of the last day, or now if earlier.")),
-        dias=(list[str], Field(description="The days, `YYYY-MM-DD`, oldest first.")),
-        series=(series, Field(description=series.__doc__)),
-        tablas=(tablas, Field(description=tablas.__doc__)),
+    return _cabecera_del_periodo(
+        "DashboardTables",
+        "The dashboard's tables (per agent, per team) over a period of whole days of the "
+        "business timezone.",
+        tablas=tablas,
     )
-    return model
+
+
+class _Cabecera(BaseModel):
+    """The period's head of both answers, as the handlers write it (ISO texts, as given)."""
+
+    zona: str
+    desde: str
+    hasta: str
+    dias: list[str]
+
+    @classmethod
+    def de(cls, periodo: Periodo) -> dict[str, Any]:
+        """The head's fields for ``periodo``."""
+        return {
+            "zona": periodo.zona.key,
+            "desde": periodo.desde.isoformat(),
+            "hasta": periodo.hasta.isoformat(),
+            "dias": [d.isoformat() for d in periodo.dias],
+        }
+
+
+class _ConSeries(_Cabecera):
+    series: dict[str, Serie]
+
+
+class _ConTablas(_Cabecera):
+    tablas: dict[str, Tabla]
+
+
+def _encoded(respuesta: BaseModel) -> Encoded[dict[str, Any]]:
+    """``respuesta`` serialised once, straight to JSON bytes (no dict in between)."""
+    return Encoded(respuesta.__pydantic_serializer__.to_json(respuesta))
+
+
+def _periodo(request: web.Request, query: SeriesQuery) -> Periodo:
+    return periodo_de(query, ZoneInfo(request.app[SETTINGS].dashboard_timezone))
 
 
 @routes.get(
@@ -186,18 +243,28 @@ def series_model(app: web.Application) -> type[BaseModel]:
     errors=(400,),
     documented_response=series_model,
 )
-async def dashboard_series(request: web.Request, query: SeriesQuery) -> dict[str, Any]:
-    """Trends per day (tickets created and resolved, times, CSAT, SLA, backlog) and tables per
-    agent and team over a period (``periodo`` or ``desde``/``hasta``); each figure is defined
-    in its ``definicion``."""
-    from zoneinfo import ZoneInfo
+async def dashboard_series(request: web.Request, query: SeriesQuery) -> Encoded[dict[str, Any]]:
+    """Trends per day (tickets created and resolved, times, CSAT, SLA, backlog) over a period
+    (``periodo`` or ``desde``/``hasta``); each figure is defined in its ``definicion``. The
+    tables per agent and team are ``GET /api/soporte/dashboard/series/tablas/``."""
+    periodo = _periodo(request, query)
+    aporte = await request.app[PLUGINS].dashboard_series(
+        current_user(request), periodo, Partes(series=True, tablas=False)
+    )
+    return _encoded(_ConSeries(**_Cabecera.de(periodo), series=aporte.series))
 
-    periodo = periodo_de(query, ZoneInfo(request.app[SETTINGS].dashboard_timezone))
-    aporte = await request.app[PLUGINS].dashboard_series(current_user(request), periodo)
-    return {
-        "zona": periodo.zona.key,
-        "desde": periodo.desde.isoformat(),
-        "hasta": periodo.hasta.isoformat(),
-        "dias": [d.isoformat() for d in periodo.dias],
-        **aporte.model_dump(),
-    }
+
+@routes.get(
+    "/api/soporte/dashboard/series/tablas/",
+    auth=Rol.AGENTE,
+    errors=(400,),
+    documented_response=tablas_model,
+)
+async def dashboard_tablas(request: web.Request, query: TablasQuery) -> Encoded[dict[str, Any]]:
+    """Tables per agent and per team over a period (``periodo`` or ``desde``/``hasta``, as the
+    series): the ``filas`` rows with the most tickets (default 20, ``0``: all), the others
+    summed into one last row; each column is defined in its ``definicion``."""
+    periodo = _periodo(request, query)
+    partes = Partes(series=False, tablas=True, filas=query.filas or None)
+    aporte = await request.app[PLUGINS].dashboard_series(current_user(request), periodo, partes)
+    return _encoded(_ConTablas(**_Cabecera.de(periodo), tablas=aporte.tablas))

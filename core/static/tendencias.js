@@ -1,7 +1,10 @@
 // The dashboard's trends: GET /api/soporte/dashboard/series/ for the period in the URL
 // (?periodo=hoy|7d|30d|90d or ?desde=&hasta=), drawn with Chart.js (vendored, window.Chart):
-// one chart per `grafico` group of series, and the per-agent and per-team tables. Every figure's
-// definition is on hover and on keyboard focus (the ⓘ marks). The back button walks periods.
+// one chart per `grafico` group of series; the per-agent and per-team tables come from their own
+// request (GET …/series/tablas/: the busiest rows and one summing the rest, "Ver todas" asks for
+// every row), so the charts never wait for them. Every figure's definition is on hover and on
+// keyboard focus (the "i" badges, drawn by CSS: no glyph a font may lack). The back button walks
+// periods.
 import { api, consulta } from "./api.js";
 import { h, mensajeError, vaciar } from "./dom.js";
 import { sesion } from "./app.js";
@@ -20,6 +23,8 @@ const COLORES = ["#2563eb", "#16a34a", "#dc2626", "#d97706", "#7c3aed", "#0891b2
 const graficos = new Map(); // group → Chart
 
 const form = document.getElementById("periodo");
+const propio = document.getElementById("periodo-propio");
+const botonPropio = document.getElementById("periodo-propio-boton");
 const caja = document.getElementById("graficos");
 const tablas = document.getElementById("tablas");
 const estado = document.getElementById("periodo-estado");
@@ -31,7 +36,7 @@ function periodoDeUrl() {
   return { periodo: p.get("periodo") || "30d" };
 }
 
-/** A focusable ⓘ whose title, label and tooltip are the figure's definition. */
+/** A focusable "i" badge whose title, label and tooltip are the figure's definition. */
 function definicion(texto) {
   return h("span", {
     class: "definicion",
@@ -40,14 +45,22 @@ function definicion(texto) {
     title: texto,
     "aria-label": texto,
     dataset: { definicion: texto },
-    text: "ⓘ",
-  });
+  }, h("span", { class: "definicion-marca", "aria-hidden": "true", text: "i" }));
+}
+
+/** Shows or hides the custom period's dates (the "Personalizado" segment). */
+function mostrarPropio(visible) {
+  propio.hidden = !visible;
+  botonPropio.setAttribute("aria-expanded", String(visible));
 }
 
 function marcarBotones(periodo) {
   for (const boton of form.querySelectorAll("[data-periodo]")) {
     boton.setAttribute("aria-pressed", String(boton.dataset.periodo === periodo.periodo));
   }
+  const personalizado = !periodo.periodo;
+  botonPropio.setAttribute("aria-pressed", String(personalizado));
+  mostrarPropio(personalizado);
   form.elements.desde.value = periodo.desde || "";
   form.elements.hasta.value = periodo.hasta || "";
 }
@@ -119,7 +132,7 @@ function celda(valor, unidad) {
   return unidad ? `${valor} ${unidad}` : String(valor);
 }
 
-function pintarTablas(datos) {
+function pintarTablas(datos, verTodas) {
   vaciar(tablas);
   for (const [clave, tabla] of Object.entries(datos.tablas)) {
     if (!tabla) continue;
@@ -129,21 +142,40 @@ function pintarTablas(datos) {
       ? tabla.filas.map((f) => h("tr", {}, h("th", { scope: "row", text: f.nombre }),
           tabla.columnas.map((c) => h("td", { text: celda(f[c.clave], c.unidad) }))))
       : [h("tr", {}, h("td", { colspan: String(tabla.columnas.length + 1), text: t("Sin datos en el periodo.") }))];
+    const todas = tabla.otras_filas
+      ? h("button", { type: "button", class: "boton boton-secundario boton-pequeno", on: { click: verTodas },
+          text: t("Ver todas las filas ({n} más)", { n: tabla.otras_filas }) })
+      : null;
     tablas.append(
       h("div", { class: "tabla-dashboard", dataset: { tabla: clave } },
         h("h3", {}, tabla.titulo, " ", definicion(tabla.definicion)),
         h("div", { class: "tabla-scroll", tabindex: "0", role: "region", "aria-label": tabla.titulo },
-          h("table", {}, h("thead", {}, cabecera), h("tbody", {}, filas)))),
+          h("table", {}, h("thead", {}, cabecera), h("tbody", {}, filas))),
+        todas),
     );
   }
 }
 
 let pedido = 0;
+async function cargarTablas(periodo, mio, filas) {
+  tablas.setAttribute("aria-busy", "true");
+  try {
+    const datos = await api(`/api/soporte/dashboard/series/tablas/?${consulta({ ...periodo, filas })}`);
+    if (mio !== pedido) return; // a newer period was asked for meanwhile
+    pintarTablas(datos, () => cargarTablas(periodo, mio, 0));
+  } catch (error) {
+    if (mio === pedido) vaciar(tablas).append(h("p", { class: "form-error", text: mensajeError(error) }));
+  } finally {
+    if (mio === pedido) tablas.setAttribute("aria-busy", "false");
+  }
+}
+
 async function cargar(periodo) {
   const mio = ++pedido;
   marcarBotones(periodo);
   caja.setAttribute("aria-busy", "true");
   estado.textContent = t("Cargando…");
+  const lasTablas = cargarTablas(periodo, mio, undefined); // in parallel with the charts
   try {
     const datos = await api(`/api/soporte/dashboard/series/?${consulta(periodo)}`);
     if (mio !== pedido) return; // a newer period was asked for meanwhile
@@ -151,12 +183,12 @@ async function cargar(periodo) {
     const zona = datos.zona;
     estado.textContent = primero === ultimo ? t("Día {primero} ({zona})", { primero, zona }) : t("Del {primero} al {ultimo} ({zona})", { primero, ultimo, zona });
     pintarGraficos(datos);
-    pintarTablas(datos);
   } catch (error) {
     if (mio === pedido) estado.textContent = mensajeError(error);
   } finally {
     if (mio === pedido) caja.setAttribute("aria-busy", "false");
   }
+  await lasTablas;
 }
 
 function ir(periodo) {
@@ -167,6 +199,11 @@ function ir(periodo) {
 form.addEventListener("click", (evento) => {
   const boton = evento.target.closest("[data-periodo]");
   if (boton) ir({ periodo: boton.dataset.periodo });
+});
+botonPropio.addEventListener("click", () => {
+  const visible = propio.hidden;
+  mostrarPropio(visible);
+  if (visible) form.elements.desde.focus();
 });
 form.addEventListener("submit", (evento) => {
   evento.preventDefault();

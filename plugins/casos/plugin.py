@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from core.api.routing import Endpoint
     from core.auth.models import Usuario
-    from core.dashboard import Aporte, Periodo
+    from core.dashboard import Aporte, Partes, Periodo
     from core.pages import Page
     from core.synthetic import SyntheticUsers
 
@@ -69,11 +69,11 @@ def dashboard_series_schema() -> type[BaseModel]:
 
 
 @hookimpl
-async def dashboard_series(usuario: Usuario, periodo: Periodo) -> Aporte:
-    """Cases opened each day."""
+async def dashboard_series(usuario: Usuario, periodo: Periodo, partes: Partes) -> Aporte | None:
+    """Cases opened each day (a series: nothing for the tables' request)."""
     from plugins.casos.tablero import series
 
-    return await series(usuario, periodo)
+    return await series(usuario, periodo) if partes.series else None
 
 
 @hookimpl

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from core.api.routing import Endpoint
     from core.app import BackgroundContext
     from core.auth.models import Usuario
-    from core.dashboard import Aporte, Periodo
+    from core.dashboard import Aporte, Partes, Periodo
     from core.pages import Page
     from core.synthetic import SyntheticUsers
     from plugins.escalamiento.politicas import Registro
@@ -188,12 +188,12 @@ def dashboard_series_schema() -> type[BaseModel]:
 
 
 @hookimpl
-async def dashboard_series(usuario: Usuario, periodo: Periodo) -> Aporte:
+async def dashboard_series(usuario: Usuario, periodo: Periodo, partes: Partes) -> Aporte | None:
     """Tickets created each day that stayed within their escalation limits, and those that
-    did not."""
+    did not (series: nothing for the tables' request)."""
     from plugins.escalamiento.tablero import series
 
-    return await series(usuario, periodo)
+    return await series(usuario, periodo) if partes.series else None
 
 
 @hookimpl

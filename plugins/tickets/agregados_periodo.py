@@ -575,28 +575,37 @@ COLUMNAS_TABLA: Final = (
 class Lecturas:
     """What :func:`leer_periodo` returns: ``antes``, the ``neto_*`` sums before the period
     (the backlog's starting point); ``filas``, the period's rows in order, each with
-    ``periodo`` (its start, aware UTC) and every column; ``celdas``, the table columns summed
-    per (``equipo_id``, ``agente_id``)."""
+    ``periodo`` (its start, aware UTC) and every column."""
 
     antes: dict[str, int]
     filas: list[dict[str, Any]]
-    celdas: list[dict[str, int]]
 
 
 async def leer_periodo(
     desde: datetime, hasta: datetime, alcance: Alcance | None = None, *, dias_utc: bool = False
 ) -> Lecturas:
-    """The rows of ``[desde, hasta)`` and the tables' cells, in one read (``core.db.leer``).
+    """The rows of ``[desde, hasta)`` and the backlog before them, in one read
+    (``core.db.leer``).
 
     Everything (``alcance`` ``None``): day rows of every ticket when the business days are UTC
     days (``dias_utc``), else hour rows. Within ``alcance``: the UTC day rows of its teams and
-    agent. The tables read the few roll-up keys of :func:`tramos` in UTC days.
+    agent.
 
     The backlog before the period, for everything, is the current count of each state (the
     totals of :mod:`agregados`) minus the moves since — the period's rows and those after it,
     so its cost does not grow with the helpdesk's history. Within ``alcance`` the day rows
     before the period are summed (slower, and only for agents narrowed by team visibility)."""
     return await leer(lambda marcas: _lectura(marcas, desde, hasta, alcance, dias_utc))
+
+
+async def leer_celdas(
+    desde: datetime, hasta: datetime, alcance: Alcance | None = None
+) -> list[dict[str, int]]:
+    """The tables' columns summed per (``equipo_id``, ``agente_id``) over the UTC days holding
+    ``[desde, hasta)``, within ``alcance``: the few roll-up keys of :func:`tramos`."""
+    primero = desde.astimezone(UTC).date()
+    ultimo = (hasta - timedelta(microseconds=1)).astimezone(UTC).date()
+    return await leer(lambda marcas: _celdas(marcas, primero, ultimo, alcance))
 
 
 def _lectura(
@@ -650,11 +659,7 @@ def _lectura(
             [familia, inicio, *valores],
         )
         antes = {c: int(v) for c, v in zip(_NETOS, fila, strict=True)}
-    return Lecturas(
-        antes=antes,
-        filas=filas,
-        celdas=(yield from _celdas(marcas, primero.date(), ultimo.date(), alcance)),
-    )
+    return Lecturas(antes=antes, filas=filas)
 
 
 def _celdas(

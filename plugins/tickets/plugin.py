@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from core.api import Endpoint
     from core.auth.models import Usuario
-    from core.dashboard import Aporte, Periodo
+    from core.dashboard import Aporte, Partes, Periodo
     from core.events import Listener
     from core.pages import Page
     from core.plugin_contract import BackgroundContext
@@ -160,12 +160,12 @@ def dashboard_series_schema() -> type[BaseModel]:
 
 
 @hookimpl
-async def dashboard_series(usuario: Usuario, periodo: Periodo) -> Aporte:
+async def dashboard_series(usuario: Usuario, periodo: Periodo, partes: Partes) -> Aporte:
     """Tickets created and resolved, first-response and resolution times, CSAT and backlog
-    per day; tables per agent and per team."""
+    per day; or the tables per agent and per team (as ``partes`` asks)."""
     from plugins.tickets.tablero import series
 
-    return await series(usuario, periodo)
+    return await series(usuario, periodo, partes)
 
 
 @hookimpl

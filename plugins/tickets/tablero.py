@@ -1,5 +1,6 @@
-"""The tickets' part of the dashboard's series: trends per day and tables per agent and team,
-read from the maintained totals of :mod:`plugins.tickets.agregados_periodo` only.
+"""The tickets' part of the dashboard's series: trends per day (``GET …/series/``) and tables
+per agent and team (``GET …/series/tablas/``), read from the maintained totals of
+:mod:`plugins.tickets.agregados_periodo` only.
 
 Everything an agent sees everything of (admins, and agents while team visibility is off) comes
 from the day rows of every ticket when the business days are UTC days, else from the hour rows
@@ -21,7 +22,7 @@ from pydantic import BaseModel, Field
 from core import labels
 from core.auth.guards import team_limited
 from core.auth.models import Equipo, Usuario
-from core.dashboard import Aporte, Columna, Periodo, Serie, Tabla, media, porcentaje
+from core.dashboard import Aporte, Columna, Partes, Periodo, Serie, Tabla, media, porcentaje
 from core.db import Lectura, Marcas, leer
 from core.i18n import N_
 from core.i18n import gettext as _
@@ -76,13 +77,11 @@ class SeriesTickets(BaseModel):
 @dataclass(frozen=True)
 class Dias:
     """The totals of each day of a period: ``dias[i]`` sums every column over day ``i``;
-    ``antes`` sums them before the period (the backlog's starting point); ``celdas`` are the
-    tables' columns per (team, agent) over the period's UTC days."""
+    ``antes`` sums them before the period (the backlog's starting point)."""
 
     antes: dict[str, int]
     dias: list[dict[str, int]]
     alcance: ap.Alcance | None
-    celdas: list[dict[str, int]]
 
 
 async def alcance_de(usuario: Usuario) -> ap.Alcance | None:
@@ -126,7 +125,7 @@ async def _leer_por_dia(usuario: Usuario, periodo: Periodo) -> Dias:
             continue
         for c in ap.COLUMNAS:
             dias[i][c] += fila[c]
-    return Dias(antes=lectura.antes, dias=dias, alcance=alcance, celdas=lectura.celdas)
+    return Dias(antes=lectura.antes, dias=dias, alcance=alcance)
 
 
 def _serie(titulo: str, definicion: str, unidad: str, grafico: str, valores: list[Any]) -> Serie:
@@ -198,79 +197,126 @@ def _columnas() -> list[Columna]:
     ]
 
 
+def _fila(f: dict[str, int], nombre: str) -> dict[str, Any]:
+    """A table row from its summed columns (``f["id"]``: the agent or team, 0 for none)."""
+    return {
+        "id": f["id"] or None,
+        "nombre": nombre,
+        "asignados": f["creados"],
+        "resueltos": f["resueltos"],
+        "primera_respuesta": media(f["seg_respuesta"], f["respondidos"], 3600),
+        "csat": porcentaje(f["satisfechos"], f["valorados"]),
+    }
+
+
+def _cortar(
+    grupos: Sequence[dict[str, int]], filas: int | None
+) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
+    """The groups with anything to show, the busiest first (ties by id, so that the cut is the
+    same on every request): those shown and, with ``filas``, the rest (never just one: a
+    row summing a single row would hide it for nothing)."""
+    llenos = [
+        g for g in grupos if any(g[c] for c in ("creados", "resueltos", "respondidos", "valorados"))
+    ]
+    llenos.sort(key=lambda g: (-g["creados"], g["id"]))
+    if filas is None or len(llenos) <= filas + 1:
+        return llenos, []
+    return llenos[:filas], llenos[filas:]
+
+
 def _tabla(
-    filas: Sequence[dict[str, int]],
+    grupos: tuple[list[dict[str, int]], list[dict[str, int]]],
     nombres: dict[int, str],
     titulo: str,
     definicion: str,
     ninguno: str,
 ) -> Tabla:
-    salida: list[dict[str, Any]] = [
-        {
-            "id": f["id"] or None,
-            "nombre": nombres.get(f["id"], _(ninguno)) if f["id"] else _(ninguno),
-            "asignados": f["creados"],
-            "resueltos": f["resueltos"],
-            "primera_respuesta": media(f["seg_respuesta"], f["respondidos"], 3600),
-            "csat": porcentaje(f["satisfechos"], f["valorados"]),
-        }
-        for f in filas
-        if any(f[c] for c in ("creados", "resueltos", "respondidos", "valorados"))
+    """A table of the groups shown (by :func:`_cortar`), by volume then name, and — when the
+    rest is not empty — one row «Otros» summing each of its columns (averages of the summed
+    parts, so the figures stay exact)."""
+    mostrados, otros = grupos
+    salida = [
+        _fila(g, nombres.get(g["id"], _(ninguno)) if g["id"] else _(ninguno)) for g in mostrados
     ]
     salida.sort(key=lambda f: (-f["asignados"], f["nombre"]))
-    return Tabla(titulo=_(titulo), definicion=_(definicion), columnas=_columnas(), filas=salida)
+    if otros:
+        suma = {c: sum(g[c] for g in otros) for c in ap.COLUMNAS_TABLA} | {"id": 0}
+        salida.append(_fila(suma, _("Otros ({n})").format(n=len(otros))))
+    return Tabla(
+        titulo=_(titulo),
+        definicion=_(definicion),
+        columnas=_columnas(),
+        filas=salida,
+        otras_filas=len(otros),
+    )
 
 
-async def series(usuario: Usuario, periodo: Periodo) -> Aporte:
-    """The tickets' series and tables (see :class:`SeriesTickets`)."""
-    d = await por_dia(usuario, periodo)
-    dias = d.dias
-    agentes, equipos = ap.agrupar(d.celdas, "agente_id"), ap.agrupar(d.celdas, "equipo_id")
+async def tablas(usuario: Usuario, periodo: Periodo, filas: int | None) -> dict[str, Tabla]:
+    """The per-agent and per-team tables of the period's UTC days, within what ``usuario`` may
+    see: the ``filas`` busiest rows of each (``None``: all) and one summing the rest."""
+    alcance = await alcance_de(usuario)
+    celdas = await ap.leer_celdas(periodo.desde, periodo.hasta, alcance)
+    agentes = _cortar(ap.agrupar(celdas, "agente_id"), filas)
+    equipos = _cortar(ap.agrupar(celdas, "equipo_id"), filas)
+    # The names of the rows shown only: 20 agents, not 500, when the rest is summed.
     nombres = await leer(
         lambda marcas: _lectura_nombres(
-            [f["id"] for f in agentes if f["id"] > 0],
-            [f["id"] for f in equipos if f["id"] > 0],
+            [f["id"] for f in agentes[0] if f["id"] > 0],
+            [f["id"] for f in equipos[0] if f["id"] > 0],
             marcas,
         )
     )
-    aporte = Aporte(
-        series={
-            "tickets_creados": _serie(
-                N_("Creados"), D_CREADOS, "", "volumen", [float(x["creados"]) for x in dias]
-            ),
-            "tickets_resueltos": _serie(
-                N_("Resueltos"), D_RESUELTOS, "", "volumen", [float(x["resueltos"]) for x in dias]
-            ),
-            "primera_respuesta": _serie(
-                N_("Primera respuesta"),
-                D_PRIMERA,
-                "h",
-                "tiempos",
-                [media(x["seg_respuesta"], x["respondidos"], 3600) for x in dias],
-            ),
-            "tiempo_resolucion": _serie(
-                N_("Resolución"),
-                D_RESOLUCION,
-                "h",
-                "tiempos",
-                [media(x["seg_resolucion"], x["resueltos"], 3600) for x in dias],
-            ),
-            "csat": _serie(
-                N_("CSAT"),
-                D_CSAT,
-                "%",
-                "csat",
-                [porcentaje(x["satisfechos"], x["valorados"]) for x in dias],
-            ),
-            **{f"backlog_{e.value.lower()}": _backlog_serie(d, e) for e in _BACKLOG},
-        },
-        tablas={
-            "agentes": _tabla(
-                agentes, nombres["agente_id"], N_("Por agente"), D_AGENTES, N_("Sin asignar")
-            ),
-            "equipos": _tabla(
-                equipos, nombres["equipo_id"], N_("Por equipo"), D_EQUIPOS, N_("Sin equipo")
-            ),
-        },
-    )
+    return {
+        "agentes": _tabla(
+            agentes, nombres["agente_id"], N_("Por agente"), D_AGENTES, N_("Sin asignar")
+        ),
+        "equipos": _tabla(
+            equipos, nombres["equipo_id"], N_("Por equipo"), D_EQUIPOS, N_("Sin equipo")
+        ),
+    }
+
+
+def _series(d: Dias) -> dict[str, Serie]:
+    """The tickets' series from the period's totals per day."""
+    dias = d.dias
+    return {
+        "tickets_creados": _serie(
+            N_("Creados"), D_CREADOS, "", "volumen", [float(x["creados"]) for x in dias]
+        ),
+        "tickets_resueltos": _serie(
+            N_("Resueltos"), D_RESUELTOS, "", "volumen", [float(x["resueltos"]) for x in dias]
+        ),
+        "primera_respuesta": _serie(
+            N_("Primera respuesta"),
+            D_PRIMERA,
+            "h",
+            "tiempos",
+            [media(x["seg_respuesta"], x["respondidos"], 3600) for x in dias],
+        ),
+        "tiempo_resolucion": _serie(
+            N_("Resolución"),
+            D_RESOLUCION,
+            "h",
+            "tiempos",
+            [media(x["seg_resolucion"], x["resueltos"], 3600) for x in dias],
+        ),
+        "csat": _serie(
+            N_("CSAT"),
+            D_CSAT,
+            "%",
+            "csat",
+            [porcentaje(x["satisfechos"], x["valorados"]) for x in dias],
+        ),
+        **{f"backlog_{e.value.lower()}": _backlog_serie(d, e) for e in _BACKLOG},
+    }
+
+
+async def series(usuario: Usuario, periodo: Periodo, partes: Partes) -> Aporte:
+    """The tickets' series or tables, as ``partes`` asks (see :class:`SeriesTickets`): each
+    request reads only the totals its part needs."""
+    aporte = Aporte()
+    if partes.series:
+        aporte.series = _series(await por_dia(usuario, periodo))
+    if partes.tablas:
+        aporte.tablas = await tablas(usuario, periodo, partes.filas)
     return aporte

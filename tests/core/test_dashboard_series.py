@@ -5,13 +5,13 @@ answer in the OpenAPI document."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from core import hookimpl
 from core.auth.models import Rol, Usuario
-from core.dashboard import Aporte, Periodo, Serie
+from core.dashboard import FILAS_POR_DEFECTO, Aporte, Columna, Partes, Periodo, Serie, Tabla
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -71,7 +71,7 @@ async def test_hook_dashboard_series_merges_and_is_typed(
     hoy = datetime.now(UTC).date()
     assert datos["dias"] == [(hoy - timedelta(days=6 - i)).isoformat() for i in range(7)]
     assert datos["series"]["altas"]["valores"] == [0, 0, 0, 0, 0, 0, 1]
-    assert datos["tablas"] == {}
+    assert "tablas" not in datos  # they are their own request
     [periodo] = plugin.periodos
     assert periodo.desde.tzinfo is not None and periodo.hasta <= datetime.now(UTC)
 
@@ -106,3 +106,62 @@ def test_dias_utc_solo_sin_desfase():
     assert periodo("Europe/London", date(2026, 1, 31)).dias_utc
     assert not periodo("Europe/London", date(2026, 4, 10)).dias_utc
     assert not periodo("Asia/Tokyo", date(2026, 1, 31)).dias_utc
+
+
+class Antiguo:
+    """A plugin written before :class:`Partes`: two arguments, series and a table together."""
+
+    name = "antiguo"
+
+    @hookimpl
+    def dashboard_series(self, usuario: Usuario, periodo: Periodo) -> dict[str, Any]:
+        serie = Serie(titulo="S", definicion="D", unidad="", grafico="s", valores=[1.0])
+        columnas = [Columna(clave="n", titulo="N", definicion="Cuántos.")]
+        tabla = Tabla(
+            titulo="T", definicion="D", columnas=columnas, filas=[{"nombre": "a", "n": 1}]
+        )
+        return {"series": {"s": serie}, "tablas": {"t": tabla}}
+
+
+class Atento:
+    """A plugin that reads ``partes`` and says what each request asked of it."""
+
+    name = "atento"
+
+    def __init__(self) -> None:
+        self.partes: list[Partes] = []
+
+    @hookimpl
+    def dashboard_series(self, usuario: Usuario, periodo: Periodo, partes: Partes) -> None:
+        self.partes.append(partes)
+
+
+async def test_series_and_tables_are_two_requests_old_plugins_still_work(
+    arrancar: Callable[..., Awaitable[SoporteClient]],
+) -> None:
+    atento = Atento()
+    api = await arrancar(extra=[Antiguo(), atento])
+    agente = await api.usuario("agente", Rol.AGENTE)
+    params = {"periodo": "hoy"}
+    series = await (await api.get(URL, headers=api.auth(agente), params=params)).json()
+    r = await api.get(URL + "tablas/", headers=api.auth(agente), params=params)
+    assert r.status == 200, await r.text()
+    tablas = await r.json()
+    assert list(series["series"]) == ["s"] and "tablas" not in series
+    assert list(tablas["tablas"]) == ["t"] and "series" not in tablas
+    assert tablas["tablas"]["t"]["filas"] == [{"nombre": "a", "n": 1}]
+    assert tablas["tablas"]["t"]["otras_filas"] == 0
+    assert tablas["dias"] == series["dias"] and tablas["zona"] == "UTC"
+    assert atento.partes == [
+        Partes(series=True, tablas=False),
+        Partes(series=False, tablas=True, filas=FILAS_POR_DEFECTO),
+    ]
+    await api.get(URL + "tablas/", headers=api.auth(agente), params={"filas": "0"})
+    assert atento.partes[-1].filas is None  # 0: every row
+
+    r = await api.get(URL + "tablas/", headers=api.auth(agente), params={"filas": "-1"})
+    assert r.status == 400
+    spec = await (await api.get("/api/openapi.json")).json()
+    esquemas = spec["components"]["schemas"]
+    assert "tablas" in esquemas["DashboardTables"]["properties"]
+    assert "tablas" not in esquemas["DashboardSeries"]["properties"]

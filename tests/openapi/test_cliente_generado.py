@@ -370,6 +370,8 @@ def test_a_generated_client_drives_every_operation(
     assert stats.tickets_abiertos >= 2 and stats.casos_criticos >= 0
     series = e.llamar("core.dashboard_series", agente)
     assert len(series.dias) == 30 and series.series.tickets_creados is not None
+    tablas = e.llamar("core.dashboard_tablas", agente)
+    assert len(tablas.dias) == 30 and tablas.tablas.agentes is not None
 
     notificaciones = e.llamar("notificaciones.lista", cliente)
     assert notificaciones.results, "the agent's reply notifies the customer"

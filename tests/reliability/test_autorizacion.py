@@ -118,6 +118,7 @@ MATRIZ: dict[tuple[str, str], Fila] = {
     ("GET", "/api/descargas/{token}/"): Fila(PUBLICA, (403,) * 5, tipo="descarga"),
     ("GET", "/api/soporte/dashboard/stats/"): Fila(AGENTE_200),
     ("GET", "/api/soporte/dashboard/series/"): Fila(AGENTE_200),
+    ("GET", "/api/soporte/dashboard/series/tablas/"): Fila(AGENTE_200),
     ("POST", "/api/auth/token/"): Fila(
         PUBLICA, cuerpo={"username": "cliente_a", "password": TEST_PASSWORD}
     ),

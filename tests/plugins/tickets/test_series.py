@@ -27,6 +27,13 @@ async def series(soporte: Any, usuario: Any, **params: str) -> dict[str, Any]:
     return await r.json()
 
 
+async def tablas(soporte: Any, usuario: Any, **params: str) -> dict[str, Any]:
+    """The tables' answer (``GET …/series/tablas/``)."""
+    r = await soporte.get(URL + "tablas/", headers=soporte.auth(usuario), params=params)
+    assert r.status == 200, await r.text()
+    return (await r.json())["tablas"]
+
+
 def valores(datos: dict[str, Any], nombre: str) -> list[Any]:
     return datos["series"][nombre]["valores"]
 
@@ -56,7 +63,8 @@ async def test_cifras_de_un_conjunto_conocido(soporte):
     assert valores(datos, "backlog_en_progreso")[-1] == 1  # c
     assert valores(datos, "sla_incumplido") == [0] * 6 + [1]
     assert valores(datos, "sla_cumplido") == [0, 0, 0, 0, 2, 0, 0]
-    por_agente = {f["nombre"]: f for f in datos["tablas"]["agentes"]["filas"]}
+    de_la_semana = await tablas(soporte, carla, periodo="7d")
+    por_agente = {f["nombre"]: f for f in de_la_semana["agentes"]["filas"]}
     assert por_agente[carla.nombre_visible] == {
         "id": carla.id,
         "nombre": carla.nombre_visible,
@@ -68,7 +76,7 @@ async def test_cifras_de_un_conjunto_conocido(soporte):
     assert por_agente["Sin asignar"]["asignados"] == 2
     # Every figure says what it is.
     assert all(s["definicion"] for s in datos["series"].values())
-    assert all(c["definicion"] for t in datos["tablas"].values() for c in t["columnas"])
+    assert all(c["definicion"] for t in de_la_semana.values() for c in t["columnas"])
 
     hoy = await series(soporte, carla, periodo="hoy")
     assert valores(hoy, "tickets_creados") == [1]
@@ -147,7 +155,7 @@ async def test_visibilidad_por_equipos(start_app):
     todas = await series(soporte, jefa, periodo="hoy")
     assert valores(todas, "tickets_creados") == [4]
     assert valores(suyas, "tickets_creados") == [2]  # Pagos and the one without a team
-    equipos = {f["nombre"] for f in suyas["tablas"]["equipos"]["filas"]}
+    equipos = {f["nombre"] for f in (await tablas(soporte, ana, periodo="hoy"))["equipos"]["filas"]}
     assert equipos == {"Pagos", "Sin equipo"}
 
 
@@ -321,7 +329,8 @@ async def test_tabla_de_90_dias_por_meses_y_tercios(soporte):
         )
     await _comprobar_en_paso()
     datos = await series(soporte, jefa, periodo="90d")
-    por_agente = {f["nombre"]: f for f in datos["tablas"]["agentes"]["filas"]}
+    filas = (await tablas(soporte, jefa, periodo="90d"))["agentes"]["filas"]
+    por_agente = {f["nombre"]: f for f in filas}
     assert por_agente[carla.nombre_visible]["asignados"] == 5
     assert sum(valores(datos, "tickets_creados")) == 5
     dias_creados = [
@@ -379,3 +388,45 @@ async def test_dos_arranques_a_la_vez_reconstruyen_una_vez(soporte):
     for clave, v in mantenidos.items():
         assert reconstruidos.get(clave, {}).get("creados", 0) == v["creados"], clave
     await _comprobar_en_paso()
+
+
+async def test_tabla_con_las_filas_de_mas_tickets_y_el_resto_sumado(soporte):
+    """``filas=N``: the N agents with the most tickets, then one row «Otros» whose figures are
+    those of the rest taken together (sums, and averages over the summed parts); ``filas=0``
+    answers every agent."""
+    lucia = await soporte.usuario("lucia")
+    jefa = await soporte.usuario("jefa", Rol.ADMIN)
+    agentes = [await soporte.usuario(f"agente{i}", Rol.AGENTE) for i in range(4)]
+    # agente0: 4 tickets, agente1: 3, agente2: 2, agente3: 1 — first answers of 1 h and 3 h
+    # for agente2's two tickets, none for agente3's.
+    for i, agente in enumerate(agentes):
+        for j in range(4 - i):
+            t = await crear(soporte, lucia, asunto=f"A{i}-{j}")
+            segundos = 3600 * (1 + 2 * j) if i == 2 else None
+            await Ticket.filter(id=t["id"]).update(
+                agente_asignado_id=agente.id, segundos_primera_respuesta=segundos
+            )
+            if i == 3:
+                await Valoracion.create(ticket_id=t["id"], puntuacion=5)
+    todas = (await tablas(soporte, jefa, periodo="hoy", filas="0"))["agentes"]
+    assert [f["asignados"] for f in todas["filas"]] == [4, 3, 2, 1] and todas["otras_filas"] == 0
+
+    dos = (await tablas(soporte, jefa, periodo="hoy", filas="2"))["agentes"]
+    assert [f["nombre"] for f in dos["filas"]] == [
+        agentes[0].nombre_visible,
+        agentes[1].nombre_visible,
+        "Otros (2)",
+    ]
+    assert dos["otras_filas"] == 2
+    assert dos["filas"][-1] == {
+        "id": None,
+        "nombre": "Otros (2)",
+        "asignados": 3,
+        "resueltos": 0,
+        "primera_respuesta": 2.0,  # (1 h + 3 h) / 2 answered tickets
+        "csat": 100.0,  # agente3's one rating
+    }
+    # One row more than asked is shown as itself, not as «Otros (1)».
+    tres = (await tablas(soporte, jefa, periodo="hoy", filas="3"))["agentes"]
+    assert len(tres["filas"]) == 4 and tres["otras_filas"] == 0
+    assert (await tablas(soporte, jefa, periodo="hoy"))["agentes"]["otras_filas"] == 0
