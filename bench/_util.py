@@ -12,10 +12,12 @@ import asyncio
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -74,6 +76,16 @@ async def pg_rows(url: str, sentencias: list[str]) -> list[list[tuple[Any, ...]]
         return [[tuple(r) for r in await conn.fetch(s)] for s in sentencias]
     finally:
         await conn.close()
+
+
+def finish(lines: list[str], script: str, markdown: Path | None) -> None:
+    """End a bench's report with the command that reproduces it, print it, and also write it
+    to ``markdown`` when given."""
+    command = shlex.join([".venv/bin/python", script, *sys.argv[1:]])
+    lines = [*lines, "", f"Reproduce: `{command}`"]
+    print("\n" + "\n".join(lines))
+    if markdown:
+        markdown.write_text("\n".join(lines) + "\n")
 
 
 def rss_kib(pid: int, field_name: str = "VmRSS") -> int:

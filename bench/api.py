@@ -39,7 +39,6 @@ import logging
 import os
 import platform
 import random
-import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -58,6 +57,7 @@ from _util import (
     Request,
     Runs,
     con_base,
+    finish,
     free_port,
     generator_name,
     json_request,
@@ -198,6 +198,19 @@ def run_env(db: Store, media: Path) -> dict[str, str]:
     return env
 
 
+def generate(tickets: int, env: dict[str, str]) -> float:
+    """``soporte migrate`` and ``soporte demo --tickets N`` on ``env``'s database; returns the
+    seconds the generation took."""
+    subprocess.run([SOPORTE, "migrate"], env=env, check=True, capture_output=True)
+    start = time.perf_counter()
+    out = subprocess.run(
+        [SOPORTE, "demo", "--tickets", str(tickets)], env=env, capture_output=True, text=True
+    )
+    if out.returncode:
+        raise SystemExit(f"soporte demo failed:\n{out.stdout}\n{out.stderr}")
+    return time.perf_counter() - start
+
+
 def prepare_database(tickets: int, db: Store, env: dict[str, str], cache: Path | None) -> float:
     """Migrate and generate ``tickets`` (or copy a cached database); returns generation seconds.
 
@@ -212,14 +225,7 @@ def prepare_database(tickets: int, db: Store, env: dict[str, str], cache: Path |
         # Migrations added since the copy was made (idempotent).
         subprocess.run([SOPORTE, "migrate"], env=env, check=True, capture_output=True)
         return float((cache / f"soporte-{tickets}.seconds").read_text())  # type: ignore[operator]
-    subprocess.run([SOPORTE, "migrate"], env=env, check=True, capture_output=True)
-    start = time.perf_counter()
-    out = subprocess.run(
-        [SOPORTE, "demo", "--tickets", str(tickets)], env=env, capture_output=True, text=True
-    )
-    seconds = time.perf_counter() - start
-    if out.returncode:
-        raise SystemExit(f"soporte demo failed:\n{out.stdout}\n{out.stderr}")
+    seconds = generate(tickets, env)
     if cached and cache:
         cache.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(db, cached)
@@ -236,14 +242,7 @@ def prepare_pg(tickets: int, url: str, env: dict[str, str], cache: Path | None) 
         return float(marker.read_text())
     asyncio.run(pg_execute(url, f'DROP DATABASE IF EXISTS "{name}"'))
     asyncio.run(pg_execute(url, f'CREATE DATABASE "{name}"'))
-    subprocess.run([SOPORTE, "migrate"], env=env, check=True, capture_output=True)
-    start = time.perf_counter()
-    out = subprocess.run(
-        [SOPORTE, "demo", "--tickets", str(tickets)], env=env, capture_output=True, text=True
-    )
-    seconds = time.perf_counter() - start
-    if out.returncode:
-        raise SystemExit(f"soporte demo failed:\n{out.stdout}\n{out.stderr}")
+    seconds = generate(tickets, env)
     if marker:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(f"{seconds:.1f}")
@@ -429,7 +428,9 @@ def start(cmd: list[str], env: dict[str, str] | None = None) -> tuple[Server, fl
         [*cmd, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     server = Server(f"http://127.0.0.1:{port}", proc)
-    asyncio.run(wait_healthy(server.base, proc))
+    # Ten minutes: a first start on a million PostgreSQL tickets checks every maintained total
+    # (and builds any missing start-up index) before it answers.
+    asyncio.run(wait_healthy(server.base, proc, limit=600))
     return server, time.perf_counter() - t0
 
 
@@ -804,11 +805,7 @@ def main(args: argparse.Namespace) -> None:
     chat = [] if args.no_chat or args.only else chat_fanout(args)
     notif = [] if args.no_notificaciones or args.only else notificaciones(args)
     lines = report(scales, base, chat, args, notif)
-    command = shlex.join([".venv/bin/python", "bench/api.py", *sys.argv[1:]])
-    lines += ["", f"Reproduce: `{command}`"]
-    print("\n" + "\n".join(lines))
-    if args.markdown:
-        args.markdown.write_text("\n".join(lines) + "\n")
+    finish(lines, "bench/api.py", args.markdown)
 
 
 if __name__ == "__main__":
