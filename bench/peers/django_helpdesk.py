@@ -26,9 +26,10 @@ Latency (p50/p99) with one connection; throughput with ``--connections`` (16) fo
 ``--peer-connections`` (2) for the peer, whose single sync worker serves one request at a time
 (more connections only queue; two keep it busy). A run lasts ``--seconds``, or longer for a
 case whose warm-up request took more than a fifth of that (at least five of its answers per
-run; wrk's timeout is raised to match); a case slower than a second per answer is measured
-with one connection only (:func:`measure`). Prints a table with the ratios (soporte's req/s to the
-peer's, and the peer's p50 to soporte's) and the command that reproduces it.
+run; wrk's timeout: ten answers' time, at least 10 s); a case slower than a second per answer
+is measured with one connection only (:func:`measure`). Prints a table with the ratios
+(soporte's req/s to the peer's, and the peer's p50 to soporte's) and the command that
+reproduces it.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ def measure(cases: list[tuple[str, Case]], args: argparse.Namespace) -> None:
         warm = asyncio.run(first_answer_s(base, case.request))
         slow = warm > SLOW_S
         seconds = math.ceil(max(args.seconds, (3 if slow else 5) * warm))
-        plan.append((base, case, seconds, math.ceil(max(2.0, 3 * warm)), slow))
+        plan.append((base, case, seconds, math.ceil(max(10.0, 10 * warm)), slow))
         print(f"   {case.side}: {case.label}: first answer {warm * 1000:,.0f} ms", flush=True)
     for run in range(args.runs):
         print(f"== run {run + 1} of {args.runs}…", flush=True)
