@@ -27,6 +27,10 @@ table with the targets.
 
     .venv/bin/python bench/api.py                       # 10,000 tickets (make bench)
     .venv/bin/python bench/api.py --tickets 1000000     # 10,000 and 1,000,000
+    .venv/bin/python bench/api.py --tickets 1000000 --database-url postgres://…  # on PostgreSQL
+
+With ``--database-url`` (``make bench DB=postgres``) every scale, and the one-row insert, is a
+database of its own on that PostgreSQL server instead of a SQLite file.
 
 The machine is shared: quote medians and ratios to the baselines, not absolute numbers.
 """
