@@ -6,8 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 0.0.0.0
 PORT   ?= 8000
 
-.PHONY: install run test test-scale lint format bench clean chromium guide-deps openapi-deps \
-	messages compile-messages
+.PHONY: install run test test-scale lint format bench bench-peers wrk clean chromium guide-deps \
+	openapi-deps messages compile-messages
 
 $(STAMP): pyproject.toml $(wildcard examples/*/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,20 +69,47 @@ openapi-deps:
 ## through Redis, on a throwaway PostgreSQL and Redis from scripts/postgres.sh and redis.sh;
 ## PROCESOS_ARGS passes options such as --database-url). BENCH_ARGS passes more options
 ## (e.g. --runs 5 --seconds 5 --no-chat --no-notificaciones).
-## wrk is installed with apt when missing (else a built-in aiohttp load generator is used).
+## Then bench/peers/django_helpdesk.py (`make bench-peers`: django-helpdesk's ticket list and
+## detail beside soporte's at 10,000 tickets). wrk is installed with apt when missing (else a
+## built-in aiohttp load generator is used).
+## `make bench DB=postgres` runs api.py, export.py and ticket_search.py on a throwaway PostgreSQL
+## server (scripts/postgres.sh; SOPORTE_PG_PORT / SOPORTE_PG_DIR choose its port and directory),
+## removed at the end; the mail bench and the peer stay on SQLite.
 TICKETS    ?=
 BENCH_ARGS ?=
 SEARCH_ARGS ?=
 PROCESOS_ARGS ?=
-bench: install
-	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq wrk >/dev/null 2>&1; } || \
-	  echo "wrk is not installed: using the built-in load generator"
+DB         ?= sqlite
+bench: install wrk
+ifeq ($(DB),postgres)
+	@trap 'scripts/postgres.sh stop' EXIT; pg="$$(scripts/postgres.sh start)" && \
+	$(BIN)/python bench/api.py $(if $(TICKETS),--tickets $(TICKETS)) --database-url "$$pg" \
+	  $(BENCH_ARGS) && \
+	$(BIN)/python bench/correo.py && \
+	$(BIN)/python bench/export.py --tickets 10000 $(if $(TICKETS),$(TICKETS),100000) \
+	  --postgres "$$pg" && \
+	$(BIN)/python bench/ticket_search.py --tickets 10000 $(TICKETS) --database-url "$$pg" \
+	  $(SEARCH_ARGS)
+else
 	$(BIN)/python bench/api.py $(if $(TICKETS),--tickets $(TICKETS)) $(BENCH_ARGS)
 	$(BIN)/python bench/correo.py
 	$(BIN)/python bench/export.py --tickets 10000 $(if $(TICKETS),$(TICKETS),100000)
 	$(BIN)/python bench/ticket_search.py --tickets 10000 $(TICKETS) $(SEARCH_ARGS)
+endif
 	$(BIN)/python bench/procesos.py $(PROCESOS_ARGS)
+	$(BIN)/python bench/peers/django_helpdesk.py
+
+## django-helpdesk (pinned, in its own venv: bench/peers/.venv) beside soporte at 10,000
+## tickets: the ticket list and detail, same client, same machine, same run (a few minutes;
+## the first run installs the peer from PyPI). PEER_ARGS passes options (e.g. --runs 5).
+PEER_ARGS ?=
+bench-peers: install wrk
+	$(BIN)/python bench/peers/django_helpdesk.py $(PEER_ARGS)
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq wrk >/dev/null 2>&1; } || \
+	  echo "wrk is not installed: using the built-in load generator"
 
 ## The English catalog after a change of texts: extract every marked text (Python, templates,
 ## scripts: core/i18n_catalog.py) and update core/locale/en/LC_MESSAGES/soporte.po; new texts

@@ -2,9 +2,10 @@
 
 * ``GET /json``: a JSON answer from a bare handler (no middleware, no database);
 * ``POST /insert``: reads a JSON body and inserts one row through tortoise into a SQLite file
-  opened exactly as soporte opens its own (WAL, tortoise's defaults), then answers its id.
+  opened exactly as soporte opens its own (WAL, tortoise's defaults), or into a PostgreSQL
+  database (``bench/api.py --database-url``), then answers its id.
 
-    .venv/bin/python bench/_baseline.py --port 8765 --database /tmp/baseline.db
+    .venv/bin/python bench/_baseline.py --port 8765 --database-url sqlite:///tmp/baseline.db
 """
 
 from __future__ import annotations
@@ -47,12 +48,12 @@ async def insert_handler(request: web.Request) -> web.Response:
     return web.json_response({"id": fila.id}, status=201)
 
 
-def make_app(database: str) -> web.Application:
-    """The baseline application on the SQLite file ``database``."""
+def make_app(database_url: str) -> web.Application:
+    """The baseline application on the database ``database_url`` (``sqlite://…``, ``postgres://…``)."""
 
     async def orm(app: web.Application) -> AsyncIterator[None]:
         await Tortoise.init(
-            db_url=f"sqlite://{database}",
+            db_url=database_url,
             modules={"models": ["__main__"]},
             _enable_global_fallback=True,
         )
@@ -71,8 +72,8 @@ def make_app(database: str) -> web.Application:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--database", required=True)
+    parser.add_argument("--database-url", required=True)
     args = parser.parse_args()
     web.run_app(
-        make_app(args.database), host="127.0.0.1", port=args.port, print=None, access_log=None
+        make_app(args.database_url), host="127.0.0.1", port=args.port, print=None, access_log=None
     )

@@ -12,15 +12,18 @@ import asyncio
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
@@ -33,6 +36,56 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def con_base(url: str, nombre: str) -> str:
+    """``url`` pointing at the database ``nombre`` (same server and credentials)."""
+    partes = urlsplit(url)
+    return urlunsplit((partes.scheme, partes.netloc, f"/{nombre}", "", ""))
+
+
+async def pg_execute(url: str, sentencia: str) -> None:
+    """One statement on the PostgreSQL server of ``url``, from its ``postgres`` database (for
+    ``CREATE DATABASE``/``DROP DATABASE``, which run outside any other database)."""
+    import asyncpg  # only with a PostgreSQL server (the `scale` extra)
+
+    conn = await asyncpg.connect(con_base(url, "postgres"))
+    try:
+        await conn.execute(sentencia)
+    finally:
+        await conn.close()
+
+
+async def pg_exists(url: str, nombre: str) -> bool:
+    """Whether the server of ``url`` has a database ``nombre``."""
+    import asyncpg
+
+    conn = await asyncpg.connect(con_base(url, "postgres"))
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", nombre))
+    finally:
+        await conn.close()
+
+
+async def pg_rows(url: str, sentencias: list[str]) -> list[list[tuple[Any, ...]]]:
+    """The rows of each of ``sentencias`` on the database of ``url`` (one connection)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        return [[tuple(r) for r in await conn.fetch(s)] for s in sentencias]
+    finally:
+        await conn.close()
+
+
+def finish(lines: list[str], script: str, markdown: Path | None) -> None:
+    """End a bench's report with the command that reproduces it, print it, and also write it
+    to ``markdown`` when given."""
+    command = shlex.join([".venv/bin/python", script, *sys.argv[1:]])
+    lines = [*lines, "", f"Reproduce: `{command}`"]
+    print("\n" + "\n".join(lines))
+    if markdown:
+        markdown.write_text("\n".join(lines) + "\n")
 
 
 def rss_kib(pid: int, field_name: str = "VmRSS") -> int:
@@ -52,8 +105,10 @@ def pct(samples: list[float], p: float) -> float:
     return ordered[k]
 
 
-async def wait_healthy(base: str, proc: subprocess.Popen[bytes], limit: float = 60) -> float:
-    """Poll ``/healthz`` until it answers 200 (at most ``limit`` s); returns the seconds waited."""
+async def wait_healthy(
+    base: str, proc: subprocess.Popen[bytes], limit: float = 60, path: str = "/healthz"
+) -> float:
+    """Poll ``path`` until it answers 200 (at most ``limit`` s); returns the seconds waited."""
     start = time.perf_counter()
     async with aiohttp.ClientSession() as session:
         while time.perf_counter() - start < limit:
@@ -61,7 +116,7 @@ async def wait_healthy(base: str, proc: subprocess.Popen[bytes], limit: float = 
                 err = proc.stderr.read().decode() if proc.stderr else ""
                 raise SystemExit(f"server exited early with code {proc.returncode}\n{err}")
             try:
-                async with session.get(f"{base}/healthz") as r:
+                async with session.get(f"{base}{path}") as r:
                     if r.status == 200:
                         return time.perf_counter() - start
             except aiohttp.ClientError:

@@ -27,6 +27,10 @@ plugin's cost per reply. Prints one table with the targets.
 
     .venv/bin/python bench/api.py                       # 10,000 tickets (make bench)
     .venv/bin/python bench/api.py --tickets 1000000     # 10,000 and 1,000,000
+    .venv/bin/python bench/api.py --tickets 1000000 --database-url postgres://…  # on PostgreSQL
+
+With ``--database-url`` (``make bench DB=postgres``) every scale, and the one-row insert, is a
+database of its own on that PostgreSQL server instead of a SQLite file.
 
 The machine is shared: quote medians and ratios to the baselines, not absolute numbers.
 """
@@ -39,7 +43,6 @@ import logging
 import os
 import platform
 import random
-import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -49,6 +52,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -56,10 +60,15 @@ from _util import (
     ROOT,
     Request,
     Runs,
+    con_base,
+    finish,
     free_port,
     generator_name,
     json_request,
     load,
+    pg_execute,
+    pg_exists,
+    pg_rows,
     rss_kib,
     stop,
     wait_healthy,
@@ -159,11 +168,30 @@ class Scale:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def run_env(db: Path, media: Path) -> dict[str, str]:
+#: A scale's database: a SQLite file, or the URL of a database on a PostgreSQL server.
+Store = Path | str
+
+
+def database_url(db: Store) -> str:
+    """``SOPORTE_DATABASE_URL`` of a scale's database."""
+    return db if isinstance(db, str) else f"sqlite://{db}"
+
+
+def pg_database(server: str, tickets: int | str) -> str:
+    """The URL of a scale's database on the PostgreSQL server ``server`` (``--database-url``)."""
+    return con_base(server, f"soporte_bench_api_{tickets}")
+
+
+def pg_name(url: str) -> str:
+    """The database name of a PostgreSQL URL."""
+    return url.rsplit("/", 1)[1]
+
+
+def run_env(db: Store, media: Path) -> dict[str, str]:
     """The server's environment: this database, no scheduler (the pass is measured apart)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
     env.update(
-        SOPORTE_DATABASE_URL=f"sqlite://{db}",
+        SOPORTE_DATABASE_URL=database_url(db),
         SOPORTE_MEDIA_DIR=str(media),
         SOPORTE_SECRET_KEY="bench",
         SOPORTE_ESCALAMIENTO_INTERVAL="0",
@@ -176,22 +204,34 @@ def run_env(db: Path, media: Path) -> dict[str, str]:
     return env
 
 
-def prepare_database(tickets: int, db: Path, env: dict[str, str], cache: Path | None) -> float:
-    """Migrate and generate ``tickets`` (or copy a cached database); returns generation seconds."""
+def generate(tickets: int, env: dict[str, str]) -> float:
+    """``soporte migrate`` and ``soporte demo --tickets N`` on ``env``'s database; returns the
+    seconds the generation took."""
+    subprocess.run([SOPORTE, "migrate"], env=env, check=True, capture_output=True)
+    start = time.perf_counter()
+    out = subprocess.run(
+        [SOPORTE, "demo", "--tickets", str(tickets)], env=env, capture_output=True, text=True
+    )
+    if out.returncode:
+        raise SystemExit(f"soporte demo failed:\n{out.stdout}\n{out.stderr}")
+    return time.perf_counter() - start
+
+
+def prepare_database(tickets: int, db: Store, env: dict[str, str], cache: Path | None) -> float:
+    """Migrate and generate ``tickets`` (or copy a cached database); returns generation seconds.
+
+    On PostgreSQL (``db`` a URL) the database is created afresh on its server; with ``cache``
+    it stays there after the run, and is reused while the cache directory remembers its
+    generation time."""
+    if isinstance(db, str):
+        return prepare_pg(tickets, db, env, cache)
     cached = cache / f"soporte-{tickets}.db" if cache else None
     if cached and cached.exists():
         shutil.copyfile(cached, db)
         # Migrations added since the copy was made (idempotent).
         subprocess.run([SOPORTE, "migrate"], env=env, check=True, capture_output=True)
         return float((cache / f"soporte-{tickets}.seconds").read_text())  # type: ignore[operator]
-    subprocess.run([SOPORTE, "migrate"], env=env, check=True, capture_output=True)
-    start = time.perf_counter()
-    out = subprocess.run(
-        [SOPORTE, "demo", "--tickets", str(tickets)], env=env, capture_output=True, text=True
-    )
-    seconds = time.perf_counter() - start
-    if out.returncode:
-        raise SystemExit(f"soporte demo failed:\n{out.stdout}\n{out.stderr}")
+    seconds = generate(tickets, env)
     if cached and cache:
         cache.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(db, cached)
@@ -199,22 +239,53 @@ def prepare_database(tickets: int, db: Path, env: dict[str, str], cache: Path | 
     return seconds
 
 
-def sample_ids(db: Path, n: int, seed: int) -> tuple[list[int], list[int], dict[str, int]]:
-    """Random ticket ids for the detail requests, random tickets that are not closed for the
-    replies, and table sizes."""
+def prepare_pg(tickets: int, url: str, env: dict[str, str], cache: Path | None) -> float:
+    """:func:`prepare_database` on a PostgreSQL server: the database of ``url``."""
+    name = pg_name(url)
+    marker = cache / f"pg-api-{tickets}.seconds" if cache else None
+    if marker and marker.exists() and asyncio.run(pg_exists(url, name)):
+        subprocess.run([SOPORTE, "migrate"], env=env, check=True, capture_output=True)
+        return float(marker.read_text())
+    asyncio.run(pg_execute(url, f'DROP DATABASE IF EXISTS "{name}"'))
+    asyncio.run(pg_execute(url, f'CREATE DATABASE "{name}"'))
+    seconds = generate(tickets, env)
+    if marker:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(f"{seconds:.1f}")
+    return seconds
+
+
+def query(db: Store, sentencias: list[str]) -> list[list[tuple[Any, ...]]]:
+    """The rows of each statement on a scale's database (SQLite file or PostgreSQL)."""
+    if isinstance(db, str):
+        return asyncio.run(pg_rows(db, sentencias))
     con = sqlite3.connect(db)
     try:
-        (top,) = con.execute("SELECT MAX(id) FROM tickets_ticket").fetchone()
-        abiertos = [
-            i for (i,) in con.execute("SELECT id FROM tickets_ticket WHERE estado != 'CERRADO'")
-        ]
-        counts = {
-            t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-            for t in ("tickets_ticket", "tickets_respuesta", "core_usuario", "casos_caso",
-                      "faq_faq")
-        }  # fmt: skip
+        return [con.execute(s).fetchall() for s in sentencias]
     finally:
         con.close()
+
+
+def database_mib(db: Store) -> float:
+    """The size of a scale's database (the file, or ``pg_database_size``) in MiB."""
+    if isinstance(db, str):
+        [[(size,)]] = query(db, [f"SELECT pg_database_size('{pg_name(db)}')"])
+        return float(size) / 2**20
+    return db.stat().st_size / 2**20
+
+
+def sample_ids(db: Store, n: int, seed: int) -> tuple[list[int], list[int], dict[str, int]]:
+    """Random ticket ids for the detail requests, random tickets that are not closed for the
+    replies, and table sizes."""
+    tables = ("tickets_ticket", "tickets_respuesta", "core_usuario", "casos_caso", "faq_faq")
+    [[(top,)], abiertos_filas, *sizes] = query(
+        db,
+        ["SELECT MAX(id) FROM tickets_ticket",
+         "SELECT id FROM tickets_ticket WHERE estado != 'CERRADO'",
+         *(f"SELECT COUNT(*) FROM {t}" for t in tables)],
+    )  # fmt: skip
+    abiertos = [i for (i,) in abiertos_filas]
+    counts = {t: int(rows[0][0]) for t, rows in zip(tables, sizes, strict=True)}
     rng = random.Random(seed)
     return (
         [rng.randint(1, top) for _ in range(n)],
@@ -284,7 +355,7 @@ def measure_run(base: str, request: Request, args: argparse.Namespace, into: Mea
         raise SystemExit(f"{errors} failed responses on {base}{request.paths[0]}")
 
 
-async def escalation_pass(db: Path, seed: int) -> tuple[int, int, float, float]:
+async def escalation_pass(db: Store, media: Path, seed: int) -> tuple[int, int, float, float]:
     """One escalation pass with 1% of the open tickets due, then one with nothing due.
 
     The rules are replaced by one rule (1 h per level, 3 levels, every priority, no business
@@ -308,8 +379,8 @@ async def escalation_pass(db: Path, seed: int) -> tuple[int, int, float, float]:
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
     settings = Settings(
-        database_url=f"sqlite://{db}",
-        media_dir=db.parent / "media",
+        database_url=database_url(db),
+        media_dir=media,
         secret_key="bench",
         plugin_settings={"escalamiento": {"interval": 0}},
         cors_origins=[],
@@ -366,25 +437,46 @@ def start(cmd: list[str], env: dict[str, str] | None = None) -> tuple[Server, fl
         [*cmd, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     server = Server(f"http://127.0.0.1:{port}", proc)
-    asyncio.run(wait_healthy(server.base, proc))
+    # Ten minutes: a first start on a million PostgreSQL tickets checks every maintained total
+    # (and builds any missing start-up index) before it answers.
+    asyncio.run(wait_healthy(server.base, proc, limit=600))
     return server, time.perf_counter() - t0
+
+
+def escalation_copy(db: Store) -> Store:
+    """Where a scale's escalation pass runs: a copy of its database (SQLite: ``escalation.db``
+    beside it; PostgreSQL: a database made from it as a template)."""
+    if isinstance(db, str):
+        return f"{db}_escalation"
+    return db.with_name("escalation.db")
 
 
 def prepare_scale(
     scale: Scale, args: argparse.Namespace
-) -> tuple[Path, dict[str, str], list[int], list[int]]:
+) -> tuple[Store, dict[str, str], list[int], list[int]]:
     """Generate (or copy) the database of one scale; its detail ids and reply ids."""
     tmp = Path(tempfile.mkdtemp(prefix=f"soporte-bench-{scale.tickets}-", dir=args.tmp))
-    db = tmp / "bench.db"
+    db: Store = (
+        pg_database(args.database_url, scale.tickets) if args.database_url else (tmp / "bench.db")
+    )
     env = run_env(db, tmp / "media")
     print(f"\n== {scale.tickets:,} tickets: generating…", flush=True)
     scale.generation_s = prepare_database(scale.tickets, db, env, args.cache)
-    scale.db_mib = db.stat().st_size / 2**20
+    scale.db_mib = database_mib(db)
     ids, abiertos, scale.counts = sample_ids(db, 1000, args.seed)
     # The escalation pass runs on this copy, as generated (the measured creations would add
     # thousands of waiting tickets to the original); --only runs no pass.
     if not args.only:
-        shutil.copyfile(db, db.with_name("escalation.db"))
+        copy = escalation_copy(db)
+        if isinstance(db, str):
+            assert isinstance(copy, str)
+            asyncio.run(pg_execute(db, f'DROP DATABASE IF EXISTS "{pg_name(copy)}"'))
+            asyncio.run(
+                pg_execute(db, f'CREATE DATABASE "{pg_name(copy)}" TEMPLATE "{pg_name(db)}"')
+            )
+        else:
+            assert isinstance(copy, Path)
+            shutil.copyfile(db, copy)
     print(
         f"   generated in {scale.generation_s:.1f} s ({scale.db_mib:,.0f} MiB): "
         + ", ".join(f"{k} {v:,}" for k, v in scale.counts.items()),
@@ -407,15 +499,23 @@ def selected(args: argparse.Namespace) -> list[Case]:
 
 def measure_all(
     scales: list[Scale], args: argparse.Namespace
-) -> tuple[dict[str, Measure], list[Path]]:
+) -> tuple[dict[str, Measure], list[Store]]:
     """Serve every scale and the baselines at once, and measure them run by run, interleaved:
     run *k* of a case hits each server in turn, so that a burst of load from elsewhere on the
     machine falls on all of them alike, and ratios compare like with like."""
     prepared = [prepare_scale(scale, args) for scale in scales]
     tmp = Path(tempfile.mkdtemp(prefix="soporte-bench-baseline-", dir=args.tmp))
+    # The one-row insert goes to the same kind of database as soporte's.
+    baseline_db = (
+        pg_database(args.database_url, "baseline")
+        if args.database_url
+        else f"sqlite://{tmp}/baseline.db"
+    )
+    if args.database_url:
+        asyncio.run(pg_execute(baseline_db, f'DROP DATABASE IF EXISTS "{pg_name(baseline_db)}"'))
+        asyncio.run(pg_execute(baseline_db, f'CREATE DATABASE "{pg_name(baseline_db)}"'))
     baseline, _ = start(
-        [sys.executable, str(ROOT / "bench" / "_baseline.py"), "--database",
-         str(tmp / "baseline.db")]
+        [sys.executable, str(ROOT / "bench" / "_baseline.py"), "--database-url", baseline_db]
     )  # fmt: skip
     insert_body = {"asunto": "No puedo completar el pago de mi reserva"}
     baseline.requests = {
@@ -453,6 +553,10 @@ def measure_all(
         for server in [baseline, *servers]:
             stop(server.proc)
         shutil.rmtree(tmp, ignore_errors=True)
+        if args.database_url:
+            asyncio.run(
+                pg_execute(baseline_db, f'DROP DATABASE IF EXISTS "{pg_name(baseline_db)}"')
+            )
     return {"bare": base["healthz"], "insert": base["crear"]}, [db for db, *_ in prepared]
 
 
@@ -519,7 +623,7 @@ def report(
     out = [
         f"Load generator: {generator_name()}; latency with 1 connection, throughput with "
         f"{args.connections}; {args.runs} runs of {args.seconds:g} s each, medians. "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"Python {platform.python_version()}, {args.engine}, "
         f"{os.cpu_count()} CPUs.",
         "",
         "| case | tickets | p50 ms | p99 ms | req/s | × bare | target | met |",
@@ -647,7 +751,15 @@ def parse_args() -> argparse.Namespace:
         "--no-notificaciones", action="store_true", help="Skip bench/notificaciones.py."
     )
     parser.add_argument("--cache", type=Path, default=None,
-                        help="Keep generated databases here and reuse them next time.")  # fmt: skip
+                        help="Keep generated databases here and reuse them next time (with "
+                        "--database-url the databases stay on the server and this directory "
+                        "remembers their generation times).")  # fmt: skip
+    parser.add_argument(
+        "--database-url", default=None, metavar="URL",
+        help="A PostgreSQL server (postgres://user@host:port/db, e.g. scripts/postgres.sh's) "
+        "instead of SQLite files: each scale, and the one-row insert, gets a database of its "
+        "own there (soporte_bench_api_N), dropped afterwards unless --keep or --cache.",
+    )  # fmt: skip
     parser.add_argument("--tmp", default=None, help="Where temporary databases go.")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary databases.")
     parser.add_argument("--markdown", type=Path, default=None, help="Also write the report here.")
@@ -656,7 +768,19 @@ def parse_args() -> argparse.Namespace:
         help="Measure only these cases (keys: " + ", ".join(case.key for case in CASES) + "), "
         "beside the bare handler; no escalation pass, chat or notifications.",
     )  # fmt: skip
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.engine = (
+        f"PostgreSQL {asyncio.run(pg_version(args.database_url))}"
+        if args.database_url
+        else f"SQLite {sqlite3.sqlite_version}"
+    )
+    return args
+
+
+async def pg_version(url: str) -> str:
+    """The server's version (``server_version``)."""
+    [[(version,)]] = await pg_rows(url, ["SHOW server_version"])
+    return str(version).split()[0]
 
 
 def main(args: argparse.Namespace) -> None:
@@ -667,25 +791,32 @@ def main(args: argparse.Namespace) -> None:
             if args.only:
                 break
             print(f"== escalation pass at {scale.tickets:,} tickets…", flush=True)
-            due, applied, seconds, idle = asyncio.run(
-                escalation_pass(db.with_name("escalation.db"), args.seed)
-            )
+            copy = escalation_copy(db)
+            media = Path(tempfile.mkdtemp(prefix="soporte-bench-escalation-", dir=args.tmp))
+            try:
+                due, applied, seconds, idle = asyncio.run(escalation_pass(copy, media, args.seed))
+            finally:
+                shutil.rmtree(media, ignore_errors=True)
+                if isinstance(copy, str):
+                    asyncio.run(pg_execute(copy, f'DROP DATABASE IF EXISTS "{pg_name(copy)}"'))
             scale.escalation_due, scale.escalation_applied = due, applied
             scale.escalation_s, scale.escalation_idle_s = seconds, idle
     finally:
         for db in dbs:
-            if args.keep:
+            if isinstance(db, str):
+                # --cache keeps PostgreSQL databases for the next run, as --keep does.
+                if args.keep or args.cache:
+                    print(f"kept {db}")
+                else:
+                    asyncio.run(pg_execute(db, f'DROP DATABASE IF EXISTS "{pg_name(db)}"'))
+            elif args.keep:
                 print(f"kept {db.parent}")
             else:
                 shutil.rmtree(db.parent, ignore_errors=True)
     chat = [] if args.no_chat or args.only else chat_fanout(args)
     notif = [] if args.no_notificaciones or args.only else notificaciones(args)
     lines = report(scales, base, chat, args, notif)
-    command = shlex.join([".venv/bin/python", "bench/api.py", *sys.argv[1:]])
-    lines += ["", f"Reproduce: `{command}`"]
-    print("\n" + "\n".join(lines))
-    if args.markdown:
-        args.markdown.write_text("\n".join(lines) + "\n")
+    finish(lines, "bench/api.py", args.markdown)
 
 
 if __name__ == "__main__":

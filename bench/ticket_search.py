@@ -37,10 +37,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import aiohttp
-from _util import ROOT, free_port, pct, stop, wait_healthy
+from _util import ROOT, con_base, free_port, pct, pg_execute, pg_exists, stop, wait_healthy
 
 BIN = Path(sys.executable).parent
 SOPORTE = str(BIN / "soporte")
@@ -87,33 +87,6 @@ def entorno(database_url: str, media: Path) -> dict[str, str]:
     return env
 
 
-def con_base(url: str, nombre: str) -> str:
-    """``url`` pointing at the database ``nombre`` (same server and credentials)."""
-    partes = urlsplit(url)
-    return urlunsplit((partes.scheme, partes.netloc, f"/{nombre}", "", ""))
-
-
-async def _pg(url: str, sentencia: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(con_base(url, "postgres"))
-    try:
-        await conn.execute(sentencia)
-    finally:
-        await conn.close()
-
-
-async def _existe(url: str, nombre: str) -> bool:
-    """Whether the server of ``url`` has a database ``nombre``."""
-    import asyncpg
-
-    conn = await asyncpg.connect(con_base(url, "postgres"))
-    try:
-        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", nombre))
-    finally:
-        await conn.close()
-
-
 def preparar(n: int, args: argparse.Namespace, tmp: Path) -> tuple[str, float]:
     """A fresh database with ``n`` demo tickets; returns its URL and the generation seconds."""
     if args.database_url:
@@ -122,11 +95,11 @@ def preparar(n: int, args: argparse.Namespace, tmp: Path) -> tuple[str, float]:
         # With --cache the database stays on the server for the next run; the cache dir keeps
         # its generation time (the database is reused only when both exist).
         cache = args.cache / f"pg-busqueda-{n}.seconds" if args.cache else None
-        if cache and cache.exists() and asyncio.run(_existe(args.database_url, nombre)):
+        if cache and cache.exists() and asyncio.run(pg_exists(args.database_url, nombre)):
             subprocess.run([SOPORTE, "migrate"], env=entorno(url, tmp), check=True)
             return url, float(cache.read_text())
-        asyncio.run(_pg(args.database_url, f'DROP DATABASE IF EXISTS "{nombre}"'))
-        asyncio.run(_pg(args.database_url, f'CREATE DATABASE "{nombre}"'))
+        asyncio.run(pg_execute(args.database_url, f'DROP DATABASE IF EXISTS "{nombre}"'))
+        asyncio.run(pg_execute(args.database_url, f'CREATE DATABASE "{nombre}"'))
     else:
         db = tmp / f"busqueda-{n}.db"
         url = f"sqlite://{db}"
@@ -216,7 +189,7 @@ def escala(n: int, args: argparse.Namespace) -> Escala:
     finally:
         if args.database_url and not args.cache:
             nombre = f"soporte_bench_busqueda_{n}"
-            asyncio.run(_pg(args.database_url, f'DROP DATABASE IF EXISTS "{nombre}"'))
+            asyncio.run(pg_execute(args.database_url, f'DROP DATABASE IF EXISTS "{nombre}"'))
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from tortoise.transactions import in_transaction
 
 from core.synthetic import SPAN, connection, insert_rows, next_id, sync_sequence
-from plugins.tickets import agregados, busqueda
+from plugins.tickets import agregados, busqueda, indices
 from plugins.tickets.models import (
     Canal,
     Categoria,
@@ -621,6 +621,8 @@ async def generar_sinteticos(
             )
     for modelo in (Ticket, Respuesta, Valoracion):
         await sync_sequence(conn, modelo._meta.db_table)
+    # PostgreSQL's list index (normally made at start-up; a first start would build it anyway).
+    await indices.preparar()
     # The maintained totals: kept by their triggers if they already existed, else built now.
     await agregados.preparar()
     # The rows above bypassed the service (and so the index's listeners): rebuild it at once.

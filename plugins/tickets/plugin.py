@@ -88,10 +88,12 @@ def register_listeners() -> Iterable[Listener]:
 
 
 async def _totales(app: web.Application) -> AsyncIterator[None]:
-    """Create (or repair) the maintained totals (:mod:`plugins.tickets.agregados`) and the search
-    index (:mod:`plugins.tickets.busqueda`) at start-up."""
-    from plugins.tickets import agregados, agregados_periodo, busqueda
+    """Create (or repair) the maintained totals (:mod:`plugins.tickets.agregados`), the search
+    index (:mod:`plugins.tickets.busqueda`) and PostgreSQL's own indexes
+    (:mod:`plugins.tickets.indices`) at start-up."""
+    from plugins.tickets import agregados, agregados_periodo, busqueda, indices
 
+    await indices.preparar()
     await agregados.preparar()
     await agregados_periodo.preparar()
     await busqueda.preparar()
