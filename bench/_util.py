@@ -315,17 +315,6 @@ def admin_dsn(url: str) -> str:
     return "postgres://" + url.split("://", 1)[1].split("?", 1)[0]
 
 
-async def pg_execute(url: str, sql: str) -> None:
-    """Run one statement on the PostgreSQL server of ``url`` (CREATE/DROP DATABASE)."""
-    import asyncpg  # only on PostgreSQL (the `scale` extra)
-
-    conn = await asyncpg.connect(admin_dsn(url))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def database_next_to(url: str, name: str) -> str:
     """The URL of database ``name`` on the server of ``url``."""
     return f"{admin_dsn(url).rsplit('/', 1)[0]}/{name}"
