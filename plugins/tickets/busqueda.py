@@ -697,13 +697,27 @@ class Busqueda:
             # matches from the GIN index and sort them. FTS5 yields rowids in order anyway.
             orden = columna if search.dialecto(conn) == "sqlite" else f"{columna} + 0"
             desde, params = self._desde(conn)
-            filas = await conn.execute_query_dict(
-                f"SELECT {columna} AS id {desde} ORDER BY {orden} DESC "
-                f"LIMIT {search.marcador(conn, len(params) + 1)}",
-                [*params, self.cuenta_maxima + 1],
+            sql = (
+                f"SELECT {columna} AS id {desde} ORDER BY {orden} {{}} "
+                f"LIMIT {search.marcador(conn, len(params) + 1)}"
             )
+            valores = [*params, self.cuenta_maxima + 1]
+            if self._de_un_cliente():
+                # One customer's tickets: FTS5 seeks through long doclists forwards only (a
+                # descending AND walks ``factura``'s every posting down to the customer's
+                # oldest ticket: 2.5 vs 0.5 ms at a million). Within the cap the ascending
+                # read is every match, the same window; past it, read it newest first.
+                filas = await conn.execute_query_dict(sql.format("ASC"), valores)
+                if len(filas) <= self.cuenta_maxima:
+                    self._ventana = [int(f["id"]) for f in reversed(filas)]
+                    return self._ventana
+            filas = await conn.execute_query_dict(sql.format("DESC"), valores)
             self._ventana = [int(f["id"]) for f in filas]
         return self._ventana
+
+    def _de_un_cliente(self) -> bool:
+        """Whether the index restricts the matches to one customer's tickets (SQLite)."""
+        return any(re.fullmatch(r"c\d+", f) for f in self.fichas or ())
 
     async def _en_asunto(self, ventana: list[int]) -> set[int]:
         """The ids of ``ventana`` whose subject holds every term (the index alone: the window
