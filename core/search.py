@@ -63,6 +63,7 @@ __all__ = [
     "preparar_pg",
     "sql_de",
     "terminos",
+    "tokens_fts5",
 ]
 
 log = logging.getLogger("soporte.search")
@@ -126,6 +127,21 @@ def terminos(q: str | None) -> list[str]:
     return vistos[:MAX_TERMINOS]
 
 
+def tokens_fts5(texto: str | None) -> set[str]:
+    """The distinct tokens FTS5's ``unicode61 remove_diacritics 2`` tokenizer makes of
+    ``texto``: runs of letters and digits, lower case, without diacritics.
+
+    Unlike :func:`normalizar` (``casefold``, NFKD: the query side), this keeps what FTS5 keeps
+    (``ß`` stays ``ß``, ligatures stay whole), so that a vocabulary built from it holds the
+    index's own words (``tests/core/test_search.py`` compares it with ``fts5vocab``).
+    """
+    if not texto:
+        return set()
+    descompuesto = unicodedata.normalize("NFD", texto.lower())
+    sin_marcas = "".join(c for c in descompuesto if not unicodedata.combining(c))
+    return set(_TOKEN.findall(unicodedata.normalize("NFC", sin_marcas)))
+
+
 def dialecto(conn: BaseDBAsyncClient) -> str:
     """``sqlite`` or ``postgres`` (a clear error for a database search does not support)."""
     nombre = str(conn.capabilities.dialect)
@@ -151,7 +167,11 @@ def _variantes(termino: str) -> list[str]:
 
 
 def consulta_fts5(
-    terminos: Sequence[str], columnas: Sequence[str] = (), *, prefijo_solo_ultimo: bool = False
+    terminos: Sequence[str],
+    columnas: Sequence[str] = (),
+    *,
+    prefijo_solo_ultimo: bool = False,
+    ultimo: Sequence[str] | None = None,
 ) -> str:
     """The FTS5 ``MATCH`` text: every term quoted, all of them required; confined to
     ``columnas`` when given (``{asunto descripcion} : ("factura"* AND …)``).
@@ -161,12 +181,21 @@ def consulta_fts5(
     "facturaes")``): a prefix query merges the postings of every word it covers, which for a
     common word at a million rows costs tens of milliseconds, while exact terms are seeks.
 
+    ``ultimo``: the words of the index the last term is a prefix of (a vocabulary's answer),
+    matched exactly (``("descargar" OR "descargarla")``) instead of ``"descargar"*``: FTS5
+    builds a prefix's whole doclist before it can walk it (O(matches of the prefix) — ~10 ms
+    at a million tickets), while an ``OR`` of exact terms is walked lazily and stops at the
+    ``LIMIT``. An empty ``ultimo`` (no word has the prefix) matches the term exactly.
+
     The terms come from :func:`terminos` (letters and digits only), so the quotes cannot be
     broken out of; the result is still passed as a bound parameter.
     """
     partes = []
     for i, t in enumerate(terminos):
-        if not prefijo_solo_ultimo or i == len(terminos) - 1:
+        if ultimo is not None and i == len(terminos) - 1:
+            palabras = [p for p in ultimo if _TOKEN.fullmatch(p)] or [t]
+            partes.append("(" + " OR ".join(f'"{p}"' for p in palabras) + ")")
+        elif not prefijo_solo_ultimo or i == len(terminos) - 1:
             partes.append(f'"{t}"*')
         else:
             partes.append("(" + " OR ".join(f'"{v}"' for v in _variantes(t)) + ")")

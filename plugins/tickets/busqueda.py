@@ -5,9 +5,13 @@ The engine is :mod:`core.search` (the FAQ's too); this module holds the tickets'
 
 * **SQLite**: an FTS5 table ``tickets_busqueda`` (rowid = ticket id) with columns ``asunto``,
   ``descripcion``, ``respuestas`` (public replies, appended), ``notas`` (internal notes) and
-  ``filtros`` (the token ``c<customer id>``), tokenizer ``unicode61 remove_diacritics 2``. A
-  customer's query is confined to the first three columns (``{asunto descripcion respuestas} :
-  …``), so a note's words never find a ticket for them, and to their token.
+  ``filtros`` (tokens of the customer, state, priority, category, team and agent:
+  ``c12 estadoabierto prioridadalta categoriapagos equipo3 agente7``, kept in step by a trigger
+  on ``tickets_ticket``), tokenizer ``unicode61 remove_diacritics 2``. A customer's query is
+  confined to the first three columns (``{asunto descripcion respuestas} : …``), so a note's
+  words never find a ticket for them, and to their token; a search filtered by those fields
+  alone is one ``MATCH`` (:func:`fichas`). Beside it, ``tickets_busqueda_terminos`` holds every
+  word of the index, so that the last word's prefix is matched as the exact words it covers.
 * **PostgreSQL**: a table ``tickets_busqueda (ticket_id, publico, notas)`` of ``tsvector`` in the
   shared ``unaccent`` + Spanish configuration (asunto weight A, descripcion B, replies C, notes
   D), with GIN indexes on ``publico`` (customers) and on ``publico || notas`` (agents); a reply
@@ -15,7 +19,8 @@ The engine is :mod:`core.search` (the FAQ's too); this module holds the tickets'
 
 Ranking is by tiers (:class:`Busqueda`): subject matches first, then the rest, newest first.
 
-Only two things write text to a ticket: its creation and a reply (or note). Both emit an event
+Only two things write text to a ticket: its creation and a reply (or note) — and their words to
+the vocabulary. Both emit an event
 (:class:`~plugins.tickets.events.TicketCreado`, :class:`~plugins.tickets.events.RespuestaCreada`)
 whose ``in_transaction`` listeners here write the index on the transaction's connection — a
 write that rolls back leaves nothing in the index, a committed one is searchable at once, and
@@ -32,10 +37,12 @@ compares migrations with ``generate_schemas``).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Final
 
 from tortoise.connection import connections
@@ -45,7 +52,7 @@ from tortoise.transactions import in_transaction
 from core import search, tags
 from core.api.errors import BadRequest
 from core.api.pagination import Count
-from core.auth.guards import can_see_notes
+from core.auth.guards import can_see_notes, team_limited
 from core.auth.models import Equipo
 from core.db import exclusive
 from core.events import Listener, current_connection
@@ -57,6 +64,7 @@ if TYPE_CHECKING:
     from tortoise.queryset import QuerySet
 
     from core.auth.models import Usuario
+    from plugins.tickets.service import Filtros
 
 log = logging.getLogger("soporte.tickets")
 
@@ -68,6 +76,45 @@ DEFINICION_SQLITE: Final = (
     "asunto, descripcion, respuestas, notas, filtros, "
     "tokenize = 'unicode61 remove_diacritics 2')"
 )
+#: The SQLite vocabulary: every word of the index (FTS5's own tokens), so that the last word's
+#: prefix is expanded into exact terms (:func:`core.search.consulta_fts5`, ``ultimo``) — a
+#: B-tree range read where ``fts5vocab`` reads every posting of the words it lists.
+TERMINOS: Final = "tickets_busqueda_terminos"
+#: A prefix covering more words than this stays a prefix (``"d"*``): an ``OR`` of hundreds of
+#: terms would cost more than the doclist FTS5 builds for it.
+MAX_EXPANSION: Final = 16
+
+#: The ``filtros`` tokens of a ticket row ``{t}`` (SQLite): ``c<customer>``, ``estado<state>``,
+#: ``prioridad<…>``, ``categoria<…>``, ``equipo<id>``, ``agente<id>`` — lower case, no
+#: underscores (FTS5 splits words on them). A search filtered by these alone is one ``MATCH``
+#: (:func:`fichas`), without joining each match to the tickets.
+_FILTROS_SQLITE = (
+    "'c' || {t}.cliente_id || ' estado' || lower(replace({t}.estado, '_', '')) "
+    "|| ' prioridad' || lower({t}.prioridad) || ' categoria' || lower({t}.categoria) "
+    "|| coalesce(' equipo' || {t}.equipo_id, '') "
+    "|| coalesce(' agente' || {t}.agente_asignado_id, '')"
+)
+#: The columns the ``filtros`` tokens are made of.
+_COLUMNAS_FILTROS: Final = (
+    "cliente_id",
+    "estado",
+    "prioridad",
+    "categoria",
+    "equipo_id",
+    "agente_asignado_id",
+)
+#: Keeps ``filtros`` in step with every write of those columns, in the writing statement's own
+#: transaction: a trigger catches ``save()``, ``filter().update()``, bulk and raw SQL alike,
+#: where a listener would see only the service's writes.
+TRIGGER_SQLITE: Final = (
+    f"CREATE TRIGGER {TABLA}_filtros AFTER UPDATE OF {', '.join(_COLUMNAS_FILTROS)} "
+    "ON tickets_ticket WHEN "
+    + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _COLUMNAS_FILTROS)
+    + f" BEGIN UPDATE {TABLA} SET filtros = {_FILTROS_SQLITE.format(t='NEW')} "
+    "WHERE rowid = NEW.id; END"
+)
+_VOCABULARIO_SQLITE: Final = f"CREATE TABLE {TERMINOS} (termino TEXT PRIMARY KEY) WITHOUT ROWID"
+
 #: The columns a customer's words may match (never ``notas``).
 COLUMNAS_PUBLICAS: Final = ("asunto", "descripcion", "respuestas")
 #: The columns an agent's words may match (``filtros`` holds tokens, never words).
@@ -95,16 +142,9 @@ async def preparar(conn: BaseDBAsyncClient | None = None, *, reparar: bool = Tru
     the index when it does not hold one row per ticket. Idempotent; run at start-up and after
     demo loads."""
     conn = conn or _conexion()
+    rehacer = False
     if search.dialecto(conn) == "sqlite":
-        filas = await conn.execute_query_dict(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [TABLA]
-        )
-        if filas and filas[0]["sql"] != DEFINICION_SQLITE:
-            log.info("replacing the ticket search index: its definition changed")
-            await conn.execute_script(f"DROP TABLE {TABLA}")
-            filas = []
-        if not filas:
-            await conn.execute_script(DEFINICION_SQLITE)
+        rehacer = await _preparar_sqlite(conn)
         existentes = {
             f["name"]
             for f in await conn.execute_query_dict(
@@ -140,13 +180,44 @@ async def preparar(conn: BaseDBAsyncClient | None = None, *, reparar: bool = Tru
         f"SELECT (SELECT COUNT(*) FROM tickets_ticket) AS tickets, "
         f"(SELECT COUNT(*) FROM {TABLA}) AS indexados"
     )
-    if filas[0]["tickets"] != filas[0]["indexados"]:
+    if rehacer:
+        log.info("rebuilding the ticket search index: its filter tokens or vocabulary changed")
+        await reconstruir(conn)
+    elif filas[0]["tickets"] != filas[0]["indexados"]:
         log.info(
             "rebuilding the ticket search index (%s tickets, %s indexed)",
             filas[0]["tickets"],
             filas[0]["indexados"],
         )
         await reconstruir(conn)
+
+
+async def _preparar_sqlite(conn: BaseDBAsyncClient) -> bool:
+    """Create (or replace, when its stored definition differs) the FTS5 table, the trigger of
+    its ``filtros`` and the vocabulary; ``True`` when the index's rows must be rebuilt (an
+    index from before the trigger or the vocabulary holds old tokens or no vocabulary)."""
+    definiciones = {
+        f["name"]: f["sql"]
+        for f in await conn.execute_query_dict(
+            "SELECT name, sql FROM sqlite_master WHERE name IN (?, ?, ?)",
+            [TABLA, f"{TABLA}_filtros", TERMINOS],
+        )
+    }
+    rehacer = False
+    actual = definiciones.get(TABLA)
+    if actual is not None and actual != DEFINICION_SQLITE:
+        log.info("replacing the ticket search index: its definition changed")
+        await conn.execute_script(f"DROP TABLE {TABLA}")
+        actual = None
+    if actual is None:
+        await conn.execute_script(DEFINICION_SQLITE)
+    elif definiciones.get(f"{TABLA}_filtros") != TRIGGER_SQLITE or TERMINOS not in definiciones:
+        rehacer = True  # rows written before this trigger or vocabulary existed
+    if definiciones.get(f"{TABLA}_filtros") != TRIGGER_SQLITE:
+        await conn.execute_script(f"DROP TRIGGER IF EXISTS {TABLA}_filtros; {TRIGGER_SQLITE}")
+    if TERMINOS not in definiciones:
+        await conn.execute_script(_VOCABULARIO_SQLITE)
+    return rehacer
 
 
 async def _anadir_asunto_pg(tx: BaseDBAsyncClient) -> None:
@@ -175,16 +246,26 @@ async def reconstruir(conn: BaseDBAsyncClient | None = None) -> None:
     conn = conn or _conexion()
     async with in_transaction(conn.connection_name) as tx:
         if search.dialecto(tx) == "sqlite":
+            # A new table, not ``DELETE FROM``: FTS5 deletes row by row, writing a tombstone
+            # for every token of every row — the rebuilt index of a million tickets was twice
+            # its size (530 MB) and every doclist walk read the dead entries (a customer's
+            # search went from ~12 to ~100 ms).
             await tx.execute_script(
-                f"DELETE FROM {TABLA}; "
+                f"DROP TABLE {TABLA}; {DEFINICION_SQLITE}; "
                 f"INSERT INTO {TABLA} (rowid, asunto, descripcion, respuestas, notas, filtros) "
                 "SELECT t.id, t.asunto, t.descripcion, "
                 "coalesce((SELECT group_concat(r.mensaje, ' ') FROM tickets_respuesta r "
                 "WHERE r.ticket_id = t.id AND NOT r.interna), ''), "
                 "coalesce((SELECT group_concat(r.mensaje, ' ') FROM tickets_respuesta r "
                 "WHERE r.ticket_id = t.id AND r.interna), ''), "
-                "'c' || t.cliente_id "
-                "FROM tickets_ticket t"
+                f"{_FILTROS_SQLITE.format(t='t')} "
+                "FROM tickets_ticket t; "
+                # The vocabulary from the index itself (one pass over fts5vocab: its words are
+                # exactly FTS5's tokens); later writes add theirs with search.tokens_fts5.
+                f"DELETE FROM {TERMINOS}; "
+                f"CREATE VIRTUAL TABLE temp.{TERMINOS}_fts5 USING fts5vocab(main, {TABLA}, row); "
+                f"INSERT INTO {TERMINOS} (termino) SELECT term FROM temp.{TERMINOS}_fts5; "
+                f"DROP TABLE temp.{TERMINOS}_fts5"
             )
         else:
             asunto, publico = _ASUNTO_PG.format(t="t"), _PUBLICO_PG.format(t="t")
@@ -213,10 +294,15 @@ async def ticket_creado(evento: TicketCreado) -> None:
         await conn.execute_query(
             f"INSERT OR REPLACE INTO {TABLA} "
             "(rowid, asunto, descripcion, respuestas, notas, filtros) "
-            f"SELECT id, asunto, descripcion, '', '', 'c' || cliente_id "
-            f"FROM tickets_ticket WHERE id = {ph}",
+            f"SELECT t.id, t.asunto, t.descripcion, '', '', {_FILTROS_SQLITE.format(t='t')} "
+            f"FROM tickets_ticket t WHERE t.id = {ph}",
             [evento.ticket_id],
         )
+        filas = await conn.execute_query_dict(
+            f"SELECT asunto, descripcion FROM tickets_ticket WHERE id = {ph}", [evento.ticket_id]
+        )
+        for fila in filas:
+            await _anadir_terminos(conn, f"{fila['asunto']} {fila['descripcion']}")
     else:
         await conn.execute_query(
             f"INSERT INTO {TABLA} (ticket_id, asunto, publico, notas) "
@@ -240,6 +326,7 @@ async def respuesta_creada(evento: RespuestaCreada) -> None:
             f"UPDATE {TABLA} SET {columna} = {columna} || ' ' || {ph1} WHERE rowid = {ph2}",
             [evento.mensaje, evento.ticket_id],
         )
+        await _anadir_terminos(conn, evento.mensaje)
     else:
         columna, peso = ("notas", "D") if evento.interna else ("publico", "C")
         await conn.execute_query(
@@ -247,6 +334,32 @@ async def respuesta_creada(evento: RespuestaCreada) -> None:
             f"setweight(to_tsvector('{_CFG}', {ph1}), '{peso}') WHERE ticket_id = {ph2}",
             [evento.mensaje, evento.ticket_id],
         )
+
+
+async def _anadir_terminos(conn: BaseDBAsyncClient, texto: str) -> None:
+    """Add the words of ``texto`` to the SQLite vocabulary (those it already has cost a B-tree
+    probe each), on the writing transaction's connection."""
+    palabras = sorted(search.tokens_fts5(texto))
+    if palabras:
+        # One statement (a JSON array of the words), bound like any value.
+        await conn.execute_query(
+            f"INSERT OR IGNORE INTO {TERMINOS} (termino) SELECT value FROM json_each(?)",
+            [json.dumps(palabras)],
+        )
+
+
+async def expansion(conn: BaseDBAsyncClient, prefijo: str) -> list[str] | None:
+    """The index's words that start with ``prefijo`` (SQLite), or ``None`` when there are more
+    than :data:`MAX_EXPANSION` (the prefix then stays a prefix)."""
+    # Upper bound of the range: no UTF-8 text starting with the prefix sorts after it.
+    filas = await conn.execute_query_dict(
+        f"SELECT termino FROM {TERMINOS} WHERE termino >= ? AND termino < ? "
+        "ORDER BY termino LIMIT ?",
+        [prefijo, prefijo + "\U0010ffff", MAX_EXPANSION + 1],
+    )
+    if len(filas) > MAX_EXPANSION:
+        return None
+    return [str(f["termino"]) for f in filas]
 
 
 #: What ``register_listeners`` subscribes (with the history's).
@@ -387,29 +500,34 @@ class _Tramo:
 
 
 def _tramos(
-    usuario: Usuario, terminos: Sequence[str], cliente_id: int | None = None
+    usuario: Usuario,
+    terminos: Sequence[str],
+    fichas: Sequence[str] = (),
+    ultimo: Sequence[str] | None = None,
 ) -> tuple[_Tramo, _Tramo]:
     """The index conditions of: every match, and the subject matches (ranked first).
 
     Every term must match; the last as a prefix (the word being typed), the others exactly
     (SQLite: with their plurals; PostgreSQL: after stemming). A customer's never reach notes.
-    ``cliente_id`` (SQLite only): only that customer's tickets, by the ``filtros`` token
-    ``c<id>`` of each row — the index alone answers a customer's search, without reading the
-    customer's tickets (joining 10,000 matches to them cost ~40 ms at a million tickets).
+    SQLite only: ``fichas``, ``filtros`` tokens every row must also hold (:func:`fichas`: a
+    customer's ``c<id>``, ``estadoabierto``…) — the index alone answers the filtered search,
+    without joining each match to the tickets (1001 primary-key lookups at a million);
+    ``ultimo``, the words the last term's prefix covers (:func:`expansion`).
     """
     conn = _conexion()
     if search.dialecto(conn) == "sqlite":
         columnas = COLUMNAS_AGENTE if _con_notas(usuario) else COLUMNAS_PUBLICAS
-        todo = search.consulta_fts5(terminos, columnas, prefijo_solo_ultimo=True)
-        asunto = search.consulta_fts5(terminos, ("asunto",), prefijo_solo_ultimo=True)
+        todo = search.consulta_fts5(terminos, columnas, prefijo_solo_ultimo=True, ultimo=ultimo)
+        asunto = search.consulta_fts5(
+            terminos, ("asunto",), prefijo_solo_ultimo=True, ultimo=ultimo
+        )
         coincide = f"{TABLA} MATCH {{}}"
-        if cliente_id is not None:
-            suyo = f' AND filtros : "c{int(cliente_id)}"'
-            return (
-                _Tramo(coincide, (f"({todo}){suyo}",)),
-                _Tramo(coincide, (f"({asunto}){suyo}",)),
-            )
-        return _Tramo(coincide, (todo,)), _Tramo(coincide, (asunto,))
+        # The tokens are letters and digits (:func:`fichas`): nothing to break out of.
+        suyo = "".join(f' AND filtros : "{f}"' for f in fichas)
+        return (
+            _Tramo(coincide, (f"({todo}){suyo}",)),
+            _Tramo(coincide, (f"({asunto}){suyo}",)),
+        )
     vector = "(publico || notas)" if _con_notas(usuario) else "publico"
     config = search.configuracion_pg(terminos)
     todo = search.consulta_tsquery(terminos, prefijo_solo_ultimo=True)
@@ -418,6 +536,47 @@ def _tramos(
     # weight-A query on the whole vector (``'factura':A``) made PostgreSQL recheck, detoast
     # and decompress every candidate's full vector (replies included) — ~10,000 per search.
     return _Tramo(f"{vector} @@ {consulta}", (todo,)), _Tramo(f"asunto @@ {consulta}", (todo,))
+
+
+def _ficha(prefijo: str, valor: Any) -> str:
+    """One ``filtros`` token, as :data:`_FILTROS_SQLITE` writes it (``estado`` +
+    ``EN_PROGRESO`` → ``estadoenprogreso``; ids as digits)."""
+    texto = str(valor.value if isinstance(valor, Enum) else int(valor))
+    return prefijo + texto.replace("_", "").lower()
+
+
+#: The list filters (:class:`~plugins.tickets.service.Filtros` fields) the index has tokens of.
+_FICHAS_FILTROS: Final = {
+    "estado": "estado",
+    "prioridad": "prioridad",
+    "categoria": "categoria",
+    "cliente_id": "c",
+    "equipo_id": "equipo",
+    "agente_asignado_id": "agente",
+}
+
+
+def fichas(
+    filtros: Filtros, consulta: Consulta | None, usuario: Usuario, *, propios: bool
+) -> list[str] | None:
+    """The ``filtros`` tokens that restrict a search exactly as ``filtros``, ``consulta``'s
+    qualifiers and ``usuario``'s visibility do, or ``None`` when some restriction has no token
+    (dates, tags, escalation level, a ticket number, ``cliente:``/``equipo:`` names, team
+    visibility): the search then joins its matches to the filtered tickets instead."""
+    if team_limited(usuario):
+        return None
+    if consulta is not None and (consulta.condiciones or set(consulta.exactos) - set(_ENUMS)):
+        return None
+    salida = [f"c{int(usuario.id)}"] if propios else []
+    for nombre, valor in vars(filtros).items():
+        if valor is None or nombre == "q":
+            continue
+        if nombre not in _FICHAS_FILTROS:
+            return None
+        salida.append(_ficha(_FICHAS_FILTROS[nombre], valor))
+    if consulta is not None:
+        salida += [_ficha(clave, valor) for clave, valor in consulta.exactos.items()]
+    return salida
 
 
 def _columna_id(conn: BaseDBAsyncClient) -> str:
@@ -489,16 +648,29 @@ class Busqueda:
         *,
         filtrado: bool,
         cuenta_maxima: int,
-        solo_propios: bool = False,
+        fichas: Sequence[str] | None = None,
     ) -> None:
         self.qs = qs
         self.cuenta_maxima = cuenta_maxima
-        # A customer's own tickets and nothing else: on SQLite the index itself restricts them.
-        propios = solo_propios and search.dialecto(_conexion()) == "sqlite"
-        self.filtrado = filtrado and not propios
-        self.todo, self.asunto = _tramos(usuario, terminos, usuario.id if propios else None)
+        self.usuario = usuario
+        self.terminos = list(terminos)
+        sqlite = search.dialecto(_conexion()) == "sqlite"
+        # Every filter as index tokens (SQLite): the index alone restricts the matches.
+        self.fichas = list(fichas) if fichas is not None and sqlite else None
+        self.filtrado = filtrado and self.fichas is None
+        self.todo, self.asunto = _tramos(usuario, terminos, self.fichas or ())
+        self._expandido = not sqlite
         self._ventana: list[int] | None = None
         self._orden: list[int] | None = None
+
+    async def _expandir(self) -> None:
+        """SQLite: the last term's prefix as the exact words it covers (read once)."""
+        if self._expandido:
+            return
+        self._expandido = True
+        ultimo = await expansion(_conexion(), self.terminos[-1])
+        if ultimo is not None:
+            self.todo, self.asunto = _tramos(self.usuario, self.terminos, self.fichas or (), ultimo)
 
     def _desde(self, conn: BaseDBAsyncClient) -> tuple[str, list[Any]]:
         """``FROM`` the index rows of every match — joined to ``qs`` when filtered — and the
@@ -517,6 +689,7 @@ class Busqueda:
     async def ventana(self) -> list[int]:
         """The ids of the newest ``cuenta_maxima + 1`` matches, newest first (read once)."""
         if self._ventana is None:
+            await self._expandir()
             conn = _conexion()
             columna = f"{TABLA}.{_columna_id(conn)}"
             # PostgreSQL would walk the primary key backwards and test every row when few
@@ -524,13 +697,27 @@ class Busqueda:
             # matches from the GIN index and sort them. FTS5 yields rowids in order anyway.
             orden = columna if search.dialecto(conn) == "sqlite" else f"{columna} + 0"
             desde, params = self._desde(conn)
-            filas = await conn.execute_query_dict(
-                f"SELECT {columna} AS id {desde} ORDER BY {orden} DESC "
-                f"LIMIT {search.marcador(conn, len(params) + 1)}",
-                [*params, self.cuenta_maxima + 1],
+            sql = (
+                f"SELECT {columna} AS id {desde} ORDER BY {orden} {{}} "
+                f"LIMIT {search.marcador(conn, len(params) + 1)}"
             )
+            valores = [*params, self.cuenta_maxima + 1]
+            if self._de_un_cliente():
+                # One customer's tickets: FTS5 seeks through long doclists forwards only (a
+                # descending AND walks ``factura``'s every posting down to the customer's
+                # oldest ticket: 2.5 vs 0.5 ms at a million). Within the cap the ascending
+                # read is every match, the same window; past it, read it newest first.
+                filas = await conn.execute_query_dict(sql.format("ASC"), valores)
+                if len(filas) <= self.cuenta_maxima:
+                    self._ventana = [int(f["id"]) for f in reversed(filas)]
+                    return self._ventana
+            filas = await conn.execute_query_dict(sql.format("DESC"), valores)
             self._ventana = [int(f["id"]) for f in filas]
         return self._ventana
+
+    def _de_un_cliente(self) -> bool:
+        """Whether the index restricts the matches to one customer's tickets (SQLite)."""
+        return any(re.fullmatch(r"c\d+", f) for f in self.fichas or ())
 
     async def _en_asunto(self, ventana: list[int]) -> set[int]:
         """The ids of ``ventana`` whose subject holds every term (the index alone: the window

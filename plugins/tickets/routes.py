@@ -187,7 +187,7 @@ async def _lista(
             terminos,
             filtrado=propios or team_limited(usuario) or otros,
             cuenta_maxima=tope,
-            solo_propios=propios and not otros,
+            fichas=busqueda.fichas(filtros, consulta, usuario, propios=propios),
         )
         contar, ids = buscada.contar, buscada.pagina
     pagina = await paginate_search(

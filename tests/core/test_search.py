@@ -3,6 +3,8 @@ conditions on querysets)."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from core import search
@@ -25,6 +27,32 @@ def test_consultas():
     assert search.consulta_tsquery(["factura", "descar"]) == "'factura':* & 'descar':*"
     assert search.configuracion_pg(["factura"]) == search.CONFIGURACION
     assert search.configuracion_pg(["de"]) == "simple"
+
+
+def test_consulta_con_el_ultimo_termino_expandido():
+    assert (
+        search.consulta_fts5(
+            ["factura", "descar"], prefijo_solo_ultimo=True, ultimo=["descargar", "descargarla"]
+        )
+        == '(("factura" OR "facturas" OR "facturaes") AND ("descargar" OR "descargarla"))'
+    )
+    # No word has the prefix: the term itself, exactly (it matches nothing either).
+    assert search.consulta_fts5(["zzz"], ultimo=[]) == '(("zzz"))'
+    # A vocabulary word that is not a plain token is never quoted into the query.
+    assert search.consulta_fts5(["a"], ultimo=['a" OR x', "ab"]) == '(("ab"))'
+
+
+def test_tokens_fts5_son_los_del_tokenizador():
+    texto = (
+        "Transacción RECHAZADA: ñandú, pingüino e\u0301clair, Straße, ﬁn, TK-000123, "
+        "año_2026, l'hôtel, Ærø, İstanbul, 3½ días, ¿qué? café❤️ x²"
+    )
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'unicode61 remove_diacritics 2')")
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, row)")
+    conn.execute("INSERT INTO t (x) VALUES (?)", [texto])
+    assert search.tokens_fts5(texto) == {fila[0] for fila in conn.execute("SELECT term FROM v")}
+    assert search.tokens_fts5("") == set() and search.tokens_fts5(None) == set()
 
 
 def test_fragmento_escapa_y_resalta():

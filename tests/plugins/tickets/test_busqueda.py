@@ -3,12 +3,17 @@ snippets, visibility and counts — on SQLite, and on PostgreSQL with SOPORTE_TE
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from tortoise.connection import connections
+from tortoise.transactions import in_transaction
 
 from core import keys
 from core.auth.models import Equipo, Rol
 from plugins.tickets import api, busqueda
+from plugins.tickets.models import Estado, Ticket
+from plugins.tickets.service import Filtros
 from tests.plugins.tickets.conftest import crear
 
 pytestmark = pytest.mark.plugins("tickets")
@@ -375,3 +380,126 @@ async def test_preparar_actualiza_un_indice_anterior(escenario):
     pagina = await listar(soporte, carla, TODOS, q="factura")
     assert ids(pagina) == [t["ajeno"]["id"], t["factura"]["id"]]
     assert ids(await listar(soporte, carla, TODOS, q="transaccion")) == [t["transaccion"]["id"]]
+
+
+async def _filtros_indexados(ticket_id: int) -> set[str]:
+    """The ``filtros`` tokens of a ticket's index row (SQLite)."""
+    conn = connections.get("default")
+    filas = await conn.execute_query_dict(
+        f"SELECT filtros FROM {busqueda.TABLA} WHERE rowid = ?", [ticket_id]
+    )
+    return set(filas[0]["filtros"].split())
+
+
+async def test_el_prefijo_del_ultimo_termino_sigue_cada_escritura(soporte):
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    t = await crear(soporte, ana, asunto="Problema con el zurcido", descripcion="Nada más")
+    await nota(soporte, carla, t["id"], "Un zambombazo en la maleta", interna=False)
+    await nota(soporte, carla, t["id"], "Revisar el zigurat")
+    # A prefix covering more words than the expansion's maximum stays a prefix.
+    muchas = " ".join(f"xilofono{i}" for i in range(busqueda.MAX_EXPANSION + 2))
+    otro = await crear(soporte, ana, asunto="Instrumentos", descripcion=muchas)
+    for q, esperados in (
+        ("problema zurc", [t["id"]]),
+        ("zamb", [t["id"]]),
+        ("maleta zambombaz", [t["id"]]),
+        ("zigu", [t["id"]]),
+        ("xilo", [otro["id"]]),
+        ("instrumentos xilofono1", [otro["id"]]),
+        ("zurcidor", []),  # not a word of the index: nothing
+    ):
+        assert ids(await listar(soporte, carla, TODOS, q=q)) == esperados, q
+    # The customer never finds a note's word, expanded or not.
+    assert ids(await listar(soporte, ana, MIS, q="zigu")) == []
+    assert ids(await listar(soporte, ana, MIS, q="zamb")) == [t["id"]]
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "sqlite":
+        # The vocabulary got every write's words, in the writes' transactions.
+        assert await busqueda.expansion(conn, "zamb") == ["zambombazo"]
+        assert await busqueda.expansion(conn, "zigu") == ["zigurat"]
+        assert await busqueda.expansion(conn, "zurc") == ["zurcido"]
+        assert await busqueda.expansion(conn, "xilo") is None  # too many: a prefix
+        assert await busqueda.expansion(conn, "xilofono1") == ["xilofono1"] + [
+            f"xilofono1{i}" for i in range(busqueda.MAX_EXPANSION + 2 - 10)
+        ]
+
+
+async def test_los_filtros_del_indice_siguen_cada_escritura(soporte):
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    equipo = await Equipo.create(nombre="Equipaje")
+    t = await crear(soporte, ana, asunto="Maleta perdida", categoria="RESERVAS", prioridad="BAJA")
+    otro = await crear(soporte, ana, asunto="Maleta rota", categoria="PAGOS", prioridad="ALTA")
+
+    async def buscar(**filtros) -> list[int]:
+        return ids(await listar(soporte, carla, TODOS, q="maleta", **filtros))
+
+    assert await buscar(estado="ABIERTO") == [otro["id"], t["id"]]
+    # Through the service (a PATCH), then behind its back (an ORM update, no event).
+    r = await soporte.patch(
+        f"/api/soporte/tickets/{t['id']}/",
+        headers=soporte.auth(carla),
+        json={"estado": "EN_PROGRESO", "prioridad": "ALTA"},
+    )
+    assert r.status == 200, await r.text()
+    assert await buscar(estado="EN_PROGRESO") == [t["id"]]
+    assert await buscar(prioridad="ALTA") == [otro["id"], t["id"]]
+    assert await buscar(prioridad="BAJA") == []
+    await Ticket.filter(id=otro["id"]).update(
+        estado="CERRADO", equipo_id=equipo.id, agente_asignado_id=carla.id
+    )
+    assert await buscar(estado="CERRADO") == [otro["id"]]
+    assert await buscar(estado="ABIERTO") == []
+    assert await buscar(equipo=equipo.id, agente_asignado=carla.id) == [otro["id"]]
+    assert await buscar(categoria="RESERVAS", estado="EN_PROGRESO") == [t["id"]]
+    assert ids(await listar(soporte, carla, TODOS, q="estado:cerrado maleta")) == [otro["id"]]
+    assert ids(await listar(soporte, carla, TODOS, q="estado:abierto maleta")) == []
+    assert ids(await listar(soporte, ana, MIS, q="maleta", estado="CERRADO")) == [otro["id"]]
+    # A write that rolls back leaves the index as it was.
+    with pytest.raises(RuntimeError):
+        async with in_transaction():
+            await Ticket.filter(id=t["id"]).update(estado="RESUELTO")
+            raise RuntimeError("rollback")
+    assert await buscar(estado="RESUELTO") == []
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "sqlite":
+        assert await _filtros_indexados(otro["id"]) == {
+            f"c{ana.id}",
+            "estadocerrado",
+            "prioridadalta",
+            "categoriapagos",
+            f"equipo{equipo.id}",
+            f"agente{carla.id}",
+        }
+        assert "estadoenprogreso" in await _filtros_indexados(t["id"])
+        # An index from before the trigger and the vocabulary is rebuilt at start-up.
+        await conn.execute_script(
+            f"DROP TRIGGER {busqueda.TABLA}_filtros; DROP TABLE {busqueda.TERMINOS}; "
+            f"UPDATE {busqueda.TABLA} SET filtros = 'c{ana.id}'"
+        )
+        await busqueda.preparar()
+        assert "estadocerrado" in await _filtros_indexados(otro["id"])
+        assert await busqueda.expansion(conn, "perdid") == ["perdida"]
+
+
+async def test_fichas_solo_cuando_el_indice_responde_todo(soporte):
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+
+    def fichas(usuario, propios=False, q=None, **filtros):
+        consulta = busqueda.interpretar(q, usuario) if q else None
+        return busqueda.fichas(Filtros(q=q, **filtros), consulta, usuario, propios=propios)
+
+    assert fichas(carla) == []
+    assert fichas(ana, propios=True, estado=Estado.EN_PROGRESO) == [
+        f"c{ana.id}",
+        "estadoenprogreso",
+    ]
+    assert fichas(carla, q="estado:abierto pago", equipo_id=3) == ["equipo3", "estadoabierto"]
+    # Restrictions without tokens: the search joins the tickets instead.
+    assert fichas(carla, nivel_escalamiento=1) is None
+    assert fichas(carla, etiqueta="vip") is None
+    assert fichas(carla, q="cliente:ana pago") is None
+    assert fichas(carla, q="#TK-000001") is None
+    assert fichas(carla, creado_desde=datetime(2026, 1, 1, tzinfo=UTC)) is None
