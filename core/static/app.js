@@ -8,6 +8,30 @@ import { idioma } from "./i18n.js";
 
 const cuerpo = document.body;
 
+// A form without an action is submitted by its page's module, which may still be starting: it
+// awaits the session before it listens. A submission before then (a quick click or Enter) would
+// be the browser's own: a GET of this page with every field in the address, files lost and a
+// password shown. Held instead, and submitted again once the module listens (it then prevents
+// the default, as every one does). Bubbling, so the page's own listener runs first.
+const REINTENTOS_ENVIO = 100; // every 100 ms: ten seconds for the page to start
+const intentosEnvio = new WeakMap();
+document.addEventListener("submit", (evento) => {
+  const form = evento.target;
+  if (evento.defaultPrevented || !(form instanceof HTMLFormElement) || form.hasAttribute("action")) {
+    intentosEnvio.delete(form);
+    return;
+  }
+  evento.preventDefault();
+  const intentos = intentosEnvio.get(form) || 0;
+  if (intentos >= REINTENTOS_ENVIO) {
+    intentosEnvio.delete(form);
+    return;
+  }
+  intentosEnvio.set(form, intentos + 1);
+  const boton = evento.submitter && evento.submitter.form === form ? evento.submitter : undefined;
+  setTimeout(() => { if (form.isConnected) form.requestSubmit(boton); }, 100);
+});
+
 function irA(ruta) {
   location.replace(ruta);
   // Never settles: the page is going away, its module must not go on.

@@ -246,3 +246,40 @@ async def test_categoria_por_defecto_casos_urgentes_enlazados_y_buscador_en_el_i
     await expect(enlace).to_have_attribute("href", f"/agente/casos/{caso['id']}/")
     await enlace.click()
     await agente.wait_for_url(re.compile(rf"/agente/casos/{caso['id']}/$"))
+
+
+async def test_lo_enviado_o_escrito_antes_de_que_la_pagina_escuche_no_se_pierde(
+    soporte: SoporteClient, navegador: Navegador
+) -> None:
+    """A page's module awaits the session before it listens. A form sent before then used to be
+    the browser's own GET of the page (every field in the address, the files lost), and a
+    search typed then was never run. With the session held back on purpose: the new ticket's
+    form is held and sent once the page listens, and the FAQ search typed meanwhile runs."""
+    import asyncio
+
+    await soporte.usuario("ana", Rol.CLIENTE)
+    cliente = await navegador.pagina()
+    await navegador.entrar(cliente, "ana")
+    soltar = asyncio.Event()
+
+    async def retener(ruta: Any) -> None:
+        await soltar.wait()
+        await ruta.continue_()
+
+    await cliente.route("**/api/auth/yo/", retener)
+    await cliente.goto("/tickets/nuevo/")
+    await cliente.get_by_label("Asunto").fill("Enviado antes de tiempo")
+    await cliente.get_by_label("Descripción").fill("La página aún no escuchaba.")
+    await cliente.get_by_role("button", name="Crear ticket").click()
+    await cliente.wait_for_timeout(500)
+    assert "asunto=" not in cliente.url and cliente.url.endswith("/tickets/nuevo/")
+    soltar.set()
+    await cliente.wait_for_url(re.compile(r"/tickets/\d+/$"))
+    await expect(cliente.locator("#ticket-titulo")).to_contain_text("Enviado antes de tiempo")
+
+    soltar.clear()
+    await cliente.goto("/faq/")
+    await cliente.get_by_label("Buscar", exact=True).fill("reserva")
+    await cliente.wait_for_timeout(500)
+    soltar.set()
+    await expect(cliente).to_have_url(re.compile(r"/faq/\?q=reserva$"))

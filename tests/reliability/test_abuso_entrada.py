@@ -231,8 +231,9 @@ def aceptable(campo: str, valor: str) -> bool:
     """Whether a 200 is right for ``campo=valor``."""
     if campo in TEXTO:
         return len(valor) <= 100
-    # ``0`` is a level, and "false" for the yes/no filters.
+    # ``0`` is a level, "false" for the yes/no filters, and "every row" for a dashboard table.
     return valor == "0" and campo in {
+        "filas",
         "nivel_escalamiento",
         "activa",
         "activas",

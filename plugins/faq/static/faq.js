@@ -6,7 +6,6 @@ import { enLaUrl } from "/static/core/estado-url.js";
 import { buscar, categorias, item } from "./comun.js";
 import { t } from "/static/core/i18n.js";
 
-const { usuario } = await sesion;
 const form = document.getElementById("faq-filtros");
 const selector = document.getElementById("faq-categoria");
 const chips = document.getElementById("faq-chips");
@@ -45,6 +44,7 @@ async function cargar() {
   lista.setAttribute("aria-busy", "true");
   try {
     const vigente = turno();
+    const { usuario } = await sesion;
     const datos = await buscar({ categoria: selector.value, q: form.elements.q.value.trim(), page: pagina });
     if (!vigente()) return;
     vaciar(lista);
@@ -67,6 +67,8 @@ function recargar({ reemplazar = false } = {}) {
 selector.addEventListener("change", () => elegirCategoria(selector.value));
 form.elements.q.addEventListener("input", retrasar(() => recargar({ reemplazar: true }), 250));
 form.addEventListener("submit", (evento) => { evento.preventDefault(); recargar(); });
+// Listening before anything is awaited: what the user types while the page starts counts.
+await sesion;
 // The categories' options first, so that ?categoria=… from the address can be chosen.
 await cargarCategorias();
 pagina = url.leer();
