@@ -308,13 +308,3 @@ def children(pid: int) -> list[int]:
         return [int(h) for h in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except FileNotFoundError:
         return []
-
-
-def admin_dsn(url: str) -> str:
-    """A PostgreSQL URL as asyncpg takes it (no query string: tortoise's options)."""
-    return "postgres://" + url.split("://", 1)[1].split("?", 1)[0]
-
-
-def database_next_to(url: str, name: str) -> str:
-    """The URL of database ``name`` on the server of ``url``."""
-    return f"{admin_dsn(url).rsplit('/', 1)[0]}/{name}"

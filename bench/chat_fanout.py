@@ -52,8 +52,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import (
     ROOT,
     children,
+    con_base,
     cpu,
-    database_next_to,
     free_port,
     pct,
     pg_execute,
@@ -457,8 +457,9 @@ def run_one(kind: str, args: argparse.Namespace) -> Result:
     base = f"http://127.0.0.1:{port}"
     database = None
     if kind == "soporte" and args.database_url:
-        database = database_next_to(args.database_url, f"bench_chat_{secrets.token_hex(4)}")
-        asyncio.run(pg_execute(args.database_url, f'CREATE DATABASE "{database.rsplit("/")[-1]}"'))
+        nombre = f"bench_chat_{secrets.token_hex(4)}"
+        database = con_base(args.database_url, nombre)
+        asyncio.run(pg_execute(args.database_url, f'CREATE DATABASE "{nombre}"'))
     try:
         with tempfile.TemporaryDirectory() as tmpdir:
             if kind == "soporte":
