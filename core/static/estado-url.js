@@ -9,11 +9,27 @@
 // Only the fields of `form` that differ from their defaults and `page` (above 1) go into the
 // query string (a field absent from it is back at its default); the back and forward buttons
 // fill the form again and call `mostrar(pagina)`.
+//
+// `leer()` runs once the page is ready, which can be a while after the form is on screen (the
+// page awaits the session first). A field the user has already changed by then keeps what they
+// typed or chose, and the address is brought in line with it: the address is only the starting
+// point, what the user did meanwhile wins.
 
-/** Fill `form` from the address bar; answers the page number it asks for (1 by default). */
-function rellenar(form, qs) {
+/** Whether the user changed `campo` from what the page's HTML put in it. */
+function cambiado(campo) {
+  if (["hidden", "submit", "button", "reset"].includes(campo.type)) return false;
+  if (campo.type === "checkbox" || campo.type === "radio") return campo.checked !== campo.defaultChecked;
+  return campo.value !== inicial(campo);
+}
+
+/**
+ * Fill `form` from the address bar; answers the page number it asks for (1 by default). With
+ * `conservar`, fields the user already changed are left alone (see `leer`).
+ */
+function rellenar(form, qs, { conservar = false } = {}) {
   for (const campo of form.elements) {
     if (!campo.name || campo.type === "submit" || campo.type === "button") continue;
+    if (conservar && cambiado(campo)) continue;
     if (campo.type === "checkbox" || campo.type === "radio") {
       campo.checked = qs.getAll(campo.name).includes(campo.value);
     } else if (campo.tagName === "SELECT") {
@@ -62,7 +78,15 @@ function direccion(form, pagina) {
 export function enLaUrl(form, mostrar) {
   window.addEventListener("popstate", () => mostrar(rellenar(form, new URLSearchParams(location.search))));
   return {
-    leer: () => rellenar(form, new URLSearchParams(location.search)),
+    /** The form filled from the address (keeping what the user changed); the page to show. */
+    leer() {
+      const tocado = [...form.elements].some((campo) => campo.name && cambiado(campo));
+      const pagina = rellenar(form, new URLSearchParams(location.search), { conservar: true });
+      if (!tocado) return pagina;
+      // New filters start at their first page, and the address says what the list shows.
+      this.guardar(1, { reemplazar: true });
+      return 1;
+    },
     guardar(pagina, { reemplazar = false } = {}) {
       const nueva = direccion(form, pagina);
       if (nueva === location.pathname + location.search) return;

@@ -283,3 +283,50 @@ async def test_lo_enviado_o_escrito_antes_de_que_la_pagina_escuche_no_se_pierde(
     await cliente.wait_for_timeout(500)
     soltar.set()
     await expect(cliente).to_have_url(re.compile(r"/faq/\?q=reserva$"))
+
+
+async def test_lo_escrito_en_un_filtro_antes_de_que_la_lista_lea_la_direccion_se_queda(
+    soporte: SoporteClient, navegador: Navegador
+) -> None:
+    """A list page fills its filters from the address once it is ready, which is after the
+    session (and, for the FAQ, the categories) arrive. What the user typed into a filter before
+    then used to be overwritten with the address's value (empty), the search lost. Now it stays,
+    the address takes it, and the first load already applies it: in the agents' queue (which
+    starts listening only after the session) and in the FAQ (whose search is debounced)."""
+    import asyncio
+
+    ana = await soporte.usuario("ana", Rol.CLIENTE)
+    await soporte.usuario("carla", Rol.AGENTE)
+    for i in range(3):
+        await crear_ticket(soporte, ana, f"Consulta número {i:02}")
+    soltar = asyncio.Event()
+
+    async def retener(ruta: Any) -> None:
+        await soltar.wait()
+        await ruta.continue_()
+
+    agente = await navegador.pagina()
+    await navegador.entrar(agente, "carla")
+    await agente.route("**/api/auth/yo/", retener)
+    await agente.goto("/agente/tickets/?estado=ABIERTO&page=2")
+    await agente.get_by_label("Buscar").fill("número 01")
+    soltar.set()
+    # Until the page is ready the table holds one "loading" row: wait for the ticket itself.
+    await expect(agente.locator("#cola")).to_contain_text("Consulta número 01")
+    await expect(agente.locator("#cola tr")).to_have_count(1)
+    await expect(agente.get_by_label("Buscar")).to_have_value("número 01")
+    # The address's own filter still applies where the user changed nothing; the page is the
+    # first one again, since the filters changed.
+    await expect(agente.get_by_label("Estado", exact=True)).to_have_value("ABIERTO")
+    consulta = await agente.evaluate("Object.fromEntries(new URLSearchParams(location.search))")
+    assert consulta == {"estado": "ABIERTO", "q": "número 01"}, consulta
+
+    # The FAQ: typed and released at once, so the address is read before the debounced search.
+    soltar.clear()
+    await agente.unroute("**/api/auth/yo/")
+    await agente.route("**/api/soporte/faqs/categorias/", retener)
+    await agente.goto("/faq/")
+    await agente.get_by_label("Buscar", exact=True).fill("reserva")
+    soltar.set()
+    await expect(agente).to_have_url(re.compile(r"/faq/\?q=reserva$"))
+    await expect(agente.get_by_label("Buscar", exact=True)).to_have_value("reserva")
