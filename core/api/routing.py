@@ -532,6 +532,13 @@ def adapter_for(annotation: Any) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
+def encoded(value: Any, annotation: Any = None) -> Encoded[Any]:
+    """``value`` serialised once, straight to JSON bytes, as ``annotation`` (by default its own
+    type) describes it: for a handler that returns :class:`Encoded` built from models."""
+    shape: Any = type(value) if annotation is None else annotation
+    return Encoded(adapter_for(shape).dump_json(value))
+
+
 def render(endpoint: Endpoint, value: Any) -> web.StreamResponse:
     """Serialise a handler's return value with the endpoint's response model."""
     if isinstance(value, web.StreamResponse):

@@ -15,7 +15,7 @@ from core import __version__
 from core.api.asyncapi import build_asyncapi
 from core.api.errors import Problem
 from core.api.openapi import build_openapi
-from core.api.routing import PUBLIC, Encoded, Routes
+from core.api.routing import PUBLIC, Encoded, Routes, encoded
 from core.auth.guards import current_user
 from core.auth.models import Rol
 from core.dashboard import Partes, Periodo, Serie, SeriesQuery, Tabla, TablasQuery, periodo_de
@@ -228,11 +228,6 @@ class _ConTablas(_Cabecera):
     tablas: dict[str, Tabla]
 
 
-def _encoded(respuesta: BaseModel) -> Encoded[dict[str, Any]]:
-    """``respuesta`` serialised once, straight to JSON bytes (no dict in between)."""
-    return Encoded(respuesta.__pydantic_serializer__.to_json(respuesta))
-
-
 def _periodo(request: web.Request, query: SeriesQuery) -> Periodo:
     return periodo_de(query, ZoneInfo(request.app[SETTINGS].dashboard_timezone))
 
@@ -251,7 +246,7 @@ async def dashboard_series(request: web.Request, query: SeriesQuery) -> Encoded[
     aporte = await request.app[PLUGINS].dashboard_series(
         current_user(request), periodo, Partes(series=True, tablas=False)
     )
-    return _encoded(_ConSeries(**_Cabecera.de(periodo), series=aporte.series))
+    return encoded(_ConSeries(**_Cabecera.de(periodo), series=aporte.series))
 
 
 @routes.get(
@@ -267,4 +262,4 @@ async def dashboard_tablas(request: web.Request, query: TablasQuery) -> Encoded[
     periodo = _periodo(request, query)
     partes = Partes(series=False, tablas=True, filas=query.filas or None)
     aporte = await request.app[PLUGINS].dashboard_series(current_user(request), periodo, partes)
-    return _encoded(_ConTablas(**_Cabecera.de(periodo), tablas=aporte.tablas))
+    return encoded(_ConTablas(**_Cabecera.de(periodo), tablas=aporte.tablas))

@@ -28,7 +28,7 @@ from core.api import (
     paginate_search,
 )
 from core.api.pagination import page_json
-from core.api.routing import adapter_for
+from core.api.routing import encoded
 from core.auth.guards import can_see_notes, current_user, team_limited
 from core.auth.models import Rol, Usuario
 from core.i18n import gettext as _
@@ -199,7 +199,7 @@ async def _lista(
         count=contar,
         ids=ids,
     )
-    return Encoded(adapter_for(SearchPage[TicketEnLista]).dump_json(pagina))
+    return encoded(pagina, SearchPage[TicketEnLista])
 
 
 @routes.post(
