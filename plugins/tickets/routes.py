@@ -188,6 +188,7 @@ async def _lista(
             filtrado=propios or team_limited(usuario) or otros,
             cuenta_maxima=tope,
             fichas=busqueda.fichas(filtros, consulta, usuario, propios=propios),
+            propios=propios,
         )
         contar, ids = buscada.contar, buscada.pagina
     pagina = await paginate_search(

@@ -367,9 +367,13 @@ async def test_preparar_actualiza_un_indice_anterior(escenario):
     soporte, _, _, carla, t = escenario
     conn = connections.get("default")
     # An index from before this version: PostgreSQL's without the subject's own vector (the
-    # first tier's), SQLite's without the ``filtros`` column (a definition that differs).
+    # first tier's), the filter tokens and the ranges' indexes, SQLite's without the
+    # ``filtros`` column (a definition that differs).
     if conn.capabilities.dialect == "postgres":
-        await conn.execute_script(f"ALTER TABLE {busqueda.TABLA} DROP COLUMN asunto")
+        await conn.execute_script(
+            f"ALTER TABLE {busqueda.TABLA} DROP COLUMN asunto, DROP COLUMN filtros; "
+            f"DROP INDEX {busqueda.TABLA}_todo_f0"
+        )
     else:
         await conn.execute_script(
             f"DROP TABLE {busqueda.TABLA}; CREATE VIRTUAL TABLE {busqueda.TABLA} USING "
@@ -380,11 +384,25 @@ async def test_preparar_actualiza_un_indice_anterior(escenario):
     pagina = await listar(soporte, carla, TODOS, q="factura")
     assert ids(pagina) == [t["ajeno"]["id"], t["factura"]["id"]]
     assert ids(await listar(soporte, carla, TODOS, q="transaccion")) == [t["transaccion"]["id"]]
+    assert ids(await listar(soporte, carla, TODOS, q="factura", estado="ABIERTO")) == ids(pagina)
+    assert await _filtros_indexados(t["factura"]["id"]) >= {"estadoabierto", "prioridadalta"}
+    if conn.capabilities.dialect == "postgres":
+        # The newest tickets' range and the next two have their partial index again.
+        filas = await conn.execute_query_dict(
+            "SELECT indexname FROM pg_indexes WHERE tablename = $1 AND indexname LIKE $2",
+            [busqueda.TABLA, f"{busqueda.TABLA}_todo_f%"],
+        )
+        assert {f["indexname"] for f in filas} == {f"{busqueda.TABLA}_todo_f{k}" for k in range(3)}
 
 
 async def _filtros_indexados(ticket_id: int) -> set[str]:
-    """The ``filtros`` tokens of a ticket's index row (SQLite)."""
+    """The ``filtros`` tokens of a ticket's index row."""
     conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        filas = await conn.execute_query_dict(
+            f"SELECT filtros FROM {busqueda.TABLA} WHERE ticket_id = $1", [ticket_id]
+        )
+        return set(filas[0]["filtros"])
     filas = await conn.execute_query_dict(
         f"SELECT filtros FROM {busqueda.TABLA} WHERE rowid = ?", [ticket_id]
     )
@@ -462,17 +480,18 @@ async def test_los_filtros_del_indice_siguen_cada_escritura(soporte):
             await Ticket.filter(id=t["id"]).update(estado="RESUELTO")
             raise RuntimeError("rollback")
     assert await buscar(estado="RESUELTO") == []
+    # The trigger wrote every token (SQLite and PostgreSQL alike).
+    assert await _filtros_indexados(otro["id"]) == {
+        f"c{ana.id}",
+        "estadocerrado",
+        "prioridadalta",
+        "categoriapagos",
+        f"equipo{equipo.id}",
+        f"agente{carla.id}",
+    }
+    assert "estadoenprogreso" in await _filtros_indexados(t["id"])
     conn = connections.get("default")
     if conn.capabilities.dialect == "sqlite":
-        assert await _filtros_indexados(otro["id"]) == {
-            f"c{ana.id}",
-            "estadocerrado",
-            "prioridadalta",
-            "categoriapagos",
-            f"equipo{equipo.id}",
-            f"agente{carla.id}",
-        }
-        assert "estadoenprogreso" in await _filtros_indexados(t["id"])
         # An index from before the trigger and the vocabulary is rebuilt at start-up.
         await conn.execute_script(
             f"DROP TRIGGER {busqueda.TABLA}_filtros; DROP TABLE {busqueda.TERMINOS}; "
@@ -503,3 +522,40 @@ async def test_fichas_solo_cuando_el_indice_responde_todo(soporte):
     assert fichas(carla, q="cliente:ana pago") is None
     assert fichas(carla, q="#TK-000001") is None
     assert fichas(carla, creado_desde=datetime(2026, 1, 1, tzinfo=UTC)) is None
+
+
+async def test_la_ventana_por_franjas_de_ids(start_app, monkeypatch):
+    # PostgreSQL reads an agent's window one id range at a time, newest range first (at a
+    # million tickets, from each range's partial index): ranges of two ids here, none of them
+    # with its own index, some without a match. The window, its count and its tiers are those
+    # of the whole index; SQLite, which reads it in one pass, answers the same.
+    monkeypatch.setattr(busqueda, "FRANJA_PG", 2)
+    soporte = await start_app(
+        plugins=["tickets"], plugin_settings={"tickets": {"busqueda_cuenta_maxima": 4}}
+    )
+    ana = await soporte.usuario("ana")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    creados = []
+    for i in range(10):
+        # The word in the subject (0, 3, 6, 9), in the description (1, 4, 7), or nowhere.
+        asunto = f"Maleta {i}" if i % 3 == 0 else f"Consulta {i}"
+        descripcion = "La maleta no llegó" if i % 3 == 1 else "Nada que ver"
+        creados.append((await crear(soporte, ana, asunto=asunto, descripcion=descripcion))["id"])
+    r = await soporte.patch(
+        f"/api/soporte/tickets/{creados[6]}/",
+        headers=soporte.auth(carla),
+        json={"estado": "CERRADO"},
+    )
+    assert r.status == 200, await r.text()
+    primera = await listar(soporte, carla, TODOS, q="maleta", size=3)
+    segunda = await listar(soporte, carla, TODOS, q="maleta", size=3, page=2)
+    assert (primera["count"], primera["count_exacto"]) == (4, False)
+    # The newest four matches (9, 7, 6, 4): subject ones first, each tier newest first.
+    assert ids(primera) + ids(segunda) == [creados[i] for i in (9, 6, 7, 4)]
+    # Filtered by a token (tested on each row of the ranges): the newest open ones.
+    abiertos = await listar(soporte, carla, TODOS, q="maleta", estado="ABIERTO", size=10)
+    assert ids(abiertos) == [creados[i] for i in (9, 3, 7, 4)]
+    # Under the cap the count is exact, whatever the number of ranges read.
+    pocos = await listar(soporte, carla, TODOS, q="maleta llego", size=10)
+    assert (pocos["count"], pocos["count_exacto"]) == (3, True)
+    assert ids(pocos) == [creados[i] for i in (7, 4, 1)]
