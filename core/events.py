@@ -21,8 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from tortoise.transactions import in_transaction
-
+from core.db import transaccion
 from core.plugin_contract import await_me_maybe
 
 if TYPE_CHECKING:
@@ -133,7 +132,7 @@ class UnitOfWork:
     _on_commit: list[Callable[[], None]] = field(default_factory=list)
 
     async def __aenter__(self) -> UnitOfWork:
-        self._tx = in_transaction(self.connection_name)
+        self._tx = transaccion(self.connection_name)
         self.connection = await self._tx.__aenter__()
         # Inside another unit of work (a service calling a service) the transaction is only a
         # savepoint: the events must wait for the outermost commit.

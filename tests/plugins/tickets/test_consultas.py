@@ -83,3 +83,47 @@ async def test_detalle_con_consultas_constantes(soporte):
     # token, the ticket joined with its people, team and rating, files, replies with their
     # authors (plugins.tickets.lectura); an agent's adds the tags (customers never see them)
     assert medidas == [4, 5, 4, 5], medidas
+
+
+async def test_una_respuesta_en_pocas_entregas_a_sqlite(soporte, monkeypatch):
+    """An agent's reply through ``/responder/``: on SQLite the reply's row and the ticket's
+    change go in one hand-off to aiosqlite's thread, the search index's two statements in
+    another, ``BEGIN`` in one: ``BEGIN``, the lock, reply + ticket, index, ``COMMIT`` (it was
+    eight: ``BEGIN`` two, then one per statement) — plus the token's read on an in-memory
+    database (a file has a read connection of its own). The rows are the same."""
+    from tests.core.test_db_juntas import contar_entregas
+
+    bus = soporte.app[keys.EVENTS]
+    lucia = await soporte.usuario("lucia")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    ticket = await service.crear_ticket(
+        bus, lucia, asunto="Factura", descripcion="d", categoria=Categoria.PAGOS
+    )
+    sqlite = ticket._meta.db.capabilities.dialect == "sqlite"
+    # A first reply moves the ticket to EN_PROGRESO (a history row more): the steady case, what
+    # every later reply costs, is the second.
+    await service.responder(bus, ticket.id, carla, "Primera respuesta")
+    with contar_entregas(monkeypatch) as entregas, contar_consultas() as sentencias:
+        r = await soporte.post(
+            f"/api/soporte/tickets/{ticket.id}/responder/",
+            headers=soporte.auth(carla),
+            json={"mensaje": "Revisado el cobro duplicado"},
+        )
+        assert r.status == 201, await r.text()
+    if sqlite:
+        lectura_token = 1 if soporte.app[keys.DB].reader is None else 0
+        assert entregas[0] == 5 + lectura_token, (entregas[0], sentencias)
+    actual = await Ticket.get(id=ticket.id)
+    assert actual.estado == Estado.EN_PROGRESO
+    assert actual.primera_respuesta_agente is not None
+    assert actual.primera_respuesta_agente < actual.fecha_actualizacion
+    assert actual.esperando_desde is None
+    respuesta = await service.Respuesta.filter(ticket_id=ticket.id).order_by("-id").first()
+    assert respuesta is not None
+    assert (respuesta.mensaje, respuesta.autor_id, respuesta.interna) == (
+        "Revisado el cobro duplicado",
+        carla.id,
+        False,
+    )
+    assert respuesta.fecha_creacion == actual.fecha_actualizacion
+    assert (await r.json())["id"] == respuesta.id
