@@ -127,6 +127,52 @@ class _TransaccionSqlite(SqliteTransactionWrapper):
         except sqlite3.OperationalError as exc:  # as tortoise's begin reports it
             raise TransactionManagementError(exc) from exc
 
+    async def confirmar(self, sentencias: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Run ``sentencias`` and ``COMMIT``, in one hand-off; all rolled back if one fails
+        (tortoise's ``IntegrityError``/``OperationalError``). The transaction is over either
+        way: its context's exit then only releases the connection."""
+        if self._finalized:
+            raise TransactionManagementError("Transaction already finalised")
+        for sql, params in sentencias:
+            self.log.debug("%s: %s", sql, params)
+        aiosqlite: Any = self._connection  # its _execute is untyped
+        try:
+            await aiosqlite._execute(_confirmar_en, aiosqlite._conn, sentencias)
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(exc) from exc
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(exc) from exc
+        finally:
+            self._finalized = True
+
+
+def _confirmar_en(
+    conn: sqlite3.Connection, sentencias: Sequence[tuple[str, Sequence[Any]]]
+) -> None:
+    """:meth:`_TransaccionSqlite.confirmar` in aiosqlite's thread."""
+    try:
+        for sql, params in sentencias:
+            conn.execute(sql, params)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+async def confirmar(
+    conn: BaseDBAsyncClient, sentencias: Sequence[tuple[str, Sequence[Any]]]
+) -> None:
+    """Run the writes ``sentencias`` last in ``conn``'s transaction, and commit it with them
+    where that costs no more: on SQLite, in a unit of work's own transaction, the statements
+    and the ``COMMIT`` go in one hand-off (:meth:`_TransaccionSqlite.confirmar`). Elsewhere
+    (PostgreSQL, a savepoint) they run now and the transaction's end commits as always. For
+    :meth:`core.events.UnitOfWork.diferir`.
+    """
+    if isinstance(conn, _TransaccionSqlite):
+        await conn.confirmar(sentencias)
+    else:
+        await ejecutar_juntas(conn, sentencias)
+
 
 def _empezar(conn: sqlite3.Connection) -> None:
     """:meth:`_TransaccionSqlite.begin` in aiosqlite's thread."""

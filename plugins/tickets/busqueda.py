@@ -55,7 +55,7 @@ from core.api.pagination import Count
 from core.auth.guards import can_see_notes, team_limited
 from core.auth.models import Equipo
 from core.db import ejecutar_juntas, exclusive
-from core.events import Listener, current_connection
+from core.events import Listener, current_connection, current_unit_of_work
 from plugins.tickets.events import RespuestaCreada, TicketCreado
 from plugins.tickets.models import Categoria, Estado, Prioridad, Respuesta, Ticket
 
@@ -322,18 +322,21 @@ async def respuesta_creada(evento: RespuestaCreada) -> None:
     ph1, ph2 = search.marcador(conn, 1), search.marcador(conn, 2)
     if search.dialecto(conn) == "sqlite":
         columna = "notas" if evento.interna else "respuestas"
-        # The row's text and the vocabulary's new words in one hand-off: this runs on every
-        # reply, inside its transaction.
-        await ejecutar_juntas(
-            conn,
-            [
-                (
-                    f"UPDATE {TABLA} SET {columna} = {columna} || ' ' || {ph1} WHERE rowid = {ph2}",
-                    [evento.mensaje, evento.ticket_id],
-                ),
-                *_terminos(evento.mensaje),
-            ],
-        )
+        sentencias = [
+            (
+                f"UPDATE {TABLA} SET {columna} = {columna} || ' ' || {ph1} WHERE rowid = {ph2}",
+                [evento.mensaje, evento.ticket_id],
+            ),
+            *_terminos(evento.mensaje),
+        ]
+        # This runs on every reply, inside its transaction, and nothing there reads the index
+        # back: the row's text and the vocabulary's new words go with the reply's COMMIT (one
+        # hand-off for the three); outside a unit of work, in one hand-off now.
+        uow = current_unit_of_work()
+        if uow is not None and uow.connection is conn:
+            uow.diferir(*sentencias)
+        else:
+            await ejecutar_juntas(conn, sentencias)
     else:
         columna, peso = ("notas", "D") if evento.interna else ("publico", "C")
         await conn.execute_query(

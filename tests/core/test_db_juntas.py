@@ -1,4 +1,5 @@
-"""``core.db.ejecutar_juntas`` and ``core.db.transaccion``: fewer hand-offs, the same rows.
+"""``core.db.ejecutar_juntas``, ``core.db.transaccion``, ``UnitOfWork.diferir``: fewer hand-offs,
+the same rows.
 
 On SQLite every statement through tortoise is one hand-off to aiosqlite's thread and back,
 and that hand-off is what a statement of the write path costs. ``ejecutar_juntas`` runs
@@ -21,7 +22,7 @@ from tortoise.exceptions import IntegrityError
 from core import keys
 from core.auth.models import Usuario
 from core.db import ejecutar_juntas, placeholders
-from core.events import UnitOfWork
+from core.events import Event, Listener, UnitOfWork
 
 
 def _sqlite() -> bool:
@@ -96,3 +97,67 @@ async def test_una_unidad_de_trabajo_empieza_en_una_entrega(soporte, monkeypatch
     assert (await Usuario.get(id=usuario.id)).nombre == "Ana B"
     if _sqlite():
         assert entregas[0] == 3  # BEGIN, the UPDATE, COMMIT
+
+
+def _renombrar(usuario: Usuario, nombre: str) -> tuple[str, list[object]]:
+    (marca,) = placeholders(connections.get("default"), 1)
+    return (f'UPDATE "core_usuario" SET nombre = {marca} WHERE id = {usuario.id}', [nombre])
+
+
+async def test_una_escritura_diferida_llega_con_el_commit_en_la_misma_entrega(soporte, monkeypatch):
+    usuario = await soporte.usuario("ana")
+    with contar_entregas(monkeypatch) as entregas:
+        async with UnitOfWork(soporte.app[keys.EVENTS]) as uow:
+            uow.diferir(_renombrar(usuario, "Ana Diferida"))
+            # Not run yet: the transaction's own connection still reads the old name.
+            [(nombre,)] = (
+                await ejecutar_juntas(
+                    uow.connection,
+                    [(f'SELECT nombre FROM "core_usuario" WHERE id = {usuario.id}', [])],
+                )
+            )[0]
+            assert nombre != "Ana Diferida"
+    assert (await Usuario.get(id=usuario.id)).nombre == "Ana Diferida"
+    if _sqlite():
+        assert entregas[0] == 3  # BEGIN, the SELECT, the UPDATE with the COMMIT
+
+
+async def test_una_escritura_diferida_se_pierde_con_la_unidad_que_se_deshace(soporte):
+    usuario = await soporte.usuario("ana")
+    with pytest.raises(RuntimeError):
+        async with UnitOfWork(soporte.app[keys.EVENTS]) as uow:
+            uow.diferir(_renombrar(usuario, "Nunca"))
+            raise RuntimeError("vetoed")
+    assert (await Usuario.get(id=usuario.id)).nombre != "Nunca"
+
+
+async def test_una_escritura_diferida_que_falla_deshace_la_unidad_y_sus_eventos(soporte):
+    usuario = await soporte.usuario("ana")
+    publicados: list[object] = []
+
+    class Hecho(Event):
+        name = "hecho_de_prueba"
+
+    bus = soporte.app[keys.EVENTS]
+    escucha = Listener(Hecho, publicados.append)
+    bus.subscribe(escucha)
+    try:
+        with pytest.raises(IntegrityError):
+            async with UnitOfWork(bus) as uow:
+                await (
+                    Usuario.filter(id=usuario.id)
+                    .using_db(uow.connection)
+                    .update(nombre="Antes del fallo")
+                )
+                await uow.emit(Hecho())
+                uow.diferir(
+                    # NOT NULL column set to NULL: the database refuses it at the commit.
+                    (f'UPDATE "core_usuario" SET username = NULL WHERE id = {usuario.id}', [])
+                )
+    finally:
+        bus.unsubscribe(escucha)
+    assert (await Usuario.get(id=usuario.id)).nombre != "Antes del fallo"
+    assert publicados == []
+    # The connection is usable again (the transaction ended, its lock released).
+    await Usuario.filter(id=usuario.id).update(nombre="Después")
+    assert (await Usuario.get(id=usuario.id)).nombre == "Después"
