@@ -83,10 +83,10 @@ async def ejecutar_juntas(
     if conn.capabilities.dialect != "sqlite":
         resultado = []
         for sql, params in sentencias:
-            _, devueltas = await conn.execute_query(sql, list(params))
-            resultado.append(
-                [tuple(f.values()) if isinstance(f, dict) else tuple(f) for f in devueltas]
-            )
+            # execute_query_dict: tortoise's asyncpg execute_query drops the rows of an
+            # INSERT/UPDATE (its RETURNING); a dict keeps the columns in the statement's order.
+            devueltas = await conn.execute_query_dict(sql, list(params))
+            resultado.append([tuple(f.values()) for f in devueltas])
         return resultado
     async with conn.acquire_connection() as conexion:  # tortoise's lock, as execute_query takes
         for sql, params in sentencias:

@@ -161,3 +161,21 @@ async def test_una_escritura_diferida_que_falla_deshace_la_unidad_y_sus_eventos(
     # The connection is usable again (the transaction ended, its lock released).
     await Usuario.filter(id=usuario.id).update(nombre="Después")
     assert (await Usuario.get(id=usuario.id)).nombre == "Después"
+
+
+async def test_las_filas_de_un_returning_vuelven_tambien(soporte):
+    """An ``INSERT … RETURNING`` gives its rows on every database (tortoise's asyncpg
+    ``execute_query`` drops them for an INSERT)."""
+    usuario = await soporte.usuario("ana")
+    conn = connections.get("default")
+    a, b = placeholders(conn, 2)
+    [[(nombre,)]] = await ejecutar_juntas(
+        conn,
+        [
+            (
+                f'UPDATE "core_usuario" SET nombre = {a} WHERE id = {b} RETURNING nombre',
+                ["Ana R", usuario.id],
+            )
+        ],
+    )
+    assert nombre == "Ana R"
