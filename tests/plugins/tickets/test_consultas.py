@@ -132,3 +132,26 @@ async def test_una_respuesta_en_pocas_entregas_a_sqlite(soporte, monkeypatch):
         "/api/soporte/tickets/", headers=soporte.auth(carla), params={"q": "duplicado"}
     )
     assert [t["id"] for t in (await r.json())["results"]] == [ticket.id]
+
+
+async def test_la_respuesta_de_la_api_lee_el_ticket_una_vez_y_sigue_protegida(soporte):
+    """``tickets.api.responder`` (the chat's every message) checks visibility on the row the
+    reply locks: the ticket is read once (it was read and checked first, then again under the
+    lock), and someone who may not see it still gets a 404 with nothing stored."""
+    from core.api.errors import NotFound
+    from plugins.tickets import api as tickets_api
+
+    bus = soporte.app[keys.EVENTS]
+    lucia = await soporte.usuario("lucia")
+    otro = await soporte.usuario("otro")
+    ticket = await service.crear_ticket(
+        bus, lucia, asunto="Factura", descripcion="d", categoria=Categoria.PAGOS
+    )
+    with contar_consultas() as sentencias:
+        vista = await tickets_api.responder(bus, lucia, ticket.id, "¿Alguna novedad?")
+    lecturas = [s for s in sentencias if s.startswith("SELECT") and '"tickets_ticket"' in s]
+    assert len(lecturas) == 1, lecturas
+    assert vista.mensaje == "¿Alguna novedad?" and vista.autor_id == lucia.id
+    with pytest.raises(NotFound):
+        await tickets_api.responder(bus, otro, ticket.id, "No es mío")
+    assert await service.Respuesta.filter(ticket_id=ticket.id).count() == 1
