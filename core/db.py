@@ -12,14 +12,22 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.sqlite.client import (
+    SqliteClient,
+    SqliteClientWithRegexpSupport,
+    SqliteTransactionContext,
+    SqliteTransactionWrapper,
+)
 from tortoise.connection import connections
 from tortoise.context import TortoiseContext, _current_context
+from tortoise.exceptions import IntegrityError, OperationalError, TransactionManagementError
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.transactions import in_transaction
 
@@ -56,6 +64,133 @@ def placeholders(conn: BaseDBAsyncClient, n: int, start: int = 1) -> list[str]:
     if "psycopg" in type(conn).__module__:
         return ["%s"] * n
     return [f"${k}" for k in range(start, start + n)]
+
+
+async def ejecutar_juntas(
+    conn: BaseDBAsyncClient, sentencias: Sequence[tuple[str, Sequence[Any]]]
+) -> list[list[tuple[Any, ...]]]:
+    """Run hand-written ``sentencias`` in order on ``conn``; each one's rows (tuples).
+
+    On SQLite in **one hand-off** to aiosqlite's thread and back, where tortoise's
+    ``execute_query`` is one per statement: the hand-off, not the statement, is what a
+    statement of the write path costs (docs/performance.md, "the reply path"), and a reply
+    runs several whose results nothing in between needs. Elsewhere (asyncpg, psycopg) one
+    statement after another on ``conn``, the same rows. Each statement is logged as tortoise
+    logs its own (``tortoise.db_client`` at DEBUG: ``bench/sentencias.py`` and the tests count
+    them). A statement that fails raises tortoise's ``IntegrityError``/``OperationalError``
+    as ``execute_query`` would, and the ones after it do not run.
+    """
+    if conn.capabilities.dialect != "sqlite":
+        resultado = []
+        for sql, params in sentencias:
+            # execute_query_dict: tortoise's asyncpg execute_query drops the rows of an
+            # INSERT/UPDATE (its RETURNING); a dict keeps the columns in the statement's order.
+            devueltas = await conn.execute_query_dict(sql, list(params))
+            resultado.append([tuple(f.values()) for f in devueltas])
+        return resultado
+    async with conn.acquire_connection() as conexion:  # tortoise's lock, as execute_query takes
+        for sql, params in sentencias:
+            conn.log.debug("%s: %s", sql, params)
+        try:
+            # aiosqlite's own way to run a function in its thread (what its execute does).
+            filas: list[list[tuple[Any, ...]]] = await conexion._execute(
+                _juntas_en, conexion._conn, sentencias
+            )
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(exc) from exc
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(exc) from exc
+        return filas
+
+
+def _juntas_en(
+    conn: sqlite3.Connection, sentencias: Sequence[tuple[str, Sequence[Any]]]
+) -> list[list[tuple[Any, ...]]]:
+    """:func:`ejecutar_juntas` in aiosqlite's thread, on its ``sqlite3`` connection."""
+    return [[tuple(f) for f in conn.execute(sql, params).fetchall()] for sql, params in sentencias]
+
+
+class _TransaccionSqlite(SqliteTransactionWrapper):
+    """tortoise's SQLite transaction whose ``BEGIN`` is one hand-off to aiosqlite's thread.
+
+    tortoise's own ``begin`` awaits a ``commit()`` (ending whatever implicit transaction the
+    driver has open) and then ``BEGIN``: two hand-offs to the thread and back on every write
+    transaction, each costing what a statement costs (the hand-off is the cost, see
+    :func:`ejecutar_juntas`). Here the same two calls run in one.
+    """
+
+    async def begin(self) -> None:
+        """``commit()`` then ``BEGIN`` on the connection, as tortoise does, in one hand-off."""
+        try:
+            aiosqlite: Any = self._connection  # its _execute is untyped
+            await aiosqlite._execute(_empezar, aiosqlite._conn)
+        except sqlite3.OperationalError as exc:  # as tortoise's begin reports it
+            raise TransactionManagementError(exc) from exc
+
+    async def confirmar(self, sentencias: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Run ``sentencias`` and ``COMMIT``, in one hand-off; all rolled back if one fails
+        (tortoise's ``IntegrityError``/``OperationalError``). The transaction is over either
+        way: its context's exit then only releases the connection."""
+        if self._finalized:
+            raise TransactionManagementError("Transaction already finalised")
+        for sql, params in sentencias:
+            self.log.debug("%s: %s", sql, params)
+        aiosqlite: Any = self._connection  # its _execute is untyped
+        try:
+            await aiosqlite._execute(_confirmar_en, aiosqlite._conn, sentencias)
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(exc) from exc
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(exc) from exc
+        finally:
+            self._finalized = True
+
+
+def _confirmar_en(
+    conn: sqlite3.Connection, sentencias: Sequence[tuple[str, Sequence[Any]]]
+) -> None:
+    """:meth:`_TransaccionSqlite.confirmar` in aiosqlite's thread."""
+    try:
+        for sql, params in sentencias:
+            conn.execute(sql, params)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+async def confirmar(
+    conn: BaseDBAsyncClient, sentencias: Sequence[tuple[str, Sequence[Any]]]
+) -> None:
+    """Run the writes ``sentencias`` last in ``conn``'s transaction, and commit it with them
+    where that costs no more: on SQLite, in a unit of work's own transaction, the statements
+    and the ``COMMIT`` go in one hand-off (:meth:`_TransaccionSqlite.confirmar`). Elsewhere
+    (PostgreSQL, a savepoint) they run now and the transaction's end commits as always. For
+    :meth:`core.events.UnitOfWork.diferir`.
+    """
+    if isinstance(conn, _TransaccionSqlite):
+        await conn.confirmar(sentencias)
+    else:
+        await ejecutar_juntas(conn, sentencias)
+
+
+def _empezar(conn: sqlite3.Connection) -> None:
+    """:meth:`_TransaccionSqlite.begin` in aiosqlite's thread."""
+    conn.commit()
+    conn.execute("BEGIN")
+
+
+def transaccion(connection_name: str | None = None) -> TransactionContext:
+    """``tortoise.transactions.in_transaction(connection_name)``, with a one-hand-off ``BEGIN``
+    on SQLite (:class:`_TransaccionSqlite`) — what every unit of work opens.
+
+    Inside a transaction already (the current connection is one), tortoise's own nested
+    context: a savepoint, as before.
+    """
+    conn = connections.get(connection_name or next(iter(connections.db_config)))
+    if type(conn) in (SqliteClient, SqliteClientWithRegexpSupport):
+        return SqliteTransactionContext(_TransaccionSqlite(conn), conn._lock)
+    return in_transaction(connection_name)
 
 
 @contextlib.asynccontextmanager

@@ -21,12 +21,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from tortoise.transactions import in_transaction
-
+from core.db import confirmar, transaccion
 from core.plugin_contract import await_me_maybe
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable
+    from collections.abc import Awaitable, Callable, Iterable, Sequence
     from types import TracebackType
 
     from tortoise.backends.base.client import BaseDBAsyncClient
@@ -131,9 +130,10 @@ class UnitOfWork:
     _token: Any = None
     _closed: bool = False
     _on_commit: list[Callable[[], None]] = field(default_factory=list)
+    _writes: list[tuple[str, Sequence[Any]]] = field(default_factory=list)
 
     async def __aenter__(self) -> UnitOfWork:
-        self._tx = in_transaction(self.connection_name)
+        self._tx = transaccion(self.connection_name)
         self.connection = await self._tx.__aenter__()
         # Inside another unit of work (a service calling a service) the transaction is only a
         # savepoint: the events must wait for the outermost commit.
@@ -145,6 +145,15 @@ class UnitOfWork:
         """Queue ``event`` for after commit, running its ``in_transaction`` listeners now."""
         await self.bus.run_in_transaction(event)
         self._pending.append(event)
+
+    def diferir(self, *sentencias: tuple[str, Sequence[Any]]) -> None:
+        """Run the hand-written writes ``sentencias`` (``(sql, params)``) at the end of this
+        unit of work, just before it commits — on SQLite in the same hand-off to the driver's
+        thread as the ``COMMIT`` (:func:`core.db.confirmar`), one round trip fewer than running
+        them now. Only for writes that nothing later in the transaction reads back (the
+        search index's text of a reply); if one fails the whole unit of work rolls back and
+        the error is raised, as if it had failed when deferred. Dropped with a rollback."""
+        self._writes.extend(sentencias)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` once the outermost transaction has committed (never if it rolls
@@ -160,7 +169,15 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         _CURRENT_UOW.reset(self._token)
+        writes, self._writes = self._writes, []
         try:
+            if exc_type is None and writes and self.connection is not None:
+                try:
+                    await confirmar(self.connection, writes)
+                except BaseException as error:
+                    # Rolled back (on SQLite already, with the COMMIT that did not happen).
+                    await self._tx.__aexit__(type(error), error, error.__traceback__)
+                    raise
             await self._tx.__aexit__(exc_type, exc, tb)
         finally:
             self._closed = True

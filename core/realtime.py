@@ -25,6 +25,8 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
+from aiohttp import WSMsgType
+
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
@@ -169,10 +171,17 @@ class InMemoryChannelLayer:
             texts.append(verdict if isinstance(verdict, str) else text)
         if not targets:
             return
+        # Encoded once per distinct text (every socket but a filtered one gets the same frame),
+        # not once per socket as send_str would.
+        encoded: dict[str, bytes] = {}
+        for t in texts:
+            if t not in encoded:
+                encoded[t] = t.encode("utf-8")
         # One task per socket: each writes its frame at once; only a socket whose client stopped
         # reading waits (for its buffer to drain), and not longer than slow_socket_seconds.
         sends = {
-            asyncio.ensure_future(ws.send_str(t)): ws for ws, t in zip(targets, texts, strict=True)
+            asyncio.ensure_future(ws.send_frame(encoded[t], WSMsgType.TEXT)): ws
+            for ws, t in zip(targets, texts, strict=True)
         }
         done, slow = await asyncio.wait(sends, timeout=self.slow_socket_seconds)
         for task in done:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
 
 from tortoise.transactions import in_transaction
@@ -105,6 +106,19 @@ class Aviso:
     #: (``core.auth.guards.reply_visible``).
     interna: bool = False
 
+    # Computed once per event, not once per recipient: an event told to every agent has as
+    # many :class:`Escrita` as agents, all sharing this one Aviso (frozen: the texts cannot
+    # change after the first read).
+    @cached_property
+    def textos(self) -> dict[str, Any] | None:
+        """The stored form of its texts (:func:`plugins.notificaciones.textos.guardar`)."""
+        return guardar(self.titulo, self.mensaje)
+
+    @cached_property
+    def columnas(self) -> dict[str, Any]:
+        """What its rows keep of the texts (:func:`plugins.notificaciones.textos.columnas`)."""
+        return columnas(self.titulo, self.mensaje, largos=(MAX_TITULO, MAX_MENSAJE))
+
 
 @dataclass(frozen=True)
 class Escrita:
@@ -133,8 +147,9 @@ class Escrita:
     @property
     def textos(self) -> dict[str, Any] | None:
         """The stored form of its texts (:func:`plugins.notificaciones.textos.guardar`): what
-        a socket renders the live frame from, in its own language."""
-        return guardar(self.aviso.titulo, self.aviso.mensaje)
+        a socket renders the live frame from, in its own language (computed once per
+        :class:`Aviso`)."""
+        return self.aviso.textos
 
 
 def canales(tipo: Tipo, guardada: tuple[bool, bool] | None) -> tuple[bool, bool]:
@@ -248,7 +263,7 @@ async def _insertar(
         return "TRUE" if valor else "FALSE"
 
     tabla = Notificacion._meta.db_table
-    textos = columnas(aviso.titulo, aviso.mensaje, largos=(MAX_TITULO, MAX_MENSAJE))
+    textos = aviso.columnas
     textos_db = campos["textos"].to_db_value(textos["textos"], Notificacion)
     seleccion = (
         f"{marca(aviso.tipo)}, {marca(textos['titulo'])}, {marca(textos['mensaje'])}, "

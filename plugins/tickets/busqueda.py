@@ -57,8 +57,8 @@ from core.api.errors import BadRequest
 from core.api.pagination import Count
 from core.auth.guards import can_see_notes, team_limited
 from core.auth.models import Equipo
-from core.db import exclusive
-from core.events import Listener, current_connection
+from core.db import ejecutar_juntas, exclusive
+from core.events import Listener, current_connection, current_unit_of_work
 from plugins.tickets.events import RespuestaCreada, TicketCreado
 from plugins.tickets.models import Categoria, Estado, Prioridad, Respuesta, Ticket
 
@@ -386,11 +386,21 @@ async def respuesta_creada(evento: RespuestaCreada) -> None:
     ph1, ph2 = search.marcador(conn, 1), search.marcador(conn, 2)
     if search.dialecto(conn) == "sqlite":
         columna = "notas" if evento.interna else "respuestas"
-        await conn.execute_query(
-            f"UPDATE {TABLA} SET {columna} = {columna} || ' ' || {ph1} WHERE rowid = {ph2}",
-            [evento.mensaje, evento.ticket_id],
-        )
-        await _anadir_terminos(conn, evento.mensaje)
+        sentencias = [
+            (
+                f"UPDATE {TABLA} SET {columna} = {columna} || ' ' || {ph1} WHERE rowid = {ph2}",
+                [evento.mensaje, evento.ticket_id],
+            ),
+            *_terminos(evento.mensaje),
+        ]
+        # This runs on every reply, inside its transaction, and nothing there reads the index
+        # back: the row's text and the vocabulary's new words go with the reply's COMMIT (one
+        # hand-off for the three); outside a unit of work, in one hand-off now.
+        uow = current_unit_of_work()
+        if uow is not None and uow.connection is conn:
+            uow.diferir(*sentencias)
+        else:
+            await ejecutar_juntas(conn, sentencias)
     else:
         columna, peso = ("notas", "D") if evento.interna else ("publico", "C")
         await conn.execute_query(
@@ -403,13 +413,22 @@ async def respuesta_creada(evento: RespuestaCreada) -> None:
 async def _anadir_terminos(conn: BaseDBAsyncClient, texto: str) -> None:
     """Add the words of ``texto`` to the SQLite vocabulary (those it already has cost a B-tree
     probe each), on the writing transaction's connection."""
+    for sql, params in _terminos(texto):
+        await conn.execute_query(sql, params)
+
+
+def _terminos(texto: str) -> list[tuple[str, list[Any]]]:
+    """The statement that adds the words of ``texto`` to the SQLite vocabulary (none when it
+    has no words): one, with a JSON array of the words bound like any value."""
     palabras = sorted(search.tokens_fts5(texto))
-    if palabras:
-        # One statement (a JSON array of the words), bound like any value.
-        await conn.execute_query(
+    if not palabras:
+        return []
+    return [
+        (
             f"INSERT OR IGNORE INTO {TERMINOS} (termino) SELECT value FROM json_each(?)",
             [json.dumps(palabras)],
         )
+    ]
 
 
 async def expansion(conn: BaseDBAsyncClient, prefijo: str) -> list[str] | None:

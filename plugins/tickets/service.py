@@ -33,6 +33,7 @@ its events are published after commit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -54,7 +55,7 @@ from core.auth.guards import (
     visible_to,
 )
 from core.auth.models import Equipo, Rol, Usuario
-from core.db import Lectura, Marcas, leer, placeholders
+from core.db import Lectura, Marcas, ejecutar_juntas, leer, placeholders
 from core.events import UnitOfWork, in_unit_of_work
 from core.history import Canal as HistoryCanal
 from core.i18n import N_
@@ -480,11 +481,81 @@ async def _vincular_adjuntos(
 
 
 async def _bloquear(conn: BaseDBAsyncClient | None, ticket_id: int) -> Ticket:
-    """The ticket's current row, locked until the transaction ends (404 if it is gone)."""
-    actual = await Ticket.filter(id=ticket_id).using_db(conn).select_for_update().first()
-    if actual is None:
+    """The ticket's current row, locked until the transaction ends (404 if it is gone).
+
+    Hand-written (``SELECT … FOR UPDATE``; SQLite serialises writers anyway and has no such
+    clause): every reply and change runs it, and the ORM's query building cost more than the
+    query.
+    """
+    conn = conn or Ticket._meta.db
+    (marca,) = placeholders(conn, 1)
+    bloqueo = "" if conn.capabilities.dialect == "sqlite" else " FOR UPDATE"
+    filas = await conn.execute_query_dict(
+        f'SELECT {_columnas_ticket()} FROM "{Ticket._meta.db_table}" WHERE "id" = {marca}{bloqueo}',
+        [ticket_id],
+    )
+    if not filas:
         raise NotFound()
-    return actual
+    return Ticket._init_from_db(**filas[0])
+
+
+@functools.cache
+def _columnas_ticket() -> str:
+    """Every column of a ticket's row, as :func:`_bloquear` reads them (asked once the ORM is
+    set up: the foreign keys' columns are only known then)."""
+    return ", ".join(f'"{c}"' for c in sorted(Ticket._meta.db_fields))
+
+
+#: The columns of a new reply (all but ``id``), in the order :func:`_guardar_respuesta` writes.
+_COLUMNAS_RESPUESTA: Final = (
+    "ticket_id", "autor_id", "mensaje", "canal", "interna", "fecha_creacion",
+)  # fmt: skip
+
+
+async def _guardar_respuesta(
+    conn: BaseDBAsyncClient | None, respuesta: Respuesta, ticket_id: int, cambios: dict[str, Any]
+) -> int:
+    """Insert ``respuesta`` and apply ``cambios`` to its ticket (none: only the insert), in
+    one hand-off to the database (:func:`core.db.ejecutar_juntas`); the reply's new id.
+
+    Hand-written: the ORM's ``create`` and ``update`` built a query each (pypika) and were a
+    round trip each, on every reply. Values go through the fields' own ``to_db_value``, so
+    the rows are what the ORM would have written.
+    """
+    conn = conn or Respuesta._meta.db
+    campos = Respuesta._meta.fields_map
+    # The two foreign keys' ids are stored as they are (ints); the rest through their field.
+    valores = [
+        getattr(respuesta, c)
+        if c.endswith("_id")
+        else campos[c].to_db_value(getattr(respuesta, c), respuesta)
+        for c in _COLUMNAS_RESPUESTA
+    ]
+    columnas = ", ".join(f'"{c}"' for c in _COLUMNAS_RESPUESTA)
+    marcas = ", ".join(placeholders(conn, len(valores)))
+    sentencias: list[tuple[str, list[Any]]] = [
+        (
+            f'INSERT INTO "{Respuesta._meta.db_table}" ({columnas}) VALUES ({marcas}) '
+            'RETURNING "id"',
+            valores,
+        )
+    ]
+    if cambios:
+        de_ticket = Ticket._meta.fields_map
+        nombres = list(cambios)
+        marcas_t = placeholders(conn, len(nombres) + 1)
+        asignaciones = ", ".join(
+            f'"{de_ticket[n].source_field or n}" = {m}'
+            for n, m in zip(nombres, marcas_t, strict=False)
+        )
+        sentencias.append(
+            (
+                f'UPDATE "{Ticket._meta.db_table}" SET {asignaciones} WHERE "id" = {marcas_t[-1]}',
+                [*(de_ticket[n].to_db_value(cambios[n], Ticket) for n in nombres), ticket_id],
+            )
+        )
+    filas = await ejecutar_juntas(conn, sentencias)
+    return int(filas[0][0][0])
 
 
 #: The columns :func:`_insertar_ticket` writes besides ``id`` and ``numero``.
@@ -846,16 +917,7 @@ async def responder(
         if ultima_respuesta_id is not None and not forzar and not interna:
             # Under the ticket's lock: two agents answering at once cannot both pass.
             await _comprobar_vigente(conn, ticket_id, autor.id, ultima_respuesta_id)
-        respuesta = await Respuesta.create(
-            ticket_id=ticket_id,
-            autor=autor,
-            mensaje=mensaje,
-            canal=canal,
-            interna=interna,
-            using_db=conn,
-        )
-        await _vincular_adjuntos(conn, autor, adjuntos, ticket_id, respuesta.id, cuota)
-        ahora = respuesta.fecha_creacion or _ahora()
+        ahora = _ahora()
         updates: dict[str, Any] = {} if interna else {"fecha_actualizacion": ahora}
         if interna:
             pass  # a note touches no field of the ticket (see the docstring)
@@ -873,8 +935,19 @@ async def responder(
                 updates["esperando_desde"] = ahora
             if actual.estado == Estado.RESUELTO:
                 updates["estado"] = Estado.EN_PROGRESO
-        if updates:
-            await Ticket.filter(id=ticket_id).using_db(conn).update(**updates)
+        respuesta = Respuesta(
+            ticket_id=ticket_id,
+            autor=autor,
+            mensaje=mensaje,
+            canal=canal,
+            interna=interna,
+            fecha_creacion=ahora,
+        )
+        # The reply's row and the ticket's change in one hand-off (nothing between them needs
+        # the other's result); the files, which need the reply's id, after it.
+        respuesta.id = await _guardar_respuesta(conn, respuesta, ticket_id, updates)
+        respuesta._saved_in_db = True  # a later save() updates it, as after create()
+        await _vincular_adjuntos(conn, autor, adjuntos, ticket_id, respuesta.id, cuota)
         await uow.emit(
             RespuestaCreada(
                 ticket_id=ticket_id,

@@ -221,3 +221,44 @@ async def test_el_correo_cita_los_textos_en_el_idioma_de_quien_lo_recibe(soporte
     assert (
         f"Your case {caso['numero']} changed. Now: status under investigation." in (cambio["text"])
     )
+
+
+def test_los_textos_de_un_aviso_se_guardan_una_vez_por_evento(monkeypatch):
+    """An event told to many people is one :class:`Aviso` with an :class:`Escrita` each: the
+    stored form of its texts is made once for them all (it was once per recipient), and each
+    recipient's frame carries the same texts."""
+    from datetime import UTC, datetime
+
+    from core.i18n import N_
+    from plugins.notificaciones import service
+    from plugins.notificaciones.textos import Texto
+
+    hechas: list[int] = []
+    original = service.guardar
+
+    def contando(titulo, mensaje):  # type: ignore[no-untyped-def]
+        hechas.append(1)
+        return original(titulo, mensaje)
+
+    monkeypatch.setattr(service, "guardar", contando)
+    aviso = service.Aviso(
+        tipo="ticket_nuevo",
+        titulo=Texto(N_("Nuevo ticket {numero}"), {"numero": "TK-000001"}),
+        mensaje="Ana: «Factura»",
+        url="/agente/tickets/1/",
+    )
+    escritas = [
+        service.Escrita(
+            i,
+            service.Persona(i, f"Agente {i}", f"a{i}@example.test", True),
+            aviso,
+            True,
+            False,
+            datetime.now(UTC),
+        )
+        for i in range(5)
+    ]
+    textos = [e.textos for e in escritas]
+    assert textos[0] is not None and textos[0]["titulo"]
+    assert all(t == textos[0] for t in textos)
+    assert len(hechas) == 1
