@@ -250,7 +250,8 @@ async def _leer_asyncpg(conn: BaseDBAsyncClient, pasos: Lectura[T]) -> T:
     and asyncpg resets a connection it gets back (``pg_advisory_unlock_all(); CLOSE ALL;
     UNLISTEN *; RESET ALL``: one more round trip each time), so a read of five statements cost
     ten round trips, measured in PostgreSQL's log at a million tickets. Here it is one
-    connection (the transaction's, inside one), the statements, and one reset.
+    connection (the transaction's, inside one) and the statements; the pool's connections
+    (:func:`conexion_sin_reinicio`) no longer send the reset either.
     """
     async with conn.acquire_connection() as raw:
         try:
