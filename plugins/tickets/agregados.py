@@ -9,9 +9,13 @@ them instead, one row per key:
 * ``t|<estado>|<categoria>|<prioridad>``: how many tickets (``n``) — the count of the agents'
   list when it is filtered by those fields only, and the dashboard's open tickets;
 * ``r|<YYYY-MM-DD HH>``: tickets created in that UTC hour that have a first agent answer
-  (``n``) and the sum of their seconds to it (``suma``) — the dashboard's mean response time
-  over any period is whole hours from here plus the first, partial hour from the index;
-* ``v|<puntuacion>``: how many ratings of that score — the dashboard's CSAT.
+  (``n``) and the sum of their seconds to it (``suma``) — what the start-up check of
+  :mod:`agregados_periodo` compares its rows with (the dashboard reads its day rows: a
+  30-day mean is ~50 rows there, 720 here);
+* ``v|<puntuacion>``: how many ratings of that score — the dashboard's CSAT;
+* ``e|<estado>|<categoria>|<prioridad>``: how many of those tickets have been escalated
+  (``nivel_escalamiento > 0``) — the dashboard's ``tickets_escalados`` (open ones), which
+  counted ~10,000 index entries per request at a million tickets.
 
 Triggers on ``tickets_ticket`` and ``tickets_valoracion`` keep the rows exact in the same
 transaction as every insert, update and delete, whoever writes (the service, the bulk
@@ -30,7 +34,6 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from tortoise.connection import connections
@@ -48,6 +51,7 @@ log = logging.getLogger("soporte.tickets")
 TABLA: Final = "tickets_agregado"
 
 _T = "'t|' || {r}.estado || '|' || {r}.categoria || '|' || {r}.prioridad"
+_E = "'e|' || {r}.estado || '|' || {r}.categoria || '|' || {r}.prioridad"
 _V = "'v|' || {r}.puntuacion"
 
 # SQLite keeps timestamps as text, ``YYYY-MM-DD HH:MM:SS…+00:00`` in UTC: the hour is a prefix.
@@ -79,6 +83,12 @@ def _cambios(r: str, dialecto: str) -> list[tuple[str, str, str, str]]:
             f"{r}.segundos_primera_respuesta",
             f"{r}.segundos_primera_respuesta IS NOT NULL",
             "segundos_primera_respuesta, fecha_creacion",
+        ),
+        (
+            _E.format(r=r),
+            "0",
+            f"{r}.nivel_escalamiento > 0",
+            "estado, categoria, prioridad, nivel_escalamiento",
         ),
     ]
 
@@ -177,6 +187,8 @@ async def reconstruir(conn: BaseDBAsyncClient | None = None) -> None:
         f"INSERT INTO tickets_agregado (clave, n, suma) SELECT {r.format(r='t')}, COUNT(*), "
         "SUM(t.segundos_primera_respuesta) FROM tickets_ticket t "
         f"WHERE t.segundos_primera_respuesta IS NOT NULL GROUP BY {r.format(r='t')}; "
+        f"INSERT INTO tickets_agregado (clave, n, suma) SELECT {_E.format(r='t')}, COUNT(*), 0 "
+        f"FROM tickets_ticket t WHERE t.nivel_escalamiento > 0 GROUP BY {_E.format(r='t')}; "
         f"INSERT INTO tickets_agregado (clave, n, suma) SELECT {_V.format(r='v')}, COUNT(*), 0 "
         f"FROM tickets_valoracion v GROUP BY {_V.format(r='v')};"
     )
@@ -197,15 +209,14 @@ async def preparar() -> None:
             "SELECT (SELECT COUNT(*) FROM tickets_ticket) AS tickets, "
             "(SELECT COUNT(*) FROM tickets_ticket WHERE segundos_primera_respuesta IS NOT NULL) "
             "AS respondidos, (SELECT COUNT(*) FROM tickets_valoracion) AS valoraciones, "
+            "(SELECT COUNT(*) FROM tickets_ticket WHERE nivel_escalamiento > 0) AS escalados, "
             "(SELECT COALESCE(SUM(n), 0) FROM tickets_agregado WHERE clave LIKE 't|%') AS t, "
             "(SELECT COALESCE(SUM(n), 0) FROM tickets_agregado WHERE clave LIKE 'r|%') AS r, "
-            "(SELECT COALESCE(SUM(n), 0) FROM tickets_agregado WHERE clave LIKE 'v|%') AS v",
+            "(SELECT COALESCE(SUM(n), 0) FROM tickets_agregado WHERE clave LIKE 'v|%') AS v, "
+            "(SELECT COALESCE(SUM(n), 0) FROM tickets_agregado WHERE clave LIKE 'e|%') AS e",
         )
-        if (fila["tickets"], fila["respondidos"], fila["valoraciones"]) != (
-            fila["t"],
-            fila["r"],
-            fila["v"],
-        ):
+        tablas = (fila["tickets"], fila["respondidos"], fila["valoraciones"], fila["escalados"])
+        if tablas != (fila["t"], fila["r"], fila["v"], fila["e"]):
             log.info("rebuilding the ticket totals (%s)", fila)
             await reconstruir(conn)
 
@@ -217,13 +228,17 @@ def claves_tickets(
     estados: Iterable[Estado] | None = None,
     categorias: Iterable[Categoria] | None = None,
     prioridades: Iterable[Prioridad] | None = None,
+    *,
+    escalados: bool = False,
 ) -> list[str]:
-    """The ``t|…`` keys of the tickets with those values (``None``: any)."""
+    """The ``t|…`` keys of the tickets with those values (``None``: any); with ``escalados``
+    the ``e|…`` keys of those of them with ``nivel_escalamiento > 0``."""
     return list(
         _claves(
             tuple(Estado(e) for e in estados or Estado),
             tuple(Categoria(c) for c in categorias or Categoria),
             tuple(Prioridad(p) for p in prioridades or Prioridad),
+            "e" if escalados else "t",
         )
     )
 
@@ -233,11 +248,12 @@ def _claves(
     estados: tuple[Estado, ...],
     categorias: tuple[Categoria, ...],
     prioridades: tuple[Prioridad, ...],
+    familia: str,
 ) -> tuple[str, ...]:
     # Every list page asks for these keys; up to 48 strings built once per combination (there
     # are a few hundred at most) instead of on every request.
     return tuple(
-        f"t|{e.value}|{c.value}|{p.value}"
+        f"{familia}|{e.value}|{c.value}|{p.value}"
         for e, c, p in itertools.product(estados, categorias, prioridades)
     )
 
@@ -253,7 +269,8 @@ async def contar_tickets(
 
 
 async def contar_claves(claves: Sequence[str]) -> int:
-    """The sum of the ``t|…`` totals ``claves`` (:func:`claves_tickets`), in one query."""
+    """The sum of the ``t|…`` (or ``e|…``) totals ``claves`` (:func:`claves_tickets`), in one
+    query."""
     return await leer(lambda marcas: lectura_contar(claves, marcas))
 
 
@@ -266,32 +283,6 @@ def lectura_contar(claves: Sequence[str], marcas: Marcas) -> Lectura[int]:
 def sql_contar(marcas: Sequence[str]) -> str:
     """The statement of :func:`contar_claves` for as many keys as ``marcas``: one row, ``n``."""
     return f"SELECT COALESCE(SUM(n), 0) AS n FROM {TABLA} WHERE clave IN ({', '.join(marcas)})"
-
-
-def _hora(momento: datetime) -> str:
-    return momento.astimezone(UTC).strftime("%Y-%m-%d %H")
-
-
-def lectura_respuesta(desde: datetime, marcas: Marcas) -> Lectura[tuple[int, int]]:
-    """``(tickets, seconds)``: tickets created since ``desde`` that have a first agent answer,
-    and the sum of their seconds to it — a step of a read (``core.db.leer``). Whole hours come
-    from the totals; the first, partial hour from the tickets themselves (the
-    ``fecha_creacion`` index)."""
-    siguiente = desde.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    siguiente += timedelta(hours=1)
-    m = marcas(2)
-    [(horas_n, horas_s)] = yield (
-        f"SELECT COALESCE(SUM(n), 0) AS n, COALESCE(SUM(suma), 0) AS s FROM {TABLA} "
-        f"WHERE clave >= {m[0]} AND clave < {m[1]}",
-        [f"r|{_hora(siguiente)}", "r|~"],
-    )
-    [(parcial_n, parcial_s)] = yield (
-        "SELECT COUNT(*) AS n, COALESCE(SUM(segundos_primera_respuesta), 0) AS s FROM "
-        f"tickets_ticket WHERE fecha_creacion >= {m[0]} AND fecha_creacion < {m[1]} "
-        "AND segundos_primera_respuesta IS NOT NULL",
-        [desde, siguiente],
-    )
-    return int(horas_n) + int(parcial_n), int(horas_s) + int(parcial_s)
 
 
 def lectura_valoraciones(marcas: Marcas) -> Lectura[dict[int, int]]:

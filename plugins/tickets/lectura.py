@@ -34,7 +34,7 @@ from core.auth.guards import (
 from core.auth.models import Equipo, Usuario
 from core.db import Lectura, Marcas, leer
 from core.storage import Links
-from plugins.tickets import agregados
+from plugins.tickets import agregados, agregados_periodo
 from plugins.tickets.models import Adjunto, Respuesta, Ticket, Valoracion
 from plugins.tickets.service import (
     CAMPOS_VISIBILIDAD,
@@ -81,6 +81,12 @@ _IGUALES: Final = (
     "nivel_escalamiento",
     "equipo_id",
 )
+
+
+#: From this ``OFFSET`` on, an unfiltered page finds its place from the per-day and per-hour
+#: totals (``agregados_periodo.lectura_posicion``) instead of walking the newer tickets' index
+#: entries: below it the walk costs less than the two extra statements (~0.2 ms on SQLite).
+SALTO_DESDE: Final = 1_000
 
 
 def rapida(usuario: Usuario, filtros: Filtros, ordering: Sequence[str] = ()) -> bool:
@@ -172,7 +178,8 @@ async def pagina(
     may see (:func:`core.auth.guards.owner_scope`). The count comes from the maintained totals
     where ``service.claves_del_total`` says they answer it, else from a ``COUNT`` over the
     same conditions; the page's ids from the same indexes as the ORM's query (only the ids of
-    the page are read by ``OFFSET``: a deferred join, as ``core.api.paginate``).
+    the page are read by ``OFFSET``: a deferred join, as ``core.api.paginate``). A deep page
+    of every ticket (no filter, :data:`SALTO_DESDE` on) skips to the hour holding it first.
     """
     condiciones: list[tuple[str, Any]] = []
     dueno = usuario.id if propios else owner_scope(usuario)
@@ -202,12 +209,19 @@ async def pagina(
         total = int(total)
         if offset >= total:
             return Pagina(total, [])
+        salto = offset
+        if not condiciones and offset >= SALTO_DESDE:
+            # Every ticket, newest first: start at the end of the hour holding the page.
+            lugar = yield from agregados_periodo.lectura_posicion(offset, marcas)
+            if lugar is not None:
+                (m,) = marcas(1)
+                donde, params, salto = f"WHERE fecha_creacion < {m} ", [lugar[0]], lugar[1]
         limite, desde = marcas(2, len(params) + 1)
         filas = yield (
             f"SELECT {_COLUMNAS} FROM (SELECT id FROM {_TICKETS} {donde}"
             f"ORDER BY {_ORDEN} LIMIT {limite} OFFSET {desde}) p "
             f"JOIN {_TICKETS} t ON t.id = p.id {_JOINS} ORDER BY t.{_ORDEN_T}",
-            [*params, query.size, offset],
+            [*params, query.size, salto],
         )
         ids = [fila[0] for fila in filas]
         if not ids:

@@ -61,7 +61,7 @@ from core.history import Canal as HistoryCanal
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.storage import Upload
-from plugins.tickets import agregados, busqueda
+from plugins.tickets import agregados, agregados_periodo, busqueda
 from plugins.tickets.cuota import Cuota, comprobar_cuota
 from plugins.tickets.events import (
     RespuestaCreada,
@@ -1068,7 +1068,7 @@ async def estadisticas(desde: datetime) -> dict[str, int | float]:
         abiertos = yield from agregados.lectura_contar(
             agregados.claves_tickets(estados=ESTADOS_ABIERTOS), marcas
         )
-        respuesta = yield from agregados.lectura_respuesta(desde, marcas)
+        respuesta = yield from agregados_periodo.lectura_respuesta(desde, marcas)
         puntuaciones = yield from agregados.lectura_valoraciones(marcas)
         return abiertos, respuesta, puntuaciones
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from tortoise.connection import connections
 
-from core.db import Lectura, Marcas, leer
+from core import keys
+from core.db import Lectura, Marcas, conexion_sin_reinicio, leer
 
 
 async def test_una_lectura_usa_una_sola_conexion(soporte):
@@ -32,3 +33,19 @@ async def test_una_lectura_usa_una_sola_conexion(soporte):
 
     resultado = await leer(lectura)
     assert resultado == ([42, 84] if sqlite else ["misma", True])
+
+
+async def test_postgres_no_reinicia_la_conexion_devuelta(soporte):
+    """On PostgreSQL a connection given back to the pool is not reset (asyncpg's ``RESET ALL``
+    and friends: one round trip more per statement outside a transaction): the pool's
+    connections are :func:`core.db.conexion_sin_reinicio`'s, whose reset sends nothing. On
+    SQLite the configuration keeps the URL."""
+    conn = connections.get("default")
+    configurada = soporte.app[keys.DB].config["connections"]["default"]
+    if conn.capabilities.dialect == "sqlite":
+        assert isinstance(configurada, str) and configurada.startswith("sqlite://")
+        return
+    assert configurada["credentials"]["connection_class"] is conexion_sin_reinicio()
+    async with conn.acquire_connection() as raw:
+        assert isinstance(raw, conexion_sin_reinicio())
+        assert raw.get_reset_query() == ""

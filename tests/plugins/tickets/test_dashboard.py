@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.auth.models import Rol
-from plugins.tickets.service import Ticket, Valoracion
+from plugins.tickets.service import ESTADOS_ABIERTOS, Ticket, Valoracion
 from tests.plugins.tickets.conftest import crear
 
 pytestmark = pytest.mark.plugins("tickets")
@@ -85,3 +85,75 @@ async def test_sin_el_plugin_no_hay_claves_de_tickets(soporte):
     carla = await soporte.usuario("carla", Rol.AGENTE)
     stats = await (await soporte.get(STATS, headers=soporte.auth(carla))).json()
     assert "tickets_abiertos" not in stats and "satisfaccion_promedio" not in stats
+
+
+async def test_el_tiempo_medio_suma_la_hora_parcial_las_horas_y_los_dias(soporte):
+    """The mean first-answer time since ``desde`` (now − ``dias``) reads the first, partial
+    hour from the tickets, the rest of that UTC day from the hour totals and later days from
+    the day totals: each ticket below lands in one of them (or before ``desde``), and the mean
+    is the one computed from the tickets themselves."""
+    lucia = await soporte.usuario("lucia")
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    ahora = datetime.now(UTC)
+    desde = ahora - timedelta(days=3)
+    siguiente_hora = desde.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    momentos = [
+        desde - timedelta(minutes=1),  # before the period: not counted
+        desde + timedelta(seconds=1),  # the partial hour
+        siguiente_hora,  # the first whole hour
+        siguiente_hora + timedelta(hours=1, minutes=30),
+        ahora - timedelta(days=1),  # a later day
+        ahora,
+    ]
+    for i, momento in enumerate(momentos):
+        t = await crear(soporte, lucia, asunto=f"T{i}")
+        await Ticket.filter(id=t["id"]).update(
+            fecha_creacion=momento, segundos_primera_respuesta=3600 * (i + 1)
+        )
+    r = await soporte.get(STATS, headers=soporte.auth(carla), params={"dias": 3})
+    contados = [3600 * (i + 1) for i, m in enumerate(momentos) if m >= desde]
+    # ``desde`` is computed again by the server a moment later: the first ticket stays out.
+    assert (await r.json())["tiempo_promedio_respuesta"] == round(
+        sum(contados) / len(contados) / 3600, 1
+    )
+
+
+async def test_los_escalados_salen_de_los_totales_y_son_exactos(soporte):
+    """``api.contar`` of open escalated tickets (the dashboard's ``tickets_escalados``) reads
+    the ``e|`` totals, which the triggers keep equal to a ``COUNT`` through escalations, moves
+    of state, category and priority, and deletions; the start-up check rebuilds them."""
+    from tortoise.connection import connections
+
+    from plugins.tickets import agregados, api
+
+    lucia = await soporte.usuario("lucia")
+    tickets = [(await crear(soporte, lucia, asunto=f"T{i}"))["id"] for i in range(6)]
+    criterios = [
+        api.Criterios(nivel_minimo=1),
+        api.Criterios(nivel_minimo=1, estados=None),
+        api.Criterios(nivel_minimo=1, prioridades=["ALTA"]),
+        api.Criterios(nivel_minimo=1, estados=[]),
+        api.Criterios(estados=["CERRADO"], categorias=["PAGOS", "TECNICO"]),
+    ]
+
+    async def comprobar() -> None:
+        for c in criterios:
+            assert await api.contar(c) == await api._consulta(c).count(), c
+        # The totals themselves (what contar reads for the first three).
+        claves = agregados.claves_tickets(ESTADOS_ABIERTOS, escalados=True)
+        assert api._claves_del_total(criterios[0]) == claves
+        abiertos = api._consulta(criterios[0])
+        assert await agregados.contar_claves(claves) == await abiertos.count()
+
+    await comprobar()
+    await Ticket.filter(id__in=tickets[:4]).update(nivel_escalamiento=1)
+    await Ticket.filter(id=tickets[0]).update(nivel_escalamiento=3)
+    await Ticket.filter(id=tickets[1]).update(estado="CERRADO")
+    await Ticket.filter(id=tickets[2]).update(prioridad="BAJA", categoria="TECNICO")
+    await Ticket.filter(id=tickets[3]).delete()
+    await comprobar()
+    assert await api.contar(api.Criterios(nivel_minimo=1)) == 2
+    conn = connections.get("default")
+    await conn.execute_query("DELETE FROM tickets_agregado WHERE clave LIKE 'e|%'")
+    await agregados.preparar()
+    await comprobar()

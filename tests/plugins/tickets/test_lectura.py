@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,9 +22,9 @@ from core import keys
 from core.api import SearchPage
 from core.api.routing import adapter_for
 from core.auth.models import Equipo, Rol
-from plugins.tickets import service
+from plugins.tickets import lectura, service
 from plugins.tickets.schemas import TicketDetalle, TicketEnLista, ticket_detalle, ticket_en_lista
-from plugins.tickets.service import Categoria, Estado, Valoracion
+from plugins.tickets.service import Categoria, Estado, Ticket, Valoracion
 from tests.plugins.tickets.conftest import adjuntar
 
 if TYPE_CHECKING:
@@ -164,3 +165,71 @@ class TestConLaConexionDeLectura(TestConLaConexionDelOrm):
 
     async def test_lee_por_la_conexion_de_lectura(self, soporte: SoporteClient) -> None:
         assert soporte.app[keys.DB].reader is not None
+
+
+async def _repartidos(soporte: SoporteClient) -> tuple[Any, list[int]]:
+    """An agent and 23 tickets spread over four UTC days and several hours — two created at
+    the same instant, one exactly on the hour, one in the future, one deleted — newest first
+    as the list orders them (``fecha_creacion``, then id)."""
+    bus = soporte.app[keys.EVENTS]
+    carla = await soporte.usuario("carla", Rol.AGENTE)
+    lucia = await soporte.usuario("lucia")
+    base = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    momentos = [base + timedelta(days=d, hours=h, minutes=m) for d, h, m in (
+        (0, 0, 0), (0, 0, 0), (0, 0, 30), (0, 1, 5), (0, 1, 59), (0, 14, 0), (1, 0, 0),
+        (1, 0, 1), (1, 2, 0), (1, 2, 0), (1, 2, 0), (1, 23, 59), (2, 5, 0), (2, 5, 10),
+        (2, 6, 0), (3, 0, 0), (3, 0, 0), (3, 1, 0), (3, 7, 45), (3, 8, 0), (3, 8, 1),
+        (400, 0, 0), (0, 3, 0),
+    )]  # fmt: skip
+    ids = []
+    for i, momento in enumerate(momentos):
+        ticket = await service.crear_ticket(
+            bus, lucia, asunto=f"T{i}", descripcion="x", categoria=Categoria.GENERAL
+        )
+        await Ticket.filter(id=ticket.id).update(fecha_creacion=momento)  # the triggers move it
+        ids.append(ticket.id)
+    await Ticket.filter(id=ids.pop()).delete()
+    orden = await Ticket.all().order_by("-fecha_creacion", "-id").values_list("id", flat=True)
+    return carla, list(orden)
+
+
+class TestPaginasProfundas:
+    """A deep page of every ticket starts at the hour holding it (the per-day and per-hour
+    totals) instead of ``OFFSET``: every page is the one ``OFFSET`` gives, byte for byte — on
+    the test database (the ORM's connection, or PostgreSQL)."""
+
+    async def test_cada_pagina_es_la_del_offset(
+        self, soporte: SoporteClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        carla, orden = await _repartidos(soporte)
+        url = "/api/soporte/tickets/"
+        for size in (1, 3, 5):
+            paginas = range(1, len(orden) // size + 3)  # two past the end
+            monkeypatch.setattr(lectura, "SALTO_DESDE", 10**9)  # always OFFSET
+            por_offset = [await _cuerpo(soporte, carla, url, size=size, page=p) for p in paginas]
+            monkeypatch.setattr(lectura, "SALTO_DESDE", 0)  # always from the totals
+            for p, esperado in zip(paginas, por_offset, strict=True):
+                cuerpo = await _cuerpo(soporte, carla, url, size=size, page=p)
+                assert _sin_firmas(soporte, cuerpo) == _sin_firmas(soporte, esperado), (size, p)
+                ids = [t["id"] for t in json.loads(cuerpo)["results"]]
+                assert ids == orden[(p - 1) * size : p * size], (size, p)
+
+    async def test_un_filtro_sigue_por_offset(
+        self, soporte: SoporteClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        carla, orden = await _repartidos(soporte)
+        await Ticket.filter(id__in=orden[::2]).update(estado=Estado.EN_PROGRESO)
+        monkeypatch.setattr(lectura, "SALTO_DESDE", 0)
+        cuerpo = await _cuerpo(
+            soporte, carla, "/api/soporte/tickets/", size=2, page=3, estado="EN_PROGRESO"
+        )
+        assert [t["id"] for t in json.loads(cuerpo)["results"]] == orden[::2][4:6]
+
+
+class TestPaginasProfundasConLaConexionDeLectura(TestPaginasProfundas):
+    """The same on a SQLite file: the read connection, one hand-off."""
+
+    @pytest.fixture
+    def soporte_database_url(self, tmp_path: Path) -> str:
+        """A SQLite file, whatever the test database."""
+        return f"sqlite://{tmp_path}/lectura.db"
