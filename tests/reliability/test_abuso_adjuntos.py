@@ -261,14 +261,16 @@ async def test_tampered_and_forged_links_are_403(
 
 
 async def test_expired_links_are_403(start_app: Callable[..., Awaitable[SoporteClient]]) -> None:
-    soporte = await start_app(link_ttl_seconds=1)
+    # Link ages are whole seconds (itsdangerous): a 3 s lifetime leaves a loaded machine at
+    # least 2 s for the first download (1 s did not), and 4.1 s later the age is at least 4.
+    soporte = await start_app(link_ttl_seconds=3)
     ana = await soporte.usuario("ana")
     [adjunto] = await (
         await enviar(soporte, ana, "/api/soporte/adjuntos/", [("a", "f.pdf", b"%PDF", None)])
     ).json()
     ruta = ruta_de(adjunto["url"])
     assert (await soporte.get(ruta)).status == 200
-    await asyncio.sleep(2.1)
+    await asyncio.sleep(4.1)
     r = await soporte.get(ruta)
     assert r.status == 403
     problema: dict[str, Any] = await r.json()
